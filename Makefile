@@ -1,0 +1,50 @@
+# Quick start: `make demo` serves the app with demo data; `make test` runs the whole suite.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench install browser clean
+
+$(PY):
+	@interpreter=""; \
+	for candidate in "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 python3.13 python3.12 python3.14 python3; do \
+	  if command -v "$$candidate" >/dev/null 2>&1 && "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	    interpreter="$$candidate"; break; \
+	  fi; \
+	done; \
+	if [ -z "$$interpreter" ]; then \
+	  echo "No Python 3.12 or newer found. Install one (for example 'pyenv install 3.12') and run make again." >&2; exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$("$$interpreter" --version) ($$interpreter)"; \
+	"$$interpreter" -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Browser tests use Debian's Chromium; Playwright's own browser download is never used.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: $(STAMP) browser lint
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	DEBUG=true $(PY) manage.py demo
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3* var/

@@ -1,0 +1,445 @@
+"""Construction records and their ERP sync state. Status fields change only through approvals.services."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from approvals.states import BADGE_COLOURS, SyncStatus
+from integrations.models import ERPConnection
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+QUANTITY = {"max_digits": 14, "decimal_places": 4}
+ZERO = Decimal("0.00")
+
+
+def _status_check(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(sync_status__in=SyncStatus.values), name=f"{prefix}_sync_status_valid"
+    )
+
+
+def _erp_id_unique(prefix: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["erp_connection", "erp_id"],
+        condition=~Q(erp_id=""),
+        name=f"{prefix}_erp_id_unique_per_connection",
+    )
+
+
+class ERPLinked(models.Model):
+    """Link from one of our records to its document in the connected ERP."""
+
+    erp_connection = models.ForeignKey(
+        ERPConnection, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    erp_id = models.CharField("ERP id", max_length=64, blank=True, default="")
+    erp_sync_token = models.CharField("ERP version", max_length=32, blank=True, default="")
+    erp_synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Exportable(ERPLinked):
+    """Sync state of a record that goes through send → accept/reject → export."""
+
+    sync_status = models.CharField(
+        max_length=20, choices=SyncStatus.choices, default=SyncStatus.NOT_SENT, db_index=True
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    export_attempt = models.PositiveIntegerField(
+        default=0, help_text="Counts accepts and retries; part of the ERP idempotency key."
+    )
+    export_started_at = models.DateTimeField(null=True, blank=True)
+    last_export_error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def badge_colour(self) -> str:
+        return BADGE_COLOURS[SyncStatus(self.sync_status)]
+
+
+class CostType(models.TextChoices):
+    LABOR = "labor", "Labor"
+    MATERIAL = "material", "Material"
+    EQUIPMENT = "equipment", "Equipment"
+    SUBCONTRACT = "subcontract", "Subcontract"
+    OTHER = "other", "Other"
+
+
+class CostCode(ERPLinked):
+    """An entry of the ERP's standard cost-code list (a QuickBooks Item, a Xero Item)."""
+
+    code = models.CharField(max_length=30)
+    name = models.CharField(max_length=100)
+    cost_type = models.CharField(max_length=20, choices=CostType.choices, default=CostType.OTHER)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "cost_type"], name="costcode_unique_code"),
+            _erp_id_unique("costcode"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_standard(self) -> bool:
+        return bool(self.erp_id)
+
+
+class Company(Exportable):
+    """The company directory; exported as a QuickBooks Vendor / Xero Contact."""
+
+    name = models.CharField(max_length=255)
+    legal_name = models.CharField(max_length=255, blank=True)
+    tax_id = models.CharField("tax id", max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address_line1 = models.CharField(max_length=500, blank=True)
+    city = models.CharField(max_length=255, blank=True)
+    region = models.CharField("state or region", max_length=255, blank=True)
+    postal_code = models.CharField(max_length=30, blank=True)
+    country = models.CharField(max_length=255, blank=True)
+    vendor_type = models.CharField(max_length=50, blank=True)
+    is_archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+        constraints = [_status_check("company"), _erp_id_unique("company")]
+        indexes = [models.Index(fields=["sync_status", "sent_at"], name="company_queue_idx")]
+        permissions = [("approve_company", "Can accept, reject, retry and unlink companies")]
+
+    def __str__(self):
+        return self.name
+
+
+class Project(Exportable):
+    """A construction project; exported as a QuickBooks job (sub-customer) / Xero tracking option."""
+
+    number = models.CharField(max_length=30)
+    name = models.CharField(max_length=255)
+    address = models.CharField(max_length=500, blank=True)
+    customer_name = models.CharField("customer / owner", max_length=255, blank=True)
+    erp_parent_customer_id = models.CharField(
+        "ERP parent customer id", max_length=64, blank=True, default=""
+    )
+    uses_standard_cost_codes = models.BooleanField(default=True)
+    job_cost_sync_enabled = models.BooleanField(default=False)
+    job_costs_synced_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ProjectMembership", related_name="projects", blank=True
+    )
+    companies = models.ManyToManyField(
+        Company, related_name="projects", blank=True, help_text="The project directory."
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            _status_check("project"),
+            _erp_id_unique("project"),
+            models.UniqueConstraint(fields=["number"], name="project_unique_number"),
+        ]
+        indexes = [models.Index(fields=["sync_status", "sent_at"], name="project_queue_idx")]
+        permissions = [("approve_project", "Can accept, reject, retry and unlink projects")]
+
+    def __str__(self):
+        return f"{self.number} {self.name}"
+
+
+class ProjectMembership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique")
+        ]
+
+
+class CommitmentKind(models.TextChoices):
+    SUBCONTRACT = "subcontract", "Subcontract"
+    PURCHASE_ORDER = "purchase_order", "Purchase order"
+
+
+class CommitmentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OUT_FOR_SIGNATURE = "out_for_signature", "Out for signature"
+    APPROVED = "approved", "Approved"
+    COMPLETE = "complete", "Complete"
+    TERMINATED = "terminated", "Terminated"
+    VOID = "void", "Void"
+
+
+class Commitment(Exportable):
+    """A subcontract or purchase order; exported as a QuickBooks / Xero PurchaseOrder."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="commitments")
+    vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="commitments")
+    kind = models.CharField(max_length=20, choices=CommitmentKind.choices)
+    number = models.CharField(max_length=21)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=CommitmentStatus.choices, default=CommitmentStatus.DRAFT
+    )
+    default_retainage_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+    currency = models.CharField(max_length=3, default="USD")
+    erp_doc_number = models.CharField(max_length=21, blank=True)
+
+    class Meta:
+        ordering = ["project", "number"]
+        constraints = [
+            _status_check("commitment"),
+            _erp_id_unique("commitment"),
+            models.UniqueConstraint(fields=["project", "number"], name="commitment_unique_number"),
+            models.CheckConstraint(
+                condition=Q(default_retainage_percent__gte=0)
+                & Q(default_retainage_percent__lte=100),
+                name="commitment_retainage_percent_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["sync_status", "sent_at"], name="commitment_queue_idx")]
+        permissions = [("approve_commitment", "Can accept, reject, retry and unlink commitments")]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+
+class CommitmentLine(models.Model):
+    """A schedule-of-values line."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=1)
+    cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=4000, blank=True)
+    quantity = models.DecimalField(**QUANTITY, null=True, blank=True)
+    unit_cost = models.DecimalField(**QUANTITY, null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    erp_line_id = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["commitment", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="commitmentline_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.cost_code.code} {self.description}"
+
+
+class ChangeOrderStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    VOID = "void", "Void"
+
+
+class CommitmentChangeOrder(Exportable):
+    """Changes to a commitment's lines; exported as lines appended to its PurchaseOrder."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="change_orders"
+    )
+    number = models.CharField(max_length=21)
+    title = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=20, choices=ChangeOrderStatus.choices, default=ChangeOrderStatus.DRAFT
+    )
+
+    class Meta:
+        ordering = ["commitment", "number"]
+        verbose_name = "commitment change order"
+        constraints = [
+            _status_check("cco"),
+            models.UniqueConstraint(fields=["commitment", "number"], name="cco_unique_number"),
+        ]
+        indexes = [models.Index(fields=["sync_status", "sent_at"], name="cco_queue_idx")]
+        permissions = [
+            ("approve_commitmentchangeorder", "Can accept, reject, retry and unlink change orders")
+        ]
+
+    def __str__(self):
+        return f"CCO {self.number} {self.title}"
+
+
+class ChangeOrderLine(models.Model):
+    change_order = models.ForeignKey(
+        CommitmentChangeOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    commitment_line = models.ForeignKey(
+        CommitmentLine,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
+        help_text="The schedule-of-values line this changes; empty for a new line.",
+    )
+    cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=4000, blank=True)
+    amount = models.DecimalField(**MONEY, help_text="The change; negative for a deduction.")
+    erp_line_id = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["change_order", "pk"]
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    UNDER_REVIEW = "under_review", "Under review"
+    REVISE_AND_RESUBMIT = "revise_and_resubmit", "Revise and resubmit"
+    APPROVED = "approved", "Approved"
+    APPROVED_AS_NOTED = "approved_as_noted", "Approved as noted"
+    VOID = "void", "Void"
+
+
+class SubcontractorInvoice(Exportable):
+    """A pay application against a commitment; exported as a QuickBooks Bill / Xero ACCPAY invoice."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField("invoice number", max_length=21)
+    billing_date = models.DateField()
+    period_start = models.DateField()
+    period_end = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    is_retainage_release = models.BooleanField(
+        default=False, help_text="Pays back retainage withheld on earlier invoices."
+    )
+    retainage_released = models.DecimalField(**MONEY, default=ZERO)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    duplicate_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amount_paid = models.DecimalField(**MONEY, default=ZERO)
+    last_paid_on = models.DateField(null=True, blank=True)
+    last_payment_method = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["commitment", "billing_date", "number"]
+        verbose_name = "subcontractor invoice"
+        constraints = [
+            _status_check("invoice"),
+            _erp_id_unique("invoice"),
+            models.CheckConstraint(
+                condition=Q(retainage_released__gte=0),
+                name="invoice_retainage_released_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="invoice_period_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["sync_status", "sent_at"], name="invoice_queue_idx"),
+            models.Index(fields=["commitment", "number"], name="invoice_vendor_number_idx"),
+        ]
+        permissions = [
+            ("approve_subcontractorinvoice", "Can accept, reject, retry and unlink invoices")
+        ]
+
+    def __str__(self):
+        return f"Invoice {self.number}"
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(
+        SubcontractorInvoice, on_delete=models.CASCADE, related_name="lines"
+    )
+    commitment_line = models.ForeignKey(CommitmentLine, on_delete=models.PROTECT, related_name="+")
+    work_completed = models.DecimalField("work completed this period", **MONEY, default=ZERO)
+    materials_stored = models.DecimalField(**MONEY, default=ZERO)
+    retainage_withheld = models.DecimalField(**MONEY, default=ZERO)
+
+    class Meta:
+        ordering = ["invoice", "commitment_line__position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(retainage_withheld__gte=0), name="invoiceline_retainage_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["invoice", "commitment_line"], name="invoiceline_one_per_commitment_line"
+            ),
+        ]
+
+    @property
+    def gross_amount(self) -> Decimal:
+        return self.work_completed + self.materials_stored
+
+
+class DirectExportSetting(models.Model):
+    """Lets a send be accepted at once for companies that skip the approval step."""
+
+    content_type = models.OneToOneField(ContentType, on_delete=models.CASCADE)
+    enabled = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"Direct export of {self.content_type.name}: {'on' if self.enabled else 'off'}"
+
+
+class AuditEvent(models.Model):
+    """Append-only history: who moved which record from which status to which, and why."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=100, blank=True, help_text="Who acted when no user did: a setting, the worker."
+    )
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    request_payload = models.JSONField(null=True, blank=True)
+    response_payload = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "created_at"], name="audit_record_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.from_status}→{self.to_status}"

@@ -1,0 +1,63 @@
+"""The one table of allowed sync-status transitions. Services consult it; nothing else writes a status."""
+
+from django.db import models
+
+
+class SyncStatus(models.TextChoices):
+    NOT_SENT = "not_sent", "Not sent"
+    READY_TO_EXPORT = "ready_to_export", "Ready to export"
+    REJECTED = "rejected", "Rejected"
+    EXPORTING = "exporting", "Exporting"
+    SYNCED = "synced", "Synced"
+    EXPORT_FAILED = "export_failed", "Failed to export"
+
+
+class Action(models.TextChoices):
+    SEND = "send", "Sent to ERP"
+    RETRIEVE = "retrieve", "Retrieved"
+    REJECT = "reject", "Rejected"
+    RESEND = "resend", "Resent to ERP"
+    ACCEPT = "accept", "Accepted"
+    EXPORT_SUCCEEDED = "export_succeeded", "Exported"
+    EXPORT_FAILED = "export_failed", "Export failed"
+    RETRY = "retry", "Export retried"
+    UNLINK = "unlink", "Unlinked"
+    LINK = "link", "Linked to an existing ERP record"
+    IMPORT = "import", "Imported from ERP"
+
+
+S = SyncStatus
+TRANSITIONS: dict[Action, tuple[tuple[SyncStatus, ...], SyncStatus]] = {
+    Action.SEND: ((S.NOT_SENT,), S.READY_TO_EXPORT),
+    Action.RETRIEVE: ((S.READY_TO_EXPORT,), S.NOT_SENT),
+    Action.REJECT: ((S.READY_TO_EXPORT,), S.REJECTED),
+    Action.RESEND: ((S.REJECTED,), S.READY_TO_EXPORT),
+    Action.ACCEPT: ((S.READY_TO_EXPORT,), S.EXPORTING),
+    Action.EXPORT_SUCCEEDED: ((S.EXPORTING,), S.SYNCED),
+    Action.EXPORT_FAILED: ((S.EXPORTING,), S.EXPORT_FAILED),
+    Action.RETRY: ((S.EXPORT_FAILED,), S.EXPORTING),
+    Action.UNLINK: ((S.SYNCED,), S.NOT_SENT),
+    Action.LINK: ((S.NOT_SENT, S.REJECTED), S.SYNCED),
+    Action.IMPORT: ((), S.SYNCED),
+}
+
+# Shown to users with Procore's colours.
+BADGE_COLOURS = {
+    S.NOT_SENT: "grey",
+    S.READY_TO_EXPORT: "blue",
+    S.EXPORTING: "blue",
+    S.SYNCED: "green",
+    S.REJECTED: "yellow",
+    S.EXPORT_FAILED: "red",
+}
+
+# After send, the fields the ERP depends on may not change (ARCHITECTURE: locking).
+LOCKED_STATUSES = frozenset({S.READY_TO_EXPORT, S.EXPORTING, S.SYNCED})
+
+
+def allowed_from(action: Action) -> tuple[SyncStatus, ...]:
+    return TRANSITIONS[action][0]
+
+
+def target_of(action: Action) -> SyncStatus:
+    return TRANSITIONS[action][1]

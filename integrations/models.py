@@ -1,0 +1,54 @@
+from django.conf import settings as django_settings
+from django.db import models
+
+from integrations.crypto import EncryptedTextField
+
+
+class ERPKind(models.TextChoices):
+    QUICKBOOKS_ONLINE = "quickbooks_online", "QuickBooks Online"
+    XERO = "xero", "Xero"
+
+
+class ERPConnection(models.Model):
+    """One connected accounting company (QuickBooks realm or Xero tenant)."""
+
+    kind = models.CharField(max_length=32, choices=ERPKind.choices)
+    company_id = models.CharField(
+        max_length=64, help_text="QuickBooks realmId or Xero tenantId of the connected company."
+    )
+    company_name = models.CharField(max_length=255, blank=True)
+    access_token = EncryptedTextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per-company choices: retainage item, AP account, vendor types, tracking category.",
+    )
+    is_active = models.BooleanField(default=True)
+    connected_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    connected_at = models.DateTimeField(auto_now_add=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "company_id"], name="erpconnection_unique_company"
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(is_active=True),
+                name="erpconnection_one_active_per_kind",
+            ),
+        ]
+
+    def __str__(self):
+        label = self.company_name or self.company_id
+        return f"{self.get_kind_display()}: {label}"

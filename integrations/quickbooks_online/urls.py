@@ -1,0 +1,2 @@
+app_name = "quickbooks_online"
+urlpatterns: list = []
