@@ -1,0 +1,88 @@
+"""What every ERP connector offers the approval workflow, and the errors it raises.
+
+Errors are classified once, where the ERP's answer is read (the connector and its client):
+a TransientERPError is worth retrying later; a PermanentERPError needs a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class ERPError(Exception):
+    """An ERP call failed. `message` is written for an accountant, not a developer."""
+
+    transient = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        detail: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+        response_body: Any = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.detail = detail
+        self.status = status
+        self.retry_after = retry_after
+        self.response_body = response_body
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class TransientERPError(ERPError):
+    """Timeouts, dropped connections, throttling, 5xx: retry with back-off."""
+
+    transient = True
+
+
+class PermanentERPError(ERPError):
+    """Validation and business faults, authorization: retrying will not help."""
+
+
+class StaleObjectError(PermanentERPError):
+    """The document changed in the ERP since we read it (QuickBooks 5010): re-read, re-apply."""
+
+
+class DuplicateNameError(PermanentERPError):
+    """The name is already used in the ERP (QuickBooks 6240)."""
+
+
+class NotConnectedError(PermanentERPError):
+    """No ERP company is connected, or its authorization was revoked."""
+
+
+@dataclass
+class ExportResult:
+    """What an export left in the ERP, and the exchange that did it (kept in the audit trail)."""
+
+    erp_id: str
+    sync_token: str = ""
+    doc_number: str = ""
+    linked_existing: bool = False
+    line_ids: dict[int, str] = field(default_factory=dict)
+    request_payload: Any = None
+    response_payload: Any = None
+
+
+class Connector(Protocol):
+    """Implemented once per ERP in integrations/<erp>/connector.py."""
+
+    kind: str
+    display_name: str
+
+    def export_problems(self, record) -> list[str]:
+        """Sentences saying why `record` cannot go to this ERP now; empty when it can."""
+
+    def export(self, record, *, idempotency_key: str) -> ExportResult:
+        """Create or update the record's ERP document; never creates a second one on retry."""
+
+    def document_is_gone(self, record) -> bool:
+        """True when the record's ERP document was deleted or voided (so it may be unlinked)."""
