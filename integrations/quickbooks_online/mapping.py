@@ -1,0 +1,406 @@
+"""Our records → QuickBooks Online JSON payloads. Pure: no database writes, no HTTP.
+
+Callers pass records with their related rows already loaded (select_related / prefetch_related)
+and the QuickBooks ids that are not stored on our records (AP account, retainage item, the
+purchase order as read from QuickBooks). Amounts stay `Decimal` all the way to the wire:
+`to_json` writes them as exact JSON numbers, so no amount ever passes through a float.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from integrations.base import PermanentERPError
+
+CENT = Decimal("0.01")
+MAX_DISPLAY_NAME = 500
+MAX_COMPANY_NAME = 100
+MAX_DOC_NUMBER = 21
+MAX_ITEM_NAME = 100
+MAX_DESCRIPTION = 4000
+MAX_EMAIL = 100
+FORBIDDEN_NAME_CHARACTERS = {
+    ":": "a colon",
+    "\t": "a tab",
+    "\n": "a line break",
+    "\r": "a line break",
+}
+ITEM_LINE = "ItemBasedExpenseLineDetail"
+EXPENSE_LINE_DETAILS = (ITEM_LINE, "AccountBasedExpenseLineDetail")
+
+
+class TotalMismatchError(PermanentERPError):
+    """The document we built does not add up to our record's total; it is never sent."""
+
+
+def cents(value: Decimal | int | str) -> Decimal:
+    """Round half up to the cent: the one rounding rule for every amount sent to QuickBooks."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(amount: Decimal) -> str:
+    return f"{cents(amount):,.2f}"
+
+
+def as_decimal(value: Any) -> Decimal:
+    """A JSON number from QuickBooks as Decimal; floats go through their shortest text form."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(str(value))
+
+
+def _ref(value: str) -> dict[str, str]:
+    return {"value": str(value)}
+
+
+def _clean_name(text: str) -> str:
+    """A name QuickBooks accepts: colons become dashes, tabs and line breaks become spaces."""
+    text = re.sub(r"\s*:\s*", " - ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _plain_number(value: Decimal) -> Decimal:
+    """Quantities and unit prices without trailing zeros ("12.5", not "12.5000")."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def _description(text: str) -> str:
+    return text.strip()[:MAX_DESCRIPTION]
+
+
+# Names
+
+
+def job_display_name(project) -> str:
+    """Unique among jobs because project numbers are unique; cleaned of forbidden characters."""
+    return _clean_name(f"{project.number} {project.name}")[:MAX_DISPLAY_NAME]
+
+
+def vendor_display_name(company) -> str:
+    return company.name.strip()
+
+
+def vendor_company_name(company) -> str:
+    return (company.legal_name or company.name).strip()
+
+
+def forbidden_characters(text: str) -> list[str]:
+    """Words for the characters QuickBooks refuses in names, in a stable order, no repeats."""
+    found = []
+    for character, words in FORBIDDEN_NAME_CHARACTERS.items():
+        if character in text and words not in found:
+            found.append(words)
+    return found
+
+
+# Name-list records
+
+
+def project_job_payload(project, *, parent_customer_id: str) -> dict[str, Any]:
+    """A sub-customer Job under the customer chosen at accept, billed with its parent."""
+    payload: dict[str, Any] = {
+        "DisplayName": job_display_name(project),
+        "Job": True,
+        "ParentRef": _ref(parent_customer_id),
+        "BillWithParent": True,
+    }
+    if project.address.strip():
+        payload["ShipAddr"] = {"Line1": project.address.strip()}
+    return payload
+
+
+def vendor_payload(company, *, track_1099: bool = False) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "DisplayName": vendor_display_name(company),
+        "CompanyName": vendor_company_name(company),
+    }
+    if company.email:
+        payload["PrimaryEmailAddr"] = {"Address": company.email.strip()}
+    if company.phone:
+        payload["PrimaryPhone"] = {"FreeFormNumber": company.phone.strip()}
+    address = {
+        key: value.strip()
+        for key, value in (
+            ("Line1", company.address_line1),
+            ("City", company.city),
+            ("CountrySubDivisionCode", company.region),
+            ("PostalCode", company.postal_code),
+            ("Country", company.country),
+        )
+        if value.strip()
+    }
+    if address:
+        payload["BillAddr"] = address
+    if company.tax_id:
+        payload["TaxIdentifier"] = company.tax_id.strip()
+    if track_1099:
+        payload["Vendor1099"] = True
+    return payload
+
+
+# Transactions
+
+
+def _item_line(
+    *, amount: Decimal, description: str, item_id: str, job_id: str, qty=None, unit_price=None
+) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "ItemRef": _ref(item_id),
+        "CustomerRef": _ref(job_id),
+        "BillableStatus": "NotBillable",
+    }
+    if qty is not None and unit_price is not None:
+        detail["Qty"] = _plain_number(qty)
+        detail["UnitPrice"] = _plain_number(unit_price)
+    return {
+        "Description": _description(description),
+        "Amount": cents(amount),
+        "DetailType": ITEM_LINE,
+        ITEM_LINE: detail,
+    }
+
+
+def commitment_line_description(line) -> str:
+    return line.description.strip() or line.cost_code.name
+
+
+def purchase_order_payload(commitment, *, ap_account_id: str) -> dict[str, Any]:
+    """A subcontract or purchase order as a QuickBooks PurchaseOrder, one line per SOV line."""
+    job_id = commitment.project.erp_id
+    lines = [
+        _item_line(
+            amount=line.amount,
+            description=commitment_line_description(line),
+            item_id=line.cost_code.erp_id,
+            job_id=job_id,
+            qty=line.quantity,
+            unit_price=line.unit_cost,
+        )
+        for line in commitment.lines.all()
+    ]
+    return {
+        "DocNumber": commitment.number,
+        "VendorRef": _ref(commitment.vendor.erp_id),
+        "APAccountRef": _ref(ap_account_id),
+        "POStatus": "Open",
+        "Memo": commitment.title.strip(),
+        "PrivateNote": (
+            f"{commitment.get_kind_display()} {commitment.number}: {commitment.title.strip()} "
+            f"(project {commitment.project.number} {commitment.project.name})"
+        ),
+        "Line": lines,
+    }
+
+
+def change_order_marker(change_order) -> str:
+    """Starts the description of every line a CCO adds; tells whether the CCO is already there."""
+    return f"CCO {change_order.number}:"
+
+
+def change_order_line_description(change_order, line) -> str:
+    text = line.description.strip() or line.cost_code.name
+    if line.commitment_line_id is not None:
+        text = f"change to line {line.commitment_line.position}, {text}"
+    return f"{change_order_marker(change_order)} {text}"
+
+
+def _with_decimals(value: Any) -> Any:
+    """A structure read from QuickBooks with every float turned into an exact Decimal."""
+    if isinstance(value, float):
+        return as_decimal(value)
+    if isinstance(value, dict):
+        return {key: _with_decimals(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_decimals(item) for item in value]
+    return value
+
+
+def _kept_line(line: dict) -> dict:
+    kept = _with_decimals(line)
+    if "Amount" in kept:
+        kept["Amount"] = cents(kept["Amount"])
+    return kept
+
+
+def change_order_update_payload(change_order, *, purchase_order: dict) -> dict[str, Any]:
+    """Sparse update of the commitment's PurchaseOrder: its current lines (with their Ids, so
+    QuickBooks keeps them) followed by one new line per CCO line. A deduction is a negative line."""
+    job_id = change_order.commitment.project.erp_id
+    kept = [_kept_line(line) for line in purchase_order.get("Line", [])]
+    added = [
+        _item_line(
+            amount=line.amount,
+            description=change_order_line_description(change_order, line),
+            item_id=line.cost_code.erp_id,
+            job_id=job_id,
+        )
+        for line in change_order.lines.all()
+    ]
+    return {
+        "Id": purchase_order["Id"],
+        "SyncToken": purchase_order["SyncToken"],
+        "sparse": True,
+        "Line": kept + added,
+    }
+
+
+def change_order_total(change_order) -> Decimal:
+    return sum((cents(line.amount) for line in change_order.lines.all()), Decimal("0.00"))
+
+
+def invoice_line_description(line) -> str:
+    text = commitment_line_description(line.commitment_line)
+    if line.materials_stored:
+        text += (
+            f" (work completed {format_money(line.work_completed)},"
+            f" materials stored {format_money(line.materials_stored)})"
+        )
+    return text
+
+
+def invoice_retainage_withheld(invoice) -> Decimal:
+    return sum((cents(line.retainage_withheld) for line in invoice.lines.all()), Decimal("0.00"))
+
+
+def invoice_net_total(invoice) -> Decimal:
+    """What the Bill must come to: gross billed, less retainage withheld, plus retainage released."""
+    gross = sum((cents(line.gross_amount) for line in invoice.lines.all()), Decimal("0.00"))
+    released = cents(invoice.retainage_released) if invoice.is_retainage_release else Decimal(0)
+    return cents(gross - invoice_retainage_withheld(invoice) + released)
+
+
+def bill_payload(
+    invoice, *, ap_account_id: str, retainage_item_id: str, purchase_order_id: str
+) -> dict[str, Any]:
+    """A pay application as a Bill: gross lines per cost code, retainage withheld as one negative
+    line on the retainage item (its account is a liability, so the job cost stays gross), and for
+    a retainage release a positive line on that item. Linked to the commitment's PurchaseOrder."""
+    commitment = invoice.commitment
+    job_id = commitment.project.erp_id
+    lines = [
+        _item_line(
+            amount=line.gross_amount,
+            description=invoice_line_description(line),
+            item_id=line.commitment_line.cost_code.erp_id,
+            job_id=job_id,
+        )
+        for line in invoice.lines.all()
+        if cents(line.gross_amount) != 0
+    ]
+    withheld = invoice_retainage_withheld(invoice)
+    if withheld:
+        lines.append(
+            _item_line(
+                amount=-withheld,
+                description=f"Retainage withheld on invoice {invoice.number}",
+                item_id=retainage_item_id,
+                job_id=job_id,
+            )
+        )
+    if invoice.is_retainage_release and cents(invoice.retainage_released):
+        lines.append(
+            _item_line(
+                amount=invoice.retainage_released,
+                description=f"Retainage released on {commitment.number} {commitment.title}",
+                item_id=retainage_item_id,
+                job_id=job_id,
+            )
+        )
+    payload: dict[str, Any] = {
+        "DocNumber": invoice.number,
+        "VendorRef": _ref(commitment.vendor.erp_id),
+        "APAccountRef": _ref(ap_account_id),
+        "TxnDate": invoice.billing_date.isoformat(),
+    }
+    if invoice.due_date:
+        payload["DueDate"] = invoice.due_date.isoformat()
+    kind = "Retainage release" if invoice.is_retainage_release else "Pay application"
+    payload["PrivateNote"] = (
+        f"{kind} {invoice.number} on {commitment.number} {commitment.title}, "
+        f"period {invoice.period_start.isoformat()} to {invoice.period_end.isoformat()}"
+    )
+    payload["LinkedTxn"] = [{"TxnId": str(purchase_order_id), "TxnType": "PurchaseOrder"}]
+    payload["Line"] = lines
+    return payload
+
+
+# Totals
+
+
+def document_lines(document: dict) -> list[dict]:
+    return [
+        line for line in document.get("Line", []) if line.get("DetailType") in EXPENSE_LINE_DETAILS
+    ]
+
+
+def document_total(document: dict) -> Decimal:
+    """Sum of a payload's (or a QuickBooks document's) expense lines, to the cent."""
+    amounts = (cents(as_decimal(line["Amount"])) for line in document_lines(document))
+    return sum(amounts, Decimal("0.00"))
+
+
+def ensure_total_matches(document: dict, expected: Decimal) -> None:
+    total = document_total(document)
+    if total != cents(expected):
+        raise TotalMismatchError(
+            f"The QuickBooks Online document would total {format_money(total)}, but the record "
+            f"totals {format_money(expected)}, so nothing was sent. Please report this problem.",
+            code="total_mismatch",
+        )
+
+
+# Wire format
+
+
+def to_json(payload: Any, *, indent: int | None = None) -> str:
+    """JSON text with every Decimal written as an exact number. Refuses floats outright."""
+    return _encode(payload, indent, 0)
+
+
+def _encode(value: Any, indent: int | None, level: int) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} cannot be sent to QuickBooks Online.")
+        return format(value, "f")
+    if isinstance(value, float):
+        raise TypeError("Amounts must be Decimal; a float reached the QuickBooks payload.")
+    if isinstance(value, dict):
+        colon = ":" if indent is None else ": "
+        members = [
+            f"{json.dumps(str(key))}{colon}{_encode(item, indent, level + 1)}"
+            for key, item in value.items()
+        ]
+        return _wrap("{", members, "}", indent, level)
+    if isinstance(value, list | tuple):
+        return _wrap("[", [_encode(item, indent, level + 1) for item in value], "]", indent, level)
+    return json.dumps(value)
+
+
+def _wrap(opening: str, members: list[str], closing: str, indent: int | None, level: int) -> str:
+    if not members:
+        return opening + closing
+    if indent is None:
+        return opening + ",".join(members) + closing
+    inner = "\n" + " " * (indent * (level + 1))
+    outer = "\n" + " " * (indent * level)
+    return opening + inner + ("," + inner).join(members) + outer + closing
+
+
+def jsonable(value: Any) -> Any:
+    """A copy safe for a JSONField (the audit trail): Decimals become their exact text."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return format(as_decimal(value), "f")
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
