@@ -1,0 +1,232 @@
+"""Connecting and disconnecting the QuickBooks Online company (administrators only).
+
+Connect: POST starts Intuit's consent flow with a random `state` kept in the session; the callback
+accepts only that state (so nobody can plant their own company in our session), trades the code
+for tokens and stores them encrypted. Disconnect: a confirmation page, then POST revokes the
+tokens at Intuit and marks the connection inactive. Every failure ends on the connection page with
+a sentence, never an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from integrations.base import ERPError
+from integrations.models import ERPConnection, ERPKind
+from integrations.quickbooks_online import oauth
+from integrations.quickbooks_online.client import QuickBooksClient
+
+logger = logging.getLogger(__name__)
+
+STATE_SESSION_KEY = "quickbooks_online_oauth_state"
+CONNECTION_PAGE = "quickbooks_online:connection"
+CONSENT_ERRORS = {
+    "access_denied": (
+        "You did not allow access in QuickBooks Online, so nothing was connected or changed."
+    ),
+    "invalid_scope": (
+        "QuickBooks Online did not grant access to the accounting data this site needs; "
+        "nothing was connected."
+    ),
+}
+
+
+def is_connection_administrator(user) -> bool:
+    return user.is_active and (
+        user.is_superuser or (user.is_staff and user.has_perm("integrations.change_erpconnection"))
+    )
+
+
+def administrator_required(view):
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_connection_administrator(request.user):
+            raise PermissionDenied("Only administrators manage the QuickBooks Online connection.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+@administrator_required
+@require_GET
+def connection(request):
+    return render(
+        request,
+        "integrations/quickbooks_online/connection.html",
+        {"connection": _active_connection(), "now": timezone.now()},
+    )
+
+
+@administrator_required
+@require_POST
+def connect(request):
+    state = oauth.new_state()
+    try:
+        url = oauth.authorization_url(state=state)
+    except ERPError as error:
+        messages.error(request, error.message)
+        return redirect(CONNECTION_PAGE)
+    request.session[STATE_SESSION_KEY] = state
+    return redirect(url)
+
+
+@administrator_required
+@require_GET
+def callback(request):
+    expected_state = request.session.pop(STATE_SESSION_KEY, None)
+    consent_error = request.GET.get("error")
+    if consent_error:
+        messages.error(
+            request,
+            CONSENT_ERRORS.get(
+                consent_error,
+                f"QuickBooks Online refused the connection ({consent_error}); nothing was changed.",
+            ),
+        )
+        return redirect(CONNECTION_PAGE)
+    state = request.GET.get("state", "")
+    if not expected_state or not secrets.compare_digest(state.encode(), expected_state.encode()):
+        messages.error(
+            request,
+            "This connection attempt did not start here or has expired, so it was ignored. "
+            "Please press Connect again.",
+        )
+        return redirect(CONNECTION_PAGE)
+    code = request.GET.get("code", "")
+    realm_id = request.GET.get("realmId", "")
+    if not code or not realm_id:
+        messages.error(
+            request,
+            "QuickBooks Online came back without naming a company; nothing was connected. "
+            "Please press Connect again.",
+        )
+        return redirect(CONNECTION_PAGE)
+    other = _active_connection()
+    if other and other.company_id != realm_id:
+        messages.error(request, _another_company_message(other))
+        return redirect(CONNECTION_PAGE)
+    try:
+        tokens = oauth.exchange_code(code)
+    except ERPError as error:
+        messages.error(request, error.message)
+        return redirect(CONNECTION_PAGE)
+    try:
+        stored = _store_connection(realm_id=realm_id, tokens=tokens, user=request.user)
+    except IntegrityError:
+        _revoke_quietly(tokens.refresh_token)
+        messages.error(request, _another_company_message(_active_connection()))
+        return redirect(CONNECTION_PAGE)
+    _remember_company_name(stored)
+    logger.info("QuickBooks Online realm %s connected by %s", realm_id, request.user)
+    messages.success(
+        request, f"QuickBooks Online company {stored.company_name or realm_id} is connected."
+    )
+    return redirect(CONNECTION_PAGE)
+
+
+@administrator_required
+@require_http_methods(["GET", "POST"])
+def disconnect(request):
+    active = _active_connection()
+    if active is None:
+        messages.info(request, "No QuickBooks Online company is connected.")
+        return redirect(CONNECTION_PAGE)
+    if request.method == "GET":
+        return render(
+            request,
+            "integrations/quickbooks_online/disconnect_confirm.html",
+            {"connection": active},
+        )
+    revoke_error = None
+    if active.refresh_token:
+        try:
+            oauth.revoke(active.refresh_token)
+        except ERPError as error:
+            revoke_error = error
+    ERPConnection.objects.filter(pk=active.pk, is_active=True).update(
+        is_active=False,
+        disconnected_at=timezone.now(),
+        access_token="",
+        access_token_expires_at=None,
+        refresh_token="",
+        refresh_token_expires_at=None,
+    )
+    logger.info("QuickBooks Online realm %s disconnected by %s", active.company_id, request.user)
+    name = active.company_name or active.company_id
+    if revoke_error:
+        messages.warning(
+            request,
+            f"QuickBooks Online company {name} is disconnected here and its keys are deleted, but "
+            f"QuickBooks could not be told ({revoke_error.message}). To be thorough, remove this "
+            "app under Apps → Connected apps in QuickBooks Online.",
+        )
+    else:
+        messages.success(request, f"QuickBooks Online company {name} is disconnected.")
+    return redirect(CONNECTION_PAGE)
+
+
+def _active_connection() -> ERPConnection | None:
+    return (
+        ERPConnection.objects.filter(kind=ERPKind.QUICKBOOKS_ONLINE, is_active=True)
+        .select_related("connected_by")
+        .first()
+    )
+
+
+def _store_connection(*, realm_id: str, tokens: oauth.TokenSet, user) -> ERPConnection:
+    with transaction.atomic():
+        stored = (
+            ERPConnection.objects.select_for_update()
+            .filter(kind=ERPKind.QUICKBOOKS_ONLINE, company_id=realm_id)
+            .first()
+        ) or ERPConnection(kind=ERPKind.QUICKBOOKS_ONLINE, company_id=realm_id)
+        stored.access_token = tokens.access_token
+        stored.access_token_expires_at = tokens.access_token_expires_at
+        stored.refresh_token = tokens.refresh_token
+        stored.refresh_token_expires_at = tokens.refresh_token_expires_at
+        stored.is_active = True
+        stored.connected_by = user
+        stored.connected_at = timezone.now()
+        stored.disconnected_at = None
+        stored.save()
+    return stored
+
+
+def _remember_company_name(stored: ERPConnection) -> None:
+    """Show the company's name rather than its number; the connection works without it."""
+    try:
+        with QuickBooksClient(stored) as client:
+            name = client.company_info().get("CompanyName", "")
+    except ERPError as error:
+        logger.warning("Could not read the name of realm %s: %s", stored.company_id, error.detail)
+        return
+    if name:
+        stored.company_name = name
+        stored.save(update_fields=["company_name"])
+
+
+def _revoke_quietly(token: str) -> None:
+    try:
+        oauth.revoke(token)
+    except ERPError as error:
+        logger.warning("Could not revoke an unused QuickBooks Online token: %s", error.detail)
+
+
+def _another_company_message(other: ERPConnection | None) -> str:
+    name = (other.company_name or other.company_id) if other else "another company"
+    return (
+        f"QuickBooks Online company {name} is already connected. Disconnect it first if you "
+        "want to connect a different company; nothing was changed."
+    )
