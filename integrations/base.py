@@ -7,7 +7,7 @@ a TransientERPError is worth retrying later; a PermanentERPError needs a person.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class ERPError(Exception):
@@ -86,3 +86,20 @@ class Connector(Protocol):
 
     def document_is_gone(self, record) -> bool:
         """True when the record's ERP document was deleted or voided (so it may be unlinked)."""
+
+
+@runtime_checkable
+class ChoosesParentCustomer(Protocol):
+    """Optional: a connector whose projects become jobs under a customer chosen at accept."""
+
+    def parent_customers(self) -> list[tuple[str, str]]:
+        """(ERP id, name) of the top-level active customers a project's job may belong to."""
+
+
+@runtime_checkable
+class FindsDuplicateBills(Protocol):
+    """Optional: a connector that can search the ERP for bills an invoice may duplicate."""
+
+    def possible_duplicates(self, invoice) -> list[str]:
+        """One sentence per ERP bill with the invoice's vendor and number, or its vendor, total
+        and a date in its billing period; empty when there is none."""

@@ -1,0 +1,60 @@
+"""The registry finds the one connected accounting company and the connector that speaks to it."""
+
+import pytest
+
+from integrations.base import ChoosesParentCustomer, FindsDuplicateBills, NotConnectedError
+from integrations.models import ERPConnection, ERPKind
+from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
+from integrations.registry import active_connection, connector_for
+
+pytestmark = pytest.mark.django_db
+
+
+def connect(kind=ERPKind.QUICKBOOKS_ONLINE, company_id="9341453050000001", **fields):
+    return ERPConnection.objects.create(kind=kind, company_id=company_id, **fields)
+
+
+def test_nothing_connected_is_refused_with_advice():
+    connect(is_active=False)
+    with pytest.raises(NotConnectedError) as refused:
+        active_connection()
+    assert str(refused.value) == (
+        "No accounting system is connected. "
+        "An administrator can connect QuickBooks Online under ERP Integrations."
+    )
+
+
+def test_the_active_connection_is_found():
+    connect(company_id="1", is_active=False)
+    current = connect(company_id="2")
+    assert active_connection() == current
+
+
+def test_two_connected_systems_are_refused():
+    connect()
+    connect(kind=ERPKind.XERO, company_id="tenant-1")
+    with pytest.raises(NotConnectedError, match="More than one accounting system"):
+        active_connection()
+
+
+def test_a_quickbooks_connection_gets_the_quickbooks_connector():
+    connector = connector_for(connect())
+    assert isinstance(connector, QuickBooksOnlineConnector)
+    assert connector.display_name == "QuickBooks Online"
+    assert isinstance(connector, ChoosesParentCustomer)
+    assert isinstance(connector, FindsDuplicateBills)
+    assert all(
+        callable(getattr(connector, name))
+        for name in ("export_problems", "export", "document_is_gone")
+    )
+    assert connector.kind == ERPKind.QUICKBOOKS_ONLINE
+
+
+def test_a_disconnected_company_gets_no_connector():
+    with pytest.raises(NotConnectedError):
+        connector_for(connect(is_active=False))
+
+
+def test_an_erp_without_a_connector_is_refused_in_words():
+    with pytest.raises(NotConnectedError, match="Exports to Xero are not available yet"):
+        connector_for(connect(kind=ERPKind.XERO, company_id="tenant-1"))
