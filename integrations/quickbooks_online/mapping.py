@@ -64,7 +64,7 @@ def _clean_name(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _plain_number(value: Decimal) -> Decimal:
+def plain_number(value: Decimal) -> Decimal:
     """Quantities and unit prices without trailing zeros ("12.5", not "12.5000")."""
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
@@ -157,8 +157,8 @@ def _item_line(
         "BillableStatus": "NotBillable",
     }
     if qty is not None and unit_price is not None:
-        detail["Qty"] = _plain_number(qty)
-        detail["UnitPrice"] = _plain_number(unit_price)
+        detail["Qty"] = plain_number(qty)
+        detail["UnitPrice"] = plain_number(unit_price)
     return {
         "Description": _description(description),
         "Amount": cents(amount),

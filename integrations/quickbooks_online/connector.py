@@ -1,0 +1,620 @@
+"""QuickBooks Online behind the connector protocol: checks, exports, and link checks.
+
+Every export first looks its document up (a Vendor or job Customer by DisplayName, a
+PurchaseOrder or Bill by DocNumber and vendor, a change order by its marked lines) and links to
+it when it is clearly ours, so a retry after a lost answer never makes a second document. Every
+write carries the export's idempotency key as QuickBooks `requestid`, and every document's total
+is checked to the cent before it is sent and again as QuickBooks stored it.
+
+Per-company settings (ERPConnection.settings), each with a working default:
+- "ap_account_id": the Accounts Payable account of purchase orders and bills
+  (default: the first active Accounts Payable account).
+- "retainage_item_id": the item of retainage lines (default: the item named "Retainage",
+  created when missing as a NonInventory item whose expense account is "Retainage Payable",
+  an Other Current Liability account, itself created when missing). Retainage is money still
+  owed to the subcontractor, so it belongs in a liability, not in job cost.
+- "vendor_1099_types": vendor types whose vendors are marked for 1099 reporting (default none;
+  whether a subcontractor gets a 1099 depends on its tax status, which only the accountant knows).
+- "home_currency": the company's currency (default "USD"); records in another currency are refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from approvals.models import (
+    Commitment,
+    CommitmentChangeOrder,
+    Company,
+    Project,
+    SubcontractorInvoice,
+)
+from integrations.base import (
+    DuplicateNameError,
+    ExportResult,
+    PermanentERPError,
+    StaleObjectError,
+    TransientERPError,
+)
+from integrations.models import ERPConnection, ERPKind
+from integrations.quickbooks_online import mapping
+from integrations.quickbooks_online.client import QuickBooksClient, query_literal
+from integrations.quickbooks_online.mapping import cents, format_money
+
+STALE_RETRIES = 3
+RETAINAGE_ITEM_NAME = "Retainage"
+RETAINAGE_ACCOUNT_NAME = "Retainage Payable"
+OBJECT_NOT_FOUND = "610"
+ANY_ACTIVE = "Active IN (true, false)"
+
+
+class ExportRefused(PermanentERPError):
+    """The record cannot go to QuickBooks Online as it stands; nothing was sent."""
+
+
+class QuickBooksOnlineConnector:
+    kind = ERPKind.QUICKBOOKS_ONLINE
+    display_name = "QuickBooks Online"
+
+    def __init__(self, connection: ERPConnection, client: QuickBooksClient | None = None):
+        self.connection = connection
+        self._client = client
+        self._ap_account_id: str | None = None
+        self._retainage_item_id: str | None = None
+
+    @property
+    def client(self) -> QuickBooksClient:
+        """Opened on first use: checking a record for problems needs no HTTP."""
+        if self._client is None:
+            self._client = QuickBooksClient(self.connection)
+        return self._client
+
+    @property
+    def settings(self) -> dict:
+        return self.connection.settings or {}
+
+    # Checks ---------------------------------------------------------------------------------
+
+    def export_problems(self, record) -> list[str]:
+        """Why QuickBooks Online would refuse `record` now, in an accountant's words."""
+        checks: dict[type, Callable[[Any], list[str]]] = {
+            Company: self._vendor_problems,
+            Project: self._job_problems,
+            Commitment: self._purchase_order_problems,
+            CommitmentChangeOrder: self._change_order_problems,
+            SubcontractorInvoice: self._bill_problems,
+        }
+        return checks[type(record)](record)
+
+    def _vendor_problems(self, company: Company) -> list[str]:
+        problems = _name_problems(
+            "The company name", mapping.vendor_display_name(company), mapping.MAX_DISPLAY_NAME
+        )
+        problems += _length_problems(
+            "The company's legal name",
+            mapping.vendor_company_name(company),
+            mapping.MAX_COMPANY_NAME,
+        )
+        email = company.email.strip()
+        if email:
+            problems += _length_problems("The email address", email, mapping.MAX_EMAIL)
+            if "@" not in email or "." not in email.partition("@")[2]:
+                problems.append(
+                    f"The email address '{email}' is not one QuickBooks Online accepts "
+                    "(it needs an @ and a domain with a dot)."
+                )
+        return problems
+
+    def _job_problems(self, project: Project) -> list[str]:
+        return _length_problems(
+            "The job name", mapping.job_display_name(project), mapping.MAX_DISPLAY_NAME
+        )
+
+    def _purchase_order_problems(self, commitment: Commitment) -> list[str]:
+        problems = _doc_number_problems("commitment", commitment.number)
+        problems += self._currency_problems("commitment", commitment.currency)
+        problems += _link_problems(commitment.project, commitment.vendor)
+        lines = list(commitment.lines.all())
+        if not lines:
+            problems.append("The commitment has no lines; QuickBooks Online needs at least one.")
+        for line in lines:
+            problems += _item_problems(line.position, line.cost_code)
+            if line.quantity is not None and line.unit_cost is not None:
+                product = cents(line.quantity * line.unit_cost)
+                if product != cents(line.amount):
+                    problems.append(
+                        f"Line {line.position}: quantity {mapping.plain_number(line.quantity)} x "
+                        f"unit cost {mapping.plain_number(line.unit_cost)} comes to "
+                        f"{format_money(product)}, not the line amount "
+                        f"{format_money(line.amount)}."
+                    )
+        return problems
+
+    def _change_order_problems(self, change_order: CommitmentChangeOrder) -> list[str]:
+        commitment = change_order.commitment
+        problems = []
+        if not commitment.erp_id:
+            problems.append(
+                f"Commitment '{commitment}' is not synced to QuickBooks Online yet, so its "
+                "change orders cannot be added to its purchase order."
+            )
+        problems += _link_problems(commitment.project, None)
+        lines = list(change_order.lines.all())
+        if not lines:
+            problems.append("The change order has no lines; there is nothing to add.")
+        for number, line in enumerate(lines, start=1):
+            problems += _item_problems(number, line.cost_code)
+        return problems
+
+    def _bill_problems(self, invoice: SubcontractorInvoice) -> list[str]:
+        commitment = invoice.commitment
+        problems = _doc_number_problems("invoice", invoice.number)
+        problems += self._currency_problems("invoice's commitment", commitment.currency)
+        if not commitment.erp_id:
+            problems.append(
+                f"Commitment '{commitment}' is not synced to QuickBooks Online yet, so the bill "
+                "cannot be linked to its purchase order."
+            )
+        problems += _link_problems(commitment.project, commitment.vendor)
+        lines = list(invoice.lines.all())
+        for line in lines:
+            if cents(line.gross_amount):
+                problems += _item_problems(
+                    line.commitment_line.position, line.commitment_line.cost_code
+                )
+        total = mapping.invoice_net_total(invoice)
+        if total < 0:
+            problems.append(
+                f"The invoice totals {format_money(total)}; QuickBooks Online does not accept "
+                "a bill with a negative total."
+            )
+        if invoice.is_retainage_release and not cents(invoice.retainage_released):
+            problems.append("This retainage release does not say how much retainage is released.")
+        billed = any(cents(line.gross_amount) or cents(line.retainage_withheld) for line in lines)
+        if not billed and not invoice.is_retainage_release:
+            problems.append("The invoice bills nothing; QuickBooks Online needs at least one line.")
+        return problems
+
+    def _currency_problems(self, what: str, currency: str) -> list[str]:
+        home = self.settings.get("home_currency", "USD")
+        if currency and currency != home:
+            return [
+                f"The {what} is in {currency}, but the QuickBooks Online company keeps its "
+                f"books in {home}."
+            ]
+        return []
+
+    # Exports --------------------------------------------------------------------------------
+
+    def export(self, record, *, idempotency_key: str) -> ExportResult:
+        record = _reloaded(record)
+        problems = self.export_problems(record)
+        if problems:
+            raise ExportRefused(" ".join(problems), code="export_problems")
+        exports: dict[type, Callable[[Any, str], ExportResult]] = {
+            Company: self._export_vendor,
+            Project: self._export_job,
+            Commitment: self._export_purchase_order,
+            CommitmentChangeOrder: self._export_change_order,
+            SubcontractorInvoice: self._export_bill,
+        }
+        return exports[type(record)](record, idempotency_key)
+
+    def _export_vendor(self, company: Company, key: str) -> ExportResult:
+        vendor_types = {kind.lower() for kind in self.settings.get("vendor_1099_types", [])}
+        payload = mapping.vendor_payload(
+            company, track_1099=company.vendor_type.lower() in vendor_types
+        )
+        existing = self._named("Vendor", payload["DisplayName"])
+        if existing is not None:
+            if not _same_vendor(existing, payload):
+                raise ExportRefused(
+                    f"QuickBooks Online already has a vendor named '{payload['DisplayName']}' "
+                    "whose details differ from this company's. Link the company to that vendor, "
+                    "or rename one of them.",
+                    code="name_taken",
+                )
+            return _result(existing, payload, linked=True)
+        return _result(self.client.create("Vendor", payload, request_id=key), payload)
+
+    def _export_job(self, project: Project, key: str) -> ExportResult:
+        parent_id = project.erp_parent_customer_id
+        if not parent_id:
+            raise ExportRefused(
+                f"Choose the QuickBooks Online customer that project '{project}' belongs to "
+                "when accepting it.",
+                code="no_parent_customer",
+            )
+        payload = mapping.project_job_payload(project, parent_customer_id=parent_id)
+        existing = self._named("Customer", payload["DisplayName"])
+        if existing is not None:
+            if not (existing.get("Job") and _ref_value(existing, "ParentRef") == parent_id):
+                raise ExportRefused(
+                    f"QuickBooks Online already has a customer named '{payload['DisplayName']}' "
+                    "that is not a job of the chosen customer. Rename it in QuickBooks Online "
+                    "or link the project to it.",
+                    code="name_taken",
+                )
+            return _result(existing, payload, linked=True)
+        return _result(self.client.create("Customer", payload, request_id=key), payload)
+
+    def _export_purchase_order(self, commitment: Commitment, key: str) -> ExportResult:
+        payload = mapping.purchase_order_payload(commitment, ap_account_id=self.ap_account_id())
+        lines = list(commitment.lines.all())
+        expected = sum((cents(line.amount) for line in lines), Decimal("0.00"))
+        mapping.ensure_total_matches(payload, expected)
+        document = self._document_with_number(
+            "PurchaseOrder", commitment.number, commitment.vendor.erp_id
+        )
+        linked = document is not None
+        if document is None:
+            document = self.client.create("PurchaseOrder", payload, request_id=key)
+        _check_stored_total(document, expected, f"purchase order {commitment.number}")
+        return _result(document, payload, linked=linked, lines=lines)
+
+    def _export_change_order(self, change_order: CommitmentChangeOrder, key: str) -> ExportResult:
+        marker = mapping.change_order_marker(change_order)
+        lines = list(change_order.lines.all())
+        for attempt in range(STALE_RETRIES + 1):
+            purchase_order = self.client.read("PurchaseOrder", change_order.commitment.erp_id)
+            applied = [
+                line
+                for line in mapping.document_lines(purchase_order)
+                if str(line.get("Description", "")).startswith(marker)
+            ]
+            if applied:
+                return _result(purchase_order, None, linked=True, lines=lines, documents=applied)
+            payload = mapping.change_order_update_payload(
+                change_order, purchase_order=purchase_order
+            )
+            expected = mapping.document_total(purchase_order) + mapping.change_order_total(
+                change_order
+            )
+            if expected < 0:
+                raise ExportRefused(
+                    f"Change order {change_order.number} would bring purchase order "
+                    f"{purchase_order.get('DocNumber', '')} below zero "
+                    f"({format_money(expected)}).",
+                    code="negative_total",
+                )
+            mapping.ensure_total_matches(payload, expected)
+            # A request that failed as stale is remembered under its requestid: a new read
+            # needs a new one, or QuickBooks would replay the stale answer.
+            request_id = key if attempt == 0 else f"{key}-{attempt}"
+            try:
+                updated = self.client.update(
+                    "PurchaseOrder", payload, request_id=request_id, sparse=True
+                )
+            except StaleObjectError:
+                continue
+            _check_stored_total(updated, expected, f"purchase order {updated.get('DocNumber')}")
+            added = mapping.document_lines(updated)[-len(lines) :]
+            return _result(updated, payload, lines=lines, documents=added)
+        raise TransientERPError(
+            f"Someone keeps changing purchase order {change_order.commitment.number} in "
+            "QuickBooks Online; we will try to add the change order again shortly.",
+            code="5010",
+        )
+
+    def _export_bill(self, invoice: SubcontractorInvoice, key: str) -> ExportResult:
+        commitment = invoice.commitment
+        needs_retainage = bool(
+            mapping.invoice_retainage_withheld(invoice) or invoice.is_retainage_release
+        )
+        payload = mapping.bill_payload(
+            invoice,
+            ap_account_id=self.ap_account_id(),
+            retainage_item_id=self.retainage_item_id() if needs_retainage else "",
+            purchase_order_id=commitment.erp_id,
+        )
+        expected = mapping.invoice_net_total(invoice)
+        mapping.ensure_total_matches(payload, expected)
+        document = self._document_with_number("Bill", invoice.number, commitment.vendor.erp_id)
+        linked = document is not None
+        if document is None:
+            document = self.client.create("Bill", payload, request_id=key)
+        _check_stored_total(document, expected, f"bill {invoice.number}")
+        billed_lines = [line for line in invoice.lines.all() if cents(line.gross_amount)]
+        return _result(document, payload, linked=linked, lines=billed_lines)
+
+    # Look-ups -------------------------------------------------------------------------------
+
+    def _named(self, entity: str, display_name: str) -> dict | None:
+        """The name-list record with this DisplayName, active or not (names stay taken)."""
+        where = f"DisplayName = {query_literal(display_name)} AND {ANY_ACTIVE}"
+        wanted = display_name.casefold()
+        return next(
+            (
+                row
+                for row in self.client.query_all(entity, where)
+                if str(row.get("DisplayName", "")).casefold() == wanted
+            ),
+            None,
+        )
+
+    def _document_with_number(self, entity: str, number: str, vendor_id: str) -> dict | None:
+        where = f"DocNumber = {query_literal(number)}"
+        return next(
+            (
+                row
+                for row in self.client.query_all(entity, where)
+                if row.get("DocNumber") == number and _ref_value(row, "VendorRef") == vendor_id
+            ),
+            None,
+        )
+
+    def ap_account_id(self) -> str:
+        if self._ap_account_id is None:
+            self._ap_account_id = str(
+                self.settings.get("ap_account_id") or self._first_payables_account()
+            )
+        return self._ap_account_id
+
+    def _first_payables_account(self) -> str:
+        for account in self.client.query_all("Account", "AccountType = 'Accounts Payable'"):
+            return str(account["Id"])
+        raise ExportRefused(
+            "QuickBooks Online has no Accounts Payable account. Create one in QuickBooks Online "
+            "(or choose one in the connection settings) and export again.",
+            code="no_ap_account",
+        )
+
+    def retainage_item_id(self) -> str:
+        if self._retainage_item_id is None:
+            self._retainage_item_id = str(
+                self.settings.get("retainage_item_id") or self._find_or_create_retainage_item()
+            )
+        return self._retainage_item_id
+
+    def _find_or_create_retainage_item(self) -> str:
+        account_id = self._find_or_create(
+            "Account",
+            RETAINAGE_ACCOUNT_NAME,
+            {
+                "Name": RETAINAGE_ACCOUNT_NAME,
+                "AccountType": "Other Current Liability",
+                "AccountSubType": "OtherCurrentLiabilities",
+                "Description": "Retainage withheld from subcontractors, owed until released",
+            },
+        )
+        return self._find_or_create(
+            "Item",
+            RETAINAGE_ITEM_NAME,
+            {
+                "Name": RETAINAGE_ITEM_NAME,
+                "Type": "NonInventory",
+                "ExpenseAccountRef": {"value": account_id},
+                "PurchaseDesc": "Retainage withheld from or released to a subcontractor",
+            },
+        )
+
+    def _find_or_create(self, entity: str, name: str, payload: dict) -> str:
+        def find() -> str | None:
+            rows = self.client.query_all(entity, f"Name = {query_literal(name)}")
+            return next((str(row["Id"]) for row in rows if row.get("Name") == name), None)
+
+        found = find()
+        if found:
+            return found
+        try:
+            return str(self.client.create(entity, payload, request_id=uuid.uuid4().hex)["Id"])
+        except DuplicateNameError:
+            # Another worker created it between our look-up and our create.
+            found = find()
+            if found is None:
+                raise
+            return found
+
+    # Unlinking, accept-page choices, duplicates ---------------------------------------------
+
+    def document_is_gone(self, record) -> bool:
+        """Deleted, made inactive, voided, or never there (610 Object Not Found)."""
+        if not record.erp_id:
+            return True
+        entity = {
+            Company: "Vendor",
+            Project: "Customer",
+            Commitment: "PurchaseOrder",
+            CommitmentChangeOrder: "PurchaseOrder",
+            SubcontractorInvoice: "Bill",
+        }[type(record)]
+        try:
+            document = self.client.read(entity, record.erp_id)
+        except PermanentERPError as error:
+            if error.code == OBJECT_NOT_FOUND:
+                return True
+            raise
+        if document.get("status") == "Deleted" or document.get("Active") is False:
+            return True
+        if isinstance(record, CommitmentChangeOrder):
+            marker = mapping.change_order_marker(record)
+            return not any(
+                str(line.get("Description", "")).startswith(marker)
+                for line in mapping.document_lines(document)
+            )
+        return _is_voided(document)
+
+    def parent_customers(self) -> list[tuple[str, str]]:
+        """Top-level active customers, by name: the choices for a project's job."""
+        customers = self.client.query_all("Customer", order_by="DisplayName")
+        return [
+            (str(customer["Id"]), str(customer.get("DisplayName", "")))
+            for customer in customers
+            if not customer.get("Job") and not customer.get("ParentRef")
+        ]
+
+    def possible_duplicates(self, invoice: SubcontractorInvoice) -> list[str]:
+        """Bills already in QuickBooks Online from the same vendor with the same number, or with
+        the same total dated within the invoice's billing period."""
+        invoice = _reloaded(invoice)
+        vendor = invoice.commitment.vendor
+        if not vendor.erp_id:
+            return []
+        total = mapping.invoice_net_total(invoice)
+        last_day = max(invoice.period_end, invoice.billing_date)
+        in_period = (
+            f"VendorRef = {query_literal(vendor.erp_id)} "
+            f"AND TxnDate >= '{invoice.period_start.isoformat()}' "
+            f"AND TxnDate <= '{last_day.isoformat()}'"
+        )
+        same_number = self.client.query_all("Bill", f"DocNumber = {query_literal(invoice.number)}")
+        candidates = [
+            bill
+            for bill in same_number
+            if str(bill.get("DocNumber", "")).casefold() == invoice.number.casefold()
+        ] + [bill for bill in self.client.query_all("Bill", in_period) if _total(bill) == total]
+        sentences: dict[str, str] = {}
+        for bill in candidates:
+            if _ref_value(bill, "VendorRef") != vendor.erp_id or bill["Id"] == invoice.erp_id:
+                continue
+            number = bill.get("DocNumber") or "without a number"
+            sentences[bill["Id"]] = (
+                f"Bill {number} from {vendor.name} dated {bill.get('TxnDate', '?')} for "
+                f"{format_money(_total(bill))} (QuickBooks Online id {bill['Id']})"
+            )
+        return list(sentences.values())
+
+
+# Helpers --------------------------------------------------------------------------------------
+
+
+def _reloaded(record):
+    """The record fresh from the database with everything the mapping reads, in few queries."""
+    model = type(record)
+    queries = {
+        Company: model.objects.all(),
+        Project: model.objects.all(),
+        Commitment: model.objects.select_related("project", "vendor").prefetch_related(
+            "lines__cost_code"
+        ),
+        CommitmentChangeOrder: model.objects.select_related(
+            "commitment__project", "commitment__vendor"
+        ).prefetch_related("lines__cost_code", "lines__commitment_line"),
+        SubcontractorInvoice: model.objects.select_related(
+            "commitment__project", "commitment__vendor"
+        ).prefetch_related("lines__commitment_line__cost_code"),
+    }
+    return queries[model].get(pk=record.pk)
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _length_problems(what: str, text: str, limit: int) -> list[str]:
+    if len(text) > limit:
+        return [
+            f"{what} '{_quoted(text)}' is longer than the {limit} characters "
+            "QuickBooks Online allows."
+        ]
+    return []
+
+
+def _name_problems(what: str, text: str, limit: int) -> list[str]:
+    if not text:
+        return [f"{what} is empty; QuickBooks Online needs one."]
+    problems = _length_problems(what, text, limit)
+    forbidden = mapping.forbidden_characters(text)
+    if forbidden:
+        problems.append(
+            f"{what} '{_quoted(text)}' contains {' and '.join(forbidden)}, which QuickBooks "
+            "Online does not allow in names."
+        )
+    return problems
+
+
+def _doc_number_problems(what: str, number: str) -> list[str]:
+    if not number.strip():
+        return [f"The {what} has no number; QuickBooks Online needs one to find it again."]
+    return _length_problems(f"The {what} number", number, mapping.MAX_DOC_NUMBER)
+
+
+def _link_problems(project: Project, vendor: Company | None) -> list[str]:
+    problems = []
+    if not project.erp_id:
+        problems.append(f"Project '{project}' is not synced to QuickBooks Online yet.")
+    if vendor is not None and not vendor.erp_id:
+        problems.append(f"Vendor '{vendor.name}' is not linked to a QuickBooks vendor.")
+    return problems
+
+
+def _item_problems(position: int, cost_code) -> list[str]:
+    if cost_code.erp_id:
+        return []
+    return [f"Line {position} uses cost code '{cost_code}', which is not a QuickBooks Online item."]
+
+
+def _ref_value(document: dict, field: str) -> str:
+    ref = document.get(field)
+    return str(ref.get("value", "")) if isinstance(ref, dict) else ""
+
+
+def _same_vendor(existing: dict, payload: dict) -> bool:
+    """Clearly ours: every detail we would have sent is what QuickBooks holds."""
+
+    def text(document: dict, *path: str) -> str:
+        value: Any = document
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return str(value or "").strip().casefold()
+
+    paths = [("CompanyName",), ("PrimaryEmailAddr", "Address"), ("PrimaryPhone", "FreeFormNumber")]
+    paths += [("BillAddr", key) for key in payload.get("BillAddr", {})]
+    return all(text(existing, *path) == text(payload, *path) for path in paths)
+
+
+def _total(document: dict) -> Decimal:
+    if "TotalAmt" in document:
+        return cents(mapping.as_decimal(document["TotalAmt"]))
+    return mapping.document_total(document)
+
+
+def _check_stored_total(document: dict, expected: Decimal, label: str) -> None:
+    """QuickBooks' own total must be ours; if it is not, a person has to look."""
+    stored = _total(document)
+    if stored != cents(expected):
+        raise PermanentERPError(
+            f"QuickBooks Online holds {label} (id {document.get('Id')}) with a total of "
+            f"{format_money(stored)}, but the record totals {format_money(expected)}. "
+            "Check the document in QuickBooks Online before exporting again.",
+            code="total_mismatch",
+            response_body=mapping.jsonable(document),
+        )
+
+
+def _is_voided(document: dict) -> bool:
+    """QuickBooks voids a transaction by zeroing it and noting "Voided" on it."""
+    note = str(document.get("PrivateNote", "")).casefold()
+    return "TotalAmt" in document and _total(document) == 0 and "voided" in note
+
+
+def _result(
+    document: dict,
+    payload: dict | None,
+    *,
+    linked: bool = False,
+    lines: Iterable = (),
+    documents: list[dict] | None = None,
+) -> ExportResult:
+    """What the export left in QuickBooks; line ids pair our lines with its lines in order."""
+    document_lines = documents if documents is not None else mapping.document_lines(document)
+    lines = list(lines)
+    line_ids = {}
+    if len(lines) <= len(document_lines):
+        line_ids = {
+            line.pk: str(quickbooks_line["Id"])
+            for line, quickbooks_line in zip(lines, document_lines, strict=False)
+            if quickbooks_line.get("Id")
+        }
+    return ExportResult(
+        erp_id=str(document["Id"]),
+        sync_token=str(document.get("SyncToken", "")),
+        doc_number=str(document.get("DocNumber", "")),
+        linked_existing=linked,
+        line_ids=line_ids,
+        request_payload=mapping.jsonable(payload) if payload is not None else None,
+        response_payload=mapping.jsonable(document),
+    )
