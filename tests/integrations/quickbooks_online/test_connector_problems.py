@@ -1,0 +1,123 @@
+"""What QuickBooks Online would refuse, said before anything is sent."""
+
+from decimal import Decimal
+
+import pytest
+
+from approvals.models import CommitmentLine
+from integrations.models import ERPConnection, ERPKind
+from integrations.quickbooks_online.connector import ExportRefused, QuickBooksOnlineConnector
+from tests.factories import (
+    make_change_order,
+    make_commitment,
+    make_company,
+    make_cost_code,
+    make_invoice,
+    make_project,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connector():
+    connection = ERPConnection.objects.create(
+        kind=ERPKind.QUICKBOOKS_ONLINE, company_id="9341453050000001"
+    )
+    return QuickBooksOnlineConnector(connection)
+
+
+def test_a_clean_company_has_no_problems(connector):
+    company = make_company(name="Acme Drywall", email="ap@acme.example", legal_name="Acme LLC")
+    assert connector.export_problems(company) == []
+
+
+def test_vendor_names_with_characters_quickbooks_refuses(connector):
+    company = make_company(name="Acme: Drywall\tand Paint")
+    assert connector.export_problems(company) == [
+        "The company name 'Acme: Drywall\tand Paint' contains a colon and a tab, which "
+        "QuickBooks Online does not allow in names."
+    ]
+
+
+def test_long_legal_names_and_bad_email_addresses(connector):
+    company = make_company(name="Acme", legal_name="A" * 101, email="ap@localhost")
+    assert connector.export_problems(company) == [
+        f"The company's legal name '{'A' * 59}…' is longer than the 100 characters "
+        "QuickBooks Online allows.",
+        "The email address 'ap@localhost' is not one QuickBooks Online accepts "
+        "(it needs an @ and a domain with a dot).",
+    ]
+
+
+def test_invoice_number_longer_than_quickbooks_allows(connector):
+    invoice = make_invoice()
+    invoice.number = "PAY-APPLICATION-2026-0007"
+    assert connector.export_problems(invoice) == [
+        "The invoice number 'PAY-APPLICATION-2026-0007' is longer than the 21 characters "
+        "QuickBooks Online allows."
+    ]
+
+
+def test_unlinked_vendor_project_and_cost_code_are_named(connector):
+    commitment = make_commitment(
+        project=make_project(number="P-100", name="Riverside Clinic"),
+        vendor=make_company(name="Acme Drywall"),
+        lines=[(make_cost_code(code="09-250", name="Drywall", standard=False), "500.00")],
+    )
+    assert connector.export_problems(commitment) == [
+        "Project 'P-100 Riverside Clinic' is not synced to QuickBooks Online yet.",
+        "Vendor 'Acme Drywall' is not linked to a QuickBooks vendor.",
+        "Line 1 uses cost code '09-250 Drywall', which is not a QuickBooks Online item.",
+    ]
+
+
+def test_quantity_times_unit_cost_must_make_the_line_amount(connector):
+    commitment = make_commitment(lines=[])
+    CommitmentLine.objects.create(
+        commitment=commitment,
+        position=1,
+        cost_code=make_cost_code(),
+        quantity=Decimal("10.0000"),
+        unit_cost=Decimal("12.5000"),
+        amount=Decimal("130.00"),
+    )
+    assert connector.export_problems(commitment) == [
+        "Line 1: quantity 10 x unit cost 12.5 comes to 125.00, not the line amount 130.00."
+    ]
+
+
+def test_commitment_without_lines_or_in_a_foreign_currency(connector):
+    commitment = make_commitment(lines=[], currency="CAD")
+    assert connector.export_problems(commitment) == [
+        "The commitment is in CAD, but the QuickBooks Online company keeps its books in USD.",
+        "The commitment has no lines; QuickBooks Online needs at least one.",
+    ]
+
+
+def test_change_order_needs_its_commitment_synced(connector):
+    change_order = make_change_order(commitment=make_commitment(number="SC-9", title="Paint"))
+    assert connector.export_problems(change_order) == [
+        "Commitment 'SC-9 Paint' is not synced to QuickBooks Online yet, so its change orders "
+        "cannot be added to its purchase order."
+    ]
+
+
+def test_negative_invoices_and_empty_releases_are_refused(connector):
+    negative = make_invoice(lines=[{"work_completed": "-500.00"}])
+    empty_release = make_invoice(lines=[], is_retainage_release=True)
+    assert connector.export_problems(negative) == [
+        "The invoice totals -500.00; QuickBooks Online does not accept a bill with a "
+        "negative total."
+    ]
+    assert connector.export_problems(empty_release) == [
+        "This retainage release does not say how much retainage is released."
+    ]
+
+
+def test_export_refuses_before_sending_anything(connector):
+    company = make_company(name="Acme: Drywall")
+    with pytest.raises(ExportRefused) as refused:
+        connector.export(company, idempotency_key="company-1-1")
+    assert "contains a colon" in str(refused.value)
+    assert connector._client is None
