@@ -348,6 +348,9 @@ class SubcontractorInvoice(Exportable):
     duplicate_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    duplicate_warning = models.TextField(
+        blank=True, help_text="Possible duplicates found when the invoice was last sent."
+    )
     amount_paid = models.DecimalField(**MONEY, default=ZERO)
     last_paid_on = models.DateField(null=True, blank=True)
     last_payment_method = models.CharField(max_length=50, blank=True)
@@ -443,3 +446,15 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("Audit events cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")
+
+
+class AuditTrailIsAppendOnly(Exception):
+    """Raised on any attempt to rewrite history."""

@@ -1,0 +1,114 @@
+"""Emails: a rejection to its sender and creator, a failed export to the approvers, the daily digest."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Min
+from django.template.loader import render_to_string
+
+from approvals import permissions, selectors
+from approvals.services.records import EXPORTABLE_MODELS, noun, plural_noun, record_title
+from approvals.states import SyncStatus
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _send(*, recipient, subject: str, template: str, context: dict) -> None:
+    body = render_to_string(template, {"recipient_name": _name(recipient), **context})
+    send_mail(
+        subject=subject,
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[recipient.email],
+    )
+
+
+def rejection_notify(*, record, decider, reason: str) -> None:
+    """After commit, tell the sender and the creator why their record came back."""
+    recipients = {
+        user.pk: user
+        for user in (record.sent_by, record.created_by)
+        if user is not None and user.email and user.is_active
+    }
+    title = record_title(record)
+    context = {
+        "decider_name": _name(decider) if decider is not None else "An approver",
+        "title": title,
+        "reason": reason,
+        "noun": noun(record),
+        "link": "",
+    }
+
+    def deliver():
+        for user in recipients.values():
+            _send(
+                recipient=user,
+                subject=f"Rejected: {title}",
+                template="emails/record_rejected.txt",
+                context=context,
+            )
+
+    transaction.on_commit(deliver)
+
+
+def export_failure_notify(*, record, erp_name: str, error: str, tries: int) -> None:
+    """After commit, tell everyone who may approve this type that its export failed."""
+    title = record_title(record)
+    context = {"title": title, "erp_name": erp_name, "error": error, "tries": tries}
+
+    def deliver():
+        for user in selectors.approvers_of(type(record)):
+            _send(
+                recipient=user,
+                subject=f"Export failed: {title}",
+                template="emails/export_failed.txt",
+                context=context,
+            )
+
+    transaction.on_commit(deliver)
+
+
+def waiting_summary() -> dict[type, dict]:
+    """Per type: how many wait for a decision, how many failed, and since when the oldest waits."""
+    summary = {}
+    for model in EXPORTABLE_MODELS:
+        ready = model.objects.filter(sync_status=SyncStatus.READY_TO_EXPORT)
+        summary[model] = {
+            "ready": ready.count(),
+            "failed": model.objects.filter(sync_status=SyncStatus.EXPORT_FAILED).count(),
+            "oldest": ready.aggregate(oldest=Min("sent_at"))["oldest"],
+        }
+    return summary
+
+
+def approvers_digest_send() -> int:
+    """Send each approver the types they may approve that have work waiting; return emails sent."""
+    summary = waiting_summary()
+    if not any(row["ready"] or row["failed"] for row in summary.values()):
+        return 0
+    recipients = {}
+    for model in EXPORTABLE_MODELS:
+        for user in selectors.approvers_of(model):
+            recipients.setdefault(user.pk, user)
+    sent = 0
+    for user in recipients.values():
+        rows = [
+            {"label": plural_noun(model).capitalize(), **counts}
+            for model, counts in summary.items()
+            if (counts["ready"] or counts["failed"]) and permissions.can_decide_type(user, model)
+        ]
+        if not rows:
+            continue
+        total = sum(row["ready"] + row["failed"] for row in rows)
+        _send(
+            recipient=user,
+            subject=f"ERP approvals: {total} waiting for you",
+            template="emails/approver_digest.txt",
+            context={"rows": rows, "total": total},
+        )
+        sent += 1
+    return sent

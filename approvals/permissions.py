@@ -1,0 +1,89 @@
+"""Who may do what to which record.
+
+Project managers send, retrieve and resend records of the projects they are members of (any
+project manager may send a company). Approvers accept, reject, retry and unlink with the
+per-type right `approvals.approve_<model>`. Administrators (superusers or the Administrators
+group) may do everything.
+"""
+
+from __future__ import annotations
+
+from approvals.services.records import plural_noun, project_of
+
+PROJECT_MANAGERS = "Project managers"
+ACCOUNTING_APPROVERS = "Accounting approvers"
+ADMINISTRATORS = "Administrators"
+
+_GROUP_CACHE = "_approvals_group_names"
+_MEMBERSHIP_CACHE = "_approvals_project_ids"
+
+
+def _is_signed_in(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _group_names(user) -> frozenset[str]:
+    # Cached on the user object so bulk actions ask the database once per request.
+    if not hasattr(user, _GROUP_CACHE):
+        setattr(user, _GROUP_CACHE, frozenset(user.groups.values_list("name", flat=True)))
+    return getattr(user, _GROUP_CACHE)
+
+
+def _project_ids(user) -> frozenset[int]:
+    if not hasattr(user, _MEMBERSHIP_CACHE):
+        setattr(user, _MEMBERSHIP_CACHE, frozenset(user.projects.values_list("pk", flat=True)))
+    return getattr(user, _MEMBERSHIP_CACHE)
+
+
+def is_administrator(user) -> bool:
+    return _is_signed_in(user) and (user.is_superuser or ADMINISTRATORS in _group_names(user))
+
+
+def is_project_manager(user) -> bool:
+    return _is_signed_in(user) and PROJECT_MANAGERS in _group_names(user)
+
+
+def approve_permission(model_or_record) -> str:
+    return f"approvals.approve_{model_or_record._meta.model_name}"
+
+
+def can_send(user, record) -> bool:
+    """May `user` send, retrieve or resend `record`?"""
+    if is_administrator(user):
+        return True
+    if not is_project_manager(user):
+        return False
+    project = project_of(record)
+    return project is None or project.pk in _project_ids(user)
+
+
+def can_decide(user, record) -> bool:
+    """May `user` accept, reject, retry or unlink `record`?"""
+    if is_administrator(user):
+        return True
+    return _is_signed_in(user) and user.has_perm(approve_permission(record))
+
+
+def can_decide_type(user, model) -> bool:
+    """May `user` decide on records of this type at all (the queue and the digest ask this)?"""
+    return is_administrator(user) or (
+        _is_signed_in(user) and user.has_perm(approve_permission(model))
+    )
+
+
+def send_refusal(user, record) -> str:
+    if not _is_signed_in(user):
+        return "Please sign in first."
+    project = project_of(record)
+    if project is None:
+        return "Only project managers can send companies to the ERP."
+    return f"Only project managers on project '{project}' can send its {plural_noun(record)}."
+
+
+def decide_refusal(user, record) -> str:
+    if not _is_signed_in(user):
+        return "Please sign in first."
+    return (
+        f"You do not have the right to approve {plural_noun(record)}. "
+        "Ask an administrator to give it to you."
+    )

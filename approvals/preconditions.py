@@ -1,0 +1,187 @@
+"""Why a record cannot go to the ERP yet: one sentence per problem, checked at send and accept."""
+
+from __future__ import annotations
+
+from approvals import selectors
+from approvals.models import (
+    ChangeOrderStatus,
+    Commitment,
+    CommitmentChangeOrder,
+    CommitmentStatus,
+    Company,
+    Project,
+    SubcontractorInvoice,
+)
+from approvals.services import erp
+from approvals.services.records import format_money
+from approvals.states import SyncStatus
+
+STANDARD_COST_CODES_REQUIRED = "Integrated projects require standard cost codes."
+
+
+def send_problems(record) -> list[str]:
+    """What stops `record` from being sent to the approvers; empty when nothing does."""
+    return _problems(record)
+
+
+def accept_problems(record) -> list[str]:
+    """What stops `record` from being exported now; empty when nothing does."""
+    return _problems(record)
+
+
+def _problems(record) -> list[str]:
+    connection, not_connected = erp.active_connection_with_problem()
+    connector = erp.connector_or_none(connection)
+    erp_name = erp.erp_name(connection, connector)
+    problems = [not_connected] if not_connected else []
+    problems += _RECORD_CHECKS[type(record)](record, erp_name)
+    if connector is not None:
+        problems += connector.export_problems(record)
+    return problems
+
+
+def _project_problems(project: Project, erp_name: str) -> list[str]:
+    return [] if project.uses_standard_cost_codes else [STANDARD_COST_CODES_REQUIRED]
+
+
+def _company_problems(company: Company, erp_name: str) -> list[str]:
+    problems = []
+    if company.is_archived:
+        problems.append(f"Company '{company.name}' is archived.")
+    if not company.name.strip():
+        problems.append("The company has no name.")
+    return problems
+
+
+def _synced_project_problems(project: Project, erp_name: str) -> list[str]:
+    problems = []
+    if project.sync_status != SyncStatus.SYNCED or not project.erp_id:
+        problems.append(f"Project '{project}' is not synced to {erp_name} yet.")
+    if not project.uses_standard_cost_codes:
+        problems.append(STANDARD_COST_CODES_REQUIRED)
+    return problems
+
+
+def _linked_vendor_problems(vendor: Company, erp_name: str) -> list[str]:
+    if vendor.sync_status == SyncStatus.SYNCED and vendor.erp_id:
+        return []
+    label = "ERP" if erp_name == erp.NO_ERP_NAME else erp_name
+    return [f"Vendor '{vendor.name}' is not linked to {_article(label)} {label} vendor."]
+
+
+def _cost_code_problem(position, cost_code, erp_name: str) -> list[str]:
+    if cost_code.is_standard and cost_code.is_active:
+        return []
+    return [
+        f"Line {position} uses cost code '{cost_code}', which is not a standard "
+        f"{erp_name} cost code."
+    ]
+
+
+def _commitment_problems(commitment: Commitment, erp_name: str) -> list[str]:
+    problems = _synced_project_problems(commitment.project, erp_name)
+    problems += _linked_vendor_problems(commitment.vendor, erp_name)
+    if commitment.status != CommitmentStatus.APPROVED:
+        problems.append(
+            f"Commitment {commitment.number} is not approved yet "
+            f"(it is {commitment.get_status_display()})."
+        )
+    lines = list(commitment.lines.select_related("cost_code"))
+    if not lines:
+        problems.append(f"Commitment {commitment.number} has no lines.")
+    for line in lines:
+        problems += _cost_code_problem(line.position, line.cost_code, erp_name)
+        if line.quantity is not None and line.unit_cost is not None:
+            extended = selectors.cents(line.quantity * line.unit_cost)
+            if extended != line.amount:
+                problems.append(
+                    f"Line {line.position}: {line.quantity.normalize():f} at "
+                    f"{format_money(line.unit_cost, commitment.currency)} each is "
+                    f"{format_money(extended, commitment.currency)}, not "
+                    f"{format_money(line.amount, commitment.currency)}."
+                )
+    return problems
+
+
+def _change_order_problems(change_order: CommitmentChangeOrder, erp_name: str) -> list[str]:
+    commitment = change_order.commitment
+    problems = []
+    if commitment.sync_status != SyncStatus.SYNCED or not commitment.erp_id:
+        problems.append(f"Commitment {commitment.number} is not synced to {erp_name} yet.")
+    if not commitment.project.uses_standard_cost_codes:
+        problems.append(STANDARD_COST_CODES_REQUIRED)
+    if change_order.status != ChangeOrderStatus.APPROVED:
+        problems.append(
+            f"Change order {change_order.number} is not approved yet "
+            f"(it is {change_order.get_status_display()})."
+        )
+    lines = list(change_order.lines.select_related("cost_code"))
+    if not lines:
+        problems.append(f"Change order {change_order.number} has no lines.")
+    for position, line in enumerate(lines, start=1):
+        problems += _cost_code_problem(position, line.cost_code, erp_name)
+    revised = selectors.commitment_revised_total(commitment)
+    if change_order.status != ChangeOrderStatus.APPROVED:
+        revised += sum((line.amount for line in lines), selectors.ZERO)
+    if revised < 0:
+        problems.append(
+            f"Change order {change_order.number} would bring commitment {commitment.number} "
+            f"below zero ({format_money(revised, commitment.currency)})."
+        )
+    return problems
+
+
+def _invoice_problems(invoice: SubcontractorInvoice, erp_name: str) -> list[str]:
+    commitment = invoice.commitment
+    currency = commitment.currency
+    problems = []
+    if commitment.sync_status != SyncStatus.SYNCED or not commitment.erp_id:
+        problems.append(f"Commitment {commitment.number} is not synced to {erp_name} yet.")
+    problems += _linked_vendor_problems(commitment.vendor, erp_name)
+    if not commitment.project.uses_standard_cost_codes:
+        problems.append(STANDARD_COST_CODES_REQUIRED)
+    if invoice.status not in selectors.APPROVED_INVOICE_STATUSES:
+        problems.append(
+            f"Invoice {invoice.number} is not approved yet (it is {invoice.get_status_display()})."
+        )
+    lines = list(invoice.lines.select_related("commitment_line__cost_code"))
+    if not lines and not invoice.is_retainage_release:
+        problems.append(f"Invoice {invoice.number} has no lines.")
+    for line in lines:
+        if line.commitment_line.commitment_id != commitment.pk:
+            problems.append(
+                f"Line {line.commitment_line.position} belongs to another commitment, "
+                f"not to {commitment.number}."
+            )
+        problems += _cost_code_problem(
+            line.commitment_line.position, line.commitment_line.cost_code, erp_name
+        )
+    totals = selectors.invoice_totals(invoice)
+    if totals.net < 0:
+        problems.append(
+            f"Invoice {invoice.number} totals {format_money(totals.net, currency)}; "
+            "a negative invoice cannot be exported as a bill."
+        )
+    if invoice.is_retainage_release:
+        held, released = selectors.commitment_retainage(commitment, excluding=invoice)
+        available = held - released
+        if invoice.retainage_released > available:
+            problems.append(
+                f"Invoice {invoice.number} releases "
+                f"{format_money(invoice.retainage_released, currency)} of retainage, but only "
+                f"{format_money(available, currency)} is held on commitment {commitment.number}."
+            )
+    return problems
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+_RECORD_CHECKS = {
+    Project: _project_problems,
+    Company: _company_problems,
+    Commitment: _commitment_problems,
+    CommitmentChangeOrder: _change_order_problems,
+    SubcontractorInvoice: _invoice_problems,
+}

@@ -1,0 +1,242 @@
+"""The workflow steps people take: send, retrieve, reject, resend, accept, retry, unlink."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from approvals import notifications, preconditions
+from approvals.models import (
+    ChangeOrderLine,
+    Commitment,
+    CommitmentChangeOrder,
+    CommitmentLine,
+    Company,
+    DirectExportSetting,
+    Project,
+    SubcontractorInvoice,
+)
+from approvals.services import duplicates, erp
+from approvals.services.errors import PossibleDuplicate, PreconditionsNotMet
+from approvals.services.exports import export_enqueue, export_started_changes
+from approvals.services.records import noun, record_title
+from approvals.services.transitions import check_allowed, check_permission, record_transition
+from approvals.states import Action
+from integrations.base import ERPError
+
+DIRECT_EXPORT = "direct export setting"
+REASON_REQUIRED = "Give a reason for the rejection; the sender will read it."
+
+# What an approver may choose when accepting, per record type, with each value's length limit.
+_CHOICES = {
+    Project: {"parent_customer_id": ("erp_parent_customer_id", 64)},
+    Company: {"vendor_type": ("vendor_type", 50)},
+}
+
+
+def record_send(*, record, actor):
+    """Put `record` in the approvers' queue (or export it at once when direct export is on)."""
+    return _send(record=record, actor=actor, action=Action.SEND)
+
+
+def record_resend(*, record, actor):
+    """Send a rejected record again, once its sender has fixed it."""
+    return _send(record=record, actor=actor, action=Action.RESEND)
+
+
+def _send(*, record, actor, action: Action):
+    _check(record=record, actor=actor, action=action)
+    with transaction.atomic():
+        _require(preconditions.send_problems(record))
+        changes = {"sent_by": actor, "sent_at": timezone.now(), "rejection_reason": ""}
+        twins: list[str] = []
+        if isinstance(record, SubcontractorInvoice):
+            local, twins = duplicates.invoice_possible_duplicates(record)
+            changes["duplicate_of"] = local[0] if local else None
+            changes["duplicate_warning"] = _duplicate_warning(twins)
+            changes["duplicate_confirmed_by"] = None
+        event = record_transition(record=record, action=action, actor=actor, changes=changes)
+        if _direct_export_enabled(record) and not twins:
+            _accept(record=record, actor=None, system_actor=DIRECT_EXPORT, changes={})
+    return event
+
+
+def record_retrieve(*, record, actor):
+    """Take a record back out of the queue before anyone decided on it."""
+    return record_transition(record=record, action=Action.RETRIEVE, actor=actor)
+
+
+def record_reject(*, record, actor, reason: str):
+    """Send `record` back to its sender with `reason`; the sender and creator are emailed."""
+    _check(record=record, actor=actor, action=Action.REJECT)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PreconditionsNotMet([REASON_REQUIRED])
+    with transaction.atomic():
+        event = record_transition(
+            record=record,
+            action=Action.REJECT,
+            actor=actor,
+            reason=reason,
+            changes={
+                "decided_by": actor,
+                "decided_at": timezone.now(),
+                "rejection_reason": reason,
+            },
+        )
+        notifications.rejection_notify(record=record, decider=actor, reason=reason)
+    return event
+
+
+def record_accept(*, record, actor, choices: dict | None = None, confirm_duplicate: bool = False):
+    """Approve `record` for export: it moves to 'exporting' and its export task is queued.
+
+    choices: for a project {"parent_customer_id": ...}, the ERP customer the job belongs to;
+    for a company {"vendor_type": ...}, optional. Raises PossibleDuplicate for an invoice that
+    looks already billed unless confirm_duplicate is True (which the audit trail records).
+    """
+    _check(record=record, actor=actor, action=Action.ACCEPT)
+    changes = {
+        "decided_by": actor,
+        "decided_at": timezone.now(),
+        **_choice_changes(record, choices),
+    }
+    with transaction.atomic():
+        reason = ""
+        if isinstance(record, SubcontractorInvoice):
+            local, twins = duplicates.invoice_possible_duplicates(record)
+            if twins and not confirm_duplicate:
+                raise PossibleDuplicate(twins)
+            if twins:
+                reason = "accepted despite possible duplicate of " + "; ".join(twins)
+                changes.update(
+                    duplicate_of=local[0] if local else None,
+                    duplicate_warning=_duplicate_warning(twins),
+                    duplicate_confirmed_by=actor,
+                )
+        return _accept(record=record, actor=actor, changes=changes, reason=reason)
+
+
+def _accept(*, record, actor, changes: dict, reason: str = "", system_actor: str = ""):
+    if isinstance(record, Project) and not (
+        changes.get("erp_parent_customer_id") or record.erp_parent_customer_id
+    ):
+        raise PreconditionsNotMet(
+            [f"Choose the customer in the ERP that project '{record}' belongs to."]
+        )
+    _require(preconditions.accept_problems(record))
+    event = record_transition(
+        record=record,
+        action=Action.ACCEPT,
+        actor=actor,
+        system_actor=system_actor,
+        reason=reason,
+        changes={**changes, **export_started_changes()},
+    )
+    export_enqueue(record=record)
+    return event
+
+
+def record_retry(*, record, actor):
+    """Start a new export attempt for a record whose export failed."""
+    _check(record=record, actor=actor, action=Action.RETRY)
+    with transaction.atomic():
+        _require(preconditions.accept_problems(record))
+        event = record_transition(
+            record=record, action=Action.RETRY, actor=actor, changes=export_started_changes()
+        )
+        export_enqueue(record=record)
+    return event
+
+
+def record_unlink(*, record, actor):
+    """Forget the ERP document of a synced record, once it is deleted or voided in the ERP."""
+    _check(record=record, actor=actor, action=Action.UNLINK)
+    connection = record.erp_connection or erp.active_connection_or_none()
+    name = erp.erp_name(connection)
+    try:
+        connector = erp.connector_for_export(connection)
+        name = erp.erp_name(connection, connector)
+        gone = connector.document_is_gone(record)
+    except ERPError as error:
+        raise PreconditionsNotMet(
+            [f"Could not check {name} whether the document still exists: {error.message}"]
+        ) from error
+    if not gone:
+        raise PreconditionsNotMet(
+            [
+                f"The {name} document of {record_title(record)} still exists. "
+                f"Delete or void it in {name} first, then unlink."
+            ]
+        )
+    with transaction.atomic():
+        event = record_transition(
+            record=record,
+            action=Action.UNLINK,
+            actor=actor,
+            reason=f"The {name} document {record.erp_id} was deleted or voided.",
+            changes={
+                "erp_id": "",
+                "erp_sync_token": "",
+                "erp_synced_at": None,
+                "erp_connection": None,
+                "sent_by": None,
+                "sent_at": None,
+            },
+        )
+        _forget_line_ids(record)
+    return event
+
+
+def _check(*, record, actor, action: Action) -> None:
+    # Before any precondition or ERP lookup, so refusals reveal nothing about the record.
+    check_permission(actor=actor, record=record, action=action)
+    check_allowed(record=record, action=action)
+
+
+def _forget_line_ids(record) -> None:
+    if isinstance(record, Commitment):
+        CommitmentLine.objects.filter(commitment=record).update(erp_line_id="")
+        Commitment.objects.filter(pk=record.pk).update(erp_doc_number="")
+    elif isinstance(record, CommitmentChangeOrder):
+        ChangeOrderLine.objects.filter(change_order=record).update(erp_line_id="")
+
+
+def choices_for(record, choices: dict | None) -> dict:
+    """The part of `choices` that concerns `record`'s type (bulk actions mix types)."""
+    allowed = _CHOICES.get(type(record), {})
+    return {key: value for key, value in (choices or {}).items() if key in allowed}
+
+
+def _choice_changes(record, choices: dict | None) -> dict:
+    allowed = _CHOICES.get(type(record), {})
+    changes = {}
+    problems = []
+    for key, value in (choices or {}).items():
+        if key not in allowed:
+            problems.append(f"'{key}' is not something to choose when accepting a {noun(record)}.")
+            continue
+        field, limit = allowed[key]
+        text = str(value or "").strip()
+        if len(text) > limit:
+            problems.append(f"The {key.replace('_', ' ')} is longer than {limit} characters.")
+        elif text:
+            changes[field] = text
+    _require(problems)
+    return changes
+
+
+def _direct_export_enabled(record) -> bool:
+    return DirectExportSetting.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(record)), enabled=True
+    ).exists()
+
+
+def _duplicate_warning(twins: list[str]) -> str:
+    return ("Possible duplicate of " + "; ".join(twins) + ".") if twins else ""
+
+
+def _require(problems: list[str]) -> None:
+    if problems:
+        raise PreconditionsNotMet(problems)

@@ -1,0 +1,227 @@
+"""Running exports: enqueue at accept, call the connector, retry what is transient, recover the stuck."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from approvals import notifications
+from approvals.models import ChangeOrderLine, Commitment, CommitmentChangeOrder, CommitmentLine
+from approvals.services import erp
+from approvals.services.errors import StaleState
+from approvals.services.records import (
+    EXPORTABLE_MODELS,
+    key_prefix,
+    model_for_label,
+    model_label,
+)
+from approvals.services.transitions import record_transition
+from approvals.states import Action, SyncStatus
+from integrations.base import ERPError, ExportResult, TransientERPError
+
+logger = logging.getLogger(__name__)
+
+EXPORT_WORKER = "export worker"
+RECOVERY = "stuck export recovery"
+UNEXPECTED_FAILURE = (
+    "The export stopped on an unexpected error. The technical team can see the details in "
+    "the server log; retry once they have fixed it."
+)
+_JITTER = secrets.SystemRandom()
+
+
+def max_tries() -> int:
+    return getattr(settings, "EXPORT_MAX_TRIES", 6)
+
+
+def retry_delay_seconds(*, try_number: int, retry_after: float | None = None) -> float:
+    """Exponential back-off with up to 25% jitter, never sooner than the ERP's Retry-After."""
+    base = getattr(settings, "EXPORT_RETRY_BASE_SECONDS", 30)
+    cap = getattr(settings, "EXPORT_RETRY_MAX_SECONDS", 600)
+    delay = min(cap, base * 2 ** (try_number - 1))
+    delay += _JITTER.uniform(0, delay / 4)
+    return max(delay, retry_after or 0)
+
+
+def export_started_changes() -> dict:
+    """The fields an accept or a retry writes with its transition: a new attempt starts now."""
+    return {
+        "export_attempt": F("export_attempt") + 1,
+        "export_started_at": timezone.now(),
+        "last_export_error": "",
+    }
+
+
+def export_enqueue(*, record, try_number: int = 1, run_after: datetime | None = None) -> None:
+    """Queue the export of `record`'s current attempt; a row in the caller's transaction."""
+    from approvals.tasks import export_record
+
+    task = export_record.using(run_after=run_after) if run_after else export_record
+    task.enqueue(model_label(record), record.pk, record.export_attempt, try_number)
+
+
+def idempotency_key(record) -> str:
+    """Same key for every try of one attempt (the ERP replays), a new one per accept or retry.
+
+    The creation time keeps keys unique even when a reset database reuses ids.
+    """
+    created = int(record.created_at.timestamp())
+    return f"{key_prefix(record)}-{record.pk}-{record.export_attempt}-{created:x}"
+
+
+def export_run(
+    *, model_label: str, record_id: int, export_attempt: int | None = None, try_number: int = 1
+) -> str:
+    """Export one record if it still waits for it; returns what happened, for the task result."""
+    model = model_for_label(model_label)
+    record = model.objects.filter(pk=record_id).first()
+    if record is None or record.sync_status != SyncStatus.EXPORTING:
+        return "skipped: not exporting"
+    if export_attempt is not None and record.export_attempt != export_attempt:
+        return "skipped: superseded by a later attempt"
+    connection = record.erp_connection or erp.active_connection_or_none()
+    try:
+        connector = erp.connector_for_export(connection)
+        result = connector.export(record, idempotency_key=idempotency_key(record))
+    except TransientERPError as error:
+        if try_number < max_tries():
+            _schedule_retry(record, error, try_number)
+            return "retry scheduled"
+        message = (
+            f"{erp.erp_name(connection)} did not answer after {try_number} tries: {error.message}"
+        )
+        _fail(record, message, connection, try_number, error.response_body)
+        return "failed"
+    except ERPError as error:
+        _fail(record, error.message, connection, try_number, error.response_body)
+        return "failed"
+    except Exception:
+        logger.exception("Export of %s %s failed unexpectedly", model_label, record_id)
+        _fail(record, UNEXPECTED_FAILURE, connection, try_number, None)
+        return "failed"
+    return _succeed(record, result, connection)
+
+
+def _succeed(record, result: ExportResult, connection) -> str:
+    changes = {
+        "erp_id": result.erp_id,
+        "erp_sync_token": result.sync_token,
+        "erp_synced_at": timezone.now(),
+        "erp_connection": connection,
+        "export_started_at": None,
+        "last_export_error": "",
+    }
+    if isinstance(record, Commitment) and result.doc_number:
+        changes["erp_doc_number"] = result.doc_number
+    reason = "Linked to an existing document in the ERP." if result.linked_existing else ""
+    try:
+        with transaction.atomic():
+            record_transition(
+                record=record,
+                action=Action.EXPORT_SUCCEEDED,
+                system_actor=EXPORT_WORKER,
+                reason=reason,
+                changes=changes,
+                request_payload=result.request_payload,
+                response_payload=result.response_payload,
+            )
+            _store_line_ids(record, result)
+    except StaleState:
+        # Another run of the same attempt finished first; the ERP replayed the same document.
+        logger.info("Export of %s %s already recorded", model_label(record), record.pk)
+        return "skipped: already recorded"
+    return "synced"
+
+
+def _store_line_ids(record, result: ExportResult) -> None:
+    if isinstance(record, Commitment):
+        lines = CommitmentLine.objects.filter(commitment=record)
+    elif isinstance(record, CommitmentChangeOrder):
+        lines = ChangeOrderLine.objects.filter(change_order=record)
+        # The change order's lines live on its commitment's purchase order, now one version on.
+        if result.sync_token:
+            Commitment.objects.filter(pk=record.commitment_id).update(
+                erp_sync_token=result.sync_token
+            )
+    else:
+        return
+    for line_pk, erp_line_id in result.line_ids.items():
+        lines.filter(pk=line_pk).update(erp_line_id=erp_line_id)
+
+
+def _fail(record, message: str, connection, tries: int, response_body) -> None:
+    response = response_body if isinstance(response_body, dict | list) else None
+    try:
+        with transaction.atomic():
+            record_transition(
+                record=record,
+                action=Action.EXPORT_FAILED,
+                system_actor=EXPORT_WORKER,
+                reason=message,
+                changes={"last_export_error": message, "export_started_at": None},
+                response_payload=response,
+            )
+            notifications.export_failure_notify(
+                record=record, erp_name=erp.erp_name(connection), error=message, tries=tries
+            )
+    except StaleState:
+        logger.info("Export of %s %s already settled", model_label(record), record.pk)
+
+
+def _schedule_retry(record, error: TransientERPError, try_number: int) -> None:
+    delay = retry_delay_seconds(try_number=try_number, retry_after=error.retry_after)
+    run_after = timezone.now() + timedelta(seconds=delay)
+    logger.warning(
+        "Export of %s %s: try %s failed (%s); next try in %.0f s",
+        model_label(record),
+        record.pk,
+        try_number,
+        error.message,
+        delay,
+    )
+    with transaction.atomic():
+        # The start of the next try, so stuck-export recovery leaves a scheduled retry alone.
+        claimed = (
+            type(record)
+            .objects.filter(
+                pk=record.pk,
+                sync_status=SyncStatus.EXPORTING,
+                export_attempt=record.export_attempt,
+            )
+            .update(export_started_at=run_after, last_export_error=error.message)
+        )
+        if claimed:
+            export_enqueue(record=record, try_number=try_number + 1, run_after=run_after)
+
+
+def exports_recover_stuck(*, older_than: timedelta) -> int:
+    """Re-queue exports whose current try started longer ago than `older_than`; return how many.
+
+    A worker that died mid-export leaves its record in 'exporting'. The re-queued run keeps the
+    same idempotency key, so if the first request did reach the ERP it is replayed, not repeated.
+    """
+    cutoff = timezone.now() - older_than
+    requeued = 0
+    for model in EXPORTABLE_MODELS:
+        stuck = model.objects.filter(
+            sync_status=SyncStatus.EXPORTING, export_started_at__lt=cutoff
+        ).only("pk", "export_attempt")
+        for record in stuck:
+            with transaction.atomic():
+                claimed = model.objects.filter(
+                    pk=record.pk,
+                    sync_status=SyncStatus.EXPORTING,
+                    export_attempt=record.export_attempt,
+                    export_started_at__lt=cutoff,
+                ).update(export_started_at=timezone.now())
+                if claimed:
+                    export_enqueue(record=record)
+                    requeued += 1
+    logger.info("%s: re-queued %s stuck exports", RECOVERY, requeued)
+    return requeued

@@ -1,0 +1,163 @@
+"""The one way a sync status changes: permission, compare-and-set update and audit event, atomically."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models.expressions import Combinable
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from approvals import permissions
+from approvals.models import AuditEvent
+from approvals.services.errors import NotPermitted, StaleState, TransitionNotAllowed
+from approvals.services.records import noun
+from approvals.states import Action, SyncStatus, allowed_from, target_of
+
+_SENDER_ACTIONS = frozenset({Action.SEND, Action.RETRIEVE, Action.RESEND})
+_APPROVER_ACTIONS = frozenset(
+    {Action.ACCEPT, Action.REJECT, Action.RETRY, Action.UNLINK, Action.LINK}
+)
+
+_PAST_TENSE = {
+    Action.SEND: "sent",
+    Action.RETRIEVE: "retrieved",
+    Action.REJECT: "rejected",
+    Action.RESEND: "resent",
+    Action.ACCEPT: "accepted",
+    Action.EXPORT_SUCCEEDED: "exported",
+    Action.EXPORT_FAILED: "marked as failed to export",
+    Action.RETRY: "retried",
+    Action.UNLINK: "unlinked",
+    Action.LINK: "linked",
+    Action.IMPORT: "imported",
+}
+
+_INFINITIVE = {
+    Action.SEND: "send",
+    Action.RETRIEVE: "retrieve",
+    Action.REJECT: "reject",
+    Action.RESEND: "resend",
+    Action.ACCEPT: "accept",
+    Action.EXPORT_SUCCEEDED: "mark as exported",
+    Action.EXPORT_FAILED: "mark as failed",
+    Action.RETRY: "retry",
+    Action.UNLINK: "unlink",
+    Action.LINK: "link",
+    Action.IMPORT: "import",
+}
+
+
+def record_transition(
+    *,
+    record,
+    action: Action,
+    actor=None,
+    system_actor: str = "",
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+    request_payload: Any = None,
+    response_payload: Any = None,
+) -> AuditEvent:
+    """Move `record` along `action` of the state table and write its one audit event.
+
+    `actor` is the user acting; `system_actor` names who acts when no user does (the export
+    worker, the direct export setting) and skips the permission check, so only code paths
+    that already decided it is allowed pass it. `changes` are further fields written by the
+    same UPDATE. Raises NotPermitted, TransitionNotAllowed or StaleState; then nothing changed.
+    """
+    action = Action(action)
+    if not system_actor:
+        check_permission(actor=actor, record=record, action=action)
+    current = check_allowed(record=record, action=action)
+    target = target_of(action)
+    now = timezone.now()
+    fields = {"sync_status": target, "updated_at": now, **(changes or {})}
+    model = type(record)
+    with transaction.atomic():
+        updated = model.objects.filter(pk=record.pk, sync_status=current).update(**fields)
+        if updated != 1:
+            raise StaleState(stale_state_message(record, action))
+        event = AuditEvent.objects.create(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=record.pk,
+            actor=actor if not system_actor else None,
+            actor_label=system_actor,
+            action=action,
+            from_status=current,
+            to_status=target,
+            reason=reason,
+            request_payload=request_payload,
+            response_payload=response_payload,
+        )
+    _apply_to_instance(record, fields)
+    return event
+
+
+def check_allowed(*, record, action: Action) -> SyncStatus:
+    """The record's current status, if the state table allows `action` from it."""
+    current = SyncStatus(record.sync_status)
+    if current not in allowed_from(action):
+        raise TransitionNotAllowed(
+            f"This {noun(record)} is '{current.label}', so it cannot be {_PAST_TENSE[action]}."
+        )
+    return current
+
+
+def check_permission(*, actor, record, action: Action) -> None:
+    """Raise NotPermitted unless `actor` may take `action` on `record`."""
+    if action in _SENDER_ACTIONS:
+        if not permissions.can_send(actor, record):
+            raise NotPermitted(permissions.send_refusal(actor, record))
+    elif action in _APPROVER_ACTIONS:
+        if not permissions.can_decide(actor, record):
+            raise NotPermitted(permissions.decide_refusal(actor, record))
+    else:
+        raise NotPermitted(f"Only the export worker can {_INFINITIVE[action]} a {noun(record)}.")
+
+
+def _apply_to_instance(record, fields: dict[str, Any]) -> None:
+    expressions = []
+    for name, value in fields.items():
+        if isinstance(value, Combinable):
+            expressions.append(name)
+        else:
+            setattr(record, name, value)
+    if expressions:
+        record.refresh_from_db(fields=expressions)
+
+
+def stale_state_message(record, attempted: Action) -> str:
+    """Say who changed the record first, and when: "This invoice was already accepted by Alice at 10:42."."""
+    what = noun(record)
+    model = type(record)
+    current = model.objects.filter(pk=record.pk).values_list("sync_status", flat=True).first()
+    if current is None:
+        return f"This {what} no longer exists."
+    last = (
+        AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id=record.pk
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if last is None:
+        return (
+            f"This {what} changed to '{SyncStatus(current).label}' in the meantime, "
+            f"so it cannot be {_PAST_TENSE[attempted]}. Reload the page to see it."
+        )
+    who = _actor_name(last)
+    when = date_format(timezone.localtime(last.created_at), "H:i")
+    day = timezone.localtime(last.created_at).date()
+    if day != timezone.localdate():
+        when = f"{when} on {date_format(day, 'N j')}"
+    return f"This {what} was already {_PAST_TENSE[Action(last.action)]} by {who} at {when}."
+
+
+def _actor_name(event: AuditEvent) -> str:
+    if event.actor is not None:
+        return event.actor.get_full_name() or event.actor.get_username()
+    return event.actor_label or "someone else"

@@ -1,0 +1,17 @@
+"""Background tasks: thin wrappers over services. Arguments are ids, never amounts."""
+
+from django.tasks import task
+
+from approvals.services.exports import export_run
+
+EXPORTS_QUEUE = "exports"
+
+
+@task(queue_name=EXPORTS_QUEUE)
+def export_record(model_label: str, record_id: int, export_attempt: int, try_number: int = 1):
+    return export_run(
+        model_label=model_label,
+        record_id=record_id,
+        export_attempt=export_attempt,
+        try_number=try_number,
+    )

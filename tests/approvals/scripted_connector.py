@@ -1,0 +1,32 @@
+"""A connector that answers from a script, for the export runner's retry and failure paths.
+
+The QuickBooks sandbox covers real exchanges; this one lets a test say "the ERP throttled
+twice, then answered" without depending on any ERP's wire format.
+"""
+
+from integrations.base import ExportResult
+
+# Each entry is an exception to raise or an ExportResult to return, consumed in order.
+SCRIPT: list = []
+CALLS: list[dict] = []
+
+
+class ScriptedConnector:
+    kind = "xero"
+    display_name = "Scripted ERP"
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def export_problems(self, record) -> list[str]:
+        return []
+
+    def export(self, record, *, idempotency_key: str) -> ExportResult:
+        CALLS.append({"record": record, "idempotency_key": idempotency_key})
+        outcome = SCRIPT.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def document_is_gone(self, record) -> bool:
+        return SCRIPT.pop(0)
