@@ -1,0 +1,31 @@
+"""The accountant's side: the Django admin as the "ERP Integrations" queue."""
+
+from django.contrib import admin
+
+from approvals.admin.dashboard import register_dashboard
+from approvals.admin.records import (
+    CommitmentAdmin,
+    CommitmentChangeOrderAdmin,
+    CompanyAdmin,
+    ProjectAdmin,
+    SubcontractorInvoiceAdmin,
+)
+from approvals.admin.reference import CostCodeAdmin, DirectExportSettingAdmin
+from approvals.models import (
+    Commitment,
+    CommitmentChangeOrder,
+    Company,
+    CostCode,
+    DirectExportSetting,
+    Project,
+    SubcontractorInvoice,
+)
+
+admin.site.register(Project, ProjectAdmin)
+admin.site.register(Company, CompanyAdmin)
+admin.site.register(Commitment, CommitmentAdmin)
+admin.site.register(CommitmentChangeOrder, CommitmentChangeOrderAdmin)
+admin.site.register(SubcontractorInvoice, SubcontractorInvoiceAdmin)
+admin.site.register(CostCode, CostCodeAdmin)
+admin.site.register(DirectExportSetting, DirectExportSettingAdmin)
+register_dashboard(admin.site)

@@ -1,0 +1,131 @@
+"""The approvals dashboard: what waits, since when, and what failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from approvals.admin.queues import QUEUES, queue_url
+from approvals.selectors import dashboard_counts, recent_failures, records_waiting
+from approvals.services.records import EXPORTABLE_MODELS, record_title
+from approvals.states import SyncStatus
+
+DASHBOARD_URL_NAME = "approvals_dashboard"
+RECENT_FAILURES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class QueueCell:
+    label: str
+    count: int
+    url: str
+    waiting: bool
+
+
+@dataclass(frozen=True)
+class TypeRow:
+    name: str
+    changelist_url: str
+    cells: list[QueueCell]
+    not_sent: int
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    title: str
+    url: str
+    since: str
+    message: str
+
+
+def register_dashboard(site) -> None:
+    """Serve the dashboard at admin/approvals/dashboard/, ahead of the site's own URLs."""
+    site_urls = site.get_urls
+
+    def get_urls():
+        dashboard = path(
+            "approvals/dashboard/",
+            site.admin_view(lambda request: dashboard_view(request, site)),
+            name=DASHBOARD_URL_NAME,
+        )
+        return [dashboard, *site_urls()]
+
+    site.get_urls = get_urls
+
+
+def dashboard_view(request, site):
+    models = [
+        model
+        for model in EXPORTABLE_MODELS
+        if site.is_registered(model) and site.get_model_admin(model).has_view_permission(request)
+    ]
+    counts = dashboard_counts()
+    context = {
+        **site.each_context(request),
+        "title": "ERP Integrations dashboard",
+        "subtitle": None,
+        "rows": [_type_row(model, counts[model]) for model in models],
+        "queues": QUEUES,
+        "oldest": _oldest_link(models),
+        "failures": _failure_links(models),
+    }
+    request.current_app = site.name
+    return TemplateResponse(request, "admin/approvals/dashboard.html", context)
+
+
+def _type_row(model, per_status: dict[str, int]) -> TypeRow:
+    changelist_url = _changelist_url(model)
+    return TypeRow(
+        name=model._meta.verbose_name_plural.capitalize(),
+        changelist_url=changelist_url,
+        cells=[
+            QueueCell(
+                label=queue.label,
+                count=per_status[queue.status],
+                url=queue_url(changelist_url, queue),
+                waiting=queue.waiting,
+            )
+            for queue in QUEUES
+        ],
+        not_sent=per_status[SyncStatus.NOT_SENT],
+    )
+
+
+def _oldest_link(models) -> RecordLink | None:
+    candidates = [records_waiting(model=model).exclude(sent_at=None).first() for model in models]
+    waiting = [record for record in candidates if record is not None]
+    if not waiting:
+        return None
+    record = min(waiting, key=lambda candidate: candidate.sent_at)
+    return RecordLink(
+        title=record_title(record),
+        url=_change_url(record),
+        since=timesince(record.sent_at, timezone.now()),
+        message="",
+    )
+
+
+def _failure_links(models) -> list[RecordLink]:
+    return [
+        RecordLink(
+            title=record_title(record),
+            url=_change_url(record),
+            since=timesince(record.updated_at, timezone.now()),
+            message=record.last_export_error,
+        )
+        for record in recent_failures(limit=RECENT_FAILURES_SHOWN)
+        if type(record) in models
+    ]
+
+
+def _changelist_url(model) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def _change_url(record) -> str:
+    opts = record._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])

@@ -1,0 +1,280 @@
+"""Accept, reject, retry and unlink: admin actions that lead to a decision page.
+
+The actions (on the changelist and on each change page) only show the page; the page's form
+posts to this admin's own decision URL, which calls the approval services and reports, per
+record, what happened and why. GET on that URL (?ids=1,2) shows the same page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+from approvals.admin import outcomes
+from approvals.admin.badges import sync_badge
+from approvals.admin.forms import ConfirmForm, RejectForm
+from approvals.permissions import can_decide_type
+from approvals.services.records import plural_noun, record_title
+from approvals.states import SyncStatus
+
+BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+@dataclass(frozen=True)
+class Decision:
+    slug: str
+    title: str
+    button: str
+    applies_to: SyncStatus
+    explanation: str
+    """Formatted with {records} (the plural noun) and {erp} (the connected ERP's name)."""
+
+
+ACCEPT = Decision(
+    "accept",
+    "Accept and export",
+    "Accept and export",
+    SyncStatus.READY_TO_EXPORT,
+    "Accepted {records} are exported to {erp} in the background; each moves to Synced, or to "
+    "Failed to Export with the reason.",
+)
+REJECT = Decision(
+    "reject",
+    "Reject",
+    "Reject",
+    SyncStatus.READY_TO_EXPORT,
+    "Rejected {records} go back to the sender, who gets your reason by email, fixes them and "
+    "sends them again.",
+)
+RETRY = Decision(
+    "retry",
+    "Retry the export",
+    "Retry the export",
+    SyncStatus.EXPORT_FAILED,
+    "The export is tried again. A retry never creates a second copy in {erp}: if the first "
+    "try did create the document, it is linked instead.",
+)
+UNLINK = Decision(
+    "unlink",
+    "Unlink",
+    "Unlink",
+    SyncStatus.SYNCED,
+    "Unlinking is only possible once the document was deleted or voided in {erp}. The record "
+    "then goes back to Not sent, so it can be corrected and sent again.",
+)
+DECISIONS = {decision.slug: decision for decision in (ACCEPT, REJECT, RETRY, UNLINK)}
+
+
+@dataclass
+class RecordRow:
+    record: object
+    title: str
+    badge: str
+    notes: list[str]
+    twins: list[str]
+    confirm_field: object = None
+
+
+class DecisionsMixin:
+    """Adds the four decisions to a ModelAdmin of an exportable record type."""
+
+    actions = ["accept_selected", "reject_selected", "retry_selected", "unlink_selected"]
+    decision_template = "admin/approvals/decision.html"
+    decision_limit = 500
+
+    # --- permissions ---------------------------------------------------------------------
+
+    def has_approve_permission(self, request, obj=None) -> bool:
+        return can_decide_type(request.user, self.model)
+
+    # --- actions -------------------------------------------------------------------------
+
+    @admin.action(permissions=["approve"], description="Accept and export", location=BOTH_LOCATIONS)
+    def accept_selected(self, request, queryset):
+        return self._decision_from_action(request, queryset, ACCEPT)
+
+    @admin.action(permissions=["approve"], description="Reject", location=BOTH_LOCATIONS)
+    def reject_selected(self, request, queryset):
+        return self._decision_from_action(request, queryset, REJECT)
+
+    @admin.action(permissions=["approve"], description="Retry the export", location=BOTH_LOCATIONS)
+    def retry_selected(self, request, queryset):
+        return self._decision_from_action(request, queryset, RETRY)
+
+    @admin.action(permissions=["approve"], description="Unlink", location=BOTH_LOCATIONS)
+    def unlink_selected(self, request, queryset):
+        return self._decision_from_action(request, queryset, UNLINK)
+
+    def _decision_from_action(self, request, queryset, decision: Decision):
+        records = list(queryset[: self.decision_limit + 1])
+        if len(records) > self.decision_limit:
+            self.message_user(
+                request,
+                f"Please select at most {self.decision_limit} {plural_noun(self.model)} at a time.",
+                messages.ERROR,
+            )
+            return None
+        form, unavailable = self.decision_form(request, decision, records, data=None)
+        return self._decision_page(request, decision, records, form, unavailable)
+
+    # --- the decision URLs ---------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        decision_urls = [
+            path(
+                f"{decision.slug}/",
+                self.admin_site.admin_view(self.decision_view),
+                {"decision_slug": decision.slug},
+                name="{}_{}_{}".format(*info, decision.slug),
+            )
+            for decision in DECISIONS.values()
+        ]
+        return decision_urls + super().get_urls()
+
+    def decision_view(self, request, decision_slug: str):
+        decision = DECISIONS[decision_slug]
+        if not self.has_approve_permission(request):
+            raise PermissionDenied
+        params = request.POST if request.method == "POST" else request.GET
+        records = list(
+            self.get_queryset(request).filter(pk__in=_parse_ids(params.get("ids", "")))[
+                : self.decision_limit
+            ]
+        )
+        if not records:
+            self.message_user(
+                request, f"None of the selected {plural_noun(self.model)} exist.", messages.WARNING
+            )
+            return HttpResponseRedirect(self._changelist_url())
+        if request.method != "POST":
+            form, unavailable = self.decision_form(request, decision, records, data=None)
+            return self._decision_page(request, decision, records, form, unavailable)
+
+        form, unavailable = self.decision_form(request, decision, records, data=request.POST)
+        if unavailable or not form.is_valid():
+            return self._decision_page(request, decision, records, form, unavailable)
+        results = self.perform_decision(request, decision, records, form)
+        outcomes.report(self, request, results)
+        return HttpResponseRedirect(self._return_url(request))
+
+    # --- the page ------------------------------------------------------------------------
+
+    def _decision_page(self, request, decision, records, form, unavailable: str):
+        rows = self.decision_rows(decision, records, form)
+        connection_name = self.erp_display_name()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{decision.title}: {plural_noun(self.model)}",
+            "subtitle": None,
+            "opts": self.opts,
+            "decision": decision,
+            "explanation": decision.explanation.format(
+                records=plural_noun(self.model), erp=connection_name
+            ),
+            "rows": rows,
+            "form": form,
+            "general_fields": _general_fields(form, rows),
+            "unavailable": unavailable,
+            "ids": ",".join(str(record.pk) for record in records),
+            "next": self._return_url(request),
+            "form_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_{decision.slug}"
+            ),
+            "changelist_url": self._changelist_url(),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.decision_template, context)
+
+    def decision_rows(self, decision, records, form) -> list[RecordRow]:
+        rows = []
+        for record in records:
+            notes = []
+            if record.sync_status != decision.applies_to:
+                notes.append(
+                    f"It is {record.get_sync_status_display()}, not "
+                    f"{decision.applies_to.label}: it will be left as it is."
+                )
+            elif decision is ACCEPT:
+                notes.extend(self.accept_notes(record))
+            rows.append(
+                RecordRow(
+                    record=record,
+                    title=record_title(record),
+                    badge=sync_badge(record),
+                    notes=notes,
+                    twins=self.duplicate_twins(form, record) if decision is ACCEPT else [],
+                    confirm_field=self.duplicate_confirm_field(form, record),
+                )
+            )
+        return rows
+
+    # --- hooks the record types override -------------------------------------------------
+
+    def decision_form(self, request, decision, records, *, data):
+        """(form, unavailable): `unavailable` says in words why the decision cannot be made now."""
+        if decision is REJECT:
+            return RejectForm(data), ""
+        if decision is ACCEPT:
+            return self.accept_form(request, records, data=data)
+        return ConfirmForm(data), ""
+
+    def accept_form(self, request, records, *, data):
+        return ConfirmForm(data), ""
+
+    def accept_notes(self, record) -> list[str]:
+        return outcomes.accept_problems_of(record)
+
+    def duplicate_twins(self, form, record) -> list[str]:
+        return []
+
+    def duplicate_confirm_field(self, form, record):
+        confirm_field = getattr(form, "confirm_field", None)
+        return confirm_field(record.pk) if confirm_field else None
+
+    def perform_decision(self, request, decision, records, form):
+        return outcomes.perform(decision.slug, records=records, actor=request.user, form=form)
+
+    def erp_display_name(self) -> str:
+        return outcomes.erp_display_name()
+
+    # --- navigation ----------------------------------------------------------------------
+
+    def _changelist_url(self) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+
+    def _return_url(self, request) -> str:
+        candidate = request.POST.get("next") or request.GET.get("next") or ""
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+        if request.method == "POST" and "ids" not in request.POST:
+            # Straight from the changelist's or change page's action form: go back there.
+            return request.get_full_path()
+        return self._changelist_url()
+
+
+def _general_fields(form, rows: list[RecordRow]) -> list:
+    """The form's questions about the whole decision; per-record boxes sit in their row."""
+    if form is None:
+        return []
+    in_rows = {row.confirm_field.name for row in rows if row.confirm_field is not None}
+    return [field for field in form.visible_fields() if field.name not in in_rows]
+
+
+def _parse_ids(raw: str) -> list[int]:
+    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+
+
+def decision_url(model_admin, decision: Decision, records) -> str:
+    opts = model_admin.opts
+    base = reverse(f"admin:{opts.app_label}_{opts.model_name}_{decision.slug}")
+    return f"{base}?{urlencode({'ids': ','.join(str(record.pk) for record in records)})}"

@@ -1,0 +1,143 @@
+"""What every exportable record type's admin shares: queues, badges, locking, history."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from approvals.admin.badges import erp_reference, sync_badge
+from approvals.admin.decisions import DecisionsMixin
+from approvals.admin.history import history_rows
+from approvals.admin.paginator import CappedCountPaginator
+from approvals.admin.queues import QueueFilter, queue_tabs, selected_queue
+from approvals.locking import lines_locked, locked_fields
+from approvals.models import ZERO
+from approvals.states import SyncStatus
+
+# Written only by the approval services and the export worker.
+SYNC_FIELDS = (
+    "sync_badge",
+    "erp_id",
+    "erp_connection",
+    "erp_sync_token",
+    "erp_synced_at",
+    "sent_by",
+    "sent_at",
+    "decided_by",
+    "decided_at",
+    "rejection_reason",
+    "export_attempt",
+    "export_started_at",
+    "last_export_error",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+EDITABLE_WHILE_NOT_SENT = frozenset({SyncStatus.NOT_SENT})
+
+
+def sum_of_lines(line_model, parent_field: str, expression):
+    """The sum over a record's lines as a per-row subquery: one query for a whole page."""
+    total = (
+        line_model.objects.filter(**{parent_field: OuterRef("pk")})
+        .order_by()
+        .values(parent_field)
+        .annotate(total=Sum(expression))
+        .values("total")
+    )
+    money = DecimalField(max_digits=16, decimal_places=2)
+    return Coalesce(Subquery(total, output_field=money), Value(ZERO), output_field=money)
+
+
+class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 50
+    list_filter = (QueueFilter,)
+    related_for_display: tuple[str, ...] = ()
+    erp_fields: tuple[str, ...] = ()
+    """Further fields of this type that only the ERP or the services fill in."""
+
+    # --- the queues ----------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.related_for_display:
+            queryset = queryset.select_related(*self.related_for_display)
+        return queryset
+
+    def get_ordering(self, request):
+        queue = selected_queue(request)
+        if queue is None:
+            return ("sync_status", "sent_at", "pk")
+        if queue.waiting:
+            return ("sent_at", "pk")
+        return ("-sent_at", "-pk")
+
+    def changelist_view(self, request, extra_context=None):
+        tabs = queue_tabs(
+            queryset=super().get_queryset(request),
+            changelist_url=self._changelist_url(),
+            active=selected_queue(request),
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "queue_tabs": tabs})
+
+    def get_actions(self, request, action_location=admin.options.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        # A sent or synced record must not vanish with its ERP link; deletion goes one by one.
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="ERP sync", ordering="sync_status")
+    def sync_badge(self, obj):
+        return sync_badge(obj)
+
+    @admin.display(description="ERP id", ordering="erp_id")
+    def erp_reference(self, obj):
+        return erp_reference(obj)
+
+    # --- the change page -----------------------------------------------------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*SYNC_FIELDS, *self.erp_fields, *super().get_readonly_fields(request, obj)]
+        if obj is not None:
+            readonly.extend(sorted(locked_fields(obj)))
+        return list(dict.fromkeys(readonly))
+
+    def get_fieldsets(self, request, obj=None):
+        sync = [*SYNC_FIELDS, *self.erp_fields]
+        main = [name for name in self.get_fields(request, obj) if name not in sync]
+        return [(None, {"fields": main}), ("ERP sync", {"fields": sync})]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.sync_status not in EDITABLE_WHILE_NOT_SENT or obj.erp_id):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["erp_history"] = history_rows(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class LinesInline(admin.TabularInline):
+    """Schedule-of-values style lines: frozen with their record once it is sent."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj):
+        return not (obj is not None and lines_locked(obj)) and super().has_add_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and lines_locked(obj)) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and lines_locked(obj)) and super().has_delete_permission(
+            request, obj
+        )

@@ -1,0 +1,60 @@
+"""The audit trail of one record, as shown on its change page."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from approvals.selectors import record_history
+from approvals.states import Action, SyncStatus
+
+SYSTEM_ACTOR = "the system"
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    actor: str
+    action: str
+    transition: str
+    reason: str
+    request_json: str
+    response_json: str
+
+
+def history_rows(record) -> list[HistoryRow]:
+    return [_row(event) for event in record_history(record)]
+
+
+def _row(event) -> HistoryRow:
+    return HistoryRow(
+        at=event.created_at,
+        actor=_actor(event),
+        action=_label(Action, event.action),
+        transition=f"{_label(SyncStatus, event.from_status)} → {_label(SyncStatus, event.to_status)}",
+        reason=event.reason,
+        request_json=_pretty(event.request_payload),
+        response_json=_pretty(event.response_payload),
+    )
+
+
+def _actor(event) -> str:
+    if event.actor is not None:
+        return event.actor.get_full_name() or event.actor.get_username()
+    return event.actor_label or SYSTEM_ACTOR
+
+
+def _label(choices, value: str) -> str:
+    if not value:
+        return "—"
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
+def _pretty(payload) -> str:
+    if payload is None:
+        return ""
+    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)

@@ -1,0 +1,99 @@
+"""Carrying out a decision through the approval services, and telling the accountant the result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.contrib import messages
+from django.db import transaction
+
+from approvals import preconditions
+from approvals.services import (
+    Outcome,
+    WorkflowError,
+    record_retry,
+    record_unlink,
+    records_accept_bulk,
+    records_reject_bulk,
+)
+from approvals.services import erp as erp_access
+from approvals.services.records import plural_noun, record_title
+from integrations import registry
+from integrations.base import Connector
+from integrations.models import ERPConnection
+
+
+def perform(slug: str, *, records: list, actor, form) -> list[Outcome]:
+    if slug == "accept":
+        return records_accept_bulk(records=records, actor=actor, choices=form.choices())
+    if slug == "reject":
+        return records_reject_bulk(records=records, actor=actor, reason=form.cleaned_data["reason"])
+    if slug == "retry":
+        return _each(records, lambda record: record_retry(record=record, actor=actor), RETRIED)
+    if slug == "unlink":
+        return _each(records, lambda record: record_unlink(record=record, actor=actor), UNLINKED)
+    raise ValueError(f"Unknown decision {slug!r}")
+
+
+RETRIED = "the export is queued again."
+UNLINKED = "unlinked; it can now be corrected and sent again."
+
+
+def accept_invoices(*, records: list, actor, confirmed_ids: set[int]) -> list[Outcome]:
+    """Accept invoices; only those whose "accept anyway" box was ticked pass a duplicate check."""
+    confirmed = [record for record in records if record.pk in confirmed_ids]
+    unconfirmed = [record for record in records if record.pk not in confirmed_ids]
+    results = records_accept_bulk(records=unconfirmed, actor=actor)
+    results += records_accept_bulk(records=confirmed, actor=actor, confirm_duplicates=True)
+    position = {record.pk: index for index, record in enumerate(records)}
+    return sorted(results, key=lambda outcome: position[outcome.record.pk])
+
+
+def _each(records: Iterable, step: Callable[[object], object], done: str) -> list[Outcome]:
+    results = []
+    for record in records:
+        title = record_title(record)
+        try:
+            with transaction.atomic():
+                step(record)
+        except WorkflowError as error:
+            results.append(Outcome(record=record, ok=False, message=f"{title}: {error.message}"))
+        else:
+            results.append(Outcome(record=record, ok=True, message=f"{title}: {done}"))
+    return results
+
+
+def report(model_admin, request, results: list[Outcome]) -> None:
+    """A summary, then one message per record saying what happened to it and why."""
+    if not results:
+        return
+    succeeded = sum(1 for outcome in results if outcome.ok)
+    noun = plural_noun(model_admin.model)
+    level = messages.SUCCESS if succeeded == len(results) else messages.WARNING
+    model_admin.message_user(request, f"{succeeded} of {len(results)} {noun} done.", level)
+    for outcome in results:
+        model_admin.message_user(
+            request, _sentence(outcome.message), messages.SUCCESS if outcome.ok else messages.ERROR
+        )
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
+def accept_problems_of(record) -> list[str]:
+    return preconditions.accept_problems(record)
+
+
+def connection() -> ERPConnection | None:
+    return erp_access.active_connection_or_none()
+
+
+def active_connector() -> Connector:
+    """The connected ERP's connector; NotConnectedError (an ERPError) says why there is none."""
+    return registry.connector_for(registry.active_connection())
+
+
+def erp_display_name() -> str:
+    current = connection()
+    return erp_access.erp_name(current, erp_access.connector_or_none(current))

@@ -1,0 +1,255 @@
+"""The admins of the five record types that travel to the ERP."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import F
+
+from approvals.admin import outcomes
+from approvals.admin.exportable import ExportableAdmin, LinesInline, sum_of_lines
+from approvals.admin.forms import (
+    CompanyAcceptForm,
+    InvoiceAcceptForm,
+    ProjectAcceptForm,
+    confirm_field_name,
+    vendor_types_of,
+)
+from approvals.models import (
+    ChangeOrderLine,
+    CommitmentLine,
+    InvoiceLine,
+    ProjectMembership,
+)
+from approvals.selectors import invoice_totals
+from approvals.services.duplicates import invoice_possible_duplicates
+from approvals.services.records import format_money
+from approvals.states import SyncStatus
+from integrations.base import ERPError
+
+
+class ProjectMembershipInline(admin.TabularInline):
+    model = ProjectMembership
+    extra = 0
+    autocomplete_fields = ("user",)
+    verbose_name = "member"
+
+
+class ProjectAdmin(ExportableAdmin):
+    list_display = ("number", "name", "customer_name", "sync_badge", "erp_reference", "sent_at")
+    list_display_links = ("number", "name")
+    search_fields = ("number", "name", "customer_name")
+    erp_fields = ("erp_parent_customer_id", "job_costs_synced_at")
+    filter_horizontal = ("companies",)
+    inlines = (ProjectMembershipInline,)
+
+    def accept_form(self, request, records, *, data):
+        try:
+            connector = outcomes.active_connector()
+            customers = connector.parent_customers()
+        except ERPError as error:
+            return None, f"The customers could not be read from the accounting system: {error}"
+        return ProjectAcceptForm(data, customers=customers, erp_name=connector.display_name), ""
+
+
+class CompanyAdmin(ExportableAdmin):
+    list_display = ("name", "vendor_type", "city", "sync_badge", "erp_reference", "sent_at")
+    list_filter = (*ExportableAdmin.list_filter, "is_archived")
+    search_fields = ("name", "legal_name", "tax_id", "email")
+
+    def accept_form(self, request, records, *, data):
+        return CompanyAcceptForm(data, vendor_types=vendor_types_of(outcomes.connection())), ""
+
+
+class CommitmentLineInline(LinesInline):
+    model = CommitmentLine
+    fields = (
+        "position",
+        "cost_code",
+        "description",
+        "quantity",
+        "unit_cost",
+        "amount",
+        "erp_line_id",
+    )
+    autocomplete_fields = ("cost_code",)
+    readonly_fields = ("erp_line_id",)
+
+
+class CommitmentAdmin(ExportableAdmin):
+    list_display = (
+        "number",
+        "title",
+        "project",
+        "vendor",
+        "kind",
+        "status",
+        "total",
+        "sync_badge",
+        "erp_reference",
+        "sent_at",
+    )
+    list_display_links = ("number", "title")
+    related_for_display = ("project", "vendor")
+    search_fields = ("number", "title", "project__number", "project__name", "vendor__name")
+    autocomplete_fields = ("project", "vendor")
+    erp_fields = ("erp_doc_number",)
+    inlines = (CommitmentLineInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(lines_total=sum_of_lines(CommitmentLine, "commitment", "amount"))
+        )
+
+    @admin.display(description="Total", ordering="lines_total")
+    def total(self, obj):
+        return format_money(obj.lines_total, obj.currency)
+
+
+class ChangeOrderLineInline(LinesInline):
+    model = ChangeOrderLine
+    fields = ("commitment_line", "cost_code", "description", "amount", "erp_line_id")
+    autocomplete_fields = ("cost_code",)
+    raw_id_fields = ("commitment_line",)
+    readonly_fields = ("erp_line_id",)
+
+
+class CommitmentChangeOrderAdmin(ExportableAdmin):
+    list_display = (
+        "number",
+        "title",
+        "commitment",
+        "project",
+        "vendor",
+        "status",
+        "change",
+        "sync_badge",
+        "erp_reference",
+        "sent_at",
+    )
+    list_display_links = ("number", "title")
+    related_for_display = ("commitment__project", "commitment__vendor")
+    search_fields = ("number", "title", "commitment__number", "commitment__vendor__name")
+    autocomplete_fields = ("commitment",)
+    inlines = (ChangeOrderLineInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(lines_total=sum_of_lines(ChangeOrderLine, "change_order", "amount"))
+        )
+
+    @admin.display(description="Project", ordering="commitment__project__number")
+    def project(self, obj):
+        return obj.commitment.project
+
+    @admin.display(description="Vendor", ordering="commitment__vendor__name")
+    def vendor(self, obj):
+        return obj.commitment.vendor
+
+    @admin.display(description="Change", ordering="lines_total")
+    def change(self, obj):
+        return format_money(obj.lines_total, obj.commitment.currency)
+
+
+class InvoiceLineInline(LinesInline):
+    model = InvoiceLine
+    fields = ("commitment_line", "work_completed", "materials_stored", "retainage_withheld")
+    raw_id_fields = ("commitment_line",)
+
+
+class SubcontractorInvoiceAdmin(ExportableAdmin):
+    list_display = (
+        "number",
+        "vendor",
+        "commitment",
+        "project",
+        "period",
+        "gross",
+        "retainage",
+        "possible_duplicate",
+        "sync_badge",
+        "erp_reference",
+        "sent_at",
+    )
+    related_for_display = ("commitment__project", "commitment__vendor")
+    search_fields = ("number", "commitment__number", "commitment__vendor__name")
+    autocomplete_fields = ("commitment",)
+    erp_fields = (
+        "totals",
+        "duplicate_warning",
+        "duplicate_of",
+        "duplicate_confirmed_by",
+        "amount_paid",
+        "last_paid_on",
+        "last_payment_method",
+    )
+    inlines = (InvoiceLineInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                lines_gross=sum_of_lines(
+                    InvoiceLine, "invoice", F("work_completed") + F("materials_stored")
+                ),
+                lines_retainage=sum_of_lines(InvoiceLine, "invoice", "retainage_withheld"),
+            )
+        )
+
+    @admin.display(description="Vendor", ordering="commitment__vendor__name")
+    def vendor(self, obj):
+        return obj.commitment.vendor
+
+    @admin.display(description="Project", ordering="commitment__project__number")
+    def project(self, obj):
+        return obj.commitment.project
+
+    @admin.display(description="Period", ordering="period_end")
+    def period(self, obj):
+        return f"{obj.period_start:%Y-%m-%d} to {obj.period_end:%Y-%m-%d}"
+
+    @admin.display(description="Gross", ordering="lines_gross")
+    def gross(self, obj):
+        return format_money(obj.lines_gross, obj.commitment.currency)
+
+    @admin.display(description="Retainage withheld", ordering="lines_retainage")
+    def retainage(self, obj):
+        return format_money(obj.lines_retainage, obj.commitment.currency)
+
+    @admin.display(description="Possible duplicate", boolean=True)
+    def possible_duplicate(self, obj):
+        return bool(obj.duplicate_warning)
+
+    @admin.display(description="Gross / retainage / net")
+    def totals(self, obj):
+        gross, retainage, net = invoice_totals(obj)
+        currency = obj.commitment.currency
+        return " / ".join(format_money(amount, currency) for amount in (gross, retainage, net))
+
+    def accept_form(self, request, records, *, data):
+        if data is None:
+            twins = {
+                record.pk: invoice_possible_duplicates(record)[1]
+                for record in records
+                if record.sync_status == SyncStatus.READY_TO_EXPORT
+            }
+            twins = {pk: described for pk, described in twins.items() if described}
+        else:
+            # The boxes ticked on the page; the service checks the duplicates again anyway.
+            twins = {record.pk: [] for record in records if confirm_field_name(record.pk) in data}
+        return InvoiceAcceptForm(data, twins=twins), ""
+
+    def duplicate_twins(self, form, record) -> list[str]:
+        return form.twins.get(record.pk, [])
+
+    def perform_decision(self, request, decision, records, form):
+        if decision.slug != "accept":
+            return super().perform_decision(request, decision, records, form)
+        confirmed = form.confirmed_invoice_ids()
+        return outcomes.accept_invoices(
+            records=records, actor=request.user, confirmed_ids=confirmed
+        )

@@ -1,0 +1,37 @@
+"""Admins of the reference data: the ERP's cost codes and the direct export switches."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+
+from approvals.services.records import EXPORTABLE_MODELS
+
+COST_CODE_ERP_FIELDS = ("erp_id", "erp_connection", "erp_sync_token", "erp_synced_at")
+# A standard cost code mirrors the ERP's item; changing it here would only diverge from it.
+STANDARD_COST_CODE_FIELDS = ("code", "name", "cost_type")
+
+
+class CostCodeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "cost_type", "is_active", "erp_id")
+    list_filter = ("cost_type", "is_active")
+    search_fields = ("code", "name")
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_standard:
+            return (*COST_CODE_ERP_FIELDS, *STANDARD_COST_CODE_FIELDS)
+        return COST_CODE_ERP_FIELDS
+
+
+class DirectExportSettingAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "enabled")
+    list_editable = ("enabled",)
+    list_select_related = ("content_type",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "content_type":
+            kwargs["queryset"] = ContentType.objects.filter(
+                pk__in=[ContentType.objects.get_for_model(model).pk for model in EXPORTABLE_MODELS]
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,0 +1,48 @@
+"""Small steps the admin tests share: sending records, admin URLs, reading messages."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from approvals.services import record_send
+
+
+def send(records, *, by):
+    """Put records in the Ready to Export queue the way a project manager does."""
+    for record in records:
+        record_send(record=record, actor=by)
+    return records
+
+
+def changelist_url(model, **params) -> str:
+    url = reverse(f"admin:approvals_{model._meta.model_name}_changelist")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def decision_url(model, decision: str, records=()) -> str:
+    url = reverse(f"admin:approvals_{model._meta.model_name}_{decision}")
+    if records:
+        url += "?" + urlencode({"ids": ",".join(str(record.pk) for record in records)})
+    return url
+
+
+def change_url(record) -> str:
+    return reverse(f"admin:approvals_{record._meta.model_name}_change", args=[record.pk])
+
+
+def action_post(records, action: str) -> dict:
+    """What the changelist's action form posts for `records`."""
+    return {"action": action, "_selected_action": [str(record.pk) for record in records]}
+
+
+def ids_of(records) -> str:
+    return ",".join(str(record.pk) for record in records)
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def refreshed(record):
+    record.refresh_from_db()
+    return record
