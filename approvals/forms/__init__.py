@@ -1,0 +1,1 @@
+"""Project-manager forms, one module per record type."""

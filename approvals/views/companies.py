@@ -1,0 +1,100 @@
+"""The company directory, and each project's directory drawn from it (never a second copy)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from approvals.forms.companies import AddCompanyToProjectForm, CompanyForm
+from approvals.locking import locked_fields
+from approvals.models import Company
+from approvals.selectors import projects_for_user
+from approvals.views.access import member_project, require_permission
+from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
+from approvals.views.sync import sync_panel
+
+
+@login_required
+def company_list(request):
+    query = request.GET.get("q", "").strip()[:100]
+    companies = Company.objects.filter(is_archived=False).order_by("name")
+    if query:
+        companies = companies.filter(name__icontains=query)
+    return render(
+        request, "approvals/company_list.html", {"companies": companies[:500], "query": query}
+    )
+
+
+@login_required
+def company_create(request):
+    require_permission(request.user, "add_company")
+    project = None
+    project_pk = request.GET.get("project", "")
+    if project_pk.isdigit():
+        project = member_project(request.user, int(project_pk))
+    form = CompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                company = form.save(commit=False)
+                company.created_by = request.user
+                company.save()
+                if project is not None:
+                    project.companies.add(company)
+        except IntegrityError:
+            form.add_error(None, CONCURRENT_EDIT)
+        else:
+            if project is not None:
+                messages.success(request, f"{company} was added to the directory of {project}.")
+                return redirect("approvals:project_detail", pk=project.pk)
+            messages.success(request, f"{company} was added to the company directory.")
+            return redirect("approvals:company_detail", pk=company.pk)
+    return render(request, "approvals/company_form.html", {"form": form, "project": project})
+
+
+@login_required
+def company_detail(request, pk):
+    company = get_object_or_404(Company, pk=pk)
+    context = {
+        "company": company,
+        "my_projects": projects_for_user(request.user).filter(companies=company),
+        **sync_panel(request.user, company),
+    }
+    return render(request, "approvals/company_detail.html", context)
+
+
+@login_required
+def company_edit(request, pk):
+    company = get_object_or_404(Company, pk=pk)
+    require_permission(request.user, "change_company")
+    if request.method != "POST":
+        form = CompanyForm(instance=company, locked=locked_fields(company))
+        return render(request, "approvals/company_form.html", {"form": form, "company": company})
+    try:
+        with transaction.atomic():
+            company = locked_for_update(Company, company.pk)
+            form = CompanyForm(request.POST, instance=company, locked=locked_fields(company))
+            if form.is_valid():
+                save_edit(form)
+                messages.success(request, f"{company} was saved.")
+                return redirect("approvals:company_detail", pk=company.pk)
+    except IntegrityError:
+        form.add_error(None, CONCURRENT_EDIT)
+    return render(request, "approvals/company_form.html", {"form": form, "company": company})
+
+
+@login_required
+@require_POST
+def project_add_company(request, pk):
+    project = member_project(request.user, pk)
+    require_permission(request.user, "change_project")
+    form = AddCompanyToProjectForm(request.POST, project=project)
+    if form.is_valid():
+        company = form.cleaned_data["company"]
+        project.companies.add(company)
+        messages.success(request, f"{company} was added to the directory of {project}.")
+    else:
+        for error in form.errors.get("company", []):
+            messages.error(request, error)
+    return redirect("approvals:project_detail", pk=project.pk)

@@ -1,0 +1,88 @@
+"""Send, retrieve and resend: the project manager's side of the approval workflow."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from approvals.locking import lines_locked, locked_fields
+from approvals.permissions import can_send, send_refusal
+from approvals.preconditions import send_problems
+from approvals.selectors import record_history
+from approvals.services import record_resend, record_retrieve, record_send
+from approvals.services.errors import WorkflowError
+from approvals.services.records import record_title
+from approvals.states import Action, SyncStatus
+from approvals.views.access import RECORD_LOOKUPS
+from approvals.views.records import record_kind, record_url
+
+_ACTIONS = {
+    "send": (record_send, "{title} was sent to the accounting approvers."),
+    "retrieve": (record_retrieve, "{title} was retrieved from the approval queue; edit it freely."),
+    "resend": (record_resend, "{title} was sent to the accounting approvers again."),
+}
+_SENDABLE = {SyncStatus.NOT_SENT, SyncStatus.REJECTED}
+
+
+@login_required
+@require_POST
+def record_action(request, kind: str, pk: int, action: str):
+    record = RECORD_LOOKUPS[kind](request.user, pk)
+    service, success = _ACTIONS[action]
+    try:
+        service(record=record, actor=request.user)
+    except WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success.format(title=_capitalised(record_title(record))))
+    return redirect(record_url(record))
+
+
+def sync_panel(user, record) -> dict:
+    """What the record page shows about its journey to the ERP, and what the user may do next."""
+    status = SyncStatus(record.sync_status)
+    problems = send_problems(record) if status in _SENDABLE else []
+    may_send = can_send(user, record)
+    return {
+        "record": record,
+        "kind": record_kind(record),
+        "status": status,
+        "may_send": may_send,
+        "problems": problems,
+        "locked": locked_fields(record),
+        "lines_locked": lines_locked(record),
+        "refusal": "" if may_send else send_refusal(user, record),
+        "history": history_rows(record),
+    }
+
+
+def history_rows(record) -> list[dict]:
+    """The audit trail as a project manager reads it: who, when, what, why (no payloads)."""
+    return [
+        {
+            "when": event.created_at,
+            "who": _actor_name(event),
+            "what": _label(Action, event.action),
+            "from_status": _label(SyncStatus, event.from_status),
+            "to_status": _label(SyncStatus, event.to_status),
+            "reason": event.reason,
+        }
+        for event in record_history(record)
+    ]
+
+
+def _actor_name(event) -> str:
+    if event.actor is None:
+        return event.actor_label
+    return event.actor.get_full_name() or event.actor.get_username()
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
