@@ -30,3 +30,12 @@ class ScriptedConnector:
 
     def document_is_gone(self, record) -> bool:
         return SCRIPT.pop(0)
+
+
+# Bills the ERP reports as looking like an invoice, for the duplicate checks.
+ERP_BILLS: list[str] = []
+
+
+class ScriptedConnectorWithBills(ScriptedConnector):
+    def possible_duplicates(self, invoice) -> list[str]:
+        return list(ERP_BILLS)

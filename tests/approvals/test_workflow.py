@@ -145,7 +145,9 @@ def test_unknown_choice_is_refused(erp_connection, approver, pm):
     record_send(record=company, actor=pm)
     with pytest.raises(PreconditionsNotMet) as refused:
         record_accept(record=company, actor=approver, choices={"colour": "red"})
-    assert refused.value.reasons == ["'colour' is not something to choose when accepting a company."]
+    assert refused.value.reasons == [
+        "'colour' is not something to choose when accepting a company."
+    ]
     record_accept(record=company, actor=approver, choices={"vendor_type": "Subcontractor"})
     company.refresh_from_db()
     assert company.vendor_type == "Subcontractor"
