@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from approvals.services import record_send
 
@@ -46,3 +47,20 @@ def messages_of(response) -> list[str]:
 def refreshed(record):
     record.refresh_from_db()
     return record
+
+
+def run_queued_exports() -> list:
+    """What the export worker does with each due export task: claim it, run it, record the result.
+
+    The worker command itself closes its database connection, which a test transaction cannot
+    survive, so its loop is repeated here with the worker's own claim and result calls.
+    """
+    results = []
+    while task_result := DBTaskResult.objects.ready().filter(queue_name="exports").first():
+        task_result.claim("admin-tests")
+        value = task_result.task.call(
+            *task_result.args_kwargs["args"], **task_result.args_kwargs["kwargs"]
+        )
+        task_result.set_successful(value)
+        results.append(value)
+    return results
