@@ -1,5 +1,7 @@
 import pytest
 
+pytest_plugins = ["tests.qbo_sandbox_plugin"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

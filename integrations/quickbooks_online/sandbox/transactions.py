@@ -1,0 +1,448 @@
+"""Transactions: PurchaseOrder, Bill, VendorCredit, Purchase, BillPayment.
+
+Totals are computed from the lines in Decimal; what a client sends as TotalAmt is ignored,
+as QuickBooks does (except BillPayment, whose TotalAmt is the payment itself).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from . import faults, wire
+from .fields import (
+    USD,
+    boolean,
+    check_lengths,
+    choice,
+    date_field,
+    money,
+    ref_of,
+    referenced,
+    require,
+    required_ref,
+    text,
+)
+from .records import Prepared, Unit
+from .storage import Row
+
+ITEM_DETAIL = "ItemBasedExpenseLineDetail"
+ACCOUNT_DETAIL = "AccountBasedExpenseLineDetail"
+BILLABLE_STATUSES = ("Billable", "NotBillable", "HasBeenBilled")
+CENT = Decimal("0.01")
+PAYMENT_LINK_TYPES = ("BillPaymentCheck", "BillPaymentCreditCard")
+TXN_LIMITS = {"DocNumber": 21, "PrivateNote": 4000, "Memo": 4000}
+
+
+def _line_ids(existing: Row | None) -> tuple[set[str], int]:
+    ids = {str(line.get("Id")) for line in (existing.data.get("Line", []) if existing else [])}
+    numeric = [int(value) for value in ids if value.isdigit()]
+    return ids, max(numeric, default=0)
+
+
+def _assign_line_ids(lines: list[dict], existing: Row | None) -> list[dict]:
+    """Known Ids update that line; anything else becomes a new line with the next Id."""
+    known, highest = _line_ids(existing)
+    used: set[str] = set()
+    result = []
+    for number, line in enumerate(lines, start=1):
+        line_id = str(line.get("Id", "")).strip()
+        if line_id not in known or line_id in used:
+            highest += 1
+            line_id = str(highest)
+        used.add(line_id)
+        result.append({**line, "Id": line_id, "LineNum": number})
+    return result
+
+
+def _check_quantity(detail: dict, amount: Decimal) -> None:
+    quantity = detail.get("Qty")
+    unit_price = detail.get("UnitPrice")
+    if quantity is None or unit_price is None:
+        return
+    product = money(quantity, "Qty") * money(unit_price, "UnitPrice")
+    if product.quantize(CENT, ROUND_HALF_UP) != amount.quantize(CENT, ROUND_HALF_UP):
+        raise faults.business_rule(
+            f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount}"
+        )
+
+
+def _expense_line(unit: Unit, line: dict) -> dict:
+    if not isinstance(line, dict):
+        raise faults.invalid_value("Line", "Each Line must be an object")
+    detail_type = line.get("DetailType")
+    if detail_type is None:
+        raise faults.required_param("Line.DetailType")
+    if detail_type not in (ITEM_DETAIL, ACCOUNT_DETAIL):
+        raise faults.invalid_value(
+            "Line.DetailType", f"Invalid Enumeration : {detail_type} is not a supported DetailType"
+        )
+    detail = line.get(detail_type)
+    if not isinstance(detail, dict):
+        raise faults.required_param(f"Line.{detail_type}")
+    if line.get("Amount") is None:
+        raise faults.required_param("Line.Amount")
+    amount = money(line["Amount"], "Line.Amount")
+    check_lengths(line, {"Description": 4000})
+    detail = dict(detail)
+    if detail_type == ACCOUNT_DETAIL:
+        account = required_ref(unit, detail, "AccountRef", ("Account",))
+        detail["AccountRef"] = ref_of(account)
+    else:
+        item = required_ref(unit, detail, "ItemRef", ("Item",))
+        if item.data.get("Type") == "Category" or "ExpenseAccountRef" not in item.data:
+            raise faults.business_rule("You must select an account for this transaction.")
+        _check_quantity(detail, amount)
+        detail["ItemRef"] = {"value": str(item.id), "name": item.data["Name"]}
+    customer = referenced(unit, detail.get("CustomerRef"), "CustomerRef", ("Customer",))
+    if customer is not None:
+        detail["CustomerRef"] = ref_of(customer)
+    tracking_class = referenced(unit, detail.get("ClassRef"), "ClassRef", ("Class",))
+    if tracking_class is not None:
+        detail["ClassRef"] = ref_of(tracking_class)
+    detail["BillableStatus"] = choice(detail, "BillableStatus", BILLABLE_STATUSES, "NotBillable")
+    detail.setdefault("TaxCodeRef", {"value": "NON"})
+    return {**line, "Amount": amount, detail_type: detail}
+
+
+def _expense_lines(unit: Unit, data: dict, existing: Row | None) -> tuple[list[dict], Decimal]:
+    lines = data.get("Line")
+    if not lines:
+        raise faults.required_param("Line")
+    if not isinstance(lines, list):
+        raise faults.invalid_value("Line", "Line must be a list")
+    if len(lines) > 10000:
+        raise faults.business_rule("A transaction can have at most 10,000 lines.")
+    checked = [_expense_line(unit, line) for line in lines]
+    total = sum((line["Amount"] for line in checked), Decimal(0))
+    if total < 0:
+        raise faults.business_rule("The transaction total cannot be negative.")
+    return _assign_line_ids(checked, existing), total
+
+
+def _vendor(unit: Unit, data: dict) -> Row:
+    return required_ref(unit, data, "VendorRef", ("Vendor",))
+
+
+def _ap_account(unit: Unit, data: dict) -> dict:
+    if data.get("APAccountRef") is None:
+        for account in unit.all_live("Account"):
+            if account.active and account.data["AccountType"] == "Accounts Payable":
+                return ref_of(account)
+        raise faults.required_param("APAccountRef")
+    account = referenced(unit, data["APAccountRef"], "APAccountRef", ("Account",))
+    if account.data["AccountType"] != "Accounts Payable":
+        raise faults.business_rule("APAccountRef must be an Accounts Payable account.")
+    return ref_of(account)
+
+
+def _common(unit: Unit, data: dict) -> dict:
+    check_lengths(data, TXN_LIMITS)
+    return {
+        **data,
+        "TxnDate": date_field(data, "TxnDate", wire.company_today()),
+        "CurrencyRef": data.get("CurrencyRef") or USD,
+    }
+
+
+def _computed_links(existing: Row | None, types: tuple[str, ...]) -> list[dict]:
+    if existing is None:
+        return []
+    return [link for link in existing.data.get("LinkedTxn", []) if link.get("TxnType") in types]
+
+
+def prepare_purchase_order(unit: Unit, data: dict, existing: Row | None) -> Prepared:
+    vendor = _vendor(unit, data)
+    lines, total = _expense_lines(unit, data, existing)
+    stored = _common(unit, data)
+    doc_number = text(data, "DocNumber")
+    if not doc_number:
+        doc_number = existing.data.get("DocNumber") if existing else None
+        doc_number = doc_number or unit.next_po_number()
+    ship_to = referenced(unit, data.get("ShipTo"), "ShipTo", ("Customer",))
+    stored.update(
+        {
+            "VendorRef": ref_of(vendor),
+            "APAccountRef": _ap_account(unit, data),
+            "Line": lines,
+            "TotalAmt": total,
+            "DocNumber": doc_number,
+            "POStatus": choice(data, "POStatus", ("Open", "Closed"), "Open"),
+            "EmailStatus": data.get("EmailStatus") or "NotSet",
+            "LinkedTxn": _computed_links(existing, ("Bill",)),
+        }
+    )
+    if ship_to is not None:
+        stored["ShipTo"] = ref_of(ship_to)
+    if not stored["LinkedTxn"]:
+        del stored["LinkedTxn"]
+    return Prepared(stored)
+
+
+def _purchase_order_links(unit: Unit, data: dict, lines: list[dict], vendor: Row) -> list[int]:
+    """Every PurchaseOrder the bill links to, at the top or on a line, checked."""
+    requested = []
+    for link in data.get("LinkedTxn") or []:
+        requested.append((link, None))
+    for line in lines:
+        for link in line.get("LinkedTxn") or []:
+            requested.append((link, link.get("TxnLineId")))
+    order_ids: list[int] = []
+    for link, line_id in requested:
+        if link.get("TxnType") in PAYMENT_LINK_TYPES:
+            continue
+        if link.get("TxnType") != "PurchaseOrder":
+            raise faults.invalid_value(
+                "LinkedTxn.TxnType", f"Unsupported linked transaction type {link.get('TxnType')}"
+            )
+        txn_id = str(link.get("TxnId", "")).strip()
+        order = unit.live("PurchaseOrder", int(txn_id)) if txn_id.isdigit() else None
+        if order is None:
+            raise faults.object_not_found("LinkedTxn")
+        if order.data["VendorRef"]["value"] != str(vendor.id):
+            raise faults.business_rule(
+                f"Purchase order {order.data.get('DocNumber')} belongs to another vendor."
+            )
+        if line_id is not None and str(line_id) not in {
+            str(order_line.get("Id")) for order_line in order.data.get("Line", [])
+        }:
+            raise faults.object_not_found("LinkedTxn.TxnLineId")
+        if order.id not in order_ids:
+            order_ids.append(order.id)
+    return order_ids
+
+
+def _payable(unit: Unit, data: dict, existing: Row | None, entity: str) -> tuple[dict, Row]:
+    vendor = _vendor(unit, data)
+    lines, total = _expense_lines(unit, data, existing)
+    stored = _common(unit, data)
+    paid = Decimal(0)
+    if existing is not None:
+        paid = existing.data["TotalAmt"] - existing.data["Balance"]
+    if total < paid:
+        raise faults.business_rule(
+            f"The {entity} total {total} is less than the {paid} already paid or applied."
+        )
+    stored.update(
+        {
+            "VendorRef": ref_of(vendor),
+            "APAccountRef": _ap_account(unit, data),
+            "Line": lines,
+            "TotalAmt": total,
+            "Balance": total - paid,
+        }
+    )
+    return stored, vendor
+
+
+def prepare_bill(unit: Unit, data: dict, existing: Row | None) -> Prepared:
+    stored, vendor = _payable(unit, data, existing, "bill")
+    stored["DueDate"] = date_field(data, "DueDate", stored["TxnDate"])
+    order_ids = _purchase_order_links(unit, data, stored["Line"], vendor)
+    links = [{"TxnId": str(order_id), "TxnType": "PurchaseOrder"} for order_id in order_ids]
+    links += _computed_links(existing, PAYMENT_LINK_TYPES)
+    if links:
+        stored["LinkedTxn"] = links
+    else:
+        stored.pop("LinkedTxn", None)
+    doc_key = None
+    doc_number = text(data, "DocNumber")
+    if doc_number and doc_number.strip():
+        doc_key = f"{vendor.id}:{doc_number.strip().casefold()}"
+        owner = unit.doc_owner("Bill", doc_key)
+        if owner is not None and (existing is None or owner.id != existing.id):
+            raise faults.duplicate_document_number(doc_number, "Bill", owner.id)
+    return Prepared(stored, True, None, doc_key)
+
+
+def prepare_vendor_credit(unit: Unit, data: dict, existing: Row | None) -> Prepared:
+    stored, _vendor_row = _payable(unit, data, existing, "vendor credit")
+    return Prepared(stored)
+
+
+def prepare_purchase(unit: Unit, data: dict, existing: Row | None) -> Prepared:
+    payment_type = require(data, "PaymentType")
+    choice(data, "PaymentType", ("Cash", "Check", "CreditCard"))
+    account = required_ref(unit, data, "AccountRef", ("Account",))
+    expected = "Credit Card" if payment_type == "CreditCard" else "Bank"
+    if account.data["AccountType"] != expected:
+        raise faults.business_rule(
+            f"A {payment_type} purchase must be paid from a {expected} account."
+        )
+    lines, total = _expense_lines(unit, data, existing)
+    stored = _common(unit, data)
+    entity_ref = data.get("EntityRef")
+    if entity_ref is not None:
+        entity_type = entity_ref.get("type") or "Vendor"
+        if entity_type not in ("Vendor", "Customer"):
+            raise faults.object_not_found("EntityRef")
+        payee = referenced(unit, entity_ref, "EntityRef", (entity_type,))
+        stored["EntityRef"] = {**ref_of(payee), "type": entity_type}
+    stored.update(
+        {
+            "PaymentType": payment_type,
+            "AccountRef": ref_of(account),
+            "Credit": boolean(data, "Credit", False),
+            "Line": lines,
+            "TotalAmt": total,
+        }
+    )
+    return Prepared(stored)
+
+
+def _allocations(row: Row | None) -> dict[int, Decimal]:
+    """How much of each bill a payment pays."""
+    result: dict[int, Decimal] = {}
+    for line in row.data.get("Line", []) if row else []:
+        for link in line.get("LinkedTxn", []):
+            bill_id = int(link["TxnId"])
+            result[bill_id] = result.get(bill_id, Decimal(0)) + line["Amount"]
+    return result
+
+
+def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepared:
+    vendor = _vendor(unit, data)
+    pay_type = require(data, "PayType")
+    choice(data, "PayType", ("Check", "CreditCard"))
+    if data.get("TotalAmt") is None:
+        raise faults.required_param("TotalAmt")
+    total = money(data["TotalAmt"], "TotalAmt")
+    if total < 0:
+        raise faults.business_rule("A bill payment cannot be negative.")
+    stored = _common(unit, data)
+    if pay_type == "Check":
+        detail_name, ref_name, account_type = "CheckPayment", "BankAccountRef", "Bank"
+    else:
+        detail_name, ref_name, account_type = "CreditCardPayment", "CCAccountRef", "Credit Card"
+    detail = dict(data.get(detail_name) or {})
+    account = required_ref(unit, detail, ref_name, ("Account",))
+    if account.data["AccountType"] != account_type:
+        raise faults.business_rule(f"{ref_name} must be a {account_type} account.")
+    detail[ref_name] = ref_of(account)
+    previous = _allocations(existing)
+    lines = []
+    for line in data.get("Line") or []:
+        amount = money(require(line, "Amount"), "Line.Amount")
+        links = line.get("LinkedTxn") or []
+        if len(links) != 1 or links[0].get("TxnType") != "Bill":
+            raise faults.business_rule("Each bill payment line must link to exactly one Bill.")
+        bill_id = str(links[0].get("TxnId", "")).strip()
+        bill = unit.live("Bill", int(bill_id)) if bill_id.isdigit() else None
+        if bill is None:
+            raise faults.object_not_found("LinkedTxn")
+        if bill.data["VendorRef"]["value"] != str(vendor.id):
+            raise faults.business_rule("The bill belongs to another vendor.")
+        open_balance = bill.data["Balance"] + previous.get(bill.id, Decimal(0))
+        if amount > open_balance:
+            raise faults.business_rule(
+                f"The payment of {amount} is more than the open balance {open_balance} of the bill."
+            )
+        lines.append(
+            {
+                **line,
+                "Amount": amount,
+                "LinkedTxn": [{"TxnId": str(bill.id), "TxnType": "Bill"}],
+            }
+        )
+    applied = sum((line["Amount"] for line in lines), Decimal(0))
+    if applied > total:
+        raise faults.business_rule(f"The lines apply {applied}, more than the payment {total}.")
+    stored.update(
+        {
+            "VendorRef": ref_of(vendor),
+            "APAccountRef": _ap_account(unit, data),
+            "PayType": pay_type,
+            detail_name: detail,
+            "TotalAmt": total,
+            "Line": _assign_line_ids(lines, existing),
+        }
+    )
+    return Prepared(stored)
+
+
+def _relink(unit: Unit, entity: str, target_id: int, link: dict, present: bool) -> None:
+    target = unit.live(entity, target_id)
+    if target is None:
+        return
+    links = [
+        existing
+        for existing in target.data.get("LinkedTxn", [])
+        if (existing.get("TxnId"), existing.get("TxnType")) != (link["TxnId"], link["TxnType"])
+    ]
+    if present:
+        links.append(link)
+    data = {**target.data, "LinkedTxn": links}
+    if not links:
+        del data["LinkedTxn"]
+    unit.touch(target, data)
+
+
+def _linked_ids(row: Row | None, txn_type: str) -> set[int]:
+    if row is None or row.deleted:
+        return set()
+    return {
+        int(link["TxnId"]) for link in row.data.get("LinkedTxn", []) if link["TxnType"] == txn_type
+    }
+
+
+def after_bill_saved(unit: Unit, old: Row | None, new: Row) -> None:
+    before, after = _linked_ids(old, "PurchaseOrder"), _linked_ids(new, "PurchaseOrder")
+    link = {"TxnId": str(new.id), "TxnType": "Bill"}
+    for order_id in sorted(before ^ after):
+        _relink(unit, "PurchaseOrder", order_id, link, order_id in after)
+
+
+def after_bill_payment_saved(unit: Unit, old: Row | None, new: Row) -> None:
+    before = _allocations(old)
+    after = {} if new.deleted else _allocations(new)
+    link_type = (
+        "BillPaymentCheck" if new.data.get("PayType") == "Check" else "BillPaymentCreditCard"
+    )
+    link = {"TxnId": str(new.id), "TxnType": link_type}
+    for bill_id in sorted(set(before) | set(after)):
+        bill = unit.live("Bill", bill_id)
+        if bill is None:
+            continue
+        change = before.get(bill_id, Decimal(0)) - after.get(bill_id, Decimal(0))
+        links = [
+            existing
+            for existing in bill.data.get("LinkedTxn", [])
+            if existing.get("TxnId") != link["TxnId"]
+            or existing.get("TxnType") not in PAYMENT_LINK_TYPES
+        ]
+        if bill_id in after:
+            links.append(link)
+        data = {**bill.data, "Balance": bill.data["Balance"] + change, "LinkedTxn": links}
+        if not links:
+            del data["LinkedTxn"]
+        unit.touch(bill, data)
+
+
+def check_deletable(unit: Unit, row: Row) -> None:
+    if row.entity == "PurchaseOrder" and _linked_ids(row, "Bill"):
+        raise faults.business_rule(
+            "This purchase order is linked to a bill. Unlink the bill before deleting it."
+        )
+    if row.entity == "Bill" and any(
+        link["TxnType"] in PAYMENT_LINK_TYPES for link in row.data.get("LinkedTxn", [])
+    ):
+        raise faults.business_rule("This bill has payments. Delete the payments first.")
+
+
+PREPARE = {
+    "PurchaseOrder": prepare_purchase_order,
+    "Bill": prepare_bill,
+    "VendorCredit": prepare_vendor_credit,
+    "Purchase": prepare_purchase,
+    "BillPayment": prepare_bill_payment,
+}
+AFTER_SAVE = {
+    "Bill": after_bill_saved,
+    "BillPayment": after_bill_payment_saved,
+}
+READ_ONLY_FIELDS = {
+    "PurchaseOrder": ("TotalAmt", "LinkedTxn"),
+    "Bill": ("TotalAmt", "Balance"),
+    "VendorCredit": ("TotalAmt", "Balance"),
+    "Purchase": ("TotalAmt",),
+    "BillPayment": (),
+}
