@@ -168,15 +168,19 @@ def _display_name(data: dict) -> str:
     return " ".join(str(part) for part in parts)
 
 
-def _party_basics(data: dict, limits: dict[str, int]) -> str:
+def _party_basics(unit: Unit, data: dict, limits: dict[str, int]) -> str:
     check_name_characters(data, PARTY_CHARACTER_FIELDS)
     check_lengths(data, limits)
     _check_contact_details(data)
+    for address_field in ("BillAddr", "ShipAddr"):
+        address = data.get(address_field)
+        if isinstance(address, dict) and not address.get("Id"):
+            data[address_field] = {**address, "Id": str(unit.next_id())}
     return _display_name(data)
 
 
 def prepare_customer(unit: Unit, data: dict, existing: Row | None) -> Prepared:
-    display = _party_basics(data, CUSTOMER_LIMITS)
+    display = _party_basics(unit, data, CUSTOMER_LIMITS)
     is_job = boolean(data, "Job", False)
     if is_job and not data.get("ParentRef"):
         raise faults.required_param("ParentRef")
@@ -214,7 +218,7 @@ def prepare_customer(unit: Unit, data: dict, existing: Row | None) -> Prepared:
 
 
 def prepare_vendor(unit: Unit, data: dict, existing: Row | None) -> Prepared:
-    display = _party_basics(data, VENDOR_LIMITS)
+    display = _party_basics(unit, data, VENDOR_LIMITS)
     key = _claim_name(unit, "Vendor", display, existing)
     stored = {
         **data,

@@ -9,7 +9,10 @@ from integrations.quickbooks_online.sandbox.control import SandboxControlError, 
 
 def test_handle_describes_the_default_company(qbo_sandbox):
     assert qbo_sandbox.realm_id == "9341453050000001"
-    assert (qbo_sandbox.client_id, qbo_sandbox.client_secret) == ("sandbox-client", "sandbox-secret")
+    assert (qbo_sandbox.client_id, qbo_sandbox.client_secret) == (
+        "sandbox-client",
+        "sandbox-secret",
+    )
     assert qbo_sandbox.discovery_url == f"{qbo_sandbox.base_url}/.well-known/openid_configuration"
     [info] = qbo_sandbox.entities("CompanyInfo")
     assert info["CompanyName"] == "Sandbox Construction Co"
