@@ -47,15 +47,16 @@ def record_resend(*, record, actor):
 
 def _send(*, record, actor, action: Action):
     _check(record=record, actor=actor, action=action)
+    changes = {"sent_by": actor, "sent_at": timezone.now(), "rejection_reason": ""}
+    twins: list[str] = []
+    if isinstance(record, SubcontractorInvoice):
+        # Looked up before the transaction: asking the ERP must not hold database locks.
+        local, twins = duplicates.invoice_possible_duplicates(record)
+        changes["duplicate_of"] = local[0] if local else None
+        changes["duplicate_warning"] = _duplicate_warning(twins)
+        changes["duplicate_confirmed_by"] = None
     with transaction.atomic():
         _require(preconditions.send_problems(record))
-        changes = {"sent_by": actor, "sent_at": timezone.now(), "rejection_reason": ""}
-        twins: list[str] = []
-        if isinstance(record, SubcontractorInvoice):
-            local, twins = duplicates.invoice_possible_duplicates(record)
-            changes["duplicate_of"] = local[0] if local else None
-            changes["duplicate_warning"] = _duplicate_warning(twins)
-            changes["duplicate_confirmed_by"] = None
         event = record_transition(record=record, action=action, actor=actor, changes=changes)
         if _direct_export_enabled(record) and not twins:
             _accept(record=record, actor=None, system_actor=DIRECT_EXPORT, changes={})
@@ -102,19 +103,19 @@ def record_accept(*, record, actor, choices: dict | None = None, confirm_duplica
         "decided_at": timezone.now(),
         **_choice_changes(record, choices),
     }
+    reason = ""
+    if isinstance(record, SubcontractorInvoice):
+        local, twins = duplicates.invoice_possible_duplicates(record)
+        if twins and not confirm_duplicate:
+            raise PossibleDuplicate(twins)
+        if twins:
+            reason = "accepted despite possible duplicate of " + "; ".join(twins)
+            changes.update(
+                duplicate_of=local[0] if local else None,
+                duplicate_warning=_duplicate_warning(twins),
+                duplicate_confirmed_by=actor,
+            )
     with transaction.atomic():
-        reason = ""
-        if isinstance(record, SubcontractorInvoice):
-            local, twins = duplicates.invoice_possible_duplicates(record)
-            if twins and not confirm_duplicate:
-                raise PossibleDuplicate(twins)
-            if twins:
-                reason = "accepted despite possible duplicate of " + "; ".join(twins)
-                changes.update(
-                    duplicate_of=local[0] if local else None,
-                    duplicate_warning=_duplicate_warning(twins),
-                    duplicate_confirmed_by=actor,
-                )
         return _accept(record=record, actor=actor, changes=changes, reason=reason)
 
 

@@ -1,0 +1,72 @@
+"""Accept → export task → QuickBooks Online sandbox over a real socket, and back to synced."""
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from approvals.models import AuditEvent
+from approvals.services import record_accept, record_send
+from approvals.states import Action, SyncStatus
+from approvals.tasks import export_record
+from tests.factories import make_company, make_user
+from tests.qbo_connection_plugin import qbo_connection, qbo_settings  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def run_queued_exports() -> list[str]:
+    """Run every queued export task once, in order, as a worker would (retries without waiting)."""
+    done, outcomes = set(), []
+    while True:
+        pending = (
+            DBTaskResult.objects.filter(task_path="approvals.tasks.export_record")
+            .exclude(id__in=done)
+            .order_by("enqueued_at")
+            .first()
+        )
+        if pending is None:
+            return outcomes
+        done.add(pending.id)
+        outcomes.append(export_record.call(*pending.args_kwargs["args"]))
+
+
+@pytest.fixture
+def accepted_vendor(qbo_connection):  # noqa: F811
+    pm = make_user(role="project_manager")
+    approver = make_user(role="approver")
+    company = make_company(name="Riverside Drywall LLC", email="ap@riverside.example")
+    record_send(record=company, actor=pm)
+    record_accept(record=company, actor=approver)
+    return company
+
+
+def test_an_accepted_vendor_is_created_in_quickbooks(qbo_sandbox, accepted_vendor):
+    assert run_queued_exports() == ["synced"]
+
+    accepted_vendor.refresh_from_db()
+    assert accepted_vendor.sync_status == SyncStatus.SYNCED
+    vendors = [
+        vendor
+        for vendor in qbo_sandbox.entities("Vendor")
+        if vendor["DisplayName"] == "Riverside Drywall LLC"
+    ]
+    assert [vendor["Id"] for vendor in vendors] == [accepted_vendor.erp_id]
+    assert accepted_vendor.erp_sync_token == vendors[0]["SyncToken"]
+    event = AuditEvent.objects.get(action=Action.EXPORT_SUCCEEDED)
+    assert event.request_payload["DisplayName"] == "Riverside Drywall LLC"
+
+
+def test_a_lost_answer_never_makes_a_second_vendor(qbo_sandbox, accepted_vendor):
+    qbo_sandbox.inject_fault("drop_after_commit", entity="vendor", method="POST", count=3)
+
+    outcomes = run_queued_exports()
+
+    assert outcomes[-1] == "synced"
+    accepted_vendor.refresh_from_db()
+    assert accepted_vendor.sync_status == SyncStatus.SYNCED
+    vendors = [
+        vendor
+        for vendor in qbo_sandbox.entities("Vendor")
+        if vendor["DisplayName"] == "Riverside Drywall LLC"
+    ]
+    assert len(vendors) == 1
+    assert vendors[0]["Id"] == accepted_vendor.erp_id
