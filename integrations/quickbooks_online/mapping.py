@@ -3,12 +3,11 @@
 Callers pass records with their related rows already loaded (select_related / prefetch_related)
 and the QuickBooks ids that are not stored on our records (AP account, retainage item, the
 purchase order as read from QuickBooks). Amounts stay `Decimal` all the way to the wire:
-`to_json` writes them as exact JSON numbers, so no amount ever passes through a float.
+the client writes them as exact JSON numbers (client.to_json), so no amount passes through a float.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -356,41 +355,7 @@ def ensure_total_matches(document: dict, expected: Decimal) -> None:
         )
 
 
-# Wire format
-
-
-def to_json(payload: Any, *, indent: int | None = None) -> str:
-    """JSON text with every Decimal written as an exact number. Refuses floats outright."""
-    return _encode(payload, indent, 0)
-
-
-def _encode(value: Any, indent: int | None, level: int) -> str:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} cannot be sent to QuickBooks Online.")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("Amounts must be Decimal; a float reached the QuickBooks payload.")
-    if isinstance(value, dict):
-        colon = ":" if indent is None else ": "
-        members = [
-            f"{json.dumps(str(key))}{colon}{_encode(item, indent, level + 1)}"
-            for key, item in value.items()
-        ]
-        return _wrap("{", members, "}", indent, level)
-    if isinstance(value, list | tuple):
-        return _wrap("[", [_encode(item, indent, level + 1) for item in value], "]", indent, level)
-    return json.dumps(value)
-
-
-def _wrap(opening: str, members: list[str], closing: str, indent: int | None, level: int) -> str:
-    if not members:
-        return opening + closing
-    if indent is None:
-        return opening + ",".join(members) + closing
-    inner = "\n" + " " * (indent * (level + 1))
-    outer = "\n" + " " * (indent * level)
-    return opening + inner + ("," + inner).join(members) + outer + closing
+# Audit trail
 
 
 def jsonable(value: Any) -> Any:

@@ -31,6 +31,7 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from integrations.quickbooks_online import mapping
+from integrations.quickbooks_online.client import to_json
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("QBO_GOLDEN_UPDATE") == "1"
@@ -38,9 +39,21 @@ UPDATE = os.environ.get("QBO_GOLDEN_UPDATE") == "1"
 pytestmark = pytest.mark.django_db
 
 
+def laid_out(value, level: int = 0) -> str:
+    """The JSON the client sends (client.to_json: exact Decimal numbers), one member a line."""
+    inner, outer = "\n" + "  " * (level + 1), "\n" + "  " * level
+    if isinstance(value, dict) and value:
+        members = [f"{json.dumps(key)}: {laid_out(item, level + 1)}" for key, item in value.items()]
+        return "{" + inner + ("," + inner).join(members) + outer + "}"
+    if isinstance(value, list) and value:
+        members = [laid_out(item, level + 1) for item in value]
+        return "[" + inner + ("," + inner).join(members) + outer + "]"
+    return to_json(value)
+
+
 def assert_golden(name: str, payload: dict) -> None:
     path = GOLDEN / f"{name}.json"
-    text = mapping.to_json(payload, indent=2) + "\n"
+    text = laid_out(payload) + "\n"
     if UPDATE:
         path.write_text(text, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == text
@@ -314,10 +327,12 @@ def test_document_total_reads_quickbooks_numbers_exactly():
     assert mapping.document_total(document) == Decimal("0.30")
 
 
-def test_json_writes_decimals_exactly_and_refuses_floats():
-    assert mapping.to_json({"Amount": Decimal("1234567890123.45")}) == '{"Amount":1234567890123.45}'
-    with pytest.raises(TypeError):
-        mapping.to_json({"Amount": 0.1})
+def test_golden_layout_is_the_json_the_client_sends():
+    payload = {"Line": [{"Amount": Decimal("1234567890123.45"), "Qty": Decimal("2.5")}], "E": []}
+    assert json.loads(laid_out(payload), parse_float=Decimal) == json.loads(
+        to_json(payload), parse_float=Decimal
+    )
+    assert '"Amount": 1234567890123.45' in laid_out(payload)
 
 
 def test_audit_copy_keeps_amounts_as_exact_text():
