@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -23,7 +24,15 @@ class CompanyAPI:
 
     def post(self, path: str, payload, **params) -> requests.Response:
         params.setdefault("minorversion", 75)
-        return self.session.post(self.url(path), json=payload, params=params, timeout=10)
+        # Objects read back hold Decimal amounts; they go out again as numeric strings.
+        body = json.dumps(payload, default=str)
+        return self.session.post(
+            self.url(path),
+            data=body,
+            params=params,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
 
     def get(self, path: str, **params) -> requests.Response:
         params.setdefault("minorversion", 75)
