@@ -1,0 +1,119 @@
+"""`make demo`: the QuickBooks Online sandbox, a worker and the web server, with demo data."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from approvals.demo import seed_demo
+from integrations.quickbooks_online.sandbox.control import SandboxHandle
+
+
+class Command(BaseCommand):
+    help = "Start the QuickBooks Online sandbox and a worker, seed demo data, and serve the app."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--sandbox-port", type=int, default=8010)
+        parser.add_argument(
+            "--seed-only", action="store_true", help="Seed the demo data, then stop."
+        )
+
+    def handle(self, *args, port, sandbox_port, seed_only, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "The demo runs only with DEBUG=true: its users have well-known passwords."
+            )
+        call_command("migrate", interactive=False, verbosity=0)
+        children = []
+        try:
+            sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+            _point_at_sandbox(sandbox_url)
+            if not _is_serving(sandbox_url):
+                children.append(self._start_sandbox(sandbox_port))
+                _wait_until_serving(sandbox_url)
+            sandbox = SandboxHandle(sandbox_url)
+            summary = seed_demo(sandbox=sandbox, password=settings.DEMO_PASSWORD)
+            for line in summary:
+                self.stdout.write(line)
+            if seed_only:
+                return
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
+                    cwd=settings.BASE_DIR,
+                )
+            )
+            self._print_banner(port, sandbox_url)
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=10)
+
+    def _start_sandbox(self, port: int) -> subprocess.Popen:
+        data_file = Path(settings.BASE_DIR) / "var" / "qbo_sandbox.sqlite3"
+        data_file.parent.mkdir(exist_ok=True)
+        qbo = settings.QUICKBOOKS_ONLINE
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "erp_sandbox",
+                "quickbooks_online",
+                "--port",
+                str(port),
+                "--auto-approve",
+                "--data-file",
+                str(data_file),
+                "--client-id",
+                qbo["CLIENT_ID"],
+                "--client-secret",
+                qbo["CLIENT_SECRET"],
+            ],
+            cwd=settings.BASE_DIR,
+        )
+
+    def _print_banner(self, port: int, sandbox_url: str) -> None:
+        password = settings.DEMO_PASSWORD
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nDemo ready at http://127.0.0.1:{port}/\n"
+                f"  project manager: pm / {password}\n"
+                f"  accountant:      accountant / {password}  (ERP Integrations: /admin/)\n"
+                f"  administrator:   admin / {password}\n"
+                f"QuickBooks Online sandbox: {sandbox_url}\n"
+            )
+        )
+
+
+def _point_at_sandbox(sandbox_url: str) -> None:
+    """This process and the worker it starts talk to the sandbox on the chosen port."""
+    discovery_url = f"{sandbox_url}/.well-known/openid_configuration"
+    settings.QUICKBOOKS_ONLINE["API_BASE_URL"] = sandbox_url
+    settings.QUICKBOOKS_ONLINE["DISCOVERY_URL"] = discovery_url
+    os.environ["QBO_API_BASE_URL"] = sandbox_url
+    os.environ["QBO_DISCOVERY_URL"] = discovery_url
+
+
+def _is_serving(base_url: str) -> bool:
+    try:
+        return requests.get(f"{base_url}/.well-known/openid_configuration", timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+def _wait_until_serving(base_url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _is_serving(base_url):
+            return
+        time.sleep(0.2)
+    raise CommandError(f"The QuickBooks Online sandbox did not start at {base_url}.")
