@@ -109,9 +109,9 @@ class QuickBooksOnlineConnector:
         return problems
 
     def _job_problems(self, project: Project) -> list[str]:
-        return _length_problems(
-            "The job name", mapping.job_display_name(project), mapping.MAX_DISPLAY_NAME
-        )
+        # The job name is built to fit: a unique number, the name cleaned of forbidden
+        # characters, far below 500 characters. The customer is chosen at accept.
+        return []
 
     def _purchase_order_problems(self, commitment: Commitment) -> list[str]:
         problems = _doc_number_problems("commitment", commitment.number)
@@ -217,6 +217,7 @@ class QuickBooksOnlineConnector:
                     "or rename one of them.",
                     code="name_taken",
                 )
+            _ensure_active(existing, "vendor")
             return _result(existing, payload, linked=True)
         return _result(self.client.create("Vendor", payload, request_id=key), payload)
 
@@ -238,6 +239,7 @@ class QuickBooksOnlineConnector:
                     "or link the project to it.",
                     code="name_taken",
                 )
+            _ensure_active(existing, "job")
             return _result(existing, payload, linked=True)
         return _result(self.client.create("Customer", payload, request_id=key), payload)
 
@@ -564,6 +566,15 @@ def _same_vendor(existing: dict, payload: dict) -> bool:
     paths = [("CompanyName",), ("PrimaryEmailAddr", "Address"), ("PrimaryPhone", "FreeFormNumber")]
     paths += [("BillAddr", key) for key in payload.get("BillAddr", {})]
     return all(text(existing, *path) == text(payload, *path) for path in paths)
+
+
+def _ensure_active(existing: dict, what: str) -> None:
+    if existing.get("Active") is False:
+        raise ExportRefused(
+            f"QuickBooks Online has the {what} '{existing.get('DisplayName')}', but it is "
+            "inactive. Make it active in QuickBooks Online and export again.",
+            code="inactive",
+        )
 
 
 def _total(document: dict) -> Decimal:

@@ -79,7 +79,7 @@ def _description(text: str) -> str:
 
 def job_display_name(project) -> str:
     """Unique among jobs because project numbers are unique; cleaned of forbidden characters."""
-    return _clean_name(f"{project.number} {project.name}")[:MAX_DISPLAY_NAME]
+    return _clean_name(f"{project.number} {project.name}")
 
 
 def vendor_display_name(company) -> str:

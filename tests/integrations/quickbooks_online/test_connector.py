@@ -568,3 +568,17 @@ def test_possible_duplicates_name_bills_with_the_same_number_or_total_in_the_per
         f"Bill OTHER-1 from Acme Drywall dated 2026-03-20 for 900.00 (QuickBooks Online id "
         f"{same_total['Id']})",
     ]
+
+
+def test_an_inactive_vendor_of_ours_is_not_linked(qbo_sandbox, qbo_connection, connector, vendor):
+    client = QuickBooksClient(qbo_connection)
+    stored = client.read("Vendor", vendor.erp_id)
+    client.update(
+        "Vendor",
+        {"Id": vendor.erp_id, "SyncToken": stored["SyncToken"], "Active": False},
+        request_id="deactivate-vendor-2",
+        sparse=True,
+    )
+    with pytest.raises(ExportRefused, match="'Acme Drywall', but it is inactive"):
+        connector.export(vendor, idempotency_key=f"company-{vendor.pk}-2")
+    assert len(qbo_sandbox.entities("Vendor")) == 1
