@@ -56,6 +56,8 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     list_filter = (QueueFilter,)
+    # Shown as its badge among the read-only sync fields; never a form field.
+    exclude = ("sync_status",)
     related_for_display: tuple[str, ...] = ()
     erp_fields: tuple[str, ...] = ()
     """Further fields of this type that only the ERP or the services fill in."""
