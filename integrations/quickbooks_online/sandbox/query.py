@@ -326,28 +326,14 @@ def _compare(stored, operator: str, literal: str) -> bool:
     }[operator]
 
 
-def _like(stored, pattern: str) -> bool:
-    if stored is None:
-        return False
-    regex = ".*".join(re.escape(part) for part in pattern.split("%"))
-    return re.fullmatch(regex, str(stored), re.IGNORECASE | re.DOTALL) is not None
-
-
 def qbo_match(stored, operator: str, literal: str) -> bool:
     if operator == "IN":
         return any(_compare(stored, "=", value) for value in json.loads(literal))
-    if operator == "LIKE":
-        return _like(stored, literal)
     return _compare(stored, operator, literal)
-
-
-def qbo_sort_key(stored):
-    return stored.casefold() if isinstance(stored, str) else stored
 
 
 def register_functions(conn) -> None:
     conn.create_function("qbo_match", 3, qbo_match, deterministic=True)
-    conn.create_function("qbo_sortkey", 1, qbo_sort_key, deterministic=True)
 
 
 def _condition_sql(entity: str, condition: Condition) -> tuple[str, list]:
@@ -375,6 +361,10 @@ def _condition_sql(entity: str, condition: Condition) -> tuple[str, list]:
         if epoch is None:
             raise faults.query_validation_error(f"Invalid date/time value {values[0]}")
         return f"last_updated {condition.operator} ?", [epoch]
+    if condition.operator == "LIKE":
+        # SQLite's LIKE is case-insensitive; only QuickBooks' '%' is a wildcard, so '_' is not.
+        pattern = values[0].replace("\\", "\\\\").replace("_", "\\_")
+        return "json_extract(data, ?) LIKE ? ESCAPE '\\'", [_json_path(condition.field), pattern]
     literal = json.dumps(values) if condition.operator == "IN" else values[0]
     return (
         "qbo_match(json_extract(data, ?), ?, ?)",
@@ -401,7 +391,10 @@ def compile_sql(query: Query, realm_id: str) -> tuple[str, list, str, list]:
         elif name == "MetaData.LastUpdatedTime":
             order.append(f"last_updated {direction}")
         else:
-            order.append(f"qbo_sortkey(json_extract(data, ?)) {direction}")
-            order_params.append(_json_path(name))
+            order.append(
+                "CASE WHEN typeof(json_extract(data, ?)) = 'text' THEN lower(json_extract(data, ?))"
+                f" ELSE json_extract(data, ?) END {direction}"
+            )
+            order_params.extend([_json_path(name)] * 3)
     order.append("id ASC")
     return f"WHERE {' AND '.join(clauses)}", params, f"ORDER BY {', '.join(order)}", order_params

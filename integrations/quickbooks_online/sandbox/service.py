@@ -3,12 +3,14 @@ batch and change data capture for one realm, plus the setup the control API need
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
 from . import faults, names, transactions, wire
+from .fields import check_lengths, check_name_characters
 from .query import NAME_LISTS, compile_sql, parse
 from .records import ChangeEvent, Prepared, Unit
 from .storage import ENTITY_COLUMNS, Row, Store
@@ -326,6 +328,9 @@ class CompanyService:
 
     def seed_vendors(self, realm_id: str, count: int, prefix: str) -> int:
         """Bulk-insert `count` vendors named '<prefix> 000001'...; returns how many exist now."""
+        sample = {"DisplayName": f"{prefix} {count:06d}"}
+        check_name_characters(sample, ("DisplayName",))
+        check_lengths(sample, {"DisplayName": 100})
         with self.unit(realm_id) as unit:
             (existing,) = unit.conn.execute(
                 "SELECT COUNT(*) FROM entity WHERE realm_id = ? AND entity = 'Vendor'", (realm_id,)
@@ -335,22 +340,19 @@ class CompanyService:
                 (count, realm_id, count),
             ).fetchone()
             stamp = wire.metadata_time(unit.now)
+            # Written from a template: a JSON encoder call per vendor would triple the time.
+            template = (
+                '{"DisplayName":%(name)s,"CompanyName":%(name)s,"PrintOnCheckName":%(name)s,'
+                '"Active":true,"Vendor1099":false,'
+                '"CurrencyRef":{"name":"United States Dollar","value":"USD"},"Balance":0.0,'
+                '"Id":"%(id)d","SyncToken":"0",'
+                f'"MetaData":{{"CreateTime":"{stamp}","LastUpdatedTime":"{stamp}"}}}}'
+            )
             rows = []
             for offset in range(count):
                 display = f"{prefix} {existing + offset + 1:06d}"
                 id_ = first_id + offset
-                data = {
-                    "DisplayName": display,
-                    "CompanyName": display,
-                    "PrintOnCheckName": display,
-                    "Active": True,
-                    "Vendor1099": False,
-                    "CurrencyRef": names.USD,
-                    "Balance": 0,
-                    "Id": str(id_),
-                    "SyncToken": "0",
-                    "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
-                }
+                data = template % {"name": json.dumps(display, ensure_ascii=False), "id": id_}
                 rows.append(
                     (
                         realm_id,
@@ -361,7 +363,7 @@ class CompanyService:
                         0,
                         f"party:{display.casefold()}",
                         unit.now,
-                        wire.dumps(data),
+                        data,
                     )
                 )
             try:

@@ -18,6 +18,7 @@ COMPANY_TZ = timezone(timedelta(hours=-8))
 
 _DECIMAL_MARK = "\u0000D"
 _DECIMAL_PATTERN = re.compile(r'"\\u0000D(-?[0-9.]+)"')
+_DECIMAL_MARKER_TEXT = "\\u0000D"
 
 
 def decimal_text(value: Decimal) -> str:
@@ -26,19 +27,15 @@ def decimal_text(value: Decimal) -> str:
     return text if "." in text else f"{text}.0"
 
 
-def _mark_decimals(value):
+def _mark_decimal(value):
     if isinstance(value, Decimal):
         return _DECIMAL_MARK + decimal_text(value)
-    if isinstance(value, dict):
-        return {key: _mark_decimals(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_mark_decimals(item) for item in value]
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def dumps(value) -> str:
-    text = json.dumps(_mark_decimals(value), ensure_ascii=False, separators=(",", ":"))
-    return _DECIMAL_PATTERN.sub(r"\1", text)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_mark_decimal)
+    return _DECIMAL_PATTERN.sub(r"\1", text) if _DECIMAL_MARKER_TEXT in text else text
 
 
 def dumps_bytes(value) -> bytes:
