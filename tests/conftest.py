@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ["tests.qbo_sandbox_plugin"]
+pytest_plugins = ["tests.qbo_sandbox_plugin", "tests.qbo_connection_plugin"]
 
 
 @pytest.fixture(autouse=True)

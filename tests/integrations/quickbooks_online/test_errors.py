@@ -260,12 +260,15 @@ def qbo(qbo_connection):
         yield client
 
 
-def test_an_xml_error_body_from_the_sandbox_is_classified(qbo, qbo_sandbox, settings):
+def test_an_xml_error_body_from_the_sandbox_is_classified(qbo, qbo_sandbox):
     qbo_sandbox.inject_fault("xml_error", count=1, entity="vendor", method="POST")
     with pytest.raises(PermanentERPError) as raised:
         qbo.create("Vendor", {"DisplayName": "Xml Error"}, request_id=uuid.uuid4().hex)
-    assert raised.value.code
-    assert raised.value.message
+    assert (raised.value.code, raised.value.status) == ("6000", 400)
+    assert raised.value.message == (
+        "QuickBooks refused this record: The request could not be processed."
+    )
+    assert not [v for v in qbo_sandbox.entities("Vendor") if v["DisplayName"] == "Xml Error"]
 
 
 def test_a_malformed_body_from_the_sandbox_is_retried(qbo, qbo_sandbox):
