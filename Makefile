@@ -37,7 +37,9 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Tests run with production-like settings (DEBUG off) and a throwaway key unless one is given.
 test: $(STAMP) browser lint
+	SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-not-for-production-use}" \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: $(STAMP)
