@@ -137,7 +137,19 @@ QUICKBOOKS_ONLINE = {
     "REQUESTS_PER_MINUTE": env.int("QBO_REQUESTS_PER_MINUTE", default=500),
     "MAX_CONCURRENT": env.int("QBO_MAX_CONCURRENT", default=10),
     "BATCH_REQUESTS_PER_MINUTE": env.int("QBO_BATCH_REQUESTS_PER_MINUTE", default=40),
+    "RATE_WINDOW_SECONDS": env.float("QBO_RATE_WINDOW_SECONDS", default=60.0),
+    # Each worker process keeps to its share of the realm's limits.
+    "WORKER_PROCESSES": env.int("QBO_WORKER_PROCESSES", default=1),
+    "CONNECT_TIMEOUT_SECONDS": env.float("QBO_CONNECT_TIMEOUT_SECONDS", default=10.0),
+    "MAX_ATTEMPTS": env.int("QBO_MAX_ATTEMPTS", default=3),
+    "RETRY_BACKOFF_SECONDS": env.float("QBO_RETRY_BACKOFF_SECONDS", default=1.0),
+    "THROTTLE_RETRIES": env.int("QBO_THROTTLE_RETRIES", default=3),
 }
+
+# Exports: tries of a transient failure before the record lands in Failed to Export.
+EXPORT_MAX_TRIES = env.int("EXPORT_MAX_TRIES", default=6)
+EXPORT_RETRY_BASE_SECONDS = env.float("EXPORT_RETRY_BASE_SECONDS", default=30.0)
+EXPORT_RETRY_MAX_SECONDS = env.float("EXPORT_RETRY_MAX_SECONDS", default=600.0)
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo")
 
