@@ -87,7 +87,8 @@ class DecisionsMixin:
 
     actions = ["accept_selected", "reject_selected", "retry_selected", "unlink_selected"]
     decision_template = "admin/approvals/decision.html"
-    decision_limit = 500
+    # A page the accountant reads row by row; each invoice row also asks QuickBooks for twins.
+    decision_limit = 100
 
     # --- permissions ---------------------------------------------------------------------
 
