@@ -7,7 +7,6 @@ only the tests that read from or export to QuickBooks start the sandbox.
 import pytest
 
 from tests.factories import make_erp_connection, make_project, make_user
-from tests.qbo_connection_plugin import qbo_connection, qbo_settings  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
