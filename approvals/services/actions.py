@@ -71,7 +71,7 @@ def record_retrieve(*, record, actor):
 def record_reject(*, record, actor, reason: str):
     """Send `record` back to its sender with `reason`; the sender and creator are emailed."""
     _check(record=record, actor=actor, action=Action.REJECT)
-    reason = (reason or "").strip()
+    reason = _clean_text(reason)
     if not reason:
         raise PreconditionsNotMet([REASON_REQUIRED])
     with transaction.atomic():
@@ -219,7 +219,7 @@ def _choice_changes(record, choices: dict | None) -> dict:
             problems.append(f"'{key}' is not something to choose when accepting a {noun(record)}.")
             continue
         field, limit = allowed[key]
-        text = str(value or "").strip()
+        text = _clean_text(value)
         if len(text) > limit:
             problems.append(f"The {key.replace('_', ' ')} is longer than {limit} characters.")
         elif text:
@@ -236,6 +236,11 @@ def _direct_export_enabled(record) -> bool:
 
 def _duplicate_warning(twins: list[str]) -> str:
     return ("Possible duplicate of " + "; ".join(twins) + ".") if twins else ""
+
+
+def _clean_text(value) -> str:
+    # PostgreSQL cannot store NUL characters; they never carry meaning in a typed reason.
+    return str(value or "").replace("\x00", "").strip()
 
 
 def _require(problems: list[str]) -> None:

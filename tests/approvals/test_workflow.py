@@ -74,11 +74,18 @@ def test_retrieve_takes_a_record_back_before_the_decision(project, pm):
 def test_reject_needs_a_reason(project, pm, approver):
     commitment = make_commitment(project=project)
     record_send(record=commitment, actor=pm)
-    with pytest.raises(PreconditionsNotMet) as refused:
-        record_reject(record=commitment, actor=approver, reason="   ")
-    assert refused.value.reasons == ["Give a reason for the rejection; the sender will read it."]
+    for blank in ("   ", None, "\x00 "):
+        with pytest.raises(PreconditionsNotMet) as refused:
+            record_reject(record=commitment, actor=approver, reason=blank)
+        assert refused.value.reasons == [
+            "Give a reason for the rejection; the sender will read it."
+        ]
     commitment.refresh_from_db()
     assert commitment.sync_status == SyncStatus.READY_TO_EXPORT
+
+    record_reject(record=commitment, actor=approver, reason="Wrong\x00 vendor")
+    commitment.refresh_from_db()
+    assert commitment.rejection_reason == "Wrong vendor"
 
 
 def test_rejection_emails_sender_and_creator_with_the_reason(
