@@ -107,9 +107,11 @@ def _route(sandbox: Sandbox, method: str, path: str, params: dict, body: bytes):
         settings = sandbox.notifier.settings
         if payload.get("format", settings.format) not in ("legacy", "cloudevents"):
             raise ControlError(400, "format must be 'legacy' or 'cloudevents'.")
-        for name in ("url", "verifier", "format", "gather_seconds"):
+        for name in ("url", "verifier", "format"):
             if name in payload:
-                setattr(settings, name, payload[name])
+                setattr(settings, name, None if payload[name] is None else str(payload[name]))
+        if payload.get("gather_seconds") is not None:
+            settings.gather_seconds = float(payload["gather_seconds"])
         return asdict(settings)
     if route == ("POST", "consent"):
         sandbox.auto_approve = bool(_payload(body).get("auto_approve"))

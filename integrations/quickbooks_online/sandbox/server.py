@@ -233,6 +233,8 @@ class SandboxServer(ThreadingHTTPServer):
 def start_in_thread(config: SandboxConfig, host: str = "127.0.0.1", port: int = 0):
     """Start a sandbox on a free port (port=0) in a daemon thread; returns the server."""
     server = SandboxServer(Sandbox(config), host, port)
-    thread = threading.Thread(target=server.serve_forever, name="qbo-sandbox", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="qbo-sandbox", daemon=True
+    )
     thread.start()
     return server

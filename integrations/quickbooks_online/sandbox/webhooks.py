@@ -100,7 +100,11 @@ class WebhookNotifier:
                     events.append(self._queue.get(timeout=remaining))
                 except queue.Empty:
                     break
-            self._deliver(events)
+            try:
+                self._deliver(events)
+            except Exception:
+                # The notifier must outlive any one bad delivery: log it and keep going.
+                logger.exception("Webhook delivery failed")
 
     def _deliver(self, events: list[ChangeEvent]) -> None:
         settings = self.settings
@@ -124,5 +128,5 @@ class WebhookNotifier:
         try:
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
                 response.read()
-        except OSError as error:
+        except (OSError, ValueError) as error:
             logger.warning("Webhook delivery to %s failed: %s", settings.url, error)
