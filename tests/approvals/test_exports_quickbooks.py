@@ -8,7 +8,6 @@ from approvals.services import record_accept, record_send
 from approvals.states import Action, SyncStatus
 from approvals.tasks import export_record
 from tests.factories import make_company, make_user
-from tests.qbo_connection_plugin import qbo_connection, qbo_settings  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def run_queued_exports() -> list[str]:
 
 
 @pytest.fixture
-def accepted_vendor(qbo_connection):  # noqa: F811
+def accepted_vendor(qbo_connection):
     pm = make_user(role="project_manager")
     approver = make_user(role="approver")
     company = make_company(name="Riverside Drywall LLC", email="ap@riverside.example")
