@@ -296,3 +296,17 @@ def test_batch_envelope_matches(api, vendor):
     assert "time" not in first["Fault"]
     assert query["QueryResponse"]["Vendor"][0]["DisplayName"] == "Acme Drywall"
     assert created["Vendor"]["DisplayName"] == "Smith Family Store"
+
+
+def test_company_info_is_read_by_realm_id(api, qbo_sandbox):
+    body = json_of(api.get(f"companyinfo/{qbo_sandbox.realm_id}"))
+    assert body["CompanyInfo"]["CompanyName"] == "Sandbox Construction Co"
+    assert body["CompanyInfo"]["domain"] == "QBO"
+    assert_envelope_time(body)
+    assert api.get("companyinfo/1234").status_code == 400
+
+
+def test_unsupported_paths_are_unsupported_operations(api):
+    response = api.get("spaceship/1")
+    assert response.status_code == 400
+    assert json_of(response)["Fault"]["Error"][0]["Message"] == "Unsupported Operation"
