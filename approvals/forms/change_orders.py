@@ -1,7 +1,11 @@
 from django import forms
+from django.utils.functional import cached_property
 
+from approvals.forms.choices import share_choices
 from approvals.forms.locking import LockedFieldsFormMixin
 from approvals.models import ChangeOrderLine, CommitmentChangeOrder, CommitmentLine, CostCode
+
+MAX_LINES = 100
 
 
 class ChangeOrderForm(LockedFieldsFormMixin, forms.ModelForm):
@@ -88,12 +92,22 @@ class ChangeOrderLineForm(forms.ModelForm):
 
 
 class BaseChangeOrderLineFormSet(forms.BaseInlineFormSet):
+    default_error_messages = {
+        "too_many_forms": "A change order can have at most %(num)d lines.",
+    }
+
     def __init__(self, *args, commitment, **kwargs):
         self.commitment = commitment
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "commitment": self.commitment}
+
+    @cached_property
+    def forms(self):
+        line_forms = super().forms
+        share_choices(line_forms, "commitment_line", "cost_code")
+        return line_forms
 
 
 ChangeOrderLineFormSet = forms.inlineformset_factory(
@@ -103,4 +117,7 @@ ChangeOrderLineFormSet = forms.inlineformset_factory(
     formset=BaseChangeOrderLineFormSet,
     extra=3,
     can_delete=True,
+    max_num=MAX_LINES,
+    absolute_max=MAX_LINES,
+    validate_max=True,
 )

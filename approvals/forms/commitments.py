@@ -1,5 +1,7 @@
 from django import forms
+from django.utils.functional import cached_property
 
+from approvals.forms.choices import share_choices
 from approvals.forms.locking import LockedFieldsFormMixin
 from approvals.forms.money import MAX_MONEY, money, to_cents
 from approvals.models import (
@@ -10,6 +12,8 @@ from approvals.models import (
     CostCode,
     InvoiceLine,
 )
+
+MAX_LINES = 200
 
 
 class CommitmentForm(LockedFieldsFormMixin, forms.ModelForm):
@@ -107,6 +111,16 @@ class CommitmentLineForm(forms.ModelForm):
 
 
 class BaseCommitmentLineFormSet(forms.BaseInlineFormSet):
+    default_error_messages = {
+        "too_many_forms": "A commitment can have at most %(num)d schedule-of-values lines.",
+    }
+
+    @cached_property
+    def forms(self):
+        line_forms = super().forms
+        share_choices(line_forms, "cost_code")
+        return line_forms
+
     def clean(self):
         super().clean()
         for form in self.deleted_forms:
@@ -149,4 +163,7 @@ CommitmentLineFormSet = forms.inlineformset_factory(
     formset=BaseCommitmentLineFormSet,
     extra=3,
     can_delete=True,
+    max_num=MAX_LINES,
+    absolute_max=MAX_LINES,
+    validate_max=True,
 )

@@ -56,3 +56,7 @@ class AddCompanyToProjectForm(forms.Form):
         self.fields["company"].queryset = (
             Company.objects.filter(is_archived=False).exclude(projects=project).order_by("name")
         )
+
+
+class CompanySearchForm(forms.Form):
+    q = forms.CharField(label="Find a company", required=False, max_length=100)

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from approvals.forms.companies import AddCompanyToProjectForm, CompanyForm
+from approvals.forms.companies import AddCompanyToProjectForm, CompanyForm, CompanySearchForm
 from approvals.locking import locked_fields
 from approvals.models import Company
 from approvals.selectors import projects_for_user
@@ -17,13 +17,13 @@ from approvals.views.sync import sync_panel
 
 @login_required
 def company_list(request):
-    query = request.GET.get("q", "").strip()[:100]
+    search = CompanySearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
     companies = Company.objects.filter(is_archived=False).order_by("name")
     if query:
         companies = companies.filter(name__icontains=query)
-    return render(
-        request, "approvals/company_list.html", {"companies": companies[:500], "query": query}
-    )
+    context = {"companies": companies[:500], "query": query, "search": search}
+    return render(request, "approvals/company_list.html", context)
 
 
 @login_required
@@ -31,7 +31,7 @@ def company_create(request):
     require_permission(request.user, "add_company")
     project = None
     project_pk = request.GET.get("project", "")
-    if project_pk.isdigit():
+    if project_pk.isdecimal():
         project = member_project(request.user, int(project_pk))
     form = CompanyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

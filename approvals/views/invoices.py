@@ -106,7 +106,7 @@ def invoice_edit(request, pk):
 def invoices_send(request, project_pk):
     """Bulk send from the project's invoice list; every invoice gets its own outcome message."""
     project = member_project(request.user, project_pk)
-    chosen = [value for value in request.POST.getlist("invoice") if value.isdigit()]
+    chosen = [int(value) for value in request.POST.getlist("invoice") if value.isdecimal()]
     invoices = list(
         SubcontractorInvoice.objects.filter(commitment__project=project, pk__in=chosen)
         .select_related("commitment__project", "commitment__vendor")

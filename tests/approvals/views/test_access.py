@@ -106,3 +106,24 @@ def test_a_user_outside_the_project_managers_group_cannot_create(client, db):
 def test_state_changes_refuse_get(pm_client, records):
     url = reverse("approvals:record_action", args=["project", records["project"].pk, "send"])
     assert pm_client.get(url).status_code == 405
+
+
+def test_log_in_and_land_on_the_page_asked_for(client, pm, project):
+    wanted = reverse("approvals:project_detail", args=[project.pk])
+    login_page = client.get(reverse("login") + f"?next={wanted}")
+    assert login_page.status_code == 200
+
+    response = client.post(
+        reverse("login"), {"username": pm.username, "password": "pw", "next": wanted}
+    )
+
+    assert response.status_code == 302
+    assert response.url == wanted
+    assert client.get(wanted).status_code == 200
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, pm):
+    response = client.post(reverse("login"), {"username": pm.username, "password": "nope"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()

@@ -89,7 +89,6 @@ def test_lines_with_nothing_billed_are_not_stored(pm_client, commitment):
     [
         ([{"work_completed": "100", "retainage_withheld": "150"}, {}], {}, "cannot be more than"),
         ([{"work_completed": "100", "retainage_withheld": "-1"}, {}], {}, "cannot be negative"),
-        ([{"work_completed": "1e3"}, {}], {}, ""),
         ([{"work_completed": "abc"}, {}], {}, "Enter a number."),
         ([{}, {}], {"period_end": "2026-04-01"}, "must end on or after its start"),
         ([{}, {}], {"billing_date": "yesterday"}, "Enter a valid date."),
@@ -105,13 +104,10 @@ def test_invalid_invoices_are_explained_and_nothing_is_saved(
         _data(commitment, lines, **overrides),
     )
 
-    if message:
-        assert response.status_code == 200
-        assert message in response.content.decode()
-        assert not SubcontractorInvoice.objects.exists()
-    else:
-        assert response.status_code in {200, 302}
-    assert InvoiceLine.objects.count() == SubcontractorInvoice.objects.count()
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not SubcontractorInvoice.objects.exists()
+    assert not InvoiceLine.objects.exists()
 
 
 def test_a_tampered_line_count_is_refused(pm_client, commitment):
