@@ -89,6 +89,7 @@ class Sandbox:
         self.faults.clear()
         self.limiter.reset()
         self.notifier.settings = replace(self.config.webhook)
+        self.notifier.discard_pending()
         self.auto_approve = self.config.auto_approve
         self.clear_request_log()
         self.store.wipe()

@@ -91,6 +91,14 @@ class WebhookNotifier:
             for event in events:
                 self._queue.put(event)
 
+    def discard_pending(self) -> None:
+        """Forget events not yet sent (a reset must not notify about the data it wiped)."""
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
+
     def _run(self) -> None:
         while True:
             events = [self._queue.get()]
