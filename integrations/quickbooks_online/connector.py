@@ -79,13 +79,28 @@ class QuickBooksOnlineConnector:
     # Checks ---------------------------------------------------------------------------------
 
     def export_problems(self, record) -> list[str]:
-        """Why QuickBooks Online would refuse `record` now, in an accountant's words."""
+        """Why QuickBooks Online in particular would refuse `record`, in an accountant's words.
+
+        What every ERP needs (links, approved status, lines on standard cost codes) is said by
+        approvals.preconditions; repeating it here would show the accountant each problem twice.
+        """
         checks: dict[type, Callable[[Any], list[str]]] = {
             Company: self._vendor_problems,
             Project: self._job_problems,
             Commitment: self._purchase_order_problems,
             CommitmentChangeOrder: self._change_order_problems,
             SubcontractorInvoice: self._bill_problems,
+        }
+        return checks[type(record)](record)
+
+    def _unmappable(self, record) -> list[str]:
+        """What the mapping cannot do without: the export's own guard, whoever called it."""
+        checks: dict[type, Callable[[Any], list[str]]] = {
+            Company: lambda company: [],
+            Project: lambda project: [],
+            Commitment: _purchase_order_prerequisites,
+            CommitmentChangeOrder: _change_order_prerequisites,
+            SubcontractorInvoice: _bill_prerequisites,
         }
         return checks[type(record)](record)
 
@@ -115,64 +130,17 @@ class QuickBooksOnlineConnector:
 
     def _purchase_order_problems(self, commitment: Commitment) -> list[str]:
         problems = _doc_number_problems("commitment", commitment.number)
-        problems += self._currency_problems("commitment", commitment.currency)
-        problems += _link_problems(commitment.project, commitment.vendor)
-        lines = list(commitment.lines.all())
-        if not lines:
-            problems.append("The commitment has no lines; QuickBooks Online needs at least one.")
-        for line in lines:
-            problems += _item_problems(line.position, line.cost_code)
-            if line.quantity is not None and line.unit_cost is not None:
-                product = cents(line.quantity * line.unit_cost)
-                if product != cents(line.amount):
-                    problems.append(
-                        f"Line {line.position}: quantity {mapping.plain_number(line.quantity)} x "
-                        f"unit cost {mapping.plain_number(line.unit_cost)} comes to "
-                        f"{format_money(product)}, not the line amount "
-                        f"{format_money(line.amount)}."
-                    )
-        return problems
+        return problems + self._currency_problems("commitment", commitment.currency)
 
     def _change_order_problems(self, change_order: CommitmentChangeOrder) -> list[str]:
-        commitment = change_order.commitment
-        problems = []
-        if not commitment.erp_id:
-            problems.append(
-                f"Commitment '{commitment}' is not synced to QuickBooks Online yet, so its "
-                "change orders cannot be added to its purchase order."
-            )
-        problems += _link_problems(commitment.project, None)
-        lines = list(change_order.lines.all())
-        if not lines:
-            problems.append("The change order has no lines; there is nothing to add.")
-        for number, line in enumerate(lines, start=1):
-            problems += _item_problems(number, line.cost_code)
-        return problems
+        return []
 
     def _bill_problems(self, invoice: SubcontractorInvoice) -> list[str]:
-        commitment = invoice.commitment
         problems = _doc_number_problems("invoice", invoice.number)
-        problems += self._currency_problems("invoice's commitment", commitment.currency)
-        if not commitment.erp_id:
-            problems.append(
-                f"Commitment '{commitment}' is not synced to QuickBooks Online yet, so the bill "
-                "cannot be linked to its purchase order."
-            )
-        problems += _link_problems(commitment.project, commitment.vendor)
-        lines = list(invoice.lines.all())
-        for line in lines:
-            if cents(line.gross_amount):
-                problems += _item_problems(
-                    line.commitment_line.position, line.commitment_line.cost_code
-                )
-        total = mapping.invoice_net_total(invoice)
-        if total < 0:
-            problems.append(
-                f"The invoice totals {format_money(total)}; QuickBooks Online does not accept "
-                "a bill with a negative total."
-            )
+        problems += self._currency_problems("invoice's commitment", invoice.commitment.currency)
         if invoice.is_retainage_release and not cents(invoice.retainage_released):
             problems.append("This retainage release does not say how much retainage is released.")
+        lines = list(invoice.lines.all())
         billed = any(cents(line.gross_amount) or cents(line.retainage_withheld) for line in lines)
         if not billed and not invoice.is_retainage_release:
             problems.append("The invoice bills nothing; QuickBooks Online needs at least one line.")
@@ -191,7 +159,7 @@ class QuickBooksOnlineConnector:
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
         record = _reloaded(record)
-        problems = self.export_problems(record)
+        problems = self._unmappable(record) + self.export_problems(record)
         if problems:
             raise ExportRefused(" ".join(problems), code="export_problems")
         exports: dict[type, Callable[[Any, str], ExportResult]] = {
@@ -532,6 +500,65 @@ def _doc_number_problems(what: str, number: str) -> list[str]:
     if not number.strip():
         return [f"The {what} has no number; QuickBooks Online needs one to find it again."]
     return _length_problems(f"The {what} number", number, mapping.MAX_DOC_NUMBER)
+
+
+def _purchase_order_prerequisites(commitment: Commitment) -> list[str]:
+    problems = _link_problems(commitment.project, commitment.vendor)
+    lines = list(commitment.lines.all())
+    if not lines:
+        problems.append("The commitment has no lines; QuickBooks Online needs at least one.")
+    for line in lines:
+        problems += _item_problems(line.position, line.cost_code)
+        if line.quantity is not None and line.unit_cost is not None:
+            product = cents(line.quantity * line.unit_cost)
+            if product != cents(line.amount):
+                problems.append(
+                    f"Line {line.position}: quantity {mapping.plain_number(line.quantity)} x "
+                    f"unit cost {mapping.plain_number(line.unit_cost)} comes to "
+                    f"{format_money(product)}, not the line amount "
+                    f"{format_money(line.amount)}."
+                )
+    return problems
+
+
+def _change_order_prerequisites(change_order: CommitmentChangeOrder) -> list[str]:
+    commitment = change_order.commitment
+    problems = []
+    if not commitment.erp_id:
+        problems.append(
+            f"Commitment '{commitment}' is not synced to QuickBooks Online yet, so its "
+            "change orders cannot be added to its purchase order."
+        )
+    problems += _link_problems(commitment.project, None)
+    lines = list(change_order.lines.all())
+    if not lines:
+        problems.append("The change order has no lines; there is nothing to add.")
+    for number, line in enumerate(lines, start=1):
+        problems += _item_problems(number, line.cost_code)
+    return problems
+
+
+def _bill_prerequisites(invoice: SubcontractorInvoice) -> list[str]:
+    commitment = invoice.commitment
+    problems = []
+    if not commitment.erp_id:
+        problems.append(
+            f"Commitment '{commitment}' is not synced to QuickBooks Online yet, so the bill "
+            "cannot be linked to its purchase order."
+        )
+    problems += _link_problems(commitment.project, commitment.vendor)
+    for line in invoice.lines.all():
+        if cents(line.gross_amount):
+            problems += _item_problems(
+                line.commitment_line.position, line.commitment_line.cost_code
+            )
+    total = mapping.invoice_net_total(invoice)
+    if total < 0:
+        problems.append(
+            f"The invoice totals {format_money(total)}; QuickBooks Online does not accept "
+            "a bill with a negative total."
+        )
+    return problems
 
 
 def _link_problems(project: Project, vendor: Company | None) -> list[str]:

@@ -27,6 +27,14 @@ def connector():
     return QuickBooksOnlineConnector(connection)
 
 
+def refusal(connector, record) -> str:
+    """The export's own guard: what it refuses before opening a connection."""
+    with pytest.raises(ExportRefused) as refused:
+        connector.export(record, idempotency_key="guard-1-1")
+    assert connector._client is None
+    return str(refused.value)
+
+
 def test_a_clean_company_has_no_problems(connector):
     company = make_company(name="Acme Drywall", email="ap@acme.example", legal_name="Acme LLC")
     assert connector.export_problems(company) == []
@@ -65,11 +73,13 @@ def test_unlinked_vendor_project_and_cost_code_are_named(connector):
         vendor=make_company(name="Acme Drywall"),
         lines=[(make_cost_code(code="09-250", name="Drywall", standard=False), "500.00")],
     )
-    assert connector.export_problems(commitment) == [
-        "Project 'P-100 Riverside Clinic' is not synced to QuickBooks Online yet.",
-        "Vendor 'Acme Drywall' is not linked to a QuickBooks vendor.",
-        "Line 1 uses cost code '09-250 Drywall', which is not a QuickBooks Online item.",
-    ]
+    # The workflow's preconditions say these to the user; the connector only guards its export.
+    assert connector.export_problems(commitment) == []
+    assert refusal(connector, commitment) == (
+        "Project 'P-100 Riverside Clinic' is not synced to QuickBooks Online yet. "
+        "Vendor 'Acme Drywall' is not linked to a QuickBooks vendor. "
+        "Line 1 uses cost code '09-250 Drywall', which is not a QuickBooks Online item."
+    )
 
 
 def test_quantity_times_unit_cost_must_make_the_line_amount(connector):
@@ -82,34 +92,38 @@ def test_quantity_times_unit_cost_must_make_the_line_amount(connector):
         unit_cost=Decimal("12.5000"),
         amount=Decimal("130.00"),
     )
-    assert connector.export_problems(commitment) == [
-        "Line 1: quantity 10 x unit cost 12.5 comes to 125.00, not the line amount 130.00."
-    ]
+    assert "Line 1: quantity 10 x unit cost 12.5 comes to 125.00, not the line amount 130.00." in (
+        refusal(connector, commitment)
+    )
 
 
 def test_commitment_without_lines_or_in_a_foreign_currency(connector):
     commitment = make_commitment(lines=[], currency="CAD")
     assert connector.export_problems(commitment) == [
         "The commitment is in CAD, but the QuickBooks Online company keeps its books in USD.",
-        "The commitment has no lines; QuickBooks Online needs at least one.",
     ]
+    assert "The commitment has no lines; QuickBooks Online needs at least one." in (
+        refusal(connector, commitment)
+    )
 
 
 def test_change_order_needs_its_commitment_synced(connector):
     change_order = make_change_order(commitment=make_commitment(number="SC-9", title="Paint"))
-    assert connector.export_problems(change_order) == [
+    assert connector.export_problems(change_order) == []
+    assert refusal(connector, change_order).startswith(
         "Commitment 'SC-9 Paint' is not synced to QuickBooks Online yet, so its change orders "
         "cannot be added to its purchase order."
-    ]
+    )
 
 
 def test_negative_invoices_and_empty_releases_are_refused(connector):
     negative = make_invoice(lines=[{"work_completed": "-500.00"}])
     empty_release = make_invoice(lines=[], is_retainage_release=True)
-    assert connector.export_problems(negative) == [
+    assert connector.export_problems(negative) == []
+    assert (
         "The invoice totals -500.00; QuickBooks Online does not accept a bill with a "
         "negative total."
-    ]
+    ) in refusal(connector, negative)
     assert connector.export_problems(empty_release) == [
         "This retainage release does not say how much retainage is released."
     ]
