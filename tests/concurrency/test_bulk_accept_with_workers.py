@@ -1,0 +1,124 @@
+"""Two approvers bulk-accept overlapping sets of the same 300 companies while three worker
+processes export them to the QuickBooks sandbox: every company becomes exactly one vendor."""
+
+import threading
+from collections import defaultdict
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django_tasks_db.models import DBTaskResult
+
+from approvals.models import AuditEvent, Company
+from approvals.services import record_send, records_accept_bulk
+from approvals.states import Action, SyncStatus
+from tests.concurrency.conftest import wait_until_settled
+from tests.factories import make_user
+
+RECORDS = 300
+FIRST_APPROVER_TAKES = slice(0, 200)
+SECOND_APPROVER_TAKES = slice(100, 300)
+EXPORT_TASK = "approvals.tasks.export_record"
+
+
+def vendor_creates(qbo_sandbox) -> list[dict]:
+    return [
+        entry
+        for entry in qbo_sandbox.request_log()
+        if entry["method"] == "POST" and entry["path"].endswith("/vendor")
+    ]
+
+
+def accept_in_thread(approver, pks, start: threading.Barrier, outcomes: dict) -> threading.Thread:
+    """Each approver on their own database connection, as two web requests would be."""
+
+    def accept():
+        try:
+            by_pk = Company.objects.in_bulk(pks)
+            records = [by_pk[pk] for pk in pks]
+            start.wait(timeout=30)
+            outcomes[approver.username] = records_accept_bulk(records=records, actor=approver)
+        finally:
+            connection.close()
+
+    return threading.Thread(target=accept, name=f"accept-{approver.username}")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_overlapping_bulk_accepts_with_three_workers_export_each_record_once(
+    qbo_sandbox, qbo_connection, workers
+):
+    qbo_sandbox.set_limits(requests_per_window=100_000, concurrent=30)
+    pm = make_user(role="project_manager")
+    alice = make_user(role="approver", username="alice", first_name="Alice")
+    bob = make_user(role="approver", username="bob", first_name="Bob")
+    companies = [
+        Company.objects.create(name=f"Subcontractor {number:03d} Framing LLC")
+        for number in range(RECORDS)
+    ]
+    for company in companies:
+        record_send(record=company, actor=pm)
+    workers.start(3)
+    pks = [company.pk for company in companies]
+    start = threading.Barrier(2)
+    outcomes: dict[str, list] = {}
+    threads = [
+        accept_in_thread(alice, pks[FIRST_APPROVER_TAKES], start, outcomes),
+        accept_in_thread(bob, list(reversed(pks[SECOND_APPROVER_TAKES])), start, outcomes),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    everything = outcomes["alice"] + outcomes["bob"]
+    accepted = [outcome.record.pk for outcome in everything if outcome.ok]
+    refused = [outcome for outcome in everything if not outcome.ok]
+    assert sorted(accepted) == sorted(pks)
+    assert len(refused) == 100
+    for outcome in refused:
+        assert outcome.record.pk in pks[100:200]
+        assert f"company '{outcome.record.name}': This company was already " in outcome.message
+        assert (
+            " by Alice at " in outcome.message
+            or " by Bob at " in outcome.message
+            or (" by export worker at " in outcome.message)
+        )
+
+    statuses = wait_until_settled(Company.objects.filter(pk__in=pks), workers)
+    assert statuses == {SyncStatus.SYNCED: RECORDS}, workers.logs()
+
+    stored = Company.objects.filter(pk__in=pks)
+    vendors = {vendor["Id"]: vendor for vendor in qbo_sandbox.entities("Vendor")}
+    assert len(vendors) == RECORDS
+    assert len({vendor["DisplayName"].casefold() for vendor in vendors.values()}) == RECORDS
+    erp_ids = [company.erp_id for company in stored]
+    assert sorted(erp_ids) == sorted(vendors)
+    for company in stored:
+        assert vendors[company.erp_id]["DisplayName"] == company.name
+    creates = vendor_creates(qbo_sandbox)
+    assert len(creates) == RECORDS
+    assert all(entry["status"] == 200 and not entry["replayed"] for entry in creates)
+
+    tasks = DBTaskResult.objects.filter(task_path=EXPORT_TASK)
+    assert tasks.count() == RECORDS
+    assert set(tasks.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert set(tasks.values_list("return_value", flat=True)) == {"synced"}
+    workers_used = {worker for ids in tasks.values_list("worker_ids", flat=True) for worker in ids}
+    assert len(workers_used) == 3
+
+    trails = defaultdict(list)
+    for event in AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Company)
+    ).order_by("created_at", "pk"):
+        trails[event.object_id].append(event)
+    assert sorted(trails) == sorted(pks)
+    for pk, trail in trails.items():
+        assert [event.action for event in trail] == [
+            Action.SEND,
+            Action.ACCEPT,
+            Action.EXPORT_SUCCEEDED,
+        ], pk
+        assert trail[1].actor in (alice, bob)
+        assert trail[2].actor_label == "export worker"
+        assert trail[2].response_payload["Id"] == stored.get(pk=pk).erp_id

@@ -1,0 +1,151 @@
+"""A worker is killed (SIGKILL) while QuickBooks is creating a bill for it. After the stuck-export
+recovery and new workers, every invoice is one bill: none stuck, none twice."""
+
+import time
+from collections import Counter, defaultdict
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django_tasks_db.models import DBTaskResult
+
+from approvals.models import AuditEvent, CostCode, SubcontractorInvoice
+from approvals.services import exports_recover_stuck, record_accept, record_send
+from approvals.states import Action, SyncStatus
+from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
+from tests.concurrency.conftest import wait_until_settled
+from tests.factories import (
+    make_commitment,
+    make_company,
+    make_invoice,
+    make_project,
+    make_user,
+)
+
+INVOICES = 24
+LATENCY_SECONDS = 0.4
+EXPORT_TASK = "approvals.tasks.export_record"
+
+
+def linked(record, erp_id: str):
+    """Set the scene: `record` was exported earlier as `erp_id`."""
+    type(record).objects.filter(pk=record.pk).update(sync_status=SyncStatus.SYNCED, erp_id=erp_id)
+    record.refresh_from_db()
+    return record
+
+
+@pytest.fixture
+def commitment_in_quickbooks(qbo_sandbox, qbo_connection):
+    """A project (job), vendor and purchase order already in QuickBooks, with one cost code."""
+    connector = QuickBooksOnlineConnector(qbo_connection)
+    expense = next(
+        account
+        for account in qbo_sandbox.entities("Account")
+        if account["AccountType"] in ("Expense", "Cost of Goods Sold")
+    )
+    item = qbo_sandbox.create_entity(
+        "Item",
+        {"Name": "Framing", "Type": "NonInventory", "ExpenseAccountRef": {"value": expense["Id"]}},
+    )
+    owner = qbo_sandbox.create_entity("Customer", {"DisplayName": "Harbor Point Developers"})
+    project = make_project(number="P-2040", erp_parent_customer_id=owner["Id"])
+    linked(project, connector.export(project, idempotency_key="crash-job").erp_id)
+    vendor = make_company(name="Star Framing LLC")
+    linked(vendor, connector.export(vendor, idempotency_key="crash-vendor").erp_id)
+    cost_code = CostCode.objects.create(code="06-1000", name="Framing", erp_id=item["Id"])
+    commitment = make_commitment(
+        project=project, vendor=vendor, number="SC-2040-01", lines=[(cost_code, "500000.00")]
+    )
+    return linked(commitment, connector.export(commitment, idempotency_key="crash-po").erp_id)
+
+
+def latency_faulted(qbo_sandbox) -> list[dict]:
+    return [entry for entry in qbo_sandbox.request_log() if "latency" in entry["faults"]]
+
+
+def wait_for(condition, *, timeout: float = 30.0, what: str):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"Timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_killed_mid_export_leaves_nothing_stuck_and_nothing_twice(
+    qbo_sandbox, commitment_in_quickbooks, workers
+):
+    project = commitment_in_quickbooks.project
+    pm = make_user(role="project_manager", projects=[project])
+    approver = make_user(role="approver")
+    invoices = []
+    for number in range(INVOICES):
+        invoice = make_invoice(
+            commitment=commitment_in_quickbooks,
+            number=f"PA-{number:03d}",
+            lines=[{"work_completed": f"{1000 + number}.00"}],
+        )
+        record_send(record=invoice, actor=pm)
+        record_accept(record=invoice, actor=approver)
+        invoices.append(invoice)
+    qbo_sandbox.clear_request_log()
+    # Every bill request (the look-up and the create) takes a while, as on a slow day.
+    qbo_sandbox.inject_fault("latency", count=1000, entity="bill", seconds=LATENCY_SECONDS)
+
+    [doomed] = workers.start(1)
+    # Two bills done, then the third look-up: the third create is now on its way.
+    wait_for(lambda: len(latency_faulted(qbo_sandbox)) >= 5, what="the third bill's look-up")
+    time.sleep(LATENCY_SECONDS / 4)
+    workers.kill(doomed)
+
+    [in_flight] = SubcontractorInvoice.objects.filter(
+        pk__in=[invoice.pk for invoice in invoices], sync_status=SyncStatus.EXPORTING
+    ).filter(number="PA-002")
+    [orphan] = DBTaskResult.objects.filter(task_path=EXPORT_TASK, status="RUNNING")
+    assert orphan.args_kwargs["args"][1] == in_flight.pk
+    # QuickBooks finishes the create nobody is waiting for any more.
+    wait_for(
+        lambda: any(entry["path"].endswith("/bill") for entry in latency_faulted(qbo_sandbox)[5:]),
+        what="the orphaned create to reach QuickBooks",
+    )
+    [orphaned_bill] = [
+        bill for bill in qbo_sandbox.entities("Bill") if bill["DocNumber"] == in_flight.number
+    ]
+
+    requeued = exports_recover_stuck(older_than=timedelta(milliseconds=100))
+    assert requeued == INVOICES - 2
+    qbo_sandbox.clear_faults()
+    workers.start(2)
+
+    query = SubcontractorInvoice.objects.filter(pk__in=[invoice.pk for invoice in invoices])
+    statuses = wait_until_settled(query, workers)
+    assert statuses == {SyncStatus.SYNCED: INVOICES}, workers.logs()
+
+    bills = [bill for bill in qbo_sandbox.entities("Bill") if bill["DocNumber"].startswith("PA-")]
+    assert sorted(bill["DocNumber"] for bill in bills) == sorted(i.number for i in invoices)
+    by_id = {bill["Id"]: bill for bill in bills}
+    for invoice in query:
+        bill = by_id[invoice.erp_id]
+        assert bill["DocNumber"] == invoice.number
+        assert Decimal(str(bill["TotalAmt"])) == Decimal(1000 + int(invoice.number[3:]))
+    in_flight.refresh_from_db()
+    assert in_flight.erp_id == orphaned_bill["Id"]
+    assert in_flight.export_attempt == 1
+
+    trails = defaultdict(list)
+    for event in AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(SubcontractorInvoice)
+    ).order_by("created_at", "pk"):
+        trails[event.object_id].append(event.action)
+    for invoice in invoices:
+        assert trails[invoice.pk] == [Action.SEND, Action.ACCEPT, Action.EXPORT_SUCCEEDED]
+
+    # The recovery re-queued exports that were only waiting in the queue, too: those second
+    # runs of the same attempt find the record synced and do nothing.
+    tasks = DBTaskResult.objects.filter(task_path=EXPORT_TASK).exclude(pk=orphan.pk)
+    wait_for(lambda: not tasks.exclude(status="SUCCESSFUL").exists(), what="the queue to drain")
+    outcomes = Counter(tasks.values_list("return_value", flat=True))
+    assert outcomes.pop("synced") == INVOICES
+    assert set(outcomes) <= {"skipped: not exporting", "skipped: already recorded"}
+    assert outcomes.total() == INVOICES - 3
