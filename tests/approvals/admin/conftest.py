@@ -9,16 +9,6 @@ import pytest
 from tests.factories import make_erp_connection, make_project, make_user
 
 
-@pytest.fixture(autouse=True)
-def _admin_pages_render_without_collectstatic(settings):
-    # Production settings hash static files at collectstatic time; tests render pages without it.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.SECURE_SSL_REDIRECT = False
-
-
 @pytest.fixture
 def erp_connection(db):
     return make_erp_connection()

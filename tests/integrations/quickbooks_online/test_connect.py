@@ -58,17 +58,6 @@ def our_path(url: str) -> str:
     return f"{parts.path}?{parts.query}"
 
 
-@pytest.fixture(autouse=True)
-def _pages_render_in_tests(settings):
-    """Production redirects plain HTTP to HTTPS and serves static files hashed by collectstatic;
-    the test client speaks plain HTTP and nothing was collected."""
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def administrator(db):
     return User.objects.create_superuser("admin", "admin@example.com", "pw")
