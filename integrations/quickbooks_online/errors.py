@@ -46,6 +46,7 @@ from integrations.base import (
 logger = logging.getLogger(__name__)
 
 THROTTLE_CODE = "3001"
+MAX_RETRY_AFTER_SECONDS = 3600.0
 AUTHORIZATION_CODES = frozenset({"100", "120", "3100", "3200"})
 RECONNECT_ADVICE = (
     "An administrator must reconnect QuickBooks Online "
@@ -321,14 +322,20 @@ def _retry_after_seconds(header: str | None, default: float) -> float:
     if not header:
         return default
     if re.fullmatch(r"\s*\d+(\.\d+)?\s*", header):
-        return max(0.0, float(header))
+        return _bounded_wait(float(header))
     try:
         moment = parsedate_to_datetime(header)
     except (TypeError, ValueError):
         return default
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.UTC)
-    return max(0.0, (moment - timezone.now()).total_seconds())
+    return _bounded_wait((moment - timezone.now()).total_seconds())
+
+
+def _bounded_wait(seconds: float) -> float:
+    """An absurd Retry-After (a huge number, a date years ahead) must neither stall the realm for
+    good nor overflow the date of the next try; QuickBooks documents a wait of 60 seconds."""
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
 
 
 def _seconds(wait: float) -> str:
