@@ -100,9 +100,6 @@ class InvoiceLineForm(forms.Form):
         self.retainage_percent = retainage_percent
         self.fields["commitment_line"].queryset = lines
         self.line = self.initial.get("commitment_line")
-        self.fields[
-            "retainage_withheld"
-        ].help_text = f"Empty: {retainage_percent}% of work completed and materials stored."
 
     def clean(self):
         cleaned = super().clean()

@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 
 from approvals.forms.commitments import CommitmentForm, CommitmentLineFormSet
 from approvals.locking import lines_locked, locked_fields
-from approvals.models import ZERO, Commitment
-from approvals.selectors import commitment_retainage, commitment_revised_total
+from approvals.models import Commitment
+from approvals.selectors import commitment_retainage, commitment_revised_total, commitment_total
 from approvals.views.access import member_commitment, member_project, require_permission
 from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
 from approvals.views.sync import sync_panel
@@ -48,7 +48,7 @@ def commitment_detail(request, pk):
         "commitment": commitment,
         "project": commitment.project,
         "lines": commitment.lines.select_related("cost_code"),
-        "total": sum((line.amount for line in commitment.lines.all()), start=ZERO),
+        "total": commitment_total(commitment),
         "revised_total": commitment_revised_total(commitment),
         "change_orders": commitment.change_orders.order_by("number"),
         "invoices": commitment.invoices.order_by("-billing_date", "number"),

@@ -1,6 +1,7 @@
 """Send, retrieve and resend through the pages; reasons where sending is not possible yet."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from approvals.models import AuditEvent, CommitmentStatus
@@ -127,3 +128,28 @@ def test_a_company_can_be_sent_from_its_page(pm_client, connection):
 
     company.refresh_from_db()
     assert company.sync_status == "ready_to_export"
+
+
+def test_a_send_without_the_csrf_token_is_refused(pm, commitment):
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(pm)
+
+    response = browser.post(_action("commitment", commitment, "send"))
+
+    assert response.status_code == 403
+    commitment.refresh_from_db()
+    assert commitment.sync_status == "not_sent"
+
+
+def test_the_send_form_carries_the_csrf_token(pm, commitment):
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(pm)
+    page = browser.get(reverse("approvals:commitment_detail", args=[commitment.pk]))
+    token = page.context["csrf_token"]
+
+    browser.post(_action("commitment", commitment, "send"), {"csrfmiddlewaretoken": str(token)})
+
+    commitment.refresh_from_db()
+    assert commitment.sync_status == "ready_to_export"
