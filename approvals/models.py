@@ -458,3 +458,169 @@ class AuditEvent(models.Model):
 
 class AuditTrailIsAppendOnly(Exception):
     """Raised on any attempt to rewrite history."""
+
+
+# --- coming back from the ERP: mirrors, job costs, payments, sync cursors ----------------------
+
+
+class SyncKind(models.TextChoices):
+    COST_CODES = "cost_codes", "Cost codes"
+    JOBS = "jobs", "Jobs"
+    VENDORS = "vendors", "Vendors"
+    JOB_COSTS = "job_costs", "Job costs"
+
+
+class SyncCursor(models.Model):
+    """Where one kind of import from one ERP company stands: what to ask for next, who runs it.
+
+    `changes_since` is when the last successful run started (the next run asks for changes
+    since then); `resume_position` is the first row of the next page of an unfinished full read,
+    so a failed import resumes there. The lease keeps two runs of one kind from overlapping.
+    """
+
+    erp_connection = models.ForeignKey(
+        ERPConnection, on_delete=models.CASCADE, related_name="sync_cursors"
+    )
+    kind = models.CharField(max_length=20, choices=SyncKind.choices)
+    changes_since = models.DateTimeField(null=True, blank=True)
+    full_read_started_at = models.DateTimeField(null=True, blank=True)
+    resume_position = models.PositiveIntegerField(default=0)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="A run was queued (webhook, schedule) and has not started."
+    )
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_summary = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["erp_connection", "kind"], name="synccursor_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.erp_connection}"
+
+
+class ERPVendor(models.Model):
+    """A vendor as the ERP has it, kept so accountants can match, link or import it."""
+
+    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_id = models.CharField("ERP id", max_length=64)
+    erp_sync_token = models.CharField(max_length=32, blank=True)
+    display_name = models.CharField(max_length=500)
+    company_name = models.CharField(max_length=500, blank=True)
+    tax_id = models.CharField("tax id", max_length=20, blank=True)
+    email = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address_line1 = models.CharField(max_length=500, blank=True)
+    city = models.CharField(max_length=255, blank=True)
+    region = models.CharField(max_length=255, blank=True)
+    postal_code = models.CharField(max_length=30, blank=True)
+    country = models.CharField(max_length=255, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_archived = models.BooleanField(
+        default=False, help_text="An accountant said this vendor will not be used here."
+    )
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = "ERP vendor"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_connection", "erp_id"], name="erpvendor_unique_per_connection"
+            )
+        ]
+        indexes = [models.Index(fields=["erp_connection", "is_active", "is_archived"])]
+
+    def __str__(self):
+        return self.display_name
+
+
+class ERPJob(models.Model):
+    """A job (sub-customer) as the ERP has it, kept so accountants can import or link it."""
+
+    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_id = models.CharField("ERP id", max_length=64)
+    erp_sync_token = models.CharField(max_length=32, blank=True)
+    display_name = models.CharField(max_length=500)
+    fully_qualified_name = models.CharField(max_length=2000, blank=True)
+    parent_erp_id = models.CharField(max_length=64, blank=True)
+    parent_name = models.CharField(max_length=500, blank=True)
+    address = models.CharField(max_length=500, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_archived = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = "ERP job"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_connection", "erp_id"], name="erpjob_unique_per_connection"
+            )
+        ]
+
+    def __str__(self):
+        return self.fully_qualified_name or self.display_name
+
+
+class JobCostType(models.TextChoices):
+    BILL = "Bill", "Bill"
+    PURCHASE = "Purchase", "Expense"
+    VENDOR_CREDIT = "VendorCredit", "Vendor credit"
+
+
+class JobCostTransaction(models.Model):
+    """One line of an ERP bill, expense or vendor credit charged to a project's job (read-only)."""
+
+    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="job_costs")
+    txn_type = models.CharField(max_length=20, choices=JobCostType.choices)
+    txn_id = models.CharField(max_length=64)
+    line_id = models.CharField(max_length=32)
+    txn_date = models.DateField(null=True, blank=True)
+    doc_number = models.CharField(max_length=30, blank=True)
+    vendor_erp_id = models.CharField(max_length=64, blank=True)
+    vendor_name = models.CharField(max_length=500, blank=True)
+    cost_code = models.ForeignKey(
+        CostCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    account_name = models.CharField(max_length=255, blank=True)
+    description = models.CharField(max_length=4000, blank=True)
+    amount = models.DecimalField(**MONEY, help_text="Negative for a vendor credit.")
+
+    class Meta:
+        ordering = ["project", "txn_date", "txn_type", "txn_id", "line_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_connection", "txn_type", "txn_id", "line_id"],
+                name="jobcost_unique_line",
+            )
+        ]
+        indexes = [models.Index(fields=["project", "cost_code"], name="jobcost_project_code_idx")]
+
+    def __str__(self):
+        return f"{self.get_txn_type_display()} {self.doc_number or self.txn_id} line {self.line_id}"
+
+
+class BillPaymentAllocation(models.Model):
+    """How much of one exported bill one ERP bill payment paid."""
+
+    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    payment_id = models.CharField(max_length=64)
+    bill_id = models.CharField(max_length=64)
+    amount = models.DecimalField(**MONEY)
+    paid_on = models.DateField(null=True, blank=True)
+    method = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_connection", "payment_id", "bill_id"], name="billpayment_unique_bill"
+            )
+        ]
+        indexes = [models.Index(fields=["erp_connection", "bill_id"], name="billpayment_bill_idx")]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.quickbooks_online import views
+from integrations.quickbooks_online import views, webhooks
 
 app_name = "quickbooks_online"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("connect/", views.connect, name="connect"),
     path("callback/", views.callback, name="callback"),
     path("disconnect/", views.disconnect, name="disconnect"),
+    path("webhooks/", webhooks.notifications, name="webhooks"),
 ]

@@ -1,0 +1,119 @@
+"""The per-project job-cost reconciliation: committed, invoiced and actual cost per cost code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, Sum
+
+from approvals.models import (
+    ChangeOrderLine,
+    ChangeOrderStatus,
+    CommitmentLine,
+    CommitmentStatus,
+    CostCode,
+    InvoiceLine,
+    JobCostTransaction,
+    Project,
+)
+from approvals.selectors import APPROVED_INVOICE_STATUSES
+
+ZERO = Decimal("0.00")
+COMMITTED_STATUSES = (CommitmentStatus.APPROVED, CommitmentStatus.COMPLETE)
+NO_COST_CODE = "Not on a standard cost code"
+
+
+@dataclass
+class CostCodeRow:
+    cost_code: CostCode | None
+    committed: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    actual: Decimal = ZERO
+
+    @property
+    def label(self) -> str:
+        return str(self.cost_code) if self.cost_code is not None else NO_COST_CODE
+
+    @property
+    def difference(self) -> Decimal:
+        """Invoiced here less recorded in the books: what still needs explaining."""
+        return self.invoiced - self.actual
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.committed - self.actual
+
+
+@dataclass
+class JobCostReport:
+    project: Project
+    rows: list[CostCodeRow] = field(default_factory=list)
+
+    @property
+    def totals(self) -> CostCodeRow:
+        total = CostCodeRow(cost_code=None)
+        for row in self.rows:
+            total.committed += row.committed
+            total.invoiced += row.invoiced
+            total.actual += row.actual
+        return total
+
+
+def project_job_cost_report(project: Project) -> JobCostReport:
+    committed = (
+        CommitmentLine.objects.filter(
+            commitment__project=project, commitment__status__in=COMMITTED_STATUSES
+        )
+        .values("cost_code")
+        .annotate(total=Sum("amount"))
+    )
+    changes = (
+        ChangeOrderLine.objects.filter(
+            change_order__commitment__project=project,
+            change_order__commitment__status__in=COMMITTED_STATUSES,
+            change_order__status=ChangeOrderStatus.APPROVED,
+        )
+        .values("cost_code")
+        .annotate(total=Sum("amount"))
+    )
+    invoiced = (
+        InvoiceLine.objects.filter(
+            invoice__commitment__project=project, invoice__status__in=APPROVED_INVOICE_STATUSES
+        )
+        .values(cost_code=F("commitment_line__cost_code"))
+        .annotate(total=Sum(F("work_completed") + F("materials_stored")))
+    )
+    actual = (
+        JobCostTransaction.objects.filter(project=project)
+        .values("cost_code")
+        .annotate(total=Sum("amount"))
+    )
+    rows: dict[int | None, CostCodeRow] = {}
+    for queryset, attribute in (
+        (committed, "committed"),
+        (changes, "committed"),
+        (invoiced, "invoiced"),
+        (actual, "actual"),
+    ):
+        for entry in queryset.order_by():
+            row = rows.setdefault(entry["cost_code"], CostCodeRow(cost_code=None))
+            setattr(row, attribute, getattr(row, attribute) + (entry["total"] or ZERO))
+    codes = CostCode.objects.in_bulk([pk for pk in rows if pk is not None])
+    for pk, row in rows.items():
+        row.cost_code = codes.get(pk)
+    ordered = sorted(
+        rows.values(),
+        key=lambda row: (row.cost_code is None, row.cost_code.code if row.cost_code else ""),
+    )
+    return JobCostReport(project=project, rows=ordered)
+
+
+def project_job_cost_transactions(project: Project, *, cost_code_id: int | None = None):
+    """The transactions behind one row of the report (cost_code_id None: those without one)."""
+    transactions = JobCostTransaction.objects.filter(project=project).select_related("cost_code")
+    if cost_code_id is None:
+        transactions = transactions.filter(cost_code__isnull=True)
+    else:
+        transactions = transactions.filter(cost_code_id=cost_code_id)
+    return transactions.order_by("-txn_date", "txn_type", "txn_id", "line_id")

@@ -1,0 +1,295 @@
+"""Jobs from the ERP ⇄ projects: keep the job list, add a job as a project, link, enable costs.
+
+"Ready to import" lists active ERP jobs no project is linked to. Adding one creates the project
+already 'synced' (an IMPORT audit event). A project and a job that both exist are never merged
+silently: adding is refused with what to do, and linking needs an unsynced project on the
+standard cost codes and an explicit confirmation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from approvals import permissions
+from approvals.models import AuditEvent, ERPJob, Project, SyncKind
+from approvals.preconditions import STANDARD_COST_CODES_REQUIRED
+from approvals.services import sync_runs
+from approvals.services.errors import NotPermitted, PreconditionsNotMet
+from approvals.services.matching import normalise_name
+from approvals.services.transitions import record_transition
+from approvals.states import Action, SyncStatus
+from integrations.models import ERPConnection
+
+JOB_FIELDS = (
+    "erp_sync_token",
+    "display_name",
+    "fully_qualified_name",
+    "parent_erp_id",
+    "parent_name",
+    "address",
+    "is_active",
+)
+ENABLE_JOB_COSTS = "enable_job_costs"
+_LEADING_NUMBER = re.compile(
+    r"^\s*(?P<number>[A-Za-z]{0,4}[-#]?\d[\w\-.]{0,25})\s+[-\u2013:]?\s*\S"
+)
+
+
+def jobs_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSummary:
+    """Bring the ERP's job list up to date (changes only once a full read was done)."""
+    summary = sync_runs.SyncSummary(kind=SyncKind.JOBS, progress=progress)
+    started_at = timezone.now()
+    with sync_runs.leased(connection, SyncKind.JOBS) as lease:
+        reader = sync_runs.reader_for(connection)
+        try:
+            full = sync_runs.needs_full_read(lease.cursor, now=started_at)
+            if not full:
+                changes = reader.changes(["Customer"], sync_runs.changes_start(lease.cursor))
+                full = not changes.complete
+                if not full:
+                    jobs = [
+                        reader.job(doc)
+                        for doc in changes.changed.get("Customer", [])
+                        if reader.is_job(doc)
+                    ]
+                    with transaction.atomic():
+                        jobs_store(connection=connection, jobs=jobs, summary=summary)
+            if full:
+                sync_runs.begin_full_read(lease, summary, started_at=started_at)
+                sync_runs.run_pages(
+                    lease=lease,
+                    summary=summary,
+                    pages=lambda start: reader.job_pages(start=start),
+                    store_page=lambda rows: jobs_store(
+                        connection=connection, jobs=rows, summary=summary
+                    ),
+                )
+        finally:
+            reader.close()
+        return sync_runs.finish(lease, summary, started_at=started_at)
+
+
+def jobs_store(*, connection: ERPConnection, jobs: list, summary) -> None:
+    if not jobs:
+        return
+    latest = {job.erp_id: job for job in jobs}
+    known = {
+        row["erp_id"]: row
+        for row in ERPJob.objects.filter(erp_connection=connection, erp_id__in=list(latest)).values(
+            "erp_id", *JOB_FIELDS
+        )
+    }
+    writes = []
+    for erp_id, job in latest.items():
+        values = _job_values(job)
+        before = known.get(erp_id)
+        if before is not None and all(before[name] == values[name] for name in JOB_FIELDS):
+            summary.unchanged += 1
+            continue
+        if before is None:
+            summary.created += 1
+        else:
+            summary.updated += 1
+        writes.append(ERPJob(erp_connection=connection, erp_id=erp_id, **values))
+    if writes:
+        ERPJob.objects.bulk_create(
+            writes,
+            update_conflicts=True,
+            unique_fields=["erp_connection", "erp_id"],
+            update_fields=[*JOB_FIELDS, "seen_at"],
+        )
+    for job in (latest[w.erp_id] for w in writes):
+        Project.objects.filter(erp_connection=connection, erp_id=job.erp_id).update(
+            erp_sync_token=job.sync_token
+        )
+
+
+def _job_values(job) -> dict:
+    return {
+        "erp_sync_token": job.sync_token,
+        "display_name": job.display_name,
+        "fully_qualified_name": job.fully_qualified_name,
+        "parent_erp_id": job.parent_erp_id,
+        "parent_name": job.parent_name,
+        "address": job.address,
+        "is_active": job.is_active,
+    }
+
+
+def jobs_ready_to_import(*, connection: ERPConnection) -> QuerySet[ERPJob]:
+    """Active ERP jobs with no project here, that no accountant archived."""
+    linked = Project.objects.filter(erp_connection=connection).exclude(erp_id="").values("erp_id")
+    return (
+        ERPJob.objects.filter(erp_connection=connection, is_active=True, is_archived=False)
+        .exclude(erp_id__in=linked)
+        .order_by("display_name", "pk")
+    )
+
+
+def project_number_for(job: ERPJob) -> str:
+    """The job's leading number ("P-104 Riverside Clinic" → "P-104"), else "QB-<id>"."""
+    found = _LEADING_NUMBER.match(job.display_name)
+    return found["number"] if found else f"QB-{job.erp_id}"[:30]
+
+
+def existing_projects_like(job: ERPJob) -> list[Project]:
+    """Projects here that may be the same as the job: same number, or same name."""
+    number = project_number_for(job)
+    key = normalise_name(job.display_name).key
+    candidates = Project.objects.filter(number__iexact=number) | Project.objects.filter(
+        name__iexact=job.display_name.strip()
+    )
+    found = list(candidates.distinct())
+    found += [
+        project
+        for project in Project.objects.filter(erp_id="").only("pk", "name", "number")
+        if project not in found and normalise_name(project.name).key == key
+    ][:5]
+    return found
+
+
+def _require_project_rights(actor) -> None:
+    if not permissions.can_decide_type(actor, Project):
+        raise NotPermitted("Only accounting approvers for projects can import or link jobs.")
+
+
+def job_add_to_projects(*, job: ERPJob, actor) -> Project:
+    """Create the project for an ERP job, already synced and linked (Add to projects)."""
+    _require_project_rights(actor)
+    if not job.is_active:
+        raise PreconditionsNotMet([f"Job '{job.display_name}' is inactive in the ERP."])
+    linked = Project.objects.filter(erp_connection=job.erp_connection_id, erp_id=job.erp_id).first()
+    if linked is not None:
+        raise PreconditionsNotMet([f"Job '{job.display_name}' is already project '{linked}'."])
+    twins = existing_projects_like(job)
+    if twins:
+        raise PreconditionsNotMet([_existing_sentence(job, twins[0])])
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            project = Project.objects.create(
+                number=project_number_for(job),
+                name=job.display_name[:255],
+                address=job.address,
+                customer_name=job.parent_name[:255],
+                erp_parent_customer_id=job.parent_erp_id,
+                uses_standard_cost_codes=True,
+                sync_status=SyncStatus.SYNCED,
+                erp_connection_id=job.erp_connection_id,
+                erp_id=job.erp_id,
+                erp_sync_token=job.erp_sync_token,
+                erp_synced_at=now,
+                created_by=actor,
+                decided_by=actor,
+                decided_at=now,
+            )
+            AuditEvent.objects.create(
+                content_type=ContentType.objects.get_for_model(Project),
+                object_id=project.pk,
+                actor=actor,
+                action=Action.IMPORT,
+                from_status="",
+                to_status=SyncStatus.SYNCED,
+                reason=f"added from job '{job.display_name}' ({job.erp_id})",
+            )
+    except IntegrityError as error:
+        raise PreconditionsNotMet(
+            [f"Job '{job.display_name}' was added as a project by someone else a moment ago."]
+        ) from error
+    return project
+
+
+def _existing_sentence(job: ERPJob, project: Project) -> str:
+    return (
+        f"Existing jobs/projects cannot be integrated automatically: project '{project}' "
+        f"already exists here and may be the same as job '{job.display_name}'. Link them "
+        "instead (only a project not yet sent to the ERP, using the standard cost codes, can be "
+        "linked), or rename one of them if they are different."
+    )
+
+
+def job_link(*, job: ERPJob, project: Project, actor, confirmed: bool):
+    """Link an existing, unsynced project to an existing job, once the accountant confirmed."""
+    problems = []
+    if not job.is_active:
+        problems.append(f"Job '{job.display_name}' is inactive in the ERP.")
+    if not project.uses_standard_cost_codes:
+        problems.append(STANDARD_COST_CODES_REQUIRED)
+    if project.erp_id:
+        problems.append(f"Project '{project}' is already linked to a job.")
+    twin = Project.objects.filter(erp_connection=job.erp_connection_id, erp_id=job.erp_id).first()
+    if twin is not None:
+        problems.append(f"Job '{job.display_name}' is already linked to project '{twin}'.")
+    if not problems and not confirmed:
+        problems.append(
+            f"Confirm that project '{project}' and job '{job.display_name}' are the same: "
+            "their records will be treated as one from now on."
+        )
+    if problems:
+        raise PreconditionsNotMet(problems)
+    try:
+        with transaction.atomic():
+            return record_transition(
+                record=project,
+                action=Action.LINK,
+                actor=actor,
+                reason=f"linked to job '{job.display_name}' after confirmation",
+                changes={
+                    "erp_connection_id": job.erp_connection_id,
+                    "erp_id": job.erp_id,
+                    "erp_sync_token": job.erp_sync_token,
+                    "erp_synced_at": timezone.now(),
+                    "erp_parent_customer_id": job.parent_erp_id,
+                },
+            )
+    except IntegrityError as error:
+        raise PreconditionsNotMet(
+            [f"Job '{job.display_name}' was linked to another project a moment ago."]
+        ) from error
+
+
+def job_archive(*, job: ERPJob, actor, archived: bool = True) -> None:
+    _require_project_rights(actor)
+    ERPJob.objects.filter(pk=job.pk).update(is_archived=archived)
+    job.is_archived = archived
+
+
+def project_enable_job_costs(*, project: Project, actor) -> AuditEvent:
+    """Start pulling the project's job costs from the ERP (its whole history on the next sync)."""
+    if not permissions.can_decide(actor, project):
+        raise NotPermitted(permissions.decide_refusal(actor, project))
+    problems = []
+    if project.sync_status != SyncStatus.SYNCED or not project.erp_id:
+        problems.append(
+            f"Project '{project}' must be synced with the ERP before its job costs can be synced."
+        )
+    if not project.uses_standard_cost_codes:
+        problems.append(STANDARD_COST_CODES_REQUIRED)
+    if project.job_cost_sync_enabled:
+        problems.append(f"Job-cost syncing is already enabled for project '{project}'.")
+    if problems:
+        raise PreconditionsNotMet(problems)
+    with transaction.atomic():
+        updated = Project.objects.filter(pk=project.pk, job_cost_sync_enabled=False).update(
+            job_cost_sync_enabled=True, job_costs_synced_at=None
+        )
+        if updated != 1:
+            raise PreconditionsNotMet(
+                [f"Job-cost syncing is already enabled for project '{project}'."]
+            )
+        project.job_cost_sync_enabled = True
+        project.job_costs_synced_at = None
+        return AuditEvent.objects.create(
+            content_type=ContentType.objects.get_for_model(Project),
+            object_id=project.pk,
+            actor=actor,
+            action=ENABLE_JOB_COSTS,
+            from_status=project.sync_status,
+            to_status=project.sync_status,
+            reason="job-cost transaction syncing enabled",
+        )

@@ -1,0 +1,366 @@
+"""Vendors from the ERP: keep their list, match and link them to companies, import them.
+
+`vendors_sync` mirrors the ERP's vendor list into ERPVendor page by page (changes only once a
+full read was done). Linking and importing are state changes of our companies, with their audit
+events: a link moves a company to 'synced' through the LINK step; an import creates a company
+already 'synced' with an IMPORT event. One ERP vendor links to at most one company: the unique
+(erp_connection, erp_id) constraint on companies says so, whatever runs at the same time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from approvals import permissions
+from approvals.models import AuditEvent, Company, ERPVendor, SyncCursor, SyncKind
+from approvals.services import sync_runs
+from approvals.services.bulk import Outcome
+from approvals.services.errors import NotPermitted, PreconditionsNotMet, WorkflowError
+from approvals.services.matching import (
+    CompanyIndex,
+    Suggestion,
+    normalise_tax_id,
+    suggest_matches,
+)
+from approvals.services.transitions import record_transition
+from approvals.states import Action, SyncStatus
+from integrations.models import ERPConnection
+
+BATCH_SIZE = 1000
+VENDOR_FIELDS = (
+    "erp_sync_token",
+    "display_name",
+    "company_name",
+    "tax_id",
+    "email",
+    "phone",
+    "address_line1",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "is_active",
+)
+IMPORTER = "vendor import"
+
+
+# --- the vendor list -----------------------------------------------------------------------
+
+
+def vendors_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSummary:
+    """Bring the ERP's vendor list up to date; renames and deactivations reach linked companies."""
+    summary = sync_runs.SyncSummary(kind=SyncKind.VENDORS, progress=progress)
+    started_at = timezone.now()
+    with sync_runs.leased(connection, SyncKind.VENDORS) as lease:
+        reader = sync_runs.reader_for(connection)
+        try:
+            full = sync_runs.needs_full_read(lease.cursor, now=started_at)
+            if not full:
+                changes = reader.changes(["Vendor"], sync_runs.changes_start(lease.cursor))
+                if changes.complete:
+                    vendors = [reader.vendor(doc) for doc in changes.changed.get("Vendor", [])]
+                    with transaction.atomic():
+                        vendors_store(connection=connection, vendors=vendors, summary=summary)
+                else:
+                    full = True
+            if full:
+                sync_runs.begin_full_read(lease, summary, started_at=started_at)
+                sync_runs.run_pages(
+                    lease=lease,
+                    summary=summary,
+                    pages=lambda start: reader.vendor_pages(start=start),
+                    store_page=lambda rows: vendors_store(
+                        connection=connection, vendors=rows, summary=summary
+                    ),
+                )
+        finally:
+            reader.close()
+        return sync_runs.finish(lease, summary, started_at=started_at)
+
+
+def _vendor_values(vendor) -> dict:
+    return {
+        "erp_sync_token": vendor.sync_token,
+        "display_name": vendor.display_name,
+        "company_name": vendor.company_name,
+        "tax_id": vendor.tax_id,
+        "email": vendor.email,
+        "phone": vendor.phone,
+        "address_line1": vendor.address_line1,
+        "city": vendor.city,
+        "region": vendor.region,
+        "postal_code": vendor.postal_code,
+        "country": vendor.country,
+        "is_active": vendor.is_active,
+    }
+
+
+def vendors_store(*, connection: ERPConnection, vendors: list, summary) -> None:
+    """Upsert one page of ERP vendors (VendorData); only new or changed rows are written."""
+    if not vendors:
+        return
+    latest = {vendor.erp_id: vendor for vendor in vendors}
+    known = {
+        row["erp_id"]: row
+        for row in ERPVendor.objects.filter(
+            erp_connection=connection, erp_id__in=list(latest)
+        ).values("erp_id", *VENDOR_FIELDS)
+    }
+    writes = []
+    changed_ids = []
+    for erp_id, vendor in latest.items():
+        values = _vendor_values(vendor)
+        before = known.get(erp_id)
+        if before is not None and all(before[name] == values[name] for name in VENDOR_FIELDS):
+            summary.unchanged += 1
+            continue
+        if before is None:
+            summary.created += 1
+        else:
+            summary.updated += 1
+            changed_ids.append(erp_id)
+        writes.append(ERPVendor(erp_connection=connection, erp_id=erp_id, **values))
+    if writes:
+        ERPVendor.objects.bulk_create(
+            writes,
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["erp_connection", "erp_id"],
+            update_fields=[*VENDOR_FIELDS, "seen_at"],
+        )
+    _follow_linked_companies(connection, {erp_id: latest[erp_id] for erp_id in changed_ids})
+
+
+def _follow_linked_companies(connection: ERPConnection, changed: dict) -> None:
+    """A renamed vendor renames its company; a deactivated one archives it (QuickBooks refuses
+    new documents for an inactive vendor)."""
+    if not changed:
+        return
+    for company in Company.objects.filter(erp_connection=connection, erp_id__in=list(changed)):
+        vendor = changed[company.erp_id]
+        updates = {"erp_sync_token": vendor.sync_token}
+        if vendor.display_name and vendor.display_name != company.name:
+            updates["name"] = vendor.display_name[:255]
+        if not vendor.is_active and not company.is_archived:
+            updates["is_archived"] = True
+        Company.objects.filter(pk=company.pk).update(**updates, updated_at=timezone.now())
+
+
+# --- what is on one side only ----------------------------------------------------------------
+
+
+def _linked_vendor_ids(connection: ERPConnection) -> QuerySet:
+    return Company.objects.filter(erp_connection=connection).exclude(erp_id="").values("erp_id")
+
+
+def vendors_only_in_erp(*, connection: ERPConnection) -> QuerySet[ERPVendor]:
+    """Active ERP vendors no company is linked to and no accountant archived."""
+    return (
+        ERPVendor.objects.filter(erp_connection=connection, is_active=True, is_archived=False)
+        .exclude(erp_id__in=_linked_vendor_ids(connection))
+        .order_by("display_name", "pk")
+    )
+
+
+def companies_only_here() -> QuerySet[Company]:
+    """Companies linked to no ERP vendor, not archived (send them to export them)."""
+    return Company.objects.filter(erp_id="", is_archived=False).order_by("name", "pk")
+
+
+def vendor_suggestions(*, connection: ERPConnection, vendors: Iterable | None = None):
+    """Suggested links between vendors only in the ERP and companies only here."""
+    candidates = companies_only_here().filter(
+        sync_status__in=(SyncStatus.NOT_SENT, SyncStatus.REJECTED)
+    )
+    index = CompanyIndex(candidates.only("pk", "name", "tax_id", "email").iterator(chunk_size=2000))
+    vendors = vendors if vendors is not None else vendors_only_in_erp(connection=connection)
+    return suggest_matches(vendors, index)
+
+
+# --- linking, archiving, importing -------------------------------------------------------------
+
+
+def _require_vendor_rights(actor) -> None:
+    if not permissions.can_decide_type(actor, Company):
+        raise NotPermitted(
+            "Only accounting approvers for companies can link, archive or import vendors."
+        )
+
+
+def vendor_link(*, vendor: ERPVendor, company: Company, actor, reason: str = ""):
+    """Link `company` to the ERP vendor: it becomes 'synced' without being exported."""
+    problems = []
+    if not vendor.is_active:
+        problems.append(
+            f"Vendor '{vendor.display_name}' is inactive in the ERP; it cannot be linked."
+        )
+    if vendor.is_archived:
+        problems.append(f"Vendor '{vendor.display_name}' was archived; restore it to link it.")
+    twin = Company.objects.filter(
+        erp_connection=vendor.erp_connection_id, erp_id=vendor.erp_id
+    ).first()
+    if twin is not None:
+        problems.append(
+            f"Vendor '{vendor.display_name}' is already linked to company '{twin.name}'."
+        )
+    if company.erp_id:
+        problems.append(f"Company '{company.name}' is already linked to an ERP vendor.")
+    if problems:
+        raise PreconditionsNotMet(problems)
+    try:
+        with transaction.atomic():
+            return record_transition(
+                record=company,
+                action=Action.LINK,
+                actor=actor,
+                reason=reason or f"linked to vendor '{vendor.display_name}'",
+                changes={
+                    "erp_connection_id": vendor.erp_connection_id,
+                    "erp_id": vendor.erp_id,
+                    "erp_sync_token": vendor.erp_sync_token,
+                    "erp_synced_at": timezone.now(),
+                },
+            )
+    except IntegrityError as error:
+        raise PreconditionsNotMet(
+            [f"Vendor '{vendor.display_name}' was linked to another company a moment ago."]
+        ) from error
+
+
+def vendors_link_all(*, suggestions: Iterable[Suggestion], actor) -> list[Outcome]:
+    """Link every suggestion; each gets its own outcome, one failure stops no other."""
+    _require_vendor_rights(actor)
+    outcomes = []
+    for suggestion in suggestions:
+        vendor, company = suggestion.vendor, suggestion.company
+        title = f"'{vendor.display_name}' ⇄ '{company.name}'"
+        try:
+            vendor_link(vendor=vendor, company=company, actor=actor, reason=suggestion.reason)
+        except WorkflowError as error:
+            outcomes.append(Outcome(record=company, ok=False, message=f"{title}: {error.message}"))
+        else:
+            outcomes.append(
+                Outcome(record=company, ok=True, message=f"{title}: linked ({suggestion.reason}).")
+            )
+    return outcomes
+
+
+def vendor_archive(*, vendor: ERPVendor, actor, archived: bool = True) -> None:
+    """Hide an ERP vendor we will not use from the lists (or bring it back)."""
+    _require_vendor_rights(actor)
+    ERPVendor.objects.filter(pk=vendor.pk).update(is_archived=archived)
+    vendor.is_archived = archived
+
+
+def vendors_add_to_directory(
+    *,
+    connection: ERPConnection,
+    vendors: Iterable[ERPVendor],
+    actor=None,
+    system_actor: str = "",
+    skip_matches: bool = True,
+) -> sync_runs.SyncSummary:
+    """Create a 'synced' company for each ERP vendor, in batches, never twice for one vendor.
+
+    Batches are serialised per connection by a row lock on the vendors cursor, so two imports
+    at once cannot both create a company for one vendor; the unique constraint backs this up.
+    A vendor that looks like one of our unlinked companies is skipped (link it instead) unless
+    skip_matches is False.
+    """
+    if not system_actor:
+        _require_vendor_rights(actor)
+    summary = sync_runs.SyncSummary(kind=SyncKind.VENDORS)
+    cursor = sync_runs.cursor_for(connection, SyncKind.VENDORS)
+    index = None
+    if skip_matches:
+        index = CompanyIndex(
+            companies_only_here().only("pk", "name", "tax_id", "email").iterator(chunk_size=2000)
+        )
+    iterator = vendors.iterator(chunk_size=BATCH_SIZE) if isinstance(vendors, QuerySet) else vendors
+    for batch in _batches(iter(iterator), BATCH_SIZE):
+        with transaction.atomic():
+            SyncCursor.objects.select_for_update().filter(pk=cursor.pk).first()
+            _import_batch(connection, batch, index, actor, system_actor, summary)
+    return summary
+
+
+def _batches(items: Iterator, size: int) -> Iterator[list]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _import_batch(connection, batch, index, actor, system_actor, summary) -> None:
+    ids = [vendor.erp_id for vendor in batch]
+    linked = dict(
+        Company.objects.filter(erp_connection=connection, erp_id__in=ids).values_list(
+            "erp_id", "name"
+        )
+    )
+    now = timezone.now()
+    new = []
+    for vendor in batch:
+        label = vendor.display_name
+        if vendor.erp_id in linked:
+            summary.skip("already in the company directory", label)
+            continue
+        if not vendor.is_active:
+            summary.skip("inactive in the ERP", label)
+            continue
+        if vendor.is_archived:
+            summary.skip("archived by an accountant", label)
+            continue
+        match = index.best_match(vendor) if index is not None else None
+        if match is not None:
+            company, reason = match
+            summary.skip(
+                "looks like a company already here: link it instead",
+                f"'{label}' like '{company.name}' ({reason})",
+            )
+            continue
+        linked[vendor.erp_id] = label
+        new.append(_company_from_vendor(connection, vendor, now))
+    if not new:
+        return
+    created = Company.objects.bulk_create(new)
+    content_type = ContentType.objects.get_for_model(Company)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            content_type=content_type,
+            object_id=company.pk,
+            actor=actor if not system_actor else None,
+            actor_label=system_actor,
+            action=Action.IMPORT,
+            from_status="",
+            to_status=SyncStatus.SYNCED,
+            reason=f"imported from vendor '{company.name}' ({company.erp_id})",
+        )
+        for company in created
+    )
+    summary.created += len(created)
+
+
+def _company_from_vendor(connection, vendor, now) -> Company:
+    return Company(
+        name=vendor.display_name[:255],
+        legal_name=vendor.company_name[:255],
+        # Lists show tax ids masked; a masked one is no tax id at all.
+        tax_id=vendor.tax_id if normalise_tax_id(vendor.tax_id) else "",
+        email=vendor.email[:254],
+        phone=vendor.phone,
+        address_line1=vendor.address_line1,
+        city=vendor.city,
+        region=vendor.region,
+        postal_code=vendor.postal_code,
+        country=vendor.country,
+        sync_status=SyncStatus.SYNCED,
+        erp_connection=connection,
+        erp_id=vendor.erp_id,
+        erp_sync_token=vendor.erp_sync_token,
+        erp_synced_at=now,
+    )

@@ -1,0 +1,88 @@
+"""Which import runs when: by hand, after a webhook, or on schedule.
+
+A request marks the cursor (requested_at) and queues one task; further requests while that
+task waits queue nothing more, so a burst of webhooks costs one sync. Intervals come from
+settings.ERP_SYNC_INTERVAL_MINUTES, e.g. {"jobs": 60, "vendors": 60, "job_costs": 30,
+"cost_codes": 360}; missing kinds use DEFAULT_INTERVALS.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from approvals.models import SyncCursor, SyncKind
+from approvals.services import sync_runs
+from approvals.services.imports_cost_codes import cost_codes_sync
+from approvals.services.imports_jobs import jobs_sync
+from approvals.services.imports_vendors import vendors_sync
+from approvals.services.job_costs import job_costs_sync
+from integrations.models import ERPConnection
+
+SYNCS = {
+    SyncKind.COST_CODES: cost_codes_sync,
+    SyncKind.JOBS: jobs_sync,
+    SyncKind.VENDORS: vendors_sync,
+    SyncKind.JOB_COSTS: job_costs_sync,
+}
+DEFAULT_INTERVALS = {
+    SyncKind.COST_CODES: 60,
+    SyncKind.JOBS: 60,
+    SyncKind.VENDORS: 60,
+    SyncKind.JOB_COSTS: 60,
+}
+
+
+def sync_run(*, connection: ERPConnection, kind: str, progress=None) -> sync_runs.SyncSummary:
+    """Run one import now (raises SyncAlreadyRunning when one of its kind is under way)."""
+    return SYNCS[SyncKind(kind)](connection=connection, progress=progress)
+
+
+def interval(kind: str) -> timedelta:
+    configured = getattr(settings, "ERP_SYNC_INTERVAL_MINUTES", {}) or {}
+    minutes = configured.get(str(kind), DEFAULT_INTERVALS[SyncKind(kind)])
+    return timedelta(minutes=float(minutes))
+
+
+def sync_request(*, connection: ERPConnection, kind: str) -> bool:
+    """Queue one run of `kind` unless one already waits; True when this call queued it."""
+    from approvals.sync_tasks import erp_sync
+
+    cursor = sync_runs.cursor_for(connection, kind)
+    now = timezone.now()
+    forgotten = now - timedelta(seconds=sync_runs.lease_seconds())
+    with transaction.atomic():
+        claimed = SyncCursor.objects.filter(
+            Q(requested_at__isnull=True) | Q(requested_at__lt=forgotten), pk=cursor.pk
+        ).update(requested_at=now)
+        if claimed:
+            erp_sync.enqueue(str(kind), connection.pk)
+    return bool(claimed)
+
+
+def syncs_due(*, now=None) -> list[tuple[ERPConnection, str]]:
+    """(connection, kind) of every import whose interval has passed since its last run."""
+    now = now or timezone.now()
+    due = []
+    for connection in ERPConnection.objects.filter(is_active=True).order_by("pk"):
+        last_runs = dict(
+            SyncCursor.objects.filter(erp_connection=connection).values_list("kind", "last_run_at")
+        )
+        for kind in SyncKind:
+            last = last_runs.get(kind.value)
+            if last is None or now - last >= interval(kind):
+                due.append((connection, kind.value))
+    return due
+
+
+def syncs_enqueue_due(*, now=None) -> list[str]:
+    """Queue every due import; returns what was queued, for the scheduler's log."""
+    queued = []
+    for connection, kind in syncs_due(now=now):
+        if sync_request(connection=connection, kind=kind):
+            queued.append(f"{SyncKind(kind).label} from {connection}")
+    return queued

@@ -1,0 +1,24 @@
+"""Background imports from the ERP: thin wrappers over the sync services."""
+
+import logging
+
+from django.tasks import task
+
+from approvals.services.sync_runs import SyncAlreadyRunning
+from approvals.services.sync_schedule import sync_run
+from integrations.models import ERPConnection
+
+IMPORTS_QUEUE = "imports"
+logger = logging.getLogger(__name__)
+
+
+@task(queue_name=IMPORTS_QUEUE)
+def erp_sync(kind: str, connection_id: int) -> dict:
+    connection = ERPConnection.objects.filter(pk=connection_id, is_active=True).first()
+    if connection is None:
+        return {"kind": kind, "skipped": "the connection is no longer active"}
+    try:
+        return sync_run(connection=connection, kind=kind).as_dict()
+    except SyncAlreadyRunning as error:
+        logger.info("%s", error.message)
+        return {"kind": kind, "skipped": error.message}

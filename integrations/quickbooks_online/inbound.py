@@ -1,0 +1,254 @@
+"""Pure mapping from QuickBooks Online payloads to the records we keep (no I/O).
+
+Each function reads one QuickBooks object as the API returns it (amounts already Decimal) and
+returns a plain dataclass the approvals services store; nothing here knows about the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from integrations.quickbooks_online.mapping import as_decimal, cents
+
+JOB_COST_ENTITIES = ("Bill", "Purchase", "VendorCredit")
+PAYMENT_ENTITY = "BillPayment"
+# Items usable as cost codes: they can sit on an expense line (QuickBooks needs an expense account).
+COST_CODE_ITEM_TYPES = ("Service", "NonInventory")
+# A leading cost-code number in an item name: "09-2900 Drywall", "03 30 00 Concrete".
+_LEADING_CODE = re.compile(r"^\s*(?P<code>\d[\d.\-\s]*\d|\d)\s+[-\u2013:]?\s*(?P<name>\S.*)$")
+_PAY_METHODS = {"Check": "Check", "CreditCard": "Credit card"}
+
+
+@dataclass(frozen=True)
+class VendorData:
+    erp_id: str
+    sync_token: str
+    display_name: str
+    company_name: str
+    tax_id: str
+    email: str
+    phone: str
+    address_line1: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class JobData:
+    erp_id: str
+    sync_token: str
+    display_name: str
+    fully_qualified_name: str
+    parent_erp_id: str
+    parent_name: str
+    address: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class CostCodeData:
+    erp_id: str
+    sync_token: str
+    code: str
+    name: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class JobCostLine:
+    txn_type: str
+    txn_id: str
+    line_id: str
+    txn_date: date | None
+    doc_number: str
+    vendor_erp_id: str
+    vendor_name: str
+    job_erp_id: str
+    item_erp_id: str
+    account_name: str
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentAllocation:
+    payment_id: str
+    bill_id: str
+    amount: Decimal
+    paid_on: date | None
+    method: str
+
+
+def is_deleted(document: dict) -> bool:
+    """CDC returns deleted objects as {"Id", "status": "Deleted", "MetaData"} only."""
+    return document.get("status") == "Deleted"
+
+
+def _text(document: dict, *path: str) -> str:
+    value: Any = document
+    for key in path:
+        if not isinstance(value, dict):
+            return ""
+        value = value.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def vendor_from_qbo(document: dict) -> VendorData:
+    address = document.get("BillAddr") or {}
+    return VendorData(
+        erp_id=_text(document, "Id"),
+        sync_token=_text(document, "SyncToken"),
+        display_name=_text(document, "DisplayName")[:500],
+        company_name=_text(document, "CompanyName")[:500],
+        tax_id=_text(document, "TaxIdentifier")[:20],
+        email=_text(document, "PrimaryEmailAddr", "Address")[:100],
+        phone=_text(document, "PrimaryPhone", "FreeFormNumber")[:30],
+        address_line1=_text(address, "Line1")[:500],
+        city=_text(address, "City")[:255],
+        region=_text(address, "CountrySubDivisionCode")[:255],
+        postal_code=_text(address, "PostalCode")[:30],
+        country=_text(address, "Country")[:255],
+        is_active=document.get("Active", True) is not False,
+    )
+
+
+def is_job(document: dict) -> bool:
+    return document.get("Job") is True and bool(_text(document, "ParentRef", "value"))
+
+
+def job_from_qbo(document: dict) -> JobData:
+    address = document.get("ShipAddr") or document.get("BillAddr") or {}
+    qualified = _text(document, "FullyQualifiedName")
+    parent_name = _text(document, "ParentRef", "name") or qualified.rpartition(":")[0]
+    return JobData(
+        erp_id=_text(document, "Id"),
+        sync_token=_text(document, "SyncToken"),
+        display_name=_text(document, "DisplayName")[:500],
+        fully_qualified_name=qualified[:2000],
+        parent_erp_id=_text(document, "ParentRef", "value"),
+        parent_name=parent_name[:500],
+        address=", ".join(
+            part for part in (_text(address, "Line1"), _text(address, "City")) if part
+        )[:500],
+        is_active=document.get("Active", True) is not False,
+    )
+
+
+def is_cost_code_item(document: dict) -> bool:
+    return document.get("Type") in COST_CODE_ITEM_TYPES and bool(
+        _text(document, "ExpenseAccountRef", "value")
+    )
+
+
+def split_cost_code(item_name: str, sku: str = "") -> tuple[str, str]:
+    """(code, name): the Sku when there is one, else a leading number of the item's name."""
+    item_name = " ".join(item_name.split())
+    if sku.strip():
+        return sku.strip()[:30], item_name[:100]
+    found = _LEADING_CODE.match(item_name)
+    if found and len(found["code"]) <= 30:
+        return found["code"].strip(), found["name"].strip()[:100]
+    return item_name[:30], item_name[:100]
+
+
+def cost_code_from_item(document: dict) -> CostCodeData:
+    code, name = split_cost_code(_text(document, "Name"), _text(document, "Sku"))
+    return CostCodeData(
+        erp_id=_text(document, "Id"),
+        sync_token=_text(document, "SyncToken"),
+        code=code,
+        name=name,
+        is_active=document.get("Active", True) is not False,
+    )
+
+
+def cost_code_item_payload(*, code: str, name: str, expense_account_id: str) -> dict:
+    """A NonInventory Item (an expense account, no income account needed) for a new cost code."""
+    item_name = " ".join(f"{code} {name}".replace(":", " ").split())[:100]
+    return {
+        "Name": item_name,
+        "Sku": code,
+        "Type": "NonInventory",
+        "ExpenseAccountRef": {"value": str(expense_account_id)},
+    }
+
+
+def _vendor_of(entity: str, document: dict) -> tuple[str, str]:
+    if entity == "Purchase":
+        ref = document.get("EntityRef") or {}
+        return _text(ref, "value"), _text(ref, "name")
+    return _text(document, "VendorRef", "value"), _text(document, "VendorRef", "name")
+
+
+def job_cost_lines(entity: str, document: dict) -> list[JobCostLine]:
+    """The lines of a Bill, Purchase or VendorCredit charged to a customer or job.
+
+    A vendor credit lowers cost, and so does a credit-card credit (Purchase with Credit=true):
+    their amounts are stored negative.
+    """
+    if entity not in JOB_COST_ENTITIES:
+        raise ValueError(f"{entity} is not a job-cost transaction.")
+    vendor_id, vendor_name = _vendor_of(entity, document)
+    negative = entity == "VendorCredit" or (entity == "Purchase" and document.get("Credit") is True)
+    lines = []
+    for position, line in enumerate(document.get("Line") or [], start=1):
+        detail_type = line.get("DetailType", "")
+        detail = line.get(detail_type) or {}
+        job_id = _text(detail, "CustomerRef", "value")
+        if detail_type not in ("ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail"):
+            continue
+        if not job_id:
+            continue
+        amount = cents(as_decimal(line.get("Amount") or 0))
+        lines.append(
+            JobCostLine(
+                txn_type=entity,
+                txn_id=_text(document, "Id"),
+                line_id=_text(line, "Id") or str(position),
+                txn_date=_date(_text(document, "TxnDate")),
+                doc_number=_text(document, "DocNumber")[:30],
+                vendor_erp_id=vendor_id,
+                vendor_name=vendor_name[:500],
+                job_erp_id=job_id,
+                item_erp_id=_text(detail, "ItemRef", "value"),
+                account_name=_text(detail, "AccountRef", "name")[:255],
+                description=_text(line, "Description")[:4000],
+                amount=-amount if negative else amount,
+            )
+        )
+    return lines
+
+
+def payment_allocations(document: dict) -> list[PaymentAllocation]:
+    """How much of each bill a BillPayment pays, summed per bill."""
+    paid: dict[str, Decimal] = {}
+    for line in document.get("Line") or []:
+        for link in line.get("LinkedTxn") or []:
+            if link.get("TxnType") == "Bill" and _text(link, "TxnId"):
+                bill_id = _text(link, "TxnId")
+                paid[bill_id] = paid.get(bill_id, Decimal(0)) + as_decimal(line.get("Amount") or 0)
+    pay_type = _text(document, "PayType")
+    return [
+        PaymentAllocation(
+            payment_id=_text(document, "Id"),
+            bill_id=bill_id,
+            amount=cents(amount),
+            paid_on=_date(_text(document, "TxnDate")),
+            method=_PAY_METHODS.get(pay_type, pay_type)[:50],
+        )
+        for bill_id, amount in paid.items()
+    ]

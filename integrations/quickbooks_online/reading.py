@@ -1,0 +1,130 @@
+"""Reading lists and changes from QuickBooks Online for the imports, page by page.
+
+Full reads page with STARTPOSITION in Id order (new objects get higher Ids, so a page once read
+stays read) and say where the next page starts, which is the checkpoint of a resumable import.
+Changes come from one change-data-capture request for every entity asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from integrations.models import ERPConnection
+from integrations.quickbooks_online import inbound
+from integrations.quickbooks_online.client import MAX_PAGE_SIZE, QuickBooksClient
+
+# QuickBooks answers change data capture with at most this many objects; a full answer may
+# have left some out, so the caller reads everything instead.
+CDC_MAX_OBJECTS = 1000
+ALL_ACTIVITY = "Active IN (true, false)"
+
+
+@dataclass
+class Page:
+    rows: list
+    next_position: int
+    is_last: bool
+
+
+@dataclass
+class Changes:
+    """Changed objects per entity; `complete` is False when QuickBooks may have cut the list."""
+
+    changed: dict[str, list[dict]] = field(default_factory=dict)
+    deleted: dict[str, list[str]] = field(default_factory=dict)
+    complete: bool = True
+
+
+class QuickBooksReader:
+    kind = "quickbooks_online"
+    display_name = "QuickBooks Online"
+
+    def __init__(self, connection: ERPConnection, client: QuickBooksClient | None = None):
+        self.connection = connection
+        self.client = client or QuickBooksClient(connection)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def pages(
+        self, entity: str, where: str = "", *, start: int = 1, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[Page]:
+        base = f"SELECT * FROM {entity}{' WHERE ' + where if where else ''} ORDERBY Id"  # noqa: S608
+        position = max(1, start)
+        while True:
+            answer = self.client.query(f"{base} STARTPOSITION {position} MAXRESULTS {page_size}")
+            rows = next(
+                (value for key, value in answer.items() if key.lower() == entity.lower()), []
+            )
+            position += len(rows)
+            is_last = len(rows) < page_size
+            yield Page(rows=rows, next_position=position, is_last=is_last)
+            if is_last:
+                return
+
+    def vendor_pages(self, *, start: int = 1) -> Iterator[Page]:
+        for page in self.pages("Vendor", ALL_ACTIVITY, start=start):
+            page.rows = [inbound.vendor_from_qbo(row) for row in page.rows]
+            yield page
+
+    def job_pages(self, *, start: int = 1) -> Iterator[Page]:
+        for page in self.pages("Customer", f"Job = true AND {ALL_ACTIVITY}", start=start):
+            page.rows = [inbound.job_from_qbo(row) for row in page.rows if inbound.is_job(row)]
+            yield page
+
+    def cost_code_pages(self, *, start: int = 1) -> Iterator[Page]:
+        for page in self.pages("Item", ALL_ACTIVITY, start=start):
+            page.rows = [
+                inbound.cost_code_from_item(row)
+                for row in page.rows
+                if inbound.is_cost_code_item(row)
+            ]
+            yield page
+
+    def transaction_pages(self, entity: str, *, start: int = 1) -> Iterator[Page]:
+        yield from self.pages(entity, start=start)
+
+    def changes(self, entities: list[str], since: datetime) -> Changes:
+        answer = self.client.cdc(entities, since)
+        result = Changes()
+        total = 0
+        for entity, documents in answer.items():
+            total += len(documents)
+            result.changed[entity] = [doc for doc in documents if not inbound.is_deleted(doc)]
+            result.deleted[entity] = [
+                str(doc["Id"]) for doc in documents if inbound.is_deleted(doc)
+            ]
+        result.complete = total < CDC_MAX_OBJECTS
+        return result
+
+    def vendor(self, document: dict) -> inbound.VendorData:
+        return inbound.vendor_from_qbo(document)
+
+    def create_cost_code(
+        self, *, code: str, name: str, expense_account_id: str, request_id: str
+    ) -> inbound.CostCodeData:
+        payload = inbound.cost_code_item_payload(
+            code=code, name=name, expense_account_id=expense_account_id
+        )
+        return inbound.cost_code_from_item(
+            self.client.create("Item", payload, request_id=request_id)
+        )
+
+    def expense_accounts(self) -> list[tuple[str, str]]:
+        """(id, name) of the accounts a cost code's item may post to."""
+        rows = self.client.query_all("Account", "Classification = 'Expense'", order_by="Name")
+        return [(str(row["Id"]), row.get("Name", "")) for row in rows]
+
+    def is_job(self, document: dict) -> bool:
+        return inbound.is_job(document)
+
+    def job(self, document: dict) -> inbound.JobData:
+        return inbound.job_from_qbo(document)
+
+    def job_cost_lines(self, entity: str, document: dict) -> list[inbound.JobCostLine]:
+        return inbound.job_cost_lines(entity, document)
+
+    def payment_allocations(self, document: dict) -> list[inbound.PaymentAllocation]:
+        return inbound.payment_allocations(document)
