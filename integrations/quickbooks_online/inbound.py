@@ -157,8 +157,10 @@ def is_cost_code_item(document: dict) -> bool:
 def split_cost_code(item_name: str, sku: str = "") -> tuple[str, str]:
     """(code, name): the Sku when there is one, else a leading number of the item's name."""
     item_name = " ".join(item_name.split())
-    if sku.strip():
-        return sku.strip()[:30], item_name[:100]
+    sku = sku.strip()
+    if sku:
+        name = item_name[len(sku) :].strip() if item_name.startswith(sku + " ") else item_name
+        return sku[:30], name[:100]
     found = _LEADING_CODE.match(item_name)
     if found and len(found["code"]) <= 30:
         return found["code"].strip(), found["name"].strip()[:100]

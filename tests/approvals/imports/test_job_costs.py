@@ -1,0 +1,247 @@
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from approvals.models import CostCode, JobCostTransaction, Project, SubcontractorInvoice
+from approvals.selectors_job_costs import project_job_cost_report, project_job_cost_transactions
+from approvals.services import imports_cost_codes, imports_jobs, job_costs
+from approvals.services.errors import PreconditionsNotMet
+from approvals.states import SyncStatus
+from tests.factories import make_commitment, make_invoice, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def books(qbo, accounts):
+    """A job with two cost-code items and a vendor in the sandbox company."""
+    owner = qbo.create("Customer", {"DisplayName": "Harbor Health"}, request_id="c-owner")
+    job = qbo.create(
+        "Customer",
+        {"DisplayName": "P-200 Harbor Clinic", "Job": True, "ParentRef": {"value": owner["Id"]}},
+        request_id="c-job",
+    )
+    drywall = qbo.create(
+        "Item",
+        {
+            "Name": "09-2900 Drywall",
+            "Type": "NonInventory",
+            "ExpenseAccountRef": {"value": accounts["Subcontractors"]},
+        },
+        request_id="i-drywall",
+    )
+    concrete = qbo.create(
+        "Item",
+        {
+            "Name": "03-3000 Concrete",
+            "Type": "NonInventory",
+            "ExpenseAccountRef": {"value": accounts["Job Materials"]},
+        },
+        request_id="i-concrete",
+    )
+    vendor = qbo.create("Vendor", {"DisplayName": "Acme Drywall"}, request_id="v-acme")
+    return {"job": job, "drywall": drywall, "concrete": concrete, "vendor": vendor}
+
+
+def _item_line(item, job, amount, line_id=None):
+    line = {
+        "DetailType": "ItemBasedExpenseLineDetail",
+        "Amount": Decimal(amount),
+        "ItemBasedExpenseLineDetail": {
+            "ItemRef": {"value": item["Id"]},
+            "CustomerRef": {"value": job["Id"]},
+        },
+    }
+    if line_id:
+        line["Id"] = line_id
+    return line
+
+
+@pytest.fixture
+def project(qbo_connection, books):
+    imports_cost_codes.cost_codes_sync(connection=qbo_connection)
+    imports_jobs.jobs_sync(connection=qbo_connection)
+    approver = make_user(role="approver")
+    job = imports_jobs.jobs_ready_to_import(connection=qbo_connection).get()
+    project = imports_jobs.job_add_to_projects(job=job, actor=approver)
+    imports_jobs.project_enable_job_costs(project=project, actor=approver)
+    return project
+
+
+def test_job_costs_follow_edits_and_deletes_in_quickbooks(
+    qbo_sandbox, qbo_connection, qbo, accounts, books, project
+):
+    job, drywall, concrete, vendor = (
+        books["job"],
+        books["drywall"],
+        books["concrete"],
+        books["vendor"],
+    )
+    bill = qbo.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "DocNumber": "B-1",
+            "TxnDate": "2026-03-02",
+            "Line": [_item_line(drywall, job, "1200.50"), _item_line(concrete, job, "300.00")],
+        },
+        request_id="bill-1",
+    )
+    expense = qbo.create(
+        "Purchase",
+        {
+            "PaymentType": "Check",
+            "AccountRef": {"value": accounts["Checking"]},
+            "EntityRef": {"value": vendor["Id"], "type": "Vendor"},
+            "Line": [_item_line(drywall, job, "99.99")],
+        },
+        request_id="purchase-1",
+    )
+    qbo.create(
+        "VendorCredit",
+        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "50.00")]},
+        request_id="credit-1",
+    )
+
+    first = job_costs.job_costs_sync(connection=qbo_connection)
+    assert first.full_read and first.created == 4
+    report = {row.label: row.actual for row in project_job_cost_report(project).rows}
+    assert report == {
+        "03-3000 Concrete": Decimal("300.00"),
+        "09-2900 Drywall": Decimal("1250.49"),
+    }
+
+    bill_line_ids = [line["Id"] for line in bill["Line"]]
+    qbo.update(
+        "Bill",
+        {
+            "Id": bill["Id"],
+            "SyncToken": bill["SyncToken"],
+            "VendorRef": {"value": vendor["Id"]},
+            "DocNumber": "B-1",
+            "TxnDate": "2026-03-02",
+            "Line": [_item_line(drywall, job, "1000.00", bill_line_ids[0])],
+        },
+        request_id="bill-1-edit",
+    )
+    qbo.delete("Purchase", expense["Id"], expense["SyncToken"], request_id="purchase-1-del")
+    qbo_sandbox.clear_request_log()
+
+    second = job_costs.job_costs_sync(connection=qbo_connection)
+    assert not second.full_read and len(qbo_sandbox.request_log()) == 1
+    assert (second.updated, second.deleted) == (1, 2)
+    rows = {
+        (t.txn_type, t.doc_number): t.amount
+        for t in JobCostTransaction.objects.filter(project=project)
+    }
+    assert rows == {("Bill", "B-1"): Decimal("1000.00"), ("VendorCredit", ""): Decimal("-50.00")}
+    by_label = {row.label: row for row in project_job_cost_report(project).rows}
+    drywall_row = by_label["09-2900 Drywall"]
+    assert drywall_row.actual == Decimal("950.00")
+    assert drywall_row.difference == Decimal("-950.00")
+    drill_down = project_job_cost_transactions(project, cost_code_id=drywall_row.cost_code.pk)
+    assert sorted(t.txn_type for t in drill_down) == ["Bill", "VendorCredit"]
+
+    qbo_sandbox.clear_request_log()
+    quiet = job_costs.job_costs_sync(connection=qbo_connection)
+    assert len(qbo_sandbox.request_log()) <= 2
+    assert quiet.created == quiet.deleted == 0
+
+
+def test_bill_payments_show_on_the_invoice(
+    qbo_sandbox, qbo_connection, qbo, accounts, books, project
+):
+    job, drywall, vendor = books["job"], books["drywall"], books["vendor"]
+    bill = qbo.create(
+        "Bill",
+        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "500.00")]},
+        request_id="bill-paid",
+    )
+    commitment = make_commitment(project=project)
+    invoice = make_invoice(commitment=commitment)
+    SubcontractorInvoice.objects.filter(pk=invoice.pk).update(
+        sync_status=SyncStatus.SYNCED, erp_connection=qbo_connection, erp_id=bill["Id"]
+    )
+    job_costs.job_costs_sync(connection=qbo_connection)
+    payment = qbo.create(
+        "BillPayment",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "PayType": "Check",
+            "TxnDate": "2026-04-01",
+            "TotalAmt": Decimal("200.00"),
+            "CheckPayment": {"BankAccountRef": {"value": accounts["Checking"]}},
+            "Line": [
+                {
+                    "Amount": Decimal("200.00"),
+                    "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}],
+                }
+            ],
+        },
+        request_id="pay-1",
+    )
+    job_costs.job_costs_sync(connection=qbo_connection)
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, str(invoice.last_paid_on), invoice.last_payment_method) == (
+        Decimal("200.00"),
+        "2026-04-01",
+        "Check",
+    )
+    assert job_costs.commitment_paid_to_date(commitment)["paid"] == Decimal("200.00")
+
+    qbo.delete("BillPayment", payment["Id"], payment["SyncToken"], request_id="pay-1-del")
+    job_costs.job_costs_sync(connection=qbo_connection)
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.last_paid_on, invoice.last_payment_method) == (
+        Decimal("0.00"),
+        None,
+        "",
+    )
+
+
+def test_an_existing_project_and_job_are_not_merged_silently(qbo_connection, books):
+    imports_jobs.jobs_sync(connection=qbo_connection)
+    existing = Project.objects.create(number="P-200", name="Harbor Clinic")
+    approver = make_user(role="approver")
+    job = imports_jobs.jobs_ready_to_import(connection=qbo_connection).get()
+    with pytest.raises(PreconditionsNotMet) as refused:
+        imports_jobs.job_add_to_projects(job=job, actor=approver)
+    assert refused.value.message.startswith("Existing jobs/projects cannot be integrated")
+    with pytest.raises(PreconditionsNotMet) as unconfirmed:
+        imports_jobs.job_link(job=job, project=existing, actor=approver, confirmed=False)
+    assert "Confirm that project" in unconfirmed.value.message
+    existing.uses_standard_cost_codes = False
+    with pytest.raises(PreconditionsNotMet) as nonstandard:
+        imports_jobs.job_link(job=job, project=existing, actor=approver, confirmed=True)
+    assert nonstandard.value.message == "Integrated projects require standard cost codes."
+    existing.uses_standard_cost_codes = True
+    imports_jobs.job_link(job=job, project=existing, actor=approver, confirmed=True)
+    existing.refresh_from_db()
+    assert (existing.sync_status, existing.erp_id) == (SyncStatus.SYNCED, job.erp_id)
+    assert imports_jobs.jobs_ready_to_import(connection=qbo_connection).count() == 0
+
+
+def test_cost_codes_import_twice_and_export(qbo_connection, qbo, accounts, books):
+    first = imports_cost_codes.cost_codes_sync(connection=qbo_connection)
+    assert first.created == 2
+    again = imports_cost_codes.cost_codes_sync(connection=qbo_connection)
+    assert (again.created, again.unchanged) == (0, 2)
+    ours = CostCode.objects.create(code="31-2000", name="Earthwork")
+    admin = make_user(role="administrator")
+    imports_cost_codes.cost_code_export(
+        cost_code=ours,
+        actor=admin,
+        connection=qbo_connection,
+        expense_account_id=accounts["Subcontractors"],
+    )
+    assert ours.is_standard
+    assert qbo.read("Item", ours.erp_id)["Sku"] == "31-2000"
+    third = imports_cost_codes.cost_codes_sync(connection=qbo_connection)
+    assert (third.created, third.unchanged) == (0, 3)
+
+
+def test_erp_sync_command_prints_a_summary(qbo_connection, books, capsys):
+    call_command("erp_sync", "vendors")
+    out = capsys.readouterr().out
+    assert "Vendors: 1 created, 0 updated, 0 linked, 0 removed, 0 unchanged, 0 skipped" in out
