@@ -1,6 +1,15 @@
 from django.urls import path, register_converter
 
-from approvals.views import change_orders, commitments, companies, home, invoices, projects, sync
+from approvals.views import (
+    change_orders,
+    commitments,
+    companies,
+    home,
+    invoices,
+    job_costs,
+    projects,
+    sync,
+)
 
 
 class RecordKindConverter:
@@ -32,6 +41,7 @@ urlpatterns = [
     path("projects/new/", projects.project_create, name="project_create"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:pk>/job-costs/", job_costs.project_job_costs, name="project_job_costs"),
     path(
         "projects/<int:pk>/directory/add/",
         companies.project_add_company,

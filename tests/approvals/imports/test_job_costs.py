@@ -245,3 +245,14 @@ def test_erp_sync_command_prints_a_summary(qbo_connection, books, capsys):
     call_command("erp_sync", "vendors")
     out = capsys.readouterr().out
     assert "Vendors: 1 created, 0 updated, 0 linked, 0 removed, 0 unchanged, 0 skipped" in out
+
+
+def test_the_schedule_queues_what_is_due_once(qbo_connection, settings, capsys):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.ERP_SYNC_INTERVAL_MINUTES = {"job_costs": 15}
+    call_command("erp_schedule")
+    call_command("erp_schedule")
+    queued = sorted(result.args_kwargs["args"][0] for result in DBTaskResult.objects.all())
+    assert queued == ["cost_codes", "job_costs", "jobs", "vendors"]
+    assert capsys.readouterr().out.count("Queued:") == 4
