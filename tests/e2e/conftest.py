@@ -1,0 +1,189 @@
+"""Browser fixtures: Debian's Chromium, a live server over plain HTTP, the demo company seeded
+against the QuickBooks Online sandbox, and a real `manage.py db_worker` process exporting.
+
+Playwright's sync API runs an event loop in this thread, so Django would refuse ORM calls from
+the test without DJANGO_ALLOW_ASYNC_UNSAFE.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib import import_module
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEMO_PASSWORD = "demo-password"
+VIEWPORT = {"width": 1280, "height": 800}
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def http_settings(settings):
+    """The production settings of the suite, served over plain HTTP without collectstatic."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    return settings
+
+
+@pytest.fixture
+def live_server(http_settings):
+    """pytest-django's live server, started per test so its middleware sees `http_settings`.
+
+    The security middleware reads SECURE_SSL_REDIRECT once, when the server loads it; the
+    session-wide server of pytest-django would keep the HTTPS redirect of production settings.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_groups(transactional_db):
+    """The groups a data migration creates, made again the way that migration made them.
+
+    A transactional test ends by emptying every table; post_migrate brings back content types
+    and permissions, not the groups. (serialized_rollback cannot help: once Playwright runs,
+    the test sees another database connection object than the one the data was saved from.)
+    """
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    migration = ("approvals", "0003_default_groups")
+    historical_apps = MigrationLoader(connection).project_state(migration).apps
+    import_module("approvals.migrations.0003_default_groups").create_groups(
+        historical_apps, schema_editor=None
+    )
+
+
+@pytest.fixture
+def demo(app_groups, qbo_sandbox, qbo_settings):
+    """The demo general contractor, its records in every status, some exported to the sandbox."""
+    from approvals.demo import seed_demo
+
+    seed_demo(sandbox=qbo_sandbox, password=DEMO_PASSWORD)
+
+
+@pytest.fixture
+def export_worker(demo, qbo_sandbox):
+    """A `manage.py db_worker` process on the test database, as production runs it.
+
+    Started after the seed, whose own exports run in this process; stopped before the test
+    database is emptied.
+    """
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip(
+            "The export worker is a process of its own; it cannot open an in-memory SQLite "
+            "test database. Run with DATABASE_URL=postgres://..."
+        )
+    environment = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "QBO_API_BASE_URL": qbo_sandbox.base_url,
+        "QBO_DISCOVERY_URL": qbo_sandbox.discovery_url,
+        "QBO_CLIENT_ID": qbo_sandbox.client_id,
+        "QBO_CLIENT_SECRET": qbo_sandbox.client_secret,
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--queue-name",
+            "*",
+            "--interval",
+            "0.1",
+            "--no-startup-delay",
+            "--no-reload",
+            "--verbosity",
+            "0",
+        ],
+        cwd=PROJECT_ROOT,
+        env=environment,
+    )
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page_or_locator, name): saved as <name>.png into $E2E_SCREENSHOTS_DIR when
+    set (docs/make_screenshots.py sets it), so the README's pictures are of this very flow."""
+    from tests.e2e.screenshots import save_screenshot
+
+    directory = os.environ.get("E2E_SCREENSHOTS_DIR")
+
+    def save(target, name: str) -> None:
+        if directory:
+            save_screenshot(target, Path(directory) / f"{name}.png")
+
+    return save
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    database = connection.settings_dict
+    credentials = quote(database["USER"], safe="")
+    if database["PASSWORD"]:
+        credentials += ":" + quote(database["PASSWORD"], safe="")
+    return (
+        f"postgres://{credentials}@{database['HOST'] or 'localhost'}:"
+        f"{database['PORT'] or 5432}/{quote(database['NAME'], safe='')}"
+    )
+
+
+@pytest.fixture
+def sign_in(browser, live_server):
+    """sign_in("pm", at="/") -> a page of its own browser session: that demo user, logged in
+    on the login page `at` redirects to, back at `at`."""
+    contexts = []
+
+    def open_page_as(username: str, *, at: str = "/"):
+        context = browser.new_context(viewport=VIEWPORT)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server.url}{at}")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}{at}")
+        return page
+
+    yield open_page_as
+    for context in contexts:
+        context.close()
