@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from approvals.admin.dashboard import register_dashboard
+from approvals.admin.imports import register_imports
 from approvals.admin.records import (
     CommitmentAdmin,
     CommitmentChangeOrderAdmin,
@@ -29,3 +30,4 @@ admin.site.register(SubcontractorInvoice, SubcontractorInvoiceAdmin)
 admin.site.register(CostCode, CostCodeAdmin)
 admin.site.register(DirectExportSetting, DirectExportSettingAdmin)
 register_dashboard(admin.site)
+register_imports(admin.site)

@@ -1,0 +1,197 @@
+"""Accountant pages for what comes back from the ERP: vendors ⇄ companies and jobs ⇄ projects.
+
+Served under admin/approvals/imports/ ahead of the site's own URLs. Every button posts to the
+import services, which check the approver's rights; each item's outcome is a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from approvals import permissions
+from approvals.models import Company, ERPJob, ERPVendor, Project
+from approvals.services import erp, imports_jobs, imports_vendors
+from approvals.services.errors import WorkflowError
+from approvals.states import SyncStatus
+
+LIST_LIMIT = 200
+VENDORS_URL_NAME = "approvals_imports_vendors"
+JOBS_URL_NAME = "approvals_imports_jobs"
+
+
+def register_imports(site) -> None:
+    site_urls = site.get_urls
+
+    def get_urls():
+        return [
+            path(
+                "approvals/imports/vendors/",
+                site.admin_view(lambda request: vendors_view(request, site)),
+                name=VENDORS_URL_NAME,
+            ),
+            path(
+                "approvals/imports/jobs/",
+                site.admin_view(lambda request: jobs_view(request, site)),
+                name=JOBS_URL_NAME,
+            ),
+            *site_urls(),
+        ]
+
+    site.get_urls = get_urls
+
+
+def _connection_or_message(request):
+    connection, problem = erp.active_connection_with_problem()
+    if connection is None:
+        messages.error(request, problem)
+    return connection
+
+
+def _report(request, action) -> None:
+    try:
+        outcome = action()
+    except WorkflowError as error:
+        messages.error(request, error.message)
+        return
+    if outcome:
+        messages.success(request, outcome)
+
+
+def vendors_view(request, site):
+    if not permissions.can_decide_type(request.user, Company):
+        raise PermissionDenied
+    connection = _connection_or_message(request)
+    if connection is not None and request.method == "POST":
+        _vendor_action(request, connection)
+        return redirect(request.path)
+    suggestions = imports_vendors.vendor_suggestions(connection=connection) if connection else []
+    confirm_link_all = request.GET.get("confirm") == "link_all"
+    context = {
+        **site.each_context(request),
+        "title": "Vendors ⇄ companies",
+        "suggestions": suggestions[:LIST_LIMIT],
+        "suggestion_count": len(suggestions),
+        "confirm_link_all": confirm_link_all,
+        "vendors": (
+            imports_vendors.vendors_only_in_erp(connection=connection)[:LIST_LIMIT]
+            if connection
+            else []
+        ),
+        "companies": imports_vendors.companies_only_here()[:LIST_LIMIT],
+    }
+    return TemplateResponse(request, "admin/approvals/imports_vendors.html", context)
+
+
+def _vendor_action(request, connection) -> None:
+    action = request.POST.get("action", "")
+    user = request.user
+    if action == "link_all":
+        if request.POST.get("confirmed") != "yes":
+            messages.warning(request, "Confirm to link every suggested pair.")
+            return
+        outcomes = imports_vendors.vendors_link_all(
+            suggestions=imports_vendors.vendor_suggestions(connection=connection), actor=user
+        )
+        for outcome in outcomes:
+            (messages.success if outcome.ok else messages.error)(request, outcome.message)
+        if not outcomes:
+            messages.info(request, "There were no suggested matches to link.")
+        return
+    vendor = get_object_or_404(ERPVendor, pk=request.POST.get("vendor"), erp_connection=connection)
+    if action == "link":
+        company = get_object_or_404(Company, pk=request.POST.get("company"))
+        _report(
+            request,
+            lambda: (
+                imports_vendors.vendor_link(vendor=vendor, company=company, actor=user)
+                and f"Vendor '{vendor}' linked to company '{company.name}'."
+            ),
+        )
+    elif action == "archive":
+        _report(
+            request,
+            lambda: (
+                imports_vendors.vendor_archive(vendor=vendor, actor=user)
+                or f"Vendor '{vendor}' archived; it is no longer listed."
+            ),
+        )
+    elif action == "add":
+        summary = imports_vendors.vendors_add_to_directory(
+            connection=connection, vendors=[vendor], actor=user
+        )
+        if summary.created:
+            messages.success(request, f"Vendor '{vendor}' added to the company directory.")
+        for reason, examples in summary.examples.items():
+            messages.warning(request, f"Not added, {reason}: {', '.join(examples)}.")
+
+
+def jobs_view(request, site):
+    if not permissions.can_decide_type(request.user, Project):
+        raise PermissionDenied
+    connection = _connection_or_message(request)
+    if connection is not None and request.method == "POST":
+        _job_action(request, connection)
+        return redirect(request.path)
+    context = {
+        **site.each_context(request),
+        "title": "Jobs ⇄ projects",
+        "jobs": (
+            imports_jobs.jobs_ready_to_import(connection=connection)[:LIST_LIMIT]
+            if connection
+            else []
+        ),
+        "unsynced_projects": Project.objects.filter(
+            erp_id="", sync_status__in=(SyncStatus.NOT_SENT, SyncStatus.REJECTED)
+        ).order_by("number")[:LIST_LIMIT],
+        "cost_sync_candidates": Project.objects.filter(
+            sync_status=SyncStatus.SYNCED, job_cost_sync_enabled=False, is_active=True
+        ).order_by("number")[:LIST_LIMIT],
+    }
+    return TemplateResponse(request, "admin/approvals/imports_jobs.html", context)
+
+
+def _job_action(request, connection) -> None:
+    action = request.POST.get("action", "")
+    user = request.user
+    if action == "enable_job_costs":
+        project = get_object_or_404(Project, pk=request.POST.get("project"))
+        _report(
+            request,
+            lambda: (
+                imports_jobs.project_enable_job_costs(project=project, actor=user)
+                and f"Job-cost syncing enabled for project '{project}'."
+            ),
+        )
+        return
+    job = get_object_or_404(ERPJob, pk=request.POST.get("job"), erp_connection=connection)
+    if action == "add":
+        _report(
+            request,
+            lambda: f"Project '{imports_jobs.job_add_to_projects(job=job, actor=user)}' added.",
+        )
+    elif action == "link":
+        project = get_object_or_404(Project, pk=request.POST.get("project"))
+        _report(
+            request,
+            lambda: (
+                imports_jobs.job_link(
+                    job=job,
+                    project=project,
+                    actor=user,
+                    confirmed=request.POST.get("confirmed") == "yes",
+                )
+                and f"Project '{project}' linked to job '{job}'."
+            ),
+        )
+    elif action == "archive":
+        _report(
+            request,
+            lambda: (
+                imports_jobs.job_archive(job=job, actor=user)
+                or f"Job '{job}' archived; it is no longer listed."
+            ),
+        )

@@ -1,0 +1,60 @@
+import pytest
+from django.urls import reverse
+
+from approvals.models import Company, Project
+from approvals.services import imports_jobs, imports_vendors
+from approvals.states import SyncStatus
+from tests.factories import make_company, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    settings.SECURE_SSL_REDIRECT = False
+
+
+def test_an_approver_links_a_suggested_vendor_and_imports_another(
+    client, qbo_sandbox, qbo_connection
+):
+    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Star Framing, LLC"})
+    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Fresh Vendor"})
+    imports_vendors.vendors_sync(connection=qbo_connection)
+    star = make_company(name="Star Framing")
+    client.force_login(make_user(role="approver"))
+    url = reverse("admin:approvals_imports_vendors")
+    page = client.get(url).content.decode()
+    assert "same name ignoring &#x27;LLC&#x27;" in page and "Fresh Vendor" in page
+    client.post(url, {"action": "link_all", "confirmed": "yes"})
+    star.refresh_from_db()
+    assert star.sync_status == SyncStatus.SYNCED
+    fresh = imports_vendors.vendors_only_in_erp(connection=qbo_connection).get()
+    client.post(url, {"action": "add", "vendor": fresh.pk})
+    assert Company.objects.get(name="Fresh Vendor").sync_status == SyncStatus.SYNCED
+
+
+def test_project_managers_cannot_open_the_import_pages(client, qbo_connection):
+    manager = make_user(role="project_manager")
+    type(manager).objects.filter(pk=manager.pk).update(is_staff=True)
+    client.force_login(manager)
+    assert client.get(reverse("admin:approvals_imports_jobs")).status_code == 403
+    assert client.get(reverse("admin:approvals_imports_vendors")).status_code == 403
+
+
+def test_an_approver_adds_a_job_and_enables_its_job_costs(client, qbo, qbo_connection):
+    owner = qbo.create("Customer", {"DisplayName": "City Schools"}, request_id="owner")
+    qbo.create(
+        "Customer",
+        {"DisplayName": "Lincoln Gym", "Job": True, "ParentRef": {"value": owner["Id"]}},
+        request_id="job",
+    )
+    imports_jobs.jobs_sync(connection=qbo_connection)
+    client.force_login(make_user(role="approver"))
+    url = reverse("admin:approvals_imports_jobs")
+    job = imports_jobs.jobs_ready_to_import(connection=qbo_connection).get()
+    client.post(url, {"action": "add", "job": job.pk})
+    project = Project.objects.get(name="Lincoln Gym")
+    assert (project.sync_status, project.customer_name) == (SyncStatus.SYNCED, "City Schools")
+    client.post(url, {"action": "enable_job_costs", "project": project.pk})
+    project.refresh_from_db()
+    assert project.job_cost_sync_enabled
