@@ -1,0 +1,133 @@
+"""Every URL of the site, from the URL configuration itself, and how to request each one in the
+security tests' world. A URL that appears here without a plan makes the tests fail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from approvals.models import (
+    Commitment,
+    CommitmentChangeOrder,
+    Company,
+    Project,
+    SubcontractorInvoice,
+)
+from integrations.models import ERPConnection
+
+# Django's own pages that are not about our records: sign-in, password, translations.
+DJANGO_ADMIN_PAGES = frozenset(
+    {
+        "admin:login",
+        "admin:logout",
+        "admin:password_change",
+        "admin:password_change_done",
+        "admin:autocomplete",
+        "admin:jsi18n",
+        "admin:view_on_site",
+        "login",
+        "logout",
+    }
+)
+OTHER_APPS_IN_ADMIN = ("admin:auth_", "admin:django_tasks_database_")
+ADMIN_MODELS = {
+    "project": Project,
+    "company": Company,
+    "commitment": Commitment,
+    "commitmentchangeorder": CommitmentChangeOrder,
+    "subcontractorinvoice": SubcontractorInvoice,
+    "costcode": None,
+    "directexportsetting": None,
+    "erpconnection": ERPConnection,
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    route: str
+    methods: tuple[str, ...]
+
+
+def _walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str | None]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}{pattern.name}" if pattern.name else None
+            yield prefix + str(pattern.pattern), name
+
+
+def named_urls() -> dict[str, str]:
+    """URL name → route for every named URL we own or expose through the admin."""
+    found = {}
+    for route, name in _walk(get_resolver().url_patterns):
+        if name is None or name in DJANGO_ADMIN_PAGES or name.startswith(OTHER_APPS_IN_ADMIN):
+            continue
+        found[name] = route
+    return found
+
+
+def admin_model_and_view(name: str) -> tuple[str, str] | None:
+    """('company', 'accept') for 'admin:approvals_company_accept'."""
+    for app in ("approvals", "integrations"):
+        prefix = f"admin:{app}_"
+        if name.startswith(prefix):
+            for model in sorted(ADMIN_MODELS, key=len, reverse=True):
+                if name.startswith(f"{prefix}{model}_"):
+                    return model, name.removeprefix(f"{prefix}{model}_")
+    return None
+
+
+def url_in_world(name: str, world) -> str:
+    """The address of `name` for the world's records (its first record of the right type)."""
+    synced_commitment = world.change_order.commitment
+    plain = {
+        "approvals:project_detail": [world.project.pk],
+        "approvals:project_edit": [world.project.pk],
+        "approvals:project_add_company": [world.project.pk],
+        "approvals:project_job_costs": [world.project.pk],
+        "approvals:commitment_create": [world.project.pk],
+        "approvals:invoices_send": [world.project.pk],
+        "approvals:company_detail": [world.company.pk],
+        "approvals:company_edit": [world.company.pk],
+        "approvals:commitment_detail": [world.commitment.pk],
+        "approvals:commitment_edit": [world.commitment.pk],
+        "approvals:change_order_create": [synced_commitment.pk],
+        "approvals:invoice_create": [synced_commitment.pk],
+        "approvals:change_order_detail": [world.change_order.pk],
+        "approvals:change_order_edit": [world.change_order.pk],
+        "approvals:invoice_detail": [world.invoice.pk],
+        "approvals:invoice_edit": [world.invoice.pk],
+        "approvals:record_action": ["commitment", world.commitment.pk, "retrieve"],
+    }
+    if name in plain:
+        return reverse(name, args=plain[name])
+    if name == "admin:app_list":
+        return reverse(name, kwargs={"app_label": "approvals"})
+    admin_view = admin_model_and_view(name)
+    if admin_view is not None:
+        model_name, view = admin_view
+        record = _admin_record(model_name, world)
+        if view in {"change", "delete", "history"}:
+            return reverse(name, args=[record.pk])
+        if view in {"accept", "reject", "retry", "unlink"}:
+            return reverse(name) + f"?ids={record.pk}"
+    return reverse(name)
+
+
+def _admin_record(model_name: str, world):
+    model = ADMIN_MODELS[model_name]
+    if model is ERPConnection:
+        return world.connection
+    if model is None:
+        return _first_of(model_name)
+    return world.record_of(model)
+
+
+def _first_of(model_name: str):
+    return apps.get_model("approvals", model_name).objects.order_by("pk").first()
