@@ -1,0 +1,161 @@
+"""The QuickBooks Online sandbox as a separate process, and our side pointed at it.
+
+The sandbox enforces QuickBooks' limits (500 requests and 40 batch requests per window, 10 at
+once) with the window scaled down to seconds; our client is given the same limits and window,
+so a run of a few windows shows what a minute would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.test import override_settings
+from django.utils import timezone
+
+from integrations.models import ERPConnection, ERPKind
+from integrations.quickbooks_online.ratelimit import forget_limiters
+from integrations.quickbooks_online.sandbox.control import SandboxHandle
+
+MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+STARTUP_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Limits:
+    requests_per_window: int = 500
+    batch_requests_per_window: int = 40
+    concurrent: int = 10
+    window_seconds: float = 3.0
+
+
+class SandboxDidNotStart(Exception):
+    pass
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def sandbox(limits: Limits) -> Iterator[SandboxHandle]:
+    """A fresh sandbox in its own process (its own interpreter, as in production: QuickBooks
+    does not share our CPU's Python lock), stopped on exit."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-qbo-") as folder:
+        command = [
+            sys.executable,
+            MANAGE,
+            "erp_sandbox",
+            "quickbooks_online",
+            "--port",
+            str(port),
+            "--data-file",
+            str(Path(folder) / "qbo.sqlite3"),
+            "--reset",
+            "--auto-approve",
+            "--rate-window-seconds",
+            str(limits.window_seconds),
+            "--requests-per-window",
+            str(limits.requests_per_window),
+            "--batch-requests-per-window",
+            str(limits.batch_requests_per_window),
+            "--concurrent-limit",
+            str(limits.concurrent),
+        ]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=os.environ.copy())
+        try:
+            yield _wait_for(process, f"http://127.0.0.1:{port}")
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_for(process: subprocess.Popen, base_url: str) -> SandboxHandle:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SandboxDidNotStart(
+                f"The sandbox stopped at start with code {process.returncode}."
+            )
+        try:
+            return SandboxHandle(base_url, timeout=30)
+        except OSError:
+            time.sleep(0.1)
+    raise SandboxDidNotStart(f"The sandbox did not answer within {STARTUP_SECONDS} s.")
+
+
+def client_settings(handle: SandboxHandle, limits: Limits, *, worker_processes: int = 1) -> dict:
+    """settings.QUICKBOOKS_ONLINE for talking to `handle` under `limits`."""
+    return {
+        **settings.QUICKBOOKS_ONLINE,
+        "API_BASE_URL": handle.base_url,
+        "DISCOVERY_URL": handle.discovery_url,
+        "CLIENT_ID": handle.client_id,
+        "CLIENT_SECRET": handle.client_secret,
+        "REQUESTS_PER_MINUTE": limits.requests_per_window,
+        "BATCH_REQUESTS_PER_MINUTE": limits.batch_requests_per_window,
+        "MAX_CONCURRENT": limits.concurrent,
+        "RATE_WINDOW_SECONDS": limits.window_seconds,
+        "WORKER_PROCESSES": worker_processes,
+    }
+
+
+def client_environment(handle: SandboxHandle, limits: Limits, *, worker_processes: int) -> dict:
+    """The same settings as environment variables, for worker processes."""
+    return {
+        "QBO_API_BASE_URL": handle.base_url,
+        "QBO_DISCOVERY_URL": handle.discovery_url,
+        "QBO_CLIENT_ID": handle.client_id,
+        "QBO_CLIENT_SECRET": handle.client_secret,
+        "QBO_REQUESTS_PER_MINUTE": str(limits.requests_per_window),
+        "QBO_BATCH_REQUESTS_PER_MINUTE": str(limits.batch_requests_per_window),
+        "QBO_MAX_CONCURRENT": str(limits.concurrent),
+        "QBO_RATE_WINDOW_SECONDS": str(limits.window_seconds),
+        "QBO_WORKER_PROCESSES": str(worker_processes),
+    }
+
+
+@contextmanager
+def pointed_at(handle: SandboxHandle, limits: Limits) -> Iterator[None]:
+    """This process's QuickBooks client talks to `handle` under `limits`."""
+    forget_limiters()
+    with override_settings(QUICKBOOKS_ONLINE=client_settings(handle, limits)):
+        yield
+    forget_limiters()
+
+
+def connection_to(handle: SandboxHandle) -> ERPConnection:
+    """The active ERPConnection to the sandbox's company, with fresh tokens."""
+    tokens = handle.issue_tokens(access_ttl_seconds=24 * 3600)
+    now = timezone.now()
+    return ERPConnection.objects.create(
+        kind=ERPKind.QUICKBOOKS_ONLINE,
+        company_id=handle.realm_id,
+        company_name="Sandbox Construction Co",
+        access_token=tokens["access_token"],
+        access_token_expires_at=now + timedelta(seconds=int(tokens["expires_in"])),
+        refresh_token=tokens["refresh_token"],
+        refresh_token_expires_at=now + timedelta(seconds=int(tokens["x_refresh_token_expires_in"])),
+    )
+
+
+def throttled(requests: list[dict]) -> int:
+    """How many requests the sandbox answered 429."""
+    return sum(1 for request in requests if request.get("status") == 429)

@@ -1,0 +1,1 @@
+"""One module per scenario, each with `run(**sizes) -> list[Row]`, FULL and TOY sizes."""

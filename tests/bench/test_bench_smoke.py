@@ -1,0 +1,76 @@
+"""Every benchmark scenario, at a toy size, still runs and fills its lines of the table.
+
+No timing is asserted here; what is asserted holds at any size (query counts that must not
+grow, exports that must all arrive once, no failure from throttling).
+"""
+
+import pytest
+
+from bench.registry import SCENARIOS, scenario
+from bench.table import as_text
+
+
+def run_toy(name):
+    module = scenario(name)
+    rows = module.run(**module.TOY)
+    assert rows, name
+    assert all(row.figure and row.figure != "failed" for row in rows), as_text(rows)
+    return {
+        row.scenario.split(": ", 1)[-1] + (f" @{row.size}" if row.size else ""): row for row in rows
+    }
+
+
+@pytest.mark.django_db
+def test_queue_pages_cost_the_same_queries_at_both_sizes():
+    rows = run_toy("queue")
+    assert rows["SQL queries per page @40"].met is True
+    assert rows["median render @40"].met in (True, False)
+
+
+@pytest.mark.django_db
+def test_project_page_costs_the_same_queries_with_more_commitments():
+    rows = run_toy("project")
+    assert rows["SQL queries per page @6 commitments"].met is True
+
+
+@pytest.mark.django_db
+def test_bulk_accept_reports_statements_time_and_quickbooks_lookups():
+    rows = run_toy("accept")
+    assert rows["SQL statements @6"].ratio.endswith("x")
+    assert "requests to QuickBooks (duplicate look-ups)" in rows["time @6"].note
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_export_throughput_exports_every_vendor_once_without_throttle_failures():
+    rows = run_toy("export")
+    single = rows["one request per document @12 vendors"]
+    assert "12 of 12 vendors synced, 12 vendors in QuickBooks" in single.note
+    assert rows["throttled requests that failed an export @12 vendors"].met is True
+    assert (
+        "90 of 90 vendors created" in rows["batches of 30 (QuickBooksClient.batch) @3 batches"].note
+    )
+
+
+@pytest.mark.django_db
+def test_vendor_matching_finds_the_vendors_that_match():
+    rows = run_toy("matching")
+    assert "15 and 150 suggestions" in rows["Vendor matching @200 x 200"].note
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_vendor_import_stores_every_vendor_and_reports_memory():
+    rows = run_toy("import")
+    memory = rows["peak memory growth @50 vendors"]
+    assert memory.figure.endswith(" MB")
+    assert "50 vendors stored" in memory.note
+
+
+def test_every_scenario_has_a_title_and_both_sizes():
+    for name in SCENARIOS:
+        module = scenario(name)
+        assert module.TITLE
+        assert set(module.TOY) <= set(module.FULL) | {
+            "requests_per_window",
+            "batch_requests_per_window",
+            "concurrent",
+        }, name
