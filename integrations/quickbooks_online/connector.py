@@ -236,6 +236,7 @@ class QuickBooksOnlineConnector:
                 if str(line.get("Description", "")).startswith(marker)
             ]
             if applied:
+                _check_applied_lines(change_order, lines, applied, purchase_order)
                 return _result(purchase_order, None, linked=True, lines=lines, documents=applied)
             payload = mapping.change_order_update_payload(
                 change_order, purchase_order=purchase_order
@@ -620,6 +621,25 @@ def _check_stored_total(document: dict, expected: Decimal, label: str) -> None:
             "Check the document in QuickBooks Online before exporting again.",
             code="total_mismatch",
             response_body=mapping.jsonable(document),
+        )
+
+
+def _check_applied_lines(
+    change_order: CommitmentChangeOrder, lines: list, applied: list[dict], purchase_order: dict
+) -> None:
+    """Lines marked with the change order's number are ours only if their amounts are ours:
+    lines typed by hand under that number must not pass for the change order."""
+    ours = sorted(cents(line.amount) for line in lines)
+    found = sorted(cents(mapping.as_decimal(line.get("Amount", 0))) for line in applied)
+    if found != ours:
+        raise PermanentERPError(
+            f"Purchase order {purchase_order.get('DocNumber', '')} in QuickBooks Online already "
+            f"has {len(found)} line(s) marked as change order {change_order.number}, totalling "
+            f"{format_money(sum(found, Decimal('0.00')))}, but the change order has "
+            f"{len(ours)} line(s) totalling {format_money(sum(ours, Decimal('0.00')))}. "
+            "Check the purchase order in QuickBooks Online before exporting again.",
+            code="total_mismatch",
+            response_body=mapping.jsonable(purchase_order),
         )
 
 
