@@ -1,0 +1,73 @@
+"""Fixtures of the reliability tests, and the hook that writes docs/reliability.md from them.
+
+The doc is written only when RELIABILITY_REPORT=1 (`make reliability`) and the whole matrix
+and the soak ran in this process, so a normal test run never rewrites it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.reliability import matrix
+from tests.reliability.results import RESULTS
+
+
+@pytest.fixture
+def fast_exports(qbo_settings, settings):
+    """Client and export retries scaled down to fractions of a second; same logic, less wait."""
+    from integrations.quickbooks_online.ratelimit import forget_limiters
+
+    settings.QUICKBOOKS_ONLINE = {
+        **settings.QUICKBOOKS_ONLINE,
+        "MAX_ATTEMPTS": matrix.CLIENT_ATTEMPTS,
+        "RETRY_BACKOFF_SECONDS": 0.01,
+        "THROTTLE_RETRIES": 1,
+        "RATE_WINDOW_SECONDS": 0.2,
+        "TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
+        "CONNECT_TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
+    }
+    settings.EXPORT_MAX_TRIES = 4
+    settings.EXPORT_RETRY_BASE_SECONDS = 0.05
+    settings.EXPORT_RETRY_MAX_SECONDS = 0.5
+    forget_limiters()
+    yield settings
+    forget_limiters()
+
+
+@pytest.fixture
+def books(qbo_sandbox, qbo_connection, fast_exports):
+    from tests.reliability import scene
+
+    return scene.open_books(qbo_sandbox, qbo_connection)
+
+
+@pytest.fixture
+def machine_noted(django_db_setup, django_db_blocker):
+    """The machine and versions the figures were measured on, for the report."""
+    from tests.reliability.report import describe_machine
+
+    if not RESULTS.machine:
+        with django_db_blocker.unblock():
+            RESULTS.machine = describe_machine()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("RELIABILITY_REPORT") != "1" or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    from tests.reliability.report import REPORT_PATH, write_report
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    complete = len(RESULTS.cells) == len(matrix.CELLS) and RESULTS.soak is not None
+    if exitstatus != 0 or not complete:
+        message = (
+            f"\n{REPORT_PATH} not written: it needs every matrix cell and the soak to pass "
+            f"in one run without xdist ({len(RESULTS.cells)}/{len(matrix.CELLS)} cells, "
+            f"soak {'done' if RESULTS.soak else 'missing'}).\n"
+        )
+    else:
+        write_report(RESULTS, REPORT_PATH)
+        message = f"\nWrote {REPORT_PATH}\n"
+    if reporter is not None:
+        reporter.write(message)

@@ -1,0 +1,62 @@
+"""What the fault matrix and the soak found, kept for docs/reliability.md (see report.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CellOutcome:
+    export: str
+    fault: str
+    status: str
+    told: str  # what the accountant reads on the record at the end
+    told_while_retrying: list[str]
+    linked: bool
+    documents: int  # QuickBooks documents (or change-order lines) that are the record's
+    requests: int  # company API requests the cell made, after the scene was set
+    faults_fired: int
+    worker_runs: int
+
+
+@dataclass
+class SoakFigures:
+    seed: int
+    seconds: float
+    accepted: dict[str, int]
+    synced: int
+    failed_by_reason: dict[str, int]
+    faults_by_kind: dict[str, int]
+    requests: int
+    documents: int
+    bills_total: str
+    fault_share: float
+    workers: int
+    token_expiries: int
+    retried_by_accountant: int
+
+    def summary(self) -> str:
+        minutes = self.seconds / 60
+        return "\n".join(
+            [
+                f"Soak seed {self.seed}: {self.seconds:.0f} s, {self.workers} worker processes",
+                f"  accepted {sum(self.accepted.values())} {self.accepted}",
+                f"  synced {self.synced}, failed {sum(self.failed_by_reason.values())}: "
+                f"{self.failed_by_reason}",
+                f"  retried by the accountant and synced: {self.retried_by_accountant}",
+                f"  faults injected {self.faults_by_kind}, "
+                f"access tokens expired {self.token_expiries} times",
+                f"  requests {self.requests}, documents {self.documents} "
+                f"({self.documents / minutes:.1f} per minute), bills total {self.bills_total}",
+            ]
+        )
+
+
+@dataclass
+class Results:
+    cells: list[CellOutcome] = field(default_factory=list)
+    soak: SoakFigures | None = None
+    machine: dict[str, str] = field(default_factory=dict)
+
+
+RESULTS = Results()
