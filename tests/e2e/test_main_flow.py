@@ -59,6 +59,7 @@ def test_a_commitment_is_accepted_and_exported_to_quickbooks(
 
     accountant.get_by_role("link", name="PO-003", exact=True).click()
     exported = accountant.locator("#erp-history tbody tr", has_text="Exported")
+    expect(exported).to_contain_text("export worker")
     expect(exported).to_contain_text("Exporting → Synced")
     exported.get_by_text("Request sent").click()
     exported.get_by_text("Response received").click()
@@ -95,6 +96,9 @@ def test_a_rejected_invoice_goes_back_with_the_reason_and_is_resent(demo, sign_i
     pm_open_project(pm, "P-1001")
     pm.get_by_label("Send invoice AD-2207").check()
     pm.get_by_role("button", name="Send selected invoices to ERP").click()
+    expect(pm.locator(".messages li.success")).to_contain_text(
+        "AD-2207 (Acme Drywall Inc): sent to the approvers."
+    )
     expect(pm_invoice_row(pm, "AD-2207").locator(".badge")).to_have_text("Ready to export")
     screenshot(pm, "project-manager-project")
 
