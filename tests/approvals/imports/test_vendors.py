@@ -12,7 +12,7 @@ from approvals.states import Action, SyncStatus
 from integrations.base import ERPError
 from tests.factories import make_company, make_user
 
-THREADED = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+THREADED = pytest.mark.django_db(transaction=True)
 
 
 def _sync(connection):
