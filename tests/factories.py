@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
+from approvals.groups import ensure_default_groups
 from approvals.models import (
     ChangeOrderLine,
     ChangeOrderStatus,
@@ -73,6 +74,8 @@ def make_user(
         **fields,
     )
     if role in ROLES:
+        # A transactional test's flush empties the groups table; put the roles back.
+        ensure_default_groups()
         user.groups.add(Group.objects.get(name=ROLES[role]))
     for model in approve:
         user.user_permissions.add(

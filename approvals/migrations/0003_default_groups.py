@@ -3,28 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-PROJECT_MANAGERS = "Project managers"
-ACCOUNTING_APPROVERS = "Accounting approvers"
-ADMINISTRATORS = "Administrators"
-
-PM_EDITABLE = [
-    "project",
-    "projectmembership",
-    "company",
-    "commitment",
-    "commitmentline",
-    "commitmentchangeorder",
-    "changeorderline",
-    "subcontractorinvoice",
-    "invoiceline",
-]
-EXPORTABLE = [
-    "project",
-    "company",
-    "commitment",
-    "commitmentchangeorder",
-    "subcontractorinvoice",
-]
+from approvals.groups import ROLE_GROUPS, ensure_default_groups
 
 
 def _ensure_permissions(apps):
@@ -37,32 +16,12 @@ def _ensure_permissions(apps):
 
 def create_groups(apps, schema_editor):
     _ensure_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    approvals_perms = Permission.objects.filter(content_type__app_label="approvals")
-
-    managers, _ = Group.objects.get_or_create(name=PROJECT_MANAGERS)
-    pm_codenames = [f"{verb}_{model}" for model in PM_EDITABLE for verb in ("add", "change", "view")]
-    pm_codenames.append("view_costcode")
-    managers.permissions.add(*approvals_perms.filter(codename__in=pm_codenames))
-
-    approvers, _ = Group.objects.get_or_create(name=ACCOUNTING_APPROVERS)
-    approver_codenames = [f"approve_{model}" for model in EXPORTABLE]
-    approvers.permissions.add(
-        *approvals_perms.filter(codename__in=approver_codenames),
-        *approvals_perms.filter(codename__startswith="view_"),
-        *Permission.objects.filter(content_type__app_label="integrations", codename__startswith="view_"),
-    )
-
-    administrators, _ = Group.objects.get_or_create(name=ADMINISTRATORS)
-    administrators.permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=["approvals", "integrations"])
-    )
+    ensure_default_groups(using=schema_editor.connection.alias)
 
 
 def remove_groups(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
-    Group.objects.filter(name__in=[PROJECT_MANAGERS, ACCOUNTING_APPROVERS, ADMINISTRATORS]).delete()
+    Group.objects.filter(name__in=ROLE_GROUPS).delete()
 
 
 class Migration(migrations.Migration):
