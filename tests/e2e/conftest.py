@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from importlib import import_module
 from pathlib import Path
 from urllib.parse import quote
 
@@ -66,25 +65,7 @@ def live_server(http_settings):
 
 
 @pytest.fixture
-def app_groups(transactional_db):
-    """The groups a data migration creates, made again the way that migration made them.
-
-    A transactional test ends by emptying every table; post_migrate brings back content types
-    and permissions, not the groups. (serialized_rollback cannot help: once Playwright runs,
-    the test sees another database connection object than the one the data was saved from.)
-    """
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
-    migration = ("approvals", "0003_default_groups")
-    historical_apps = MigrationLoader(connection).project_state(migration).apps
-    import_module("approvals.migrations.0003_default_groups").create_groups(
-        historical_apps, schema_editor=None
-    )
-
-
-@pytest.fixture
-def demo(app_groups, qbo_sandbox, qbo_settings):
+def demo(transactional_db, qbo_sandbox, qbo_settings):
     """The demo general contractor, its records in every status, some exported to the sandbox."""
     from approvals.demo import seed_demo
 
