@@ -147,8 +147,11 @@ def _soak(results: Results) -> list[str]:
         f"Records were created, sent and accepted continuously for {soak.seconds:.0f} seconds "
         f"while {soak.workers} real worker process(es) exported them and the sandbox answered "
         f"about {soak.fault_share:.0%} of requests with a random fault (seed {soak.seed}; "
-        "rerun with SOAK_SEED to repeat the draw). Then the queue was drained and every "
-        "record checked.",
+        "rerun with SOAK_SEED to repeat the draw), and access tokens were expired every "
+        f"10 seconds ({soak.token_expiries} times). Then the queue was drained: every accepted "
+        "record was synced or failed with a reason. The accountant then retried the failed "
+        "ones with QuickBooks behaving, and every record was checked against QuickBooks: one "
+        "document each, found by name or number and by id, and the money to the cent.",
         "",
         "| Figure | Value |",
         "|---|---|",
@@ -158,7 +161,8 @@ def _soak(results: Results) -> list[str]:
         f"| Accepted in all | {sum(soak.accepted.values())} |",
         f"| Synced | {soak.synced} |",
         f"| Failed, with a reason | {failed} |",
-        f"| Documents in QuickBooks, one per synced record | {soak.documents} |",
+        f"| Failed ones retried by the accountant, then synced | {soak.retried_by_accountant} |",
+        f"| Documents in QuickBooks at the end, exactly one per record | {soak.documents} |",
         f"| Bills: our invoice nets = QuickBooks totals | {soak.bills_total} |",
         f"| Requests to QuickBooks | {soak.requests} |",
         f"| Documents per minute | {soak.documents / minutes:.1f} |",

@@ -15,6 +15,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from approvals.models import Commitment, Company, SubcontractorInvoice
 from approvals.services import record_retry
@@ -46,6 +47,8 @@ WORKER_SETTINGS = {
 
 @pytest.fixture
 def workers(qbo_sandbox, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("worker processes need the test database on PostgreSQL")
     pool = WorkerPool(worker_environment(qbo_sandbox, WORKER_SETTINGS), tmp_path)
     yield pool
     # Before pytest-django empties the tables: a worker holding a connection would block it.
