@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 pytest_plugins = ["tests.qbo_sandbox_plugin", "tests.qbo_connection_plugin"]
 
@@ -17,3 +18,9 @@ def _pages_render_over_plain_http(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """A transactional test's flush recreates content types under new ids; forget the old ones."""
+    ContentType.objects.clear_cache()

@@ -1,7 +1,6 @@
 """Real `manage.py db_worker` processes on the test database, exporting to the in-process sandbox.
 
-The tests here are transactional (the workers must see what the test commits) and ask for a
-serialized rollback, so the groups and permissions written by migrations are back for each test.
+The tests here are transactional: the workers must see what the test commits.
 """
 
 from __future__ import annotations

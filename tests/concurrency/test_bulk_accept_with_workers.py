@@ -44,7 +44,7 @@ def accept_in_thread(approver, pks, start: threading.Barrier, outcomes: dict) ->
     return threading.Thread(target=accept, name=f"accept-{approver.username}")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_overlapping_bulk_accepts_with_three_workers_export_each_record_once(
     qbo_sandbox, qbo_connection, workers
 ):

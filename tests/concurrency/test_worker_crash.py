@@ -72,7 +72,7 @@ def wait_for(condition, *, timeout: float = 30.0, what: str):
         time.sleep(0.02)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_export_leaves_nothing_stuck_and_nothing_twice(
     qbo_sandbox, commitment_in_quickbooks, workers
 ):

@@ -164,7 +164,7 @@ def run_cell(cell: matrix.Cell, fault: matrix.Fault) -> CellOutcome:
 
 # One test per export, each cell in a QuickBooks company of its own: emptying the database
 # between cells would cost more than all the cells together.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("row", matrix.ROWS, ids=lambda row: row.label.replace(" ", "_"))
 def test_export_under_every_fault(
     row, qbo_sandbox, qbo_sandbox_server, fast_exports, machine_noted

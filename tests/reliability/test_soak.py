@@ -84,7 +84,7 @@ def record_key(kind: str, record) -> str:
     return record.name if kind == "company" else record.number
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_soak_with_random_faults(
     qbo_sandbox, qbo_sandbox_server, fast_exports, workers, machine_noted
 ):
