@@ -6,9 +6,9 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from django.db import connection
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
+
+from bench.statements import counting_statements
 
 # Production settings hash static files at collectstatic time; pages render here without it.
 PLAIN_STATIC_FILES = {
@@ -37,16 +37,14 @@ def page_cost(client: Client, url: str, *, repeats: int) -> PageCost:
     """Queries of one render and the median of `repeats` timed renders, after one warm-up."""
     with override_settings(STORAGES=PLAIN_STATIC_FILES):
         _get(client, url)
-        with CaptureQueriesContext(connection) as captured:
+        with counting_statements() as statements:
             _get(client, url)
-        # Read now: the next request clears the connection's query log.
-        queries = len(captured)
         durations = []
         for _ in range(repeats):
             started = time.perf_counter()
             _get(client, url)
             durations.append(time.perf_counter() - started)
-    return PageCost(queries=queries, median_seconds=statistics.median(durations))
+    return PageCost(queries=statements.count, median_seconds=statistics.median(durations))
 
 
 def _get(client: Client, url: str) -> None:

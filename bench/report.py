@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.table import Row, as_markdown, verdict
+from bench.table import Row, as_markdown
 
 HEADER = """# Performance
 
@@ -32,19 +32,22 @@ def _targets_section(rows: list[Row]) -> str:
         if group:
             lines += ["", f"{title}:", ""]
             lines += [
-                f"- {row.scenario} ({row.size}): {row.figure}, target {row.target}"
+                f"- {_label(row)}: {row.figure}, target {row.target}"
                 + (f", ratio {row.ratio}" if row.ratio else "")
                 for row in group
             ]
     if pending:
         lines += ["", "Not measured:", ""]
-        lines += [f"- {row.scenario}: {row.figure}. {row.note}" for row in pending]
+        lines += [f"- {row.scenario}: {row.figure}: {row.note}." for row in pending]
     return "\n".join(lines)
 
 
+def _label(row: Row) -> str:
+    return f"{row.scenario} ({row.size})" if row.size else row.scenario
+
+
 def _notes_section(rows: list[Row]) -> str:
-    notes = [f"- {row.scenario} ({row.size or verdict(row) or 'all'}): {row.note}" for row in rows]
-    notes = [note for note, row in zip(notes, rows, strict=True) if row.note]
+    notes = [f"- {_label(row)}: {row.note}" for row in rows if row.note and row.met is not None]
     return "\n".join(["## Notes", "", *notes]) if notes else ""
 
 

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import time
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-
 from approvals.services import records_accept_bulk
 from bench import quickbooks, scene
+from bench.statements import counting_statements
 from bench.table import Row, count, ratio, seconds, times
 
 TITLE = "Bulk accept of invoices"
@@ -27,14 +25,14 @@ class AcceptRefused(Exception):
 
 def _accept(invoices, approver) -> tuple[int, float]:
     """(SQL statements, seconds) of one bulk accept."""
-    with CaptureQueriesContext(connection) as captured:
+    with counting_statements() as statements:
         started = time.perf_counter()
         outcomes = records_accept_bulk(records=invoices, actor=approver)
         elapsed = time.perf_counter() - started
     refused = [outcome.message for outcome in outcomes if not outcome.ok]
     if refused:
         raise AcceptRefused(f"{len(refused)} invoices were not accepted, e.g. {refused[0]}")
-    return len(captured), elapsed
+    return statements.count, elapsed
 
 
 def run(*, small: int, large: int, window_seconds: float) -> list[Row]:
