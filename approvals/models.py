@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -432,8 +433,9 @@ class AuditEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     reason = models.TextField(blank=True)
-    request_payload = models.JSONField(null=True, blank=True)
-    response_payload = models.JSONField(null=True, blank=True)
+    # ERP bodies carry Decimal amounts; they are kept as exact text.
+    request_payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    response_payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -79,13 +79,13 @@ class CommitmentAdmin(ExportableAdmin):
     list_display = (
         "number",
         "title",
+        "sync_badge",
+        "erp_reference",
         "project",
         "vendor",
         "kind",
         "status",
         "total",
-        "sync_badge",
-        "erp_reference",
         "sent_at",
     )
     list_display_links = ("number", "title")
@@ -119,13 +119,13 @@ class CommitmentChangeOrderAdmin(ExportableAdmin):
     list_display = (
         "number",
         "title",
+        "sync_badge",
+        "erp_reference",
         "commitment",
         "project",
         "vendor",
         "status",
         "change",
-        "sync_badge",
-        "erp_reference",
         "sent_at",
     )
     list_display_links = ("number", "title")
@@ -164,14 +164,14 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     list_display = (
         "number",
         "vendor",
+        "sync_badge",
+        "erp_reference",
+        "possible_duplicate",
         "commitment",
         "project",
         "period",
         "gross",
         "retainage",
-        "possible_duplicate",
-        "sync_badge",
-        "erp_reference",
         "sent_at",
     )
     related_for_display = ("commitment__project", "commitment__vendor")
@@ -220,9 +220,9 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     def retainage(self, obj):
         return format_money(obj.lines_retainage, obj.commitment.currency)
 
-    @admin.display(description="Possible duplicate", boolean=True)
+    @admin.display(description="Possible duplicate")
     def possible_duplicate(self, obj):
-        return bool(obj.duplicate_warning)
+        return "Possible duplicate" if obj.duplicate_warning else ""
 
     @admin.display(description="Gross / retainage / net")
     def totals(self, obj):

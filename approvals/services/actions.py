@@ -56,6 +56,8 @@ def _send(*, record, actor, action: Action):
         changes["duplicate_warning"] = _duplicate_warning(twins)
         changes["duplicate_confirmed_by"] = None
     with transaction.atomic():
+        # Edits take the same row lock, so the lines checked here are the lines that are sent.
+        list(type(record).objects.select_for_update().filter(pk=record.pk).values_list("pk"))
         _require(preconditions.send_problems(record))
         event = record_transition(record=record, action=action, actor=actor, changes=changes)
         if _direct_export_enabled(record) and not twins:

@@ -24,6 +24,7 @@ def _each(records: Iterable, step: Callable[[object], str]) -> list[Outcome]:
     outcomes = []
     for record in records:
         title = record_title(record)
+        title = title[:1].upper() + title[1:]
         try:
             with transaction.atomic():
                 done = step(record)

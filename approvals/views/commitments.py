@@ -7,6 +7,7 @@ from approvals.forms.commitments import CommitmentForm, CommitmentLineFormSet
 from approvals.locking import lines_locked, locked_fields
 from approvals.models import Commitment
 from approvals.selectors import commitment_retainage, commitment_revised_total, commitment_total
+from approvals.services.job_costs import commitment_paid_to_date
 from approvals.views.access import member_commitment, member_project, require_permission
 from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
 from approvals.views.sync import sync_panel
@@ -54,6 +55,7 @@ def commitment_detail(request, pk):
         "invoices": commitment.invoices.order_by("-billing_date", "number"),
         "retainage_held": held,
         "retainage_released": released,
+        "payments": commitment_paid_to_date(commitment),
         **sync_panel(request.user, commitment),
     }
     return render(request, "approvals/commitment_detail.html", context)

@@ -159,7 +159,7 @@ def test_bulk_send_reports_each_invoice(pm_client, project, commitment, connecti
     assert elsewhere.sync_status == "not_sent"
     messages = messages_of(response)
     assert len(messages) == 2
-    assert any(m.startswith("invoice A-1") and "sent to the approvers" in m for m in messages)
+    assert any(m.startswith("Invoice A-1") and "sent to the approvers" in m for m in messages)
     assert any("A-2" in m and "is not approved yet" in m for m in messages)
 
 
