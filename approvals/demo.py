@@ -32,8 +32,11 @@ from approvals.models import (
     Project,
     ProjectMembership,
     SubcontractorInvoice,
+    SyncKind,
 )
 from approvals.permissions import ACCOUNTING_APPROVERS, ADMINISTRATORS, PROJECT_MANAGERS
+from approvals.services.imports_jobs import project_enable_job_costs
+from approvals.services.sync_schedule import sync_run
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.sandbox.control import SandboxHandle
@@ -218,6 +221,12 @@ def seed_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
     _invoice(_refresh(drywall), "AD-2207", today - timedelta(days=3), {0: "32225.00"})
     _run_exports()
 
+    clinic = _refresh(clinic)
+    _quickbooks_job_costs(sandbox, clinic, codes, _refresh(first))
+    project_enable_job_costs(project=clinic, actor=accountant)
+    for kind in (SyncKind.VENDORS, SyncKind.JOBS, SyncKind.JOB_COSTS):
+        sync_run(connection=connection, kind=kind)
+
     return [
         "Demo data seeded:",
         f"  {Project.objects.count()} projects, {Company.objects.count()} companies, "
@@ -288,27 +297,26 @@ def _account_ids(sandbox: SandboxHandle) -> dict[str, str]:
 
 
 def _cost_codes(sandbox: SandboxHandle, connection: ERPConnection) -> dict[str, CostCode]:
+    """Items entered in QuickBooks, brought in by the real cost-code import."""
     accounts = _account_ids(sandbox)
-    codes = {}
-    for code, name, cost_type, account in COST_CODES:
-        item = sandbox.create_entity(
+    for code, name, _cost_type, account in COST_CODES:
+        sandbox.create_entity(
             "Item",
             {
                 "Name": f"{code} {name}",
+                "Sku": code,
                 "Type": "Service",
                 "ExpenseAccountRef": {"value": accounts[account]},
                 "IncomeAccountRef": {"value": accounts["Construction Income"]},
             },
         )
-        codes[code] = CostCode.objects.create(
-            code=code,
-            name=name,
-            cost_type=cost_type,
-            erp_connection=connection,
-            erp_id=item["Id"],
-            erp_sync_token=item["SyncToken"],
-            erp_synced_at=timezone.now(),
-        )
+    sync_run(connection=connection, kind=SyncKind.COST_CODES)
+    codes = {}
+    for code, _name, cost_type, _account in COST_CODES:
+        cost_code = CostCode.objects.get(code=code, erp_connection=connection)
+        CostCode.objects.filter(pk=cost_code.pk).update(cost_type=cost_type)
+        cost_code.refresh_from_db()
+        codes[code] = cost_code
     return codes
 
 
@@ -322,6 +330,69 @@ def _quickbooks_only_records(sandbox, codes, parents) -> None:
             "DisplayName": "Harbor Point Parking Garage",
             "Job": True,
             "ParentRef": {"value": parents[2]},
+        },
+    )
+
+
+def _quickbooks_job_costs(sandbox, clinic, codes, paid_invoice) -> None:
+    """Costs the bookkeeper entered in QuickBooks against the clinic's job, and a payment."""
+    vendors = {vendor["DisplayName"]: vendor["Id"] for vendor in sandbox.entities("Vendor")}
+    accounts = _account_ids(sandbox)
+
+    def line(code: str, description: str, amount: str) -> dict:
+        return {
+            "DetailType": "ItemBasedExpenseLineDetail",
+            "Amount": amount,
+            "Description": description,
+            "ItemBasedExpenseLineDetail": {
+                "ItemRef": {"value": codes[code].erp_id},
+                "CustomerRef": {"value": clinic.erp_id},
+                "Qty": 1,
+                "UnitPrice": amount,
+            },
+        }
+
+    sandbox.create_entity(
+        "Purchase",
+        {
+            "PaymentType": "CreditCard",
+            "AccountRef": {"value": accounts["Mastercard"]},
+            "EntityRef": {"type": "Vendor", "value": vendors["Home Depot Pro"]},
+            "Line": [
+                line("06-100", "Lumber and fasteners", "1240.50"),
+                line("01-100", "Temporary fencing rental", "386.00"),
+            ],
+        },
+    )
+    sandbox.create_entity(
+        "Bill",
+        {
+            "VendorRef": {"value": vendors["Granite Countertops Inc"]},
+            "DocNumber": "GC-5512",
+            "Line": [line("01-100", "Reception desk countertop", "4875.00")],
+        },
+    )
+    sandbox.create_entity(
+        "VendorCredit",
+        {
+            "VendorRef": {"value": vendors["Home Depot Pro"]},
+            "Line": [line("06-100", "Returned lumber", "212.25")],
+        },
+    )
+    bill = next(b for b in sandbox.entities("Bill") if b["Id"] == paid_invoice.erp_id)
+    sandbox.create_entity(
+        "BillPayment",
+        {
+            "VendorRef": bill["VendorRef"],
+            "PayType": "Check",
+            "CheckPayment": {"BankAccountRef": {"value": accounts["Checking"]}},
+            "TotalAmt": str(bill["TotalAmt"]),
+            "Line": [
+                {
+                    "Amount": str(bill["TotalAmt"]),
+                    "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}],
+                }
+            ],
         },
     )
 

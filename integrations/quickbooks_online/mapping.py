@@ -147,14 +147,18 @@ def vendor_payload(company, *, track_1099: bool = False) -> dict[str, Any]:
 # Transactions
 
 
+# Retainage lines carry no job: the money is owed to the vendor (a liability), and the job's
+# cost is the gross work billed, in QuickBooks' job reports and in the job costs we pull back.
+RETAINAGE_IS_NOT_A_JOB_COST = ""
+
+
 def _item_line(
     *, amount: Decimal, description: str, item_id: str, job_id: str, qty=None, unit_price=None
 ) -> dict[str, Any]:
-    detail: dict[str, Any] = {
-        "ItemRef": _ref(item_id),
-        "CustomerRef": _ref(job_id),
-        "BillableStatus": "NotBillable",
-    }
+    detail: dict[str, Any] = {"ItemRef": _ref(item_id)}
+    if job_id:
+        detail["CustomerRef"] = _ref(job_id)
+    detail["BillableStatus"] = "NotBillable"
     if qty is not None and unit_price is not None:
         detail["Qty"] = plain_number(qty)
         detail["UnitPrice"] = plain_number(unit_price)
@@ -300,7 +304,7 @@ def bill_payload(
                 amount=-withheld,
                 description=f"Retainage withheld on invoice {invoice.number}",
                 item_id=retainage_item_id,
-                job_id=job_id,
+                job_id=RETAINAGE_IS_NOT_A_JOB_COST,
             )
         )
     if invoice.is_retainage_release and cents(invoice.retainage_released):
@@ -309,7 +313,7 @@ def bill_payload(
                 amount=invoice.retainage_released,
                 description=f"Retainage released on {commitment.number} {commitment.title}",
                 item_id=retainage_item_id,
-                job_id=job_id,
+                job_id=RETAINAGE_IS_NOT_A_JOB_COST,
             )
         )
     payload: dict[str, Any] = {

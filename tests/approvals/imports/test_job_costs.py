@@ -3,11 +3,19 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from approvals.models import CostCode, JobCostTransaction, Project, SubcontractorInvoice
+from approvals.models import (
+    Commitment,
+    Company,
+    CostCode,
+    JobCostTransaction,
+    Project,
+    SubcontractorInvoice,
+)
 from approvals.selectors_job_costs import project_job_cost_report, project_job_cost_transactions
 from approvals.services import imports_cost_codes, imports_jobs, job_costs
 from approvals.services.errors import PreconditionsNotMet
 from approvals.states import SyncStatus
+from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
 from tests.factories import make_commitment, make_invoice, make_user
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +264,34 @@ def test_the_schedule_queues_what_is_due_once(qbo_connection, settings, capsys):
     queued = sorted(result.args_kwargs["args"][0] for result in DBTaskResult.objects.all())
     assert queued == ["cost_codes", "job_costs", "jobs", "vendors"]
     assert capsys.readouterr().out.count("Queued:") == 4
+
+
+def test_retainage_withheld_on_an_exported_bill_does_not_lower_the_job_cost(
+    qbo_connection, books, project
+):
+    """The job's actual cost is the gross work billed; retainage is money owed, not saved."""
+    vendor = Company.objects.create(
+        name="Acme Drywall",
+        sync_status=SyncStatus.SYNCED,
+        erp_connection=qbo_connection,
+        erp_id=books["vendor"]["Id"],
+    )
+    drywall = CostCode.objects.get(erp_id=books["drywall"]["Id"])
+    commitment = make_commitment(project=project, vendor=vendor, lines=[(drywall, "10000.00")])
+    connector = QuickBooksOnlineConnector(qbo_connection)
+    purchase_order = connector.export(commitment, idempotency_key="po-retainage-1")
+    Commitment.objects.filter(pk=commitment.pk).update(
+        sync_status=SyncStatus.SYNCED, erp_connection=qbo_connection, erp_id=purchase_order.erp_id
+    )
+    invoice = make_invoice(
+        commitment=commitment,
+        lines=[{"work_completed": "4000.00", "retainage_withheld": "400.00"}],
+    )
+    bill = connector.export(invoice, idempotency_key="bill-retainage-1")
+
+    job_costs.job_costs_sync(connection=qbo_connection)
+
+    pulled = JobCostTransaction.objects.filter(project=project, txn_id=bill.erp_id)
+    assert [row.amount for row in pulled] == [Decimal("4000.00")]
+    report = {row.cost_code: row for row in project_job_cost_report(project).rows}
+    assert report[drywall].actual == Decimal("4000.00")
