@@ -151,6 +151,18 @@ EXPORT_MAX_TRIES = env.int("EXPORT_MAX_TRIES", default=6)
 EXPORT_RETRY_BASE_SECONDS = env.float("EXPORT_RETRY_BASE_SECONDS", default=30.0)
 EXPORT_RETRY_MAX_SECONDS = env.float("EXPORT_RETRY_MAX_SECONDS", default=600.0)
 
+# Imports from the ERP: how often each runs (minutes), run by `manage.py erp_schedule`.
+ERP_SYNC_INTERVAL_MINUTES = {
+    "cost_codes": env.int("ERP_SYNC_COST_CODES_MINUTES", default=60),
+    "jobs": env.int("ERP_SYNC_JOBS_MINUTES", default=60),
+    "vendors": env.int("ERP_SYNC_VENDORS_MINUTES", default=60),
+    "job_costs": env.int("ERP_SYNC_JOB_COSTS_MINUTES", default=60),
+}
+ERP_SYNC_LEASE_SECONDS = env.int("ERP_SYNC_LEASE_SECONDS", default=600)
+# QuickBooks change data capture looks back at most 30 days; older cursors re-read in full.
+ERP_CHANGES_WINDOW_DAYS = 30
+ERP_CHANGES_OVERLAP_SECONDS = 60
+
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -37,13 +37,13 @@ _JITTER = secrets.SystemRandom()
 
 
 def max_tries() -> int:
-    return getattr(settings, "EXPORT_MAX_TRIES", 6)
+    return settings.EXPORT_MAX_TRIES
 
 
 def retry_delay_seconds(*, try_number: int, retry_after: float | None = None) -> float:
     """Exponential back-off with up to 25% jitter, never sooner than the ERP's Retry-After."""
-    base = getattr(settings, "EXPORT_RETRY_BASE_SECONDS", 30)
-    cap = getattr(settings, "EXPORT_RETRY_MAX_SECONDS", 600)
+    base = settings.EXPORT_RETRY_BASE_SECONDS
+    cap = settings.EXPORT_RETRY_MAX_SECONDS
     delay = min(cap, base * 2 ** (try_number - 1))
     delay += _JITTER.uniform(0, delay / 4)
     return max(delay, retry_after or 0)

@@ -126,7 +126,7 @@ def cursor_for(connection: ERPConnection, kind: str) -> SyncCursor:
 
 
 def lease_seconds() -> int:
-    return getattr(settings, "ERP_SYNC_LEASE_SECONDS", 600)
+    return settings.ERP_SYNC_LEASE_SECONDS
 
 
 class Lease:
@@ -213,7 +213,7 @@ def finish(lease: Lease, summary: SyncSummary, *, started_at) -> SyncSummary:
 
 def needs_full_read(cursor: SyncCursor, *, now) -> bool:
     """No earlier run, an unfinished full read, or a last run too old for change data capture."""
-    window = timedelta(days=getattr(settings, "ERP_CHANGES_WINDOW_DAYS", 30)) - timedelta(hours=1)
+    window = timedelta(days=settings.ERP_CHANGES_WINDOW_DAYS) - timedelta(hours=1)
     return (
         cursor.changes_since is None
         or cursor.resume_position > 0
@@ -224,5 +224,5 @@ def needs_full_read(cursor: SyncCursor, *, now) -> bool:
 
 def changes_start(cursor: SyncCursor):
     """Ask for changes a little before the last run started: clocks differ; storing is idempotent."""
-    overlap = timedelta(seconds=getattr(settings, "ERP_CHANGES_OVERLAP_SECONDS", 60))
+    overlap = timedelta(seconds=settings.ERP_CHANGES_OVERLAP_SECONDS)
     return cursor.changes_since - overlap

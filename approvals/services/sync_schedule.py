@@ -43,7 +43,7 @@ def sync_run(*, connection: ERPConnection, kind: str, progress=None) -> sync_run
 
 
 def interval(kind: str) -> timedelta:
-    configured = getattr(settings, "ERP_SYNC_INTERVAL_MINUTES", {}) or {}
+    configured = settings.ERP_SYNC_INTERVAL_MINUTES
     minutes = configured.get(str(kind), DEFAULT_INTERVALS[SyncKind(kind)])
     return timedelta(minutes=float(minutes))
 

@@ -16,7 +16,7 @@ from integrations.quickbooks_online.sandbox.control import SandboxHandle
 
 
 class Command(BaseCommand):
-    help = "Start the QuickBooks Online sandbox and a worker, seed demo data, and serve the app."
+    help = "Start the QuickBooks Online sandbox, a worker and the import schedule, seed demo data, and serve the app."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
@@ -44,12 +44,13 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             if seed_only:
                 return
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
-                    cwd=settings.BASE_DIR,
+            for command in (
+                ["db_worker", "--queue-name", "*", "--no-reload"],
+                ["erp_schedule", "--loop", "60"],
+            ):
+                children.append(
+                    subprocess.Popen([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR)
                 )
-            )
             self._print_banner(port, sandbox_url)
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
