@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench install browser clean
+.PHONY: demo test lint bench reliability install browser clean
 
 $(PY):
 	@interpreter=""; \
@@ -44,6 +44,13 @@ test: $(STAMP) browser lint
 
 demo: $(STAMP)
 	DEBUG=true $(PY) manage.py demo
+
+# Fault matrix and a longer soak against the sandbox on PostgreSQL; rewrites docs/reliability.md.
+reliability: $(STAMP)
+	RELIABILITY_REPORT=1 SOAK_SECONDS="$${SOAK_SECONDS:-180}" \
+	SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-not-for-production-use}" \
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" \
+	$(PY) -m pytest tests/reliability -p no:xdist -q -s
 
 bench: $(STAMP)
 	$(PY) -m bench
