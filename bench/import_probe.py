@@ -1,30 +1,40 @@
 """`python -m bench.import_probe`: one vendor import in a fresh process, with its memory.
 
 Run by the vendor import scenario, so the peak resident memory it reports belongs to the import
-alone and not to whatever the benchmark process built before. Prints one JSON object.
+alone. Prints one JSON object.
+
+The peak is read from /proc/self/status (VmHWM), reset just before the import through
+/proc/self/clear_refs. Not from getrusage's ru_maxrss: Linux carries the parent's resident size
+at fork into the child's ru_maxrss across exec, so a child of a large benchmark process would
+report its parent's memory as its own peak.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
+from pathlib import Path
+
+STATUS = Path("/proc/self/status")
+CLEAR_REFS = Path("/proc/self/clear_refs")
+RESET_PEAK = "5"
 
 
-def _peak_megabytes() -> float:
-    # Linux reports ru_maxrss in kilobytes.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _status_megabytes(field: str) -> float:
+    for line in STATUS.read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(f"{STATUS} has no {field}.")
 
 
-def _resident_megabytes() -> float:
-    """Resident memory now: the peak so far may be a passing one from start-up."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return _peak_megabytes()
+def _reset_peak() -> bool:
+    try:
+        CLEAR_REFS.write_text(RESET_PEAK)
+    except OSError:
+        return False
+    return True
 
 
 def main() -> int:
@@ -37,15 +47,16 @@ def main() -> int:
     from integrations.registry import active_connection
 
     connection = active_connection()
-    before = _resident_megabytes()
+    peak_reset = _reset_peak()
+    before = _status_megabytes("VmRSS")
     started = time.perf_counter()
     summary = vendors_sync(connection=connection)
     elapsed = time.perf_counter() - started
-    after = _peak_megabytes()
     json.dump(
         {
             "resident_before_mb": before,
-            "peak_after_mb": after,
+            "peak_mb": _status_megabytes("VmHWM"),
+            "peak_reset": peak_reset,
             "seconds": elapsed,
             "created": summary.created,
             "stored": ERPVendor.objects.filter(erp_connection=connection).count(),
