@@ -78,7 +78,7 @@ def test_overlapping_bulk_accepts_with_three_workers_export_each_record_once(
     assert len(refused) == 100
     for outcome in refused:
         assert outcome.record.pk in pks[100:200]
-        assert f"company '{outcome.record.name}': This company was already " in outcome.message
+        assert f"Company '{outcome.record.name}': This company was already " in outcome.message
         assert (
             " by Alice at " in outcome.message
             or " by Bob at " in outcome.message
