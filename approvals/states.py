@@ -24,6 +24,8 @@ class Action(models.TextChoices):
     UNLINK = "unlink", "Unlinked"
     LINK = "link", "Linked to an existing ERP record"
     IMPORT = "import", "Imported from ERP"
+    # Recorded in the history, but not a change of sync status.
+    ENABLE_JOB_COSTS = "enable_job_costs", "Job-cost syncing enabled"
 
 
 S = SyncStatus

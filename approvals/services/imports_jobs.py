@@ -34,7 +34,6 @@ JOB_FIELDS = (
     "address",
     "is_active",
 )
-ENABLE_JOB_COSTS = "enable_job_costs"
 _LEADING_NUMBER = re.compile(
     r"^\s*(?P<number>[A-Za-z]{0,4}[-#]?\d[\w\-.]{0,25})\s+[-\u2013:]?\s*\S"
 )
@@ -288,8 +287,6 @@ def project_enable_job_costs(*, project: Project, actor) -> AuditEvent:
             content_type=ContentType.objects.get_for_model(Project),
             object_id=project.pk,
             actor=actor,
-            action=ENABLE_JOB_COSTS,
-            from_status=project.sync_status,
-            to_status=project.sync_status,
-            reason="job-cost transaction syncing enabled",
+            action=Action.ENABLE_JOB_COSTS,
+            reason="Job-cost transactions will be pulled from the ERP with each job-cost sync.",
         )
