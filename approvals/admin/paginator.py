@@ -16,7 +16,8 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.count_cap + 1].count()
+        # Only the keys: the list's money annotations would otherwise run inside the count.
+        return self.object_list.values("pk")[: self.count_cap + 1].count()
 
     @property
     def is_capped(self) -> bool:
