@@ -143,6 +143,35 @@ class SandboxHandle:
             {"count": count, "prefix": prefix, "realm_id": realm_id or self.realm_id},
         )
 
+    def seed_job_costs(
+        self,
+        count: int,
+        *,
+        vendor_id: str,
+        job_id: str,
+        item_id: str,
+        amount: str = "100.00",
+        txn_date: str | None = None,
+        prefix: str = "JC",
+        realm_id: str | None = None,
+    ) -> dict:
+        """Store `count` one-line bills of `amount` from the vendor, costed to the job (a
+        Customer Id) and item, numbered '<prefix>-000001'...: {"bills", "first_id", "last_id"}."""
+        return self._call(
+            "POST",
+            "/seed-job-costs",
+            {
+                "count": count,
+                "vendor_id": vendor_id,
+                "job_id": job_id,
+                "item_id": item_id,
+                "amount": amount,
+                "txn_date": txn_date,
+                "prefix": prefix,
+                "realm_id": realm_id or self.realm_id,
+            },
+        )
+
     def set_auto_approve(self, auto_approve: bool) -> None:
         """Skip (True) or show (False) the consent page of the authorize endpoint."""
         self._call("POST", "/consent", {"auto_approve": auto_approve})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from . import faults, wire
+from . import faults, seeding, wire
 from .app import Response, Sandbox, json_response
 from .chaos import FaultRule
 from .service import PATH_ENTITIES
@@ -97,6 +97,8 @@ def _route(sandbox: Sandbox, method: str, path: str, params: dict, body: bytes):
         realm_id = _realm(sandbox, payload.get("realm_id"))
         total = sandbox.service.seed_vendors(realm_id, count, str(payload.get("prefix", "Vendor")))
         return {"vendors": total}
+    if route == ("POST", "seed-job-costs"):
+        return _seed_job_costs(sandbox, _payload(body))
     if route[1] == "requests":
         if method == "DELETE":
             sandbox.clear_request_log()
@@ -124,6 +126,28 @@ def _route(sandbox: Sandbox, method: str, path: str, params: dict, body: bytes):
         sandbox.service.ensure_company(realm_id, str(payload.get("name") or realm_id))
         return {"realm_id": realm_id}
     raise ControlError(404, f"No control endpoint {method} {path}.")
+
+
+def _seed_job_costs(sandbox: Sandbox, payload: dict) -> dict:
+    count = int(payload.get("count", 0))
+    if not 0 < count <= 1_000_000:
+        raise ControlError(400, "count must be between 1 and 1,000,000.")
+    missing = [name for name in ("vendor_id", "job_id", "item_id") if not payload.get(name)]
+    if missing:
+        raise ControlError(400, f"Missing {', '.join(missing)}.")
+    realm_id = _realm(sandbox, payload.get("realm_id"))
+    with sandbox.service.unit(realm_id) as unit:
+        ids = seeding.seed_bills(
+            unit,
+            count=count,
+            vendor_id=str(payload["vendor_id"]),
+            job_id=str(payload["job_id"]),
+            item_id=str(payload["item_id"]),
+            amount=str(payload.get("amount", "100.00")),
+            txn_date=payload.get("txn_date"),
+            prefix=str(payload.get("prefix", "JC")),
+        )
+    return {"bills": count, "first_id": str(ids[0]), "last_id": str(ids[-1])}
 
 
 def _faults(sandbox: Sandbox, method: str, body: bytes):
