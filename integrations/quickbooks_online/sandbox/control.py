@@ -153,10 +153,12 @@ class SandboxHandle:
         amount: str = "100.00",
         txn_date: str | None = None,
         prefix: str = "JC",
+        age_seconds: float = 0.0,
         realm_id: str | None = None,
     ) -> dict:
         """Store `count` one-line bills of `amount` from the vendor, costed to the job (a
-        Customer Id) and item, numbered '<prefix>-000001'...: {"bills", "first_id", "last_id"}."""
+        Customer Id) and item, numbered '<prefix>-000001'... and last changed `age_seconds`
+        ago: {"bills", "first_id", "last_id"}."""
         return self._call(
             "POST",
             "/seed-job-costs",
@@ -168,6 +170,7 @@ class SandboxHandle:
                 "amount": amount,
                 "txn_date": txn_date,
                 "prefix": prefix,
+                "age_seconds": age_seconds,
                 "realm_id": realm_id or self.realm_id,
             },
         )

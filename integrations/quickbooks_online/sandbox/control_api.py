@@ -135,6 +135,9 @@ def _seed_job_costs(sandbox: Sandbox, payload: dict) -> dict:
     missing = [name for name in ("vendor_id", "job_id", "item_id") if not payload.get(name)]
     if missing:
         raise ControlError(400, f"Missing {', '.join(missing)}.")
+    age_seconds = float(payload.get("age_seconds") or 0)
+    if not 0 <= age_seconds <= 365 * 24 * 3600:
+        raise ControlError(400, "age_seconds must be between 0 and a year.")
     realm_id = _realm(sandbox, payload.get("realm_id"))
     with sandbox.service.unit(realm_id) as unit:
         ids = seeding.seed_bills(
@@ -146,6 +149,7 @@ def _seed_job_costs(sandbox: Sandbox, payload: dict) -> dict:
             amount=str(payload.get("amount", "100.00")),
             txn_date=payload.get("txn_date"),
             prefix=str(payload.get("prefix", "JC")),
+            age_seconds=age_seconds,
         )
     return {"bills": count, "first_id": str(ids[0]), "last_id": str(ids[-1])}
 

@@ -24,10 +24,10 @@ def _doc_number(prefix: str, number: int) -> str:
     return f"{prefix}-{number:06d}"
 
 
-def _bill_template(unit: Unit, payload: dict, first_doc: str) -> tuple[str, str]:
+def _bill_template(unit: Unit, payload: dict, first_doc: str, created_at: float) -> tuple[str, str]:
     """(JSON text with %(id)s and %(doc)s in place of Id and DocNumber, the vendor's Id)."""
     prepared = transactions.prepare_bill(unit, {**payload, "DocNumber": first_doc}, None)
-    stamp = wire.metadata_time(unit.now)
+    stamp = wire.metadata_time(created_at)
     data = {
         **prepared.data,
         "DocNumber": _DOC,
@@ -50,9 +50,15 @@ def seed_bills(
     amount: str,
     txn_date: str | None,
     prefix: str,
+    age_seconds: float = 0.0,
 ) -> list[int]:
     """Insert `count` one-line bills of `amount` from the vendor, costed to the job and item,
-    numbered '<prefix>-000001'... after the vendor's bills already so numbered; their Ids."""
+    numbered '<prefix>-000001'... after the vendor's bills already so numbered, last changed
+    `age_seconds` ago (a history that change data capture since then no longer reports);
+    their Ids."""
+    if age_seconds < 0:
+        raise ValueError("age_seconds cannot be negative.")
+    created_at = unit.now - age_seconds
     (existing,) = unit.conn.execute(
         "SELECT COUNT(*) FROM entity WHERE realm_id = ? AND entity = 'Bill' AND doc_key LIKE ?",
         (unit.realm_id, f"{vendor_id}:{prefix.casefold()}-%"),
@@ -75,7 +81,7 @@ def seed_bills(
             }
         ],
     }
-    template, vendor = _bill_template(unit, payload, first_doc)
+    template, vendor = _bill_template(unit, payload, first_doc, created_at)
     numbers = [_doc_number(prefix, existing + offset + 1) for offset in range(count)]
     keys = [f"{vendor}:{number.casefold()}" for number in numbers]
     taken = unit.conn.execute(
@@ -102,7 +108,7 @@ def seed_bills(
             None,
             key,
             None,
-            unit.now,
+            created_at,
             template % {"id": id_, "doc": json.dumps(number)},
         )
         for id_, number, key in zip(ids, numbers, keys, strict=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -121,3 +122,13 @@ def test_seeding_numbers_after_earlier_bills_and_refuses_a_number_already_used(
         qbo_sandbox.seed_job_costs(3, **{**job_books, "job_id": "99999"})
     assert unknown_job.value.status == 400
     assert len(qbo_sandbox.entities("Bill")) == 5
+
+
+def test_bills_seeded_hours_ago_are_not_changes_since_a_recent_time(qbo_sandbox, api, job_books):
+    seeded = qbo_sandbox.seed_job_costs(3, **job_books, age_seconds=3 * 3600)
+
+    body = json_of(api.get("cdc", entities="Bill", changedSince=recent()))
+    assert body["CDCResponse"][0]["QueryResponse"] == [{}]
+    bill = json_of(api.get(f"bill/{seeded['first_id']}"))["Bill"]
+    changed = datetime.fromisoformat(bill["MetaData"]["LastUpdatedTime"])
+    assert changed < datetime.now().astimezone() - timedelta(hours=2, minutes=59)
