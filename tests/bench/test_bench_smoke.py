@@ -40,7 +40,7 @@ def test_bulk_accept_reports_statements_time_and_quickbooks_lookups():
     assert "requests to QuickBooks (duplicate look-ups)" in rows["time @6"].note
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_export_throughput_exports_every_vendor_once_without_throttle_failures():
     rows = run_toy("export")
     single = rows["one request per document @12 vendors"]
@@ -57,12 +57,21 @@ def test_vendor_matching_finds_the_vendors_that_match():
     assert "15 and 150 suggestions" in rows["Vendor matching @200 x 200"].note
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_vendor_import_stores_every_vendor_and_reports_memory():
     rows = run_toy("import")
     memory = rows["peak memory growth @50 vendors"]
     assert memory.figure.endswith(" MB")
     assert "50 vendors stored" in memory.note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_job_cost_sync_with_no_changes_asks_only_for_the_changes():
+    rows = run_toy("jobcosts")
+    assert "30 job-cost lines stored" in rows["first sync (full read) @30 transactions"].note
+    no_changes = rows["requests made @30 transactions"]
+    assert no_changes.met is True, no_changes.note
+    assert "changes only (no full read)" in no_changes.note
 
 
 def test_every_scenario_has_a_title_and_both_sizes():
