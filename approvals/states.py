@@ -24,7 +24,11 @@ class Action(models.TextChoices):
     UNLINK = "unlink", "Unlinked"
     LINK = "link", "Linked to an existing ERP record"
     IMPORT = "import", "Imported from ERP"
-    # Recorded in the history, but not a change of sync status.
+
+
+class Note(models.TextChoices):
+    """History entries that record a decision without changing the sync status."""
+
     ENABLE_JOB_COSTS = "enable_job_costs", "Job-cost syncing enabled"
 
 
@@ -55,6 +59,14 @@ BADGE_COLOURS = {
 
 # After send, the fields the ERP depends on may not change (ARCHITECTURE: locking).
 LOCKED_STATUSES = frozenset({S.READY_TO_EXPORT, S.EXPORTING, S.SYNCED})
+
+
+def event_label(action: str) -> str:
+    """How the history names an audit event's action."""
+    for choices in (Action, Note):
+        if action in choices.values:
+            return choices(action).label
+    return action
 
 
 def allowed_from(action: Action) -> tuple[SyncStatus, ...]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from approvals.selectors import record_history
-from approvals.states import Action, SyncStatus
+from approvals.states import SyncStatus, event_label
 
 SYSTEM_ACTOR = "the system"
 
@@ -31,8 +31,10 @@ def _row(event) -> HistoryRow:
     return HistoryRow(
         at=event.created_at,
         actor=_actor(event),
-        action=_label(Action, event.action),
-        transition=f"{_label(SyncStatus, event.from_status)} → {_label(SyncStatus, event.to_status)}",
+        action=event_label(event.action),
+        transition=" → ".join(
+            _label(SyncStatus, status) for status in (event.from_status, event.to_status) if status
+        ),
         reason=event.reason,
         request_json=_pretty(event.request_payload),
         response_json=_pretty(event.response_payload),

@@ -22,7 +22,7 @@ from approvals.services import sync_runs
 from approvals.services.errors import NotPermitted, PreconditionsNotMet
 from approvals.services.matching import normalise_name
 from approvals.services.transitions import record_transition
-from approvals.states import Action, SyncStatus
+from approvals.states import Action, Note, SyncStatus
 from integrations.models import ERPConnection
 
 JOB_FIELDS = (
@@ -287,6 +287,6 @@ def project_enable_job_costs(*, project: Project, actor) -> AuditEvent:
             content_type=ContentType.objects.get_for_model(Project),
             object_id=project.pk,
             actor=actor,
-            action=Action.ENABLE_JOB_COSTS,
+            action=Note.ENABLE_JOB_COSTS,
             reason="Job-cost transactions will be pulled from the ERP with each job-cost sync.",
         )

@@ -138,7 +138,9 @@ def stale_state_message(record, attempted: Action) -> str:
         return f"This {what} no longer exists."
     last = (
         AuditEvent.objects.filter(
-            content_type=ContentType.objects.get_for_model(model), object_id=record.pk
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=record.pk,
+            action__in=Action.values,
         )
         .select_related("actor")
         .order_by("-created_at", "-pk")

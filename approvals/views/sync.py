@@ -12,7 +12,7 @@ from approvals.selectors import record_history
 from approvals.services import record_resend, record_retrieve, record_send
 from approvals.services.errors import WorkflowError
 from approvals.services.records import record_title
-from approvals.states import Action, SyncStatus
+from approvals.states import SyncStatus, event_label
 from approvals.views.access import RECORD_LOOKUPS
 from approvals.views.records import record_kind, record_url
 
@@ -62,7 +62,7 @@ def history_rows(record) -> list[dict]:
         {
             "when": event.created_at,
             "who": _actor_name(event),
-            "what": _label(Action, event.action),
+            "what": event_label(event.action),
             "from_status": _label(SyncStatus, event.from_status),
             "to_status": _label(SyncStatus, event.to_status),
             "reason": event.reason,
