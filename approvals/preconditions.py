@@ -29,15 +29,40 @@ def accept_problems(record) -> list[str]:
     return _problems(record)
 
 
+def accept_problems_many(records) -> dict[int, list[str]]:
+    """accept_problems of each record, by primary key, asking for the connection once.
+
+    Records loaded with their lines prefetched (and, for invoices, each line's commitment line
+    and cost code) are checked without further queries.
+    """
+    check = _checker()
+    return {record.pk: check(record) for record in records}
+
+
 def _problems(record) -> list[str]:
+    return _checker()(record)
+
+
+def _checker():
     connection, not_connected = erp.active_connection_with_problem()
     connector = erp.connector_or_none(connection)
     erp_name = erp.erp_name(connection, connector)
-    problems = [not_connected] if not_connected else []
-    problems += _RECORD_CHECKS[type(record)](record, erp_name)
-    if connector is not None:
-        problems += connector.export_problems(record)
-    return problems
+
+    def problems_of(record) -> list[str]:
+        problems = [not_connected] if not_connected else []
+        problems += _RECORD_CHECKS[type(record)](record, erp_name)
+        if connector is not None:
+            problems += connector.export_problems(record)
+        return problems
+
+    return problems_of
+
+
+def _lines(record, *related: str) -> list:
+    """The record's lines: the prefetched ones when the caller loaded them, else one query."""
+    if "lines" in getattr(record, "_prefetched_objects_cache", {}):
+        return list(record.lines.all())
+    return list(record.lines.select_related(*related))
 
 
 def _project_problems(project: Project, erp_name: str) -> list[str]:
@@ -86,7 +111,7 @@ def _commitment_problems(commitment: Commitment, erp_name: str) -> list[str]:
             f"Commitment {commitment.number} is not approved yet "
             f"(it is {commitment.get_status_display()})."
         )
-    lines = list(commitment.lines.select_related("cost_code"))
+    lines = _lines(commitment, "cost_code")
     if not lines:
         problems.append(f"Commitment {commitment.number} has no lines.")
     for line in lines:
@@ -115,7 +140,7 @@ def _change_order_problems(change_order: CommitmentChangeOrder, erp_name: str) -
             f"Change order {change_order.number} is not approved yet "
             f"(it is {change_order.get_status_display()})."
         )
-    lines = list(change_order.lines.select_related("cost_code"))
+    lines = _lines(change_order, "cost_code")
     if not lines:
         problems.append(f"Change order {change_order.number} has no lines.")
     for position, line in enumerate(lines, start=1):
@@ -144,7 +169,7 @@ def _invoice_problems(invoice: SubcontractorInvoice, erp_name: str) -> list[str]
         problems.append(
             f"Invoice {invoice.number} is not approved yet (it is {invoice.get_status_display()})."
         )
-    lines = list(invoice.lines.select_related("commitment_line__cost_code"))
+    lines = _lines(invoice, "commitment_line__cost_code")
     if not lines and not invoice.is_retainage_release:
         problems.append(f"Invoice {invoice.number} has no lines.")
     for line in lines:

@@ -144,10 +144,18 @@ def invoice_totals(invoice: SubcontractorInvoice) -> InvoiceTotals:
 
     A retainage-release invoice pays back money withheld earlier, so its retainage is negative.
     """
-    sums = InvoiceLine.objects.filter(invoice=invoice).aggregate(
-        gross=Sum(F("work_completed") + F("materials_stored")),
-        withheld=Sum("retainage_withheld"),
-    )
+    if "lines" in getattr(invoice, "_prefetched_objects_cache", {}):
+        # Loaded with the invoice (bulk actions): the same sums without a query per invoice.
+        lines = invoice.lines.all()
+        sums = {
+            "gross": sum((line.work_completed + line.materials_stored for line in lines), ZERO),
+            "withheld": sum((line.retainage_withheld for line in lines), ZERO),
+        }
+    else:
+        sums = InvoiceLine.objects.filter(invoice=invoice).aggregate(
+            gross=Sum(F("work_completed") + F("materials_stored")),
+            withheld=Sum("retainage_withheld"),
+        )
     gross = cents(sums["gross"])
     retainage = cents(sums["withheld"])
     if invoice.is_retainage_release:

@@ -103,3 +103,12 @@ class FindsDuplicateBills(Protocol):
     def possible_duplicates(self, invoice) -> list[str]:
         """One sentence per ERP bill with the invoice's vendor and number, or its vendor, total
         and a date in its billing period; empty when there is none."""
+
+
+@runtime_checkable
+class FindsDuplicateBillsInBulk(Protocol):
+    """Optional, next to FindsDuplicateBills: the same search for many invoices at once."""
+
+    def possible_duplicates_many(self, invoices) -> dict[int, list[str]]:
+        """possible_duplicates of each invoice, by the invoice's primary key, in a number of
+        ERP requests that does not grow with the number of invoices of one vendor."""

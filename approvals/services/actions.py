@@ -53,7 +53,7 @@ def _send(*, record, actor, action: Action):
         # Looked up before the transaction: asking the ERP must not hold database locks.
         local, twins = duplicates.invoice_possible_duplicates(record)
         changes["duplicate_of"] = local[0] if local else None
-        changes["duplicate_warning"] = _duplicate_warning(twins)
+        changes["duplicate_warning"] = duplicate_warning(twins)
         changes["duplicate_confirmed_by"] = None
     with transaction.atomic():
         # Edits take the same row lock, so the lines checked here are the lines that are sent.
@@ -114,7 +114,7 @@ def record_accept(*, record, actor, choices: dict | None = None, confirm_duplica
             reason = "accepted despite possible duplicate of " + "; ".join(twins)
             changes.update(
                 duplicate_of=local[0] if local else None,
-                duplicate_warning=_duplicate_warning(twins),
+                duplicate_warning=duplicate_warning(twins),
                 duplicate_confirmed_by=actor,
             )
     with transaction.atomic():
@@ -236,7 +236,7 @@ def _direct_export_enabled(record) -> bool:
     ).exists()
 
 
-def _duplicate_warning(twins: list[str]) -> str:
+def duplicate_warning(twins: list[str]) -> str:
     return ("Possible duplicate of " + "; ".join(twins) + ".") if twins else ""
 
 

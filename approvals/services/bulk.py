@@ -5,12 +5,32 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
-from approvals.services.actions import choices_for, record_accept, record_reject, record_send
-from approvals.services.errors import WorkflowError
+from approvals import preconditions
+from approvals.models import AuditEvent, SubcontractorInvoice
+from approvals.services import duplicates
+from approvals.services.actions import (
+    choices_for,
+    duplicate_warning,
+    record_accept,
+    record_reject,
+    record_send,
+)
+from approvals.services.errors import (
+    PossibleDuplicate,
+    PreconditionsNotMet,
+    StaleState,
+    WorkflowError,
+)
+from approvals.services.exports import export_enqueue, export_started_changes
 from approvals.services.records import record_title
-from approvals.states import SyncStatus
+from approvals.services.transitions import check_allowed, check_permission, stale_state_message
+from approvals.states import Action, SyncStatus, target_of
+
+ACCEPTED = "accepted; the export is queued."
 
 
 @dataclass(frozen=True)
@@ -20,11 +40,15 @@ class Outcome:
     message: str
 
 
+def _title(record) -> str:
+    title = record_title(record)
+    return title[:1].upper() + title[1:]
+
+
 def _each(records: Iterable, step: Callable[[object], str]) -> list[Outcome]:
     outcomes = []
     for record in records:
-        title = record_title(record)
-        title = title[:1].upper() + title[1:]
+        title = _title(record)
         try:
             with transaction.atomic():
                 done = step(record)
@@ -38,7 +62,23 @@ def _each(records: Iterable, step: Callable[[object], str]) -> list[Outcome]:
 def records_accept_bulk(
     *, records: Iterable, actor, choices: dict | None = None, confirm_duplicates: bool = False
 ) -> list[Outcome]:
-    """Accept each record; each choice applies to the records of the type it belongs to."""
+    """Accept each record; each choice applies to the records of the type it belongs to.
+
+    Invoices are accepted together, in a number of SQL statements that does not grow with their
+    count except for one queued export task each; other records one after the other.
+    """
+    records = list(records)
+    together, seen = [], set()
+    for record in records:
+        if isinstance(record, SubcontractorInvoice) and record.pk not in seen:
+            seen.add(record.pk)
+            together.append(record)
+    outcomes = {
+        id(outcome.record): outcome
+        for outcome in _invoices_accept(
+            together, actor=actor, confirm_duplicates=confirm_duplicates
+        )
+    }
 
     def accept(record) -> str:
         record_accept(
@@ -47,9 +87,144 @@ def records_accept_bulk(
             choices=choices_for(record, choices),
             confirm_duplicate=confirm_duplicates,
         )
-        return "accepted; the export is queued."
+        return ACCEPTED
 
-    return _each(records, accept)
+    one_by_one = [record for record in records if id(record) not in outcomes]
+    outcomes.update({id(outcome.record): outcome for outcome in _each(one_by_one, accept)})
+    return [outcomes[id(record)] for record in records]
+
+
+def _invoices_accept(invoices: list, *, actor, confirm_duplicates: bool) -> list[Outcome]:
+    """record_accept for each invoice (no two with one primary key), set-based."""
+    if not invoices:
+        return []
+    outcomes: list[Outcome] = []
+
+    def refuse(record, title: str, error: WorkflowError) -> None:
+        outcomes.append(Outcome(record=record, ok=False, message=f"{title}: {error.message}"))
+
+    allowed = []
+    for invoice in invoices:
+        try:
+            check_permission(actor=actor, record=invoice, action=Action.ACCEPT)
+            check_allowed(record=invoice, action=Action.ACCEPT)
+        except WorkflowError as error:
+            refuse(invoice, _title(invoice), error)
+        else:
+            allowed.append(invoice)
+    loaded = {
+        invoice.pk: invoice
+        for invoice in SubcontractorInvoice.objects.filter(pk__in=[i.pk for i in allowed])
+        .select_related("commitment__project", "commitment__vendor")
+        .prefetch_related("lines__commitment_line__cost_code")
+    }
+    for invoice in allowed:
+        if invoice.pk not in loaded:
+            refuse(
+                invoice, _title(invoice), StaleState(stale_state_message(invoice, Action.ACCEPT))
+            )
+    allowed = [invoice for invoice in allowed if invoice.pk in loaded]
+    # Asked before the transaction, as record_accept does: the ERP must not hold database locks.
+    twins = duplicates.invoices_possible_duplicates([loaded[i.pk] for i in allowed])
+    now = timezone.now()
+    changes = {}
+    reasons = {}
+    undoubted = []
+    for invoice in allowed:
+        local, described = twins[invoice.pk]
+        if described and not confirm_duplicates:
+            refuse(invoice, _title(loaded[invoice.pk]), PossibleDuplicate(described))
+            continue
+        if described:
+            reasons[invoice.pk] = "accepted despite possible duplicate of " + "; ".join(described)
+            changes[invoice.pk] = {
+                "duplicate_of": local[0] if local else None,
+                "duplicate_warning": duplicate_warning(described),
+                "duplicate_confirmed_by": actor,
+            }
+        undoubted.append(invoice)
+    with transaction.atomic():
+        problems = preconditions.accept_problems_many([loaded[i.pk] for i in undoubted])
+        ready = []
+        for invoice in undoubted:
+            if problems[invoice.pk]:
+                refuse(
+                    invoice, _title(loaded[invoice.pk]), PreconditionsNotMet(problems[invoice.pk])
+                )
+            else:
+                ready.append(invoice)
+        # Compare-and-set for the lot: only rows still in the status the accountant saw move.
+        locked = {
+            pk: (status, attempt)
+            for pk, status, attempt in SubcontractorInvoice.objects.select_for_update()
+            .filter(pk__in=[invoice.pk for invoice in ready])
+            .values_list("pk", "sync_status", "export_attempt")
+        }
+        moving = []
+        for invoice in ready:
+            if invoice.pk in locked and locked[invoice.pk][0] == invoice.sync_status:
+                moving.append(invoice)
+            else:
+                stale = StaleState(stale_state_message(invoice, Action.ACCEPT))
+                refuse(invoice, _title(loaded[invoice.pk]), stale)
+        outcomes += _move(
+            moving,
+            actor=actor,
+            now=now,
+            changes=changes,
+            reasons=reasons,
+            loaded=loaded,
+            attempts={pk: attempt for pk, (_, attempt) in locked.items()},
+        )
+    return outcomes
+
+
+def _move(invoices, *, actor, now, changes, reasons, loaded, attempts) -> list[Outcome]:
+    """Accept the locked, checked invoices: one UPDATE, one audit event each, one task each."""
+    if not invoices:
+        return []
+    target = target_of(Action.ACCEPT)
+    started = export_started_changes()
+    fields = {
+        "sync_status": target,
+        "updated_at": now,
+        "decided_by": actor,
+        "decided_at": now,
+        **started,
+    }
+    SubcontractorInvoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
+        **fields
+    )
+    for pk, duplicate_fields in changes.items():
+        if pk in attempts:
+            SubcontractorInvoice.objects.filter(pk=pk).update(**duplicate_fields)
+    content_type = ContentType.objects.get_for_model(SubcontractorInvoice)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            content_type=content_type,
+            object_id=invoice.pk,
+            actor=actor,
+            action=Action.ACCEPT,
+            from_status=invoice.sync_status,
+            to_status=target,
+            reason=reasons.get(invoice.pk, ""),
+        )
+        for invoice in invoices
+    )
+    outcomes = []
+    for invoice in invoices:
+        written = {
+            **fields,
+            **changes.get(invoice.pk, {}),
+            "export_attempt": attempts[invoice.pk] + 1,
+        }
+        for name, value in written.items():
+            setattr(invoice, name, value)
+        export_enqueue(record=invoice)
+        outcomes.append(
+            Outcome(record=invoice, ok=True, message=f"{_title(loaded[invoice.pk])}: {ACCEPTED}")
+        )
+    return outcomes
 
 
 def records_reject_bulk(*, records: Iterable, actor, reason: str) -> list[Outcome]:

@@ -68,15 +68,7 @@ def invoice_erp_twins(invoice: SubcontractorInvoice) -> list[str]:
     """Bills in the ERP that look like this invoice, when the connector can look them up."""
     connection = erp.active_connection_or_none()
     connector = erp.connector_or_none(connection)
-    find = getattr(connector, "possible_duplicates", None)
-    if find is None:
-        return []
-    try:
-        return list(find(invoice))
-    except ERPError as error:
-        # Not knowing is not a duplicate; the export itself looks the bill up before creating.
-        logger.warning("Duplicate lookup for invoice %s failed: %s", invoice.pk, error)
-        return []
+    return _erp_twins_of(getattr(connector, "possible_duplicates", None), invoice)
 
 
 def invoice_possible_duplicates(
@@ -86,3 +78,107 @@ def invoice_possible_duplicates(
     local = invoice_local_twins(invoice)
     described = [describe_twin(twin) for twin in local] + invoice_erp_twins(invoice)
     return local, described
+
+
+def invoices_possible_duplicates(
+    invoices: list[SubcontractorInvoice],
+) -> dict[int, tuple[list[SubcontractorInvoice], list[str]]]:
+    """invoice_possible_duplicates of each invoice, by primary key, in a constant number of
+    queries and one ERP look-up per vendor when the connector can do that."""
+    local = invoices_local_twins(invoices)
+    remote = invoices_erp_twins(invoices)
+    return {
+        invoice.pk: (
+            local[invoice.pk],
+            [describe_twin(twin) for twin in local[invoice.pk]] + remote[invoice.pk],
+        )
+        for invoice in invoices
+    }
+
+
+def _comparable_net(invoice: SubcontractorInvoice):
+    net = selectors.invoice_totals(invoice).net
+    if invoice.is_retainage_release:
+        net = selectors.cents(net - invoice.retainage_released)
+    return net
+
+
+def invoices_local_twins(
+    invoices: list[SubcontractorInvoice],
+) -> dict[int, list[SubcontractorInvoice]]:
+    """invoice_local_twins of each invoice, by primary key, in one query."""
+    twins: dict[int, list[SubcontractorInvoice]] = {invoice.pk: [] for invoice in invoices}
+    if not invoices:
+        return twins
+    same_number = Q()
+    for number in {invoice.number.strip() for invoice in invoices}:
+        same_number |= Q(number__iexact=number)
+    same_period = Q(
+        period_start__in={invoice.period_start for invoice in invoices},
+        period_end__in={invoice.period_end for invoice in invoices},
+    )
+    candidates = (
+        SubcontractorInvoice.objects.filter(
+            commitment__vendor_id__in={invoice.commitment.vendor_id for invoice in invoices}
+        )
+        .exclude(status=InvoiceStatus.VOID)
+        .annotate(lines_net=_net_amount_subquery())
+        .filter(same_number | same_period)
+        .select_related("commitment__vendor")
+        .order_by("pk")
+    )
+    by_number: dict[tuple, list[SubcontractorInvoice]] = {}
+    by_amount: dict[tuple, list[SubcontractorInvoice]] = {}
+    for candidate in candidates:
+        vendor_id = candidate.commitment.vendor_id
+        by_number.setdefault((vendor_id, candidate.number.upper()), []).append(candidate)
+        amount_key = (
+            vendor_id,
+            candidate.period_start,
+            candidate.period_end,
+            candidate.lines_net,
+            candidate.is_retainage_release,
+        )
+        by_amount.setdefault(amount_key, []).append(candidate)
+    for invoice in invoices:
+        vendor_id = invoice.commitment.vendor_id
+        matches = by_number.get((vendor_id, invoice.number.strip().upper()), []) + by_amount.get(
+            (
+                vendor_id,
+                invoice.period_start,
+                invoice.period_end,
+                _comparable_net(invoice),
+                invoice.is_retainage_release,
+            ),
+            [],
+        )
+        unique = {twin.pk: twin for twin in matches if twin.pk != invoice.pk}
+        twins[invoice.pk] = [unique[pk] for pk in sorted(unique)]
+    return twins
+
+
+def invoices_erp_twins(invoices: list[SubcontractorInvoice]) -> dict[int, list[str]]:
+    """invoice_erp_twins of each invoice, by primary key: one call when the connector offers
+    possible_duplicates_many, else one call per invoice."""
+    connector = erp.connector_or_none(erp.active_connection_or_none())
+    find_many = getattr(connector, "possible_duplicates_many", None)
+    if find_many is not None:
+        try:
+            found = find_many(invoices)
+        except ERPError as error:
+            logger.warning("Duplicate lookup for %d invoices failed: %s", len(invoices), error)
+            found = {}
+        return {invoice.pk: list(found.get(invoice.pk, [])) for invoice in invoices}
+    find = getattr(connector, "possible_duplicates", None)
+    return {invoice.pk: _erp_twins_of(find, invoice) for invoice in invoices}
+
+
+def _erp_twins_of(find, invoice: SubcontractorInvoice) -> list[str]:
+    if find is None:
+        return []
+    try:
+        return list(find(invoice))
+    except ERPError as error:
+        # Not knowing is not a duplicate; the export itself looks the bill up before creating.
+        logger.warning("Duplicate lookup for invoice %s failed: %s", invoice.pk, error)
+        return []

@@ -1,16 +1,20 @@
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
-from approvals.models import CommitmentStatus
+from approvals.models import AuditEvent, CommitmentStatus, SubcontractorInvoice
 from approvals.services import (
     invoices_send_bulk,
     record_send,
     records_accept_bulk,
     records_reject_bulk,
 )
-from approvals.states import SyncStatus
-from tests.factories import make_commitment, make_invoice, make_project
+from approvals.states import Action, SyncStatus
+from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
+from tests.factories import make_commitment, make_company, make_invoice, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +74,144 @@ def test_bulk_accept_costs_the_same_few_queries_per_item(project, pm, approver):
     per_item = two - one
     assert six == one + 5 * per_item
     assert per_item <= 20
+
+
+def sent_invoices(commitment, pm, count, *, first_amount=100):
+    invoices = [
+        make_invoice(commitment=commitment, lines=[{"work_completed": str(first_amount + n)}])
+        for n in range(count)
+    ]
+    for invoice in invoices:
+        record_send(record=invoice, actor=pm)
+    return invoices
+
+
+def test_bulk_accept_of_invoices_adds_only_one_queued_task_statement_per_invoice(
+    project, pm, approver
+):
+    commitment = make_commitment(project=project, synced=True)
+
+    def statements_for(count, first_amount):
+        invoices = sent_invoices(commitment, pm, count, first_amount=first_amount)
+        with CaptureQueriesContext(connection) as captured:
+            outcomes = records_accept_bulk(records=invoices, actor=approver)
+        assert all(outcome.ok for outcome in outcomes), outcomes
+        return len(captured)
+
+    statements_for(1, 10)  # warms the per-user permission and content-type caches
+    two, six = statements_for(2, 20), statements_for(6, 30)
+    assert six - two == 4
+
+
+def test_bulk_accept_of_invoices_moves_each_once_with_its_event_and_task(project, pm, approver):
+    commitment = make_commitment(project=project, synced=True)
+    first, taken, third = sent_invoices(commitment, pm, 3)
+    other_approver = make_user(role="approver", username="bob", first_name="Bob")
+    records_accept_bulk(
+        records=[SubcontractorInvoice.objects.get(pk=taken.pk)], actor=other_approver
+    )
+
+    outcomes = records_accept_bulk(records=[first, taken, third], actor=approver)
+
+    assert [outcome.ok for outcome in outcomes] == [True, False, True]
+    assert outcomes[1].record is taken
+    assert "This invoice was already accepted by Bob at" in outcomes[1].message
+    assert outcomes[0].message == (
+        f"Invoice {first.number} ({commitment.vendor.name}): accepted; the export is queued."
+    )
+    for invoice in (first, taken, third):
+        stored = SubcontractorInvoice.objects.get(pk=invoice.pk)
+        assert stored.sync_status == SyncStatus.EXPORTING
+        assert stored.export_attempt == 1
+        assert stored.export_started_at is not None
+        events = AuditEvent.objects.filter(object_id=invoice.pk, action=Action.ACCEPT)
+        assert events.count() == 1
+    assert first.sync_status == SyncStatus.EXPORTING and first.export_attempt == 1
+    assert first.decided_by == approver
+    queued = sorted(task.args_kwargs["args"][1] for task in DBTaskResult.objects.all())
+    assert queued == sorted([first.pk, taken.pk, third.pk])
+
+
+def test_bulk_accept_refuses_local_twins_unless_confirmed(project, pm, approver):
+    commitment = make_commitment(project=project, synced=True)
+    twin, also_twin = (
+        make_invoice(commitment=commitment, number="1043", period_start=date(2026, 5, 1)),
+        make_invoice(commitment=commitment, number=" 1043", period_start=date(2026, 7, 1)),
+    )
+    unique, not_approved = sent_invoices(commitment, pm, 2)
+    for invoice in (twin, also_twin):
+        record_send(record=invoice, actor=pm)
+    type(not_approved).objects.filter(pk=not_approved.pk).update(status="draft")
+
+    refused = records_accept_bulk(records=[twin, also_twin, unique, not_approved], actor=approver)
+
+    # As in record_accept, the number typed with a space is the twin of the first, not both ways.
+    assert [outcome.ok for outcome in refused] == [True, False, True, False]
+    assert f"invoice 1043 ({commitment.vendor.name}" in refused[1].message
+    assert f"Invoice {not_approved.number} is not approved yet" in refused[3].message
+    assert (
+        SubcontractorInvoice.objects.get(pk=also_twin.pk).sync_status == SyncStatus.READY_TO_EXPORT
+    )
+
+    confirmed = records_accept_bulk(records=[also_twin], actor=approver, confirm_duplicates=True)
+
+    assert [outcome.ok for outcome in confirmed] == [True]
+    stored = SubcontractorInvoice.objects.get(pk=also_twin.pk)
+    assert stored.duplicate_of_id == twin.pk
+    assert stored.duplicate_confirmed_by == approver
+    event = AuditEvent.objects.get(object_id=also_twin.pk, action=Action.ACCEPT)
+    assert event.reason.startswith("accepted despite possible duplicate of invoice 1043 (")
+
+
+def test_bulk_accept_asks_quickbooks_once_per_vendor_for_duplicate_bills(
+    qbo_sandbox, qbo_connection
+):
+    vendor = make_company(name="Acme Drywall", synced=True)
+    vendor.erp_id = qbo_sandbox.create_entity("Vendor", {"DisplayName": "Acme Drywall"})["Id"]
+    vendor.save(update_fields=["erp_id"])
+    project = make_project(synced=True)
+    pm = make_user(role="project_manager", projects=[project])
+    approver = make_user(role="approver", username="carol")
+    commitment = make_commitment(project=project, vendor=vendor, synced=True)
+    same_number, same_total, clean = (
+        make_invoice(commitment=commitment, number="PA-07", lines=[{"work_completed": "5"}]),
+        make_invoice(commitment=commitment, lines=[{"work_completed": "900.00"}]),
+        make_invoice(commitment=commitment, lines=[{"work_completed": "321.00"}]),
+    )
+    for invoice in (same_number, same_total, clean):
+        record_send(record=invoice, actor=pm)
+    account = qbo_sandbox.create_entity("Account", {"Name": "Job costs", "AccountType": "Expense"})
+    for number, total, day in (("PA-07", "1.00", "2026-01-15"), ("OTHER", "900.00", "2026-05-20")):
+        qbo_sandbox.create_entity(
+            "Bill",
+            {
+                "DocNumber": number,
+                "TxnDate": day,
+                "VendorRef": {"value": vendor.erp_id},
+                "Line": [
+                    {
+                        "Amount": total,
+                        "DetailType": "AccountBasedExpenseLineDetail",
+                        "AccountBasedExpenseLineDetail": {"AccountRef": {"value": account["Id"]}},
+                    }
+                ],
+            },
+        )
+    connector = QuickBooksOnlineConnector(qbo_connection)
+    one_by_one = {
+        invoice.pk: connector.possible_duplicates(invoice)
+        for invoice in (same_number, same_total, clean)
+    }
+    qbo_sandbox.clear_request_log()
+
+    outcomes = records_accept_bulk(records=[same_number, same_total, clean], actor=approver)
+
+    queries = [entry for entry in qbo_sandbox.request_log() if entry["path"].endswith("/query")]
+    assert len(queries) == 2
+    assert [outcome.ok for outcome in outcomes] == [False, False, True]
+    assert one_by_one[same_number.pk][0].startswith("Bill PA-07 from Acme Drywall dated 2026-01-15")
+    assert one_by_one[same_total.pk][0].startswith("Bill OTHER from Acme Drywall dated 2026-05-20")
+    assert one_by_one[clean.pk] == []
+    assert one_by_one[same_number.pk][0] in outcomes[0].message
+    assert one_by_one[same_total.pk][0] in outcomes[1].message
+    assert connector.possible_duplicates_many([same_number, same_total, clean]) == one_by_one
