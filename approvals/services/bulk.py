@@ -25,7 +25,7 @@ from approvals.services.errors import (
     StaleState,
     WorkflowError,
 )
-from approvals.services.exports import export_enqueue, export_started_changes
+from approvals.services.exports import export_enqueue_many, export_started_changes
 from approvals.services.records import record_title
 from approvals.services.transitions import check_allowed, check_permission, stale_state_message
 from approvals.states import Action, SyncStatus, target_of
@@ -220,10 +220,10 @@ def _move(invoices, *, actor, now, changes, reasons, loaded, attempts) -> list[O
         }
         for name, value in written.items():
             setattr(invoice, name, value)
-        export_enqueue(record=invoice)
         outcomes.append(
             Outcome(record=invoice, ok=True, message=f"{_title(loaded[invoice.pk])}: {ACCEPTED}")
         )
+    export_enqueue_many(records=invoices)
     return outcomes
 
 

@@ -66,6 +66,45 @@ def export_enqueue(*, record, try_number: int = 1, run_after: datetime | None = 
     task.enqueue(model_label(record), record.pk, record.export_attempt, try_number)
 
 
+def export_enqueue_many(*, records) -> None:
+    """Queue the exports of a bulk accept with one INSERT instead of one per record.
+
+    django-tasks-db has no bulk enqueue, so the rows are written as its `enqueue` writes them
+    (same fields, its pre_save default for run_after, the same `task_enqueued` signal after);
+    a test holds them equal to rows from `enqueue`. Any other backend enqueues one by one.
+    """
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    from approvals.tasks import export_record
+
+    backend = export_record.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        for record in records:
+            export_enqueue(record=record)
+        return
+    backend.validate_task(export_record)
+    rows = DBTaskResult.objects.bulk_create(
+        DBTaskResult(
+            args_kwargs=normalize_json(
+                {
+                    "args": [model_label(record), record.pk, record.export_attempt, 1],
+                    "kwargs": {},
+                }
+            ),
+            priority=export_record.priority,
+            task_path=export_record.module_path,
+            queue_name=export_record.queue_name,
+            run_after=export_record.run_after or get_date_max(),
+            backend_name=backend.alias,
+        )
+        for record in records
+    )
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
+
+
 def idempotency_key(record) -> str:
     """Same key for every try of one attempt (the ERP replays), a new one per accept or retry.
 
