@@ -14,9 +14,9 @@ import time
 import traceback
 import warnings
 
-from bench.registry import NOT_YET_MEASURABLE, SCENARIOS
+from bench.registry import SCENARIOS
 
-CHOICES = [*SCENARIOS, *NOT_YET_MEASURABLE]
+CHOICES = list(SCENARIOS)
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -71,10 +71,6 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     with database.template_database(url) as template:
         for name in arguments.scenarios:
-            if name in NOT_YET_MEASURABLE:
-                title, reason = NOT_YET_MEASURABLE[name]
-                rows.append(Row(title, "", "not yet measurable", note=reason))
-                continue
             module = scenario(name)
             print(f"Running {name}: {module.TITLE} ...", file=sys.stderr, flush=True)
             scenario_started = time.perf_counter()

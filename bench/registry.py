@@ -15,9 +15,6 @@ SCENARIOS = {
     "jobcosts": "bench.scenarios.job_cost_sync",
 }
 
-# Listed in the table with the reason, so a missing figure is never mistaken for a met target.
-NOT_YET_MEASURABLE: dict[str, tuple[str, str]] = {}
-
 
 def scenario(name: str) -> ModuleType:
     return import_module(SCENARIOS[name])
