@@ -4,13 +4,17 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 
 from approvals.forms.change_orders import ChangeOrderForm, ChangeOrderLineFormSet
-from approvals.locking import lines_locked, locked_fields
+from approvals.locking import locked_fields
 from approvals.models import ZERO, CommitmentChangeOrder
 from approvals.views.access import member_change_order, member_commitment, require_permission
-from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
+from approvals.views.editing import (
+    CONCURRENT_EDIT,
+    LINES_PREFIX,
+    edit_with_lines,
+    save_edit,
+)
 from approvals.views.sync import sync_panel
 
-LINES_PREFIX = "lines"
 LINES_LOCKED = (
     "The lines of this change order are locked because it was sent to the ERP; "
     "nothing was saved. Retrieve it first to change them."
@@ -58,44 +62,23 @@ def change_order_detail(request, pk):
 @login_required
 def change_order_edit(request, pk):
     change_order = member_change_order(request.user, pk)
-    commitment = change_order.commitment
     require_permission(request.user, "change_commitmentchangeorder")
-    if request.method != "POST":
-        form = ChangeOrderForm(
-            instance=change_order, commitment=commitment, locked=locked_fields(change_order)
-        )
-        formset = None
-        if not lines_locked(change_order):
-            formset = ChangeOrderLineFormSet(
-                instance=change_order, commitment=commitment, prefix=LINES_PREFIX
-            )
-        return _render_form(request, commitment, form, formset, change_order=change_order)
-    try:
-        with transaction.atomic():
-            change_order = locked_for_update(CommitmentChangeOrder, change_order.pk)
-            form = ChangeOrderForm(
-                request.POST,
-                instance=change_order,
-                commitment=commitment,
-                locked=locked_fields(change_order),
-            )
-            formset = None
-            if lines_locked(change_order):
-                if f"{LINES_PREFIX}-TOTAL_FORMS" in request.POST:
-                    form.add_error(None, LINES_LOCKED)
-            else:
-                formset = ChangeOrderLineFormSet(
-                    request.POST, instance=change_order, commitment=commitment, prefix=LINES_PREFIX
-                )
-            if form.is_valid() and (formset is None or formset.is_valid()):
-                save_edit(form)
-                if formset is not None:
-                    formset.save()
-                messages.success(request, f"Change order {change_order.number} was saved.")
-                return redirect("approvals:change_order_detail", pk=change_order.pk)
-    except IntegrityError:
-        form.add_error(None, CONCURRENT_EDIT)
-    return _render_form(request, commitment, form, formset, change_order=change_order)
+    commitment = change_order.commitment
+    return edit_with_lines(
+        request,
+        change_order,
+        make_form=lambda record, data: ChangeOrderForm(
+            data, instance=record, commitment=commitment, locked=locked_fields(record)
+        ),
+        make_formset=lambda record, data: ChangeOrderLineFormSet(
+            data, instance=record, commitment=commitment, prefix=LINES_PREFIX
+        ),
+        lines_locked_message=LINES_LOCKED,
+        saved_message=lambda record: f"Change order {record.number} was saved.",
+        render_page=lambda form, formset, record: _render_form(
+            request, commitment, form, formset, change_order=record
+        ),
+    )
 
 
 def _render_form(request, commitment, form, formset, *, change_order):

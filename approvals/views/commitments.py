@@ -4,15 +4,19 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 
 from approvals.forms.commitments import CommitmentForm, CommitmentLineFormSet
-from approvals.locking import lines_locked, locked_fields
+from approvals.locking import locked_fields
 from approvals.models import Commitment
 from approvals.selectors import commitment_retainage, commitment_revised_total, commitment_total
 from approvals.services.job_costs import commitment_paid_to_date
 from approvals.views.access import member_commitment, member_project, require_permission
-from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
+from approvals.views.editing import (
+    CONCURRENT_EDIT,
+    LINES_PREFIX,
+    edit_with_lines,
+    save_edit,
+)
 from approvals.views.sync import sync_panel
 
-LINES_PREFIX = "lines"
 LINES_LOCKED = (
     "The schedule of values is locked because this commitment was sent to the ERP; "
     "nothing was saved. Change its lines through a change order."
@@ -64,39 +68,21 @@ def commitment_detail(request, pk):
 @login_required
 def commitment_edit(request, pk):
     commitment = member_commitment(request.user, pk)
-    project = commitment.project
     require_permission(request.user, "change_commitment")
-    if request.method != "POST":
-        form = CommitmentForm(
-            instance=commitment, project=project, locked=locked_fields(commitment)
-        )
-        formset = None
-        if not lines_locked(commitment):
-            formset = CommitmentLineFormSet(instance=commitment, prefix=LINES_PREFIX)
-        return _render_edit(request, commitment, form, formset)
-    try:
-        with transaction.atomic():
-            commitment = locked_for_update(Commitment, commitment.pk)
-            form = CommitmentForm(
-                request.POST, instance=commitment, project=project, locked=locked_fields(commitment)
-            )
-            formset = None
-            if lines_locked(commitment):
-                if f"{LINES_PREFIX}-TOTAL_FORMS" in request.POST:
-                    form.add_error(None, LINES_LOCKED)
-            else:
-                formset = CommitmentLineFormSet(
-                    request.POST, instance=commitment, prefix=LINES_PREFIX
-                )
-            if form.is_valid() and (formset is None or formset.is_valid()):
-                save_edit(form)
-                if formset is not None:
-                    formset.save()
-                messages.success(request, f"Commitment {commitment} was saved.")
-                return redirect("approvals:commitment_detail", pk=commitment.pk)
-    except IntegrityError:
-        form.add_error(None, CONCURRENT_EDIT)
-    return _render_edit(request, commitment, form, formset)
+    project = commitment.project
+    return edit_with_lines(
+        request,
+        commitment,
+        make_form=lambda record, data: CommitmentForm(
+            data, instance=record, project=project, locked=locked_fields(record)
+        ),
+        make_formset=lambda record, data: CommitmentLineFormSet(
+            data, instance=record, prefix=LINES_PREFIX
+        ),
+        lines_locked_message=LINES_LOCKED,
+        saved_message=lambda record: f"Commitment {record} was saved.",
+        render_page=lambda form, formset, record: _render_edit(request, record, form, formset),
+    )
 
 
 def _render_edit(request, commitment, form, formset):

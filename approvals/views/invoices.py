@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from approvals.forms.invoices import InvoiceForm, invoice_line_formset
-from approvals.locking import lines_locked, locked_fields
+from approvals.locking import locked_fields
 from approvals.models import SubcontractorInvoice
 from approvals.selectors import invoice_totals
 from approvals.services import invoices_send_bulk
@@ -16,10 +16,9 @@ from approvals.views.access import (
     member_project,
     require_permission,
 )
-from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
+from approvals.views.editing import CONCURRENT_EDIT, edit_with_lines, save_edit
 from approvals.views.sync import sync_panel
 
-LINES_PREFIX = "lines"
 LINES_LOCKED = (
     "The amounts of this invoice are locked because it was sent to the ERP; nothing was saved. "
     "Retrieve it first to change them."
@@ -68,37 +67,24 @@ def invoice_detail(request, pk):
 @login_required
 def invoice_edit(request, pk):
     invoice = member_invoice(request.user, pk)
-    commitment = invoice.commitment
     require_permission(request.user, "change_subcontractorinvoice")
-    if request.method != "POST":
-        form = InvoiceForm(instance=invoice, commitment=commitment, locked=locked_fields(invoice))
-        formset = None
-        if not lines_locked(invoice):
-            formset = invoice_line_formset(commitment=commitment, invoice=invoice)
-        return _render_form(request, commitment, form, formset, invoice=invoice)
-    try:
-        with transaction.atomic():
-            invoice = locked_for_update(SubcontractorInvoice, invoice.pk)
-            form = InvoiceForm(
-                request.POST, instance=invoice, commitment=commitment, locked=locked_fields(invoice)
-            )
-            formset = None
-            if lines_locked(invoice):
-                if f"{LINES_PREFIX}-TOTAL_FORMS" in request.POST:
-                    form.add_error(None, LINES_LOCKED)
-            else:
-                formset = invoice_line_formset(
-                    commitment=commitment, invoice=invoice, data=request.POST
-                )
-            if form.is_valid() and (formset is None or formset.is_valid()):
-                save_edit(form)
-                if formset is not None:
-                    formset.save(invoice)
-                messages.success(request, f"Invoice {invoice.number} was saved.")
-                return redirect("approvals:invoice_detail", pk=invoice.pk)
-    except IntegrityError:
-        form.add_error(None, CONCURRENT_EDIT)
-    return _render_form(request, commitment, form, formset, invoice=invoice)
+    commitment = invoice.commitment
+    return edit_with_lines(
+        request,
+        invoice,
+        make_form=lambda record, data: InvoiceForm(
+            data, instance=record, commitment=commitment, locked=locked_fields(record)
+        ),
+        make_formset=lambda record, data: invoice_line_formset(
+            commitment=commitment, invoice=record, data=data
+        ),
+        save_lines=lambda formset, record: formset.save(record),
+        lines_locked_message=LINES_LOCKED,
+        saved_message=lambda record: f"Invoice {record.number} was saved.",
+        render_page=lambda form, formset, record: _render_form(
+            request, commitment, form, formset, invoice=record
+        ),
+    )
 
 
 @login_required
