@@ -178,18 +178,17 @@ class QuickBooksOnlineConnector:
         payload = mapping.vendor_payload(
             company, track_1099=company.vendor_type.lower() in vendor_types
         )
-        existing = self._named("Vendor", payload["DisplayName"])
-        if existing is not None:
-            if not _same_vendor(existing, payload):
-                raise ExportRefused(
-                    f"QuickBooks Online already has a vendor named '{payload['DisplayName']}' "
-                    "whose details differ from this company's. Link the company to that vendor, "
-                    "or rename one of them.",
-                    code="name_taken",
-                )
-            _ensure_active(existing, "vendor")
-            return _result(existing, payload, linked=True)
-        return _result(self.client.create("Vendor", payload, request_id=key), payload)
+
+        def refusal_unless_ours(existing: dict) -> str:
+            if _same_vendor(existing, payload):
+                return ""
+            return (
+                f"QuickBooks Online already has a vendor named '{payload['DisplayName']}' "
+                "whose details differ from this company's. Link the company to that vendor, "
+                "or rename one of them."
+            )
+
+        return self._create_or_link_named("Vendor", payload, key, "vendor", refusal_unless_ours)
 
     def _export_job(self, project: Project, key: str) -> ExportResult:
         parent_id = project.erp_parent_customer_id
@@ -200,18 +199,37 @@ class QuickBooksOnlineConnector:
                 code="no_parent_customer",
             )
         payload = mapping.project_job_payload(project, parent_customer_id=parent_id)
-        existing = self._named("Customer", payload["DisplayName"])
-        if existing is not None:
-            if not (existing.get("Job") and _ref_value(existing, "ParentRef") == parent_id):
-                raise ExportRefused(
-                    f"QuickBooks Online already has a customer named '{payload['DisplayName']}' "
-                    "that is not a job of the chosen customer. Rename it in QuickBooks Online "
-                    "or link the project to it.",
-                    code="name_taken",
-                )
-            _ensure_active(existing, "job")
-            return _result(existing, payload, linked=True)
-        return _result(self.client.create("Customer", payload, request_id=key), payload)
+
+        def refusal_unless_ours(existing: dict) -> str:
+            if existing.get("Job") and _ref_value(existing, "ParentRef") == parent_id:
+                return ""
+            return (
+                f"QuickBooks Online already has a customer named '{payload['DisplayName']}' "
+                "that is not a job of the chosen customer. Rename it in QuickBooks Online "
+                "or link the project to it."
+            )
+
+        return self._create_or_link_named("Customer", payload, key, "job", refusal_unless_ours)
+
+    def _create_or_link_named(
+        self, entity: str, payload: dict, key: str, what: str, refusal_unless_ours: Callable
+    ) -> ExportResult:
+        """Create a vendor or job; when its name is taken, link it if it is clearly ours.
+
+        QuickBooks keeps DisplayNames unique itself (6240), so the create is the look-up: one
+        request per document, and a retry after a lost answer still links instead of duplicating.
+        """
+        try:
+            return _result(self.client.create(entity, payload, request_id=key), payload)
+        except DuplicateNameError:
+            existing = self._named(entity, payload["DisplayName"])
+            if existing is None:
+                raise
+        refusal = refusal_unless_ours(existing)
+        if refusal:
+            raise ExportRefused(refusal, code="name_taken")
+        _ensure_active(existing, what)
+        return _result(existing, payload, linked=True)
 
     def _export_purchase_order(self, commitment: Commitment, key: str) -> ExportResult:
         payload = mapping.purchase_order_payload(commitment, ap_account_id=self.ap_account_id())

@@ -44,6 +44,10 @@ class Row:
     entity: str  # the QuickBooks entity its export writes
     make: Callable[[scene.Books], object]
     choices: Callable[[scene.Books], dict] = lambda books: {}
+    # Vendors and jobs are created straight away (QuickBooks keeps their names unique), so a
+    # retry after a lost answer gets the stored answer back by requestid; purchase orders and
+    # bills are looked up first, so the retry finds and links the document instead.
+    looks_up_first: bool = True
 
     def documents(self, cell: Cell) -> list[dict]:
         """The QuickBooks documents a person would take for this record's (or, for a change
@@ -102,12 +106,13 @@ DOCUMENTS = {
 }
 
 ROWS = [
-    Row("vendor", "Vendor", lambda books: scene.new_company()),
+    Row("vendor", "Vendor", lambda books: scene.new_company(), looks_up_first=False),
     Row(
         "job",
         "Customer",
         scene.new_project,
         lambda books: {"parent_customer_id": books.new_owner_id},
+        looks_up_first=False,
     ),
     Row(
         "purchase order",
@@ -227,7 +232,9 @@ class Fault:
     synced: bool
     told: str = ""  # part of the final message (failures) or of the message while retrying
     before_send: bool = False
-    linked: bool = False  # the retry finds the document the lost answer had made
+    linked: bool = (
+        False  # the retry finds the document the lost answer had made (Row.looks_up_first)
+    )
     only: tuple[str, ...] = ()  # rows it applies to; the others are "n/a"
     not_applicable: str = ""
     how: str = ""  # how the cell makes QuickBooks misbehave, for the report

@@ -117,6 +117,7 @@ def run_cell(cell: matrix.Cell, fault: matrix.Fault) -> CellOutcome:
     log = settled_request_log(sandbox)
 
     told = record.last_export_error
+    linked = fault.linked and row.looks_up_first
     if fault.synced:
         assert record.sync_status == SyncStatus.SYNCED, told
         assert told == ""
@@ -128,7 +129,7 @@ def run_cell(cell: matrix.Cell, fault: matrix.Fault) -> CellOutcome:
                 assert_said_like_an_accountant(message)
         linked_reason = "Linked to an existing document in the ERP."
         assert_one_event_per_state_change(
-            record, final=Action.EXPORT_SUCCEEDED, reason=linked_reason if fault.linked else ""
+            record, final=Action.EXPORT_SUCCEEDED, reason=linked_reason if linked else ""
         )
     else:
         assert record.sync_status == SyncStatus.EXPORT_FAILED
@@ -154,7 +155,7 @@ def run_cell(cell: matrix.Cell, fault: matrix.Fault) -> CellOutcome:
         status=record.sync_status,
         told=told,
         told_while_retrying=settled.interim_messages,
-        linked=fault.linked,
+        linked=linked,
         documents=len(ours),
         requests=len(api_requests(log)),
         faults_fired=sum(faults_fired(log).values()),
