@@ -150,7 +150,8 @@ def run(
                 f"{workers} db_worker processes sharing {scale}; averaged over "
                 f"{single.windows:.1f} windows ({single.matching / window_seconds:.1f} documents "
                 f"per second); {single.requests / max(single.matching, 1e-9):.1f} "
-                f"requests per document (each export looks its vendor up before creating it); "
+                f"requests per document (a vendor is created at once; QuickBooks refuses a "
+                f"taken name and the export then links it); "
                 f"{count(exported)} of {count(backlog)} vendors synced, {count(in_quickbooks)} "
                 "vendors in QuickBooks (no duplicates when equal)"
             ),
