@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 
 from approvals import selectors
 from approvals.models import InvoiceLine, InvoiceStatus, SubcontractorInvoice
@@ -110,9 +110,8 @@ def invoices_local_twins(
     twins: dict[int, list[SubcontractorInvoice]] = {invoice.pk: [] for invoice in invoices}
     if not invoices:
         return twins
-    same_number = Q()
-    for number in {invoice.number.strip() for invoice in invoices}:
-        same_number |= Q(number__iexact=number)
+    # One IN list rather than an OR per number: the planner keeps it a single hashed test.
+    same_number = Q(number_upper__in={invoice.number.strip().upper() for invoice in invoices})
     same_period = Q(
         period_start__in={invoice.period_start for invoice in invoices},
         period_end__in={invoice.period_end for invoice in invoices},
@@ -122,8 +121,9 @@ def invoices_local_twins(
             commitment__vendor_id__in={invoice.commitment.vendor_id for invoice in invoices}
         )
         .exclude(status=InvoiceStatus.VOID)
-        .annotate(lines_net=_net_amount_subquery())
+        .annotate(number_upper=Upper("number"))
         .filter(same_number | same_period)
+        .annotate(lines_net=_net_amount_subquery())
         .select_related("commitment__vendor")
         .order_by("pk")
     )
