@@ -53,6 +53,9 @@ ANY_ACTIVE = "Active IN (true, false)"
 _NUMBERS_PER_QUERY = 100
 
 
+OBJECT_NOT_FOUND = "610"
+
+
 class ExportRefused(PermanentERPError):
     """The record cannot go to QuickBooks Online as it stands; nothing was sent."""
 
@@ -171,7 +174,34 @@ class QuickBooksOnlineConnector:
             CommitmentChangeOrder: self._export_change_order,
             SubcontractorInvoice: self._export_bill,
         }
-        return exports[type(record)](record, idempotency_key)
+        try:
+            return exports[type(record)](record, idempotency_key)
+        except PermanentERPError as error:
+            if error.code != OBJECT_NOT_FOUND:
+                raise
+            unusable = self._unusable_references(record)
+            if not unusable:
+                raise
+            raise ExportRefused(
+                f"{error.message} In QuickBooks Online, {'; '.join(unusable)}.",
+                code=OBJECT_NOT_FOUND,
+                detail=error.detail,
+                status=error.status,
+                response_body=error.response_body,
+            ) from error
+
+    def _unusable_references(self, record) -> list[str]:
+        """Which of the record's vendor, customer, job and items QuickBooks cannot use (610)."""
+        unusable = []
+        for entity, erp_id, label in _references(record):
+            try:
+                document = self.client.read(entity, erp_id)
+            except PermanentERPError:
+                unusable.append(f"{label} no longer exists")
+                continue
+            if document.get("Active") is False:
+                unusable.append(f"{label} is inactive")
+        return unusable
 
     def _export_vendor(self, company: Company, key: str) -> ExportResult:
         vendor_types = {kind.lower() for kind in self.settings.get("vendor_1099_types", [])}
@@ -587,6 +617,34 @@ def _doc_number_problems(what: str, number: str) -> list[str]:
     if not number.strip():
         return [f"The {what} has no number; QuickBooks Online needs one to find it again."]
     return _length_problems(f"The {what} number", number, mapping.MAX_DOC_NUMBER)
+
+
+def _references(record) -> list[tuple[str, str, str]]:
+    """(entity, id, how the accountant knows it) of each name-list record an export refers to."""
+    if isinstance(record, Company):
+        return []
+    if isinstance(record, Project):
+        parent = record.erp_parent_customer_id
+        return [("Customer", parent, f"customer {parent} chosen for the job")] if parent else []
+    if isinstance(record, SubcontractorInvoice):
+        commitment = record.commitment
+        codes = [line.commitment_line.cost_code for line in record.lines.all()]
+    elif isinstance(record, CommitmentChangeOrder):
+        commitment = record.commitment
+        codes = [line.cost_code for line in record.lines.all()]
+    else:
+        commitment = record
+        codes = [line.cost_code for line in record.lines.all()]
+    references = [
+        ("Vendor", commitment.vendor.erp_id, f"vendor '{commitment.vendor.name}'"),
+        ("Customer", commitment.project.erp_id, f"job '{commitment.project}'"),
+    ]
+    seen = set()
+    for code in codes:
+        if code.erp_id and code.erp_id not in seen:
+            seen.add(code.erp_id)
+            references.append(("Item", code.erp_id, f"item '{code}'"))
+    return [reference for reference in references if reference[1]]
 
 
 def _purchase_order_prerequisites(commitment: Commitment) -> list[str]:

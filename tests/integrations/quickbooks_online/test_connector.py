@@ -579,3 +579,24 @@ def test_an_inactive_vendor_of_ours_is_not_linked(qbo_sandbox, qbo_connection, c
     with pytest.raises(ExportRefused, match="'Acme Drywall', but it is inactive"):
         connector.export(vendor, idempotency_key=f"company-{vendor.pk}-2")
     assert len(qbo_sandbox.entities("Vendor")) == 1
+
+
+def test_a_purchase_order_to_an_inactive_vendor_names_the_vendor(
+    qbo_sandbox, qbo_connection, connector, commitment
+):
+    with QuickBooksClient(qbo_connection) as client:
+        stored = client.read("Vendor", commitment.vendor.erp_id)
+        client.update(
+            "Vendor",
+            {"Id": stored["Id"], "SyncToken": stored["SyncToken"], "Active": False},
+            request_id="deactivate-acme",
+            sparse=True,
+        )
+    with pytest.raises(ExportRefused) as refused:
+        connector.export(commitment, idempotency_key="commitment-inactive-1")
+    assert refused.value.code == "610"
+    assert str(refused.value).startswith(
+        "QuickBooks says something this record refers to is missing or inactive"
+    )
+    assert str(refused.value).endswith("In QuickBooks Online, vendor 'Acme Drywall' is inactive.")
+    assert qbo_sandbox.entities("PurchaseOrder") == []
