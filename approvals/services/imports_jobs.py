@@ -41,36 +41,20 @@ _LEADING_NUMBER = re.compile(
 
 def jobs_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSummary:
     """Bring the ERP's job list up to date (changes only once a full read was done)."""
-    summary = sync_runs.SyncSummary(kind=SyncKind.JOBS, progress=progress)
-    started_at = timezone.now()
-    with sync_runs.leased(connection, SyncKind.JOBS) as lease:
-        reader = sync_runs.reader_for(connection)
-        try:
-            full = sync_runs.needs_full_read(lease.cursor, now=started_at)
-            if not full:
-                changes = reader.changes(["Customer"], sync_runs.changes_start(lease.cursor))
-                full = not changes.complete
-                if not full:
-                    jobs = [
-                        reader.job(doc)
-                        for doc in changes.changed.get("Customer", [])
-                        if reader.is_job(doc)
-                    ]
-                    with transaction.atomic():
-                        jobs_store(connection=connection, jobs=jobs, summary=summary)
-            if full:
-                sync_runs.begin_full_read(lease, summary, started_at=started_at)
-                sync_runs.run_pages(
-                    lease=lease,
-                    summary=summary,
-                    pages=lambda start: reader.job_pages(start=start),
-                    store_page=lambda rows: jobs_store(
-                        connection=connection, jobs=rows, summary=summary
-                    ),
-                )
-        finally:
-            reader.close()
-        return sync_runs.finish(lease, summary, started_at=started_at)
+
+    def changed(reader, start):
+        changes = reader.changes(["Customer"], start)
+        customers = changes.changed.get("Customer", [])
+        return changes.complete, [reader.job(doc) for doc in customers if reader.is_job(doc)]
+
+    return sync_runs.name_list_sync(
+        connection=connection,
+        kind=SyncKind.JOBS,
+        progress=progress,
+        changed=changed,
+        pages=lambda reader, start: reader.job_pages(start=start),
+        store=lambda rows, summary: jobs_store(connection=connection, jobs=rows, summary=summary),
+    )
 
 
 def jobs_store(*, connection: ERPConnection, jobs: list, summary) -> None:

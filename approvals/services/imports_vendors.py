@@ -55,33 +55,21 @@ IMPORTER = "vendor import"
 
 def vendors_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSummary:
     """Bring the ERP's vendor list up to date; renames and deactivations reach linked companies."""
-    summary = sync_runs.SyncSummary(kind=SyncKind.VENDORS, progress=progress)
-    started_at = timezone.now()
-    with sync_runs.leased(connection, SyncKind.VENDORS) as lease:
-        reader = sync_runs.reader_for(connection)
-        try:
-            full = sync_runs.needs_full_read(lease.cursor, now=started_at)
-            if not full:
-                changes = reader.changes(["Vendor"], sync_runs.changes_start(lease.cursor))
-                if changes.complete:
-                    vendors = [reader.vendor(doc) for doc in changes.changed.get("Vendor", [])]
-                    with transaction.atomic():
-                        vendors_store(connection=connection, vendors=vendors, summary=summary)
-                else:
-                    full = True
-            if full:
-                sync_runs.begin_full_read(lease, summary, started_at=started_at)
-                sync_runs.run_pages(
-                    lease=lease,
-                    summary=summary,
-                    pages=lambda start: reader.vendor_pages(start=start),
-                    store_page=lambda rows: vendors_store(
-                        connection=connection, vendors=rows, summary=summary
-                    ),
-                )
-        finally:
-            reader.close()
-        return sync_runs.finish(lease, summary, started_at=started_at)
+
+    def changed(reader, start):
+        changes = reader.changes(["Vendor"], start)
+        return changes.complete, [reader.vendor(doc) for doc in changes.changed.get("Vendor", [])]
+
+    return sync_runs.name_list_sync(
+        connection=connection,
+        kind=SyncKind.VENDORS,
+        progress=progress,
+        changed=changed,
+        pages=lambda reader, start: reader.vendor_pages(start=start),
+        store=lambda rows, summary: vendors_store(
+            connection=connection, vendors=rows, summary=summary
+        ),
+    )
 
 
 def _vendor_values(vendor) -> dict:

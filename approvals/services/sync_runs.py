@@ -191,6 +191,45 @@ def run_pages(
         summary.page_done()
 
 
+def name_list_sync(
+    *,
+    connection: ERPConnection,
+    kind: str,
+    progress,
+    changed: Callable,
+    pages: Callable,
+    store: Callable[[list, SyncSummary], None],
+) -> SyncSummary:
+    """Bring one ERP name list (vendors, jobs) up to date: its changes since the last run, or a
+    resumable full read when there is no usable last run or the change list came back cut short.
+
+    changed(reader, start) -> (complete, rows); pages(reader, start) -> the full read's pages.
+    """
+    summary = SyncSummary(kind=kind, progress=progress)
+    started_at = timezone.now()
+    with leased(connection, kind) as lease:
+        reader = reader_for(connection)
+        try:
+            full = needs_full_read(lease.cursor, now=started_at)
+            if not full:
+                complete, rows = changed(reader, changes_start(lease.cursor))
+                full = not complete
+                if complete:
+                    with transaction.atomic():
+                        store(rows, summary)
+            if full:
+                begin_full_read(lease, summary, started_at=started_at)
+                run_pages(
+                    lease=lease,
+                    summary=summary,
+                    pages=lambda start: pages(reader, start),
+                    store_page=lambda rows: store(rows, summary),
+                )
+        finally:
+            reader.close()
+        return finish(lease, summary, started_at=started_at)
+
+
 def begin_full_read(lease: Lease, summary: SyncSummary, *, started_at) -> None:
     """Remember when the first page of a full read was asked for (kept across resumes)."""
     summary.full_read = True
