@@ -8,12 +8,11 @@ the test without DJANGO_ALLOW_ASYNC_UNSAFE.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
+
+from tests.worker_processes import WorkerPool, worker_environment
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -29,7 +28,6 @@ CHROMIUM_ARGS = [
 ]
 DEMO_PASSWORD = "demo-password"
 VIEWPORT = {"width": 1280, "height": 800}
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +71,7 @@ def demo(transactional_db, qbo_sandbox, qbo_settings):
 
 
 @pytest.fixture
-def export_worker(demo, qbo_sandbox):
+def export_worker(demo, qbo_sandbox, tmp_path):
     """A `manage.py db_worker` process on the test database, as production runs it.
 
     Started after the seed, whose own exports run in this process; stopped before the test
@@ -86,38 +84,10 @@ def export_worker(demo, qbo_sandbox):
             "The export worker is a process of its own; it cannot open an in-memory SQLite "
             "test database. Run with DATABASE_URL=postgres://..."
         )
-    environment = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "QBO_API_BASE_URL": qbo_sandbox.base_url,
-        "QBO_DISCOVERY_URL": qbo_sandbox.discovery_url,
-        "QBO_CLIENT_ID": qbo_sandbox.client_id,
-        "QBO_CLIENT_SECRET": qbo_sandbox.client_secret,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--queue-name",
-            "*",
-            "--interval",
-            "0.1",
-            "--no-startup-delay",
-            "--no-reload",
-            "--verbosity",
-            "0",
-        ],
-        cwd=PROJECT_ROOT,
-        env=environment,
-    )
+    workers = WorkerPool(worker_environment(qbo_sandbox), tmp_path, name="e2e")
+    [worker] = workers.start()
     yield worker
-    worker.terminate()
-    try:
-        worker.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    workers.stop()
 
 
 @pytest.fixture
@@ -133,19 +103,6 @@ def screenshot():
             save_screenshot(target, Path(directory) / f"{name}.png")
 
     return save
-
-
-def _database_url() -> str:
-    from django.db import connection
-
-    database = connection.settings_dict
-    credentials = quote(database["USER"], safe="")
-    if database["PASSWORD"]:
-        credentials += ":" + quote(database["PASSWORD"], safe="")
-    return (
-        f"postgres://{credentials}@{database['HOST'] or 'localhost'}:"
-        f"{database['PORT'] or 5432}/{quote(database['NAME'], safe='')}"
-    )
 
 
 @pytest.fixture

@@ -22,10 +22,10 @@ from approvals.services import record_retry
 from approvals.states import SyncStatus
 from integrations.quickbooks_online import mapping
 from tests.reliability import scene, soak
-from tests.reliability.processes import WorkerPool, worker_environment
 from tests.reliability.results import RESULTS, SoakFigures
 from tests.reliability.sandbox_faults import add_fault, api_requests, faults_fired
 from tests.reliability.test_fault_matrix import assert_said_like_an_accountant
+from tests.worker_processes import WorkerPool, worker_environment
 
 MODELS = {"company": Company, "commitment": Commitment, "invoice": SubcontractorInvoice}
 UNSETTLED = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING)
@@ -49,7 +49,7 @@ WORKER_SETTINGS = {
 def workers(qbo_sandbox, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("worker processes need the test database on PostgreSQL")
-    pool = WorkerPool(worker_environment(qbo_sandbox, WORKER_SETTINGS), tmp_path)
+    pool = WorkerPool(worker_environment(qbo_sandbox, WORKER_SETTINGS), tmp_path, name="soak")
     yield pool
     # Before pytest-django empties the tables: a worker holding a connection would block it.
     pool.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def database_url() -> str:
@@ -24,7 +25,9 @@ def database_url() -> str:
     return f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}"
 
 
-def worker_environment(sandbox, overrides: dict[str, str]) -> dict[str, str]:
+def worker_environment(sandbox, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """What a worker process needs: this test's database, our keys (to read the stored
+    tokens) and the sandbox."""
     return {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -36,43 +39,51 @@ def worker_environment(sandbox, overrides: dict[str, str]) -> dict[str, str]:
         "QBO_DISCOVERY_URL": sandbox.discovery_url,
         "QBO_CLIENT_ID": sandbox.client_id,
         "QBO_CLIENT_SECRET": sandbox.client_secret,
-        **overrides,
+        **(overrides or {}),
     }
 
 
 class WorkerPool:
-    """Starts worker processes; `stop` ends them (and only them) when the test is over."""
+    """Starts `db_worker` processes; `stop` ends them (and only them) when the test is over."""
 
-    def __init__(self, environment: dict[str, str], log_dir: Path):
+    def __init__(self, environment: dict[str, str], log_dir: Path, *, name: str = "worker"):
         self.environment = environment
         self.log_dir = log_dir
+        self.name = name
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, count: int) -> None:
+    def start(self, count: int = 1) -> list[subprocess.Popen]:
+        started = []
         for _ in range(count):
             number = len(self.processes) + 1
             with (self.log_dir / f"worker-{number}.log").open("wb") as log:
-                self.processes.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "manage.py",
-                            "db_worker",
-                            "--queue-name",
-                            "*",
-                            "--interval",
-                            "0.05",
-                            "--no-startup-delay",
-                            "--no-reload",
-                            "--worker-id",
-                            f"soak-{number}-{os.getpid()}",
-                        ],
-                        cwd=PROJECT_ROOT,
-                        env=self.environment,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                    )
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "manage.py",
+                        "db_worker",
+                        "--queue-name",
+                        "*",
+                        "--interval",
+                        "0.05",
+                        "--no-startup-delay",
+                        "--no-reload",
+                        "--worker-id",
+                        f"{self.name}-{number}-{os.getpid()}",
+                    ],
+                    cwd=PROJECT_ROOT,
+                    env=self.environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
+            self.processes.append(process)
+            started.append(process)
+        return started
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL: no handler runs, no transaction is finished, the task row stays claimed."""
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
 
     def stop(self) -> None:
         for process in self.processes:
