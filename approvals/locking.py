@@ -73,6 +73,11 @@ _ERP_FIELDS: dict[type, frozenset[str]] = {
 _HAS_LINES = (Commitment, CommitmentChangeOrder, SubcontractorInvoice)
 
 
+def erp_fields(model) -> frozenset[str]:
+    """The fields of `model` the ERP depends on (locked from send on)."""
+    return _ERP_FIELDS[model]
+
+
 def is_locked(record) -> bool:
     return SyncStatus(record.sync_status) in LOCKED_STATUSES
 

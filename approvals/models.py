@@ -66,6 +66,28 @@ class Exportable(ERPLinked):
     )
     export_started_at = models.DateTimeField(null=True, blank=True)
     last_export_error = models.TextField(blank=True)
+    review_version = models.PositiveIntegerField(
+        default=1, help_text="Bumped by every change to what the ERP would receive."
+    )
+    approved_document = models.JSONField(
+        null=True,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="The normalised ERP document the accountant approved (references resolved).",
+    )
+    approved_fingerprint = models.CharField(max_length=64, blank=True)
+    export_identity = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="What the look-up before create searches for: what was sent, not what the "
+        "record says now.",
+    )
+    export_request_key = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="The transport key of the current try; reused only to repeat a request "
+        "whose answer was lost.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -407,6 +429,27 @@ class InvoiceLine(models.Model):
         return self.work_completed + self.materials_stored
 
 
+class ApprovalPolicy(models.Model):
+    """Company-wide rules of the approval step; one row, edited by administrators."""
+
+    allow_self_approval = models.BooleanField(
+        default=False,
+        help_text="Let an approver accept a record they created or sent themselves (for small "
+        "teams). Each such accept says so in the record's history.",
+    )
+
+    class Meta:
+        verbose_name = "approval policy"
+        verbose_name_plural = "approval policy"
+
+    def __str__(self):
+        return "Approval policy"
+
+    @classmethod
+    def current(cls) -> "ApprovalPolicy":
+        return cls.objects.order_by("pk").first() or cls()
+
+
 class DirectExportSetting(models.Model):
     """Lets a send be accepted at once for companies that skip the approval step."""
 
@@ -433,6 +476,9 @@ class AuditEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     reason = models.TextField(blank=True)
+    changes = models.JSONField(
+        null=True, blank=True, help_text="Edited fields: [{field, old, new}], as people read them."
+    )
     # ERP bodies carry Decimal amounts; they are kept as exact text.
     request_payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     response_payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)

@@ -87,3 +87,15 @@ def decide_refusal(user, record) -> str:
         f"You do not have the right to approve {plural_noun(record)}. "
         "Ask an administrator to give it to you."
     )
+
+
+def own_part(user, record) -> str:
+    """'created and sent', 'created', 'sent' or '': how `user` already had a hand in `record`."""
+    if not _is_signed_in(user):
+        return ""
+    parts = []
+    if record.created_by_id == user.pk:
+        parts.append("created")
+    if record.sent_by_id == user.pk:
+        parts.append("sent")
+    return " and ".join(parts)

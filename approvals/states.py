@@ -24,19 +24,23 @@ class Action(models.TextChoices):
     UNLINK = "unlink", "Unlinked"
     LINK = "link", "Linked to an existing ERP record"
     IMPORT = "import", "Imported from ERP"
+    FOUND_IN_ERP = "found_in_erp", "Found in the ERP and linked"
 
 
 class Note(models.TextChoices):
     """History entries that record a decision without changing the sync status."""
 
     ENABLE_JOB_COSTS = "enable_job_costs", "Job-cost syncing enabled"
+    EDIT = "edit", "Edited"
 
 
 S = SyncStatus
 TRANSITIONS: dict[Action, tuple[tuple[SyncStatus, ...], SyncStatus]] = {
     Action.SEND: ((S.NOT_SENT,), S.READY_TO_EXPORT),
-    Action.RETRIEVE: ((S.READY_TO_EXPORT,), S.NOT_SENT),
-    Action.REJECT: ((S.READY_TO_EXPORT,), S.REJECTED),
+    # From export_failed only once a look-up found nothing the last attempt left in the ERP;
+    # when it finds the document, FOUND_IN_ERP links the record instead.
+    Action.RETRIEVE: ((S.READY_TO_EXPORT, S.EXPORT_FAILED), S.NOT_SENT),
+    Action.REJECT: ((S.READY_TO_EXPORT, S.EXPORT_FAILED), S.REJECTED),
     Action.RESEND: ((S.REJECTED,), S.READY_TO_EXPORT),
     Action.ACCEPT: ((S.READY_TO_EXPORT,), S.EXPORTING),
     Action.EXPORT_SUCCEEDED: ((S.EXPORTING,), S.SYNCED),
@@ -45,6 +49,7 @@ TRANSITIONS: dict[Action, tuple[tuple[SyncStatus, ...], SyncStatus]] = {
     Action.UNLINK: ((S.SYNCED,), S.NOT_SENT),
     Action.LINK: ((S.NOT_SENT, S.REJECTED), S.SYNCED),
     Action.IMPORT: ((), S.SYNCED),
+    Action.FOUND_IN_ERP: ((S.EXPORT_FAILED,), S.SYNCED),
 }
 
 # Shown to users with Procore's colours.
@@ -57,8 +62,9 @@ BADGE_COLOURS = {
     S.EXPORT_FAILED: "red",
 }
 
-# After send, the fields the ERP depends on may not change (ARCHITECTURE: locking).
-LOCKED_STATUSES = frozenset({S.READY_TO_EXPORT, S.EXPORTING, S.SYNCED})
+# After send, the fields the ERP depends on may not change (ARCHITECTURE: locking); a failed
+# record too, so a retry exports what was approved: it is retrieved or rejected to be corrected.
+LOCKED_STATUSES = frozenset({S.READY_TO_EXPORT, S.EXPORTING, S.EXPORT_FAILED, S.SYNCED})
 
 
 def event_label(action: str) -> str:

@@ -72,6 +72,20 @@ class ExportResult:
     response_payload: Any = None
 
 
+@dataclass(frozen=True)
+class ApprovedDocument:
+    """What an accept approves, computed from local data only (no ERP call while a person waits).
+
+    `document` is the normalised document the mapping would send: references resolved to the
+    ERP ids and settings known here, without the ERP's own version field. `identity` is what the
+    look-up before create searches for (a vendor and number, a name), kept with the accept so
+    every retry of that version looks for what was sent, not for what the record says later.
+    """
+
+    document: dict[str, Any]
+    identity: dict[str, Any]
+
+
 class Connector(Protocol):
     """Implemented once per ERP in integrations/<erp>/connector.py."""
 
@@ -86,6 +100,14 @@ class Connector(Protocol):
 
     def document_is_gone(self, record) -> bool:
         """True when the record's ERP document was deleted or voided (so it may be unlinked)."""
+
+    def approved_document(self, record) -> ApprovedDocument:
+        """The document accepting `record` as it stands approves, and its identity."""
+
+    def find_exported(self, record) -> ExportResult | None:
+        """The document the record's last export attempt left in the ERP (looked up by the
+        identity kept at accept), or None when the ERP holds nothing of it. Raises an ERPError
+        when the ERP holds a document by that identity that is not clearly the approved one."""
 
 
 @runtime_checkable

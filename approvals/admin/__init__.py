@@ -11,8 +11,13 @@ from approvals.admin.records import (
     ProjectAdmin,
     SubcontractorInvoiceAdmin,
 )
-from approvals.admin.reference import CostCodeAdmin, DirectExportSettingAdmin
+from approvals.admin.reference import (
+    ApprovalPolicyAdmin,
+    CostCodeAdmin,
+    DirectExportSettingAdmin,
+)
 from approvals.models import (
+    ApprovalPolicy,
     Commitment,
     CommitmentChangeOrder,
     Company,
@@ -29,5 +34,6 @@ admin.site.register(CommitmentChangeOrder, CommitmentChangeOrderAdmin)
 admin.site.register(SubcontractorInvoice, SubcontractorInvoiceAdmin)
 admin.site.register(CostCode, CostCodeAdmin)
 admin.site.register(DirectExportSetting, DirectExportSettingAdmin)
+admin.site.register(ApprovalPolicy, ApprovalPolicyAdmin)
 register_dashboard(admin.site)
 register_imports(admin.site)

@@ -159,17 +159,20 @@ class DecisionsMixin:
             form, unavailable = self.decision_form(request, decision, records, data=None)
             return self._decision_page(request, decision, records, form, unavailable)
 
+        # The versions of the records the page showed: a record changed since is refused.
+        versions = _parse_versions(request.POST.get("versions", ""))
         form, unavailable = self.decision_form(request, decision, records, data=request.POST)
         if unavailable or not form.is_valid():
-            return self._decision_page(request, decision, records, form, unavailable)
-        results = self.perform_decision(request, decision, records, form)
+            return self._decision_page(request, decision, records, form, unavailable, versions)
+        results = self.perform_decision(request, decision, records, form, versions)
         outcomes.report(self, request, results)
         return HttpResponseRedirect(self._return_url(request))
 
     # --- the page ------------------------------------------------------------------------
 
-    def _decision_page(self, request, decision, records, form, unavailable: str):
+    def _decision_page(self, request, decision, records, form, unavailable: str, versions=None):
         rows = self.decision_rows(decision, records, form)
+        shown = versions or {}
         connection_name = self.erp_display_name()
         context = {
             **self.admin_site.each_context(request),
@@ -185,6 +188,9 @@ class DecisionsMixin:
             "general_fields": _general_fields(form, rows),
             "unavailable": unavailable,
             "ids": ",".join(str(record.pk) for record in records),
+            "versions": ",".join(
+                f"{record.pk}:{shown.get(record.pk, record.review_version)}" for record in records
+            ),
             "next": self._return_url(request),
             "form_url": reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_{decision.slug}"
@@ -240,8 +246,10 @@ class DecisionsMixin:
         confirm_field = getattr(form, "confirm_field", None)
         return confirm_field(record.pk) if confirm_field else None
 
-    def perform_decision(self, request, decision, records, form):
-        return outcomes.perform(decision.slug, records=records, actor=request.user, form=form)
+    def perform_decision(self, request, decision, records, form, versions: dict[int, int]):
+        return outcomes.perform(
+            decision.slug, records=records, actor=request.user, form=form, versions=versions
+        )
 
     def erp_display_name(self) -> str:
         return outcomes.erp_display_name()
@@ -273,6 +281,16 @@ def _general_fields(form, rows: list[RecordRow]) -> list:
 
 def _parse_ids(raw: str) -> list[int]:
     return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+
+
+def _parse_versions(raw: str) -> dict[int, int]:
+    """'12:3,14:1' → {12: 3, 14: 1}; anything malformed is left out (and so not compared)."""
+    versions = {}
+    for part in raw.split(","):
+        pk, _, version = part.strip().partition(":")
+        if pk.isdigit() and version.isdigit():
+            versions[int(pk)] = int(version)
+    return versions
 
 
 def decision_url(model_admin, decision: Decision, records) -> str:

@@ -13,6 +13,7 @@ from approvals.admin.paginator import CappedCountPaginator
 from approvals.admin.queues import QueueFilter, queue_tabs, selected_queue
 from approvals.locking import lines_locked, locked_fields
 from approvals.models import ZERO
+from approvals.services.edits import exported_values, record_edited
 from approvals.states import SyncStatus
 
 # Written only by the approval services and the export worker.
@@ -117,6 +118,18 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
         if obj is not None and (obj.sync_status not in EDITABLE_WHILE_NOT_SENT or obj.erp_id):
             return False
         return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Read from the row, not `obj`: the form has already put the new values on it.
+            request._erp_values_before = exported_values(type(obj).objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_erp_values_before", None)
+        if change and before is not None:
+            record_edited(record=form.instance, actor=request.user, before=before)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

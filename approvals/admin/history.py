@@ -19,6 +19,7 @@ class HistoryRow:
     action: str
     transition: str
     reason: str
+    changes: list
     request_json: str
     response_json: str
 
@@ -36,6 +37,7 @@ def _row(event) -> HistoryRow:
             _label(SyncStatus, status) for status in (event.from_status, event.to_status) if status
         ),
         reason=event.reason,
+        changes=event.changes or [],
         request_json=_pretty(event.request_payload),
         response_json=_pretty(event.response_payload),
     )

@@ -23,11 +23,18 @@ from integrations.base import Connector
 from integrations.models import ERPConnection
 
 
-def perform(slug: str, *, records: list, actor, form) -> list[Outcome]:
+def perform(slug: str, *, records: list, actor, form, versions: dict[int, int]) -> list[Outcome]:
     if slug == "accept":
-        return records_accept_bulk(records=records, actor=actor, choices=form.choices())
+        return records_accept_bulk(
+            records=records, actor=actor, choices=form.choices(), review_versions=versions
+        )
     if slug == "reject":
-        return records_reject_bulk(records=records, actor=actor, reason=form.cleaned_data["reason"])
+        return records_reject_bulk(
+            records=records,
+            actor=actor,
+            reason=form.cleaned_data["reason"],
+            review_versions=versions,
+        )
     if slug == "retry":
         return _each(records, lambda record: record_retry(record=record, actor=actor), RETRIED)
     if slug == "unlink":
@@ -39,12 +46,16 @@ RETRIED = "the export is queued again."
 UNLINKED = "unlinked; it can now be corrected and sent again."
 
 
-def accept_invoices(*, records: list, actor, confirmed_ids: set[int]) -> list[Outcome]:
+def accept_invoices(
+    *, records: list, actor, confirmed_ids: set[int], versions: dict[int, int]
+) -> list[Outcome]:
     """Accept invoices; only those whose "accept anyway" box was ticked pass a duplicate check."""
     confirmed = [record for record in records if record.pk in confirmed_ids]
     unconfirmed = [record for record in records if record.pk not in confirmed_ids]
-    results = records_accept_bulk(records=unconfirmed, actor=actor)
-    results += records_accept_bulk(records=confirmed, actor=actor, confirm_duplicates=True)
+    results = records_accept_bulk(records=unconfirmed, actor=actor, review_versions=versions)
+    results += records_accept_bulk(
+        records=confirmed, actor=actor, confirm_duplicates=True, review_versions=versions
+    )
     position = {record.pk: index for index, record in enumerate(records)}
     return sorted(results, key=lambda outcome: position[outcome.record.pk])
 

@@ -246,10 +246,10 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     def duplicate_twins(self, form, record) -> list[str]:
         return form.twins.get(record.pk, [])
 
-    def perform_decision(self, request, decision, records, form):
+    def perform_decision(self, request, decision, records, form, versions):
         if decision.slug != "accept":
-            return super().perform_decision(request, decision, records, form)
+            return super().perform_decision(request, decision, records, form, versions)
         confirmed = form.confirmed_invoice_ids()
         return outcomes.accept_invoices(
-            records=records, actor=request.user, confirmed_ids=confirmed
+            records=records, actor=request.user, confirmed_ids=confirmed, versions=versions
         )

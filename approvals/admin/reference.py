@@ -1,4 +1,5 @@
-"""Admins of the reference data: the ERP's cost codes and the direct export switches."""
+"""Admins of the reference data: the ERP's cost codes, the direct export switches and the approval
+policy."""
 
 from __future__ import annotations
 
@@ -35,3 +36,15 @@ class DirectExportSettingAdmin(admin.ModelAdmin):
                 pk__in=[ContentType.objects.get_for_model(model).pk for model in EXPORTABLE_MODELS]
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ApprovalPolicyAdmin(admin.ModelAdmin):
+    """One row: adding a second would leave it unclear which rule applies."""
+
+    list_display = ("__str__", "allow_self_approval")
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not self.model.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

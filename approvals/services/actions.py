@@ -18,11 +18,22 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.services import duplicates, erp
-from approvals.services.errors import PossibleDuplicate, PreconditionsNotMet
-from approvals.services.exports import export_enqueue, export_started_changes
+from approvals.services.approved import (
+    approval_changes,
+    cleared_approval,
+    export_started_changes,
+)
+from approvals.services.errors import PossibleDuplicate, PreconditionsNotMet, StaleState
+from approvals.services.exports import export_enqueue, export_found
 from approvals.services.records import noun, record_title
-from approvals.services.transitions import check_allowed, check_permission, record_transition
-from approvals.states import Action
+from approvals.services.transitions import (
+    changed_since_review_message,
+    check_allowed,
+    check_permission,
+    record_transition,
+    self_approval_note,
+)
+from approvals.states import Action, SyncStatus
 from integrations.base import ERPError
 
 DIRECT_EXPORT = "direct export setting"
@@ -33,6 +44,7 @@ _CHOICES = {
     Project: {"parent_customer_id": ("erp_parent_customer_id", 64)},
     Company: {"vendor_type": ("vendor_type", 50)},
 }
+_CHOICE_FIELDS = frozenset(field for fields in _CHOICES.values() for field, _ in fields.values())
 
 
 def record_send(*, record, actor):
@@ -55,27 +67,54 @@ def _send(*, record, actor, action: Action):
         changes["duplicate_of"] = local[0] if local else None
         changes["duplicate_warning"] = duplicate_warning(twins)
         changes["duplicate_confirmed_by"] = None
+    direct = _direct_export_enabled(record)
+    kept = duplicate_warning(twins) if direct else ""
+    reason = f"Kept for an approver although direct export is on: {kept}" if kept else ""
     with transaction.atomic():
         # Edits take the same row lock, so the lines checked here are the lines that are sent.
         list(type(record).objects.select_for_update().filter(pk=record.pk).values_list("pk"))
         _require(preconditions.send_problems(record))
-        event = record_transition(record=record, action=action, actor=actor, changes=changes)
-        if _direct_export_enabled(record) and not twins:
+        event = record_transition(
+            record=record, action=action, actor=actor, changes=changes, reason=reason
+        )
+        if direct and not twins:
             _accept(record=record, actor=None, system_actor=DIRECT_EXPORT, changes={})
     return event
 
 
 def record_retrieve(*, record, actor):
-    """Take a record back out of the queue before anyone decided on it."""
-    return record_transition(record=record, action=Action.RETRIEVE, actor=actor)
+    """Take a record back to Not sent: out of the queue before anyone decided on it, or after
+    its export failed, once a look-up shows the ERP holds nothing of its last attempt.
+
+    Returns the audit event; its action is FOUND_IN_ERP when the look-up found the document
+    and the record was linked to it instead.
+    """
+    _check(record=record, actor=actor, action=Action.RETRIEVE)
+    found = _found_in_erp(record=record, actor=actor, asked="retrieve")
+    if found is not None:
+        return found
+    with transaction.atomic():
+        return record_transition(
+            record=record,
+            action=Action.RETRIEVE,
+            actor=actor,
+            changes={**cleared_approval(), "last_export_error": ""},
+        )
 
 
-def record_reject(*, record, actor, reason: str):
-    """Send `record` back to its sender with `reason`; the sender and creator are emailed."""
+def record_reject(*, record, actor, reason: str, review_version: int | None = None):
+    """Send `record` back to its sender with `reason`; the sender and creator are emailed.
+
+    A failed record is rejected only once a look-up shows the ERP holds nothing of its last
+    attempt; when it does, the record is linked instead (the returned event says FOUND_IN_ERP).
+    """
     _check(record=record, actor=actor, action=Action.REJECT)
     reason = _clean_text(reason)
     if not reason:
         raise PreconditionsNotMet([REASON_REQUIRED])
+    found = _found_in_erp(record=record, actor=actor, asked="reject")
+    if found is not None:
+        return found
     with transaction.atomic():
         event = record_transition(
             record=record,
@@ -86,18 +125,68 @@ def record_reject(*, record, actor, reason: str):
                 "decided_by": actor,
                 "decided_at": timezone.now(),
                 "rejection_reason": reason,
+                "last_export_error": "",
+                **cleared_approval(),
             },
+            review_version=review_version,
         )
         notifications.rejection_notify(record=record, decider=actor, reason=reason)
     return event
 
 
-def record_accept(*, record, actor, choices: dict | None = None, confirm_duplicate: bool = False):
+def _found_in_erp(*, record, actor, asked: str):
+    """For a failed record: look up what its last attempt sent; link it when it is there.
+
+    Returns the FOUND_IN_ERP event, or None when the ERP holds nothing of the attempt (or the
+    record was accepted while no connector could have sent anything). Refuses, changing
+    nothing, when the ERP cannot be asked.
+    """
+    if record.sync_status != SyncStatus.EXPORT_FAILED:
+        return None
+    connection = record.erp_connection or erp.active_connection_or_none()
+    name = erp.erp_name(connection, erp.connector_or_none(connection))
+    try:
+        connector = erp.connector_for_export(connection)
+    except ERPError as error:
+        if not record.export_identity:
+            return None
+        raise PreconditionsNotMet(
+            [
+                f"This {noun(record)} cannot be {asked}ed until {name} can be asked whether "
+                f"its last export created the document: {error.message}"
+            ]
+        ) from error
+    try:
+        result = connector.find_exported(record)
+    except ERPError as error:
+        raise PreconditionsNotMet(
+            [
+                f"Could not check in {name} whether the last export created this "
+                f"{noun(record)}, so it was not {asked}ed: {error.message}"
+            ]
+        ) from error
+    if result is None:
+        return None
+    with transaction.atomic():
+        return export_found(
+            record=record, result=result, connection=connection, actor=actor, asked=asked
+        )
+
+
+def record_accept(
+    *,
+    record,
+    actor,
+    choices: dict | None = None,
+    confirm_duplicate: bool = False,
+    review_version: int | None = None,
+):
     """Approve `record` for export: it moves to 'exporting' and its export task is queued.
 
     choices: for a project {"parent_customer_id": ...}, the ERP customer the job belongs to;
     for a company {"vendor_type": ...}, optional. Raises PossibleDuplicate for an invoice that
     looks already billed unless confirm_duplicate is True (which the audit trail records).
+    review_version: the version the approver reviewed; a record changed since is refused.
     """
     _check(record=record, actor=actor, action=Action.ACCEPT)
     changes = {
@@ -118,36 +207,65 @@ def record_accept(*, record, actor, choices: dict | None = None, confirm_duplica
                 duplicate_confirmed_by=actor,
             )
     with transaction.atomic():
-        return _accept(record=record, actor=actor, changes=changes, reason=reason)
+        return _accept(
+            record=record,
+            actor=actor,
+            changes=changes,
+            reason=_joined(reason, self_approval_note(actor=actor, record=record)),
+            review_version=review_version,
+        )
 
 
-def _accept(*, record, actor, changes: dict, reason: str = "", system_actor: str = ""):
-    if isinstance(record, Project) and not (
-        changes.get("erp_parent_customer_id") or record.erp_parent_customer_id
-    ):
+def _accept(
+    *,
+    record,
+    actor,
+    changes: dict,
+    reason: str = "",
+    system_actor: str = "",
+    review_version: int | None = None,
+):
+    # The row stays locked from reading what is approved to the accept's own update.
+    current = type(record).objects.select_for_update().get(pk=record.pk)
+    if review_version is not None and current.review_version != review_version:
+        raise StaleState(changed_since_review_message(record, Action.ACCEPT))
+    for name, value in changes.items():
+        if name in _CHOICE_FIELDS:
+            setattr(current, name, value)
+    if isinstance(current, Project) and not current.erp_parent_customer_id:
         raise PreconditionsNotMet(
             [f"Choose the customer in the ERP that project '{record}' belongs to."]
         )
-    _require(preconditions.accept_problems(record))
+    _require(preconditions.accept_problems(current))
+    connector = erp.connector_or_none(erp.active_connection_or_none())
     event = record_transition(
         record=record,
         action=Action.ACCEPT,
         actor=actor,
         system_actor=system_actor,
         reason=reason,
-        changes={**changes, **export_started_changes()},
+        changes={
+            **changes,
+            **approval_changes(current, connector),
+            **export_started_changes(type(record)),
+        },
+        review_version=current.review_version,
     )
     export_enqueue(record=record)
     return event
 
 
 def record_retry(*, record, actor):
-    """Start a new export attempt for a record whose export failed."""
+    """Start a new export attempt for a record whose export failed: the version approved at
+    accept, looked up first in the ERP, under a new transport key."""
     _check(record=record, actor=actor, action=Action.RETRY)
     with transaction.atomic():
         _require(preconditions.accept_problems(record))
         event = record_transition(
-            record=record, action=Action.RETRY, actor=actor, changes=export_started_changes()
+            record=record,
+            action=Action.RETRY,
+            actor=actor,
+            changes=export_started_changes(type(record)),
         )
         export_enqueue(record=record)
     return event
@@ -238,6 +356,10 @@ def _direct_export_enabled(record) -> bool:
 
 def duplicate_warning(twins: list[str]) -> str:
     return ("Possible duplicate of " + "; ".join(twins) + ".") if twins else ""
+
+
+def _joined(*sentences: str) -> str:
+    return " ".join(sentence for sentence in sentences if sentence)
 
 
 def _clean_text(value) -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from approvals import preconditions
 from approvals.models import AuditEvent, SubcontractorInvoice
-from approvals.services import duplicates
+from approvals.services import duplicates, erp
 from approvals.services.actions import (
     choices_for,
     duplicate_warning,
@@ -19,18 +19,26 @@ from approvals.services.actions import (
     record_reject,
     record_send,
 )
+from approvals.services.approved import approval_changes, export_started_changes
 from approvals.services.errors import (
     PossibleDuplicate,
     PreconditionsNotMet,
     StaleState,
     WorkflowError,
 )
-from approvals.services.exports import export_enqueue_many, export_started_changes
+from approvals.services.exports import export_enqueue_many
 from approvals.services.records import record_title
-from approvals.services.transitions import check_allowed, check_permission, stale_state_message
+from approvals.services.transitions import (
+    changed_since_review_message,
+    check_allowed,
+    check_permission,
+    self_approval_note,
+    stale_state_message,
+)
 from approvals.states import Action, SyncStatus, target_of
 
 ACCEPTED = "accepted; the export is queued."
+APPROVAL_FIELDS = ("approved_document", "approved_fingerprint", "export_identity")
 
 
 @dataclass(frozen=True)
@@ -60,14 +68,22 @@ def _each(records: Iterable, step: Callable[[object], str]) -> list[Outcome]:
 
 
 def records_accept_bulk(
-    *, records: Iterable, actor, choices: dict | None = None, confirm_duplicates: bool = False
+    *,
+    records: Iterable,
+    actor,
+    choices: dict | None = None,
+    confirm_duplicates: bool = False,
+    review_versions: dict[int, int] | None = None,
 ) -> list[Outcome]:
     """Accept each record; each choice applies to the records of the type it belongs to.
 
-    Invoices are accepted together, in a number of SQL statements that does not grow with their
-    count except for one queued export task each; other records one after the other.
+    review_versions: by primary key, the version of each record the approver reviewed; a record
+    changed since is refused. Invoices are accepted together, in a number of SQL statements that
+    does not grow with their count except for one queued export task each; other records one
+    after the other.
     """
     records = list(records)
+    versions = review_versions or {}
     together, seen = [], set()
     for record in records:
         if isinstance(record, SubcontractorInvoice) and record.pk not in seen:
@@ -76,7 +92,7 @@ def records_accept_bulk(
     outcomes = {
         id(outcome.record): outcome
         for outcome in _invoices_accept(
-            together, actor=actor, confirm_duplicates=confirm_duplicates
+            together, actor=actor, confirm_duplicates=confirm_duplicates, versions=versions
         )
     }
 
@@ -86,6 +102,7 @@ def records_accept_bulk(
             actor=actor,
             choices=choices_for(record, choices),
             confirm_duplicate=confirm_duplicates,
+            review_version=versions.get(record.pk),
         )
         return ACCEPTED
 
@@ -94,7 +111,9 @@ def records_accept_bulk(
     return [outcomes[id(record)] for record in records]
 
 
-def _invoices_accept(invoices: list, *, actor, confirm_duplicates: bool) -> list[Outcome]:
+def _invoices_accept(
+    invoices: list, *, actor, confirm_duplicates: bool, versions: dict[int, int]
+) -> list[Outcome]:
     """record_accept for each invoice (no two with one primary key), set-based."""
     if not invoices:
         return []
@@ -143,6 +162,10 @@ def _invoices_accept(invoices: list, *, actor, confirm_duplicates: bool) -> list
                 "duplicate_confirmed_by": actor,
             }
         undoubted.append(invoice)
+        note = self_approval_note(actor=actor, record=invoice)
+        if note:
+            reasons[invoice.pk] = " ".join(filter(None, [reasons.get(invoice.pk), note]))
+    connector = erp.connector_or_none(erp.active_connection_or_none())
     with transaction.atomic():
         problems = preconditions.accept_problems_many([loaded[i.pk] for i in undoubted])
         ready = []
@@ -155,36 +178,51 @@ def _invoices_accept(invoices: list, *, actor, confirm_duplicates: bool) -> list
                 ready.append(invoice)
         # Compare-and-set for the lot: only rows still in the status the accountant saw move.
         locked = {
-            pk: (status, attempt)
-            for pk, status, attempt in SubcontractorInvoice.objects.select_for_update()
+            pk: (status, attempt, version)
+            for pk, status, attempt, version in SubcontractorInvoice.objects.select_for_update()
             .filter(pk__in=[invoice.pk for invoice in ready])
-            .values_list("pk", "sync_status", "export_attempt")
+            .values_list("pk", "sync_status", "export_attempt", "review_version")
         }
         moving = []
         for invoice in ready:
-            if invoice.pk in locked and locked[invoice.pk][0] == invoice.sync_status:
-                moving.append(invoice)
-            else:
+            if invoice.pk not in locked or locked[invoice.pk][0] != invoice.sync_status:
                 stale = StaleState(stale_state_message(invoice, Action.ACCEPT))
                 refuse(invoice, _title(loaded[invoice.pk]), stale)
+            elif _changed_since_review(locked[invoice.pk][2], loaded[invoice.pk], versions):
+                changed = StaleState(changed_since_review_message(invoice, Action.ACCEPT))
+                refuse(invoice, _title(loaded[invoice.pk]), changed)
+            else:
+                moving.append(invoice)
+        approved_now = {
+            invoice.pk: approval_changes(loaded[invoice.pk], connector) for invoice in moving
+        }
         outcomes += _move(
             moving,
             actor=actor,
             now=now,
             changes=changes,
+            approvals=approved_now,
             reasons=reasons,
             loaded=loaded,
-            attempts={pk: attempt for pk, (_, attempt) in locked.items()},
+            attempts={pk: attempt for pk, (_, attempt, _) in locked.items()},
         )
     return outcomes
 
 
-def _move(invoices, *, actor, now, changes, reasons, loaded, attempts) -> list[Outcome]:
-    """Accept the locked, checked invoices: one UPDATE, one audit event each, one task each."""
+def _changed_since_review(locked_version: int, loaded, versions: dict[int, int]) -> bool:
+    """The approval is computed from the loaded invoice: it must still be the locked row, and
+    the version the approver reviewed."""
+    seen = loaded.review_version
+    return locked_version != seen or versions.get(loaded.pk, seen) != seen
+
+
+def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts) -> list[Outcome]:
+    """Accept the locked, checked invoices: one UPDATE, what each approves in one more, one
+    audit event each, one task each."""
     if not invoices:
         return []
     target = target_of(Action.ACCEPT)
-    started = export_started_changes()
+    started = export_started_changes(SubcontractorInvoice)
     fields = {
         "sync_status": target,
         "updated_at": now,
@@ -195,6 +233,11 @@ def _move(invoices, *, actor, now, changes, reasons, loaded, attempts) -> list[O
     SubcontractorInvoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
         **fields
     )
+    approved_rows = []
+    for invoice in invoices:
+        row = SubcontractorInvoice(pk=invoice.pk, **approvals[invoice.pk])
+        approved_rows.append(row)
+    SubcontractorInvoice.objects.bulk_update(approved_rows, fields=list(APPROVAL_FIELDS))
     for pk, duplicate_fields in changes.items():
         if pk in attempts:
             SubcontractorInvoice.objects.filter(pk=pk).update(**duplicate_fields)
@@ -216,10 +259,12 @@ def _move(invoices, *, actor, now, changes, reasons, loaded, attempts) -> list[O
         written = {
             **fields,
             **changes.get(invoice.pk, {}),
+            **approvals[invoice.pk],
             "export_attempt": attempts[invoice.pk] + 1,
         }
         for name, value in written.items():
-            setattr(invoice, name, value)
+            if name != "export_request_key":
+                setattr(invoice, name, value)
         outcomes.append(
             Outcome(record=invoice, ok=True, message=f"{_title(loaded[invoice.pk])}: {ACCEPTED}")
         )
@@ -227,9 +272,17 @@ def _move(invoices, *, actor, now, changes, reasons, loaded, attempts) -> list[O
     return outcomes
 
 
-def records_reject_bulk(*, records: Iterable, actor, reason: str) -> list[Outcome]:
+def records_reject_bulk(
+    *, records: Iterable, actor, reason: str, review_versions: dict[int, int] | None = None
+) -> list[Outcome]:
+    versions = review_versions or {}
+
     def reject(record) -> str:
-        record_reject(record=record, actor=actor, reason=reason)
+        event = record_reject(
+            record=record, actor=actor, reason=reason, review_version=versions.get(record.pk)
+        )
+        if event.action == Action.FOUND_IN_ERP:
+            return event.reason[:1].lower() + event.reason[1:]
         return "rejected and sent back."
 
     return _each(records, reject)

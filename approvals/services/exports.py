@@ -8,12 +8,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from approvals import notifications
 from approvals.models import ChangeOrderLine, Commitment, CommitmentChangeOrder, CommitmentLine
-from approvals.services import erp
+from approvals.services import approved, erp
 from approvals.services.errors import StaleState
 from approvals.services.records import (
     EXPORTABLE_MODELS,
@@ -47,15 +46,6 @@ def retry_delay_seconds(*, try_number: int, retry_after: float | None = None) ->
     delay = min(cap, base * 2 ** (try_number - 1))
     delay += _JITTER.uniform(0, delay / 4)
     return max(delay, retry_after or 0)
-
-
-def export_started_changes() -> dict:
-    """The fields an accept or a retry writes with its transition: a new attempt starts now."""
-    return {
-        "export_attempt": F("export_attempt") + 1,
-        "export_started_at": timezone.now(),
-        "last_export_error": "",
-    }
 
 
 def export_enqueue(*, record, try_number: int = 1, run_after: datetime | None = None) -> None:
@@ -106,10 +96,14 @@ def export_enqueue_many(*, records) -> None:
 
 
 def idempotency_key(record) -> str:
-    """Same key for every try of one attempt (the ERP replays), a new one per accept or retry.
+    """The transport key of the current try: kept while an answer is lost (the ERP replays it),
+    new for each accept or retry and after the ERP answered with an error.
 
-    The creation time keeps keys unique even when a reset database reuses ids.
+    Records accepted before keys were stored fall back to one key per attempt; the creation
+    time keeps such keys unique even when a reset database reuses ids.
     """
+    if record.export_request_key:
+        return record.export_request_key
     created = int(record.created_at.timestamp())
     return f"{key_prefix(record)}-{record.pk}-{record.export_attempt}-{created:x}"
 
@@ -127,6 +121,12 @@ def export_run(
     connection = record.erp_connection or erp.active_connection_or_none()
     try:
         connector = erp.connector_for_export(connection)
+        changed = approved.mismatch_sentence(
+            record, connector.approved_document(record), erp.erp_name(connection, connector)
+        )
+        if changed:
+            _fail(record, changed, connection, try_number, None)
+            return "failed: changed since approved"
         result = connector.export(record, idempotency_key=idempotency_key(record))
     except TransientERPError as error:
         if try_number < max_tries():
@@ -147,7 +147,7 @@ def export_run(
     return _succeed(record, result, connection)
 
 
-def _succeed(record, result: ExportResult, connection) -> str:
+def _linked_changes(record, result: ExportResult, connection) -> dict:
     changes = {
         "erp_id": result.erp_id,
         "erp_sync_token": result.sync_token,
@@ -158,6 +158,31 @@ def _succeed(record, result: ExportResult, connection) -> str:
     }
     if isinstance(record, Commitment) and result.doc_number:
         changes["erp_doc_number"] = result.doc_number
+    return changes
+
+
+def export_found(*, record, result: ExportResult, connection, actor, asked: str):
+    """Link a failed record to the document its last attempt did leave in the ERP.
+
+    `asked` says what the person wanted ("retrieve", "reject"); the history says why it was not
+    done. Called inside the caller's transaction.
+    """
+    event = record_transition(
+        record=record,
+        action=Action.FOUND_IN_ERP,
+        actor=actor,
+        reason=(
+            f"Asked to {asked} it, but {erp.erp_name(connection)} holds the document its last "
+            f"export created (id {result.erp_id}), so it was linked to that document instead."
+        ),
+        changes=_linked_changes(record, result, connection),
+        response_payload=result.response_payload,
+    )
+    _store_line_ids(record, result)
+    return event
+
+
+def _succeed(record, result: ExportResult, connection) -> str:
     reason = "Linked to an existing document in the ERP." if result.linked_existing else ""
     try:
         with transaction.atomic():
@@ -166,7 +191,7 @@ def _succeed(record, result: ExportResult, connection) -> str:
                 action=Action.EXPORT_SUCCEEDED,
                 system_actor=EXPORT_WORKER,
                 reason=reason,
-                changes=changes,
+                changes=_linked_changes(record, result, connection),
                 request_payload=result.request_payload,
                 response_payload=result.response_payload,
             )
@@ -224,6 +249,11 @@ def _schedule_retry(record, error: TransientERPError, try_number: int) -> None:
         error.message,
         delay,
     )
+    next_try = {"export_started_at": run_after, "last_export_error": error.message}
+    if _answered_with_error(error):
+        # The ERP may remember its error answer under the key: the next try asks anew, and
+        # the connector's look-up before create finds a document this try did leave.
+        next_try["export_request_key"] = approved.new_request_key(record)
     with transaction.atomic():
         # The start of the next try, so stuck-export recovery leaves a scheduled retry alone.
         claimed = (
@@ -233,10 +263,16 @@ def _schedule_retry(record, error: TransientERPError, try_number: int) -> None:
                 sync_status=SyncStatus.EXPORTING,
                 export_attempt=record.export_attempt,
             )
-            .update(export_started_at=run_after, last_export_error=error.message)
+            .update(**next_try)
         )
         if claimed:
             export_enqueue(record=record, try_number=try_number + 1, run_after=run_after)
+
+
+def _answered_with_error(error: TransientERPError) -> bool:
+    """An error status came back (throttled, server error); no status, or an unreadable 200,
+    means the answer was lost and only the same key may ask again."""
+    return error.status is not None and error.status >= 400
 
 
 def exports_recover_stuck(*, older_than: timedelta) -> int:

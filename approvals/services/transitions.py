@@ -11,15 +11,17 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from approvals import permissions
-from approvals.models import AuditEvent
+from approvals.models import ApprovalPolicy, AuditEvent
 from approvals.services.errors import NotPermitted, StaleState, TransitionNotAllowed
 from approvals.services.records import noun
-from approvals.states import Action, SyncStatus, allowed_from, target_of
+from approvals.states import Action, Note, SyncStatus, allowed_from, target_of
 
 _SENDER_ACTIONS = frozenset({Action.SEND, Action.RETRIEVE, Action.RESEND})
 _APPROVER_ACTIONS = frozenset(
     {Action.ACCEPT, Action.REJECT, Action.RETRY, Action.UNLINK, Action.LINK}
 )
+# Taken by whoever asked to retrieve or reject a failed record, when the look-up found its document.
+_SENDER_OR_APPROVER_ACTIONS = frozenset({Action.FOUND_IN_ERP})
 
 _PAST_TENSE = {
     Action.SEND: "sent",
@@ -33,6 +35,7 @@ _PAST_TENSE = {
     Action.UNLINK: "unlinked",
     Action.LINK: "linked",
     Action.IMPORT: "imported",
+    Action.FOUND_IN_ERP: "linked to the document found in the ERP",
 }
 
 _INFINITIVE = {
@@ -47,6 +50,7 @@ _INFINITIVE = {
     Action.UNLINK: "unlink",
     Action.LINK: "link",
     Action.IMPORT: "import",
+    Action.FOUND_IN_ERP: "link to the document found in the ERP",
 }
 
 
@@ -60,13 +64,16 @@ def record_transition(
     changes: dict[str, Any] | None = None,
     request_payload: Any = None,
     response_payload: Any = None,
+    review_version: int | None = None,
 ) -> AuditEvent:
     """Move `record` along `action` of the state table and write its one audit event.
 
     `actor` is the user acting; `system_actor` names who acts when no user does (the export
     worker, the direct export setting) and skips the permission check, so only code paths
     that already decided it is allowed pass it. `changes` are further fields written by the
-    same UPDATE. Raises NotPermitted, TransitionNotAllowed or StaleState; then nothing changed.
+    same UPDATE. `review_version`, when given, is the version of the record the person saw:
+    the update also compares it, so a record edited since is refused. Raises NotPermitted,
+    TransitionNotAllowed or StaleState; then nothing changed.
     """
     action = Action(action)
     if not system_actor:
@@ -76,9 +83,17 @@ def record_transition(
     now = timezone.now()
     fields = {"sync_status": target, "updated_at": now, **(changes or {})}
     model = type(record)
+    compared = {"pk": record.pk, "sync_status": current}
+    if review_version is not None:
+        compared["review_version"] = review_version
     with transaction.atomic():
-        updated = model.objects.filter(pk=record.pk, sync_status=current).update(**fields)
+        updated = model.objects.filter(**compared).update(**fields)
         if updated != 1:
+            if (
+                review_version is not None
+                and not model.objects.filter(pk=record.pk, review_version=review_version).exists()
+            ):
+                raise StaleState(changed_since_review_message(record, action))
             raise StaleState(stale_state_message(record, action))
         event = AuditEvent.objects.create(
             content_type=ContentType.objects.get_for_model(model),
@@ -114,8 +129,58 @@ def check_permission(*, actor, record, action: Action) -> None:
     elif action in _APPROVER_ACTIONS:
         if not permissions.can_decide(actor, record):
             raise NotPermitted(permissions.decide_refusal(actor, record))
+        if action == Action.ACCEPT:
+            check_separation_of_duties(actor=actor, record=record)
+    elif action in _SENDER_OR_APPROVER_ACTIONS:
+        if not (permissions.can_send(actor, record) or permissions.can_decide(actor, record)):
+            raise NotPermitted(permissions.decide_refusal(actor, record))
     else:
         raise NotPermitted(f"Only the export worker can {_INFINITIVE[action]} a {noun(record)}.")
+
+
+def check_separation_of_duties(*, actor, record) -> None:
+    """An approver does not accept what they created or sent, unless the policy allows it."""
+    part = permissions.own_part(actor, record)
+    if part and not ApprovalPolicy.current().allow_self_approval:
+        raise NotPermitted(
+            f"You {part} this {noun(record)} yourself, so another approver must accept it. "
+            "An administrator can allow approvers to accept their own records in the "
+            "approval policy."
+        )
+
+
+def self_approval_note(*, actor, record) -> str:
+    """The history's sentence for an accept the policy allowed although the approver sent it."""
+    part = permissions.own_part(actor, record)
+    if not part:
+        return ""
+    return (
+        f"Accepted by the person who {part} it, as the approval policy allows "
+        "(self-approval is on)."
+    )
+
+
+def changed_since_review_message(record, attempted: Action) -> str:
+    """Say who changed the record after the person opened the page they decided on."""
+    what = noun(record)
+    last_edit = (
+        AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(record)),
+            object_id=record.pk,
+            action=Note.EDIT,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    by = ""
+    if last_edit is not None:
+        when = date_format(timezone.localtime(last_edit.created_at), "H:i")
+        by = f" ({_actor_name(last_edit)} edited it at {when})"
+    return (
+        f"This {what} changed after you opened this page{by}, so it was not "
+        f"{_PAST_TENSE[attempted]}. Review it again before you decide."
+    )
 
 
 def _apply_to_instance(record, fields: dict[str, Any]) -> None:

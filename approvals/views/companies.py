@@ -10,6 +10,7 @@ from approvals.forms.companies import AddCompanyToProjectForm, CompanyForm, Comp
 from approvals.locking import locked_fields
 from approvals.models import Company
 from approvals.selectors import projects_for_user
+from approvals.services.edits import exported_values, record_edited
 from approvals.views.access import member_project, require_permission
 from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
 from approvals.views.sync import sync_panel
@@ -74,9 +75,11 @@ def company_edit(request, pk):
     try:
         with transaction.atomic():
             company = locked_for_update(Company, company.pk)
+            before = exported_values(company)
             form = CompanyForm(request.POST, instance=company, locked=locked_fields(company))
             if form.is_valid():
                 save_edit(form)
+                record_edited(record=company, actor=request.user, before=before)
                 messages.success(request, f"{company} was saved.")
                 return redirect("approvals:company_detail", pk=company.pk)
     except IntegrityError:

@@ -12,6 +12,7 @@ from django.forms import ModelForm
 from django.shortcuts import redirect
 
 from approvals.locking import lines_locked
+from approvals.services.edits import exported_values, record_edited
 from approvals.views.records import record_url
 
 LINES_PREFIX = "lines"
@@ -61,6 +62,7 @@ def edit_with_lines(
     try:
         with transaction.atomic():
             record = locked_for_update(type(record), record.pk)
+            before = exported_values(record)
             form = make_form(record, request.POST)
             formset = None
             if lines_locked(record):
@@ -72,6 +74,7 @@ def edit_with_lines(
                 save_edit(form)
                 if formset is not None:
                     save_lines(formset, record)
+                record_edited(record=record, actor=request.user, before=before)
                 messages.success(request, saved_message(record))
                 return redirect(record_url(record))
     except IntegrityError:

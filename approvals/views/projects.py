@@ -16,6 +16,7 @@ from approvals.models import (
     ProjectMembership,
     SubcontractorInvoice,
 )
+from approvals.services.edits import exported_values, record_edited
 from approvals.states import SyncStatus
 from approvals.views.access import member_project, require_permission
 from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
@@ -100,9 +101,11 @@ def project_edit(request, pk):
     try:
         with transaction.atomic():
             project = locked_for_update(Project, project.pk)
+            before = exported_values(project)
             form = ProjectForm(request.POST, instance=project, locked=locked_fields(project))
             if form.is_valid():
                 save_edit(form)
+                record_edited(record=project, actor=request.user, before=before)
                 messages.success(request, f"Project {project} was saved.")
                 return redirect("approvals:project_detail", pk=project.pk)
     except IntegrityError:

@@ -12,7 +12,7 @@ from approvals.selectors import record_history
 from approvals.services import record_resend, record_retrieve, record_send
 from approvals.services.errors import WorkflowError
 from approvals.services.records import record_title
-from approvals.states import SyncStatus, event_label
+from approvals.states import Action, SyncStatus, event_label
 from approvals.views.access import RECORD_LOOKUPS
 from approvals.views.records import record_kind, record_url
 
@@ -30,11 +30,16 @@ def record_action(request, kind: str, pk: int, action: str):
     record = RECORD_LOOKUPS[kind](request.user, pk)
     service, success = _ACTIONS[action]
     try:
-        service(record=record, actor=request.user)
+        event = service(record=record, actor=request.user)
     except WorkflowError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, success.format(title=_capitalised(record_title(record))))
+        if event.action == Action.FOUND_IN_ERP:
+            messages.warning(
+                request, f"{_capitalised(record_title(record))} was not {action}d. {event.reason}"
+            )
+        else:
+            messages.success(request, success.format(title=_capitalised(record_title(record))))
     return redirect(record_url(record))
 
 
@@ -66,6 +71,7 @@ def history_rows(record) -> list[dict]:
             "from_status": _label(SyncStatus, event.from_status),
             "to_status": _label(SyncStatus, event.to_status),
             "reason": event.reason,
+            "changes": event.changes or [],
         }
         for event in record_history(record)
     ]

@@ -54,7 +54,10 @@ def _answered(request: dict) -> bool:
 def _export_one_per_request(handle, limits, *, windows: int, workers: int, approver):
     backlog = math.ceil(windows * limits.requests_per_window / EXPECTED_REQUESTS_PER_DOCUMENT * 1.2)
     companies = scene.vendors(
-        backlog, prefix="Export", sync_status=SyncStatus.READY_TO_EXPORT, sent_by=approver
+        backlog,
+        prefix="Export",
+        sync_status=SyncStatus.READY_TO_EXPORT,
+        sent_by=scene.project_manager(),
     )
     outcomes = records_accept_bulk(records=companies, actor=approver)
     refused = [outcome.message for outcome in outcomes if not outcome.ok]

@@ -33,6 +33,7 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from integrations.base import (
+    ApprovedDocument,
     DuplicateNameError,
     ExportResult,
     PermanentERPError,
@@ -48,12 +49,12 @@ STALE_RETRIES = 3
 RETAINAGE_ITEM_NAME = "Retainage"
 RETAINAGE_ACCOUNT_NAME = "Retainage Payable"
 OBJECT_NOT_FOUND = "610"
+# How an approved document names a reference the export resolves in QuickBooks itself.
+FIRST_PAYABLES_ACCOUNT = "the first Accounts Payable account"
+RETAINAGE_ITEM_BY_NAME = f"the item named '{RETAINAGE_ITEM_NAME}'"
 ANY_ACTIVE = "Active IN (true, false)"
 # Document numbers per IN (...) of one duplicate look-up: keeps each query text short.
 _NUMBERS_PER_QUERY = 100
-
-
-OBJECT_NOT_FOUND = "610"
 
 
 class ExportRefused(PermanentERPError):
@@ -203,11 +204,14 @@ class QuickBooksOnlineConnector:
                 unusable.append(f"{label} is inactive")
         return unusable
 
-    def _export_vendor(self, company: Company, key: str) -> ExportResult:
+    def _vendor_payload(self, company: Company) -> dict:
         vendor_types = {kind.lower() for kind in self.settings.get("vendor_1099_types", [])}
-        payload = mapping.vendor_payload(
+        return mapping.vendor_payload(
             company, track_1099=company.vendor_type.lower() in vendor_types
         )
+
+    def _export_vendor(self, company: Company, key: str) -> ExportResult:
+        payload = self._vendor_payload(company)
 
         def refusal_unless_ours(existing: dict) -> str:
             if _same_vendor(existing, payload):
@@ -340,6 +344,130 @@ class QuickBooksOnlineConnector:
         _check_stored_total(document, expected, f"bill {invoice.number}")
         billed_lines = [line for line in invoice.lines.all() if cents(line.gross_amount)]
         return _result(document, payload, linked=linked, lines=billed_lines)
+
+    # What an accept approves, and what the last attempt left -------------------------------
+
+    def approved_document(self, record) -> ApprovedDocument:
+        """The document the export would send, from local data only: the AP account and the
+        retainage item are named by the connection's settings, or by how the export finds them."""
+        builders: dict[type, Callable[[Any], tuple[dict, dict]]] = {
+            Company: self._approved_vendor,
+            Project: self._approved_job,
+            Commitment: self._approved_purchase_order,
+            CommitmentChangeOrder: self._approved_change_order,
+            SubcontractorInvoice: self._approved_bill,
+        }
+        document, identity = builders[type(record)](record)
+        return ApprovedDocument(document=mapping.jsonable(document), identity=identity)
+
+    def _approved_vendor(self, company: Company) -> tuple[dict, dict]:
+        payload = self._vendor_payload(company)
+        return payload, {"Vendor": payload["DisplayName"]}
+
+    def _approved_job(self, project: Project) -> tuple[dict, dict]:
+        parent_id = project.erp_parent_customer_id
+        payload = mapping.project_job_payload(project, parent_customer_id=parent_id)
+        return payload, {"Customer": payload["DisplayName"], "ParentRef": parent_id}
+
+    def _approved_purchase_order(self, commitment: Commitment) -> tuple[dict, dict]:
+        payload = mapping.purchase_order_payload(
+            commitment, ap_account_id=self._configured_ap_account()
+        )
+        return payload, _numbered_identity("PurchaseOrder", payload)
+
+    def _approved_change_order(self, change_order: CommitmentChangeOrder) -> tuple[dict, dict]:
+        order_id = change_order.commitment.erp_id
+        marker = mapping.change_order_marker(change_order)
+        lines = mapping.change_order_added_lines(change_order)
+        return {"PurchaseOrder": order_id, "Line": lines}, {
+            "PurchaseOrder": order_id,
+            "Marker": marker,
+        }
+
+    def _approved_bill(self, invoice: SubcontractorInvoice) -> tuple[dict, dict]:
+        needs_retainage = bool(
+            mapping.invoice_retainage_withheld(invoice) or invoice.is_retainage_release
+        )
+        retainage_item = ""
+        if needs_retainage:
+            retainage_item = str(self.settings.get("retainage_item_id") or RETAINAGE_ITEM_BY_NAME)
+        payload = mapping.bill_payload(
+            invoice,
+            ap_account_id=self._configured_ap_account(),
+            retainage_item_id=retainage_item,
+            purchase_order_id=invoice.commitment.erp_id,
+        )
+        return payload, _numbered_identity("Bill", payload)
+
+    def _configured_ap_account(self) -> str:
+        return str(self.settings.get("ap_account_id") or FIRST_PAYABLES_ACCOUNT)
+
+    def find_exported(self, record) -> ExportResult | None:
+        """Look up what the last attempt sent (its identity kept at accept, else the record's)."""
+        record = _reloaded(record)
+        identity, document = record.export_identity, record.approved_document
+        if not (identity and document):
+            approved = self.approved_document(record)
+            identity, document = approved.identity, approved.document
+        finders: dict[type, Callable[[Any, dict, dict], ExportResult | None]] = {
+            Company: self._exported_vendor,
+            Project: self._exported_job,
+            Commitment: self._exported_purchase_order,
+            CommitmentChangeOrder: self._exported_change_order,
+            SubcontractorInvoice: self._exported_bill,
+        }
+        return finders[type(record)](record, identity, document)
+
+    def _exported_vendor(self, company, identity: dict, document: dict) -> ExportResult | None:
+        existing = self._named("Vendor", identity["Vendor"])
+        if existing is None or not _same_vendor(existing, document):
+            return None
+        return _result(existing, None, linked=True)
+
+    def _exported_job(self, project, identity: dict, document: dict) -> ExportResult | None:
+        existing = self._named("Customer", identity["Customer"])
+        if (
+            existing is None
+            or not existing.get("Job")
+            or _ref_value(existing, "ParentRef") != identity["ParentRef"]
+        ):
+            return None
+        return _result(existing, None, linked=True)
+
+    def _exported_purchase_order(self, commitment, identity: dict, document: dict):
+        found = self._document_with_number(
+            "PurchaseOrder", identity["DocNumber"], identity["VendorRef"]
+        )
+        if found is None:
+            return None
+        label = f"purchase order {identity['DocNumber']}"
+        _check_stored_total(found, mapping.document_total(document), label)
+        return _result(found, None, linked=True, lines=commitment.lines.all())
+
+    def _exported_bill(self, invoice, identity: dict, document: dict) -> ExportResult | None:
+        found = self._document_with_number("Bill", identity["DocNumber"], identity["VendorRef"])
+        if found is None:
+            return None
+        _check_stored_total(
+            found, mapping.document_total(document), f"bill {identity['DocNumber']}"
+        )
+        billed_lines = [line for line in invoice.lines.all() if cents(line.gross_amount)]
+        return _result(found, None, linked=True, lines=billed_lines)
+
+    def _exported_change_order(self, change_order, identity: dict, document: dict):
+        if not identity["PurchaseOrder"]:
+            return None
+        purchase_order = self.client.read("PurchaseOrder", identity["PurchaseOrder"])
+        applied = [
+            line
+            for line in mapping.document_lines(purchase_order)
+            if str(line.get("Description", "")).startswith(identity["Marker"])
+        ]
+        if not applied:
+            return None
+        lines = list(change_order.lines.all())
+        _check_applied_lines(change_order, lines, applied, purchase_order)
+        return _result(purchase_order, None, linked=True, lines=lines, documents=applied)
 
     # Look-ups -------------------------------------------------------------------------------
 
@@ -617,6 +745,14 @@ def _doc_number_problems(what: str, number: str) -> list[str]:
     if not number.strip():
         return [f"The {what} has no number; QuickBooks Online needs one to find it again."]
     return _length_problems(f"The {what} number", number, mapping.MAX_DOC_NUMBER)
+
+
+def _numbered_identity(entity: str, payload: dict) -> dict:
+    return {
+        "entity": entity,
+        "DocNumber": payload["DocNumber"],
+        "VendorRef": payload["VendorRef"]["value"],
+    }
 
 
 def _references(record) -> list[tuple[str, str, str]]:

@@ -235,9 +235,19 @@ def _kept_line(line: dict) -> dict:
 def change_order_update_payload(change_order, *, purchase_order: dict) -> dict[str, Any]:
     """Sparse update of the commitment's PurchaseOrder: its current lines (with their Ids, so
     QuickBooks keeps them) followed by one new line per CCO line. A deduction is a negative line."""
-    job_id = change_order.commitment.project.erp_id
     kept = [_kept_line(line) for line in purchase_order.get("Line", [])]
-    added = [
+    return {
+        "Id": purchase_order["Id"],
+        "SyncToken": purchase_order["SyncToken"],
+        "sparse": True,
+        "Line": kept + change_order_added_lines(change_order),
+    }
+
+
+def change_order_added_lines(change_order) -> list[dict[str, Any]]:
+    """The purchase-order lines a CCO adds, one per CCO line; a deduction is a negative line."""
+    job_id = change_order.commitment.project.erp_id
+    return [
         _item_line(
             amount=line.amount,
             description=change_order_line_description(change_order, line),
@@ -246,12 +256,6 @@ def change_order_update_payload(change_order, *, purchase_order: dict) -> dict[s
         )
         for line in change_order.lines.all()
     ]
-    return {
-        "Id": purchase_order["Id"],
-        "SyncToken": purchase_order["SyncToken"],
-        "sparse": True,
-        "Line": kept + added,
-    }
 
 
 def change_order_total(change_order) -> Decimal:

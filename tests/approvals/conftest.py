@@ -51,6 +51,7 @@ def scripted_connector(monkeypatch, erp_connection):
 
     module.SCRIPT.clear()
     module.CALLS.clear()
+    module.FOUND.clear()
     monkeypatch.setitem(
         registry.CONNECTORS, ERPKind.XERO, "tests.approvals.scripted_connector.ScriptedConnector"
     )

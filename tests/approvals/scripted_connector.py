@@ -4,11 +4,14 @@ The QuickBooks sandbox covers real exchanges; this one lets a test say "the ERP 
 twice, then answered" without depending on any ERP's wire format.
 """
 
-from integrations.base import ExportResult
+from approvals.services.edits import exported_values
+from integrations.base import ApprovedDocument, ExportResult
 
 # Each entry is an exception to raise or an ExportResult to return, consumed in order.
 SCRIPT: list = []
 CALLS: list[dict] = []
+# What find_exported answers: an ExportResult (the last attempt's document), an exception, or None.
+FOUND: list = []
 
 
 class ScriptedConnector:
@@ -30,6 +33,19 @@ class ScriptedConnector:
 
     def document_is_gone(self, record) -> bool:
         return SCRIPT.pop(0)
+
+    def approved_document(self, record) -> ApprovedDocument:
+        # What people see of the record stands in for an ERP document here.
+        return ApprovedDocument(
+            document=exported_values(record),
+            identity={"record": f"{record._meta.label}:{record.pk}"},
+        )
+
+    def find_exported(self, record):
+        outcome = FOUND.pop(0) if FOUND else None
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
 
 # Bills the ERP reports as looking like an invoice, for the duplicate checks.

@@ -66,9 +66,18 @@ def test_success_links_the_record_and_keeps_the_exchange(scripted_connector, exp
     assert scripted_connector.CALLS[0]["idempotency_key"] == idempotency_key(exporting)
 
 
-def test_a_transient_error_is_retried_later_with_the_same_key(
-    scripted_connector, exporting, settings
-):
+def test_a_lost_answer_is_asked_again_with_the_same_key(scripted_connector, exporting):
+    # No status: the request may have been done; only the same key may ask again (replay).
+    scripted_connector.SCRIPT.append(TransientERPError("Did not answer in time."))
+    assert export_run(model_label=LABEL, record_id=exporting.pk) == "retry scheduled"
+    scripted_connector.SCRIPT.append(ExportResult(erp_id="9"))
+    assert export_run(model_label=LABEL, record_id=exporting.pk, try_number=2) == "synced"
+
+    keys = [call["idempotency_key"] for call in scripted_connector.CALLS]
+    assert len(keys) == 2 and keys[0] == keys[1]
+
+
+def test_after_an_error_answer_the_next_try_uses_a_new_key(scripted_connector, exporting, settings):
     settings.EXPORT_RETRY_BASE_SECONDS = 2
     scripted_connector.SCRIPT.append(TransientERPError("Throttled", status=429, retry_after=90))
     before = timezone.now()
@@ -84,8 +93,9 @@ def test_a_transient_error_is_retried_later_with_the_same_key(
 
     scripted_connector.SCRIPT.append(ExportResult(erp_id="9"))
     assert export_run(model_label=LABEL, record_id=exporting.pk, try_number=2) == "synced"
-    keys = {call["idempotency_key"] for call in scripted_connector.CALLS}
-    assert len(keys) == 1
+    keys = [call["idempotency_key"] for call in scripted_connector.CALLS]
+    assert len(set(keys)) == 2
+    assert all(len(key) <= 36 for key in keys)
 
 
 def test_transient_errors_give_up_after_the_configured_tries(

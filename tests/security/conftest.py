@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from approvals.models import (
+    ApprovalPolicy,
     Commitment,
     CommitmentChangeOrder,
     Company,
@@ -96,6 +97,7 @@ def world(db) -> World:
         users={},
     )
     DirectExportSetting.objects.create(content_type=ContentType.objects.get_for_model(Company))
+    ApprovalPolicy.objects.create()
     for model in EXPORTABLE:
         record_send(record=world.record_of(model), actor=pm)
     world.users = {

@@ -100,6 +100,14 @@ EXPECTED_ADMIN_VIEWS = {
         "delete": ADMINISTRATOR,
         "history": STAFF,
     },
+    # One policy row, which the world has: nobody adds a second or deletes it.
+    "approvalpolicy": {
+        "changelist": STAFF,
+        "add": NOBODY,
+        "change": STAFF,
+        "delete": NOBODY,
+        "history": STAFF,
+    },
     # Connections are made through the connect flow only, and never deleted (records link to them).
     "erpconnection": {
         "changelist": STAFF,

@@ -41,6 +41,7 @@ ADMIN_MODELS = {
     "subcontractorinvoice": SubcontractorInvoice,
     "costcode": None,
     "directexportsetting": None,
+    "approvalpolicy": None,
     "erpconnection": ERPConnection,
 }
 

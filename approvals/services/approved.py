@@ -1,0 +1,142 @@
+"""What an accept approves: one version of a record, as the connected ERP would receive it.
+
+The accept keeps the connector's normalised document (references resolved, without the ERP's
+own version field), its fingerprint and its identity; the export recomputes the document and
+refuses one that no longer matches, so a change to the record or to data it refers to (a cost
+code or vendor re-linked, the retainage item changed) never reaches the books unapproved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from approvals.services.records import key_prefix, noun
+from integrations.base import ApprovedDocument, Connector
+
+_MAX_DIFFERENCES = 5
+
+
+def fingerprint(document: Any) -> str:
+    """SHA-256 of the document's canonical JSON: equal documents, equal fingerprints."""
+    text = json.dumps(
+        document, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def approval_changes(record, connector: Connector | None) -> dict:
+    """The fields an accept writes about what it approves (empty values with no connector:
+    such a record cannot be exported, and its export says why)."""
+    if connector is None:
+        return {"approved_document": None, "approved_fingerprint": "", "export_identity": None}
+    approved: ApprovedDocument = connector.approved_document(record)
+    return {
+        "approved_document": approved.document,
+        "approved_fingerprint": fingerprint(approved.document),
+        "export_identity": approved.identity,
+    }
+
+
+def cleared_approval() -> dict:
+    """A retrieved or rejected record approves nothing until it is accepted again."""
+    return {
+        "approved_document": None,
+        "approved_fingerprint": "",
+        "export_identity": None,
+        "export_request_key": "",
+    }
+
+
+def export_started_changes(model) -> dict:
+    """The fields an accept or a retry writes with its transition: a new attempt starts now,
+    with a transport key of its own (the key is unique per record, also in a bulk UPDATE)."""
+    token = secrets.token_hex(6)
+    return {
+        "export_attempt": F("export_attempt") + 1,
+        "export_started_at": timezone.now(),
+        "last_export_error": "",
+        "export_request_key": Concat(
+            Value(f"{key_prefix(model)}-"),
+            Cast("pk", output_field=CharField()),
+            Value(f"-{token}"),
+            output_field=CharField(),
+        ),
+    }
+
+
+def new_request_key(record) -> str:
+    """A fresh transport key for the next try, after the ERP answered the last one with an error."""
+    return f"{key_prefix(record)}-{record.pk}-{secrets.token_hex(6)}"
+
+
+def mismatch_sentence(record, current: ApprovedDocument, erp_name: str) -> str:
+    """Why the export refuses `record`, or '' when it is still the approved document."""
+    if record.approved_fingerprint and fingerprint(current.document) == record.approved_fingerprint:
+        return ""
+    what = noun(record)
+    advice = (
+        f"Nothing was sent to {erp_name}. Reject the {what} (or have its sender retrieve it) "
+        "so it is reviewed and accepted again."
+    )
+    if not record.approved_fingerprint:
+        return f"This {what} has no approved version to export. {advice}"
+    changed = differences(record.approved_document or {}, current.document)
+    said = "; ".join(changed[:_MAX_DIFFERENCES])
+    if len(changed) > _MAX_DIFFERENCES:
+        said += f"; and {len(changed) - _MAX_DIFFERENCES} more"
+    return f"This {what} changed after it was approved ({said}). {advice}"
+
+
+def differences(approved: Any, current: Any) -> list[str]:
+    """'Line 2 Amount: 3000.00 → 30000.00' for every leaf that differs between two documents."""
+    before, after = _leaves(approved), _leaves(current)
+    sentences = []
+    for path in sorted(set(before) | set(after), key=_path_order):
+        if before.get(path) != after.get(path):
+            sentences.append(
+                f"{_path_label(path)}: {_shown(before.get(path))} → {_shown(after.get(path))}"
+            )
+    return sentences
+
+
+def _leaves(value: Any, path: tuple = ()) -> dict[tuple, Any]:
+    if isinstance(value, dict):
+        found: dict[tuple, Any] = {}
+        for key, item in value.items():
+            found.update(_leaves(item, (*path, str(key))))
+        return found
+    if isinstance(value, list):
+        found = {}
+        for index, item in enumerate(value, start=1):
+            found.update(_leaves(item, (*path, index)))
+        return found
+    return {path: value}
+
+
+def _path_order(path: tuple) -> tuple:
+    return tuple((0, part) if isinstance(part, int) else (1, part) for part in path)
+
+
+def _path_label(path: tuple) -> str:
+    parts = []
+    for part in path:
+        if isinstance(part, int):
+            parts.append(str(part))
+        elif part != "value" and not part.endswith("LineDetail"):
+            parts.append(part)
+    return " ".join(parts) or "the document"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    text = str(value)
+    return f"'{text}'" if text else "(empty)"
