@@ -31,6 +31,8 @@ SYNC_FIELDS = (
     "export_attempt",
     "export_started_at",
     "last_export_error",
+    "review_version",
+    "approved_fingerprint",
     "created_by",
     "created_at",
     "updated_at",
@@ -57,8 +59,9 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     list_filter = (QueueFilter,)
-    # Shown as its badge among the read-only sync fields; never a form field.
-    exclude = ("sync_status",)
+    # Shown as its badge among the read-only sync fields; never a form field. What an accept
+    # approved is the services' record of the decision, not something to edit.
+    exclude = ("sync_status", "approved_document", "export_identity", "export_request_key")
     related_for_display: tuple[str, ...] = ()
     erp_fields: tuple[str, ...] = ()
     """Further fields of this type that only the ERP or the services fill in."""

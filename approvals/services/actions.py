@@ -147,6 +147,7 @@ def _found_in_erp(*, record, actor, asked: str):
     name = erp.erp_name(connection, erp.connector_or_none(connection))
     try:
         connector = erp.connector_for_export(connection)
+        name = erp.erp_name(connection, connector)
     except ERPError as error:
         if not record.export_identity:
             return None
@@ -169,7 +170,12 @@ def _found_in_erp(*, record, actor, asked: str):
         return None
     with transaction.atomic():
         return export_found(
-            record=record, result=result, connection=connection, actor=actor, asked=asked
+            record=record,
+            result=result,
+            connection=connection,
+            actor=actor,
+            asked=asked,
+            erp_name=name,
         )
 
 

@@ -161,7 +161,7 @@ def _linked_changes(record, result: ExportResult, connection) -> dict:
     return changes
 
 
-def export_found(*, record, result: ExportResult, connection, actor, asked: str):
+def export_found(*, record, result: ExportResult, connection, actor, asked: str, erp_name: str):
     """Link a failed record to the document its last attempt did leave in the ERP.
 
     `asked` says what the person wanted ("retrieve", "reject"); the history says why it was not
@@ -172,7 +172,7 @@ def export_found(*, record, result: ExportResult, connection, actor, asked: str)
         action=Action.FOUND_IN_ERP,
         actor=actor,
         reason=(
-            f"Asked to {asked} it, but {erp.erp_name(connection)} holds the document its last "
+            f"Asked to {asked} it, but {erp_name} holds the document its last "
             f"export created (id {result.erp_id}), so it was linked to that document instead."
         ),
         changes=_linked_changes(record, result, connection),
