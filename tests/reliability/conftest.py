@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from tests.reliability import matrix
+from tests.reliability import matrix, people
 from tests.reliability.results import RESULTS
 
 
@@ -59,11 +59,16 @@ def pytest_sessionfinish(session, exitstatus):
     from tests.reliability.report import REPORT_PATH, write_report
 
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    complete = len(RESULTS.cells) == len(matrix.CELLS) and RESULTS.soak is not None
+    complete = (
+        len(RESULTS.cells) == len(matrix.CELLS)
+        and len(RESULTS.people) == len(people.SCENARIOS)
+        and RESULTS.soak is not None
+    )
     if exitstatus != 0 or not complete:
         message = (
             f"\n{REPORT_PATH} not written: it needs every matrix cell and the soak to pass "
             f"in one run without xdist ({len(RESULTS.cells)}/{len(matrix.CELLS)} cells, "
+            f"{len(RESULTS.people)}/{len(people.SCENARIOS)} scenarios of people, "
             f"soak {'done' if RESULTS.soak else 'missing'}).\n"
         )
     else:

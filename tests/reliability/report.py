@@ -10,7 +10,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.reliability import matrix
+from tests.reliability import matrix, people
 from tests.reliability.results import Results
 
 REPORT_PATH = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -72,6 +72,7 @@ def render(results: Results, *, generated: datetime) -> str:
         "",
         *_matrix_grid(results),
         *_matrix_details(results),
+        *_people(results),
         *_soak(results),
     ]
     return "\n".join(parts) + "\n"
@@ -132,6 +133,33 @@ def _matrix_details(results: Results) -> list[str]:
             f"{_cell_text(told)} | {cell.documents} | {cell.requests} | {cell.faults_fired} | "
             f"{cell.worker_runs} |"
         )
+    return [*lines, ""]
+
+
+def _people(results: Results) -> list[str]:
+    lines = [
+        "## People between the tries",
+        "",
+        "Rows the network's faults never reach: a person acts between two attempts, or on a "
+        "page left open while the record changed. Each runs in a QuickBooks company of its "
+        "own, through the project manager's pages and the approval services, with the real "
+        "worker; each ends with the record synced and exactly one document in QuickBooks, "
+        "found by number or name and by id. *Told* is what the person was told when they "
+        "acted; *history* is the record's audit trail, oldest first.",
+        "",
+        "| Scenario | Export | Status | Documents | Told | History |",
+        "|---|---|---|---|---|---|",
+    ]
+    for outcome in results.people:
+        lines.append(
+            f"| {outcome.scenario} | {outcome.export} | "
+            f"{SHORT_STATUS.get(outcome.status, outcome.status)} | {outcome.documents} | "
+            f"{_cell_text(outcome.told)} | {_cell_text(' → '.join(outcome.history))} |"
+        )
+    lines += ["", "How each scenario is played:", ""]
+    lines += [
+        f"- {scenario.label} ({scenario.export}): {scenario.how}." for scenario in people.SCENARIOS
+    ]
     return [*lines, ""]
 
 

@@ -55,6 +55,7 @@ class SoakFigures:
 @dataclass
 class Results:
     cells: list[CellOutcome] = field(default_factory=list)
+    people: list = field(default_factory=list)  # people.PeopleOutcome, one per scenario
     soak: SoakFigures | None = None
     machine: dict[str, str] = field(default_factory=dict)
 

@@ -63,3 +63,18 @@ def api_requests(request_log: list[dict]) -> list[dict]:
 
 def faults_fired(request_log: list[dict]) -> Counter:
     return Counter(kind for entry in request_log for kind in entry.get("faults") or [])
+
+
+class FaultAfter(FaultRule):
+    """`kind` on every company API request after `after` has fired its last time.
+
+    Add it before `after`: the board checks rules in order, so the request `after` fires on
+    still finds it counting and is left alone by this rule.
+    """
+
+    def __init__(self, kind: str, *, after: FaultRule):
+        super().__init__(kind=kind, count=ENDLESS)
+        self.after = after
+
+    def matches(self, method: str, resources: tuple[str, ...]) -> bool:
+        return self.after.count == 0

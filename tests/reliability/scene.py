@@ -77,6 +77,11 @@ def fresh(user):
     return get_user_model().objects.get(pk=user.pk)
 
 
+def fresh_record(record):
+    """The record anew from the database, as the next page or worker run would read it."""
+    return type(record).objects.get(pk=record.pk)
+
+
 def connect_new_company(sandbox, tag: int) -> ERPConnection:
     """A QuickBooks company of its own, connected in place of the previous one."""
     realm_id = f"93417000{tag:04d}"
