@@ -310,6 +310,7 @@ def record_unlink(*, record, actor):
                 "erp_connection": None,
                 "sent_by": None,
                 "sent_at": None,
+                **cleared_approval(),
             },
         )
         _forget_line_ids(record)
