@@ -33,9 +33,12 @@ def exported_values(record) -> dict[str, str]:
     return values
 
 
-def record_edited(*, record, actor, before: dict[str, str]) -> AuditEvent | None:
+def record_edited(
+    *, record, before: dict[str, str], actor=None, system_actor: str = ""
+) -> AuditEvent | None:
     """Record an edit of `record` (saved, in the caller's transaction) against `before`, its
-    exported_values read before the save. Nothing is written when nothing the ERP sees changed."""
+    exported_values read before the save, by `actor` or, when no person edited it, by
+    `system_actor` (an import). Nothing is written when nothing the ERP sees changed."""
     after = exported_values(type(record).objects.get(pk=record.pk))
     changes = [
         {"field": label, "old": before.get(label, ""), "new": after.get(label, "")}
@@ -51,6 +54,7 @@ def record_edited(*, record, actor, before: dict[str, str]) -> AuditEvent | None
         content_type=ContentType.objects.get_for_model(model),
         object_id=record.pk,
         actor=actor,
+        actor_label=system_actor,
         action=Note.EDIT,
         reason=f"{len(changes)} change{'s' if len(changes) != 1 else ''} to what the ERP receives.",
         changes=changes,

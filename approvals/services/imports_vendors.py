@@ -21,6 +21,7 @@ from approvals import permissions
 from approvals.models import AuditEvent, Company, ERPVendor, SyncCursor, SyncKind
 from approvals.services import sync_runs
 from approvals.services.bulk import Outcome
+from approvals.services.edits import exported_values, record_edited
 from approvals.services.errors import NotPermitted, PreconditionsNotMet, WorkflowError
 from approvals.services.matching import (
     CompanyIndex,
@@ -48,6 +49,7 @@ VENDOR_FIELDS = (
     "is_active",
 )
 IMPORTER = "vendor import"
+VENDOR_SYNC = "vendor sync from the ERP"
 
 
 # --- the vendor list -----------------------------------------------------------------------
@@ -137,7 +139,11 @@ def _follow_linked_companies(connection: ERPConnection, changed: dict) -> None:
             updates["name"] = vendor.display_name[:255]
         if not vendor.is_active and not company.is_archived:
             updates["is_archived"] = True
+        before = exported_values(company) if "name" in updates else None
         Company.objects.filter(pk=company.pk).update(**updates, updated_at=timezone.now())
+        if before is not None:
+            # A rename is a change to what the ERP receives: it is in the company's history.
+            record_edited(record=company, before=before, system_actor=VENDOR_SYNC)
 
 
 # --- what is on one side only ----------------------------------------------------------------

@@ -8,7 +8,7 @@ from approvals.models import AuditEvent, Company, ERPVendor, SyncCursor
 from approvals.services import imports_vendors
 from approvals.services.errors import NotPermitted, PreconditionsNotMet
 from approvals.services.sync_runs import SyncAlreadyRunning
-from approvals.states import Action, SyncStatus
+from approvals.states import Action, Note, SyncStatus
 from integrations.base import ERPError
 from tests.factories import make_company, make_user
 
@@ -112,6 +112,9 @@ def test_a_renamed_and_a_deactivated_vendor_reach_their_companies(qbo_sandbox, q
     old.refresh_from_db()
     assert acme.name == "Acme Drywall Inc" and not acme.is_archived
     assert old.is_archived
+    rename = AuditEvent.objects.get(object_id=acme.pk, action=Note.EDIT)
+    assert rename.actor_label == "vendor sync from the ERP"
+    assert rename.changes == [{"field": "Name", "old": "Acme Drywall", "new": "Acme Drywall Inc"}]
     assert not ERPVendor.objects.get(erp_id=gone["Id"]).is_active
 
 
