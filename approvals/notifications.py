@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -12,19 +14,31 @@ from approvals import permissions, selectors
 from approvals.services.records import EXPORTABLE_MODELS, noun, plural_noun, record_title
 from approvals.states import SyncStatus
 
+logger = logging.getLogger(__name__)
+MAX_SUBJECT = 150
+
 
 def _name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
 def _send(*, recipient, subject: str, template: str, context: dict) -> None:
+    """Send one email; a failure is logged, never raised: it runs after the decision it reports
+    was committed, and must not turn that decision into an error page."""
     body = render_to_string(template, {"recipient_name": _name(recipient), **context})
-    send_mail(
-        subject=subject,
-        message=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[recipient.email],
-    )
+    # A header cannot carry line breaks; titles typed by people may.
+    one_line = " ".join(subject.split())
+    if len(one_line) > MAX_SUBJECT:
+        one_line = one_line[: MAX_SUBJECT - 1] + "…"
+    try:
+        send_mail(
+            subject=one_line,
+            message=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[recipient.email],
+        )
+    except Exception:
+        logger.exception("Could not email %s about %r", recipient.email, one_line)
 
 
 def rejection_notify(*, record, decider, reason: str) -> None:

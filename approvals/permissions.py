@@ -89,13 +89,18 @@ def decide_refusal(user, record) -> str:
     )
 
 
-def own_part(user, record) -> str:
-    """'created and sent', 'created', 'sent' or '': how `user` already had a hand in `record`."""
+def own_part(user, record, *, edited: bool = False) -> str:
+    """'created, edited and sent', 'sent'... or '': how `user` had a hand in `record`'s current
+    version (`edited`: the user changed what the ERP receives since its last accept)."""
     if not _is_signed_in(user):
         return ""
     parts = []
     if record.created_by_id == user.pk:
         parts.append("created")
+    if edited:
+        parts.append("edited")
     if record.sent_by_id == user.pk:
         parts.append("sent")
-    return " and ".join(parts)
+    if len(parts) < 2:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]

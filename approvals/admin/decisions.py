@@ -21,6 +21,7 @@ from approvals.admin import outcomes
 from approvals.admin.badges import sync_badge
 from approvals.admin.forms import ConfirmForm, RejectForm
 from approvals.permissions import can_decide_type
+from approvals.services import Outcome
 from approvals.services.records import plural_noun, record_title
 from approvals.states import SyncStatus
 
@@ -35,6 +36,8 @@ class Decision:
     applies_to: SyncStatus
     explanation: str
     """Formatted with {records} (the plural noun) and {erp} (the connected ERP's name)."""
+    needs_review_version: bool = False
+    """The page must say which version of each record it showed, or the record is refused."""
 
 
 ACCEPT = Decision(
@@ -44,6 +47,7 @@ ACCEPT = Decision(
     SyncStatus.READY_TO_EXPORT,
     "Accepted {records} are exported to {erp} in the background; each moves to Synced, or to "
     "Failed to Export with the reason.",
+    needs_review_version=True,
 )
 REJECT = Decision(
     "reject",
@@ -52,6 +56,7 @@ REJECT = Decision(
     SyncStatus.READY_TO_EXPORT,
     "Rejected {records} go back to the sender, who gets your reason by email, fixes them and "
     "sends them again.",
+    needs_review_version=True,
 )
 RETRY = Decision(
     "retry",
@@ -164,7 +169,11 @@ class DecisionsMixin:
         form, unavailable = self.decision_form(request, decision, records, data=request.POST)
         if unavailable or not form.is_valid():
             return self._decision_page(request, decision, records, form, unavailable, versions)
-        results = self.perform_decision(request, decision, records, form, versions)
+        reviewed = records
+        if decision.needs_review_version:
+            reviewed = [record for record in records if record.pk in versions]
+        results = self.perform_decision(request, decision, reviewed, form, versions)
+        results += [_not_reviewed(record) for record in records if record not in reviewed]
         outcomes.report(self, request, results)
         return HttpResponseRedirect(self._return_url(request))
 
@@ -281,6 +290,16 @@ def _general_fields(form, rows: list[RecordRow]) -> list:
 
 def _parse_ids(raw: str) -> list[int]:
     return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+
+
+def _not_reviewed(record) -> Outcome:
+    title = record_title(record)
+    return Outcome(
+        record=record,
+        ok=False,
+        message=f"{title[:1].upper()}{title[1:]}: this page did not say which version of it you "
+        "reviewed, so nothing was done. Open the page again from the list and decide there.",
+    )
 
 
 def _parse_versions(raw: str) -> dict[int, int]:

@@ -37,6 +37,7 @@ from approvals.states import Action, SyncStatus
 from integrations.base import ERPError
 
 DIRECT_EXPORT = "direct export setting"
+_ASKED = {"retrieve": "retrieved", "reject": "rejected"}
 REASON_REQUIRED = "Give a reason for the rejection; the sender will read it."
 
 # What an approver may choose when accepting, per record type, with each value's length limit.
@@ -153,7 +154,7 @@ def _found_in_erp(*, record, actor, asked: str):
             return None
         raise PreconditionsNotMet(
             [
-                f"This {noun(record)} cannot be {asked}ed until {name} can be asked whether "
+                f"This {noun(record)} cannot be {_ASKED[asked]} until {name} can be asked whether "
                 f"its last export created the document: {error.message}"
             ]
         ) from error
@@ -163,7 +164,7 @@ def _found_in_erp(*, record, actor, asked: str):
         raise PreconditionsNotMet(
             [
                 f"Could not check in {name} whether the last export created this "
-                f"{noun(record)}, so it was not {asked}ed: {error.message}"
+                f"{noun(record)}, so it was not {_ASKED[asked]}: {error.message}"
             ]
         ) from error
     if result is None:

@@ -32,6 +32,7 @@ from approvals.services.transitions import (
     changed_since_review_message,
     check_allowed,
     check_permission,
+    edited_since_last_accept,
     self_approval_note,
     stale_state_message,
 )
@@ -123,9 +124,14 @@ def _invoices_accept(
         outcomes.append(Outcome(record=record, ok=False, message=f"{title}: {error.message}"))
 
     allowed = []
+    edited = edited_since_last_accept(
+        actor=actor, model=SubcontractorInvoice, pks=[invoice.pk for invoice in invoices]
+    )
     for invoice in invoices:
         try:
-            check_permission(actor=actor, record=invoice, action=Action.ACCEPT)
+            check_permission(
+                actor=actor, record=invoice, action=Action.ACCEPT, edited=invoice.pk in edited
+            )
             check_allowed(record=invoice, action=Action.ACCEPT)
         except WorkflowError as error:
             refuse(invoice, _title(invoice), error)
@@ -162,7 +168,7 @@ def _invoices_accept(
                 "duplicate_confirmed_by": actor,
             }
         undoubted.append(invoice)
-        note = self_approval_note(actor=actor, record=invoice)
+        note = self_approval_note(actor=actor, record=invoice, edited=invoice.pk in edited)
         if note:
             reasons[invoice.pk] = " ".join(filter(None, [reasons.get(invoice.pk), note]))
     connector = erp.connector_or_none(erp.active_connection_or_none())

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from approvals import notifications
@@ -31,6 +31,11 @@ RECOVERY = "stuck export recovery"
 UNEXPECTED_FAILURE = (
     "The export stopped on an unexpected error. The technical team can see the details in "
     "the server log; retry once they have fixed it."
+)
+DOCUMENT_TAKEN = (
+    "The accounting system answered with document id {erp_id}, which another record here is "
+    "already linked to, so this record was not linked to it. Check both records before "
+    "exporting again."
 )
 _JITTER = secrets.SystemRandom()
 
@@ -200,6 +205,12 @@ def _succeed(record, result: ExportResult, connection) -> str:
         # Another run of the same attempt finished first; the ERP replayed the same document.
         logger.info("Export of %s %s already recorded", model_label(record), record.pk)
         return "skipped: already recorded"
+    except IntegrityError:
+        # The connector guards against this; should one slip through, the record must not be
+        # left exporting with nobody able to act on it.
+        logger.exception("Export of %s %s: document already linked", model_label(record), record.pk)
+        _fail(record, DOCUMENT_TAKEN.format(erp_id=result.erp_id), connection, 1, None)
+        return "failed"
     return "synced"
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -121,8 +122,9 @@ def check_allowed(*, record, action: Action) -> SyncStatus:
     return current
 
 
-def check_permission(*, actor, record, action: Action) -> None:
-    """Raise NotPermitted unless `actor` may take `action` on `record`."""
+def check_permission(*, actor, record, action: Action, edited: bool | None = None) -> None:
+    """Raise NotPermitted unless `actor` may take `action` on `record` (`edited`: see
+    check_separation_of_duties)."""
     if action in _SENDER_ACTIONS:
         if not permissions.can_send(actor, record):
             raise NotPermitted(permissions.send_refusal(actor, record))
@@ -130,7 +132,7 @@ def check_permission(*, actor, record, action: Action) -> None:
         if not permissions.can_decide(actor, record):
             raise NotPermitted(permissions.decide_refusal(actor, record))
         if action == Action.ACCEPT:
-            check_separation_of_duties(actor=actor, record=record)
+            check_separation_of_duties(actor=actor, record=record, edited=edited)
     elif action in _SENDER_OR_APPROVER_ACTIONS:
         if not (permissions.can_send(actor, record) or permissions.can_decide(actor, record)):
             raise NotPermitted(permissions.decide_refusal(actor, record))
@@ -138,9 +140,12 @@ def check_permission(*, actor, record, action: Action) -> None:
         raise NotPermitted(f"Only the export worker can {_INFINITIVE[action]} a {noun(record)}.")
 
 
-def check_separation_of_duties(*, actor, record) -> None:
-    """An approver does not accept what they created or sent, unless the policy allows it."""
-    part = permissions.own_part(actor, record)
+def check_separation_of_duties(*, actor, record, edited: bool | None = None) -> None:
+    """An approver does not accept what they created, edited or sent, unless the policy allows
+    it. `edited`, when known (bulk accepts ask once for all), spares a query."""
+    if edited is None:
+        edited = _edited_by(actor, record)
+    part = permissions.own_part(actor, record, edited=edited)
     if part and not ApprovalPolicy.current().allow_self_approval:
         raise NotPermitted(
             f"You {part} this {noun(record)} yourself, so another approver must accept it. "
@@ -149,14 +154,42 @@ def check_separation_of_duties(*, actor, record) -> None:
         )
 
 
-def self_approval_note(*, actor, record) -> str:
+def self_approval_note(*, actor, record, edited: bool | None = None) -> str:
     """The history's sentence for an accept the policy allowed although the approver sent it."""
-    part = permissions.own_part(actor, record)
+    if edited is None:
+        edited = _edited_by(actor, record)
+    part = permissions.own_part(actor, record, edited=edited)
     if not part:
         return ""
     return (
         f"Accepted by the person who {part} it, as the approval policy allows "
         "(self-approval is on)."
+    )
+
+
+def _edited_by(actor, record) -> bool:
+    return record.pk in edited_since_last_accept(actor=actor, model=type(record), pks=[record.pk])
+
+
+def edited_since_last_accept(*, actor, model, pks) -> set[int]:
+    """Which of these records `actor` edited since each was last accepted: one query."""
+    if actor is None or not getattr(actor, "pk", None):
+        return set()
+    content_type = ContentType.objects.get_for_model(model)
+    last_accept = (
+        AuditEvent.objects.filter(
+            content_type=content_type, object_id=OuterRef("object_id"), action=Action.ACCEPT
+        )
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return set(
+        AuditEvent.objects.filter(
+            content_type=content_type, object_id__in=list(pks), actor=actor, action=Note.EDIT
+        )
+        .annotate(last_accept=Subquery(last_accept))
+        .filter(Q(last_accept__isnull=True) | Q(created_at__gt=F("last_accept")))
+        .values_list("object_id", flat=True)
     )
 
 

@@ -32,6 +32,7 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
+from approvals.services.records import record_title
 from integrations.base import (
     ApprovedDocument,
     DuplicateNameError,
@@ -222,7 +223,9 @@ class QuickBooksOnlineConnector:
                 "or rename one of them."
             )
 
-        return self._create_or_link_named("Vendor", payload, key, "vendor", refusal_unless_ours)
+        return self._create_or_link_named(
+            company, "Vendor", payload, key, "vendor", refusal_unless_ours
+        )
 
     def _export_job(self, project: Project, key: str) -> ExportResult:
         parent_id = project.erp_parent_customer_id
@@ -243,10 +246,18 @@ class QuickBooksOnlineConnector:
                 "or link the project to it."
             )
 
-        return self._create_or_link_named("Customer", payload, key, "job", refusal_unless_ours)
+        return self._create_or_link_named(
+            project, "Customer", payload, key, "job", refusal_unless_ours
+        )
 
     def _create_or_link_named(
-        self, entity: str, payload: dict, key: str, what: str, refusal_unless_ours: Callable
+        self,
+        record,
+        entity: str,
+        payload: dict,
+        key: str,
+        what: str,
+        refusal_unless_ours: Callable,
     ) -> ExportResult:
         """Create a vendor or job; when its name is taken, link it if it is clearly ours.
 
@@ -263,6 +274,7 @@ class QuickBooksOnlineConnector:
         if refusal:
             raise ExportRefused(refusal, code="name_taken")
         _ensure_active(existing, what)
+        self._refuse_if_taken(record, existing, f"{what} '{payload['DisplayName']}'")
         return _result(existing, payload, linked=True)
 
     def _export_purchase_order(self, commitment: Commitment, key: str) -> ExportResult:
@@ -276,6 +288,8 @@ class QuickBooksOnlineConnector:
         linked = document is not None
         if document is None:
             document = self.client.create("PurchaseOrder", payload, request_id=key)
+        else:
+            self._refuse_if_taken(commitment, document, f"purchase order {commitment.number}")
         _check_stored_total(document, expected, f"purchase order {commitment.number}")
         return _result(document, payload, linked=linked, lines=lines)
 
@@ -341,6 +355,8 @@ class QuickBooksOnlineConnector:
         linked = document is not None
         if document is None:
             document = self.client.create("Bill", payload, request_id=key)
+        else:
+            self._refuse_if_taken(invoice, document, f"bill {invoice.number}")
         _check_stored_total(document, expected, f"bill {invoice.number}")
         billed_lines = [line for line in invoice.lines.all() if cents(line.gross_amount)]
         return _result(document, payload, linked=linked, lines=billed_lines)
@@ -422,6 +438,8 @@ class QuickBooksOnlineConnector:
         existing = self._named("Vendor", identity["Vendor"])
         if existing is None or not _same_vendor(existing, document):
             return None
+        if self._linked_elsewhere(company, existing) is not None:
+            return None
         return _result(existing, None, linked=True)
 
     def _exported_job(self, project, identity: dict, document: dict) -> ExportResult | None:
@@ -430,6 +448,7 @@ class QuickBooksOnlineConnector:
             existing is None
             or not existing.get("Job")
             or _ref_value(existing, "ParentRef") != identity["ParentRef"]
+            or self._linked_elsewhere(project, existing) is not None
         ):
             return None
         return _result(existing, None, linked=True)
@@ -438,19 +457,14 @@ class QuickBooksOnlineConnector:
         found = self._document_with_number(
             "PurchaseOrder", identity["DocNumber"], identity["VendorRef"]
         )
-        if found is None:
+        if not self._is_the_approved(commitment, found, document):
             return None
-        label = f"purchase order {identity['DocNumber']}"
-        _check_stored_total(found, mapping.document_total(document), label)
         return _result(found, None, linked=True, lines=commitment.lines.all())
 
     def _exported_bill(self, invoice, identity: dict, document: dict) -> ExportResult | None:
         found = self._document_with_number("Bill", identity["DocNumber"], identity["VendorRef"])
-        if found is None:
+        if not self._is_the_approved(invoice, found, document):
             return None
-        _check_stored_total(
-            found, mapping.document_total(document), f"bill {identity['DocNumber']}"
-        )
         billed_lines = [line for line in invoice.lines.all() if cents(line.gross_amount)]
         return _result(found, None, linked=True, lines=billed_lines)
 
@@ -468,6 +482,37 @@ class QuickBooksOnlineConnector:
         lines = list(change_order.lines.all())
         _check_applied_lines(change_order, lines, applied, purchase_order)
         return _result(purchase_order, None, linked=True, lines=lines, documents=applied)
+
+    def _is_the_approved(self, record, found: dict | None, document: dict) -> bool:
+        """A document found by number is the one the attempt sent only if it carries the
+        approved total and no other record here is linked to it (an older invoice that kept
+        the number, say)."""
+        if found is None or self._linked_elsewhere(record, found) is not None:
+            return False
+        return _total(found) == mapping.document_total(document)
+
+    def _linked_elsewhere(self, record, document: dict):
+        """The other record of the same type here that is linked to `document`, if any."""
+        return (
+            type(record)
+            .objects.filter(erp_connection=self.connection, erp_id=str(document.get("Id", "")))
+            .exclude(pk=record.pk)
+            .first()
+        )
+
+    def _refuse_if_taken(self, record, document: dict, label: str) -> None:
+        """Never link a record to a document another record here is already linked to."""
+        owner = self._linked_elsewhere(record, document)
+        if owner is None:
+            return
+        raise ExportRefused(
+            f"QuickBooks Online's {label} (id {document.get('Id')}) already belongs to "
+            f"{record_title(owner)} here, so this record was not linked to it and nothing was "
+            "sent. Give this record its own number or name (reject it so its sender can), then "
+            "export it again.",
+            code="document_taken",
+            response_body=mapping.jsonable(document),
+        )
 
     # Look-ups -------------------------------------------------------------------------------
 

@@ -322,3 +322,36 @@ def test_a_stale_accept_in_bulk_leaves_the_others_accepted(project, pm, approver
     assert "changed after you opened this page" in outcomes[1].message
     with pytest.raises(StaleState):
         record_accept(record=fresh(edited), actor=approver, review_version=1)
+
+
+def test_an_accept_that_does_not_say_which_version_it_reviewed_is_refused(
+    client, project, pm, approver
+):
+    commitment = make_commitment(project=project)
+    record_send(record=commitment, actor=pm)
+    client.force_login(approver)
+    page = form_values(
+        client.get(decision_url(Commitment, "accept", [commitment])).content.decode(),
+        containing="ids",
+    )
+    page.pop("versions")
+
+    response = client.post(decision_url(Commitment, "accept"), page, follow=True)
+
+    assert "did not say which version of it you reviewed" in " ".join(messages_of(response))
+    assert fresh(commitment).sync_status == SyncStatus.READY_TO_EXPORT
+
+
+def test_an_approver_who_edited_the_record_does_not_accept_it(client, project, pm):
+    administrator = make_user(role="administrator", first_name="Ada")
+    commitment = make_commitment(project=project, title="Drywall")
+    client.force_login(administrator)
+    page = form_values(client.get(change_url(commitment)).content.decode(), containing="title")
+    client.post(change_url(commitment), {**page, "title": "Drywall, 10x", "_save": "Save"})
+    record_send(record=fresh(commitment), actor=pm)
+
+    with pytest.raises(NotPermitted, match="You edited this commitment yourself"):
+        record_accept(record=fresh(commitment), actor=administrator)
+    outcomes = records_accept_bulk(records=[fresh(commitment)], actor=administrator)
+    assert not outcomes[0].ok and "You edited this commitment yourself" in outcomes[0].message
+    record_accept(record=fresh(commitment), actor=make_user(role="approver"))

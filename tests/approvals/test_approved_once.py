@@ -308,3 +308,58 @@ def test_rejecting_a_failed_record_looks_it_up_first_and_rejects_when_nothing_is
     edited = {**open_edit_page(pm, invoice), "number": ["INV-3005-R"]}
     assert pm.post(edit_url(invoice), edited).status_code == 302
     assert fresh(invoice).number == "INV-3005-R"
+
+
+# Found by an adversarial walk of the demo ------------------------------------------------------
+
+
+def test_an_invoice_reusing_a_billed_number_fails_with_a_reason_and_can_be_retrieved(books):
+    pm, approver = signed_in(books.pm), signed_in(books.approver)
+    first = scene.new_invoice(books, number="KC-1041")
+    act(pm, first, "send")
+    approver.post(
+        decision_url(SubcontractorInvoice, "accept"), open_decision(approver, first, "accept")
+    )
+    assert run_queued_exports() == ["synced"]
+
+    for lines_like_the_first in (False, True):
+        again = scene.new_invoice(books, number="KC-1041")
+        if not lines_like_the_first:
+            again.lines.update(work_completed=Decimal("1000.00"), retainage_withheld=0)
+        act(pm, again, "send")
+        page = open_decision(approver, again, "accept")
+        page[f"confirm_duplicate_{again.pk}"] = ["on"]  # the accountant accepts anyway
+        approver.post(decision_url(SubcontractorInvoice, "accept"), page)
+        assert run_queued_exports() == ["failed"]
+
+        again = fresh(again)
+        assert again.sync_status == SyncStatus.EXPORT_FAILED
+        assert "already belongs to invoice KC-1041 (Acme Drywall) here" in again.last_export_error
+        said = " ".join(messages_of(act(pm, again, "retrieve")))
+        assert "was retrieved" in said, said
+        assert fresh(again).sync_status == SyncStatus.NOT_SENT
+
+    bills = [b for b in books.entities("Bill") if b.get("DocNumber") == "KC-1041"]
+    assert [b["Id"] for b in bills] == [fresh(first).erp_id]
+
+
+def test_a_title_with_a_line_break_is_rejected_and_emailed_on_one_line(
+    books, mailoutbox, django_capture_on_commit_callbacks
+):
+    pm, approver = signed_in(books.pm), signed_in(books.approver)
+    commitment = scene.new_commitment(
+        books.project, books.vendor, books.cost_codes, number="SC-3009"
+    )
+    type(commitment).objects.filter(pk=commitment.pk).update(title="Switchgear\r\nand lighting")
+    act(pm, commitment, "send")
+    page = open_decision(approver, commitment, "reject")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = approver.post(
+            decision_url(Commitment, "reject"), {**page, "reason": "Split it\r\nin two."}
+        )
+
+    assert response.status_code == 302
+    assert fresh(commitment).sync_status == SyncStatus.REJECTED
+    (email,) = mailoutbox
+    assert email.subject == "Rejected: commitment SC-3009 'Switchgear and lighting'"

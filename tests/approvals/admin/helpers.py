@@ -64,3 +64,15 @@ def run_queued_exports() -> list:
         task_result.set_successful(value)
         results.append(value)
     return results
+
+
+def reviewed(records) -> dict:
+    """What a decision page posts for `records`: their ids and the versions it showed."""
+    versions = {
+        record.pk: type(record).objects.values_list("review_version", flat=True).get(pk=record.pk)
+        for record in records
+    }
+    return {
+        "ids": ids_of(records),
+        "versions": ",".join(f"{pk}:{version}" for pk, version in versions.items()),
+    }

@@ -8,9 +8,9 @@ from tests.approvals.admin.helpers import (
     action_post,
     changelist_url,
     decision_url,
-    ids_of,
     messages_of,
     refreshed,
+    reviewed,
     send,
 )
 from tests.factories import make_commitment, make_company
@@ -65,7 +65,7 @@ def test_bulk_accept_reports_each_record_and_one_failure_stops_no_other(
 
     response = approver_client.post(
         decision_url(Commitment, "accept"),
-        {"ids": ids_of([first, broken, last]), "next": changelist_url(Commitment)},
+        {**reviewed([first, broken, last]), "next": changelist_url(Commitment)},
         follow=True,
     )
 
@@ -97,7 +97,7 @@ def test_accepting_a_company_sets_the_vendor_type_chosen(
     assert '<option value="Consultant">Consultant</option>' in page
 
     response = approver_client.post(
-        decision_url(Company, "accept"), {"ids": ids_of([company]), "vendor_type": "Consultant"}
+        decision_url(Company, "accept"), {**reviewed([company]), "vendor_type": "Consultant"}
     )
 
     assert response.status_code == 302
@@ -110,7 +110,7 @@ def test_a_vendor_type_not_offered_is_refused(approver_client, project_manager):
     (company,) = send([make_company()], by=project_manager)
 
     response = approver_client.post(
-        decision_url(Company, "accept"), {"ids": ids_of([company]), "vendor_type": "Friend"}
+        decision_url(Company, "accept"), {**reviewed([company]), "vendor_type": "Friend"}
     )
 
     assert response.status_code == 200
@@ -122,7 +122,7 @@ def test_a_project_manager_cannot_accept_through_the_url(client, project_manager
     (company,) = send([make_company()], by=project_manager)
     client.force_login(project_manager)
 
-    response = client.post(decision_url(Company, "accept"), {"ids": ids_of([company])})
+    response = client.post(decision_url(Company, "accept"), {**reviewed([company])})
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")

@@ -10,8 +10,8 @@ from tests.approvals.admin.helpers import (
     change_url,
     changelist_url,
     decision_url,
-    ids_of,
     refreshed,
+    reviewed,
     send,
 )
 from tests.factories import make_commitment, make_user
@@ -64,7 +64,7 @@ def test_an_approver_without_the_right_for_a_type_is_not_offered_its_decisions(
     listing = client.get(changelist_url(Commitment))
     invoices = client.get(changelist_url(SubcontractorInvoice))
     page = client.get(decision_url(Commitment, "accept", [commitment]))
-    post = client.post(decision_url(Commitment, "accept"), {"ids": ids_of([commitment])})
+    post = client.post(decision_url(Commitment, "accept"), {**reviewed([commitment])})
     action = client.post(changelist_url(Commitment), action_post([commitment], "accept_selected"))
 
     assert listing.status_code == 200
@@ -111,7 +111,7 @@ def test_the_change_page_action_leads_to_the_decision_page_and_back(
 
     done = approver_client.post(
         decision_url(Commitment, "reject"),
-        {"ids": ids_of([commitment]), "reason": "Wrong vendor", "next": change_url(commitment)},
+        {**reviewed([commitment]), "reason": "Wrong vendor", "next": change_url(commitment)},
     )
 
     assert done.status_code == 302
@@ -124,7 +124,7 @@ def test_the_return_address_never_leaves_the_site(approver_client, project, proj
 
     done = approver_client.post(
         decision_url(Commitment, "reject"),
-        {"ids": ids_of([commitment]), "reason": "No", "next": "https://evil.example.com/"},
+        {**reviewed([commitment]), "reason": "No", "next": "https://evil.example.com/"},
     )
 
     assert done["Location"] == changelist_url(Commitment)

@@ -9,6 +9,7 @@ from tests.approvals.admin.helpers import (
     ids_of,
     messages_of,
     refreshed,
+    reviewed,
     send,
 )
 from tests.factories import make_commitment
@@ -44,7 +45,7 @@ def test_reject_without_a_reason_is_refused_with_a_message(
     (commitment,) = send([make_commitment(project=project)], by=project_manager)
 
     response = approver_client.post(
-        decision_url(Commitment, "reject"), {"ids": ids_of([commitment]), "reason": "   "}
+        decision_url(Commitment, "reject"), {**reviewed([commitment]), "reason": "   "}
     )
 
     assert response.status_code == 200
@@ -61,7 +62,7 @@ def test_reject_with_a_reason_sends_every_selected_record_back(
     with django_capture_on_commit_callbacks(execute=True):
         response = approver_client.post(
             decision_url(Commitment, "reject"),
-            {"ids": ids_of(commitments), "reason": "Wrong cost code on line 2", "next": "/admin/"},
+            {**reviewed(commitments), "reason": "Wrong cost code on line 2", "next": "/admin/"},
             follow=True,
         )
 
@@ -86,13 +87,13 @@ def test_reject_reports_per_record_why_one_of_them_was_left_alone(
     )
     approver_client.post(
         decision_url(Commitment, "reject"),
-        {"ids": ids_of([decided]), "reason": "Duplicate"},
+        {**reviewed([decided]), "reason": "Duplicate"},
         follow=True,
     )
 
     response = approver_client.post(
         decision_url(Commitment, "reject"),
-        {"ids": ids_of([waiting, decided]), "reason": "Over budget"},
+        {**reviewed([waiting, decided]), "reason": "Over budget"},
         follow=True,
     )
 

@@ -2,7 +2,7 @@
 
 from approvals.models import Project
 from approvals.states import SyncStatus
-from tests.approvals.admin.helpers import decision_url, ids_of, refreshed, send
+from tests.approvals.admin.helpers import decision_url, refreshed, reviewed, send
 from tests.factories import make_project
 
 
@@ -29,7 +29,7 @@ def test_the_project_accept_page_says_why_customers_cannot_be_chosen(
     assert 'value="Accept and export"' not in page
 
     posted = approver_client.post(
-        decision_url(Project, "accept"), {"ids": ids_of([project]), "parent_customer_id": "58"}
+        decision_url(Project, "accept"), {**reviewed([project]), "parent_customer_id": "58"}
     )
     assert posted.status_code == 200
     assert refreshed(project).sync_status == SyncStatus.READY_TO_EXPORT

@@ -8,9 +8,9 @@ from integrations.quickbooks_online.client import QuickBooksClient
 from tests.approvals.admin.helpers import (
     change_url,
     decision_url,
-    ids_of,
     messages_of,
     refreshed,
+    reviewed,
     run_queued_exports,
     send,
 )
@@ -60,7 +60,7 @@ def test_a_project_is_accepted_under_the_customer_chosen_and_exported(
 
     response = client.post(
         decision_url(Project, "accept"),
-        {"ids": ids_of([project]), "parent_customer_id": owners["schools"]},
+        {**reviewed([project]), "parent_customer_id": owners["schools"]},
     )
     assert response.status_code == 302
     assert run_queued_exports() == ["synced"]
@@ -79,7 +79,7 @@ def test_a_project_cannot_be_accepted_without_choosing_its_customer(
     project = make_project(members=[sender])
     send([project], by=sender)
 
-    response = client.post(decision_url(Project, "accept"), {"ids": ids_of([project])})
+    response = client.post(decision_url(Project, "accept"), {**reviewed([project])})
 
     assert response.status_code == 200
     assert "Please choose the customer this job belongs to." in response.content.decode()
@@ -90,7 +90,7 @@ def test_the_history_shows_the_exchange_with_quickbooks(
     client, quickbooks_approver, sender, qbo_sandbox
 ):
     (company,) = send([make_company(name="Acme Drywall")], by=sender)
-    client.post(decision_url(Company, "accept"), {"ids": ids_of([company])})
+    client.post(decision_url(Company, "accept"), {**reviewed([company])})
     run_queued_exports()
     company = refreshed(company)
 
@@ -112,7 +112,7 @@ def test_a_failed_export_is_retried_from_the_queue(
     (company,) = send([make_company(name="Acme Drywall")], by=sender)
     # QuickBooks refuses a vendor whose name a customer already uses.
     customer = qbo_sandbox.create_entity("Customer", {"DisplayName": "Acme Drywall"})
-    client.post(decision_url(Company, "accept"), {"ids": ids_of([company])})
+    client.post(decision_url(Company, "accept"), {**reviewed([company])})
     run_queued_exports()
     company = refreshed(company)
     assert company.sync_status == SyncStatus.EXPORT_FAILED
@@ -124,7 +124,7 @@ def test_a_failed_export_is_retried_from_the_queue(
         request_id="rename-customer",
         sparse=True,
     )
-    retried = client.post(decision_url(Company, "retry"), {"ids": ids_of([company])}, follow=True)
+    retried = client.post(decision_url(Company, "retry"), {**reviewed([company])}, follow=True)
 
     assert "Company 'Acme Drywall': the export is queued again." in messages_of(retried)
     assert run_queued_exports() == ["synced"]
@@ -135,11 +135,11 @@ def test_unlink_is_refused_while_the_quickbooks_document_exists(
     client, quickbooks_approver, sender, qbo_sandbox, books
 ):
     (company,) = send([make_company(name="Acme Drywall")], by=sender)
-    client.post(decision_url(Company, "accept"), {"ids": ids_of([company])})
+    client.post(decision_url(Company, "accept"), {**reviewed([company])})
     run_queued_exports()
     company = refreshed(company)
 
-    refused = client.post(decision_url(Company, "unlink"), {"ids": ids_of([company])}, follow=True)
+    refused = client.post(decision_url(Company, "unlink"), {**reviewed([company])}, follow=True)
 
     assert any(
         "still exists. Delete or void it in QuickBooks Online first, then unlink." in message
@@ -154,7 +154,7 @@ def test_unlink_is_refused_while_the_quickbooks_document_exists(
         request_id="deactivate-vendor",
         sparse=True,
     )
-    unlinked = client.post(decision_url(Company, "unlink"), {"ids": ids_of([company])}, follow=True)
+    unlinked = client.post(decision_url(Company, "unlink"), {**reviewed([company])}, follow=True)
 
     assert "Company 'Acme Drywall': unlinked; it can now be corrected and sent again." in (
         messages_of(unlinked)
@@ -184,14 +184,14 @@ def test_a_possible_duplicate_invoice_needs_an_explicit_accept_anyway(
     assert f'name="confirm_duplicate_{twin.pk}"' in page
 
     unconfirmed = client.post(
-        decision_url(SubcontractorInvoice, "accept"), {"ids": ids_of([twin])}, follow=True
+        decision_url(SubcontractorInvoice, "accept"), {**reviewed([twin])}, follow=True
     )
     assert any("may be a duplicate of invoice 1043" in m for m in messages_of(unconfirmed))
     assert refreshed(twin).sync_status == SyncStatus.READY_TO_EXPORT
 
     confirmed = client.post(
         decision_url(SubcontractorInvoice, "accept"),
-        {"ids": ids_of([twin]), f"confirm_duplicate_{twin.pk}": "on"},
+        {**reviewed([twin]), f"confirm_duplicate_{twin.pk}": "on"},
         follow=True,
     )
     assert "Invoice 1043 (Acme Drywall): accepted; the export is queued." in messages_of(confirmed)
