@@ -11,6 +11,7 @@ SCENARIOS = {
     "accept": "bench.scenarios.bulk_accept",
     "export": "bench.scenarios.export_throughput",
     "matching": "bench.scenarios.vendor_matching",
+    "matchquality": "bench.scenarios.vendor_matching_quality",
     "import": "bench.scenarios.vendor_import",
     "jobcosts": "bench.scenarios.job_cost_sync",
 }

@@ -69,12 +69,15 @@ def vendors_view(request, site):
         _vendor_action(request, connection)
         return redirect(request.path)
     suggestions = imports_vendors.vendor_suggestions(connection=connection) if connection else []
+    # The sure ones first: they are what "Link all" links.
+    suggestions.sort(key=lambda suggestion: not suggestion.for_link_all)
     confirm_link_all = request.GET.get("confirm") == "link_all"
     context = {
         **site.each_context(request),
         "title": "Vendors ⇄ companies",
         "suggestions": suggestions[:LIST_LIMIT],
         "suggestion_count": len(suggestions),
+        "link_all_count": sum(suggestion.for_link_all for suggestion in suggestions),
         "confirm_link_all": confirm_link_all,
         "vendors": (
             imports_vendors.vendors_only_in_erp(connection=connection)[:LIST_LIMIT]

@@ -49,6 +49,8 @@ VENDOR_FIELDS = (
     "is_active",
 )
 IMPORTER = "vendor import"
+# What the matcher reads of a company.
+MATCHED_COMPANY_FIELDS = ("pk", "name", "legal_name", "tax_id", "email", "city")
 VENDOR_SYNC = "vendor sync from the ERP"
 
 
@@ -172,7 +174,7 @@ def vendor_suggestions(*, connection: ERPConnection, vendors: Iterable | None = 
     candidates = companies_only_here().filter(
         sync_status__in=(SyncStatus.NOT_SENT, SyncStatus.REJECTED)
     )
-    index = CompanyIndex(candidates.only("pk", "name", "tax_id", "email").iterator(chunk_size=2000))
+    index = CompanyIndex(candidates.only(*MATCHED_COMPANY_FIELDS).iterator(chunk_size=2000))
     vendors = vendors if vendors is not None else vendors_only_in_erp(connection=connection)
     return suggest_matches(vendors, index)
 
@@ -228,10 +230,13 @@ def vendor_link(*, vendor: ERPVendor, company: Company, actor, reason: str = "")
 
 
 def vendors_link_all(*, suggestions: Iterable[Suggestion], actor) -> list[Outcome]:
-    """Link every suggestion; each gets its own outcome, one failure stops no other."""
+    """Link every sure, unambiguous suggestion (the others wait for a person to link them one
+    by one); each gets its own outcome, one failure stops no other."""
     _require_vendor_rights(actor)
     outcomes = []
     for suggestion in suggestions:
+        if not suggestion.for_link_all:
+            continue
         vendor, company = suggestion.vendor, suggestion.company
         title = f"'{vendor.display_name}' ⇄ '{company.name}'"
         try:
@@ -274,7 +279,7 @@ def vendors_add_to_directory(
     index = None
     if skip_matches:
         index = CompanyIndex(
-            companies_only_here().only("pk", "name", "tax_id", "email").iterator(chunk_size=2000)
+            companies_only_here().only(*MATCHED_COMPANY_FIELDS).iterator(chunk_size=2000)
         )
     iterator = vendors.iterator(chunk_size=BATCH_SIZE) if isinstance(vendors, QuerySet) else vendors
     for batch in _batches(iter(iterator), BATCH_SIZE):
@@ -309,12 +314,12 @@ def _import_batch(connection, batch, index, actor, system_actor, summary) -> Non
         if vendor.is_archived:
             summary.skip("archived by an accountant", label)
             continue
-        match = index.best_match(vendor) if index is not None else None
-        if match is not None:
-            company, reason = match
+        matches = index.matches(vendor) if index is not None else []
+        if matches:
+            company, assessment = matches[0]
             summary.skip(
                 "looks like a company already here: link it instead",
-                f"'{label}' like '{company.name}' ({reason})",
+                f"'{label}' like '{company.name}' ({assessment.reason})",
             )
             continue
         linked[vendor.erp_id] = label

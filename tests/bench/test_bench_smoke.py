@@ -57,6 +57,13 @@ def test_vendor_matching_finds_the_vendors_that_match():
     assert "15 and 150 suggestions" in rows["Vendor matching @200 x 200"].note
 
 
+def test_matching_quality_reports_precision_recall_and_every_mistake():
+    rows = list(scenario("matchquality").run(part="tuning"))
+    precision, recall = rows
+    assert precision.figure.startswith("precision ") and "offered to Link all" in precision.note
+    assert recall.figure.startswith("recall ") and "suggested; misses:" in recall.note
+
+
 @pytest.mark.django_db(transaction=True)
 def test_vendor_import_stores_every_vendor_and_reports_memory():
     rows = run_toy("import")

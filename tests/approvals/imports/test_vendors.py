@@ -41,18 +41,24 @@ def test_five_thousand_vendors_are_imported_matched_and_twice_changes_nothing(
     assert ERPVendor.objects.count() == 5002
 
     suggestions = {
-        s.vendor.display_name: (s.company, s.reason)
+        s.vendor.display_name: (s.company, s.reason, s.for_link_all)
         for s in imports_vendors.vendor_suggestions(connection=qbo_connection)
     }
     assert suggestions == {
-        "Star Framing, LLC": (star, "same name ignoring 'LLC'"),
-        "Blue Sky Roofing": (roofing, "same email"),
+        "Star Framing, LLC": (star, "same name ignoring 'LLC'", True),
+        # An email alone may be a bookkeeper's: shown, linked only by a person.
+        "Blue Sky Roofing": (roofing, "same email", False),
     }
     approver = make_user(role="approver")
     outcomes = imports_vendors.vendors_link_all(
         suggestions=imports_vendors.vendor_suggestions(connection=qbo_connection), actor=approver
     )
-    assert all(outcome.ok for outcome in outcomes)
+    assert [outcome.ok for outcome in outcomes] == [True]
+    imports_vendors.vendor_link(
+        vendor=ERPVendor.objects.get(display_name="Blue Sky Roofing"),
+        company=roofing,
+        actor=approver,
+    )
     star.refresh_from_db()
     assert star.sync_status == SyncStatus.SYNCED
     assert star.erp_id == ERPVendor.objects.get(display_name="Star Framing, LLC").erp_id
