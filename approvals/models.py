@@ -152,8 +152,13 @@ class Company(Exportable):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "companies"
-        constraints = [_status_check("company"), _erp_id_unique("company")]
-        indexes = [models.Index(fields=["sync_status", "sent_at"], name="company_queue_idx")]
+        # No unique vendor per company: two companies of the directory that are one business
+        # may share the vendor, when an approver links the second at accept.
+        constraints = [_status_check("company")]
+        indexes = [
+            models.Index(fields=["sync_status", "sent_at"], name="company_queue_idx"),
+            models.Index(fields=["erp_connection", "erp_id"], name="company_erp_link_idx"),
+        ]
         permissions = [("approve_company", "Can accept, reject, retry and unlink companies")]
 
     def __str__(self):

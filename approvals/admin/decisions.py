@@ -7,7 +7,7 @@ record, what happened and why. GET on that URL (?ids=1,2) shows the same page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
@@ -85,6 +85,7 @@ class RecordRow:
     notes: list[str]
     twins: list[str]
     confirm_field: object = None
+    questions: list = field(default_factory=list)
 
 
 class DecisionsMixin:
@@ -228,6 +229,7 @@ class DecisionsMixin:
                     notes=notes,
                     twins=self.duplicate_twins(form, record) if decision is ACCEPT else [],
                     confirm_field=self.duplicate_confirm_field(form, record),
+                    questions=_questions(form, record) if decision is ACCEPT else [],
                 )
             )
         return rows
@@ -285,7 +287,14 @@ def _general_fields(form, rows: list[RecordRow]) -> list:
     if form is None:
         return []
     in_rows = {row.confirm_field.name for row in rows if row.confirm_field is not None}
+    in_rows |= {question.name for row in rows for question in row.questions}
     return [field for field in form.visible_fields() if field.name not in in_rows]
+
+
+def _questions(form, record) -> list:
+    """The per-record questions of the form (link or create), shown in the record's row."""
+    questions_for = getattr(form, "questions_for", None)
+    return questions_for(record.pk) if questions_for else []
 
 
 def _parse_ids(raw: str) -> list[int]:

@@ -16,30 +16,114 @@ class RejectForm(forms.Form):
     )
 
 
-class ProjectAcceptForm(forms.Form):
+LINK = "link:"
+CREATE = "create"
+
+
+class LookalikeQuestionsForm(forms.Form):
+    """For each record that looks like a vendor or job the ERP already has: link to it, or
+    create a new one and say why. Creating is never the silent default: one must be chosen."""
+
+    def __init__(self, *args, lookalikes: dict[int, list], kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lookalikes = lookalikes
+        for pk, found in lookalikes.items():
+            options = [
+                (
+                    f"{LINK}{lookalike.erp_id}",
+                    f"Link it to the existing {kind} '{lookalike.name}' (id {lookalike.erp_id})",
+                )
+                for lookalike in found
+                if lookalike.linkable
+            ]
+            options.append((CREATE, f"Create a new {kind}"))
+            self.fields[match_field_name(pk)] = forms.ChoiceField(
+                choices=options,
+                widget=forms.RadioSelect,
+                required=False,
+                label="Link or create",
+            )
+            self.fields[reason_field_name(pk)] = forms.CharField(
+                required=False,
+                max_length=2000,
+                label=f"Why a new {kind} is needed",
+                widget=forms.TextInput(attrs={"size": 60}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for pk in self.lookalikes:
+            choice = cleaned.get(match_field_name(pk))
+            if not choice:
+                self.add_error(
+                    match_field_name(pk), "Choose whether to link it or to create a new one."
+                )
+            elif choice == CREATE and not (cleaned.get(reason_field_name(pk)) or "").strip():
+                self.add_error(reason_field_name(pk), "Say why a new one must be created.")
+        return cleaned
+
+    def questions_for(self, pk: int) -> list:
+        if pk not in self.lookalikes:
+            return []
+        return [self[match_field_name(pk)], self[reason_field_name(pk)]]
+
+    def answers(self) -> dict[int, tuple[str, str]]:
+        """(ERP id to link to, reason to create) for each record asked about."""
+        found = {}
+        for pk in self.lookalikes:
+            choice = self.cleaned_data.get(match_field_name(pk)) or ""
+            reason = self.cleaned_data.get(reason_field_name(pk)) or ""
+            if choice.startswith(LINK):
+                found[pk] = (choice.removeprefix(LINK), "")
+            elif choice == CREATE:
+                found[pk] = ("", reason)
+        return found
+
+    def links(self, pk: int) -> bool:
+        return (self.cleaned_data.get(match_field_name(pk)) or "").startswith(LINK)
+
+
+class ProjectAcceptForm(LookalikeQuestionsForm):
     parent_customer_id = forms.ChoiceField(
         label="Customer the job belongs to",
+        required=False,
         error_messages={
-            "required": "Please choose the customer this job belongs to.",
             "invalid_choice": "That customer is no longer in the list; please choose again.",
         },
     )
 
-    def __init__(self, *args, customers: list[tuple[str, str]], erp_name: str, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *args,
+        customers: list[tuple[str, str]],
+        erp_name: str,
+        record_ids: list[int],
+        lookalikes: dict[int, list],
+        **kwargs,
+    ):
+        super().__init__(*args, lookalikes=lookalikes, kind="job", **kwargs)
+        self.record_ids = record_ids
         field = self.fields["parent_customer_id"]
         field.choices = [("", "— choose a customer —"), *customers]
         field.help_text = f"The project becomes a job under this customer in {erp_name}."
 
+    def clean(self):
+        cleaned = super().clean()
+        exporting = [pk for pk in self.record_ids if not self.links(pk)]
+        if exporting and not cleaned.get("parent_customer_id"):
+            self.add_error("parent_customer_id", "Please choose the customer this job belongs to.")
+        return cleaned
+
     def choices(self) -> dict[str, str]:
-        return {"parent_customer_id": self.cleaned_data["parent_customer_id"]}
+        customer = self.cleaned_data["parent_customer_id"]
+        return {"parent_customer_id": customer} if customer else {}
 
 
-class CompanyAcceptForm(forms.Form):
+class CompanyAcceptForm(LookalikeQuestionsForm):
     vendor_type = forms.ChoiceField(label="Vendor type", required=False)
 
-    def __init__(self, *args, vendor_types: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, vendor_types: list[str], lookalikes: dict[int, list], **kwargs):
+        super().__init__(*args, lookalikes=lookalikes, kind="vendor", **kwargs)
         self.fields["vendor_type"].choices = [
             ("", "— keep each company's own type —"),
             *[(vendor_type, vendor_type) for vendor_type in vendor_types],
@@ -82,6 +166,14 @@ class ConfirmForm(forms.Form):
 
 
 CONFIRM_PREFIX = "confirm_duplicate_"
+
+
+def match_field_name(pk: int) -> str:
+    return f"match_{pk}"
+
+
+def reason_field_name(pk: int) -> str:
+    return f"create_reason_{pk}"
 
 
 def confirm_field_name(invoice_id: int) -> str:

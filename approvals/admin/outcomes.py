@@ -25,8 +25,13 @@ from integrations.models import ERPConnection
 
 def perform(slug: str, *, records: list, actor, form, versions: dict[int, int]) -> list[Outcome]:
     if slug == "accept":
+        answers = form.answers() if hasattr(form, "answers") else {}
         return records_accept_bulk(
-            records=records, actor=actor, choices=form.choices(), review_versions=versions
+            records=records,
+            actor=actor,
+            choices=form.choices(),
+            review_versions=versions,
+            answers=answers,
         )
     if slug == "reject":
         return records_reject_bulk(

@@ -22,6 +22,7 @@ from approvals.models import (
 )
 from approvals.selectors import invoice_totals
 from approvals.services.duplicates import invoice_possible_duplicates
+from approvals.services.lookalikes import lookalike_sentences, lookalikes
 from approvals.services.records import format_money
 from approvals.states import SyncStatus
 from integrations.base import ERPError
@@ -48,7 +49,17 @@ class ProjectAdmin(ExportableAdmin):
             customers = connector.parent_customers()
         except ERPError as error:
             return None, f"The customers could not be read from the accounting system: {error}"
-        return ProjectAcceptForm(data, customers=customers, erp_name=connector.display_name), ""
+        form = ProjectAcceptForm(
+            data,
+            customers=customers,
+            erp_name=connector.display_name,
+            record_ids=[record.pk for record in records],
+            lookalikes=_lookalikes_of(records),
+        )
+        return form, ""
+
+    def accept_notes(self, record) -> list[str]:
+        return [*super().accept_notes(record), *lookalike_sentences(record)]
 
 
 class CompanyAdmin(ExportableAdmin):
@@ -57,7 +68,26 @@ class CompanyAdmin(ExportableAdmin):
     search_fields = ("name", "legal_name", "tax_id", "email")
 
     def accept_form(self, request, records, *, data):
-        return CompanyAcceptForm(data, vendor_types=vendor_types_of(outcomes.connection())), ""
+        form = CompanyAcceptForm(
+            data,
+            vendor_types=vendor_types_of(outcomes.connection()),
+            lookalikes=_lookalikes_of(records),
+        )
+        return form, ""
+
+    def accept_notes(self, record) -> list[str]:
+        return [*super().accept_notes(record), *lookalike_sentences(record)]
+
+
+def _lookalikes_of(records) -> dict[int, list]:
+    """The vendors or jobs each record waiting for a decision looks like (imported data only)."""
+    found = {}
+    for record in records:
+        if record.sync_status == SyncStatus.READY_TO_EXPORT:
+            similar = lookalikes(record)
+            if similar:
+                found[record.pk] = similar
+    return found
 
 
 class CommitmentLineInline(LinesInline):

@@ -14,6 +14,8 @@ from approvals.models import (
     CommitmentLine,
     Company,
     DirectExportSetting,
+    ERPJob,
+    ERPVendor,
     Project,
     SubcontractorInvoice,
 )
@@ -25,6 +27,7 @@ from approvals.services.approved import (
 )
 from approvals.services.errors import PossibleDuplicate, PreconditionsNotMet, StaleState
 from approvals.services.exports import export_enqueue, export_found
+from approvals.services.lookalikes import lookalike_sentences, lookalikes
 from approvals.services.records import noun, record_title
 from approvals.services.transitions import (
     changed_since_review_message,
@@ -39,6 +42,7 @@ from integrations.base import ERPError
 DIRECT_EXPORT = "direct export setting"
 _ASKED = {"retrieve": "retrieved", "reject": "rejected"}
 REASON_REQUIRED = "Give a reason for the rejection; the sender will read it."
+MAX_REASON = 2000
 
 # What an approver may choose when accepting, per record type, with each value's length limit.
 _CHOICES = {
@@ -68,9 +72,19 @@ def _send(*, record, actor, action: Action):
         changes["duplicate_of"] = local[0] if local else None
         changes["duplicate_warning"] = duplicate_warning(twins)
         changes["duplicate_confirmed_by"] = None
+    # Vendors and jobs the ERP already has that this looks like: from the imported lists.
+    found = lookalike_sentences(record)
     direct = _direct_export_enabled(record)
-    kept = duplicate_warning(twins) if direct else ""
-    reason = f"Kept for an approver although direct export is on: {kept}" if kept else ""
+    waiting = " ".join(
+        [
+            duplicate_warning(twins),
+            *found,
+            *(["An approver will link it or create a new one."] if found else []),
+        ]
+    ).strip()
+    reason = waiting
+    if direct and waiting:
+        reason = f"Kept for an approver although direct export is on: {waiting}"
     with transaction.atomic():
         # Edits take the same row lock, so the lines checked here are the lines that are sent.
         list(type(record).objects.select_for_update().filter(pk=record.pk).values_list("pk"))
@@ -78,7 +92,7 @@ def _send(*, record, actor, action: Action):
         event = record_transition(
             record=record, action=action, actor=actor, changes=changes, reason=reason
         )
-        if direct and not twins:
+        if direct and not waiting:
             _accept(record=record, actor=None, system_actor=DIRECT_EXPORT, changes={})
     return event
 
@@ -187,6 +201,8 @@ def record_accept(
     choices: dict | None = None,
     confirm_duplicate: bool = False,
     review_version: int | None = None,
+    link_to: str = "",
+    create_reason: str = "",
 ):
     """Approve `record` for export: it moves to 'exporting' and its export task is queued.
 
@@ -194,6 +210,9 @@ def record_accept(
     for a company {"vendor_type": ...}, optional. Raises PossibleDuplicate for an invoice that
     looks already billed unless confirm_duplicate is True (which the audit trail records).
     review_version: the version the approver reviewed; a record changed since is refused.
+    link_to / create_reason: for a company or project that looks like a vendor or job the ERP
+    already has, the approver's answer: the ERP id to link it to instead of exporting it, or
+    why a new one must be created after all. Without an answer such a record is refused.
     """
     _check(record=record, actor=actor, action=Action.ACCEPT)
     changes = {
@@ -220,6 +239,8 @@ def record_accept(
             changes=changes,
             reason=_joined(reason, self_approval_note(actor=actor, record=record)),
             review_version=review_version,
+            link_to=_clean_text(link_to),
+            create_reason=_clean_text(create_reason),
         )
 
 
@@ -231,11 +252,18 @@ def _accept(
     reason: str = "",
     system_actor: str = "",
     review_version: int | None = None,
+    link_to: str = "",
+    create_reason: str = "",
 ):
     # The row stays locked from reading what is approved to the accept's own update.
     current = type(record).objects.select_for_update().get(pk=record.pk)
     if review_version is not None and current.review_version != review_version:
         raise StaleState(changed_since_review_message(record, Action.ACCEPT))
+    found = lookalikes(current)
+    if link_to:
+        return _link_instead(record, current, found, link_to, actor, review_version)
+    if found:
+        reason = _joined(reason, _create_anyway_reason(current, found, create_reason))
     for name, value in changes.items():
         if name in _CHOICE_FIELDS:
             setattr(current, name, value)
@@ -260,6 +288,65 @@ def _accept(
     )
     export_enqueue(record=record)
     return event
+
+
+def _create_anyway_reason(record, found, create_reason: str) -> str:
+    """Creating a second vendor or job is the last resort: only for a stated reason."""
+    connection = erp.active_connection_or_none()
+    name = erp.erp_name(connection, erp.connector_or_none(connection))
+    if not create_reason:
+        raise PreconditionsNotMet(
+            [
+                *(lookalike.sentence(name, record) for lookalike in found),
+                f"Link it to the existing one, or say why a new one must be created in {name}.",
+            ]
+        )
+    if len(create_reason) > MAX_REASON:
+        raise PreconditionsNotMet([f"Keep the reason under {MAX_REASON} characters."])
+    names = ", ".join(f"'{lookalike.name}' (id {lookalike.erp_id})" for lookalike in found)
+    return f"Accepted to create a new one in {name} although it looks like {names}: {create_reason}"
+
+
+def _link_instead(record, current, found, erp_id: str, actor, review_version):
+    """Accept by linking to the vendor or job the ERP already has: nothing is exported."""
+    chosen = next((lookalike for lookalike in found if lookalike.erp_id == erp_id), None)
+    if chosen is None or not chosen.linkable:
+        raise PreconditionsNotMet(
+            [f"There is no vendor or job {erp_id} this {noun(record)} can be linked to any more."]
+        )
+    connection = erp.active_connection_or_none()
+    name = erp.erp_name(connection, erp.connector_or_none(connection))
+    changes = {
+        "erp_connection": connection,
+        "erp_id": chosen.erp_id,
+        "erp_synced_at": timezone.now(),
+        "decided_by": actor,
+        "decided_at": timezone.now(),
+        **cleared_approval(),
+        **_erp_record_fields(current, connection, chosen.erp_id),
+    }
+    return record_transition(
+        record=record,
+        action=Action.LINK,
+        actor=actor,
+        reason=(
+            f"Accepted by linking it to {name}'s '{chosen.name}' (id {chosen.erp_id}) instead "
+            f"of creating a new one ({chosen.reason})."
+        ),
+        changes=changes,
+        review_version=review_version if review_version is not None else current.review_version,
+    )
+
+
+def _erp_record_fields(record, connection, erp_id: str) -> dict:
+    """What the imported vendor or job tells of the document a record is linked to."""
+    if isinstance(record, Project):
+        job = ERPJob.objects.filter(erp_connection=connection, erp_id=erp_id).first()
+        if job is None:
+            return {}
+        return {"erp_sync_token": job.erp_sync_token, "erp_parent_customer_id": job.parent_erp_id}
+    vendor = ERPVendor.objects.filter(erp_connection=connection, erp_id=erp_id).first()
+    return {"erp_sync_token": vendor.erp_sync_token} if vendor is not None else {}
 
 
 def record_retry(*, record, actor):

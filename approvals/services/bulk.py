@@ -75,11 +75,13 @@ def records_accept_bulk(
     choices: dict | None = None,
     confirm_duplicates: bool = False,
     review_versions: dict[int, int] | None = None,
+    answers: dict[int, tuple[str, str]] | None = None,
 ) -> list[Outcome]:
     """Accept each record; each choice applies to the records of the type it belongs to.
 
     review_versions: by primary key, the version of each record the approver reviewed; a record
-    changed since is refused. Invoices are accepted together, in a number of SQL statements that
+    changed since is refused. answers: by primary key, (ERP id to link to, reason to create a
+    new one) for companies and projects that look like a vendor or job the ERP already has. Invoices are accepted together, in a number of SQL statements that
     does not grow with their count except for one queued export task each; other records one
     after the other.
     """
@@ -98,13 +100,18 @@ def records_accept_bulk(
     }
 
     def accept(record) -> str:
-        record_accept(
+        link_to, create_reason = (answers or {}).get(record.pk, ("", ""))
+        event = record_accept(
             record=record,
             actor=actor,
             choices=choices_for(record, choices),
             confirm_duplicate=confirm_duplicates,
             review_version=versions.get(record.pk),
+            link_to=link_to,
+            create_reason=create_reason,
         )
+        if event.action == Action.LINK:
+            return "linked to the existing one in the accounting system; nothing was exported."
         return ACCEPTED
 
     one_by_one = [record for record in records if id(record) not in outcomes]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -209,24 +209,27 @@ def vendor_link(*, vendor: ERPVendor, company: Company, actor, reason: str = "")
         problems.append(f"Company '{company.name}' is already linked to an ERP vendor.")
     if problems:
         raise PreconditionsNotMet(problems)
-    try:
-        with transaction.atomic():
-            return record_transition(
-                record=company,
-                action=Action.LINK,
-                actor=actor,
-                reason=reason or f"linked to vendor '{vendor.display_name}'",
-                changes={
-                    "erp_connection_id": vendor.erp_connection_id,
-                    "erp_id": vendor.erp_id,
-                    "erp_sync_token": vendor.erp_sync_token,
-                    "erp_synced_at": timezone.now(),
-                },
+    with transaction.atomic():
+        # Two accountants linking one vendor at once: the second waits here, then is refused.
+        ERPVendor.objects.select_for_update().filter(pk=vendor.pk).first()
+        if Company.objects.filter(
+            erp_connection=vendor.erp_connection_id, erp_id=vendor.erp_id
+        ).exists():
+            raise PreconditionsNotMet(
+                [f"Vendor '{vendor.display_name}' was linked to another company a moment ago."]
             )
-    except IntegrityError as error:
-        raise PreconditionsNotMet(
-            [f"Vendor '{vendor.display_name}' was linked to another company a moment ago."]
-        ) from error
+        return record_transition(
+            record=company,
+            action=Action.LINK,
+            actor=actor,
+            reason=reason or f"linked to vendor '{vendor.display_name}'",
+            changes={
+                "erp_connection_id": vendor.erp_connection_id,
+                "erp_id": vendor.erp_id,
+                "erp_sync_token": vendor.erp_sync_token,
+                "erp_synced_at": timezone.now(),
+            },
+        )
 
 
 def vendors_link_all(*, suggestions: Iterable[Suggestion], actor) -> list[Outcome]:

@@ -11,6 +11,7 @@ from approvals.preconditions import send_problems
 from approvals.selectors import record_history
 from approvals.services import record_resend, record_retrieve, record_send
 from approvals.services.errors import WorkflowError
+from approvals.services.lookalikes import lookalike_sentences
 from approvals.services.records import record_title
 from approvals.states import Action, SyncStatus, event_label
 from approvals.views.access import RECORD_LOOKUPS
@@ -39,7 +40,11 @@ def record_action(request, kind: str, pk: int, action: str):
                 request, f"{_capitalised(record_title(record))} was not {action}d. {event.reason}"
             )
         else:
-            messages.success(request, success.format(title=_capitalised(record_title(record))))
+            said = success.format(title=_capitalised(record_title(record)))
+            if action in ("send", "resend") and event.reason:
+                # What the approver will be asked about: a look-alike, a possible duplicate.
+                said = f"{said} {event.reason}"
+            messages.success(request, said)
     return redirect(record_url(record))
 
 
@@ -54,6 +59,7 @@ def sync_panel(user, record) -> dict:
         "status": status,
         "may_send": may_send,
         "problems": problems,
+        "lookalikes": lookalike_sentences(record) if status in _SENDABLE else [],
         "locked": locked_fields(record),
         "lines_locked": lines_locked(record),
         "refusal": "" if may_send else send_refusal(user, record),

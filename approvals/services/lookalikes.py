@@ -1,0 +1,196 @@
+"""Vendors and jobs the ERP already has that a company or project being sent looks like.
+
+Answered from the imported lists (ERPVendor, ERPJob, kept fresh by the incremental syncs and
+webhooks) and from the records here already linked to one, never by asking the ERP while a
+person waits. A send says what it found; an accept must then link the record to the existing
+one or create a new one for a stated reason; direct export leaves such a record for an approver.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from approvals.models import Company, ERPJob, ERPVendor, Project
+from approvals.services import erp
+from approvals.services.matching import (
+    Confidence,
+    NameRelation,
+    Party,
+    assess,
+    company_party,
+    name_relation,
+    name_variants,
+    visible_tax_digits,
+)
+from approvals.services.records import noun
+
+_CANDIDATE_LIMIT = 500
+_SIGNIFICANT_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+@dataclass(frozen=True)
+class LookAlike:
+    """One vendor or job of the ERP a record looks like, and why."""
+
+    erp_id: str
+    name: str
+    reason: str
+    confidence: Confidence
+    linked_to: str = ""  # the record here already linked to it
+    linkable: bool = True  # false when linking would give one job to two projects
+
+    def sentence(self, erp_name: str, record) -> str:
+        kind = "vendor" if isinstance(record, Company) else "job"
+        here = f", which is already {self.linked_to} here" if self.linked_to else ""
+        return (
+            f"{erp_name} already has the {kind} '{self.name}' (id {self.erp_id}){here}, which "
+            f"looks like this {noun(record)} ({self.reason})."
+        )
+
+
+def lookalikes(record) -> list[LookAlike]:
+    """The ERP vendors (for a company) or jobs (for a project) `record` looks like, surest
+    first; empty for other records or while no ERP is connected."""
+    if not isinstance(record, Company | Project):
+        return []
+    connection = erp.active_connection_or_none()
+    if connection is None:
+        return []
+    if isinstance(record, Company):
+        return _vendor_lookalikes(record, connection)
+    return _job_lookalikes(record, connection)
+
+
+def lookalike_sentences(record) -> list[str]:
+    if not isinstance(record, Company | Project):
+        return []
+    connection = erp.active_connection_or_none()
+    name = erp.erp_name(connection, erp.connector_or_none(connection))
+    return [lookalike.sentence(name, record) for lookalike in lookalikes(record)]
+
+
+# --- vendors ----------------------------------------------------------------------------------
+
+
+def _vendor_lookalikes(company: Company, connection) -> list[LookAlike]:
+    ours = company_party(company)
+    words = _words_of(ours.names)
+    text_match = Q()
+    for word in words:
+        text_match |= Q(display_name__icontains=word) | Q(company_name__icontains=word)
+    if company.email.strip():
+        text_match |= Q(email__iexact=company.email.strip())
+    digits = visible_tax_digits(company.tax_id)
+    if digits:
+        text_match |= Q(tax_id__endswith=digits)
+    if not text_match:
+        return []
+    vendors = ERPVendor.objects.filter(
+        text_match, erp_connection=connection, is_active=True, is_archived=False
+    )[:_CANDIDATE_LIMIT]
+    linked = {
+        other.erp_id: other
+        for other in Company.objects.filter(erp_connection=connection)
+        .exclude(erp_id="")
+        .exclude(pk=company.pk)
+        .filter(erp_id__in=[vendor.erp_id for vendor in vendors])
+    }
+    found = []
+    for vendor in vendors:
+        if vendor.erp_id == company.erp_id:
+            continue
+        theirs = Party(
+            names=(vendor.display_name, vendor.company_name),
+            tax_id=vendor.tax_id,
+            email=vendor.email,
+            city=vendor.city,
+        )
+        assessment = assess(ours, theirs)
+        if assessment is None:
+            continue
+        other = linked.get(vendor.erp_id)
+        found.append(
+            LookAlike(
+                erp_id=vendor.erp_id,
+                name=vendor.display_name,
+                reason=assessment.reason,
+                confidence=assessment.confidence,
+                linked_to=f"company '{other.name}'" if other else "",
+            )
+        )
+    found.sort(key=lambda lookalike: (-lookalike.confidence, lookalike.name))
+    return found
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def _job_lookalikes(project: Project, connection) -> list[LookAlike]:
+    names = (project.name, f"{project.number} {project.name}")
+    words = _words_of(names)
+    text_match = Q(display_name__istartswith=f"{project.number} ") | Q(
+        display_name__iexact=project.number
+    )
+    for word in words:
+        text_match |= Q(display_name__icontains=word)
+    jobs = ERPJob.objects.filter(
+        text_match, erp_connection=connection, is_active=True, is_archived=False
+    )[:_CANDIDATE_LIMIT]
+    linked = {
+        other.erp_id: other
+        for other in Project.objects.filter(erp_connection=connection)
+        .exclude(erp_id="")
+        .exclude(pk=project.pk)
+        .filter(erp_id__in=[job.erp_id for job in jobs])
+    }
+    ours = [variant for name in names for variant in name_variants(name)]
+    found = []
+    for job in jobs:
+        if job.erp_id == project.erp_id:
+            continue
+        reason = _job_reason(project, job, ours)
+        if not reason:
+            continue
+        other = linked.get(job.erp_id)
+        found.append(
+            LookAlike(
+                erp_id=job.erp_id,
+                name=job.fully_qualified_name or job.display_name,
+                reason=reason,
+                confidence=Confidence.HIGH,
+                linked_to=f"project '{other}'" if other else "",
+                linkable=other is None,
+            )
+        )
+    found.sort(key=lambda lookalike: lookalike.name)
+    return found
+
+
+def _job_reason(project: Project, job: ERPJob, ours) -> str:
+    if job.display_name.split(" ", 1)[0].casefold() == project.number.casefold():
+        return f"same project number {project.number}"
+    best = max(
+        (name_relation(left, right) for left in ours for right in name_variants(job.display_name)),
+        default=NameRelation.NONE,
+    )
+    if best == NameRelation.SAME:
+        return "same name"
+    if best == NameRelation.TYPO:
+        return "names one letter apart"
+    return ""
+
+
+def _words_of(names) -> list[str]:
+    """The first word of four letters or more of each name, as typed and as normalised: the
+    word a look-alike shares (a common trade word would bring back too many candidates)."""
+    found: dict[str, None] = {}
+    for name in names:
+        texts = [name or "", *(variant.key for variant in name_variants(name or ""))]
+        for text in texts:
+            first = _SIGNIFICANT_WORD.search(text)
+            if first:
+                found.setdefault(first.group().casefold(), None)
+    return list(found)
