@@ -29,6 +29,7 @@ from approvals.services.records import noun
 
 _CANDIDATE_LIMIT = 500
 _SIGNIFICANT_WORD = re.compile(r"[^\W\d_]{4,}")
+_JOB_NUMBER = re.compile("^\\s*[A-Za-z]{0,4}[-#]?\\d[\\w.-]*\\s+[-\u2013:]?\\s*")
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,36 @@ def _vendor_lookalikes(company: Company, connection) -> list[LookAlike]:
         text_match |= Q(tax_id__endswith=digits)
     if not text_match:
         return []
-    vendors = ERPVendor.objects.filter(
-        text_match, erp_connection=connection, is_active=True, is_archived=False
-    )[:_CANDIDATE_LIMIT]
+    vendors = list(
+        ERPVendor.objects.filter(
+            text_match, erp_connection=connection, is_active=True, is_archived=False
+        )[:_CANDIDATE_LIMIT]
+    )
+    # Companies here already linked to a vendor, whether or not the vendor list was imported.
+    here = Q()
+    for word in words:
+        here |= Q(name__icontains=word) | Q(legal_name__icontains=word)
+    if company.email.strip():
+        here |= Q(email__iexact=company.email.strip())
+    linked_here = list(
+        Company.objects.filter(here, erp_connection=connection)
+        .exclude(erp_id="")
+        .exclude(pk=company.pk)[:_CANDIDATE_LIMIT]
+    )
+    known = {vendor.erp_id for vendor in vendors}
+    vendors += [
+        ERPVendor(
+            erp_connection=connection,
+            erp_id=other.erp_id,
+            display_name=other.name,
+            company_name=other.legal_name,
+            tax_id=other.tax_id,
+            email=other.email,
+            city=other.city,
+        )
+        for other in linked_here
+        if other.erp_id not in known
+    ]
     linked = {
         other.erp_id: other
         for other in Company.objects.filter(erp_connection=connection)
@@ -99,7 +127,11 @@ def _vendor_lookalikes(company: Company, connection) -> list[LookAlike]:
         .filter(erp_id__in=[vendor.erp_id for vendor in vendors])
     }
     found = []
+    seen = set()
     for vendor in vendors:
+        if vendor.erp_id in seen:
+            continue
+        seen.add(vendor.erp_id)
         if vendor.erp_id == company.erp_id:
             continue
         theirs = Party(
@@ -136,9 +168,23 @@ def _job_lookalikes(project: Project, connection) -> list[LookAlike]:
     )
     for word in words:
         text_match |= Q(display_name__icontains=word)
-    jobs = ERPJob.objects.filter(
-        text_match, erp_connection=connection, is_active=True, is_archived=False
-    )[:_CANDIDATE_LIMIT]
+    jobs = list(
+        ERPJob.objects.filter(
+            text_match, erp_connection=connection, is_active=True, is_archived=False
+        )[:_CANDIDATE_LIMIT]
+    )
+    # Projects here already linked to a job, whether or not the job list was imported.
+    here = Q(number__iexact=project.number)
+    for word in words:
+        here |= Q(name__icontains=word)
+    known = {job.erp_id for job in jobs}
+    jobs += [
+        ERPJob(erp_connection=connection, erp_id=other.erp_id, display_name=other.name)
+        for other in Project.objects.filter(here, erp_connection=connection)
+        .exclude(erp_id="")
+        .exclude(pk=project.pk)[:_CANDIDATE_LIMIT]
+        if other.erp_id not in known
+    ]
     linked = {
         other.erp_id: other
         for other in Project.objects.filter(erp_connection=connection)
@@ -172,8 +218,10 @@ def _job_lookalikes(project: Project, connection) -> list[LookAlike]:
 def _job_reason(project: Project, job: ERPJob, ours) -> str:
     if job.display_name.split(" ", 1)[0].casefold() == project.number.casefold():
         return f"same project number {project.number}"
+    # A job is often named "<number> <name>": its name counts without the number too.
+    theirs = [*name_variants(job.display_name), *name_variants(_without_number(job.display_name))]
     best = max(
-        (name_relation(left, right) for left in ours for right in name_variants(job.display_name)),
+        (name_relation(left, right) for left in ours for right in theirs),
         default=NameRelation.NONE,
     )
     if best == NameRelation.SAME:
@@ -181,6 +229,10 @@ def _job_reason(project: Project, job: ERPJob, ours) -> str:
     if best == NameRelation.TYPO:
         return "names one letter apart"
     return ""
+
+
+def _without_number(name: str) -> str:
+    return _JOB_NUMBER.sub("", name or "", count=1)
 
 
 def _words_of(names) -> list[str]:
