@@ -69,19 +69,6 @@ class Exportable(ERPLinked):
     review_version = models.PositiveIntegerField(
         default=1, help_text="Bumped by every change to what the ERP would receive."
     )
-    approved_document = models.JSONField(
-        null=True,
-        blank=True,
-        encoder=DjangoJSONEncoder,
-        help_text="The normalised ERP document the accountant approved (references resolved).",
-    )
-    approved_fingerprint = models.CharField(max_length=64, blank=True)
-    export_identity = models.JSONField(
-        null=True,
-        blank=True,
-        help_text="What the look-up before create searches for: what was sent, not what the "
-        "record says now.",
-    )
     export_request_key = models.CharField(
         max_length=50,
         blank=True,
@@ -483,6 +470,13 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True)
     changes = models.JSONField(
         null=True, blank=True, help_text="Edited fields: [{field, old, new}], as people read them."
+    )
+    approved = models.JSONField(
+        null=True,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="For an accept: the normalised ERP document approved (references resolved), "
+        "its fingerprint, and its identity (what the look-up before create searches for).",
     )
     # ERP bodies carry Decimal amounts; they are kept as exact text.
     request_payload = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)

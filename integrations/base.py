@@ -104,10 +104,10 @@ class Connector(Protocol):
     def approved_document(self, record) -> ApprovedDocument:
         """The document accepting `record` as it stands approves, and its identity."""
 
-    def find_exported(self, record) -> ExportResult | None:
-        """The document the record's last export attempt left in the ERP (looked up by the
-        identity kept at accept), or None when the ERP holds nothing of it. Raises an ERPError
-        when the ERP holds a document by that identity that is not clearly the approved one."""
+    def find_exported(self, record, approved: ApprovedDocument | None) -> ExportResult | None:
+        """The document the record's last export attempt left in the ERP, looked up by what
+        its accept approved (`approved`; the record as it stands when None), or None when the
+        ERP holds nothing that is clearly that document."""
 
 
 @runtime_checkable

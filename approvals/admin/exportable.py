@@ -32,7 +32,6 @@ SYNC_FIELDS = (
     "export_started_at",
     "last_export_error",
     "review_version",
-    "approved_fingerprint",
     "created_by",
     "created_at",
     "updated_at",
@@ -59,9 +58,9 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     list_filter = (QueueFilter,)
-    # Shown as its badge among the read-only sync fields; never a form field. What an accept
-    # approved is the services' record of the decision, not something to edit.
-    exclude = ("sync_status", "approved_document", "export_identity", "export_request_key")
+    # Shown as its badge among the read-only sync fields; never a form field. The transport key
+    # belongs to the export worker.
+    exclude = ("sync_status", "export_request_key")
     related_for_display: tuple[str, ...] = ()
     erp_fields: tuple[str, ...] = ()
     """Further fields of this type that only the ERP or the services fill in."""

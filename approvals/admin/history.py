@@ -22,6 +22,7 @@ class HistoryRow:
     changes: list
     request_json: str
     response_json: str
+    approved_json: str
 
 
 def history_rows(record) -> list[HistoryRow]:
@@ -40,6 +41,7 @@ def _row(event) -> HistoryRow:
         changes=event.changes or [],
         request_json=_pretty(event.request_payload),
         response_json=_pretty(event.response_payload),
+        approved_json=_pretty(event.approved["document"]) if event.approved else "",
     )
 
 

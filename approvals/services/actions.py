@@ -20,11 +20,7 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.services import duplicates, erp
-from approvals.services.approved import (
-    approval_changes,
-    cleared_approval,
-    export_started_changes,
-)
+from approvals.services.approved import approval_of, export_started_changes, latest_approval
 from approvals.services.errors import PossibleDuplicate, PreconditionsNotMet, StaleState
 from approvals.services.exports import export_enqueue, export_found
 from approvals.services.lookalikes import lookalike_sentences, lookalikes
@@ -113,7 +109,7 @@ def record_retrieve(*, record, actor):
             record=record,
             action=Action.RETRIEVE,
             actor=actor,
-            changes={**cleared_approval(), "last_export_error": ""},
+            changes={"export_request_key": "", "last_export_error": ""},
         )
 
 
@@ -141,7 +137,7 @@ def record_reject(*, record, actor, reason: str, review_version: int | None = No
                 "decided_at": timezone.now(),
                 "rejection_reason": reason,
                 "last_export_error": "",
-                **cleared_approval(),
+                "export_request_key": "",
             },
             review_version=review_version,
         )
@@ -164,7 +160,7 @@ def _found_in_erp(*, record, actor, asked: str):
         connector = erp.connector_for_export(connection)
         name = erp.erp_name(connection, connector)
     except ERPError as error:
-        if not record.export_identity:
+        if latest_approval(record) is None:
             return None
         raise PreconditionsNotMet(
             [
@@ -173,7 +169,7 @@ def _found_in_erp(*, record, actor, asked: str):
             ]
         ) from error
     try:
-        result = connector.find_exported(record)
+        result = connector.find_exported(record, latest_approval(record))
     except ERPError as error:
         raise PreconditionsNotMet(
             [
@@ -279,12 +275,9 @@ def _accept(
         actor=actor,
         system_actor=system_actor,
         reason=reason,
-        changes={
-            **changes,
-            **approval_changes(current, connector),
-            **export_started_changes(type(record)),
-        },
+        changes={**changes, **export_started_changes(type(record))},
         review_version=current.review_version,
+        approved=approval_of(current, connector),
     )
     export_enqueue(record=record)
     return event
@@ -322,7 +315,7 @@ def _link_instead(record, current, found, erp_id: str, actor, review_version):
         "erp_synced_at": timezone.now(),
         "decided_by": actor,
         "decided_at": timezone.now(),
-        **cleared_approval(),
+        "export_request_key": "",
         **_erp_record_fields(current, connection, chosen.erp_id),
     }
     return record_transition(
@@ -398,7 +391,7 @@ def record_unlink(*, record, actor):
                 "erp_connection": None,
                 "sent_by": None,
                 "sent_at": None,
-                **cleared_approval(),
+                "export_request_key": "",
             },
         )
         _forget_line_ids(record)

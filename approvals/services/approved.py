@@ -1,9 +1,10 @@
 """What an accept approves: one version of a record, as the connected ERP would receive it.
 
-The accept keeps the connector's normalised document (references resolved, without the ERP's
-own version field), its fingerprint and its identity; the export recomputes the document and
-refuses one that no longer matches, so a change to the record or to data it refers to (a cost
-code or vendor re-linked, the retainage item changed) never reaches the books unapproved.
+The accept's audit event keeps the connector's normalised document (references resolved,
+without the ERP's own version field), its fingerprint and its identity; the export recomputes
+the document and refuses one that no longer matches, so a change to the record or to data it
+refers to (a cost code or vendor re-linked, the retainage item changed) never reaches the books
+unapproved. Every retry of that accept looks for the identity it kept.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import json
 import secrets
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from approvals.models import AuditEvent
 from approvals.services.records import key_prefix, noun
+from approvals.states import Action
 from integrations.base import ApprovedDocument, Connector
 
 _MAX_DIFFERENCES = 5
@@ -32,27 +36,36 @@ def fingerprint(document: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def approval_changes(record, connector: Connector | None) -> dict:
-    """The fields an accept writes about what it approves (empty values with no connector:
-    such a record cannot be exported, and its export says why)."""
+def approval_of(record, connector: Connector | None) -> dict | None:
+    """What an accept of `record` as it stands approves, for its audit event (None with no
+    connector: such a record cannot be exported, and its export says why)."""
     if connector is None:
-        return {"approved_document": None, "approved_fingerprint": "", "export_identity": None}
+        return None
     approved: ApprovedDocument = connector.approved_document(record)
     return {
-        "approved_document": approved.document,
-        "approved_fingerprint": fingerprint(approved.document),
-        "export_identity": approved.identity,
+        "document": approved.document,
+        "identity": approved.identity,
+        "fingerprint": fingerprint(approved.document),
     }
 
 
-def cleared_approval() -> dict:
-    """A retrieved or rejected record approves nothing until it is accepted again."""
-    return {
-        "approved_document": None,
-        "approved_fingerprint": "",
-        "export_identity": None,
-        "export_request_key": "",
-    }
+def latest_approval(record) -> ApprovedDocument | None:
+    """What the record's last accept approved (retries export that same version)."""
+    event = (
+        AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(record)),
+            object_id=record.pk,
+            action=Action.ACCEPT,
+        )
+        .order_by("-created_at", "-pk")
+        .only("approved")
+        .first()
+    )
+    if event is None or not event.approved:
+        return None
+    return ApprovedDocument(
+        document=event.approved["document"], identity=event.approved["identity"]
+    )
 
 
 def export_started_changes(model) -> dict:
@@ -77,18 +90,20 @@ def new_request_key(record) -> str:
     return f"{key_prefix(record)}-{record.pk}-{secrets.token_hex(6)}"
 
 
-def mismatch_sentence(record, current: ApprovedDocument, erp_name: str) -> str:
+def mismatch_sentence(
+    record, approved: ApprovedDocument | None, current: ApprovedDocument, erp_name: str
+) -> str:
     """Why the export refuses `record`, or '' when it is still the approved document."""
-    if record.approved_fingerprint and fingerprint(current.document) == record.approved_fingerprint:
+    if approved is not None and fingerprint(current.document) == fingerprint(approved.document):
         return ""
     what = noun(record)
     advice = (
         f"Nothing was sent to {erp_name}. Reject the {what} (or have its sender retrieve it) "
         "so it is reviewed and accepted again."
     )
-    if not record.approved_fingerprint:
+    if approved is None:
         return f"This {what} has no approved version to export. {advice}"
-    changed = differences(record.approved_document or {}, current.document)
+    changed = differences(approved.document, current.document)
     said = "; ".join(changed[:_MAX_DIFFERENCES])
     if len(changed) > _MAX_DIFFERENCES:
         said += f"; and {len(changed) - _MAX_DIFFERENCES} more"

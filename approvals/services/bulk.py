@@ -19,7 +19,7 @@ from approvals.services.actions import (
     record_reject,
     record_send,
 )
-from approvals.services.approved import approval_changes, export_started_changes
+from approvals.services.approved import approval_of, export_started_changes
 from approvals.services.errors import (
     PossibleDuplicate,
     PreconditionsNotMet,
@@ -39,7 +39,6 @@ from approvals.services.transitions import (
 from approvals.states import Action, SyncStatus, target_of
 
 ACCEPTED = "accepted; the export is queued."
-APPROVAL_FIELDS = ("approved_document", "approved_fingerprint", "export_identity")
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ def _invoices_accept(
             else:
                 moving.append(invoice)
         approved_now = {
-            invoice.pk: approval_changes(loaded[invoice.pk], connector) for invoice in moving
+            invoice.pk: approval_of(loaded[invoice.pk], connector) for invoice in moving
         }
         outcomes += _move(
             moving,
@@ -230,8 +229,8 @@ def _changed_since_review(locked_version: int, loaded, versions: dict[int, int])
 
 
 def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts) -> list[Outcome]:
-    """Accept the locked, checked invoices: one UPDATE, what each approves in one more, one
-    audit event each, one task each."""
+    """Accept the locked, checked invoices: one UPDATE, one audit event each (with what it
+    approves), one task each."""
     if not invoices:
         return []
     target = target_of(Action.ACCEPT)
@@ -246,11 +245,6 @@ def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts
     SubcontractorInvoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
         **fields
     )
-    approved_rows = []
-    for invoice in invoices:
-        row = SubcontractorInvoice(pk=invoice.pk, **approvals[invoice.pk])
-        approved_rows.append(row)
-    SubcontractorInvoice.objects.bulk_update(approved_rows, fields=list(APPROVAL_FIELDS))
     for pk, duplicate_fields in changes.items():
         if pk in attempts:
             SubcontractorInvoice.objects.filter(pk=pk).update(**duplicate_fields)
@@ -264,6 +258,7 @@ def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts
             from_status=invoice.sync_status,
             to_status=target,
             reason=reasons.get(invoice.pk, ""),
+            approved=approvals[invoice.pk],
         )
         for invoice in invoices
     )
@@ -272,7 +267,6 @@ def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts
         written = {
             **fields,
             **changes.get(invoice.pk, {}),
-            **approvals[invoice.pk],
             "export_attempt": attempts[invoice.pk] + 1,
         }
         for name, value in written.items():

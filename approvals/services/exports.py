@@ -127,7 +127,10 @@ def export_run(
     try:
         connector = erp.connector_for_export(connection)
         changed = approved.mismatch_sentence(
-            record, connector.approved_document(record), erp.erp_name(connection, connector)
+            record,
+            approved.latest_approval(record),
+            connector.approved_document(record),
+            erp.erp_name(connection, connector),
         )
         if changed:
             _fail(record, changed, connection, try_number, None)

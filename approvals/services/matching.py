@@ -665,7 +665,13 @@ def _index_keys(party: Party, *, looking_up: bool = False) -> set[str]:
             keys.update(f"p:{prefix}" for prefix in prefixes)
             keys.add(f"f:{variant.key}")
         if len(compact) >= _MIN_TYPO_LENGTH:
-            keys.update(f"d:{compact[:i]}{compact[i + 1 :]}" for i in range(len(compact)))
+            # One letter left out, on either side, meets any one-letter slip; digits stay, as a
+            # different number is never a slip (and a shared number prefix stays cheap).
+            keys.update(
+                f"d:{compact[:i]}{compact[i + 1 :]}"
+                for i in range(len(compact))
+                if not compact[i].isdigit()
+            )
             keys.add(f"d:{compact}")
     whole = normalise_tax_id(party.tax_id)
     if whole:

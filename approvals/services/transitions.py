@@ -66,13 +66,14 @@ def record_transition(
     request_payload: Any = None,
     response_payload: Any = None,
     review_version: int | None = None,
+    approved: dict | None = None,
 ) -> AuditEvent:
     """Move `record` along `action` of the state table and write its one audit event.
 
     `actor` is the user acting; `system_actor` names who acts when no user does (the export
     worker, the direct export setting) and skips the permission check, so only code paths
     that already decided it is allowed pass it. `changes` are further fields written by the
-    same UPDATE. `review_version`, when given, is the version of the record the person saw:
+    same UPDATE; `approved` is what an accept approves (approved.approval_of). `review_version`, when given, is the version of the record the person saw:
     the update also compares it, so a record edited since is refused. Raises NotPermitted,
     TransitionNotAllowed or StaleState; then nothing changed.
     """
@@ -107,6 +108,7 @@ def record_transition(
             reason=reason,
             request_payload=request_payload,
             response_payload=response_payload,
+            approved=approved,
         )
     _apply_to_instance(record, fields)
     return event

@@ -418,13 +418,11 @@ class QuickBooksOnlineConnector:
     def _configured_ap_account(self) -> str:
         return str(self.settings.get("ap_account_id") or FIRST_PAYABLES_ACCOUNT)
 
-    def find_exported(self, record) -> ExportResult | None:
-        """Look up what the last attempt sent (its identity kept at accept, else the record's)."""
+    def find_exported(self, record, approved: ApprovedDocument | None) -> ExportResult | None:
+        """Look up what the last attempt sent (what its accept approved, else the record)."""
         record = _reloaded(record)
-        identity, document = record.export_identity, record.approved_document
-        if not (identity and document):
-            approved = self.approved_document(record)
-            identity, document = approved.identity, approved.document
+        approved = approved or self.approved_document(record)
+        identity, document = approved.identity, approved.document
         finders: dict[type, Callable[[Any, dict, dict], ExportResult | None]] = {
             Company: self._exported_vendor,
             Project: self._exported_job,

@@ -32,6 +32,7 @@ from approvals.services import (
     record_send,
     records_accept_bulk,
 )
+from approvals.services.approved import latest_approval
 from approvals.states import Action, Note, SyncStatus
 from integrations.base import ExportResult, PermanentERPError, TransientERPError
 from tests.approvals.admin.helpers import change_url, decision_url, messages_of
@@ -119,9 +120,11 @@ def test_the_accept_keeps_the_document_its_fingerprint_and_its_identity(
     scripted_connector, project, pm, approver
 ):
     commitment = exporting_commitment(project, pm, approver)
-    assert commitment.approved_fingerprint and len(commitment.approved_fingerprint) == 64
-    assert commitment.approved_document["Number"] == commitment.number
-    assert commitment.export_identity == {"record": f"approvals.Commitment:{commitment.pk}"}
+    approved = AuditEvent.objects.get(object_id=commitment.pk, action=Action.ACCEPT).approved
+    assert len(approved["fingerprint"]) == 64
+    assert approved["document"]["Number"] == commitment.number
+    assert approved["identity"] == {"record": f"approvals.Commitment:{commitment.pk}"}
+    assert latest_approval(commitment).document == approved["document"]
     assert commitment.export_request_key.startswith(f"po-{commitment.pk}-")
 
 
@@ -147,14 +150,14 @@ def test_a_retry_exports_the_approved_version_not_a_new_one(
     scripted_connector, project, pm, approver
 ):
     commitment = failed_commitment(scripted_connector, project, pm, approver)
-    approved = commitment.approved_fingerprint
+    approved = latest_approval(commitment)
     first_key = commitment.export_request_key
 
     from approvals.services import record_retry
 
     record_retry(record=commitment, actor=approver)
     commitment = fresh(commitment)
-    assert commitment.approved_fingerprint == approved
+    assert latest_approval(commitment) == approved
     assert commitment.export_request_key != first_key
     scripted_connector.SCRIPT.append(ExportResult(erp_id="77"))
     assert export_run(model_label="approvals.commitment", record_id=commitment.pk) == "synced"
@@ -257,7 +260,7 @@ def test_a_failed_record_the_erp_does_not_hold_is_retrieved_and_can_be_corrected
 
     commitment = fresh(commitment)
     assert commitment.sync_status == SyncStatus.NOT_SENT
-    assert (commitment.approved_fingerprint, commitment.last_export_error) == ("", "")
+    assert (commitment.export_request_key, commitment.last_export_error) == ("", "")
     assert events(commitment)[-1] == (
         Action.RETRIEVE,
         SyncStatus.EXPORT_FAILED,

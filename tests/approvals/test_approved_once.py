@@ -303,7 +303,7 @@ def test_rejecting_a_failed_record_looks_it_up_first_and_rejects_when_nothing_is
     assert "rejected and sent back" in " ".join(messages_of(response))
     invoice = fresh(invoice)
     assert invoice.sync_status == SyncStatus.REJECTED
-    assert invoice.approved_fingerprint == ""
+    assert invoice.export_request_key == ""
     # Corrected now, it is sent and reviewed again from the start.
     edited = {**open_edit_page(pm, invoice), "number": ["INV-3005-R"]}
     assert pm.post(edit_url(invoice), edited).status_code == 302
