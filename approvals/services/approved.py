@@ -112,14 +112,19 @@ def mismatch_sentence(
 
 def differences(approved: Any, current: Any) -> list[str]:
     """'Line 2 Amount: 3000.00 → 30000.00' for every leaf that differs between two documents."""
+    # Compared as text: a document read back from the audit trail holds its amounts as text.
     before, after = _leaves(approved), _leaves(current)
     sentences = []
     for path in sorted(set(before) | set(after), key=_path_order):
-        if before.get(path) != after.get(path):
+        if _text(before.get(path)) != _text(after.get(path)):
             sentences.append(
                 f"{_path_label(path)}: {_shown(before.get(path))} → {_shown(after.get(path))}"
             )
     return sentences
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _leaves(value: Any, path: tuple = ()) -> dict[tuple, Any]:

@@ -374,7 +374,8 @@ class QuickBooksOnlineConnector:
             SubcontractorInvoice: self._approved_bill,
         }
         document, identity = builders[type(record)](record)
-        return ApprovedDocument(document=mapping.jsonable(document), identity=identity)
+        # Decimals stay Decimals: the fingerprint and the audit trail write them as exact text.
+        return ApprovedDocument(document=document, identity=identity)
 
     def _approved_vendor(self, company: Company) -> tuple[dict, dict]:
         payload = self._vendor_payload(company)
