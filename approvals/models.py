@@ -397,10 +397,18 @@ class SubcontractorInvoice(Exportable):
 
 
 class InvoiceLine(models.Model):
+    """What one pay application bills on one line of the revised schedule of values: an
+    original commitment line, or a line an approved change order added."""
+
     invoice = models.ForeignKey(
         SubcontractorInvoice, on_delete=models.CASCADE, related_name="lines"
     )
-    commitment_line = models.ForeignKey(CommitmentLine, on_delete=models.PROTECT, related_name="+")
+    commitment_line = models.ForeignKey(
+        CommitmentLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    change_order_line = models.ForeignKey(
+        ChangeOrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     work_completed = models.DecimalField("work completed this period", **MONEY, default=ZERO)
     materials_stored = models.DecimalField(**MONEY, default=ZERO)
     retainage_withheld = models.DecimalField(**MONEY, default=ZERO)
@@ -414,11 +422,35 @@ class InvoiceLine(models.Model):
             models.UniqueConstraint(
                 fields=["invoice", "commitment_line"], name="invoiceline_one_per_commitment_line"
             ),
+            models.UniqueConstraint(
+                fields=["invoice", "change_order_line"],
+                name="invoiceline_one_per_change_order_line",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(commitment_line__isnull=False, change_order_line__isnull=True)
+                    | Q(commitment_line__isnull=True, change_order_line__isnull=False)
+                ),
+                name="invoiceline_bills_one_schedule_line",
+            ),
         ]
 
     @property
     def gross_amount(self) -> Decimal:
         return self.work_completed + self.materials_stored
+
+    @property
+    def schedule_line(self):
+        """The commitment line or change-order line billed (both have cost_code,
+        description and erp_line_id)."""
+        return self.commitment_line or self.change_order_line
+
+    @property
+    def label(self) -> str:
+        """How the pay application names the line: "2", or "CCO 003-1" for an added line."""
+        if self.commitment_line is not None:
+            return str(self.commitment_line.position)
+        return change_order_line_label(self.change_order_line)
 
 
 class ApprovalPolicy(models.Model):
@@ -428,6 +460,12 @@ class ApprovalPolicy(models.Model):
         default=False,
         help_text="Let an approver accept a record they created or sent themselves (for small "
         "teams). Each such accept says so in the record's history.",
+    )
+    allow_billing_past_balance = models.BooleanField(
+        "allow billing past a line's balance",
+        default=False,
+        help_text="Let an invoice bill more than a schedule-of-values line has left. The "
+        "approver must then confirm each such line, naming the excess, when accepting.",
     )
 
     class Meta:
@@ -440,6 +478,15 @@ class ApprovalPolicy(models.Model):
     @classmethod
     def current(cls) -> "ApprovalPolicy":
         return cls.objects.order_by("pk").first() or cls()
+
+
+def change_order_line_label(line, position: int | None = None) -> str:
+    """ "CCO 003.2": the second line change order 003 added."""
+    if position is None:
+        position = ChangeOrderLine.objects.filter(
+            change_order_id=line.change_order_id, pk__lte=line.pk
+        ).count()
+    return f"CCO {line.change_order.number}.{position}"
 
 
 class DirectExportSetting(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from approvals import selectors
 from approvals.models import (
+    ApprovalPolicy,
     ChangeOrderStatus,
     Commitment,
     CommitmentChangeOrder,
@@ -12,6 +13,7 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
+from approvals.schedule import overbilled_lines, revised_schedule
 from approvals.services import erp
 from approvals.services.records import format_money
 from approvals.states import SyncStatus
@@ -47,10 +49,26 @@ def _checker():
     connection, not_connected = erp.active_connection_with_problem()
     connector = erp.connector_or_none(connection)
     erp_name = erp.erp_name(connection, connector)
+    allow_past_balance = ApprovalPolicy.current().allow_billing_past_balance
+    schedules: dict[int, list] = {}
+
+    def overbilled(invoice) -> list[str]:
+        # One schedule per commitment, however many of its invoices are checked together.
+        if invoice.commitment_id not in schedules:
+            schedules[invoice.commitment_id] = revised_schedule(invoice.commitment)
+        return overbilled_lines(invoice, schedules[invoice.commitment_id])
 
     def problems_of(record) -> list[str]:
         problems = [not_connected] if not_connected else []
-        problems += _RECORD_CHECKS[type(record)](record, erp_name)
+        if isinstance(record, SubcontractorInvoice):
+            problems += _invoice_problems(
+                record,
+                erp_name,
+                allow_past_balance=allow_past_balance,
+                overbilled=overbilled,
+            )
+        else:
+            problems += _RECORD_CHECKS[type(record)](record, erp_name)
         if connector is not None:
             problems += connector.export_problems(record)
         return problems
@@ -156,7 +174,9 @@ def _change_order_problems(change_order: CommitmentChangeOrder, erp_name: str) -
     return problems
 
 
-def _invoice_problems(invoice: SubcontractorInvoice, erp_name: str) -> list[str]:
+def _invoice_problems(
+    invoice: SubcontractorInvoice, erp_name: str, *, allow_past_balance: bool, overbilled
+) -> list[str]:
     commitment = invoice.commitment
     currency = commitment.currency
     problems = []
@@ -169,18 +189,19 @@ def _invoice_problems(invoice: SubcontractorInvoice, erp_name: str) -> list[str]
         problems.append(
             f"Invoice {invoice.number} is not approved yet (it is {invoice.get_status_display()})."
         )
-    lines = _lines(invoice, "commitment_line__cost_code")
+    lines = _lines(
+        invoice,
+        "commitment_line__cost_code",
+        "change_order_line__cost_code",
+        "change_order_line__change_order",
+    )
     if not lines and not invoice.is_retainage_release:
         problems.append(f"Invoice {invoice.number} has no lines.")
     for line in lines:
-        if line.commitment_line.commitment_id != commitment.pk:
-            problems.append(
-                f"Line {line.commitment_line.position} belongs to another commitment, "
-                f"not to {commitment.number}."
-            )
-        problems += _cost_code_problem(
-            line.commitment_line.position, line.commitment_line.cost_code, erp_name
-        )
+        problems += _schedule_line_problems(line, commitment, erp_name)
+        problems += _cost_code_problem(line.label, line.schedule_line.cost_code, erp_name)
+    if not allow_past_balance:
+        problems += overbilled(invoice)
     totals = selectors.invoice_totals(invoice)
     if totals.net < 0:
         problems.append(
@@ -199,6 +220,31 @@ def _invoice_problems(invoice: SubcontractorInvoice, erp_name: str) -> list[str]
     return problems
 
 
+def _schedule_line_problems(line, commitment, erp_name: str) -> list[str]:
+    """A billed line belongs to the commitment; a change order's line is billable once the
+    change order is approved and synced (the bill's line links to the line it added)."""
+    if line.commitment_line is not None:
+        if line.commitment_line.commitment_id != commitment.pk:
+            return [
+                f"Line {line.commitment_line.position} belongs to another commitment, "
+                f"not to {commitment.number}."
+            ]
+        return []
+    change_order = line.change_order_line.change_order
+    if change_order.commitment_id != commitment.pk:
+        return [f"Line {line.label} belongs to another commitment, not to {commitment.number}."]
+    if change_order.status != ChangeOrderStatus.APPROVED:
+        return [
+            f"Change order {change_order.number} is not approved, so its lines cannot be billed."
+        ]
+    if change_order.sync_status != SyncStatus.SYNCED:
+        return [
+            f"Change order {change_order.number} must be synced to {erp_name} before its lines "
+            "can be billed."
+        ]
+    return []
+
+
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
@@ -208,5 +254,4 @@ _RECORD_CHECKS = {
     Company: _company_problems,
     Commitment: _commitment_problems,
     CommitmentChangeOrder: _change_order_problems,
-    SubcontractorInvoice: _invoice_problems,
 }

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 
 from approvals.models import (
     ChangeOrderLine,
@@ -81,7 +82,9 @@ def project_job_cost_report(project: Project) -> JobCostReport:
         InvoiceLine.objects.filter(
             invoice__commitment__project=project, invoice__status__in=APPROVED_INVOICE_STATUSES
         )
-        .values(cost_code=F("commitment_line__cost_code"))
+        .values(
+            cost_code=Coalesce(F("commitment_line__cost_code"), F("change_order_line__cost_code"))
+        )
         .annotate(total=Sum(F("work_completed") + F("materials_stored")))
     )
     actual = (

@@ -186,8 +186,14 @@ class CommitmentChangeOrderAdmin(ExportableAdmin):
 
 class InvoiceLineInline(LinesInline):
     model = InvoiceLine
-    fields = ("commitment_line", "work_completed", "materials_stored", "retainage_withheld")
-    raw_id_fields = ("commitment_line",)
+    fields = (
+        "commitment_line",
+        "change_order_line",
+        "work_completed",
+        "materials_stored",
+        "retainage_withheld",
+    )
+    raw_id_fields = ("commitment_line", "change_order_line")
 
 
 class SubcontractorInvoiceAdmin(ExportableAdmin):

@@ -4,7 +4,8 @@ from django import forms
 
 from approvals.forms.locking import LockedFieldsFormMixin
 from approvals.forms.money import MAX_MONEY, money, to_cents
-from approvals.models import MONEY, ZERO, CommitmentLine, InvoiceLine, SubcontractorInvoice
+from approvals.models import MONEY, ZERO, ApprovalPolicy, InvoiceLine, SubcontractorInvoice
+from approvals.schedule import line_key, revised_schedule
 from approvals.selectors import commitment_retainage
 
 
@@ -82,24 +83,27 @@ def _money_field(label: str) -> forms.DecimalField:
 
 
 class InvoiceLineForm(forms.Form):
-    """What is billed on one schedule-of-values line of the commitment this period."""
+    """What is billed on one line of the revised schedule of values this period."""
 
-    commitment_line = forms.ModelChoiceField(
-        queryset=CommitmentLine.objects.none(),
-        widget=forms.HiddenInput,
-        error_messages={
-            "invalid_choice": "This line is no longer on the commitment; reload the page."
-        },
-    )
+    # The schedule line's key ("c12", "o7"); `self.line` is the line itself.
+    key = forms.CharField(widget=forms.HiddenInput)
     work_completed = _money_field("Work completed this period")
     materials_stored = _money_field("Materials stored")
     retainage_withheld = _money_field("Retainage withheld")
 
-    def __init__(self, *args, lines, retainage_percent: Decimal, **kwargs):
+    def __init__(self, *args, schedule: dict, retainage_percent: Decimal, **kwargs):
         super().__init__(*args, **kwargs)
+        self.schedule = schedule
         self.retainage_percent = retainage_percent
-        self.fields["commitment_line"].queryset = lines
-        self.line = self.initial.get("commitment_line")
+        self.line = schedule.get(self.initial.get("key", ""))
+
+    def clean_key(self):
+        key = self.cleaned_data["key"]
+        if key not in self.schedule:
+            raise forms.ValidationError(
+                "This line is no longer on the commitment; reload the page."
+            )
+        return self.schedule[key]
 
     def clean(self):
         cleaned = super().clean()
@@ -134,36 +138,58 @@ class InvoiceLineForm(forms.Form):
 
 
 class BaseInvoiceLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, currency: str = "USD", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
     def clean(self):
         super().clean()
         if any(self.errors):
             return
         seen = set()
         for form in self.forms:
-            line = form.cleaned_data.get("commitment_line")
+            line = form.cleaned_data.get("key")
             if line is None:
                 continue
-            if line.pk in seen:
+            if line.key in seen:
                 raise forms.ValidationError(
-                    f"Line {line.position} appears twice on this invoice; reload the page."
+                    f"Line {line.label} appears twice on this invoice; reload the page."
                 )
-            seen.add(line.pk)
+            seen.add(line.key)
+        if not ApprovalPolicy.current().allow_billing_past_balance:
+            for form in self.forms:
+                self._check_balance(form)
+
+    def _check_balance(self, form) -> None:
+        line = form.cleaned_data.get("key")
+        if line is None:
+            return
+        this_period = form.cleaned_data["work_completed"] + form.cleaned_data["materials_stored"]
+        excess = line.excess(this_period)
+        if excess:
+            form.add_error(
+                None,
+                f"This bills {money(line.billed_before + this_period)} of the line's revised "
+                f"value of {money(line.revised)} ({money(line.billed_before)} billed before): "
+                f"{money(excess)} past its balance.",
+            )
 
     def save(self, invoice: SubcontractorInvoice) -> None:
-        existing = {line.commitment_line_id: line for line in invoice.lines.all()}
+        existing = {line_key(line): line for line in invoice.lines.all()}
         for form in self.forms:
             data = form.cleaned_data
-            line = data.get("commitment_line")
+            line = data.get("key")
             if line is None:
                 continue
-            current = existing.get(line.pk)
+            current = existing.get(line.key)
             if not form.bills_something:
                 if current is not None:
                     current.delete()
                 continue
             InvoiceLine.objects.update_or_create(
                 invoice=invoice,
-                commitment_line=line,
+                commitment_line=line.commitment_line,
+                change_order_line=line.change_order_line,
                 defaults={
                     "work_completed": data["work_completed"],
                     "materials_stored": data["materials_stored"],
@@ -173,16 +199,17 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
 
 
 def invoice_line_formset(*, commitment, invoice=None, data=None):
-    """One form per schedule-of-values line, pre-filled with what the invoice bills on it."""
-    lines = CommitmentLine.objects.filter(commitment=commitment).select_related("cost_code")
+    """One form per line of the revised schedule of values, with what was billed before and
+    what the invoice bills on it."""
+    schedule = revised_schedule(commitment, excluding=invoice)
     billed = {}
     if invoice is not None and invoice.pk:
-        billed = {line.commitment_line_id: line for line in invoice.lines.all()}
+        billed = {line_key(line): line for line in invoice.lines.all()}
     initial = []
-    for line in lines:
-        row = {"commitment_line": line}
-        if line.pk in billed:
-            invoice_line = billed[line.pk]
+    for line in schedule:
+        row = {"key": line.key}
+        if line.key in billed:
+            invoice_line = billed[line.key]
             row.update(
                 work_completed=invoice_line.work_completed,
                 materials_stored=invoice_line.materials_stored,
@@ -201,5 +228,9 @@ def invoice_line_formset(*, commitment, invoice=None, data=None):
         data=data,
         initial=initial,
         prefix="lines",
-        form_kwargs={"lines": lines, "retainage_percent": commitment.default_retainage_percent},
+        currency=commitment.currency,
+        form_kwargs={
+            "schedule": {line.key: line for line in schedule},
+            "retainage_percent": commitment.default_retainage_percent,
+        },
     )

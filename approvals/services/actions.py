@@ -82,6 +82,8 @@ def _send(*, record, actor, action: Action):
     if direct and waiting:
         reason = f"Kept for an approver although direct export is on: {waiting}"
     with transaction.atomic():
+        # The commitment first, then the record: one order of locks for every send and accept.
+        _lock_commitment_of(record)
         # Edits take the same row lock, so the lines checked here are the lines that are sent.
         list(type(record).objects.select_for_update().filter(pk=record.pk).values_list("pk"))
         _require(preconditions.send_problems(record))
@@ -252,6 +254,7 @@ def _accept(
     create_reason: str = "",
 ):
     # The row stays locked from reading what is approved to the accept's own update.
+    _lock_commitment_of(record)
     current = type(record).objects.select_for_update().get(pk=record.pk)
     if review_version is not None and current.review_version != review_version:
         raise StaleState(changed_since_review_message(record, Action.ACCEPT))
@@ -396,6 +399,22 @@ def record_unlink(*, record, actor):
         )
         _forget_line_ids(record)
     return event
+
+
+def _lock_commitment_of(record) -> None:
+    """Invoices of one commitment are sent and accepted one at a time: each sees what the
+    others bill, so two together cannot pass a line's balance."""
+    if isinstance(record, SubcontractorInvoice):
+        lock_commitments([record.commitment_id])
+
+
+def lock_commitments(commitment_ids) -> None:
+    list(
+        Commitment.objects.select_for_update()
+        .filter(pk__in=sorted(set(commitment_ids)))
+        .order_by("pk")
+        .values_list("pk")
+    )
 
 
 def _check(*, record, actor, action: Action) -> None:

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from approvals import preconditions
 from approvals.models import AuditEvent, SubcontractorInvoice
+from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services import duplicates, erp
 from approvals.services.actions import (
     choices_for,
     duplicate_warning,
+    lock_commitments,
     record_accept,
     record_reject,
     record_send,
@@ -147,7 +149,7 @@ def _invoices_accept(
         invoice.pk: invoice
         for invoice in SubcontractorInvoice.objects.filter(pk__in=[i.pk for i in allowed])
         .select_related("commitment__project", "commitment__vendor")
-        .prefetch_related("lines__commitment_line__cost_code")
+        .prefetch_related(*INVOICE_LINE_RELATIONS)
     }
     for invoice in allowed:
         if invoice.pk not in loaded:
@@ -179,6 +181,7 @@ def _invoices_accept(
             reasons[invoice.pk] = " ".join(filter(None, [reasons.get(invoice.pk), note]))
     connector = erp.connector_or_none(erp.active_connection_or_none())
     with transaction.atomic():
+        lock_commitments(loaded[invoice.pk].commitment_id for invoice in undoubted)
         problems = preconditions.accept_problems_many([loaded[i.pk] for i in undoubted])
         ready = []
         for invoice in undoubted:

@@ -99,12 +99,16 @@ def _lines(record) -> dict[str, str]:
         }
     if isinstance(record, SubcontractorInvoice):
         return {
-            f"Line {line.commitment_line.position} ({line.commitment_line.cost_code})": _joined(
+            f"Line {line.label} ({line.schedule_line.cost_code})": _joined(
                 f"work completed {format_money(line.work_completed)}",
                 f"materials stored {format_money(line.materials_stored)}",
                 f"retainage {format_money(line.retainage_withheld)}",
             )
-            for line in record.lines.select_related("commitment_line__cost_code")
+            for line in record.lines.select_related(
+                "commitment_line__cost_code",
+                "change_order_line__cost_code",
+                "change_order_line__change_order",
+            )
         }
     return {}
 

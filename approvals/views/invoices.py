@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from approvals.forms.invoices import InvoiceForm, invoice_line_formset
 from approvals.locking import locked_fields
 from approvals.models import SubcontractorInvoice
+from approvals.schedule import invoice_rows
 from approvals.selectors import invoice_totals
 from approvals.services import invoices_send_bulk
 from approvals.views.access import (
@@ -55,7 +56,7 @@ def invoice_detail(request, pk):
         "invoice": invoice,
         "commitment": invoice.commitment,
         "project": invoice.commitment.project,
-        "lines": invoice.lines.select_related("commitment_line__cost_code"),
+        "rows": invoice_rows(invoice),
         "gross": gross,
         "retainage": retainage,
         "net": net,
@@ -114,6 +115,6 @@ def _render_form(request, commitment, form, formset, *, invoice):
         "commitment": commitment,
         "project": commitment.project,
         "invoice": invoice,
-        "lines": invoice.lines.select_related("commitment_line__cost_code") if invoice else [],
+        "rows": invoice_rows(invoice) if invoice else [],
     }
     return render(request, "approvals/invoice_form.html", context)

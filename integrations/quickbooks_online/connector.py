@@ -32,6 +32,7 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
+from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services.records import record_title
 from integrations.base import (
     ApprovedDocument,
@@ -754,7 +755,7 @@ def _reloading(model):
         ).prefetch_related("lines__cost_code", "lines__commitment_line"),
         SubcontractorInvoice: model.objects.select_related(
             "commitment__project", "commitment__vendor"
-        ).prefetch_related("lines__commitment_line__cost_code"),
+        ).prefetch_related(*INVOICE_LINE_RELATIONS),
     }
     return queries[model]
 
@@ -808,7 +809,7 @@ def _references(record) -> list[tuple[str, str, str]]:
         return [("Customer", parent, f"customer {parent} chosen for the job")] if parent else []
     if isinstance(record, SubcontractorInvoice):
         commitment = record.commitment
-        codes = [line.commitment_line.cost_code for line in record.lines.all()]
+        codes = [line.schedule_line.cost_code for line in record.lines.all()]
     elif isinstance(record, CommitmentChangeOrder):
         commitment = record.commitment
         codes = [line.cost_code for line in record.lines.all()]
@@ -874,9 +875,7 @@ def _bill_prerequisites(invoice: SubcontractorInvoice) -> list[str]:
     problems += _link_problems(commitment.project, commitment.vendor)
     for line in invoice.lines.all():
         if cents(line.gross_amount):
-            problems += _item_problems(
-                line.commitment_line.position, line.commitment_line.cost_code
-            )
+            problems += _item_problems(line.label, line.schedule_line.cost_code)
     total = mapping.invoice_net_total(invoice)
     if total < 0:
         problems.append(

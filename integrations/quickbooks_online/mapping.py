@@ -153,7 +153,14 @@ RETAINAGE_IS_NOT_A_JOB_COST = ""
 
 
 def _item_line(
-    *, amount: Decimal, description: str, item_id: str, job_id: str, qty=None, unit_price=None
+    *,
+    amount: Decimal,
+    description: str,
+    item_id: str,
+    job_id: str,
+    qty=None,
+    unit_price=None,
+    linked: dict | None = None,
 ) -> dict[str, Any]:
     detail: dict[str, Any] = {"ItemRef": _ref(item_id)}
     if job_id:
@@ -162,12 +169,15 @@ def _item_line(
     if qty is not None and unit_price is not None:
         detail["Qty"] = plain_number(qty)
         detail["UnitPrice"] = plain_number(unit_price)
-    return {
+    line = {
         "Description": _description(description),
         "Amount": cents(amount),
         "DetailType": ITEM_LINE,
         ITEM_LINE: detail,
     }
+    if linked:
+        line["LinkedTxn"] = [linked]
+    return line
 
 
 def commitment_line_description(line) -> str:
@@ -263,7 +273,10 @@ def change_order_total(change_order) -> Decimal:
 
 
 def invoice_line_description(line) -> str:
-    text = commitment_line_description(line.commitment_line)
+    billed = line.schedule_line
+    text = billed.description.strip() or billed.cost_code.name
+    if line.change_order_line is not None:
+        text = f"CCO {billed.change_order.number}: {text}"
     if line.materials_stored:
         text += (
             f" (work completed {format_money(line.work_completed)},"
@@ -283,6 +296,13 @@ def invoice_net_total(invoice) -> Decimal:
     return cents(gross - invoice_retainage_withheld(invoice) + released)
 
 
+def _purchase_order_line(purchase_order_id: str, line_id: str) -> dict | None:
+    """The purchase-order line a bill line bills (an original line, or one a CCO added)."""
+    if not (purchase_order_id and line_id):
+        return None
+    return {"TxnId": str(purchase_order_id), "TxnType": "PurchaseOrder", "TxnLineId": line_id}
+
+
 def bill_payload(
     invoice, *, ap_account_id: str, retainage_item_id: str, purchase_order_id: str
 ) -> dict[str, Any]:
@@ -295,8 +315,9 @@ def bill_payload(
         _item_line(
             amount=line.gross_amount,
             description=invoice_line_description(line),
-            item_id=line.commitment_line.cost_code.erp_id,
+            item_id=line.schedule_line.cost_code.erp_id,
             job_id=job_id,
+            linked=_purchase_order_line(purchase_order_id, line.schedule_line.erp_line_id),
         )
         for line in invoice.lines.all()
         if cents(line.gross_amount) != 0

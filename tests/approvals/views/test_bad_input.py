@@ -50,7 +50,7 @@ FUZZ = settings(
 LINE_FIELDS = {
     "commitment": ["id", "cost_code", "description", "quantity", "unit_cost", "amount", "DELETE"],
     "change_order": ["id", "commitment_line", "cost_code", "description", "amount", "DELETE"],
-    "invoice": ["commitment_line", "work_completed", "materials_stored", "retainage_withheld"],
+    "invoice": ["key", "work_completed", "materials_stored", "retainage_withheld"],
 }
 HEADER_FIELDS = {
     "commitment": [

@@ -40,7 +40,7 @@ def _data(commitment, lines, **overrides):
     for index, (line, values) in enumerate(
         zip(commitment.lines.order_by("position"), lines, strict=True)
     ):
-        data[f"lines-{index}-commitment_line"] = line.pk
+        data[f"lines-{index}-key"] = f"c{line.pk}"
         data.update({f"lines-{index}-{key}": value for key, value in values.items()})
     data.update(overrides)
     return data
@@ -113,7 +113,7 @@ def test_invalid_invoices_are_explained_and_nothing_is_saved(
 def test_a_tampered_line_count_is_refused(pm_client, commitment):
     data = _data(commitment, [{"work_completed": "1"}, {"work_completed": "2"}])
     data["lines-TOTAL_FORMS"] = "3"
-    data["lines-2-commitment_line"] = data["lines-0-commitment_line"]
+    data["lines-2-key"] = data["lines-0-key"]
     data["lines-2-work_completed"] = "5"
 
     response = pm_client.post(reverse("approvals:invoice_create", args=[commitment.pk]), data)

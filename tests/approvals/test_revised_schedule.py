@@ -1,0 +1,176 @@
+"""Invoices bill the commitment as it stands: change-order lines, and never past a line's
+balance, through the project manager's pages, the services and the export worker."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django.urls import reverse
+
+from approvals.models import ApprovalPolicy, SubcontractorInvoice
+from approvals.services import PreconditionsNotMet, record_accept, record_send
+from approvals.states import SyncStatus
+from tests.approvals.admin.helpers import run_queued_exports
+from tests.html_forms import form_values
+from tests.reliability import scene
+
+
+@pytest.fixture
+def books(qbo_sandbox, qbo_settings, settings):
+    settings.EXPORT_RETRY_BASE_SECONDS = 0
+    settings.EXPORT_RETRY_MAX_SECONDS = 0
+    pm, approver = scene.people()
+    return scene.open_books(qbo_sandbox, pm=pm, approver=approver, tag=811)
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(scene.fresh(user))
+    return client
+
+
+def new_invoice_page(client, commitment) -> dict:
+    page = client.get(reverse("approvals:invoice_create", args=[commitment.pk]))
+    return form_values(page.content.decode(), containing="number")
+
+
+def row_of(values: dict, key: str) -> str:
+    """The formset index of the schedule line `key` ("c12", "o7") on an invoice form."""
+    return next(
+        name.split("-")[1]
+        for name, value in values.items()
+        if name.endswith("-key") and value == [key]
+    )
+
+
+def synced_change_order(books):
+    change_order = scene.new_change_order(books)
+    record_send(record=change_order, actor=books.pm)
+    record_accept(record=change_order, actor=books.approver)
+    assert run_queued_exports() == ["synced"]
+    change_order.refresh_from_db()
+    return change_order
+
+
+@pytest.mark.django_db
+def test_a_change_order_line_is_billed_and_the_bill_line_links_to_the_line_it_added(books):
+    change_order = synced_change_order(books)
+    soffits = change_order.lines.get(description="Lobby soffits")
+    pm = signed_in(books.pm)
+    values = new_invoice_page(pm, books.commitment)
+    index = row_of(values, f"o{soffits.pk}")
+    values.update(
+        {
+            "number": ["INV-5001"],
+            "billing_date": ["2026-06-30"],
+            "period_start": ["2026-06-01"],
+            "period_end": ["2026-06-30"],
+            "status": ["approved"],
+            f"lines-{index}-work_completed": ["4000.00"],
+            f"lines-{index}-retainage_withheld": ["400.00"],
+        }
+    )
+    assert (
+        pm.post(reverse("approvals:invoice_create", args=[books.commitment.pk]), values).status_code
+        == 302
+    )
+    invoice = SubcontractorInvoice.objects.get(number="INV-5001")
+    record_send(record=invoice, actor=books.pm)
+    record_accept(record=invoice, actor=books.approver)
+    assert run_queued_exports() == ["synced"]
+
+    (bill,) = [b for b in books.entities("Bill") if b.get("DocNumber") == "INV-5001"]
+    (billed,) = [line for line in bill["Line"] if line.get("Description", "").startswith("CCO 007")]
+    assert billed["LinkedTxn"] == [
+        {
+            "TxnId": books.commitment.erp_id,
+            "TxnType": "PurchaseOrder",
+            "TxnLineId": soffits.erp_line_id,
+        }
+    ]
+    page = pm.get(reverse("approvals:invoice_detail", args=[invoice.pk])).content.decode()
+    assert "CCO 007.1" in page and "(change order 007)" in page
+
+
+@pytest.mark.django_db
+def test_a_change_order_line_waits_for_its_change_order_to_be_synced(books):
+    change_order = scene.new_change_order(books)
+    soffits = change_order.lines.get(description="Lobby soffits")
+    invoice = scene.new_invoice(books, number="INV-5002")
+    invoice.lines.all().delete()
+    invoice.lines.create(change_order_line=soffits, work_completed=Decimal("100.00"))
+
+    with pytest.raises(PreconditionsNotMet, match="Change order 007 must be synced"):
+        record_send(record=invoice, actor=books.pm)
+
+
+@pytest.mark.django_db
+def test_billing_past_a_lines_balance_is_refused_at_save_and_at_send(books):
+    pm = signed_in(books.pm)
+    first = scene.new_invoice(books, number="INV-5003")  # 12,062.50 on line 1 of 48,250.00
+    record_send(record=first, actor=books.pm)
+    values = new_invoice_page(pm, books.commitment)
+    line = books.commitment.lines.get(position=1)
+    index = row_of(values, f"c{line.pk}")
+    values.update(
+        {
+            "number": ["INV-5004"],
+            "billing_date": ["2026-06-30"],
+            "period_start": ["2026-06-01"],
+            "period_end": ["2026-06-30"],
+            "status": ["approved"],
+            f"lines-{index}-work_completed": ["40000.00"],
+        }
+    )
+    page = pm.post(reverse("approvals:invoice_create", args=[books.commitment.pk]), values)
+
+    assert page.status_code == 200
+    said = page.content.decode()
+    assert "This bills 52,062.50 of the line&#x27;s revised value of 48,250.00" in said
+    assert "3,812.50 past its balance" in said
+    assert not SubcontractorInvoice.objects.filter(number="INV-5004").exists()
+
+    # Saved by another path (the admin), the send still refuses it, naming the line and excess.
+    second = scene.new_invoice(books, number="INV-5005")
+    second.lines.filter(commitment_line=line).update(work_completed=Decimal("40000.00"))
+    with pytest.raises(PreconditionsNotMet, match=r"Line 1 \(.*\) would be billed \$52,062.50"):
+        record_send(record=second, actor=books.pm)
+    ApprovalPolicy.objects.create(allow_billing_past_balance=True)
+    record_send(record=second, actor=books.pm)
+    assert second.sync_status == SyncStatus.READY_TO_EXPORT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_invoices_sent_at_once_cannot_together_pass_a_lines_balance(books):
+    line = books.commitment.lines.get(position=1)  # 48,250.00
+    invoices = []
+    for number in ("INV-5101", "INV-5102"):
+        invoice = scene.new_invoice(books, number=number)
+        invoice.lines.filter(commitment_line=line).update(work_completed=Decimal("30000.00"))
+        invoices.append(invoice)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def send(invoice):
+        try:
+            start.wait()
+            record_send(record=SubcontractorInvoice.objects.get(pk=invoice.pk), actor=books.pm)
+            outcomes.append("sent")
+        except PreconditionsNotMet as refusal:
+            outcomes.append(refusal.message)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(invoice,)) for invoice in invoices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcome == "sent" for outcome in outcomes) == [False, True]
+    refusal = next(outcome for outcome in outcomes if outcome != "sent")
+    assert "would be billed $60,000.00 of its revised value of $48,250.00" in refusal
