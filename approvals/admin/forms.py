@@ -137,14 +137,37 @@ class CompanyAcceptForm(LookalikeQuestionsForm):
 class InvoiceAcceptForm(forms.Form):
     """One "accept anyway" box per invoice that may already be billed."""
 
-    def __init__(self, *args, twins: dict[int, list[str]], **kwargs):
+    def __init__(
+        self,
+        *args,
+        twins: dict[int, list[str]],
+        past_balance: dict[int, list[str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.twins = twins
+        self.past_balance = past_balance or {}
         for invoice_id in twins:
             self.fields[confirm_field_name(invoice_id)] = forms.BooleanField(
                 required=False,
                 label="I checked: this is not the same bill. Accept anyway.",
             )
+        for invoice_id, sentences in self.past_balance.items():
+            self.fields[past_balance_field_name(invoice_id)] = forms.BooleanField(
+                required=False,
+                label="I confirm billing past the balance: " + " ".join(sentences),
+            )
+
+    def questions_for(self, invoice_id: int) -> list:
+        name = past_balance_field_name(invoice_id)
+        return [self[name]] if name in self.fields else []
+
+    def past_balance_confirmed_ids(self) -> set[int]:
+        return {
+            int(name.removeprefix(PAST_BALANCE_PREFIX))
+            for name, confirmed in self.cleaned_data.items()
+            if name.startswith(PAST_BALANCE_PREFIX) and confirmed
+        }
 
     def confirm_field(self, invoice_id: int):
         name = confirm_field_name(invoice_id)
@@ -166,6 +189,11 @@ class ConfirmForm(forms.Form):
 
 
 CONFIRM_PREFIX = "confirm_duplicate_"
+PAST_BALANCE_PREFIX = "confirm_past_balance_"
+
+
+def past_balance_field_name(invoice_id: int) -> str:
+    return f"{PAST_BALANCE_PREFIX}{invoice_id}"
 
 
 def match_field_name(pk: int) -> str:

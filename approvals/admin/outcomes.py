@@ -52,15 +52,28 @@ UNLINKED = "unlinked; it can now be corrected and sent again."
 
 
 def accept_invoices(
-    *, records: list, actor, confirmed_ids: set[int], versions: dict[int, int]
+    *,
+    records: list,
+    actor,
+    confirmed_ids: set[int],
+    past_balance_ids: set[int],
+    versions: dict[int, int],
 ) -> list[Outcome]:
-    """Accept invoices; only those whose "accept anyway" box was ticked pass a duplicate check."""
-    confirmed = [record for record in records if record.pk in confirmed_ids]
-    unconfirmed = [record for record in records if record.pk not in confirmed_ids]
-    results = records_accept_bulk(records=unconfirmed, actor=actor, review_versions=versions)
-    results += records_accept_bulk(
-        records=confirmed, actor=actor, confirm_duplicates=True, review_versions=versions
-    )
+    """Accept invoices; only those whose "accept anyway" box was ticked pass a duplicate check,
+    and only those whose "past the balance" box was ticked may bill past a line's balance."""
+    groups: dict[tuple[bool, bool], list] = {}
+    for record in records:
+        key = (record.pk in confirmed_ids, record.pk in past_balance_ids)
+        groups.setdefault(key, []).append(record)
+    results = []
+    for (duplicates_confirmed, past_balance_confirmed), group in groups.items():
+        results += records_accept_bulk(
+            records=group,
+            actor=actor,
+            confirm_duplicates=duplicates_confirmed,
+            confirm_past_balance=past_balance_confirmed,
+            review_versions=versions,
+        )
     position = {record.pk: index for index, record in enumerate(records)}
     return sorted(results, key=lambda outcome: position[outcome.record.pk])
 

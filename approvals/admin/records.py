@@ -12,6 +12,7 @@ from approvals.admin.forms import (
     InvoiceAcceptForm,
     ProjectAcceptForm,
     confirm_field_name,
+    past_balance_field_name,
     vendor_types_of,
 )
 from approvals.models import (
@@ -21,6 +22,7 @@ from approvals.models import (
     ProjectMembership,
 )
 from approvals.selectors import invoice_totals
+from approvals.services.actions import past_balance_sentences
 from approvals.services.duplicates import invoice_possible_duplicates
 from approvals.services.lookalikes import lookalike_sentences, lookalikes
 from approvals.services.records import format_money
@@ -274,10 +276,19 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
                 if record.sync_status == SyncStatus.READY_TO_EXPORT
             }
             twins = {pk: described for pk, described in twins.items() if described}
+            past_balance = {
+                record.pk: sentences
+                for record in records
+                if record.sync_status == SyncStatus.READY_TO_EXPORT
+                and (sentences := past_balance_sentences(record))
+            }
         else:
-            # The boxes ticked on the page; the service checks the duplicates again anyway.
+            # The boxes ticked on the page; the service checks everything again anyway.
             twins = {record.pk: [] for record in records if confirm_field_name(record.pk) in data}
-        return InvoiceAcceptForm(data, twins=twins), ""
+            past_balance = {
+                record.pk: [] for record in records if past_balance_field_name(record.pk) in data
+            }
+        return InvoiceAcceptForm(data, twins=twins, past_balance=past_balance), ""
 
     def duplicate_twins(self, form, record) -> list[str]:
         return form.twins.get(record.pk, [])
@@ -285,7 +296,10 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     def perform_decision(self, request, decision, records, form, versions):
         if decision.slug != "accept":
             return super().perform_decision(request, decision, records, form, versions)
-        confirmed = form.confirmed_invoice_ids()
         return outcomes.accept_invoices(
-            records=records, actor=request.user, confirmed_ids=confirmed, versions=versions
+            records=records,
+            actor=request.user,
+            confirmed_ids=form.confirmed_invoice_ids(),
+            past_balance_ids=form.past_balance_confirmed_ids(),
+            versions=versions,
         )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from approvals import notifications, preconditions
 from approvals.models import (
+    ApprovalPolicy,
     ChangeOrderLine,
     Commitment,
     CommitmentChangeOrder,
@@ -19,9 +20,15 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
+from approvals.schedule import overbilled_lines
 from approvals.services import duplicates, erp
 from approvals.services.approved import approval_of, export_started_changes, latest_approval
-from approvals.services.errors import PossibleDuplicate, PreconditionsNotMet, StaleState
+from approvals.services.errors import (
+    PastBalance,
+    PossibleDuplicate,
+    PreconditionsNotMet,
+    StaleState,
+)
 from approvals.services.exports import export_enqueue, export_found
 from approvals.services.lookalikes import lookalike_sentences, lookalikes
 from approvals.services.records import noun, record_title
@@ -78,15 +85,18 @@ def _send(*, record, actor, action: Action):
             *(["An approver will link it or create a new one."] if found else []),
         ]
     ).strip()
-    reason = waiting
-    if direct and waiting:
-        reason = f"Kept for an approver although direct export is on: {waiting}"
     with transaction.atomic():
         # The commitment first, then the record: one order of locks for every send and accept.
         _lock_commitment_of(record)
         # Edits take the same row lock, so the lines checked here are the lines that are sent.
         list(type(record).objects.select_for_update().filter(pk=record.pk).values_list("pk"))
         _require(preconditions.send_problems(record))
+        # Past a line's balance (the policy let it through): an approver must confirm it.
+        past = past_balance_sentences(record) if isinstance(record, SubcontractorInvoice) else []
+        waiting = " ".join([waiting, *past]).strip()
+        reason = waiting
+        if direct and waiting:
+            reason = f"Kept for an approver although direct export is on: {waiting}"
         event = record_transition(
             record=record, action=action, actor=actor, changes=changes, reason=reason
         )
@@ -201,6 +211,7 @@ def record_accept(
     review_version: int | None = None,
     link_to: str = "",
     create_reason: str = "",
+    confirm_past_balance: bool = False,
 ):
     """Approve `record` for export: it moves to 'exporting' and its export task is queued.
 
@@ -211,6 +222,8 @@ def record_accept(
     link_to / create_reason: for a company or project that looks like a vendor or job the ERP
     already has, the approver's answer: the ERP id to link it to instead of exporting it, or
     why a new one must be created after all. Without an answer such a record is refused.
+    confirm_past_balance: the approver confirmed an invoice billing past a line's balance (only
+    possible when the approval policy allows billing past the balance).
     """
     _check(record=record, actor=actor, action=Action.ACCEPT)
     changes = {
@@ -239,6 +252,7 @@ def record_accept(
             review_version=review_version,
             link_to=_clean_text(link_to),
             create_reason=_clean_text(create_reason),
+            confirm_past_balance=confirm_past_balance,
         )
 
 
@@ -252,12 +266,14 @@ def _accept(
     review_version: int | None = None,
     link_to: str = "",
     create_reason: str = "",
+    confirm_past_balance: bool = False,
 ):
     # The row stays locked from reading what is approved to the accept's own update.
     _lock_commitment_of(record)
     current = type(record).objects.select_for_update().get(pk=record.pk)
     if review_version is not None and current.review_version != review_version:
         raise StaleState(changed_since_review_message(record, Action.ACCEPT))
+    reason = _joined(reason, past_balance_reason(current, confirmed=confirm_past_balance))
     found = lookalikes(current)
     if link_to:
         return _link_instead(record, current, found, link_to, actor, review_version)
@@ -399,6 +415,27 @@ def record_unlink(*, record, actor):
         )
         _forget_line_ids(record)
     return event
+
+
+def past_balance_sentences(invoice) -> list[str]:
+    """What an invoice bills past its lines' balances, when the approval policy lets that
+    through (otherwise the preconditions refuse it)."""
+    if not ApprovalPolicy.current().allow_billing_past_balance:
+        return []
+    return overbilled_lines(invoice)
+
+
+def past_balance_reason(record, *, confirmed: bool) -> str:
+    """For an invoice billing past a line's balance, the history's sentence of the approver's
+    confirmation; refused without one."""
+    if not isinstance(record, SubcontractorInvoice):
+        return ""
+    sentences = past_balance_sentences(record)
+    if not sentences:
+        return ""
+    if not confirmed:
+        raise PastBalance(sentences)
+    return "Accepted past the balance, as the approver confirmed: " + " ".join(sentences)
 
 
 def _lock_commitment_of(record) -> None:

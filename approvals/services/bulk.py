@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import preconditions
-from approvals.models import AuditEvent, SubcontractorInvoice
-from approvals.schedule import INVOICE_LINE_RELATIONS
+from approvals.models import ApprovalPolicy, AuditEvent, SubcontractorInvoice
+from approvals.schedule import INVOICE_LINE_RELATIONS, overbilled_lines
 from approvals.services import duplicates, erp
 from approvals.services.actions import (
     choices_for,
@@ -23,6 +23,7 @@ from approvals.services.actions import (
 )
 from approvals.services.approved import approval_of, export_started_changes
 from approvals.services.errors import (
+    PastBalance,
     PossibleDuplicate,
     PreconditionsNotMet,
     StaleState,
@@ -77,6 +78,7 @@ def records_accept_bulk(
     confirm_duplicates: bool = False,
     review_versions: dict[int, int] | None = None,
     answers: dict[int, tuple[str, str]] | None = None,
+    confirm_past_balance: bool = False,
 ) -> list[Outcome]:
     """Accept each record; each choice applies to the records of the type it belongs to.
 
@@ -96,7 +98,11 @@ def records_accept_bulk(
     outcomes = {
         id(outcome.record): outcome
         for outcome in _invoices_accept(
-            together, actor=actor, confirm_duplicates=confirm_duplicates, versions=versions
+            together,
+            actor=actor,
+            confirm_duplicates=confirm_duplicates,
+            confirm_past_balance=confirm_past_balance,
+            versions=versions,
         )
     }
 
@@ -121,7 +127,12 @@ def records_accept_bulk(
 
 
 def _invoices_accept(
-    invoices: list, *, actor, confirm_duplicates: bool, versions: dict[int, int]
+    invoices: list,
+    *,
+    actor,
+    confirm_duplicates: bool,
+    confirm_past_balance: bool,
+    versions: dict[int, int],
 ) -> list[Outcome]:
     """record_accept for each invoice (no two with one primary key), set-based."""
     if not invoices:
@@ -183,13 +194,22 @@ def _invoices_accept(
     with transaction.atomic():
         lock_commitments(loaded[invoice.pk].commitment_id for invoice in undoubted)
         problems = preconditions.accept_problems_many([loaded[i.pk] for i in undoubted])
+        allow_past_balance = ApprovalPolicy.current().allow_billing_past_balance
         ready = []
         for invoice in undoubted:
+            past = overbilled_lines(loaded[invoice.pk]) if allow_past_balance else []
             if problems[invoice.pk]:
                 refuse(
                     invoice, _title(loaded[invoice.pk]), PreconditionsNotMet(problems[invoice.pk])
                 )
+            elif past and not confirm_past_balance:
+                refuse(invoice, _title(loaded[invoice.pk]), PastBalance(past))
             else:
+                if past:
+                    confirmed = "Accepted past the balance, as the approver confirmed: "
+                    reasons[invoice.pk] = " ".join(
+                        filter(None, [reasons.get(invoice.pk), confirmed + " ".join(past)])
+                    )
                 ready.append(invoice)
         # Compare-and-set for the lot: only rows still in the status the accountant saw move.
         locked = {

@@ -34,6 +34,17 @@ class PreconditionsNotMet(WorkflowError):
         super().__init__(" ".join(self.reasons))
 
 
+class PastBalance(WorkflowError):
+    """The invoice bills past a line's balance, which the approval policy allows only when the
+    approver confirms it, line by line."""
+
+    def __init__(self, sentences: list[str]):
+        self.sentences = list(sentences)
+        super().__init__(
+            " ".join(self.sentences) + " Confirm billing past the balance to accept it anyway."
+        )
+
+
 class PossibleDuplicate(WorkflowError):
     """The invoice may already be billed; accept again with confirm_duplicate=True to go on."""
 

@@ -174,3 +174,41 @@ def test_two_invoices_sent_at_once_cannot_together_pass_a_lines_balance(books):
     assert sorted(outcome == "sent" for outcome in outcomes) == [False, True]
     refusal = next(outcome for outcome in outcomes if outcome != "sent")
     assert "would be billed $60,000.00 of its revised value of $48,250.00" in refusal
+
+
+@pytest.mark.django_db
+def test_when_the_policy_allows_it_the_approver_confirms_each_line_past_its_balance(books):
+    from django.contrib.contenttypes.models import ContentType
+
+    from approvals.models import AuditEvent, DirectExportSetting
+    from approvals.states import Action
+    from tests.approvals.admin.helpers import decision_url, messages_of
+
+    ApprovalPolicy.objects.create(allow_billing_past_balance=True)
+    DirectExportSetting.objects.create(
+        content_type=ContentType.objects.get_for_model(SubcontractorInvoice), enabled=True
+    )
+    line = books.commitment.lines.get(position=1)
+    invoice = scene.new_invoice(books, number="INV-5201")
+    invoice.lines.filter(commitment_line=line).update(work_completed=Decimal("50000.00"))
+    record_send(record=invoice, actor=books.pm)
+    invoice.refresh_from_db()
+    assert invoice.sync_status == SyncStatus.READY_TO_EXPORT  # direct export waits for a person
+    sent = AuditEvent.objects.get(object_id=invoice.pk, action=Action.SEND)
+    assert "1,750.00 past its balance" in sent.reason
+
+    approver = signed_in(books.approver)
+    page = approver.get(decision_url(SubcontractorInvoice, "accept", [invoice])).content.decode()
+    assert "I confirm billing past the balance: Line 1" in page
+    values = form_values(page, containing="ids")
+    refused = approver.post(decision_url(SubcontractorInvoice, "accept"), values, follow=True)
+    assert "Confirm billing past the balance" in " ".join(messages_of(refused))
+    invoice.refresh_from_db()
+    assert invoice.sync_status == SyncStatus.READY_TO_EXPORT
+
+    values[f"confirm_past_balance_{invoice.pk}"] = ["on"]
+    approver.post(decision_url(SubcontractorInvoice, "accept"), values)
+    invoice.refresh_from_db()
+    assert invoice.sync_status == SyncStatus.EXPORTING
+    accepted = AuditEvent.objects.get(object_id=invoice.pk, action=Action.ACCEPT)
+    assert accepted.reason.startswith("Accepted past the balance, as the approver confirmed")
