@@ -78,6 +78,8 @@ def vendors_view(request, site):
         "suggestions": suggestions[:LIST_LIMIT],
         "suggestion_count": len(suggestions),
         "link_all_count": sum(suggestion.for_link_all for suggestion in suggestions),
+        # "Link all" links exactly the pairs the accountant was shown and confirmed.
+        "link_all_pairs": [_pair(s) for s in suggestions if s.for_link_all],
         "confirm_link_all": confirm_link_all,
         "vendors": (
             imports_vendors.vendors_only_in_erp(connection=connection)[:LIST_LIMIT]
@@ -89,6 +91,10 @@ def vendors_view(request, site):
     return TemplateResponse(request, "admin/approvals/imports_vendors.html", context)
 
 
+def _pair(suggestion) -> str:
+    return f"{suggestion.vendor.pk}:{suggestion.company.pk}"
+
+
 def _vendor_action(request, connection) -> None:
     action = request.POST.get("action", "")
     user = request.user
@@ -96,9 +102,20 @@ def _vendor_action(request, connection) -> None:
         if request.POST.get("confirmed") != "yes":
             messages.warning(request, "Confirm to link every suggested pair.")
             return
-        outcomes = imports_vendors.vendors_link_all(
-            suggestions=imports_vendors.vendor_suggestions(connection=connection), actor=user
-        )
+        confirmed = set(request.POST.getlist("pair"))
+        still_sure = [
+            suggestion
+            for suggestion in imports_vendors.vendor_suggestions(connection=connection)
+            if suggestion.for_link_all and _pair(suggestion) in confirmed
+        ]
+        left = len(confirmed) - len(still_sure)
+        if left:
+            messages.warning(
+                request,
+                f"{left} of the pairs you confirmed changed since the page was shown and were "
+                "left alone; check them on the list.",
+            )
+        outcomes = imports_vendors.vendors_link_all(suggestions=still_sure, actor=user)
         for outcome in outcomes:
             (messages.success if outcome.ok else messages.error)(request, outcome.message)
         if not outcomes:

@@ -41,15 +41,20 @@ class LookAlike:
     reason: str
     confidence: Confidence
     linked_to: str = ""  # the record here already linked to it
-    linkable: bool = True  # false when linking would give one job to two projects
+    linkable: bool = True
+    why_not_linkable: str = ""  # inactive or archived, or a job already a project's
 
     def sentence(self, erp_name: str, record) -> str:
         kind = "vendor" if isinstance(record, Company) else "job"
         here = f", which is already {self.linked_to} here" if self.linked_to else ""
-        return (
+        check = "check first: " if self.confidence < Confidence.HIGH else ""
+        sentence = (
             f"{erp_name} already has the {kind} '{self.name}' (id {self.erp_id}){here}, which "
-            f"looks like this {noun(record)} ({self.reason})."
+            f"looks like this {noun(record)} ({check}{self.reason})."
         )
+        if self.why_not_linkable:
+            sentence += f" It cannot be linked: {self.why_not_linkable}."
+        return sentence
 
 
 def lookalikes(record) -> list[LookAlike]:
@@ -89,9 +94,10 @@ def _vendor_lookalikes(company: Company, connection) -> list[LookAlike]:
         text_match |= Q(tax_id__endswith=digits)
     if not text_match:
         return []
+    # Inactive and archived vendors too: QuickBooks keeps their names taken.
     vendors = list(
-        ERPVendor.objects.filter(
-            text_match, erp_connection=connection, is_active=True, is_archived=False
+        ERPVendor.objects.filter(text_match, erp_connection=connection).order_by(
+            "-is_active", "display_name"
         )[:_CANDIDATE_LIMIT]
     )
     # Companies here already linked to a vendor, whether or not the vendor list was imported.
@@ -115,6 +121,8 @@ def _vendor_lookalikes(company: Company, connection) -> list[LookAlike]:
             tax_id=other.tax_id,
             email=other.email,
             city=other.city,
+            # A vendor known only through a company here is as usable as that company.
+            is_active=not other.is_archived,
         )
         for other in linked_here
         if other.erp_id not in known
@@ -144,6 +152,9 @@ def _vendor_lookalikes(company: Company, connection) -> list[LookAlike]:
         if assessment is None:
             continue
         other = linked.get(vendor.erp_id)
+        unusable = _unusable(vendor.is_active, vendor.is_archived, "vendor")
+        if other is not None and other.is_archived:
+            unusable = unusable or f"company '{other.name}' linked to it is archived here"
         found.append(
             LookAlike(
                 erp_id=vendor.erp_id,
@@ -151,6 +162,8 @@ def _vendor_lookalikes(company: Company, connection) -> list[LookAlike]:
                 reason=assessment.reason,
                 confidence=assessment.confidence,
                 linked_to=f"company '{other.name}'" if other else "",
+                linkable=not unusable,
+                why_not_linkable=unusable,
             )
         )
     found.sort(key=lambda lookalike: (-lookalike.confidence, lookalike.name))
@@ -169,8 +182,8 @@ def _job_lookalikes(project: Project, connection) -> list[LookAlike]:
     for word in words:
         text_match |= Q(display_name__icontains=word)
     jobs = list(
-        ERPJob.objects.filter(
-            text_match, erp_connection=connection, is_active=True, is_archived=False
+        ERPJob.objects.filter(text_match, erp_connection=connection).order_by(
+            "-is_active", "display_name"
         )[:_CANDIDATE_LIMIT]
     )
     # Projects here already linked to a job, whether or not the job list was imported.
@@ -197,27 +210,33 @@ def _job_lookalikes(project: Project, connection) -> list[LookAlike]:
     for job in jobs:
         if job.erp_id == project.erp_id:
             continue
-        reason = _job_reason(project, job, ours)
+        reason, confidence = _job_reason(project, job, ours)
         if not reason:
             continue
         other = linked.get(job.erp_id)
+        unusable = (
+            f"it is already project '{other}' here, and one job is one project's"
+            if other is not None
+            else _unusable(job.is_active, job.is_archived, "job")
+        )
         found.append(
             LookAlike(
                 erp_id=job.erp_id,
                 name=job.fully_qualified_name or job.display_name,
                 reason=reason,
-                confidence=Confidence.HIGH,
+                confidence=confidence,
                 linked_to=f"project '{other}'" if other else "",
-                linkable=other is None,
+                linkable=not unusable,
+                why_not_linkable=unusable,
             )
         )
-    found.sort(key=lambda lookalike: lookalike.name)
+    found.sort(key=lambda lookalike: (-lookalike.confidence, lookalike.name))
     return found
 
 
-def _job_reason(project: Project, job: ERPJob, ours) -> str:
+def _job_reason(project: Project, job: ERPJob, ours) -> tuple[str, Confidence]:
     if job.display_name.split(" ", 1)[0].casefold() == project.number.casefold():
-        return f"same project number {project.number}"
+        return f"same project number {project.number}", Confidence.HIGH
     # A job is often named "<number> <name>": its name counts without the number too.
     theirs = [*name_variants(job.display_name), *name_variants(_without_number(job.display_name))]
     best = max(
@@ -225,24 +244,33 @@ def _job_reason(project: Project, job: ERPJob, ours) -> str:
         default=NameRelation.NONE,
     )
     if best == NameRelation.SAME:
-        return "same name"
+        return "same name", Confidence.HIGH
     if best == NameRelation.TYPO:
-        return "names one letter apart"
-    return ""
+        return "names one letter apart", Confidence.MEDIUM
+    return "", Confidence.MEDIUM
 
 
 def _without_number(name: str) -> str:
     return _JOB_NUMBER.sub("", name or "", count=1)
 
 
+def _unusable(is_active: bool, is_archived: bool, kind: str) -> str:
+    if not is_active:
+        return f"the {kind} is inactive in the accounting system (make it active there first)"
+    if is_archived:
+        return f"an accountant archived the {kind} here"
+    return ""
+
+
 def _words_of(names) -> list[str]:
     """The first word of four letters or more of each name, as typed and as normalised: the
-    word a look-alike shares (a common trade word would bring back too many candidates)."""
+    word a look-alike shares, and the last, which a slip in the first or an accent on the other
+    side leaves in common ("Keystne Concrete", "Peña Drywall")."""
     found: dict[str, None] = {}
     for name in names:
         texts = [name or "", *(variant.key for variant in name_variants(name or ""))]
         for text in texts:
-            first = _SIGNIFICANT_WORD.search(text)
-            if first:
-                found.setdefault(first.group().casefold(), None)
+            words = _SIGNIFICANT_WORD.findall(text)
+            for word in words[:1] + words[-1:]:
+                found.setdefault(word.casefold(), None)
     return list(found)

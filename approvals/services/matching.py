@@ -72,14 +72,11 @@ LEGAL_FORMS = (
     ("lllp",),
     ("pllc",),
     ("pc",),
-    ("pa",),
     ("gmbh",),
-    ("ag",),
     ("sa",),
     ("sas",),
     ("sarl",),
     ("srl",),
-    ("spa",),
     ("bv",),
     ("nv",),
     ("pty",),
@@ -203,7 +200,10 @@ GENERIC_EMAIL_DOMAINS = frozenset(
         "gmx.com",
     }
 )
-BRANCH_WORDS = frozenset({"store", "branch", "br", "location", "loc", "unit", "yard", "site"})
+_BRANCH_SUFFIX = re.compile(
+    r"\s+(?:(?:store|branch|br|location|loc)\.?\s*(?:no\.?|#)?\s*\d[\w-]*|#\s*[\w-]+|no\.\s*\d+)\s*$",
+    re.IGNORECASE,
+)
 DBA_MARKERS = (
     re.compile(r"\bd\s*/\s*b\s*/\s*a\b", re.IGNORECASE),
     re.compile(r"\bd\.\s*b\.\s*a\.?", re.IGNORECASE),
@@ -213,14 +213,19 @@ DBA_MARKERS = (
     re.compile(r"\btrading as\b", re.IGNORECASE),
 )
 _BRACKETED = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]|\{([^}]*)\}|\*([^*]*)\*")
-_NOTE_PREFIX = re.compile(r"^\s*(?:z+|x+)\s*[-_.:]\s*|^\s*(?:zz+|xx+)\s+", re.IGNORECASE)
+# Bookkeepers sort a vendor last with a lower-case "z-" or "zz "; "Z-Best" is a name.
+_NOTE_PREFIX = re.compile(r"^\s*(?:z{1,3}|x{1,3})\s*[-_.:]\s*|^\s*(?:zz+|xx+)\s+")
 _SEGMENT_BREAK = re.compile("\\s+[-\u2013\u2014|:]\\s*|\\s*[-\u2013\u2014|]\\s+")
+# Notes that never belong to a name, wherever they stand.
 _NOTE_WORDS = re.compile(
-    r"\b(do not use|don'?t use|inactive|use #?\w+|net ?\d+|1099(?:-nec|-misc)?"
-    r"|w-?9(?: on file)?|coi expired)\b",
+    r"\b(do not use|don'?t use|inactive|w-?9 on file|coi expired)\b", re.IGNORECASE
+)
+# What may follow a name after " - " as a bookkeeper's note rather than part of the name.
+_NOTE_TAIL = re.compile(
+    r"^\s*(?:do not use|don'?t use|inactive|net ?\d+|ach|eft|1099(?:-\w+)?|w-?9.*|use\b.*|old"
+    r"|dup(?:licate)?|\d{4}|sub|coi\b.*|per .*)\s*$",
     re.IGNORECASE,
 )
-_TRAILING_NUMBER = re.compile(r"\s+(?:no\.?\s*|#\s*)[\w-]+\s*$", re.IGNORECASE)
 _PLUS_AND = re.compile(r"\s*(?:&|\+)\s*|\s+'?n'?\s+|-n-|\s+'n\b|\b'n'\s+", re.IGNORECASE)
 _AC = re.compile(r"\ba\s*/\s*c\b", re.IGNORECASE)
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z](?![a-z]))")
@@ -242,6 +247,9 @@ _NON_DIGITS = re.compile(r"\D")
 class NormalisedName:
     key: str
     dropped: tuple[str, ...]
+    weak: bool = False
+    """Only part of what was written (the text before " - ", in brackets, a dba's owner): the
+    same key then suggests a match to check, never one to link in bulk."""
 
     @property
     def compact(self) -> str:
@@ -276,19 +284,6 @@ def _strip_the(words: list[str]) -> list[str]:
     return words
 
 
-def _strip_branch(words: list[str]) -> list[str]:
-    """'rentals store 12' → 'rentals' (a bare number stays: it may tell businesses apart)."""
-    while len(words) > 1:
-        last = words[-1]
-        if len(words) > 2 and words[-2] in BRANCH_WORDS and (last.isdigit() or len(last) <= 5):
-            words = words[:-2]
-        elif last in BRANCH_WORDS:
-            words = words[:-1]
-        else:
-            break
-    return words
-
-
 def _strip_legal(words: list[str], dropped: list[str]) -> list[str]:
     changed = True
     while changed and len(words) > 1:
@@ -303,13 +298,11 @@ def _strip_legal(words: list[str], dropped: list[str]) -> list[str]:
     return words
 
 
-def _normalised(text: str) -> NormalisedName:
+def _normalised(text: str, *, weak: bool = False) -> NormalisedName:
     dropped: list[str] = []
-    words = _words(text)
-    words = _strip_the(words)
-    words = _strip_branch(_strip_legal(words, dropped))
+    words = _strip_the(_words(text))
     words = _strip_the(_strip_legal(words, dropped))
-    return NormalisedName(key=" ".join(words), dropped=tuple(dropped))
+    return NormalisedName(key=" ".join(words), dropped=tuple(dropped), weak=weak)
 
 
 def normalise_name(name: str) -> NormalisedName:
@@ -325,28 +318,33 @@ def _variants(name: str) -> tuple[NormalisedName, ...]:
     if not text:
         return ()
     text = _CAMEL.sub(" ", text)
-    pieces: list[str] = []
     inner: list[str] = []
     for match in _BRACKETED.finditer(text):
         content = next(group for group in match.groups() if group is not None)
         if len(content.split()) >= 2:
             inner.append(content)
-    text = _BRACKETED.sub(" ", text)
-    text = _TRAILING_NUMBER.sub("", _NOTE_PREFIX.sub("", text))
-    head = _SEGMENT_BREAK.split(text, maxsplit=1)[0] if _SEGMENT_BREAK.search(text) else text
-    for part in (head, text):
-        pieces.extend(_split_dba(_NOTE_WORDS.sub(" ", part)))
+    text = _BRANCH_SUFFIX.sub("", _NOTE_PREFIX.sub("", _BRACKETED.sub(" ", text)).strip())
+    pieces: list[tuple[str, bool]] = []
+    parts = _SEGMENT_BREAK.split(text, maxsplit=1)
+    if len(parts) == 2:
+        head, tail = parts
+        # "Delta Electric - DO NOT USE" is Delta Electric; "Turner - Kiewit JV" is not Turner.
+        note = bool(_NOTE_TAIL.match(tail)) or bool(_BRANCH_SUFFIX.match(f" {tail}"))
+        pieces.append((head, not note))
+        if not note:
+            pieces.append((text, False))
+    else:
+        pieces.append((text, False))
+    pieces += [(part, True) for part in inner]
     found: dict[str, NormalisedName] = {}
-    for piece in pieces:
-        normalised = _normalised(piece)
-        if normalised.key and normalised.key not in found:
-            found[normalised.key] = normalised
-    # Text in brackets names a business only when it says more than a word ("(Davis Glass
-    # Co)"); "(1099)" or "(Branch 457)" are notes.
-    for part in inner:
-        for piece in _split_dba(_NOTE_WORDS.sub(" ", part)):
-            normalised = _normalised(piece)
-            if len(normalised.key.split()) >= 2 and normalised.key not in found:
+    for piece, weak in pieces:
+        for position, part in enumerate(_split_dba(_NOTE_WORDS.sub(" ", piece))):
+            # The trade name of a dba stands for the business; its owner only hints at it.
+            normalised = _normalised(part, weak=weak or position > 0)
+            if not normalised.key or (weak and len(normalised.key.split()) < 2):
+                continue
+            known = found.get(normalised.key)
+            if known is None or (known.weak and not normalised.weak):
                 found[normalised.key] = normalised
     return tuple(found.values())
 
@@ -395,20 +393,32 @@ def name_relation(left: NormalisedName, right: NormalisedName) -> NameRelation:
     if not left.key or not right.key:
         return NameRelation.NONE
     if left.key == right.key or left.compact == right.compact:
-        return NameRelation.SAME
+        return NameRelation.PREFIX if left.weak or right.weak else NameRelation.SAME
     if _store_number_only(left.key, right.key) or _store_number_only(right.key, left.key):
-        return NameRelation.SAME
+        # "Sunbelt Rentals 0457" may be a branch, or "Vision 2020" another business.
+        return NameRelation.PREFIX
     if (
         min(len(left.compact), len(right.compact)) >= _MIN_TYPO_LENGTH
         and _NON_DIGITS.sub("", left.compact) == _NON_DIGITS.sub("", right.compact)
+        and not _short_word_differs(left.key, right.key)
         and damerau_distance(left.compact, right.compact, limit=1) <= 1
     ):
-        # A different number is a different business ("Unit 2" / "Unit 3"), not a slip.
+        # A different number is a different business ("Unit 2" / "Unit 3"), and so is a
+        # different short word ("Tower A" / "Tower B"): neither is a slip.
         return NameRelation.TYPO
     shorter, longer = sorted((left.key.split(), right.key.split()), key=len)
     if len(shorter) >= 2 and longer[: len(shorter)] == shorter:
         return NameRelation.PREFIX
     return NameRelation.NONE
+
+
+def _short_word_differs(left: str, right: str) -> bool:
+    left_words, right_words = left.split(), right.split()
+    if len(left_words) != len(right_words):
+        return False
+    return any(
+        min(len(a), len(b)) < 4 for a, b in zip(left_words, right_words, strict=True) if a != b
+    )
 
 
 def _store_number_only(plain: str, numbered: str) -> bool:
@@ -561,8 +571,6 @@ def assess(ours: Party, theirs: Party) -> Assessment | None:
         reasons.append("same email")
     if not relation and not same_email:
         return None
-    if same_email and relation:
-        return Assessment(Confidence.HIGH, tuple(reasons))
     if relation == NameRelation.SAME and not against:
         return Assessment(Confidence.HIGH, tuple(reasons))
     if against and relation in (NameRelation.TYPO, NameRelation.PREFIX):
@@ -586,13 +594,15 @@ def _against(ours: Party, theirs: Party, same_email: bool) -> str:
         left, right = company_domain(ours.email), company_domain(theirs.email)
         if left and right and left != right:
             return f"but their email domains differ ({left}, {right})"
-    left_city, right_city = (
-        " ".join(ours.city.casefold().split()),
-        " ".join(theirs.city.casefold().split()),
-    )
+    left_city, right_city = _city_key(ours.city), _city_key(theirs.city)
     if left_city and right_city and left_city != right_city:
         return f"but they are in different cities ({ours.city}, {theirs.city})"
     return ""
+
+
+def _city_key(city: str) -> str:
+    """'Portland, OR' and 'portland' are one city; 'St. Louis' and 'Saint Louis' too."""
+    return " ".join(_words(_plain(city).split(",")[0]))
 
 
 # --- many pairs -------------------------------------------------------------------------------

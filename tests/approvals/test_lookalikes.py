@@ -148,3 +148,53 @@ def test_the_accept_page_asks_link_or_create_and_refuses_no_answer(acme, pm, cli
     assert "linked to the existing one" in " ".join(messages_of(done))
     twin.refresh_from_db()
     assert twin.erp_id == "58"
+
+
+def test_an_inactive_vendor_is_named_but_never_linked(erp_connection, pm, approver):
+    ERPVendor.objects.create(
+        erp_connection=erp_connection,
+        erp_id="33",
+        display_name="Summit Steel Erectors",
+        is_active=False,
+    )
+    twin = make_company(name="Summit Steel Erectors LLC")
+    record_send(record=twin, actor=pm)
+    assert "It cannot be linked: the vendor is inactive" in event(twin, Action.SEND).reason
+    with pytest.raises(PreconditionsNotMet, match="can be linked to any more"):
+        record_accept(record=twin, actor=approver, link_to="33")
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        ("Keystne Concrete", "Keystone Concrete LLC"),
+        ("Pena Drywall", "Peña Drywall"),
+        ("Northwest Framing", "North West Framing"),
+    ],
+)
+def test_direct_export_catches_slips_accents_and_split_words(erp_connection, pm, ours, theirs):
+    DirectExportSetting.objects.create(
+        content_type=ContentType.objects.get_for_model(Company), enabled=True
+    )
+    ERPVendor.objects.create(erp_connection=erp_connection, erp_id="70", display_name=theirs)
+    company = make_company(name=ours)
+    record_send(record=company, actor=pm)
+    company.refresh_from_db()
+    assert company.sync_status == SyncStatus.READY_TO_EXPORT, event(company, Action.SEND).reason
+
+
+def test_a_job_one_letter_apart_is_to_check_first_and_a_different_building_is_not_one(
+    erp_connection, pm
+):
+    ERPJob.objects.create(
+        erp_connection=erp_connection, erp_id="90", display_name="Tower B Residences"
+    )
+    ERPJob.objects.create(
+        erp_connection=erp_connection, erp_id="91", display_name="Harbour View Lofts"
+    )
+    tower = make_project(number="P-3001", name="Tower A Residences", members=[pm])
+    harbor = make_project(number="P-3002", name="Harbor View Lofts", members=[pm])
+    record_send(record=tower, actor=pm)
+    record_send(record=harbor, actor=pm)
+    assert "Tower B" not in event(tower, Action.SEND).reason
+    assert "(check first: names one letter apart)" in event(harbor, Action.SEND).reason

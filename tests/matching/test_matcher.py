@@ -145,3 +145,40 @@ def test_the_reason_names_what_was_ignored():
 def test_damerau_distance_counts_a_swap_as_one():
     assert damerau_distance("fitzgerald", "fitzgerlad") == 1
     assert damerau_distance("kline", "klein", limit=1) == 2
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        ("Mixed Use Developers", "Mixed Use Partners LLC"),
+        ("Z-Best Plumbing", "Best Plumbing Inc"),
+        ("Job Site Sales", "Job Site Tools"),
+        ("Turner Builders Inc", "Turner Builders - Kiewit JV"),
+        ("Valley Ag", "Valley Spa"),
+        ("Net 30 Supply", "Net 60 Supply"),
+        ("Vision Inc", "Vision 2020 LLC"),
+        ("Smith Roofing", "Jones Electric (Smith Roofing)"),
+        ("Tower A Residences", "Tower B Residences"),
+        ("The Lumber Yard", "Lumber Co"),
+    ],
+)
+def test_different_businesses_that_share_words_are_never_offered_to_link_all(ours, theirs):
+    """Found by an adversarial walk: each was once linked by "Link all"."""
+    assert not [s for s in suggested([vendor(theirs)], [company(1, ours)]) if s.for_link_all]
+
+
+def test_a_shared_email_with_names_only_alike_is_checked_first_not_linked():
+    shared = "ap@smithbooks.example"
+    (suggestion,) = suggested(
+        [vendor("Smith Electric Supply", email=shared)],
+        [company(1, "Smith Electric", email=shared)],
+    )
+    assert not suggestion.for_link_all
+
+
+def test_one_city_written_two_ways_is_one_city():
+    (suggestion,) = suggested(
+        [vendor("Gateway Glass", city="St. Louis, MO")],
+        [company(1, "Gateway Glass", city="Saint Louis")],
+    )
+    assert suggestion.for_link_all

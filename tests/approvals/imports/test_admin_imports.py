@@ -5,6 +5,7 @@ from approvals.models import Company, Project
 from approvals.services import imports_jobs, imports_vendors
 from approvals.states import SyncStatus
 from tests.factories import make_company, make_user
+from tests.html_forms import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +26,17 @@ def test_an_approver_links_a_suggested_vendor_and_imports_another(
     url = reverse("admin:approvals_imports_vendors")
     page = client.get(url).content.decode()
     assert "same name ignoring &#x27;LLC&#x27;" in page and "Fresh Vendor" in page
-    client.post(url, {"action": "link_all", "confirmed": "yes"})
+    confirm = client.get(url + "?confirm=link_all").content.decode()
+    pair = form_values(confirm, containing="pair")["pair"]
+    # A company added while the confirmation was open is not linked with the confirmed pairs.
+    late = make_company(name="Fresh Vendor Inc")
+    done = client.post(url, {"action": "link_all", "confirmed": "yes", "pair": pair})
+    assert done.status_code == 302
     star.refresh_from_db()
+    late.refresh_from_db()
     assert star.sync_status == SyncStatus.SYNCED
+    assert late.sync_status == SyncStatus.NOT_SENT
+    late.delete()
     fresh = imports_vendors.vendors_only_in_erp(connection=qbo_connection).get()
     client.post(url, {"action": "add", "vendor": fresh.pk})
     assert Company.objects.get(name="Fresh Vendor").sync_status == SyncStatus.SYNCED
