@@ -486,7 +486,10 @@ def change_order_line_label(line, position: int | None = None) -> str:
         position = ChangeOrderLine.objects.filter(
             change_order_id=line.change_order_id, pk__lte=line.pk
         ).count()
-    return f"CCO {line.change_order.number}.{position}"
+    number = line.change_order.number
+    return (
+        f"{number}.{position}" if number.upper().startswith("CCO") else f"CCO {number}.{position}"
+    )
 
 
 class DirectExportSetting(models.Model):

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from approvals.forms.commitments import CommitmentForm, CommitmentLineFormSet
 from approvals.locking import locked_fields
 from approvals.models import Commitment
+from approvals.schedule import revised_schedule
 from approvals.selectors import commitment_retainage, commitment_revised_total, commitment_total
 from approvals.services.job_costs import commitment_paid_to_date
 from approvals.views.access import member_commitment, member_project, require_permission
@@ -53,6 +54,7 @@ def commitment_detail(request, pk):
         "commitment": commitment,
         "project": commitment.project,
         "lines": commitment.lines.select_related("cost_code"),
+        "schedule": revised_schedule(commitment),
         "total": commitment_total(commitment),
         "revised_total": commitment_revised_total(commitment),
         "change_orders": commitment.change_orders.order_by("number"),

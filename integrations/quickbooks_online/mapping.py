@@ -276,7 +276,7 @@ def invoice_line_description(line) -> str:
     billed = line.schedule_line
     text = billed.description.strip() or billed.cost_code.name
     if line.change_order_line is not None:
-        text = f"CCO {billed.change_order.number}: {text}"
+        text = f"{change_order_marker(billed.change_order)} {text}"
     if line.materials_stored:
         text += (
             f" (work completed {format_money(line.work_completed)},"
