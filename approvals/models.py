@@ -46,6 +46,14 @@ class ERPLinked(models.Model):
         abstract = True
 
 
+def posting_date_field():
+    return models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date the ERP document posts on, chosen by the approver at accept.",
+    )
+
+
 class Exportable(ERPLinked):
     """Sync state of a record that goes through send → accept/reject → export."""
 
@@ -69,6 +77,7 @@ class Exportable(ERPLinked):
     review_version = models.PositiveIntegerField(
         default=1, help_text="Bumped by every change to what the ERP would receive."
     )
+
     export_request_key = models.CharField(
         max_length=50,
         blank=True,
@@ -231,6 +240,7 @@ class Commitment(Exportable):
     )
     currency = models.CharField(max_length=3, default="USD")
     erp_doc_number = models.CharField(max_length=21, blank=True)
+    posting_date = posting_date_field()
 
     class Meta:
         ordering = ["project", "number"]
@@ -294,6 +304,7 @@ class CommitmentChangeOrder(Exportable):
     status = models.CharField(
         max_length=20, choices=ChangeOrderStatus.choices, default=ChangeOrderStatus.DRAFT
     )
+    posting_date = posting_date_field()
 
     class Meta:
         ordering = ["commitment", "number"]
@@ -369,6 +380,7 @@ class SubcontractorInvoice(Exportable):
     amount_paid = models.DecimalField(**MONEY, default=ZERO)
     last_paid_on = models.DateField(null=True, blank=True)
     last_payment_method = models.CharField(max_length=50, blank=True)
+    posting_date = posting_date_field()
 
     class Meta:
         ordering = ["commitment", "billing_date", "number"]
@@ -460,6 +472,14 @@ class ApprovalPolicy(models.Model):
         default=False,
         help_text="Let an approver accept a record they created or sent themselves (for small "
         "teams). Each such accept says so in the record's history.",
+    )
+    invoices_post_on = models.CharField(
+        "invoices post on",
+        max_length=20,
+        choices=[("invoice_date", "the invoice date"), ("accept_date", "the date of the accept")],
+        default="invoice_date",
+        help_text="The posting date a decision page offers for invoices; commitments and change "
+        "orders post on the date of the accept. The approver may change it.",
     )
     allow_billing_past_balance = models.BooleanField(
         "allow billing past a line's balance",

@@ -14,7 +14,7 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.schedule import overbilled_lines, revised_schedule
-from approvals.services import erp
+from approvals.services import erp, posting
 from approvals.services.records import format_money
 from approvals.states import SyncStatus
 
@@ -49,8 +49,20 @@ def _checker():
     connection, not_connected = erp.active_connection_with_problem()
     connector = erp.connector_or_none(connection)
     erp_name = erp.erp_name(connection, connector)
-    allow_past_balance = ApprovalPolicy.current().allow_billing_past_balance
+    policy = ApprovalPolicy.current()
+    allow_past_balance = policy.allow_billing_past_balance
     schedules: dict[int, list] = {}
+    closing: list = []
+
+    def closed_period(record) -> list[str]:
+        if not posting.is_dated(record) or connection is None:
+            return []
+        if not closing:
+            # Read once for all the records checked together (and kept a few minutes).
+            closing.append(posting.books_closed_through(connection))
+        when = posting.default_posting_date(record, policy=policy)
+        problem = posting.closed_period_problem(record, when, closing[0])
+        return [problem] if problem else []
 
     def overbilled(invoice) -> list[str]:
         # One schedule per commitment, however many of its invoices are checked together.
@@ -69,6 +81,7 @@ def _checker():
             )
         else:
             problems += _RECORD_CHECKS[type(record)](record, erp_name)
+        problems += closed_period(record)
         if connector is not None:
             problems += connector.export_problems(record)
         return problems

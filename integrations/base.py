@@ -111,6 +111,14 @@ class Connector(Protocol):
 
 
 @runtime_checkable
+class KnowsClosedPeriods(Protocol):
+    """Optional: a connector that can read the date the ERP's books are closed through."""
+
+    def books_closed_through(self):
+        """The closing date (a datetime.date), or None when the books are open."""
+
+
+@runtime_checkable
 class ChoosesParentCustomer(Protocol):
     """Optional: a connector whose projects become jobs under a customer chosen at accept."""
 

@@ -19,9 +19,11 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from approvals.admin import outcomes
 from approvals.admin.badges import sync_badge
-from approvals.admin.forms import ConfirmForm, RejectForm
+from approvals.admin.forms import ConfirmForm, DatedAcceptForm, RejectForm
+from approvals.models import ApprovalPolicy
 from approvals.permissions import can_decide_type
 from approvals.services import Outcome
+from approvals.services.posting import DATED_MODELS, default_posting_date
 from approvals.services.records import plural_noun, record_title
 from approvals.states import SyncStatus
 
@@ -245,6 +247,8 @@ class DecisionsMixin:
         return ConfirmForm(data), ""
 
     def accept_form(self, request, records, *, data):
+        if issubclass(self.model, DATED_MODELS):
+            return DatedAcceptForm(data, posting_defaults=posting_defaults(records)), ""
         return ConfirmForm(data), ""
 
     def accept_notes(self, record) -> list[str]:
@@ -295,6 +299,16 @@ def _questions(form, record) -> list:
     """The per-record questions of the form (link or create), shown in the record's row."""
     questions_for = getattr(form, "questions_for", None)
     return questions_for(record.pk) if questions_for else []
+
+
+def posting_defaults(records) -> dict:
+    """The date each record waiting for a decision would post on, as the page offers it."""
+    policy = ApprovalPolicy.current()
+    return {
+        record.pk: default_posting_date(record, policy=policy)
+        for record in records
+        if record.sync_status == SyncStatus.READY_TO_EXPORT
+    }
 
 
 def _parse_ids(raw: str) -> list[int]:

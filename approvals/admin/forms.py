@@ -134,7 +134,47 @@ class CompanyAcceptForm(LookalikeQuestionsForm):
         return {"vendor_type": vendor_type} if vendor_type else None
 
 
-class InvoiceAcceptForm(forms.Form):
+class PostingDateQuestions:
+    """One "posts on" date per commitment, change order or invoice being accepted."""
+
+    def add_posting_dates(self, defaults: dict) -> None:
+        self.posting_defaults = defaults
+        for pk, default in defaults.items():
+            self.fields[posting_field_name(pk)] = forms.DateField(
+                label="Posts on",
+                initial=default,
+                required=False,
+                help_text="Left empty, the date shown.",
+                widget=forms.DateInput(attrs={"type": "date"}),
+                error_messages={"invalid": "Enter the posting date as a date."},
+            )
+
+    def posting_questions(self, pk: int) -> list:
+        name = posting_field_name(pk)
+        return [self[name]] if name in self.fields else []
+
+    def posting_dates(self) -> dict:
+        return {
+            pk: self.cleaned_data.get(posting_field_name(pk)) or default
+            for pk, default in self.posting_defaults.items()
+        }
+
+
+class DatedAcceptForm(PostingDateQuestions, forms.Form):
+    """Commitments and change orders: the posting date of each, nothing more."""
+
+    def __init__(self, *args, posting_defaults: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_posting_dates(posting_defaults)
+
+    def questions_for(self, pk: int) -> list:
+        return self.posting_questions(pk)
+
+    def choices(self) -> None:
+        return None
+
+
+class InvoiceAcceptForm(PostingDateQuestions, forms.Form):
     """One "accept anyway" box per invoice that may already be billed."""
 
     def __init__(
@@ -142,9 +182,11 @@ class InvoiceAcceptForm(forms.Form):
         *args,
         twins: dict[int, list[str]],
         past_balance: dict[int, list[str]] | None = None,
+        posting_defaults: dict | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.add_posting_dates(posting_defaults or {})
         self.twins = twins
         self.past_balance = past_balance or {}
         for invoice_id in twins:
@@ -160,7 +202,8 @@ class InvoiceAcceptForm(forms.Form):
 
     def questions_for(self, invoice_id: int) -> list:
         name = past_balance_field_name(invoice_id)
-        return [self[name]] if name in self.fields else []
+        past = [self[name]] if name in self.fields else []
+        return [*self.posting_questions(invoice_id), *past]
 
     def past_balance_confirmed_ids(self) -> set[int]:
         return {
@@ -190,6 +233,10 @@ class ConfirmForm(forms.Form):
 
 CONFIRM_PREFIX = "confirm_duplicate_"
 PAST_BALANCE_PREFIX = "confirm_past_balance_"
+
+
+def posting_field_name(pk: int) -> str:
+    return f"posting_date_{pk}"
 
 
 def past_balance_field_name(invoice_id: int) -> str:

@@ -26,12 +26,14 @@ from integrations.models import ERPConnection
 def perform(slug: str, *, records: list, actor, form, versions: dict[int, int]) -> list[Outcome]:
     if slug == "accept":
         answers = form.answers() if hasattr(form, "answers") else {}
+        posting_dates = form.posting_dates() if hasattr(form, "posting_dates") else {}
         return records_accept_bulk(
             records=records,
             actor=actor,
             choices=form.choices(),
             review_versions=versions,
             answers=answers,
+            posting_dates=posting_dates,
         )
     if slug == "reject":
         return records_reject_bulk(
@@ -58,6 +60,7 @@ def accept_invoices(
     confirmed_ids: set[int],
     past_balance_ids: set[int],
     versions: dict[int, int],
+    posting_dates: dict,
 ) -> list[Outcome]:
     """Accept invoices; only those whose "accept anyway" box was ticked pass a duplicate check,
     and only those whose "past the balance" box was ticked may bill past a line's balance."""
@@ -73,6 +76,7 @@ def accept_invoices(
             confirm_duplicates=duplicates_confirmed,
             confirm_past_balance=past_balance_confirmed,
             review_versions=versions,
+            posting_dates=posting_dates,
         )
     position = {record.pk: index for index, record in enumerate(records)}
     return sorted(results, key=lambda outcome: position[outcome.record.pk])

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import F
 
 from approvals.admin import outcomes
+from approvals.admin.decisions import posting_defaults
 from approvals.admin.exportable import ExportableAdmin, LinesInline, sum_of_lines
 from approvals.admin.forms import (
     CompanyAcceptForm,
@@ -288,7 +289,13 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
             past_balance = {
                 record.pk: [] for record in records if past_balance_field_name(record.pk) in data
             }
-        return InvoiceAcceptForm(data, twins=twins, past_balance=past_balance), ""
+        form = InvoiceAcceptForm(
+            data,
+            twins=twins,
+            past_balance=past_balance,
+            posting_defaults=posting_defaults(records),
+        )
+        return form, ""
 
     def duplicate_twins(self, form, record) -> list[str]:
         return form.twins.get(record.pk, [])
@@ -302,4 +309,5 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
             confirmed_ids=form.confirmed_invoice_ids(),
             past_balance_ids=form.past_balance_confirmed_ids(),
             versions=versions,
+            posting_dates=form.posting_dates(),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +23,7 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.schedule import overbilled_lines
-from approvals.services import duplicates, erp
+from approvals.services import duplicates, erp, posting
 from approvals.services.approved import approval_of, export_started_changes, latest_approval
 from approvals.services.errors import (
     PastBalance,
@@ -212,6 +214,7 @@ def record_accept(
     link_to: str = "",
     create_reason: str = "",
     confirm_past_balance: bool = False,
+    posting_date: date | None = None,
 ):
     """Approve `record` for export: it moves to 'exporting' and its export task is queued.
 
@@ -224,6 +227,8 @@ def record_accept(
     why a new one must be created after all. Without an answer such a record is refused.
     confirm_past_balance: the approver confirmed an invoice billing past a line's balance (only
     possible when the approval policy allows billing past the balance).
+    posting_date: for a commitment, change order or invoice, the date it posts on (default:
+    posting.default_posting_date); never inside the ERP's closed period.
     """
     _check(record=record, actor=actor, action=Action.ACCEPT)
     changes = {
@@ -253,6 +258,7 @@ def record_accept(
             link_to=_clean_text(link_to),
             create_reason=_clean_text(create_reason),
             confirm_past_balance=confirm_past_balance,
+            posting_date=posting_date,
         )
 
 
@@ -267,6 +273,7 @@ def _accept(
     link_to: str = "",
     create_reason: str = "",
     confirm_past_balance: bool = False,
+    posting_date: date | None = None,
 ):
     # The row stays locked from reading what is approved to the accept's own update.
     _lock_commitment_of(record)
@@ -282,6 +289,9 @@ def _accept(
     for name, value in changes.items():
         if name in _CHOICE_FIELDS:
             setattr(current, name, value)
+    if posting.is_dated(current):
+        current.posting_date = posting_date or posting.default_posting_date(current)
+        changes = {**changes, "posting_date": current.posting_date}
     if isinstance(current, Project) and not current.erp_parent_customer_id:
         raise PreconditionsNotMet(
             [f"Choose the customer in the ERP that project '{record}' belongs to."]

@@ -30,6 +30,7 @@ from approvals.services.errors import (
     WorkflowError,
 )
 from approvals.services.exports import export_enqueue_many
+from approvals.services.posting import default_posting_date
 from approvals.services.records import record_title
 from approvals.services.transitions import (
     changed_since_review_message,
@@ -79,6 +80,7 @@ def records_accept_bulk(
     review_versions: dict[int, int] | None = None,
     answers: dict[int, tuple[str, str]] | None = None,
     confirm_past_balance: bool = False,
+    posting_dates: dict | None = None,
 ) -> list[Outcome]:
     """Accept each record; each choice applies to the records of the type it belongs to.
 
@@ -103,6 +105,7 @@ def records_accept_bulk(
             confirm_duplicates=confirm_duplicates,
             confirm_past_balance=confirm_past_balance,
             versions=versions,
+            posting_dates=posting_dates or {},
         )
     }
 
@@ -116,6 +119,7 @@ def records_accept_bulk(
             review_version=versions.get(record.pk),
             link_to=link_to,
             create_reason=create_reason,
+            posting_date=(posting_dates or {}).get(record.pk),
         )
         if event.action == Action.LINK:
             return "linked to the existing one in the accounting system; nothing was exported."
@@ -133,6 +137,7 @@ def _invoices_accept(
     confirm_duplicates: bool,
     confirm_past_balance: bool,
     versions: dict[int, int],
+    posting_dates: dict,
 ) -> list[Outcome]:
     """record_accept for each invoice (no two with one primary key), set-based."""
     if not invoices:
@@ -162,6 +167,11 @@ def _invoices_accept(
         .select_related("commitment__project", "commitment__vendor")
         .prefetch_related(*INVOICE_LINE_RELATIONS)
     }
+    policy = ApprovalPolicy.current()
+    for invoice in loaded.values():
+        invoice.posting_date = posting_dates.get(invoice.pk) or default_posting_date(
+            invoice, policy=policy
+        )
     for invoice in allowed:
         if invoice.pk not in loaded:
             refuse(
@@ -194,7 +204,7 @@ def _invoices_accept(
     with transaction.atomic():
         lock_commitments(loaded[invoice.pk].commitment_id for invoice in undoubted)
         problems = preconditions.accept_problems_many([loaded[i.pk] for i in undoubted])
-        allow_past_balance = ApprovalPolicy.current().allow_billing_past_balance
+        allow_past_balance = policy.allow_billing_past_balance
         ready = []
         for invoice in undoubted:
             past = overbilled_lines(loaded[invoice.pk]) if allow_past_balance else []
@@ -268,6 +278,11 @@ def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts
     SubcontractorInvoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
         **fields
     )
+    by_date: dict = {}
+    for invoice in invoices:
+        by_date.setdefault(loaded[invoice.pk].posting_date, []).append(invoice.pk)
+    for posting_date, pks in by_date.items():
+        SubcontractorInvoice.objects.filter(pk__in=pks).update(posting_date=posting_date)
     for pk, duplicate_fields in changes.items():
         if pk in attempts:
             SubcontractorInvoice.objects.filter(pk=pk).update(**duplicate_fields)

@@ -132,6 +132,10 @@ class QuickBooksClient:
         )
         return _unwrap(body, entity)
 
+    def preferences(self) -> dict:
+        """The company's Preferences (AccountingInfoPrefs.BookCloseDate is the closing date)."""
+        return _unwrap(self._send("GET", "preferences"), "Preferences")
+
     def company_info(self) -> dict:
         """The connected company's CompanyInfo (CompanyName, LegalName, Country...)."""
         return self.read("CompanyInfo", self.realm_id)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -630,6 +631,16 @@ class QuickBooksOnlineConnector:
                 for line in mapping.document_lines(document)
             )
         return _is_voided(document)
+
+    def books_closed_through(self) -> date | None:
+        """The company's closing date (Preferences.AccountingInfoPrefs.BookCloseDate): nothing
+        may post on or before it. None when the books were never closed."""
+        prefs = self.client.preferences().get("AccountingInfoPrefs") or {}
+        text = str(prefs.get("BookCloseDate") or "")[:10]
+        try:
+            return date.fromisoformat(text) if text else None
+        except ValueError:
+            return None
 
     def parent_customers(self) -> list[tuple[str, str]]:
         """Top-level active customers, by name: the choices for a project's job."""

@@ -198,10 +198,12 @@ def purchase_order_payload(commitment, *, ap_account_id: str) -> dict[str, Any]:
         )
         for line in commitment.lines.all()
     ]
+    dated = {"TxnDate": commitment.posting_date.isoformat()} if commitment.posting_date else {}
     return {
         "DocNumber": commitment.number,
         "VendorRef": _ref(commitment.vendor.erp_id),
         "APAccountRef": _ref(ap_account_id),
+        **dated,
         "POStatus": "Open",
         "Memo": commitment.title.strip(),
         "PrivateNote": (
@@ -345,7 +347,7 @@ def bill_payload(
         "DocNumber": invoice.number,
         "VendorRef": _ref(commitment.vendor.erp_id),
         "APAccountRef": _ref(ap_account_id),
-        "TxnDate": invoice.billing_date.isoformat(),
+        "TxnDate": (invoice.posting_date or invoice.billing_date).isoformat(),
     }
     if invoice.due_date:
         payload["DueDate"] = invoice.due_date.isoformat()

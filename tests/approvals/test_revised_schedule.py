@@ -212,3 +212,31 @@ def test_when_the_policy_allows_it_the_approver_confirms_each_line_past_its_bala
     assert invoice.sync_status == SyncStatus.EXPORTING
     accepted = AuditEvent.objects.get(object_id=invoice.pk, action=Action.ACCEPT)
     assert accepted.reason.startswith("Accepted past the balance, as the approver confirmed")
+
+
+@pytest.mark.django_db
+def test_a_posting_date_in_a_closed_period_is_refused_at_send_and_at_accept(books):
+    from datetime import date
+
+    from tests.approvals.admin.helpers import decision_url, messages_of
+
+    books.sandbox.set_book_close_date("2026-06-30", realm_id=books.realm_id)
+    invoice = scene.new_invoice(books, number="INV-5301")  # dated 2026-05-31
+    with pytest.raises(PreconditionsNotMet, match="closed through 2026-06-30 in QuickBooks Online"):
+        record_send(record=invoice, actor=books.pm)
+
+    ApprovalPolicy.objects.create(invoices_post_on="accept_date")
+    record_send(record=invoice, actor=books.pm)  # it would post today, after the closing date
+    approver = signed_in(books.approver)
+    page = approver.get(decision_url(SubcontractorInvoice, "accept", [invoice])).content.decode()
+    values = form_values(page, containing="ids")
+    assert values[f"posting_date_{invoice.pk}"] == [date.today().isoformat()]
+
+    values[f"posting_date_{invoice.pk}"] = ["2026-06-15"]
+    refused = approver.post(decision_url(SubcontractorInvoice, "accept"), values, follow=True)
+    assert "cannot post on 2026-06-15" in " ".join(messages_of(refused))
+    values[f"posting_date_{invoice.pk}"] = ["2026-07-01"]
+    approver.post(decision_url(SubcontractorInvoice, "accept"), values)
+    assert run_queued_exports() == ["synced"]
+    (bill,) = [b for b in books.entities("Bill") if b.get("DocNumber") == "INV-5301"]
+    assert bill["TxnDate"] == "2026-07-01"

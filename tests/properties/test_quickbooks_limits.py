@@ -26,8 +26,12 @@ def api_requests(qbo_sandbox) -> list[dict]:
 
 
 def api_writes(qbo_sandbox) -> list[dict]:
-    """Requests that could change QuickBooks (queries only read)."""
-    return [entry for entry in api_requests(qbo_sandbox) if not entry["path"].endswith("/query")]
+    """Requests that could change QuickBooks (queries and GETs only read)."""
+    return [
+        entry
+        for entry in api_requests(qbo_sandbox)
+        if entry["method"] != "GET" and not entry["path"].endswith("/query")
+    ]
 
 
 def run_queued_exports() -> list[str]:

@@ -230,6 +230,8 @@ class Sandbox:
         if resource == "cdc" and method in ("GET", "POST") and len(segments) == 1:
             changes = service.cdc(realm_id, params.get("entities"), params.get("changedSince"))
             return {"CDCResponse": changes, "time": wire.envelope_time()}
+        if resource == "preferences" and method == "GET" and len(segments) == 1:
+            return {"Preferences": service.preferences(realm_id), "time": wire.envelope_time()}
         entity = PATH_ENTITIES.get(resource)
         if entity is None:
             raise faults.unsupported_operation(f"Operation {'/'.join(segments)} is not supported.")

@@ -179,6 +179,12 @@ class SandboxHandle:
         """Skip (True) or show (False) the consent page of the authorize endpoint."""
         self._call("POST", "/consent", {"auto_approve": auto_approve})
 
+    def set_book_close_date(self, close_date: str | None, realm_id: str | None = None) -> dict:
+        """Close the books through `close_date` (YYYY-MM-DD), or open them (None)."""
+        return self._call(
+            "POST", "/book-close-date", {"book_close_date": close_date, "realm_id": realm_id}
+        )
+
     def add_company(self, realm_id: str, name: str) -> None:
         self._call("POST", "/companies", {"realm_id": realm_id, "name": name})
 

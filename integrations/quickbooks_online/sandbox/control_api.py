@@ -7,6 +7,7 @@ faults, limits, tokens, seeding) and reads what the sandbox stored and was asked
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 
 from . import faults, seeding, wire
 from .app import Response, Sandbox, json_response
@@ -115,6 +116,13 @@ def _route(sandbox: Sandbox, method: str, path: str, params: dict, body: bytes):
         if payload.get("gather_seconds") is not None:
             settings.gather_seconds = float(payload["gather_seconds"])
         return asdict(settings)
+    if route == ("POST", "book-close-date"):
+        payload = _payload(body)
+        close_date = payload.get("book_close_date")
+        if close_date is not None and not _is_iso_date(str(close_date)):
+            raise ControlError(400, "book_close_date must be YYYY-MM-DD or null.")
+        realm_id = _realm(sandbox, payload.get("realm_id"))
+        return sandbox.service.set_book_close_date(realm_id, close_date)
     if route == ("POST", "consent"):
         sandbox.auto_approve = bool(_payload(body).get("auto_approve"))
         return {"auto_approve": sandbox.auto_approve}
@@ -126,6 +134,14 @@ def _route(sandbox: Sandbox, method: str, path: str, params: dict, body: bytes):
         sandbox.service.ensure_company(realm_id, str(payload.get("name") or realm_id))
         return {"realm_id": realm_id}
     raise ControlError(404, f"No control endpoint {method} {path}.")
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _seed_job_costs(sandbox: Sandbox, payload: dict) -> dict:

@@ -56,6 +56,19 @@ def deleted_shape(row: Row, *, with_metadata: bool = False) -> dict:
     return shape
 
 
+def _default_preferences() -> dict:
+    return {
+        "AccountingInfoPrefs": {
+            "TrackDepartments": False,
+            "ClassTrackingPerTxn": False,
+            "ClassTrackingPerTxnLine": False,
+            "CustomerTerminology": "Customers",
+        },
+        "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
+        "VendorAndPurchasesPrefs": {"BillableExpenseTracking": True, "TrackingByCustomer": True},
+    }
+
+
 def _writable(entity: str, payload: dict) -> dict:
     hidden = (*SYSTEM_FIELDS, *READ_ONLY.get(entity, ()))
     return {key: value for key, value in payload.items() if key not in hidden}
@@ -132,6 +145,37 @@ class CompanyService:
                 }
                 unit.insert("Account", unit.next_id(), PREPARE["Account"](unit, payload, None))
             unit.events.clear()
+
+    # -- company preferences ----------------------------------------------------------------
+
+    def preferences(self, realm_id: str) -> dict:
+        """The company's Preferences, as GET /preferences answers them (read-only here, as
+        through the API: the closing date is set in QuickBooks' own settings, the control API)."""
+        with self.unit(realm_id) as unit:
+            rows = unit.all_live("Preferences")
+            if rows:
+                return present(rows[0])
+        return {**_default_preferences(), "Id": "1", "SyncToken": "0", "domain": "QBO"}
+
+    def set_book_close_date(self, realm_id: str, close_date: str | None) -> dict:
+        """What an administrator does in QuickBooks' Advanced settings: close the books."""
+        with self.unit(realm_id) as unit:
+            rows = unit.all_live("Preferences")
+            data = dict(rows[0].data) if rows else _default_preferences()
+            accounting = dict(data.get("AccountingInfoPrefs", {}))
+            if close_date:
+                accounting["BookCloseDate"] = close_date
+            else:
+                accounting.pop("BookCloseDate", None)
+            data["AccountingInfoPrefs"] = accounting
+            for name in SYSTEM_FIELDS:
+                data.pop(name, None)
+            if rows:
+                row = unit.replace(rows[0], Prepared(data))
+            else:
+                row = unit.insert("Preferences", unit.next_id(), Prepared(data))
+            unit.events.clear()
+            return present(row)
 
     # -- single objects --------------------------------------------------------------------
 
