@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from approvals.models import (
@@ -18,11 +18,12 @@ from approvals.models import (
     JobCostTransaction,
     Project,
 )
-from approvals.selectors import APPROVED_INVOICE_STATUSES
+from approvals.states import SyncStatus
 
 ZERO = Decimal("0.00")
 COMMITTED_STATUSES = (CommitmentStatus.APPROVED, CommitmentStatus.COMPLETE)
 NO_COST_CODE = "Not on a standard cost code"
+WAITING_STATUSES = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING, SyncStatus.EXPORT_FAILED)
 
 
 @dataclass
@@ -30,6 +31,7 @@ class CostCodeRow:
     cost_code: CostCode | None
     committed: Decimal = ZERO
     invoiced: Decimal = ZERO
+    waiting: Decimal = ZERO  # invoiced here, sent but not in the books yet
     actual: Decimal = ZERO
 
     @property
@@ -57,6 +59,7 @@ class JobCostReport:
         for row in self.rows:
             total.committed += row.committed
             total.invoiced += row.invoiced
+            total.waiting += row.waiting
             total.actual += row.actual
         return total
 
@@ -78,14 +81,16 @@ def project_job_cost_report(project: Project) -> JobCostReport:
         .values("cost_code")
         .annotate(total=Sum("amount"))
     )
-    invoiced = (
-        InvoiceLine.objects.filter(
-            invoice__commitment__project=project, invoice__status__in=APPROVED_INVOICE_STATUSES
-        )
-        .values(
-            cost_code=Coalesce(F("commitment_line__cost_code"), F("change_order_line__cost_code"))
-        )
-        .annotate(total=Sum(F("work_completed") + F("materials_stored")))
+    # Invoiced counts what reached the books (synced); what was sent and is still on its way
+    # (waiting for an approver, exporting, failed) is shown apart.
+    billed = InvoiceLine.objects.filter(invoice__commitment__project=project).values(
+        cost_code=Coalesce(F("commitment_line__cost_code"), F("change_order_line__cost_code"))
+    )
+    invoiced = billed.filter(invoice__sync_status=SyncStatus.SYNCED).annotate(
+        total=Sum(F("work_completed") + F("materials_stored"))
+    )
+    waiting = billed.filter(invoice__sync_status__in=WAITING_STATUSES).annotate(
+        total=Sum(F("work_completed") + F("materials_stored"))
     )
     actual = (
         JobCostTransaction.objects.filter(project=project)
@@ -97,6 +102,7 @@ def project_job_cost_report(project: Project) -> JobCostReport:
         (committed, "committed"),
         (changes, "committed"),
         (invoiced, "invoiced"),
+        (waiting, "waiting"),
         (actual, "actual"),
     ):
         for entry in queryset.order_by():
@@ -110,6 +116,49 @@ def project_job_cost_report(project: Project) -> JobCostReport:
         key=lambda row: (row.cost_code is None, row.cost_code.code if row.cost_code else ""),
     )
     return JobCostReport(project=project, rows=ordered)
+
+
+@dataclass(frozen=True)
+class CostCodeDetail:
+    """Everything behind one row of the report: the commitments, invoices and ERP lines."""
+
+    commitment_lines: list
+    change_order_lines: list
+    invoice_lines: list
+
+
+def project_job_cost_detail(project: Project, *, cost_code_id: int | None) -> CostCodeDetail:
+    if cost_code_id is None:
+        return CostCodeDetail([], [], [])
+    commitment_lines = (
+        CommitmentLine.objects.filter(
+            commitment__project=project,
+            commitment__status__in=COMMITTED_STATUSES,
+            cost_code_id=cost_code_id,
+        )
+        .select_related("commitment__vendor")
+        .order_by("commitment__number", "position")
+    )
+    change_order_lines = (
+        ChangeOrderLine.objects.filter(
+            change_order__commitment__project=project,
+            change_order__status=ChangeOrderStatus.APPROVED,
+            cost_code_id=cost_code_id,
+        )
+        .select_related("change_order__commitment")
+        .order_by("change_order__commitment__number", "change_order__number", "pk")
+    )
+    invoice_lines = (
+        InvoiceLine.objects.filter(invoice__commitment__project=project)
+        .filter(
+            Q(commitment_line__cost_code_id=cost_code_id)
+            | Q(change_order_line__cost_code_id=cost_code_id)
+        )
+        .exclude(invoice__sync_status__in=(SyncStatus.NOT_SENT, SyncStatus.REJECTED))
+        .select_related("invoice__commitment__vendor")
+        .order_by("-invoice__billing_date", "invoice__number")
+    )
+    return CostCodeDetail(list(commitment_lines), list(change_order_lines), list(invoice_lines))
 
 
 def project_job_cost_transactions(project: Project, *, cost_code_id: int | None = None):

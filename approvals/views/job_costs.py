@@ -2,9 +2,15 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
-from approvals.selectors_job_costs import project_job_cost_report, project_job_cost_transactions
+from approvals.models import CostCode
+from approvals.selectors_job_costs import (
+    NO_COST_CODE,
+    project_job_cost_detail,
+    project_job_cost_report,
+    project_job_cost_transactions,
+)
 from approvals.views.access import member_project
 
 NONE = "none"
@@ -14,13 +20,18 @@ NONE = "none"
 def project_job_costs(request, pk):
     project = member_project(request.user, pk)
     chosen = request.GET.get("cost_code", "")
-    transactions = None
+    transactions = detail = heading = None
     if chosen:
         if chosen != NONE and not chosen.isdigit():
             raise Http404("No such cost code.")
-        transactions = project_job_cost_transactions(
-            project, cost_code_id=None if chosen == NONE else int(chosen)
-        )[:500]
+        cost_code_id = None if chosen == NONE else int(chosen)
+        heading = (
+            NO_COST_CODE
+            if cost_code_id is None
+            else str(get_object_or_404(CostCode, pk=cost_code_id))
+        )
+        transactions = project_job_cost_transactions(project, cost_code_id=cost_code_id)[:500]
+        detail = project_job_cost_detail(project, cost_code_id=cost_code_id)
     return render(
         request,
         "approvals/job_costs.html",
@@ -29,6 +40,8 @@ def project_job_costs(request, pk):
             "report": project_job_cost_report(project),
             "chosen": chosen,
             "transactions": transactions,
+            "detail": detail,
+            "heading": heading,
             "none": NONE,
         },
     )
