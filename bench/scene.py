@@ -34,7 +34,8 @@ from approvals.states import SyncStatus
 from integrations.models import ERPConnection, ERPKind
 
 BATCH = 5_000
-LINE_AMOUNT = Decimal("100000.00")
+# Room for every invoice a scenario bills on one line: none of them passes its balance.
+LINE_AMOUNT = Decimal("10000000.00")
 WORK_COMPLETED = Decimal("1000.00")
 RETAINAGE = Decimal("100.00")
 PERIOD_START = date(2026, 5, 1)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Case, DateField, Value, When
 from django.utils import timezone
 
 from approvals import preconditions
@@ -275,14 +276,17 @@ def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts
         "decided_at": now,
         **started,
     }
-    SubcontractorInvoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
-        **fields
-    )
     by_date: dict = {}
     for invoice in invoices:
         by_date.setdefault(loaded[invoice.pk].posting_date, []).append(invoice.pk)
-    for posting_date, pks in by_date.items():
-        SubcontractorInvoice.objects.filter(pk__in=pks).update(posting_date=posting_date)
+    # Each invoice's posting date, in the same UPDATE: one branch per date, not per invoice.
+    posting_dates = Case(
+        *(When(pk__in=pks, then=Value(day)) for day, pks in by_date.items()),
+        output_field=DateField(),
+    )
+    SubcontractorInvoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
+        **fields, posting_date=posting_dates
+    )
     for pk, duplicate_fields in changes.items():
         if pk in attempts:
             SubcontractorInvoice.objects.filter(pk=pk).update(**duplicate_fields)
@@ -310,6 +314,7 @@ def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts
         for name, value in written.items():
             if name != "export_request_key":
                 setattr(invoice, name, value)
+        invoice.posting_date = loaded[invoice.pk].posting_date
         outcomes.append(
             Outcome(record=invoice, ok=True, message=f"{_title(loaded[invoice.pk])}: {ACCEPTED}")
         )
