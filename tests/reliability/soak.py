@@ -18,6 +18,7 @@ from approvals.models import (
     InvoiceStatus,
     SubcontractorInvoice,
 )
+from approvals.schedule import revised_schedule
 from approvals.services import WorkflowError, record_accept, record_send
 from approvals.states import SyncStatus
 from tests.reliability.sandbox_faults import RandomFault
@@ -125,11 +126,15 @@ class Office:
             period_end=start + timedelta(days=27),
             status=InvoiceStatus.APPROVED,
         )
-        for line in commitment.lines.order_by("position"):
-            work = self._money(100, 5000)
+        # A pay application bills part of what each line has left, never past its balance.
+        for line in revised_schedule(commitment):
+            share = Decimal(self.rng.randint(5, 30)) / 100
+            work = min((line.balance_before * share).quantize(CENT), self._money(100, 5000))
+            if work <= 0:
+                continue
             InvoiceLine.objects.create(
                 invoice=invoice,
-                commitment_line=line,
+                commitment_line=line.commitment_line,
                 work_completed=work,
                 retainage_withheld=(work / 10).quantize(CENT),
             )
