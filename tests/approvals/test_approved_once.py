@@ -9,7 +9,6 @@ record failed, then renamed or renumbered and retried.
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -79,14 +78,7 @@ def open_edit_page(client: Client, record) -> dict:
 
 
 def reactivate(books, entity: str, entity_id: str) -> None:
-    with scene.someone_in_quickbooks(books.connection) as client:
-        current = client.read(entity, entity_id)
-        client.update(
-            entity,
-            {"Id": entity_id, "SyncToken": current["SyncToken"], "Active": True},
-            request_id=uuid.uuid4().hex,
-            sparse=True,
-        )
+    scene.set_active(books.connection, entity, entity_id, active=True)
 
 
 def fresh(record):

@@ -253,11 +253,16 @@ def someone_in_quickbooks(connection: ERPConnection) -> QuickBooksClient:
 
 
 def deactivate(connection: ERPConnection, entity: str, entity_id: str) -> None:
+    set_active(connection, entity, entity_id, active=False)
+
+
+def set_active(connection: ERPConnection, entity: str, entity_id: str, *, active: bool) -> None:
+    """Someone makes a name-list record inactive (or active again) in QuickBooks."""
     with someone_in_quickbooks(connection) as client:
         current = client.read(entity, entity_id)
         client.update(
             entity,
-            {"Id": entity_id, "SyncToken": current["SyncToken"], "Active": False},
+            {"Id": entity_id, "SyncToken": current["SyncToken"], "Active": active},
             request_id=uuid.uuid4().hex,
             sparse=True,
         )
