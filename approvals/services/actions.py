@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from approvals import notifications, preconditions
@@ -347,17 +347,26 @@ def _link_instead(record, current, found, erp_id: str, actor, review_version):
         "export_request_key": "",
         **_erp_record_fields(current, connection, chosen.erp_id),
     }
-    return record_transition(
-        record=record,
-        action=Action.LINK,
-        actor=actor,
-        reason=(
-            f"Accepted by linking it to {name}'s '{chosen.name}' (id {chosen.erp_id}) instead "
-            f"of creating a new one ({chosen.reason})."
-        ),
-        changes=changes,
-        review_version=review_version if review_version is not None else current.review_version,
-    )
+    try:
+        with transaction.atomic():
+            return record_transition(
+                record=record,
+                action=Action.LINK,
+                actor=actor,
+                reason=(
+                    f"Accepted by linking it to {name}'s '{chosen.name}' (id {chosen.erp_id}) "
+                    f"instead of creating a new one ({chosen.reason})."
+                ),
+                changes=changes,
+                review_version=(
+                    review_version if review_version is not None else current.review_version
+                ),
+            )
+    except IntegrityError as error:
+        # Another project took the job a moment ago (a job is one project's).
+        raise PreconditionsNotMet(
+            [f"'{chosen.name}' was linked to another {noun(record)} a moment ago."]
+        ) from error
 
 
 def _erp_record_fields(record, connection, erp_id: str) -> dict:
