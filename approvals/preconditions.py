@@ -13,7 +13,7 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
-from approvals.schedule import overbilled_lines, revised_schedule
+from approvals.schedule import SharedSchedules
 from approvals.services import erp, posting
 from approvals.services.records import format_money
 from approvals.states import SyncStatus
@@ -50,8 +50,8 @@ def _checker():
     connector = erp.connector_or_none(connection)
     erp_name = erp.erp_name(connection, connector)
     policy = ApprovalPolicy.current()
+    schedules = SharedSchedules()
     allow_past_balance = policy.allow_billing_past_balance
-    schedules: dict[int, list] = {}
     closing: list = []
 
     def closed_period(record) -> list[str]:
@@ -64,12 +64,6 @@ def _checker():
         problem = posting.closed_period_problem(record, when, closing[0])
         return [problem] if problem else []
 
-    def overbilled(invoice) -> list[str]:
-        # One schedule per commitment, however many of its invoices are checked together.
-        if invoice.commitment_id not in schedules:
-            schedules[invoice.commitment_id] = revised_schedule(invoice.commitment)
-        return overbilled_lines(invoice, schedules[invoice.commitment_id])
-
     def problems_of(record) -> list[str]:
         problems = [not_connected] if not_connected else []
         if isinstance(record, SubcontractorInvoice):
@@ -77,7 +71,8 @@ def _checker():
                 record,
                 erp_name,
                 allow_past_balance=allow_past_balance,
-                overbilled=overbilled,
+                # One schedule per commitment, however many of its invoices are checked.
+                overbilled=schedules.overbilled,
             )
         else:
             problems += _RECORD_CHECKS[type(record)](record, erp_name)

@@ -182,6 +182,18 @@ def overbilled_lines(invoice, shared: list[ScheduleLine] | None = None) -> list[
     return sentences
 
 
+class SharedSchedules:
+    """overbilled_lines for many invoices, reading each commitment's schedule once."""
+
+    def __init__(self):
+        self._by_commitment: dict[int, list[ScheduleLine]] = {}
+
+    def overbilled(self, invoice) -> list[str]:
+        if invoice.commitment_id not in self._by_commitment:
+            self._by_commitment[invoice.commitment_id] = revised_schedule(invoice.commitment)
+        return overbilled_lines(invoice, self._by_commitment[invoice.commitment_id])
+
+
 @dataclass(frozen=True)
 class BilledRow:
     """One line of a pay application as the accountant checks it."""

@@ -169,12 +169,13 @@ def _found_in_erp(*, record, actor, asked: str):
     if record.sync_status != SyncStatus.EXPORT_FAILED:
         return None
     connection = record.erp_connection or erp.active_connection_or_none()
-    name = erp.erp_name(connection, erp.connector_or_none(connection))
+    name = erp.erp_name(connection)
+    approved = latest_approval(record)
     try:
         connector = erp.connector_for_export(connection)
         name = erp.erp_name(connection, connector)
     except ERPError as error:
-        if latest_approval(record) is None:
+        if approved is None:
             return None
         raise PreconditionsNotMet(
             [
@@ -183,7 +184,7 @@ def _found_in_erp(*, record, actor, asked: str):
             ]
         ) from error
     try:
-        result = connector.find_exported(record, latest_approval(record))
+        result = connector.find_exported(record, approved)
     except ERPError as error:
         raise PreconditionsNotMet(
             [
@@ -315,7 +316,7 @@ def _accept(
 def _create_anyway_reason(record, found, create_reason: str) -> str:
     """Creating a second vendor or job is the last resort: only for a stated reason."""
     connection = erp.active_connection_or_none()
-    name = erp.erp_name(connection, erp.connector_or_none(connection))
+    name = erp.erp_name(connection)
     if not create_reason:
         raise PreconditionsNotMet(
             [
@@ -337,7 +338,7 @@ def _link_instead(record, current, found, erp_id: str, actor, review_version):
             [f"There is no vendor or job {erp_id} this {noun(record)} can be linked to any more."]
         )
     connection = erp.active_connection_or_none()
-    name = erp.erp_name(connection, erp.connector_or_none(connection))
+    name = erp.erp_name(connection)
     changes = {
         "erp_connection": connection,
         "erp_id": chosen.erp_id,

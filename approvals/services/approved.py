@@ -150,7 +150,7 @@ def _path_label(path: tuple) -> str:
     for part in path:
         if isinstance(part, int):
             parts.append(str(part))
-        elif part != "value" and not part.endswith("LineDetail"):
+        elif part != "value":  # a reference's id: its field names it already
             parts.append(part)
     return " ".join(parts) or "the document"
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from approvals import preconditions
 from approvals.models import ApprovalPolicy, AuditEvent, SubcontractorInvoice
-from approvals.schedule import INVOICE_LINE_RELATIONS, overbilled_lines
+from approvals.schedule import INVOICE_LINE_RELATIONS, SharedSchedules
 from approvals.services import duplicates, erp
 from approvals.services.actions import (
     choices_for,
@@ -206,9 +206,10 @@ def _invoices_accept(
         lock_commitments(loaded[invoice.pk].commitment_id for invoice in undoubted)
         problems = preconditions.accept_problems_many([loaded[i.pk] for i in undoubted])
         allow_past_balance = policy.allow_billing_past_balance
+        schedules = SharedSchedules()
         ready = []
         for invoice in undoubted:
-            past = overbilled_lines(loaded[invoice.pk]) if allow_past_balance else []
+            past = schedules.overbilled(loaded[invoice.pk]) if allow_past_balance else []
             if problems[invoice.pk]:
                 refuse(
                     invoice, _title(loaded[invoice.pk]), PreconditionsNotMet(problems[invoice.pk])

@@ -16,7 +16,6 @@ from approvals.services import approved, erp
 from approvals.services.errors import StaleState
 from approvals.services.records import (
     EXPORTABLE_MODELS,
-    key_prefix,
     model_for_label,
     model_label,
 )
@@ -102,15 +101,10 @@ def export_enqueue_many(*, records) -> None:
 
 def idempotency_key(record) -> str:
     """The transport key of the current try: kept while an answer is lost (the ERP replays it),
-    new for each accept or retry and after the ERP answered with an error.
-
-    Records accepted before keys were stored fall back to one key per attempt; the creation
-    time keeps such keys unique even when a reset database reuses ids.
-    """
-    if record.export_request_key:
-        return record.export_request_key
-    created = int(record.created_at.timestamp())
-    return f"{key_prefix(record)}-{record.pk}-{record.export_attempt}-{created:x}"
+    new for each accept or retry and after the ERP answered with an error (written with the
+    accept, the retry, or the rescheduled try; random, so a reset database reusing ids cannot
+    replay an old answer)."""
+    return record.export_request_key
 
 
 def export_run(

@@ -74,7 +74,7 @@ def lookalike_sentences(record) -> list[str]:
     if not isinstance(record, Company | Project):
         return []
     connection = erp.active_connection_or_none()
-    name = erp.erp_name(connection, erp.connector_or_none(connection))
+    name = erp.erp_name(connection)
     return [lookalike.sentence(name, record) for lookalike in lookalikes(record)]
 
 
@@ -94,7 +94,7 @@ def _vendor_lookalikes(company: Company, connection) -> list[LookAlike]:
         text_match |= Q(tax_id__endswith=digits)
     if not text_match:
         return []
-    # Inactive and archived vendors too: QuickBooks keeps their names taken.
+    # Inactive and archived vendors too: the ERP keeps their names taken.
     vendors = list(
         ERPVendor.objects.filter(text_match, erp_connection=connection).order_by(
             "-is_active", "display_name"

@@ -11,7 +11,7 @@ Both sides offer every name they have: our name and legal name, the ERP's displa
 company name.
 
 Evidence beyond the name:
-- Tax ids shown whole on both sides: equal is proof, different is a veto. QuickBooks lists mask
+- Tax ids shown whole on both sides: equal is proof, different is a veto. ERP lists may mask
   all but the last four digits: different visible digits veto, equal ones add confidence but
   never link on their own.
 - The same email address is strong, unless visible tax digits differ (a shared bookkeeper's

@@ -64,7 +64,7 @@ def closed_period_problem(record, posting_date: date | None, closed: date | None
     if not (posting_date and closed) or posting_date > closed:
         return ""
     connection = erp.active_connection_or_none()
-    name = erp.erp_name(connection, erp.connector_or_none(connection))
+    name = erp.erp_name(connection)
     return (
         f"The books are closed through {closed.isoformat()} in {name}, so this {noun(record)} "
         f"cannot post on {posting_date.isoformat()}. Choose a posting date after "

@@ -73,8 +73,9 @@ def record_transition(
     `actor` is the user acting; `system_actor` names who acts when no user does (the export
     worker, the direct export setting) and skips the permission check, so only code paths
     that already decided it is allowed pass it. `changes` are further fields written by the
-    same UPDATE; `approved` is what an accept approves (approved.approval_of). `review_version`, when given, is the version of the record the person saw:
-    the update also compares it, so a record edited since is refused. Raises NotPermitted,
+    same UPDATE; `approved` is what an accept approves (approved.approval_of).
+    `review_version`, when given, is the version of the record the person saw: the update
+    also compares it, so a record edited since is refused. Raises NotPermitted,
     TransitionNotAllowed or StaleState; then nothing changed.
     """
     action = Action(action)

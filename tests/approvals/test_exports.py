@@ -10,6 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from approvals.models import AuditEvent, Commitment, CommitmentLine
 from approvals.services import export_run, exports_recover_stuck, record_accept, record_send
+from approvals.services.approved import new_request_key
 from approvals.services.exports import idempotency_key, retry_delay_seconds
 from approvals.states import Action, SyncStatus
 from integrations.base import ExportResult, PermanentERPError, TransientERPError
@@ -155,8 +156,9 @@ def test_a_task_for_an_older_attempt_or_a_settled_record_does_nothing(
 def test_idempotency_keys_fit_quickbooks_batch_limit(exporting):
     Commitment.objects.filter(pk=exporting.pk).update(export_attempt=999)
     exporting.refresh_from_db()
-    exporting.pk = 9_999_999_999
     assert len(idempotency_key(exporting)) <= 36
+    exporting.pk = 9_999_999_999
+    assert len(new_request_key(exporting)) <= 36
 
 
 def test_back_off_grows_and_honours_retry_after(settings):
