@@ -347,22 +347,35 @@ class QuickBooksOnlineConnector:
         needs_retainage = bool(
             mapping.invoice_retainage_withheld(invoice) or invoice.is_retainage_release
         )
-        payload = mapping.bill_payload(
-            invoice,
-            ap_account_id=self.ap_account_id(),
-            retainage_item_id=self.retainage_item_id() if needs_retainage else "",
-            purchase_order_id=commitment.erp_id,
-        )
+        ap_account_id = self.ap_account_id()
+        retainage_item_id = self.retainage_item_id() if needs_retainage else ""
+        billed_lines = _billed_lines(invoice)
+
+        def payload_linking(order_lines: dict[int, str]) -> dict:
+            payload = mapping.bill_payload(
+                invoice,
+                ap_account_id=ap_account_id,
+                retainage_item_id=retainage_item_id,
+                purchase_order_id=commitment.erp_id,
+                order_line_ids=order_lines,
+            )
+            mapping.ensure_total_matches(payload, expected)
+            return payload
+
         expected = mapping.invoice_net_total(invoice)
-        mapping.ensure_total_matches(payload, expected)
+        payload = payload_linking({})
         document = self._document_with_number("Bill", invoice.number, commitment.vendor.erp_id)
         linked = document is not None
         if document is None:
+            order_lines = order_links.order_line_ids(
+                client=self.client, billed_lines=billed_lines, purchase_order_id=commitment.erp_id
+            )
+            if order_lines:
+                payload = payload_linking(order_lines)
             document = self.client.create("Bill", payload, request_id=key)
         else:
             self._refuse_if_taken(invoice, document, f"bill {invoice.number}")
         _check_stored_total(document, expected, f"bill {invoice.number}")
-        billed_lines = _billed_lines(invoice)
         links = order_links.check_and_repair(
             client=self.client,
             bill=document,
