@@ -21,6 +21,7 @@ COST_CODE_ITEM_TYPES = ("Service", "NonInventory")
 # A leading cost-code number in an item name: "09-2900 Drywall", "03 30 00 Concrete".
 _LEADING_CODE = re.compile(r"^\s*(?P<code>\d[\d.\-\s]*\d|\d)\s+[-\u2013:]?\s*(?P<name>\S.*)$")
 _PAY_METHODS = {"Check": "Check", "CreditCard": "Credit card"}
+_VENDOR_CREDIT = "Vendor credit"
 
 
 @dataclass(frozen=True)
@@ -236,21 +237,42 @@ def job_cost_lines(entity: str, document: dict) -> list[JobCostLine]:
 
 
 def payment_allocations(document: dict) -> list[PaymentAllocation]:
-    """How much of each bill a BillPayment pays, summed per bill."""
+    """How much of each bill a BillPayment pays, summed per bill.
+
+    A bill's line is what its Balance went down by, vendor credits applied included; a voided
+    payment has no lines (or zero amounts) and pays nothing.
+    """
     paid: dict[str, Decimal] = {}
     for line in document.get("Line") or []:
         for link in line.get("LinkedTxn") or []:
             if link.get("TxnType") == "Bill" and _text(link, "TxnId"):
                 bill_id = _text(link, "TxnId")
                 paid[bill_id] = paid.get(bill_id, Decimal(0)) + as_decimal(line.get("Amount") or 0)
-    pay_type = _text(document, "PayType")
+    method = _payment_method(document)
     return [
         PaymentAllocation(
             payment_id=_text(document, "Id"),
             bill_id=bill_id,
             amount=cents(amount),
             paid_on=_date(_text(document, "TxnDate")),
-            method=_PAY_METHODS.get(pay_type, pay_type)[:50],
+            method=method,
         )
         for bill_id, amount in paid.items()
+        if cents(amount) != 0
     ]
+
+
+def _payment_method(document: dict) -> str:
+    """How the bills were settled: by check or card, by vendor credits applied, or both."""
+    pay_type = _text(document, "PayType")
+    cash = _PAY_METHODS.get(pay_type, pay_type)
+    credited = any(
+        link.get("TxnType") == "VendorCredit" and as_decimal(line.get("Amount") or 0) != 0
+        for line in document.get("Line") or []
+        for link in line.get("LinkedTxn") or []
+    )
+    if not credited:
+        return cash[:50]
+    if as_decimal(document.get("TotalAmt") or 0) == 0:
+        return _VENDOR_CREDIT
+    return f"{cash} and {_VENDOR_CREDIT.lower()}"[:50]

@@ -31,6 +31,8 @@ BILLABLE_STATUSES = ("Billable", "NotBillable", "HasBeenBilled")
 CENT = Decimal("0.01")
 QUANTITY_PLACES = Decimal("0.00001")
 PAYMENT_LINK_TYPES = ("BillPaymentCheck", "BillPaymentCreditCard")
+PAYMENT_TARGETS = ("Bill", "VendorCredit")
+VOIDED = "Voided"
 TXN_LIMITS = {"DocNumber": 21, "PrivateNote": 4000, "Memo": 4000}
 
 
@@ -298,6 +300,11 @@ def prepare_bill(unit: Unit, data: dict, existing: Row | None) -> Prepared:
 
 def prepare_vendor_credit(unit: Unit, data: dict, existing: Row | None) -> Prepared:
     stored, _vendor_row = _payable(unit, data, existing, "vendor credit")
+    links = _computed_links(existing, PAYMENT_LINK_TYPES)
+    if links:
+        stored["LinkedTxn"] = links
+    else:
+        stored.pop("LinkedTxn", None)
     return Prepared(stored)
 
 
@@ -331,14 +338,42 @@ def prepare_purchase(unit: Unit, data: dict, existing: Row | None) -> Prepared:
     return Prepared(stored)
 
 
-def _allocations(row: Row | None) -> dict[int, Decimal]:
-    """How much of each bill a payment pays."""
-    result: dict[int, Decimal] = {}
-    for line in row.data.get("Line", []) if row else []:
+def _allocations(row: Row | None) -> dict[tuple[str, int], Decimal]:
+    """How much of each bill a payment pays and of each vendor credit it applies."""
+    result: dict[tuple[str, int], Decimal] = {}
+    if row is None or row.deleted:
+        return result
+    for line in row.data.get("Line", []):
         for link in line.get("LinkedTxn", []):
-            bill_id = int(link["TxnId"])
-            result[bill_id] = result.get(bill_id, Decimal(0)) + line["Amount"]
+            key = (link["TxnType"], int(link["TxnId"]))
+            result[key] = result.get(key, Decimal(0)) + line["Amount"]
     return result
+
+
+def _applied_line(unit: Unit, line: dict, vendor: Row, previous: dict) -> dict:
+    """One payment line: an amount paid on a bill or applied from a vendor credit."""
+    amount = money(require(line, "Amount"), "Line.Amount")
+    if amount < 0:
+        raise faults.business_rule("A bill payment line cannot be negative.")
+    links = line.get("LinkedTxn") or []
+    if len(links) != 1 or links[0].get("TxnType") not in PAYMENT_TARGETS:
+        raise faults.business_rule(
+            "Each bill payment line must link to exactly one Bill or VendorCredit."
+        )
+    txn_type = links[0]["TxnType"]
+    txn_id = str(links[0].get("TxnId", "")).strip()
+    target = unit.live(txn_type, int(txn_id)) if txn_id.isdigit() else None
+    if target is None:
+        raise faults.object_not_found("LinkedTxn")
+    what = "bill" if txn_type == "Bill" else "vendor credit"
+    if target.data["VendorRef"]["value"] != str(vendor.id):
+        raise faults.business_rule(f"The {what} belongs to another vendor.")
+    open_balance = target.data["Balance"] + previous.get((txn_type, target.id), Decimal(0))
+    if amount > open_balance:
+        raise faults.business_rule(
+            f"The {amount} applied is more than the open balance {open_balance} of the {what}."
+        )
+    return {**line, "Amount": amount, "LinkedTxn": [{"TxnId": str(target.id), "TxnType": txn_type}]}
 
 
 def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepared:
@@ -361,33 +396,19 @@ def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepar
         raise faults.business_rule(f"{ref_name} must be a {account_type} account.")
     detail[ref_name] = ref_of(account)
     previous = _allocations(existing)
-    lines = []
-    for line in data.get("Line") or []:
-        amount = money(require(line, "Amount"), "Line.Amount")
-        links = line.get("LinkedTxn") or []
-        if len(links) != 1 or links[0].get("TxnType") != "Bill":
-            raise faults.business_rule("Each bill payment line must link to exactly one Bill.")
-        bill_id = str(links[0].get("TxnId", "")).strip()
-        bill = unit.live("Bill", int(bill_id)) if bill_id.isdigit() else None
-        if bill is None:
-            raise faults.object_not_found("LinkedTxn")
-        if bill.data["VendorRef"]["value"] != str(vendor.id):
-            raise faults.business_rule("The bill belongs to another vendor.")
-        open_balance = bill.data["Balance"] + previous.get(bill.id, Decimal(0))
-        if amount > open_balance:
-            raise faults.business_rule(
-                f"The payment of {amount} is more than the open balance {open_balance} of the bill."
-            )
-        lines.append(
-            {
-                **line,
-                "Amount": amount,
-                "LinkedTxn": [{"TxnId": str(bill.id), "TxnType": "Bill"}],
-            }
+    lines = [_applied_line(unit, line, vendor, previous) for line in data.get("Line") or []]
+    paid = sum((line["Amount"] for line in lines if _target_type(line) == "Bill"), Decimal(0))
+    credited = sum(
+        (line["Amount"] for line in lines if _target_type(line) == "VendorCredit"), Decimal(0)
+    )
+    if credited > paid:
+        raise faults.business_rule(
+            f"The vendor credits applied ({credited}) are more than the bills paid ({paid})."
         )
-    applied = sum((line["Amount"] for line in lines), Decimal(0))
-    if applied > total:
-        raise faults.business_rule(f"The lines apply {applied}, more than the payment {total}.")
+    if paid - credited > total:
+        raise faults.business_rule(
+            f"The lines apply {paid - credited} after credits, more than the payment {total}."
+        )
     stored.update(
         {
             "VendorRef": ref_of(vendor),
@@ -399,6 +420,20 @@ def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepar
         }
     )
     return Prepared(stored)
+
+
+def _target_type(line: dict) -> str:
+    return line["LinkedTxn"][0]["TxnType"]
+
+
+def void_bill_payment(row: Row) -> Prepared:
+    """What QuickBooks keeps of a voided payment: zero amounts, no lines, "Voided" noted."""
+    data = {key: value for key, value in row.data.items() if key != "Line"}
+    note = str(data.get("PrivateNote") or "")
+    if not note.startswith(VOIDED):
+        note = f"{VOIDED} - {note}" if note else VOIDED
+    data.update({"TotalAmt": Decimal(0), "PrivateNote": note[: TXN_LIMITS["PrivateNote"]]})
+    return Prepared(data)
 
 
 def _linked_ids(row: Row | None, txn_type: str) -> set[int]:
@@ -413,7 +448,8 @@ def _linked_ids_in(links: list[dict], txn_type: str) -> set[int]:
 
 def after_bill_saved(unit: Unit, old: Row | None, new: Row) -> None:
     """The orders the bill bills (or billed) list it, and their lines' receipts follow: one new
-    version of each order."""
+    version of each order. Its vendor's Balance follows."""
+    after_payable_saved(unit, old, new)
     after = _linked_ids(new, "PurchaseOrder")
     for order_id in sorted(_linked_ids(old, "PurchaseOrder") | after):
         order = unit.live("PurchaseOrder", order_id)
@@ -471,29 +507,60 @@ def _with_receipts(order_data: dict, billed: dict[str, Decimal], *, reopen: bool
 
 
 def after_bill_payment_saved(unit: Unit, old: Row | None, new: Row) -> None:
-    before = _allocations(old)
-    after = {} if new.deleted else _allocations(new)
+    """Bills and vendor credits the payment touches get their Balance and payment link."""
+    before, after = _allocations(old), _allocations(new)
     link_type = (
         "BillPaymentCheck" if new.data.get("PayType") == "Check" else "BillPaymentCreditCard"
     )
     link = {"TxnId": str(new.id), "TxnType": link_type}
-    for bill_id in sorted(set(before) | set(after)):
-        bill = unit.live("Bill", bill_id)
-        if bill is None:
+    vendor_ids = set()
+    for txn_type, txn_id in sorted(set(before) | set(after)):
+        target = unit.live(txn_type, txn_id)
+        if target is None:
             continue
-        change = before.get(bill_id, Decimal(0)) - after.get(bill_id, Decimal(0))
+        key = (txn_type, txn_id)
+        change = before.get(key, Decimal(0)) - after.get(key, Decimal(0))
         links = [
             existing
-            for existing in bill.data.get("LinkedTxn", [])
+            for existing in target.data.get("LinkedTxn", [])
             if existing.get("TxnId") != link["TxnId"]
             or existing.get("TxnType") not in PAYMENT_LINK_TYPES
         ]
-        if bill_id in after:
+        if key in after:
             links.append(link)
-        data = {**bill.data, "Balance": bill.data["Balance"] + change, "LinkedTxn": links}
+        data = {**target.data, "Balance": target.data["Balance"] + change, "LinkedTxn": links}
         if not links:
             del data["LinkedTxn"]
-        unit.touch(bill, data)
+        unit.touch(target, data)
+        vendor_ids.add(target.data["VendorRef"]["value"])
+    for vendor_id in sorted(vendor_ids):
+        refresh_vendor_balance(unit, vendor_id)
+
+
+def after_payable_saved(unit: Unit, old: Row | None, new: Row) -> None:
+    """A bill or vendor credit changes what its vendor (and a former vendor) is owed."""
+    for row in (old, new):
+        if row is not None:
+            refresh_vendor_balance(unit, row.data["VendorRef"]["value"])
+
+
+def refresh_vendor_balance(unit: Unit, vendor_id: str) -> None:
+    """Vendor.Balance: open bill balances less unapplied vendor credit balances.
+
+    QuickBooks keeps it as a running figure of the books, not an edit of the vendor, so the
+    vendor keeps its SyncToken (the app's next vendor update is not refused as stale)."""
+    vendor = unit.live("Vendor", int(vendor_id)) if vendor_id.isdigit() else None
+    if vendor is None:
+        return
+    owed = sum(
+        (row.data["Balance"] for row in unit.vendor_documents("Bill", vendor_id)), Decimal(0)
+    )
+    credit = sum(
+        (row.data["Balance"] for row in unit.vendor_documents("VendorCredit", vendor_id)),
+        Decimal(0),
+    )
+    if vendor.data.get("Balance") != owed - credit:
+        unit.rename_quietly(vendor, {**vendor.data, "Balance": owed - credit}, vendor.name_key)
 
 
 def check_deletable(unit: Unit, row: Row) -> None:
@@ -501,10 +568,16 @@ def check_deletable(unit: Unit, row: Row) -> None:
         raise faults.business_rule(
             "This purchase order is linked to a bill. Unlink the bill before deleting it."
         )
-    if row.entity == "Bill" and any(
-        link["TxnType"] in PAYMENT_LINK_TYPES for link in row.data.get("LinkedTxn", [])
-    ):
+    if row.entity == "Bill" and _paid_by_payments(row):
         raise faults.business_rule("This bill has payments. Delete the payments first.")
+    if row.entity == "VendorCredit" and _paid_by_payments(row):
+        raise faults.business_rule(
+            "This vendor credit is applied to a bill payment. Delete the payment first."
+        )
+
+
+def _paid_by_payments(row: Row) -> bool:
+    return any(link["TxnType"] in PAYMENT_LINK_TYPES for link in row.data.get("LinkedTxn", []))
 
 
 PREPARE = {
@@ -516,6 +589,7 @@ PREPARE = {
 }
 AFTER_SAVE = {
     "Bill": after_bill_saved,
+    "VendorCredit": after_payable_saved,
     "BillPayment": after_bill_payment_saved,
 }
 READ_ONLY_FIELDS = {

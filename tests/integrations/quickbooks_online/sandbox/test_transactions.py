@@ -527,3 +527,201 @@ def test_a_post_with_an_id_is_an_update(api, vendor, cost_code):
     order = purchase_order(api, vendor, cost_code, 10)
     body = json_of(api.post("purchaseorder", {**order, "Memo": "revised"}))["PurchaseOrder"]
     assert (body["Id"], body["SyncToken"], body["Memo"]) == (order["Id"], "1", "revised")
+
+
+def _bill(api, vendor, cost_code, amount) -> dict:
+    return api.create(
+        "Bill", {"VendorRef": {"value": vendor["Id"]}, "Line": [item_line(amount, cost_code["Id"])]}
+    )
+
+
+def _credit(api, vendor, cost_code, amount) -> dict:
+    return api.create(
+        "VendorCredit",
+        {"VendorRef": {"value": vendor["Id"]}, "Line": [item_line(amount, cost_code["Id"])]},
+    )
+
+
+def _payment_body(vendor, accounts, total, *links) -> dict:
+    """`links`: (TxnType, document, amount) applied by the payment."""
+    return {
+        "VendorRef": {"value": vendor["Id"]},
+        "PayType": "Check",
+        "CheckPayment": {"BankAccountRef": {"value": accounts["Checking"]}},
+        "TotalAmt": total,
+        "PrivateNote": "Check 1042",
+        "Line": [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": document["Id"], "TxnType": txn_type}]}
+            for txn_type, document, amount in links
+        ],
+    }
+
+
+def _read(api, entity: str, id_: str) -> dict:
+    return json_of(api.get(f"{entity.lower()}/{id_}"))[entity]
+
+
+def _void(api, entity: str, document: dict):
+    return api.post(
+        entity.lower(),
+        {"Id": document["Id"], "SyncToken": document["SyncToken"], "sparse": True},
+        operation="update",
+        include="void",
+    )
+
+
+def test_voiding_a_bill_payment_zeroes_it_and_gives_the_bills_their_balance_back(
+    api, vendor, cost_code, accounts
+):
+    bill = _bill(api, vendor, cost_code, Decimal("500.00"))
+    payment = api.create(
+        "BillPayment",
+        _payment_body(vendor, accounts, Decimal("200.10"), ("Bill", bill, Decimal("200.10"))),
+    )
+    assert _read(api, "Bill", bill["Id"])["Balance"] == Decimal("299.90")
+
+    voided = json_of(_void(api, "BillPayment", payment))["BillPayment"]
+
+    assert (voided["Id"], voided["SyncToken"], voided["TotalAmt"]) == (payment["Id"], "1", 0)
+    assert voided["PrivateNote"] == "Voided - Check 1042"
+    assert not voided.get("Line")
+    assert _read(api, "BillPayment", payment["Id"]) == voided
+    restored = _read(api, "Bill", bill["Id"])
+    assert restored["Balance"] == Decimal("500.00")
+    assert "LinkedTxn" not in restored
+    stale = _void(api, "BillPayment", payment)
+    assert error_of(stale)["code"] == "5010"
+
+
+def test_a_void_is_a_change_not_a_deletion_and_needs_the_documented_request(
+    api, vendor, cost_code, accounts
+):
+    bill = _bill(api, vendor, cost_code, 80)
+    payment = api.create("BillPayment", _payment_body(vendor, accounts, 80, ("Bill", bill, 80)))
+    since = _read(api, "BillPayment", payment["Id"])["MetaData"]["LastUpdatedTime"]
+    wrong = api.post("billpayment", {"Id": payment["Id"], "SyncToken": "0"}, operation="void")
+    assert error_of(wrong)["code"] == "500"
+    not_voidable = _void(api, "Bill", _read(api, "Bill", bill["Id"]))
+    assert error_of(not_voidable)["code"] == "500"
+
+    _void(api, "BillPayment", payment)
+
+    changes = json_of(api.get("cdc", entities="BillPayment", changedSince=since))
+    (response,) = changes["CDCResponse"][0]["QueryResponse"]
+    (changed,) = response["BillPayment"]
+    assert changed.get("status") != "Deleted"
+    assert (changed["Id"], changed["TotalAmt"]) == (payment["Id"], 0)
+
+
+def test_a_payment_can_apply_vendor_credits_to_the_bills_it_pays(api, vendor, cost_code, accounts):
+    first = _bill(api, vendor, cost_code, Decimal("500.00"))
+    second = _bill(api, vendor, cost_code, Decimal("120.00"))
+    credit = _credit(api, vendor, cost_code, Decimal("150.25"))
+    payment = api.create(
+        "BillPayment",
+        _payment_body(
+            vendor,
+            accounts,
+            Decimal("469.75"),
+            ("Bill", first, Decimal("500.00")),
+            ("Bill", second, Decimal("100.00")),
+            ("VendorCredit", credit, Decimal("130.25")),
+        ),
+    )
+    assert payment["TotalAmt"] == Decimal("469.75")
+    assert _read(api, "Bill", first["Id"])["Balance"] == 0
+    assert _read(api, "Bill", second["Id"])["Balance"] == Decimal("20.00")
+    applied = _read(api, "VendorCredit", credit["Id"])
+    assert applied["Balance"] == Decimal("20.00")
+    assert {"TxnId": payment["Id"], "TxnType": "BillPaymentCheck"} in applied["LinkedTxn"]
+    assert (
+        error_of(
+            api.post(
+                "vendorcredit",
+                {"Id": credit["Id"], "SyncToken": applied["SyncToken"]},
+                operation="delete",
+            )
+        )["code"]
+        == "6000"
+    )
+
+    _void(api, "BillPayment", _read(api, "BillPayment", payment["Id"]))
+
+    assert _read(api, "Bill", first["Id"])["Balance"] == Decimal("500.00")
+    assert _read(api, "Bill", second["Id"])["Balance"] == Decimal("120.00")
+    restored = _read(api, "VendorCredit", credit["Id"])
+    assert restored["Balance"] == Decimal("150.25")
+    assert "LinkedTxn" not in restored
+
+
+def test_deleting_a_payment_gives_back_bills_and_credits(api, vendor, cost_code, accounts):
+    bill = _bill(api, vendor, cost_code, 300)
+    credit = _credit(api, vendor, cost_code, 50)
+    payment = api.create(
+        "BillPayment",
+        _payment_body(vendor, accounts, 250, ("Bill", bill, 300), ("VendorCredit", credit, 50)),
+    )
+    api.post("billpayment", {"Id": payment["Id"], "SyncToken": "0"}, operation="delete")
+    assert _read(api, "Bill", bill["Id"])["Balance"] == 300
+    assert _read(api, "VendorCredit", credit["Id"])["Balance"] == 50
+
+
+def test_vendor_credits_are_checked_like_quickbooks_does(api, vendor, cost_code, accounts):
+    bill = _bill(api, vendor, cost_code, 300)
+    credit = _credit(api, vendor, cost_code, 50)
+    other_vendor = api.create("Vendor", {"DisplayName": "Other Supplier"})
+    foreign_credit = _credit(api, other_vendor, cost_code, 40)
+    attempts = {
+        "another vendor's credit": _payment_body(
+            vendor, accounts, 260, ("Bill", bill, 300), ("VendorCredit", foreign_credit, 40)
+        ),
+        "more than the credit's balance": _payment_body(
+            vendor, accounts, 240, ("Bill", bill, 300), ("VendorCredit", credit, 60)
+        ),
+        "credits larger than the bills": _payment_body(
+            vendor, accounts, 0, ("Bill", bill, 30), ("VendorCredit", credit, 50)
+        ),
+        "a total below bills less credits": _payment_body(
+            vendor, accounts, 200, ("Bill", bill, 300), ("VendorCredit", credit, 50)
+        ),
+    }
+    for attempt, body in attempts.items():
+        assert error_of(api.post("billpayment", body))["code"] == "6000", attempt
+    missing = _payment_body(vendor, accounts, 0, ("VendorCredit", {"Id": "99999"}, 1))
+    assert error_of(api.post("billpayment", missing))["code"] == "610"
+    assert _read(api, "VendorCredit", credit["Id"])["Balance"] == 50
+    assert _read(api, "Bill", bill["Id"])["Balance"] == 300
+
+
+def test_vendor_balance_is_open_bills_less_unapplied_credits(api, vendor, cost_code, accounts):
+    def balance() -> Decimal:
+        return _read(api, "Vendor", vendor["Id"])["Balance"]
+
+    assert balance() == 0
+    bill = _bill(api, vendor, cost_code, Decimal("700.40"))
+    assert balance() == Decimal("700.40")
+    credit = _credit(api, vendor, cost_code, Decimal("100.15"))
+    assert balance() == Decimal("600.25")
+    payment = api.create(
+        "BillPayment",
+        _payment_body(
+            vendor,
+            accounts,
+            Decimal("400.00"),
+            ("Bill", bill, Decimal("500.15")),
+            ("VendorCredit", credit, Decimal("100.15")),
+        ),
+    )
+    assert balance() == Decimal("200.25")
+    _void(api, "BillPayment", payment)
+    assert balance() == Decimal("600.25")
+    current = _read(api, "VendorCredit", credit["Id"])
+    api.post(
+        "vendorcredit", {"Id": current["Id"], "SyncToken": current["SyncToken"]}, operation="delete"
+    )
+    assert balance() == Decimal("700.40")
+    ignored = api.post(
+        "vendor",
+        {**_read(api, "Vendor", vendor["Id"]), "Balance": 1},
+    )
+    assert json_of(ignored)["Vendor"]["Balance"] == Decimal("700.40")
