@@ -47,6 +47,7 @@ from integrations.base import (
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import drift, mapping, order_links
 from integrations.quickbooks_online.client import QuickBooksClient, query_literal
+from integrations.quickbooks_online.errors import MISSING_REFERENCE_CODES
 from integrations.quickbooks_online.mapping import cents, format_money
 
 STALE_RETRIES = 3
@@ -183,21 +184,21 @@ class QuickBooksOnlineConnector:
         try:
             return exports[type(record)](record, idempotency_key)
         except PermanentERPError as error:
-            if error.code != OBJECT_NOT_FOUND:
+            if error.code not in MISSING_REFERENCE_CODES:
                 raise
             unusable = self._unusable_references(record)
             if not unusable:
                 raise
             raise ExportRefused(
                 f"{error.message} In QuickBooks Online, {'; '.join(unusable)}.",
-                code=OBJECT_NOT_FOUND,
+                code=error.code,
                 detail=error.detail,
                 status=error.status,
                 response_body=error.response_body,
             ) from error
 
     def _unusable_references(self, record) -> list[str]:
-        """Which of the record's vendor, customer, job and items QuickBooks cannot use (610)."""
+        """Which of the record's vendor, customer, job and items QuickBooks cannot use."""
         unusable = []
         for entity, erp_id, label in _references(record):
             try:

@@ -17,10 +17,10 @@ from .fields import (
     date_field,
     money,
     ref_of,
-    referenced,
     require,
     required_ref,
     text,
+    used_by_transaction,
 )
 from .records import Prepared, Unit
 from .storage import Row
@@ -87,19 +87,24 @@ def _expense_line(unit: Unit, line: dict) -> dict:
     amount = money(line["Amount"], "Line.Amount")
     check_lengths(line, {"Description": 4000})
     detail = dict(detail)
+    path = f"Line.{detail_type}"
     if detail_type == ACCOUNT_DETAIL:
-        account = required_ref(unit, detail, "AccountRef", ("Account",))
+        account = required_ref(unit, detail, "AccountRef", "Account", f"{path}.AccountRef")
         detail["AccountRef"] = ref_of(account)
     else:
-        item = required_ref(unit, detail, "ItemRef", ("Item",))
-        if item.data.get("Type") == "Category" or "ExpenseAccountRef" not in item.data:
-            raise faults.business_rule("You must select an account for this transaction.")
+        item = required_ref(unit, detail, "ItemRef", "Item", f"{path}.ItemRef")
+        if item.data.get("Type") == "Category":
+            raise faults.invalid_reference(
+                f"{path}.ItemRef", "Categories cannot be used in transactions."
+            )
         _check_quantity(detail, amount)
         detail["ItemRef"] = {"value": str(item.id), "name": item.data["Name"]}
-    customer = referenced(unit, detail.get("CustomerRef"), "CustomerRef", ("Customer",))
+    customer = used_by_transaction(
+        unit, detail.get("CustomerRef"), f"{path}.CustomerRef", "Customer"
+    )
     if customer is not None:
         detail["CustomerRef"] = ref_of(customer)
-    tracking_class = referenced(unit, detail.get("ClassRef"), "ClassRef", ("Class",))
+    tracking_class = used_by_transaction(unit, detail.get("ClassRef"), f"{path}.ClassRef", "Class")
     if tracking_class is not None:
         detail["ClassRef"] = ref_of(tracking_class)
     detail["BillableStatus"] = choice(detail, "BillableStatus", BILLABLE_STATUSES, "NotBillable")
@@ -123,7 +128,7 @@ def _expense_lines(unit: Unit, data: dict, existing: Row | None) -> tuple[list[d
 
 
 def _vendor(unit: Unit, data: dict) -> Row:
-    return required_ref(unit, data, "VendorRef", ("Vendor",))
+    return required_ref(unit, data, "VendorRef", "Vendor")
 
 
 def _ap_account(unit: Unit, data: dict) -> dict:
@@ -132,7 +137,7 @@ def _ap_account(unit: Unit, data: dict) -> dict:
             if account.active and account.data["AccountType"] == "Accounts Payable":
                 return ref_of(account)
         raise faults.required_param("APAccountRef")
-    account = referenced(unit, data["APAccountRef"], "APAccountRef", ("Account",))
+    account = used_by_transaction(unit, data["APAccountRef"], "APAccountRef", "Account")
     if account.data["AccountType"] != "Accounts Payable":
         raise faults.business_rule("APAccountRef must be an Accounts Payable account.")
     return ref_of(account)
@@ -161,7 +166,7 @@ def prepare_purchase_order(unit: Unit, data: dict, existing: Row | None) -> Prep
     if not doc_number:
         doc_number = existing.data.get("DocNumber") if existing else None
         doc_number = doc_number or unit.next_po_number()
-    ship_to = referenced(unit, data.get("ShipTo"), "ShipTo", ("Customer",))
+    ship_to = used_by_transaction(unit, data.get("ShipTo"), "ShipTo", "Customer")
     stored.update(
         {
             "VendorRef": ref_of(vendor),
@@ -311,7 +316,7 @@ def prepare_vendor_credit(unit: Unit, data: dict, existing: Row | None) -> Prepa
 def prepare_purchase(unit: Unit, data: dict, existing: Row | None) -> Prepared:
     payment_type = require(data, "PaymentType")
     choice(data, "PaymentType", ("Cash", "Check", "CreditCard"))
-    account = required_ref(unit, data, "AccountRef", ("Account",))
+    account = required_ref(unit, data, "AccountRef", "Account")
     expected = "Credit Card" if payment_type == "CreditCard" else "Bank"
     if account.data["AccountType"] != expected:
         raise faults.business_rule(
@@ -323,8 +328,10 @@ def prepare_purchase(unit: Unit, data: dict, existing: Row | None) -> Prepared:
     if entity_ref is not None:
         entity_type = entity_ref.get("type") or "Vendor"
         if entity_type not in ("Vendor", "Customer"):
-            raise faults.object_not_found("EntityRef")
-        payee = referenced(unit, entity_ref, "EntityRef", (entity_type,))
+            raise faults.invalid_value(
+                "EntityRef.type", f"Invalid Enumeration : {entity_type} is not Vendor or Customer"
+            )
+        payee = used_by_transaction(unit, entity_ref, "EntityRef", entity_type)
         stored["EntityRef"] = {**ref_of(payee), "type": entity_type}
     stored.update(
         {
@@ -391,7 +398,7 @@ def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepar
     else:
         detail_name, ref_name, account_type = "CreditCardPayment", "CCAccountRef", "Credit Card"
     detail = dict(data.get(detail_name) or {})
-    account = required_ref(unit, detail, ref_name, ("Account",))
+    account = required_ref(unit, detail, ref_name, "Account", f"{detail_name}.{ref_name}")
     if account.data["AccountType"] != account_type:
         raise faults.business_rule(f"{ref_name} must be a {account_type} account.")
     detail[ref_name] = ref_of(account)

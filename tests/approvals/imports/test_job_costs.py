@@ -1,3 +1,4 @@
+import time
 from decimal import Decimal
 
 import pytest
@@ -137,7 +138,8 @@ def test_job_costs_follow_edits_and_deletes_in_quickbooks(
     qbo_sandbox.clear_request_log()
 
     second = job_costs.job_costs_sync(connection=qbo_connection)
-    assert not second.full_read and len(qbo_sandbox.request_log()) == 1
+    # The changes, then the accounts and the items once, to tell costs from balance-sheet lines.
+    assert not second.full_read and len(qbo_sandbox.request_log()) == 3
     assert (second.updated, second.deleted) == (1, 2)
     rows = {
         (t.txn_type, t.doc_number): t.amount
@@ -153,7 +155,9 @@ def test_job_costs_follow_edits_and_deletes_in_quickbooks(
 
     qbo_sandbox.clear_request_log()
     quiet = job_costs.job_costs_sync(connection=qbo_connection)
-    assert len(qbo_sandbox.request_log()) <= 2
+    # Documents changed within the look-back before the last sync come again and are judged
+    # again: the changes, the accounts and the items.
+    assert len(qbo_sandbox.request_log()) <= 3
     assert quiet.created == quiet.deleted == 0
 
 
@@ -415,3 +419,63 @@ def test_a_vendor_credit_applied_to_a_bill_counts_as_paid(
     balance = Decimal(str(qbo.read("Bill", bill["Id"])["Balance"]))
     assert _paid(invoice) == (Decimal("1000.00") - balance, "2026-05-09", "Vendor credit")
     assert invoice.amount_paid == Decimal("75.25")
+
+
+def test_lines_posting_to_balance_sheet_accounts_are_not_job_costs(
+    qbo_sandbox, qbo_connection, qbo, accounts, books, project, settings
+):
+    """Retainage keyed to the job is money owed to the vendor (a liability), not a cost."""
+    # No look-back before the last sync, so the next sync has truly nothing changed to read.
+    settings.ERP_CHANGES_OVERLAP_SECONDS = 0
+    job, drywall, vendor = books["job"], books["drywall"], books["vendor"]
+    retainage = qbo.create(
+        "Item",
+        {
+            "Name": "Retainage",
+            "Type": "NonInventory",
+            "ExpenseAccountRef": {"value": accounts["Retainage Payable"]},
+        },
+        request_id="i-retainage",
+    )
+
+    def account_line(account: str, amount: str) -> dict:
+        return {
+            "DetailType": "AccountBasedExpenseLineDetail",
+            "Amount": Decimal(amount),
+            "AccountBasedExpenseLineDetail": {
+                "AccountRef": {"value": accounts[account]},
+                "CustomerRef": {"value": job["Id"]},
+            },
+        }
+
+    bill = qbo.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "DocNumber": "PA-3",
+            "Line": [
+                _item_line(drywall, job, "12062.50"),
+                account_line("Equipment Rental", "937.50"),
+                _item_line(retainage, job, "-1206.25"),
+                account_line("Retainage Payable", "-93.75"),
+                account_line("Checking", "-10.00"),
+            ],
+        },
+        request_id="bill-retainage-lines",
+    )
+    assert bill["TotalAmt"] == Decimal("11690.00")
+    time.sleep(1.1)  # changes are asked for to the second: the bill is older than this sync
+
+    job_costs.job_costs_sync(connection=qbo_connection)
+
+    pulled = JobCostTransaction.objects.filter(project=project, txn_id=bill["Id"])
+    assert sorted((row.line_id, row.amount) for row in pulled) == [
+        (bill["Line"][0]["Id"], Decimal("12062.50")),
+        (bill["Line"][1]["Id"], Decimal("937.50")),
+    ]
+    assert sum(row.actual for row in project_job_cost_report(project).rows) == Decimal("13000.00")
+
+    qbo_sandbox.clear_request_log()
+    quiet = job_costs.job_costs_sync(connection=qbo_connection)
+    assert not quiet.full_read
+    assert [entry["path"].rsplit("/", 1)[-1] for entry in qbo_sandbox.request_log()] == ["cdc"]

@@ -123,31 +123,169 @@ def test_lines_reference_active_items_accounts_customers_and_classes(
     detail = bill["Line"][0]["ItemBasedExpenseLineDetail"]
     assert detail["CustomerRef"] == {"value": job["Id"], "name": "Tower Job"}
     assert detail["ClassRef"]["value"] == tracking["Id"]
-    for missing in (
-        {"Line": [item_line(1, "99999")]},
-        {"Line": [expense_line(1, "99999")]},
-        {"Line": [item_line(1, cost_code["Id"], CustomerRef={"value": "99999"})]},
-        {"Line": [item_line(1, cost_code["Id"], ClassRef={"value": "99999"})]},
-    ):
-        response = api.post("bill", {"VendorRef": {"value": vendor["Id"]}, **missing})
-        assert error_of(response)["code"] == "610"
 
 
-def test_an_inactive_vendor_cannot_get_new_documents(api, vendor, cost_code):
-    api.post("vendor", {"Id": vendor["Id"], "SyncToken": "0", "sparse": True, "Active": False})
-    response = api.post(
-        "bill", {"VendorRef": {"value": vendor["Id"]}, "Line": [item_line(1, cost_code["Id"])]}
+INACTIVE_REASON = (
+    "Invalid Reference Id : Something you're trying to use has been made inactive. Check the "
+    "fields with accounts, customers, items, vendors or employees."
+)
+
+
+def deleted_reason(label: str, name: str) -> str:
+    return (
+        f"Invalid Reference Id : {label} assigned to this transaction has been deleted. Before "
+        f"you can modify this transaction, you must restore {name} (deleted)"
     )
-    error = error_of(response)
-    assert (error["code"], error["element"]) == ("610", "VendorRef")
 
 
-def test_item_without_expense_account_cannot_be_bought(api, vendor):
+@pytest.fixture
+def books(api, vendor, cost_code, accounts) -> dict:
+    """One of each name-list record a transaction can refer to, by the fixture's own name."""
+    return {
+        "vendor": vendor,
+        "item": cost_code,
+        "job": api.create("Customer", {"DisplayName": "Tower Job"}),
+        "class": api.create("Class", {"Name": "West"}),
+        "expense account": api.create(
+            "Account", {"Name": "Site Supplies", "AccountType": "Expense"}
+        ),
+        "payables": api.create(
+            "Account", {"Name": "Subcontractor Payables", "AccountType": "Accounts Payable"}
+        ),
+        "bank": api.create("Account", {"Name": "Operating", "AccountType": "Bank"}),
+    }
+
+
+def every_reference(books: dict) -> dict:
+    """A transaction of each kind whose references cover every name list."""
+    ref = {name: {"value": row["Id"]} for name, row in books.items()}
+    lines = [
+        item_line(10, books["item"]["Id"], CustomerRef=ref["job"]),
+        expense_line(5, books["expense account"]["Id"], ClassRef=ref["class"]),
+    ]
+    return {
+        "PurchaseOrder": {
+            "VendorRef": ref["vendor"],
+            "APAccountRef": ref["payables"],
+            "Line": lines,
+        },
+        "Bill": {"VendorRef": ref["vendor"], "APAccountRef": ref["payables"], "Line": lines},
+        "VendorCredit": {"VendorRef": ref["vendor"], "Line": lines},
+        "Purchase": {
+            "PaymentType": "Check",
+            "AccountRef": ref["bank"],
+            "EntityRef": {**ref["vendor"], "type": "Vendor"},
+            "Line": lines,
+        },
+        "BillPayment": {
+            "VendorRef": ref["vendor"],
+            "PayType": "Check",
+            "CheckPayment": {"BankAccountRef": ref["bank"]},
+            "TotalAmt": 15,
+        },
+    }
+
+
+REFERENCE_CASES = [
+    ("PurchaseOrder", "vendor", "VendorRef", "Names"),
+    ("Bill", "item", "Line.ItemBasedExpenseLineDetail.ItemRef", "Items"),
+    ("VendorCredit", "job", "Line.ItemBasedExpenseLineDetail.CustomerRef", "Names"),
+    ("Bill", "expense account", "Line.AccountBasedExpenseLineDetail.AccountRef", "Accounts"),
+    ("PurchaseOrder", "class", "Line.AccountBasedExpenseLineDetail.ClassRef", "Klasses"),
+    ("Bill", "payables", "APAccountRef", "Accounts"),
+    ("Purchase", "bank", "AccountRef", "Accounts"),
+    ("Purchase", "vendor", "EntityRef", "Names"),
+    ("BillPayment", "bank", "CheckPayment.BankAccountRef", "Accounts"),
+]
+DELETED_LABELS = {"vendor": "Vendor", "item": "Product/Service", "job": "Customer"}
+
+
+def make_inactive(api, entity: str, row: dict) -> None:
+    stored = json_of(api.get(f"{entity.lower()}/{row['Id']}"))[entity]
+    changed = api.post(
+        entity.lower(),
+        {"Id": row["Id"], "SyncToken": stored["SyncToken"], "sparse": True, "Active": False},
+    )
+    assert changed.status_code == 200, changed.text
+
+
+def swap_reference(payload, old_id: str, new_id: str):
+    """The payload with every reference to `old_id` pointing at `new_id` instead."""
+    if isinstance(payload, dict):
+        return {
+            key: new_id
+            if key == "value" and value == old_id
+            else swap_reference(value, old_id, new_id)
+            for key, value in payload.items()
+        }
+    if isinstance(payload, list):
+        return [swap_reference(value, old_id, new_id) for value in payload]
+    return payload
+
+
+def entity_of(row: dict) -> str:
+    if "AccountType" in row:
+        return "Account"
+    if "Type" in row:
+        return "Item"
+    if "DisplayName" not in row:
+        return "Class"
+    return "Vendor" if row["DisplayName"] == "Acme Drywall" else "Customer"
+
+
+@pytest.mark.parametrize(("entity", "name", "element", "_list"), REFERENCE_CASES)
+def test_a_transaction_refering_to_an_inactive_record_is_an_invalid_reference(
+    api, books, entity, name, element, _list
+):
+    payload = every_reference(books)[entity]
+    assert api.post(entity.lower(), payload).status_code == 200
+    make_inactive(api, entity_of(books[name]), books[name])
+
+    error = error_of(api.post(entity.lower(), payload))
+
+    assert (error["code"], error["Message"], error["element"]) == (
+        "2500",
+        "Invalid Reference Id",
+        element,
+    )
+    record = books[name]
+    expected = (
+        deleted_reason(DELETED_LABELS[name], record.get("DisplayName") or record["Name"])
+        if name in DELETED_LABELS
+        else INACTIVE_REASON
+    )
+    assert error["Detail"] == expected
+
+
+@pytest.mark.parametrize(("entity", "name", "element", "listed_as"), REFERENCE_CASES)
+def test_a_transaction_refering_to_an_id_quickbooks_never_had_is_an_invalid_reference(
+    api, books, entity, name, element, listed_as
+):
+    payload = swap_reference(every_reference(books)[entity], books[name]["Id"], "99999")
+
+    error = error_of(api.post(entity.lower(), payload))
+
+    assert (error["code"], error["element"]) == ("2500", element)
+    assert error["Detail"] == f"Invalid Reference Id : {listed_as} element id 99999 not found"
+
+
+def test_a_category_on_a_transaction_line_is_an_invalid_reference(api, vendor):
     category = api.create("Item", {"Name": "Division 09", "Type": "Category"})
     response = api.post(
         "bill", {"VendorRef": {"value": vendor["Id"]}, "Line": [item_line(1, category["Id"])]}
     )
-    assert "You must select an account for this transaction." in error_of(response)["Detail"]
+    error = error_of(response)
+    assert (error["code"], error["element"], error["Detail"]) == (
+        "2500",
+        "Line.ItemBasedExpenseLineDetail.ItemRef",
+        "Invalid Reference Id : Categories cannot be used in transactions.",
+    )
+
+
+def test_reading_or_deleting_a_transaction_quickbooks_does_not_have_is_still_610(api):
+    assert error_of(api.get("bill/99999"))["code"] == "610"
+    missing = api.post("bill", {"Id": "99999", "SyncToken": "0"}, operation="delete")
+    assert error_of(missing)["code"] == "610"
 
 
 def test_required_fields(api, vendor, cost_code):
