@@ -52,3 +52,18 @@ class ERPConnection(models.Model):
     def __str__(self):
         label = self.company_name or self.company_id
         return f"{self.get_kind_display()}: {label}"
+
+
+class WebhookDelivery(models.Model):
+    """A notification body already acted on, by its hash: a replay of it is ignored."""
+
+    kind = models.CharField(max_length=32, choices=ERPKind.choices)
+    body_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "body_sha256"], name="webhookdelivery_unique_body"
+            ),
+        ]
