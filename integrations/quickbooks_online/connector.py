@@ -142,10 +142,18 @@ class QuickBooksOnlineConnector:
 
     def _purchase_order_problems(self, commitment: Commitment) -> list[str]:
         problems = _doc_number_problems("commitment", commitment.number)
-        return problems + self._currency_problems("commitment", commitment.currency)
+        problems += self._currency_problems("commitment", commitment.currency)
+        amounts = [line.amount for line in commitment.lines.all()]
+        return problems + _amount_problems(
+            "commitment", amounts, total=sum((cents(amount) for amount in amounts), Decimal(0))
+        )
 
     def _change_order_problems(self, change_order: CommitmentChangeOrder) -> list[str]:
-        return []
+        return _amount_problems(
+            "change order",
+            [line.amount for line in change_order.lines.all()],
+            total=mapping.change_order_total(change_order),
+        )
 
     def _bill_problems(self, invoice: SubcontractorInvoice) -> list[str]:
         problems = _doc_number_problems("invoice", invoice.number)
@@ -156,7 +164,16 @@ class QuickBooksOnlineConnector:
         billed = any(cents(line.gross_amount) or cents(line.retainage_withheld) for line in lines)
         if not billed and not invoice.is_retainage_release:
             problems.append("The invoice bills nothing; QuickBooks Online needs at least one line.")
-        return problems
+        withheld = mapping.invoice_retainage_withheld(invoice)
+        released = invoice.retainage_released if invoice.is_retainage_release else Decimal(0)
+        for what, amount in (("retainage withheld", withheld), ("retainage released", released)):
+            if _too_big(amount):
+                problems.append(f"The {what}, {format_money(amount)}, is {TOO_BIG}.")
+        return problems + _amount_problems(
+            "invoice",
+            [line.gross_amount for line in lines],
+            total=mapping.invoice_net_total(invoice),
+        )
 
     def _currency_problems(self, what: str, currency: str) -> list[str]:
         home = self.settings.get("home_currency", "USD")
@@ -825,6 +842,25 @@ def _name_problems(what: str, text: str, limit: int) -> list[str]:
             f"{what} '{_quoted(text)}' contains {' and '.join(forbidden)}, which QuickBooks "
             "Online does not allow in names."
         )
+    return problems
+
+
+TOO_BIG = f"more than QuickBooks Online can store (at most {format_money(mapping.MAX_AMOUNT)})"
+
+
+def _too_big(amount: Decimal) -> bool:
+    return abs(cents(amount)) > mapping.MAX_AMOUNT
+
+
+def _amount_problems(what: str, amounts: list[Decimal], *, total: Decimal) -> list[str]:
+    """Line amounts (in order) and the document's total that QuickBooks cannot store."""
+    problems = [
+        f"Line {position}'s amount, {format_money(amount)}, is {TOO_BIG}."
+        for position, amount in enumerate(amounts, start=1)
+        if _too_big(amount)
+    ]
+    if _too_big(total):
+        problems.append(f"The {what}'s total, {format_money(total)}, is {TOO_BIG}.")
     return problems
 
 
