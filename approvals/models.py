@@ -21,7 +21,9 @@ ZERO = Decimal("0.00")
 
 def _status_check(prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(
-        condition=Q(sync_status__in=SyncStatus.values), name=f"{prefix}_sync_status_valid"
+        condition=Q(sync_status__in=SyncStatus.values),
+        name=f"{prefix}_sync_status_valid",
+        violation_error_message="This status is not one the approval workflow knows.",
     )
 
 
@@ -30,6 +32,7 @@ def _erp_id_unique(prefix: str) -> models.UniqueConstraint:
         fields=["erp_connection", "erp_id"],
         condition=~Q(erp_id=""),
         name=f"{prefix}_erp_id_unique_per_connection",
+        violation_error_message="Another record is already linked to this ERP id.",
     )
 
 
@@ -275,6 +278,7 @@ class Commitment(Exportable):
                 condition=Q(default_retainage_percent__gte=0)
                 & Q(default_retainage_percent__lte=100),
                 name="commitment_retainage_percent_range",
+                violation_error_message="The default retainage must be between 0%% and 100%%.",
             ),
         ]
         indexes = [models.Index(fields=["sync_status", "sent_at"], name="commitment_queue_idx")]
@@ -300,7 +304,9 @@ class CommitmentLine(models.Model):
         ordering = ["commitment", "position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gte=0), name="commitmentline_amount_not_negative"
+                condition=Q(amount__gte=0),
+                name="commitmentline_amount_not_negative",
+                violation_error_message="A line's amount cannot be negative.",
             ),
         ]
 
@@ -414,9 +420,12 @@ class SubcontractorInvoice(Exportable):
             models.CheckConstraint(
                 condition=Q(retainage_released__gte=0),
                 name="invoice_retainage_released_not_negative",
+                violation_error_message="The retainage released cannot be negative.",
             ),
             models.CheckConstraint(
-                condition=Q(period_end__gte=models.F("period_start")), name="invoice_period_ordered"
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="invoice_period_ordered",
+                violation_error_message="The billing period must end on or after the day it starts.",
             ),
         ]
         indexes = [
@@ -452,7 +461,9 @@ class InvoiceLine(models.Model):
         ordering = ["invoice", "commitment_line__position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(retainage_withheld__gte=0), name="invoiceline_retainage_not_negative"
+                condition=Q(retainage_withheld__gte=0),
+                name="invoiceline_retainage_not_negative",
+                violation_error_message="The retainage withheld on a line cannot be negative.",
             ),
             models.UniqueConstraint(
                 fields=["invoice", "commitment_line"], name="invoiceline_one_per_commitment_line"
@@ -467,6 +478,10 @@ class InvoiceLine(models.Model):
                     | Q(commitment_line__isnull=True, change_order_line__isnull=False)
                 ),
                 name="invoiceline_bills_one_schedule_line",
+                violation_error_message=(
+                    "Each invoice line bills exactly one line of the schedule of values: a "
+                    "commitment line or a line a change order added."
+                ),
             ),
         ]
 
