@@ -116,23 +116,7 @@ def _first_delivery(body: bytes) -> bool:
     return True
 
 
-@csrf_exempt
-@require_POST
-def notifications(request: HttpRequest) -> HttpResponse:
-    body = request.body
-    token = settings.QUICKBOOKS_ONLINE.get("WEBHOOK_VERIFIER_TOKEN", "")
-    if not signature_is_valid(body, request.headers.get(SIGNATURE_HEADER, ""), token):
-        return HttpResponse("Invalid signature.", status=401, content_type="text/plain")
-    try:
-        wanted = affected_syncs(json.loads(body))
-    except (ValueError, RecursionError) as error:
-        # ValueError covers malformed JSON and UnexpectedShape; nesting deep enough to exhaust
-        # the parser raises RecursionError.
-        logger.warning("Signed webhook of an unexpected shape refused: %s", str(error)[:200])
-        return HttpResponse(NOT_A_NOTIFICATION, status=400, content_type="text/plain")
-    if not _first_delivery(body):
-        logger.info("Webhook notification already received; the replay is ignored.")
-        return HttpResponse(status=200)
+def _queue_syncs(wanted: set[tuple[str, str]]) -> None:
     connections = {
         connection.company_id: connection
         for connection in ERPConnection.objects.filter(
@@ -147,4 +131,27 @@ def notifications(request: HttpRequest) -> HttpResponse:
             logger.info("Webhook for realm %s, which is not connected; ignored.", realm)
             continue
         sync_request(connection=connection, kind=kind)
+
+
+@csrf_exempt
+@require_POST
+def notifications(request: HttpRequest) -> HttpResponse:
+    body = request.body
+    token = settings.QUICKBOOKS_ONLINE.get("WEBHOOK_VERIFIER_TOKEN", "")
+    if not signature_is_valid(body, request.headers.get(SIGNATURE_HEADER, ""), token):
+        return HttpResponse("Invalid signature.", status=401, content_type="text/plain")
+    try:
+        wanted = affected_syncs(json.loads(body))
+    except (ValueError, RecursionError) as error:
+        # ValueError covers malformed JSON and UnexpectedShape; nesting deep enough to exhaust
+        # the parser raises RecursionError.
+        logger.warning("Signed webhook of an unexpected shape refused: %s", str(error)[:200])
+        return HttpResponse(NOT_A_NOTIFICATION, status=400, content_type="text/plain")
+    # Remembered with what it queues: a notification that failed here is not taken for a
+    # replay when Intuit sends it again.
+    with transaction.atomic():
+        if not _first_delivery(body):
+            logger.info("Webhook notification already received; the replay is ignored.")
+            return HttpResponse(status=200)
+        _queue_syncs(wanted)
     return HttpResponse(status=200)

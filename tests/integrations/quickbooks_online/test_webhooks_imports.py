@@ -166,3 +166,23 @@ def test_a_replayed_notification_is_recognised_and_ignored(client, qbo_connectio
     later = _legacy(qbo_connection.company_id, "Customer")
     assert _post(client, later, _sign(later)).status_code == 200
     assert _queued() == ["jobs"]
+
+
+def test_a_notification_that_failed_is_acted_on_when_intuit_retries(
+    client, qbo_connection, monkeypatch
+):
+    from integrations.quickbooks_online import webhooks
+
+    body = _legacy(qbo_connection.company_id, "Vendor")
+    real_request = webhooks.sync_request
+
+    def database_gone(**kwargs):
+        raise webhooks.IntegrityError("the database went away")
+
+    monkeypatch.setattr(webhooks, "sync_request", database_gone)
+    client.raise_request_exception = False
+    assert _post(client, body, _sign(body)).status_code == 500
+    monkeypatch.setattr(webhooks, "sync_request", real_request)
+
+    assert _post(client, body, _sign(body)).status_code == 200
+    assert _queued() == ["vendors"]
