@@ -11,7 +11,6 @@ from .records import Unit
 from .storage import Row
 
 FORBIDDEN_NAME_CHARACTERS = (":", "\t", "\n")
-USD = {"name": "United States Dollar", "value": "USD"}
 _AMOUNT_INTEGER_DIGITS = 10
 _AMOUNT_FRACTION_DIGITS = 5
 
