@@ -33,8 +33,10 @@ TAX_CODES_URL = reverse("quickbooks_online:tax_codes")
 
 
 @pytest.fixture
-def canadian_company(qbo_sandbox):
-    qbo_sandbox.add_company(REALM, "Maple Builders Ltd", country="CA")
+def canadian_company(request, qbo_sandbox):
+    """Its tax code ids by name; multicurrency on when the test parametrizes it True."""
+    multicurrency = getattr(request, "param", False)
+    qbo_sandbox.add_company(REALM, "Maple Builders Ltd", country="CA", multicurrency=multicurrency)
     return {code["Name"]: code["Id"] for code in qbo_sandbox.entities("TaxCode", realm_id=REALM)}
 
 
@@ -232,3 +234,27 @@ def test_a_usd_commitment_on_a_cad_company_without_multicurrency_is_refused(
         connector.export(commitment, idempotency_key="commitment-1")
 
     assert qbo_sandbox.entities("PurchaseOrder", realm_id=REALM) == []
+
+
+@pytest.mark.parametrize("canadian_company", [True], indirect=True)
+def test_with_multicurrency_a_usd_commitment_goes_to_a_usd_vendor_only(
+    qbo_sandbox, connection, connector, commitment, canadian_company
+):
+    choose_tax_codes(connection, canadian_company["GST"])
+    commitment.currency = "USD"
+    commitment.save(update_fields=["currency"])
+
+    with pytest.raises(ExportRefused, match="vendor 'Northern Drywall' is kept in CAD"):
+        connector.export(commitment, idempotency_key="commitment-1")
+
+    usd_vendor = qbo_sandbox.create_entity(
+        "Vendor", {"DisplayName": "Yankee Steel", "CurrencyRef": {"value": "USD"}}, REALM
+    )
+    commitment.vendor = make_company(name="Yankee Steel", erp_id=usd_vendor["Id"])
+    commitment.save(update_fields=["vendor"])
+    connector.export(commitment, idempotency_key="commitment-2")
+
+    (order,) = qbo_sandbox.entities("PurchaseOrder", realm_id=REALM)
+    assert order["CurrencyRef"]["value"] == "USD"
+    # 5% GST on 71,837.50 = 3,591.875 -> 3,591.88.
+    assert amount(order["TotalAmt"]) == Decimal("71837.50") + Decimal("3591.88")
