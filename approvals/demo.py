@@ -218,8 +218,17 @@ def seed_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
         actor=accountant,
         reason="Retainage on this subcontract is 10%, the pay application withholds 5%.",
     )
+    edited_later = _invoice(
+        _refresh(drywall), "AD-2206", today - timedelta(days=33), {0: "28400.00"}
+    )
+    services.record_send(record=edited_later, actor=pm)
+    services.record_accept(record=edited_later, actor=accountant)
+    _run_exports()
     _invoice(_refresh(drywall), "AD-2207", today - timedelta(days=3), {0: "32225.00"})
     _run_exports()
+    # Someone keys a different amount into AD-2206's bill in QuickBooks after it was exported:
+    # the job-cost sync below flags it on the dashboard beside the approved amount.
+    _change_first_bill_line(connection, _refresh(edited_later).erp_id, "25400.00")
 
     clinic = _refresh(clinic)
     _quickbooks_job_costs(sandbox, clinic, codes, _refresh(first))
@@ -502,6 +511,14 @@ def _deactivate_vendor(connection: ERPConnection, vendor_id: str) -> None:
         request_id=str(uuid.uuid4()),
         sparse=True,
     )
+
+
+def _change_first_bill_line(connection: ERPConnection, bill_id: str, amount: str) -> None:
+    client = QuickBooksClient(connection)
+    bill = client.read("Bill", bill_id)
+    lines = [dict(line) for line in bill["Line"]]
+    lines[0]["Amount"] = amount
+    client.update("Bill", {**bill, "Line": lines}, request_id=str(uuid.uuid4()))
 
 
 def _run_exports() -> None:

@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from approvals.states import BADGE_COLOURS, SyncStatus
+from approvals.states import BADGE_COLOURS, ERPDrift, SyncStatus
 from integrations.models import ERPConnection
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -77,6 +77,24 @@ class Exportable(ERPLinked):
     review_version = models.PositiveIntegerField(
         default=1, help_text="Bumped by every change to what the ERP would receive."
     )
+
+    erp_problem = models.TextField(
+        "problem in the ERP",
+        blank=True,
+        help_text="What the export could not finish in the ERP and a person must; cleared by "
+        "the next sync that finds it done.",
+    )
+    erp_drift = models.CharField(
+        "changed in the ERP",
+        max_length=10,
+        choices=ERPDrift.choices,
+        blank=True,
+        default=ERPDrift.NONE,
+        db_index=True,
+    )
+    erp_drift_amount = models.DecimalField("amount in the ERP", **MONEY, null=True, blank=True)
+    erp_drift_note = models.TextField("what changed in the ERP", blank=True)
+    erp_drift_seen_at = models.DateTimeField(null=True, blank=True)
 
     export_request_key = models.CharField(
         max_length=50,

@@ -102,6 +102,33 @@ def recent_failures(*, limit: int = 20) -> list:
     return failed[:limit]
 
 
+def synced_with_findings(*, limit: int = 20) -> list:
+    """Synced records whose document changed in the ERP after export, or whose export left
+    something for a person to finish there: the most recently seen first."""
+    found = []
+    for model in EXPORTABLE_MODELS:
+        found.extend(
+            model.objects.filter(sync_status=SyncStatus.SYNCED)
+            .filter(~Q(erp_drift="") | ~Q(erp_problem=""))
+            .order_by("-updated_at")[:limit]
+        )
+    found.sort(key=lambda record: record.updated_at, reverse=True)
+    return found[:limit]
+
+
+def exported_amount(record) -> Decimal | None:
+    """The amount approved and exported: an invoice's net, a commitment with the change orders
+    synced onto it; None for records without an amount."""
+    if isinstance(record, SubcontractorInvoice):
+        return invoice_totals(record).net
+    if isinstance(record, Commitment):
+        changes = ChangeOrderLine.objects.filter(
+            change_order__commitment=record, change_order__sync_status=SyncStatus.SYNCED
+        ).aggregate(t=Sum("amount"))["t"]
+        return cents(commitment_total(record) + (changes or ZERO))
+    return None
+
+
 def record_history(record) -> QuerySet[AuditEvent]:
     """Every audit event of one record, oldest first."""
     return (

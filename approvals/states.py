@@ -27,11 +27,24 @@ class Action(models.TextChoices):
     FOUND_IN_ERP = "found_in_erp", "Found in the ERP and linked"
 
 
+class ERPDrift(models.TextChoices):
+    """What became of a synced document in the ERP after the export."""
+
+    NONE = "", "As exported"
+    EDITED = "edited", "Edited in the ERP"
+    VOIDED = "voided", "Voided in the ERP"
+    DELETED = "deleted", "Deleted in the ERP"
+
+
 class Note(models.TextChoices):
     """History entries that record a decision without changing the sync status."""
 
     ENABLE_JOB_COSTS = "enable_job_costs", "Job-cost syncing enabled"
     EDIT = "edit", "Edited"
+    ERP_PROBLEM = "erp_problem", "Problem in the ERP"
+    ERP_PROBLEM_CLEARED = "erp_problem_cleared", "Problem in the ERP solved"
+    ERP_DRIFT = "erp_drift", "Changed in the ERP"
+    ERP_DRIFT_CLEARED = "erp_drift_cleared", "Back to the approved document in the ERP"
 
 
 S = SyncStatus

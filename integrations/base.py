@@ -7,6 +7,7 @@ a TransientERPError is worth retrying later; a PermanentERPError needs a person.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -70,6 +71,25 @@ class ExportResult:
     line_ids: dict[int, str] = field(default_factory=dict)
     request_payload: Any = None
     response_payload: Any = None
+    problem: str = ""
+    """What the export could not finish in the ERP and a person must (a bill left unlinked to
+    its purchase order): the record is synced, and the sentence is shown on it."""
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    """What became of a synced record's document in the ERP since the export.
+
+    `drift` is an approvals.states.ERPDrift value ("" while the document is as exported);
+    `erp_amount` the document's amount in the ERP now (before tax), `note` a sentence for the
+    approvers, `problem` what the export left unfinished that is still unfinished ("" when
+    nothing).
+    """
+
+    drift: str = ""
+    erp_amount: Decimal | None = None
+    note: str = ""
+    problem: str = ""
 
 
 @dataclass(frozen=True)

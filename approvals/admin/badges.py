@@ -1,14 +1,28 @@
 """Sync status badges in Procore's colours, and the ERP id next to them."""
 
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+# How much of a problem sentence a queue row shows; the whole is its tooltip and on the record.
+SHORT_FINDING = 60
 
 
 def sync_badge(record) -> str:
-    return format_html(
+    """The status badge, and under it in red what became of a synced document in the ERP."""
+    badge = format_html(
         '<span class="erp-badge erp-badge-{}">{}</span>',
         record.badge_colour,
         record.get_sync_status_display(),
     )
+    findings = [
+        format_html('<div class="erp-finding" title="{}">{}</div>', text, short)
+        for text, short in (
+            (record.erp_drift_note, record.get_erp_drift_display() if record.erp_drift else ""),
+            (record.erp_problem, Truncator(record.erp_problem).chars(SHORT_FINDING)),
+        )
+        if short
+    ]
+    return format_html("{}{}", badge, format_html_join("", "{}", ((f,) for f in findings)))
 
 
 def erp_reference(record) -> str:

@@ -10,12 +10,19 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from approvals.admin.queues import QUEUES, queue_url
-from approvals.selectors import dashboard_counts, recent_failures, records_waiting
-from approvals.services.records import EXPORTABLE_MODELS, record_title
+from approvals.selectors import (
+    dashboard_counts,
+    exported_amount,
+    recent_failures,
+    records_waiting,
+    synced_with_findings,
+)
+from approvals.services.records import EXPORTABLE_MODELS, format_money, record_title
 from approvals.states import SyncStatus
 
 DASHBOARD_URL_NAME = "approvals_dashboard"
 RECENT_FAILURES_SHOWN = 10
+FINDINGS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,17 @@ class RecordLink:
     url: str
     since: str
     message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    title: str
+    url: str
+    what: str
+    sentence: str
+    in_erp: str
+    approved: str
+    seen: str
 
 
 def register_dashboard(site) -> None:
@@ -72,6 +90,7 @@ def dashboard_view(request, site):
         "queues": QUEUES,
         "oldest": _oldest_link(models),
         "failures": _failure_links(models),
+        "findings": _findings(models),
     }
     request.current_app = site.name
     return TemplateResponse(request, "admin/approvals/dashboard.html", context)
@@ -120,6 +139,40 @@ def _failure_links(models) -> list[RecordLink]:
         for record in recent_failures(limit=RECENT_FAILURES_SHOWN)
         if type(record) in models
     ]
+
+
+def _findings(models) -> list[Finding]:
+    rows = []
+    for record in synced_with_findings(limit=FINDINGS_SHOWN):
+        if type(record) not in models:
+            continue
+        approved = exported_amount(record)
+        if record.erp_drift:
+            in_erp = record.erp_drift_amount
+            rows.append(
+                Finding(
+                    title=record_title(record),
+                    url=_change_url(record),
+                    what=record.get_erp_drift_display(),
+                    sentence=record.erp_drift_note,
+                    in_erp=format_money(in_erp) if in_erp is not None else "—",
+                    approved=format_money(approved) if approved is not None else "—",
+                    seen=timesince(record.erp_drift_seen_at or record.updated_at, timezone.now()),
+                )
+            )
+        if record.erp_problem:
+            rows.append(
+                Finding(
+                    title=record_title(record),
+                    url=_change_url(record),
+                    what="Problem in the ERP",
+                    sentence=record.erp_problem,
+                    in_erp="",
+                    approved=format_money(approved) if approved is not None else "—",
+                    seen=timesince(record.erp_synced_at or record.updated_at, timezone.now()),
+                )
+            )
+    return rows
 
 
 def _changelist_url(model) -> str:

@@ -25,6 +25,7 @@ from approvals.models import (
 from approvals.schedule import overbilled_lines
 from approvals.services import duplicates, erp, posting
 from approvals.services.approved import approval_of, export_started_changes, latest_approval
+from approvals.services.drift import NO_DRIFT
 from approvals.services.errors import (
     PastBalance,
     PossibleDuplicate,
@@ -431,6 +432,8 @@ def record_unlink(*, record, actor):
                 "sent_by": None,
                 "sent_at": None,
                 "export_request_key": "",
+                "erp_problem": "",
+                **NO_DRIFT,
             },
         )
         _forget_line_ids(record)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from approvals import notifications
 from approvals.models import ChangeOrderLine, Commitment, CommitmentChangeOrder, CommitmentLine
 from approvals.services import approved, erp
+from approvals.services.drift import NO_DRIFT
 from approvals.services.errors import StaleState
 from approvals.services.records import (
     EXPORTABLE_MODELS,
@@ -157,6 +158,8 @@ def _linked_changes(record, result: ExportResult, connection) -> dict:
         "erp_connection": connection,
         "export_started_at": None,
         "last_export_error": "",
+        "erp_problem": result.problem,
+        **NO_DRIFT,
     }
     if isinstance(record, Commitment) and result.doc_number:
         changes["erp_doc_number"] = result.doc_number
@@ -186,6 +189,7 @@ def export_found(*, record, result: ExportResult, connection, actor, asked: str,
 
 def _succeed(record, result: ExportResult, connection) -> str:
     reason = "Linked to an existing document in the ERP." if result.linked_existing else ""
+    reason = " ".join(part for part in (reason, result.problem) if part)
     try:
         with transaction.atomic():
             record_transition(

@@ -29,7 +29,7 @@ from approvals.models import (
     SubcontractorInvoice,
     SyncKind,
 )
-from approvals.services import sync_runs
+from approvals.services import drift, sync_runs
 from integrations.models import ERPConnection
 
 COST_ENTITIES = ("Bill", "Purchase", "VendorCredit")
@@ -96,7 +96,8 @@ def job_costs_sync(
                 ).exists()
             )
             if not full:
-                changes = reader.changes(ALL_ENTITIES, sync_runs.changes_start(lease.cursor))
+                entities = _entities_read(reader)
+                changes = reader.changes(entities, sync_runs.changes_start(lease.cursor))
                 full = not changes.complete
                 if not full:
                     with transaction.atomic():
@@ -113,6 +114,12 @@ def job_costs_sync(
         return sync_runs.finish(lease, summary, started_at=started_at)
 
 
+def _entities_read(reader) -> list[str]:
+    """Job-cost documents and payments, and the documents our exports created, whose changes
+    after the export are flagged on their records."""
+    return [*ALL_ENTITIES, *(e for e in reader.exported_entities() if e not in ALL_ENTITIES)]
+
+
 def _apply_changes(context: _Context, changes) -> None:
     for entity in COST_ENTITIES:
         documents = changes.changed.get(entity, [])
@@ -120,20 +127,48 @@ def _apply_changes(context: _Context, changes) -> None:
         _delete_documents(context, entity, changes.deleted.get(entity, []))
     _store_payments(context, changes.changed.get(PAYMENT_ENTITY, []))
     _delete_payments(context, changes.deleted.get(PAYMENT_ENTITY, []))
+    for entity in context.reader.exported_entities():
+        context.summary.drifted += drift.check_documents(
+            connection=context.connection,
+            reader=context.reader,
+            entity=entity,
+            documents=changes.changed.get(entity, []),
+        )
+        context.summary.drifted += drift.check_deleted(
+            connection=context.connection,
+            reader=context.reader,
+            entity=entity,
+            erp_ids=changes.deleted.get(entity, []),
+        )
 
 
 def _full_read(context: _Context, lease) -> None:
-    for entity in ALL_ENTITIES:
+    entities = ALL_ENTITIES if context.project else _entities_read(context.reader)
+    exported = set(context.reader.exported_entities())
+    for entity in entities:
         seen: set[str] = set()
         for page in context.reader.transaction_pages(entity):
             seen.update(str(document["Id"]) for document in page.rows)
             with transaction.atomic():
                 if entity == PAYMENT_ENTITY:
                     _store_payments(context, page.rows)
-                else:
+                elif entity in COST_ENTITIES:
                     _store_cost_documents(context, entity, page.rows)
+                if entity in exported:
+                    context.summary.drifted += drift.check_documents(
+                        connection=context.connection,
+                        reader=context.reader,
+                        entity=entity,
+                        documents=page.rows,
+                    )
             lease.renew()
             context.summary.page_done()
+        if entity in exported and context.project is None:
+            context.summary.drifted += drift.check_missing(
+                connection=context.connection, reader=context.reader, entity=entity, seen_ids=seen
+            )
+        if entity not in ALL_ENTITIES:
+            continue
         with transaction.atomic():
             if entity == PAYMENT_ENTITY:
                 held = _held_ids(BillPaymentAllocation, context.connection, "payment_id")

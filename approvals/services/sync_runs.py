@@ -48,6 +48,8 @@ class SyncSummary:
     deleted: int = 0
     unchanged: int = 0
     requests: int = 0
+    drifted: int = 0
+    """Synced records whose ERP document changed, or whose unfinished export did, this run."""
     full_read: bool = False
     skipped: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
@@ -79,6 +81,7 @@ class SyncSummary:
             "linked": self.linked,
             "deleted": self.deleted,
             "unchanged": self.unchanged,
+            "drifted": self.drifted,
             "full_read": self.full_read,
             "skipped": [
                 {"reason": reason, "count": count, "examples": self.examples.get(reason, [])}
@@ -95,6 +98,11 @@ class SyncSummary:
             + (" (full read)." if self.full_read else ".")
         )
         lines = [head]
+        if self.drifted:
+            lines.append(
+                f"  {self.drifted} synced record(s) changed in the ERP or had an ERP problem "
+                "found or solved: see the dashboard."
+            )
         for reason, count in self.skipped.most_common():
             examples = ", ".join(self.examples.get(reason, []))
             lines.append(

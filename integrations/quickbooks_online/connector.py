@@ -43,6 +43,7 @@ from approvals.models import (
 )
 from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services.records import record_title
+from approvals.states import ERPDrift
 from integrations.base import (
     ApprovedDocument,
     DuplicateNameError,
@@ -52,7 +53,7 @@ from integrations.base import (
     TransientERPError,
 )
 from integrations.models import ERPConnection, ERPKind
-from integrations.quickbooks_online import mapping
+from integrations.quickbooks_online import drift, mapping, order_links
 from integrations.quickbooks_online.client import QuickBooksClient, query_literal
 from integrations.quickbooks_online.mapping import cents, format_money
 
@@ -61,6 +62,7 @@ RETAINAGE_ITEM_NAME = "Retainage"
 RETAINAGE_ACCOUNT_NAME = "Retainage Payable"
 COMPANY_PROFILE = ("country", "home_currency", "multicurrency")
 OBJECT_NOT_FOUND = "610"
+GONE = (ERPDrift.DELETED, ERPDrift.VOIDED)
 # How an approved document names a reference the export resolves in QuickBooks itself.
 FIRST_PAYABLES_ACCOUNT = "the first Accounts Payable account"
 RETAINAGE_ITEM_BY_NAME = f"the item named '{RETAINAGE_ITEM_NAME}'"
@@ -439,8 +441,17 @@ class QuickBooksOnlineConnector:
         else:
             self._refuse_if_taken(invoice, document, f"bill {invoice.number}")
         _check_stored_total(document, expected, f"bill {invoice.number}")
-        billed_lines = [line for line in invoice.lines.all() if cents(line.gross_amount)]
-        return _result(document, payload, linked=linked, lines=billed_lines)
+        billed_lines = _billed_lines(invoice)
+        links = order_links.check_and_repair(
+            client=self.client,
+            bill=document,
+            billed_lines=billed_lines,
+            purchase_order_id=commitment.erp_id,
+            request_id=f"{key}-links",
+        )
+        return _result(
+            links.bill, payload, linked=linked, lines=billed_lines, problem=links.problem
+        )
 
     # What an accept approves, and what the last attempt left -------------------------------
 
@@ -555,8 +566,7 @@ class QuickBooksOnlineConnector:
         found = self._document_with_number("Bill", identity["DocNumber"], identity["VendorRef"])
         if not self._is_the_approved(invoice, found, document):
             return None
-        billed_lines = [line for line in invoice.lines.all() if cents(line.gross_amount)]
-        return _result(found, None, linked=True, lines=billed_lines)
+        return _result(found, None, linked=True, lines=_billed_lines(invoice))
 
     def _exported_change_order(self, change_order, identity: dict, document: dict):
         if not identity["PurchaseOrder"]:
@@ -719,7 +729,9 @@ class QuickBooksOnlineConnector:
                 str(line.get("Description", "")).startswith(marker)
                 for line in mapping.document_lines(document)
             )
-        return _is_voided(document)
+        if type(record) in drift.ENTITY_OF:
+            return drift.state_of(record, document).drift in GONE
+        return drift.is_voided(document)
 
     def books_closed_through(self) -> date | None:
         """The company's closing date (Preferences.AccountingInfoPrefs.BookCloseDate): nothing
@@ -830,6 +842,11 @@ def _duplicate_sentences(invoice, same_number: list[dict], in_period: list[dict]
 
 
 # Helpers --------------------------------------------------------------------------------------
+
+
+def _billed_lines(invoice: SubcontractorInvoice) -> list:
+    """The invoice lines that become bill lines, in the bill's order."""
+    return [line for line in invoice.lines.all() if cents(line.gross_amount)]
 
 
 def _reloaded(record):
@@ -1124,12 +1141,6 @@ def _check_applied_lines(
         )
 
 
-def _is_voided(document: dict) -> bool:
-    """QuickBooks voids a transaction by zeroing it and noting "Voided" on it."""
-    note = str(document.get("PrivateNote", "")).casefold()
-    return "TotalAmt" in document and _total(document) == 0 and "voided" in note
-
-
 def _result(
     document: dict,
     payload: dict | None,
@@ -1137,6 +1148,7 @@ def _result(
     linked: bool = False,
     lines: Iterable = (),
     documents: list[dict] | None = None,
+    problem: str = "",
 ) -> ExportResult:
     """What the export left in QuickBooks; line ids pair our lines with its lines in order."""
     document_lines = documents if documents is not None else mapping.document_lines(document)
@@ -1156,4 +1168,5 @@ def _result(
         line_ids=line_ids,
         request_payload=mapping.jsonable(payload) if payload is not None else None,
         response_payload=mapping.jsonable(document),
+        problem=problem,
     )

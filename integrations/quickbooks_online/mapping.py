@@ -70,7 +70,7 @@ def plain_number(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def _description(text: str) -> str:
+def clean_description(text: str) -> str:
     return text.strip()[:MAX_DESCRIPTION]
 
 
@@ -170,7 +170,7 @@ def _item_line(
         detail["Qty"] = plain_number(qty)
         detail["UnitPrice"] = plain_number(unit_price)
     line = {
-        "Description": _description(description),
+        "Description": clean_description(description),
         "Amount": cents(amount),
         "DetailType": ITEM_LINE,
         ITEM_LINE: detail,

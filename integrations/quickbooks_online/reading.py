@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from integrations.base import DocumentState
 from integrations.models import ERPConnection
-from integrations.quickbooks_online import inbound
+from integrations.quickbooks_online import drift, inbound
 from integrations.quickbooks_online.client import MAX_PAGE_SIZE, QuickBooksClient
 
 # QuickBooks answers change data capture with at most this many objects; a full answer may
@@ -128,3 +129,18 @@ class QuickBooksReader:
 
     def payment_allocations(self, document: dict) -> list[inbound.PaymentAllocation]:
         return inbound.payment_allocations(document)
+
+    # Exported documents changed after their export -----------------------------------------
+
+    def exported_entities(self) -> list[str]:
+        """The kinds of document our exports create that a change may drift from the approval."""
+        return list(_EXPORTED_RECORD_MODELS)
+
+    def exported_record_model(self, entity: str):
+        return _EXPORTED_RECORD_MODELS.get(entity)
+
+    def synced_state(self, record, document: dict | None) -> DocumentState:
+        return drift.state_of(record, document)
+
+
+_EXPORTED_RECORD_MODELS = {entity: model for model, entity in drift.ENTITY_OF.items()}

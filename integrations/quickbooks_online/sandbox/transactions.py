@@ -28,6 +28,7 @@ ITEM_DETAIL = "ItemBasedExpenseLineDetail"
 ACCOUNT_DETAIL = "AccountBasedExpenseLineDetail"
 BILLABLE_STATUSES = ("Billable", "NotBillable", "HasBeenBilled")
 CENT = Decimal("0.01")
+QUANTITY_PLACES = Decimal("0.00001")
 PAYMENT_LINK_TYPES = ("BillPaymentCheck", "BillPaymentCreditCard")
 TXN_LIMITS = {"DocNumber": 21, "PrivateNote": 4000, "Memo": 4000}
 
@@ -178,39 +179,72 @@ def prepare_purchase_order(unit: Unit, data: dict, existing: Row | None) -> Prep
         stored["ShipTo"] = ref_of(ship_to)
     if not stored["LinkedTxn"]:
         del stored["LinkedTxn"]
-    return Prepared(stored)
+    billed = {}
+    if existing is not None:
+        billed = _billed_per_order_line(unit, existing.id, _linked_ids(existing, "Bill"))
+    return Prepared(_with_receipts(stored, billed, reopen=False))
 
 
-def _purchase_order_links(unit: Unit, data: dict, lines: list[dict], vendor: Row) -> list[int]:
-    """Every PurchaseOrder the bill links to, at the top or on a line, checked."""
-    requested = []
-    for link in data.get("LinkedTxn") or []:
-        requested.append((link, None))
+def _purchase_order_line_links(unit: Unit, lines: list[dict], vendor: Row) -> list[dict]:
+    """Keep, on each bill line, only the links QuickBooks honours: a PurchaseOrder of the same
+    vendor and one of its line Ids. A link without `TxnLineId`, or to a line the order does not
+    have, is dropped without a word, as QuickBooks does."""
+    kept_lines = []
+    for line in lines:
+        kept = []
+        for link in line.get("LinkedTxn") or []:
+            if not isinstance(link, dict):
+                raise faults.invalid_value("LinkedTxn", "Each LinkedTxn must be an object")
+            if link.get("TxnType") != "PurchaseOrder":
+                raise faults.invalid_value(
+                    "LinkedTxn.TxnType",
+                    f"Unsupported linked transaction type {link.get('TxnType')}",
+                )
+            txn_id = str(link.get("TxnId", "")).strip()
+            order = unit.live("PurchaseOrder", int(txn_id)) if txn_id.isdigit() else None
+            if order is None:
+                raise faults.object_not_found("LinkedTxn")
+            if order.data["VendorRef"]["value"] != str(vendor.id):
+                raise faults.business_rule(
+                    f"Purchase order {order.data.get('DocNumber')} belongs to another vendor."
+                )
+            line_id = str(link.get("TxnLineId") or "").strip()
+            if line_id in {str(order_line.get("Id")) for order_line in order.data.get("Line", [])}:
+                kept.append(
+                    {"TxnId": str(order.id), "TxnType": "PurchaseOrder", "TxnLineId": line_id}
+                )
+        line = {key: value for key, value in line.items() if key != "LinkedTxn"}
+        if kept:
+            line["LinkedTxn"] = kept
+        kept_lines.append(line)
+    return kept_lines
+
+
+def _links_of_existing_lines_kept(lines: list[dict], existing: Row | None) -> list[dict]:
+    """QuickBooks links an existing bill to a purchase order only through a new line: a line
+    that keeps its Id keeps the links it had, whatever the update says."""
+    before = {
+        str(line.get("Id")): line for line in (existing.data.get("Line", []) if existing else [])
+    }
+    result = []
+    for line in lines:
+        old = before.get(str(line["Id"]))
+        if old is None:
+            result.append(line)
+            continue
+        line = {key: value for key, value in line.items() if key != "LinkedTxn"}
+        if old.get("LinkedTxn"):
+            line["LinkedTxn"] = old["LinkedTxn"]
+        result.append(line)
+    return result
+
+
+def _linked_order_ids(lines: list[dict]) -> list[int]:
+    order_ids: list[int] = []
     for line in lines:
         for link in line.get("LinkedTxn") or []:
-            requested.append((link, link.get("TxnLineId")))
-    order_ids: list[int] = []
-    for link, line_id in requested:
-        if link.get("TxnType") in PAYMENT_LINK_TYPES:
-            continue
-        if link.get("TxnType") != "PurchaseOrder":
-            raise faults.invalid_value(
-                "LinkedTxn.TxnType", f"Unsupported linked transaction type {link.get('TxnType')}"
-            )
-        txn_id = str(link.get("TxnId", "")).strip()
-        order = unit.live("PurchaseOrder", int(txn_id)) if txn_id.isdigit() else None
-        if order is None:
-            raise faults.object_not_found("LinkedTxn")
-        if order.data["VendorRef"]["value"] != str(vendor.id):
-            raise faults.business_rule(
-                f"Purchase order {order.data.get('DocNumber')} belongs to another vendor."
-            )
-        if line_id is not None and str(line_id) not in {
-            str(order_line.get("Id")) for order_line in order.data.get("Line", [])
-        }:
-            raise faults.object_not_found("LinkedTxn.TxnLineId")
-        if order.id not in order_ids:
-            order_ids.append(order.id)
+            if link.get("TxnType") == "PurchaseOrder" and int(link["TxnId"]) not in order_ids:
+                order_ids.append(int(link["TxnId"]))
     return order_ids
 
 
@@ -240,10 +274,18 @@ def _payable(unit: Unit, data: dict, existing: Row | None, entity: str) -> tuple
 
 
 def prepare_bill(unit: Unit, data: dict, existing: Row | None) -> Prepared:
+    vendor = _vendor(unit, data)
+    lines = data.get("Line")
+    if isinstance(lines, list) and all(isinstance(line, dict) for line in lines):
+        data = {**data, "Line": _purchase_order_line_links(unit, lines, vendor)}
     stored, vendor = _payable(unit, data, existing, "bill")
+    stored["Line"] = _links_of_existing_lines_kept(stored["Line"], existing)
     stored["DueDate"] = date_field(data, "DueDate", stored["TxnDate"])
-    order_ids = _purchase_order_links(unit, data, stored["Line"], vendor)
-    links = [{"TxnId": str(order_id), "TxnType": "PurchaseOrder"} for order_id in order_ids]
+    # The bill's own LinkedTxn lists the orders its lines bill; one sent at the top is ignored.
+    links = [
+        {"TxnId": str(order_id), "TxnType": "PurchaseOrder"}
+        for order_id in _linked_order_ids(stored["Line"])
+    ]
     links += _computed_links(existing, PAYMENT_LINK_TYPES)
     if links:
         stored["LinkedTxn"] = links
@@ -366,36 +408,73 @@ def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepar
     return Prepared(stored)
 
 
-def _relink(unit: Unit, entity: str, target_id: int, link: dict, present: bool) -> None:
-    target = unit.live(entity, target_id)
-    if target is None:
-        return
-    links = [
-        existing
-        for existing in target.data.get("LinkedTxn", [])
-        if (existing.get("TxnId"), existing.get("TxnType")) != (link["TxnId"], link["TxnType"])
-    ]
-    if present:
-        links.append(link)
-    data = {**target.data, "LinkedTxn": links}
-    if not links:
-        del data["LinkedTxn"]
-    unit.touch(target, data)
-
-
 def _linked_ids(row: Row | None, txn_type: str) -> set[int]:
     if row is None or row.deleted:
         return set()
-    return {
-        int(link["TxnId"]) for link in row.data.get("LinkedTxn", []) if link["TxnType"] == txn_type
-    }
+    return _linked_ids_in(row.data.get("LinkedTxn", []), txn_type)
+
+
+def _linked_ids_in(links: list[dict], txn_type: str) -> set[int]:
+    return {int(link["TxnId"]) for link in links if link["TxnType"] == txn_type}
 
 
 def after_bill_saved(unit: Unit, old: Row | None, new: Row) -> None:
-    before, after = _linked_ids(old, "PurchaseOrder"), _linked_ids(new, "PurchaseOrder")
-    link = {"TxnId": str(new.id), "TxnType": "Bill"}
-    for order_id in sorted(before ^ after):
-        _relink(unit, "PurchaseOrder", order_id, link, order_id in after)
+    """The orders the bill bills (or billed) list it, and their lines' receipts follow: one new
+    version of each order."""
+    after = _linked_ids(new, "PurchaseOrder")
+    for order_id in sorted(_linked_ids(old, "PurchaseOrder") | after):
+        order = unit.live("PurchaseOrder", order_id)
+        if order is None:
+            continue
+        links = [
+            link
+            for link in order.data.get("LinkedTxn", [])
+            if (link.get("TxnId"), link.get("TxnType")) != (str(new.id), "Bill")
+        ]
+        if order_id in after:
+            links.append({"TxnId": str(new.id), "TxnType": "Bill"})
+        data = {**order.data, "LinkedTxn": links}
+        if not links:
+            del data["LinkedTxn"]
+        billed = _billed_per_order_line(unit, order_id, _linked_ids_in(links, "Bill"))
+        data = _with_receipts(data, billed, reopen=True)
+        if data != order.data:
+            unit.touch(order, data)
+
+
+def _billed_per_order_line(unit: Unit, order_id: int, bill_ids: set[int]) -> dict[str, Decimal]:
+    billed: dict[str, Decimal] = {}
+    for bill_id in sorted(bill_ids):
+        bill = unit.live("Bill", bill_id)
+        for line in bill.data.get("Line", []) if bill else []:
+            for link in line.get("LinkedTxn") or []:
+                if link.get("TxnType") == "PurchaseOrder" and link.get("TxnId") == str(order_id):
+                    line_id = str(link["TxnLineId"])
+                    billed[line_id] = billed.get(line_id, Decimal(0)) + line["Amount"]
+    return billed
+
+
+def _with_receipts(order_data: dict, billed: dict[str, Decimal], *, reopen: bool) -> dict:
+    """Each line's `Received` (billed quantity, or amount where the line has no quantity); the
+    order closes once every line is billed in full and, after a bill changed (`reopen`), opens
+    again when one no longer is."""
+    lines = []
+    for line in order_data.get("Line", []):
+        amount = billed.get(str(line.get("Id")), Decimal(0))
+        detail = line.get(line.get("DetailType"), {})
+        price = detail.get("UnitPrice")
+        unit_price = money(price, "UnitPrice") if price is not None else Decimal(0)
+        received = (amount / unit_price).quantize(QUANTITY_PLACES) if unit_price else amount
+        lines.append({**line, "Received": received})
+    all_billed = bool(lines) and all(
+        billed.get(str(line.get("Id")), Decimal(0)) >= line["Amount"] for line in lines
+    )
+    status = order_data.get("POStatus", "Open")
+    if all_billed:
+        status = "Closed"
+    elif reopen and status == "Closed":
+        status = "Open"
+    return {**order_data, "Line": lines, "POStatus": status}
 
 
 def after_bill_payment_saved(unit: Unit, old: Row | None, new: Row) -> None:

@@ -290,7 +290,26 @@ def test_invoice_becomes_a_bill_with_retainage_linked_to_its_purchase_order(
         Decimal("6917.50"),
         Decimal("-1898.00"),
     ]
+    order_lines = qbo_sandbox.entities("PurchaseOrder")[0]["Line"]
+    assert [line.get("LinkedTxn") for line in bill["Line"]] == [
+        [
+            {
+                "TxnId": synced_commitment.erp_id,
+                "TxnType": "PurchaseOrder",
+                "TxnLineId": order_lines[0]["Id"],
+            }
+        ],
+        [
+            {
+                "TxnId": synced_commitment.erp_id,
+                "TxnType": "PurchaseOrder",
+                "TxnLineId": order_lines[1]["Id"],
+            }
+        ],
+        None,
+    ]
     assert bill["LinkedTxn"] == [{"TxnId": synced_commitment.erp_id, "TxnType": "PurchaseOrder"}]
+    assert result.problem == ""
     assert (bill["TxnDate"], bill["DueDate"], bill["DocNumber"]) == (
         "2026-03-31",
         "2026-04-30",
@@ -355,8 +374,12 @@ def test_an_existing_bill_of_ours_is_linked_not_duplicated(
 
     assert result.linked_existing
     assert result.erp_id == existing["Id"]
-    assert len(qbo_sandbox.entities("Bill")) == 1
-    assert writes(qbo_sandbox, "Bill") == []
+    (bill,) = qbo_sandbox.entities("Bill")
+    # The one write links the bill's line to the purchase order; no second bill.
+    (write,) = writes(qbo_sandbox, "Bill")
+    assert write["query"].startswith(f"requestid=invoice-{invoice.pk}-1-links&")
+    assert bill["Line"][0]["LinkedTxn"][0]["TxnType"] == "PurchaseOrder"
+    assert result.problem == ""
 
 
 def test_a_bill_that_does_not_add_up_is_never_sent(

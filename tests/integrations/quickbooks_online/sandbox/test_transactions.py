@@ -257,55 +257,142 @@ def test_bill_number_is_free_again_after_the_bill_is_deleted(api, vendor, cost_c
     assert again.status_code == 200
 
 
-def test_bill_links_to_its_purchase_order_both_ways(api, vendor, cost_code):
+def _po_link(order: dict, line_id: str | None) -> dict:
+    link = {"TxnId": order["Id"], "TxnType": "PurchaseOrder"}
+    if line_id is not None:
+        link["TxnLineId"] = line_id
+    return link
+
+
+def _billing_line(amount, cost_code, order, line_id: str | None) -> dict:
+    return {**item_line(amount, cost_code["Id"]), "LinkedTxn": [_po_link(order, line_id)]}
+
+
+def _order(api, order) -> dict:
+    return json_of(api.get(f"purchaseorder/{order['Id']}"))["PurchaseOrder"]
+
+
+def test_bill_links_to_its_purchase_order_line_by_line_both_ways(api, vendor, cost_code):
     order = purchase_order(api, vendor, cost_code, 1000)
     bill = api.create(
         "Bill",
         {
             "VendorRef": {"value": vendor["Id"]},
-            "Line": [
-                {
-                    **item_line(400, cost_code["Id"]),
-                    "LinkedTxn": [
-                        {"TxnId": order["Id"], "TxnType": "PurchaseOrder", "TxnLineId": "1"}
-                    ],
-                }
-            ],
+            "Line": [_billing_line(400, cost_code, order, "1")],
         },
     )
-    assert bill["LinkedTxn"] == [{"TxnId": order["Id"], "TxnType": "PurchaseOrder"}]
-    reread = json_of(api.get(f"purchaseorder/{order['Id']}"))["PurchaseOrder"]
+    assert bill["Line"][0]["LinkedTxn"] == [_po_link(order, "1")]
+    assert bill["LinkedTxn"] == [_po_link(order, None)]
+    reread = _order(api, order)
     assert reread["LinkedTxn"] == [{"TxnId": bill["Id"], "TxnType": "Bill"}]
     assert reread["SyncToken"] == "1"
+    assert reread["Line"][0]["Received"] == Decimal("400")
+    assert reread["POStatus"] == "Open"
     refused = api.post("purchaseorder", {"Id": order["Id"], "SyncToken": "1"}, operation="delete")
     assert error_of(refused)["code"] == "6000"
     api.post("bill", {"Id": bill["Id"], "SyncToken": "0"}, operation="delete")
-    assert "LinkedTxn" not in json_of(api.get(f"purchaseorder/{order['Id']}"))["PurchaseOrder"]
+    reread = _order(api, order)
+    assert "LinkedTxn" not in reread
+    assert reread["Line"][0]["Received"] == Decimal("0")
+
+
+def test_a_link_at_the_top_or_without_a_line_id_is_dropped_without_a_word(api, vendor, cost_code):
+    order = purchase_order(api, vendor, cost_code, 1000, 500)
+    at_the_top = api.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "LinkedTxn": [_po_link(order, None)],
+            "Line": [item_line(400, cost_code["Id"])],
+        },
+    )
+    no_line_id = api.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "Line": [_billing_line(100, cost_code, order, None)],
+        },
+    )
+    line_gone = api.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "Line": [_billing_line(100, cost_code, order, "7")],
+        },
+    )
+    for bill in (at_the_top, no_line_id, line_gone):
+        assert "LinkedTxn" not in bill
+        assert all("LinkedTxn" not in line for line in bill["Line"])
+    reread = _order(api, order)
+    assert "LinkedTxn" not in reread
+    assert reread["SyncToken"] == "0"
+    assert [line["Received"] for line in reread["Line"]] == [Decimal("0"), Decimal("0")]
+
+
+def test_a_purchase_order_closes_when_every_line_is_billed_in_full_and_reopens(
+    api, vendor, cost_code
+):
+    order = purchase_order(api, vendor, cost_code, 1000, 500)
+    first = api.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "Line": [
+                _billing_line(1000, cost_code, order, "1"),
+                _billing_line(200, cost_code, order, "2"),
+            ],
+        },
+    )
+    assert _order(api, order)["POStatus"] == "Open"
+    second = api.create(
+        "Bill",
+        {"VendorRef": {"value": vendor["Id"]}, "Line": [_billing_line(300, cost_code, order, "2")]},
+    )
+    reread = _order(api, order)
+    assert [line["Received"] for line in reread["Line"]] == [Decimal("1000"), Decimal("500")]
+    assert reread["POStatus"] == "Closed"
+    assert {link["TxnId"] for link in reread["LinkedTxn"]} == {first["Id"], second["Id"]}
+    api.post("bill", {"Id": second["Id"], "SyncToken": "0"}, operation="delete")
+    assert _order(api, order)["POStatus"] == "Open"
+
+
+def test_an_existing_bill_links_only_through_a_new_line(api, vendor, cost_code):
+    order = purchase_order(api, vendor, cost_code, 1000)
+    bill = api.create(
+        "Bill", {"VendorRef": {"value": vendor["Id"]}, "Line": [item_line(400, cost_code["Id"])]}
+    )
+    same_line = {**bill, "Line": [{**bill["Line"][0], "LinkedTxn": [_po_link(order, "1")]}]}
+    kept_unlinked = json_of(api.post("bill", same_line))["Bill"]
+    assert "LinkedTxn" not in kept_unlinked["Line"][0]
+    assert "LinkedTxn" not in _order(api, order)
+    new_line = {**bill["Line"][0], "Id": "0", "LinkedTxn": [_po_link(order, "1")]}
+    relinked = json_of(api.post("bill", {**kept_unlinked, "Line": [new_line]}))["Bill"]
+    assert relinked["Line"][0]["Id"] != bill["Line"][0]["Id"]
+    assert relinked["Line"][0]["LinkedTxn"] == [_po_link(order, "1")]
+    assert _order(api, order)["LinkedTxn"] == [{"TxnId": bill["Id"], "TxnType": "Bill"}]
 
 
 def test_linked_purchase_order_is_validated(api, vendor, cost_code):
     other = api.create("Vendor", {"DisplayName": "Other Sub"})
     order = purchase_order(api, other, cost_code, 10)
-    base = {"VendorRef": {"value": vendor["Id"]}, "Line": [item_line(1, cost_code["Id"])]}
-    missing = api.post(
-        "bill", {**base, "LinkedTxn": [{"TxnId": "99999", "TxnType": "PurchaseOrder"}]}
-    )
-    assert error_of(missing)["code"] == "610"
-    wrong_vendor = api.post(
-        "bill", {**base, "LinkedTxn": [{"TxnId": order["Id"], "TxnType": "PurchaseOrder"}]}
-    )
-    assert error_of(wrong_vendor)["code"] == "6000"
-    mine = purchase_order(api, vendor, cost_code, 10)
-    bad_line = {
-        **item_line(1, cost_code["Id"]),
-        "LinkedTxn": [{"TxnId": mine["Id"], "TxnType": "PurchaseOrder", "TxnLineId": "7"}],
-    }
+    missing = {**order, "Id": "99999"}
     assert (
-        error_of(api.post("bill", {"VendorRef": {"value": vendor["Id"]}, "Line": [bad_line]}))[
-            "code"
-        ]
+        error_of(
+            api.post(
+                "bill",
+                {
+                    "VendorRef": {"value": vendor["Id"]},
+                    "Line": [_billing_line(1, cost_code, missing, "1")],
+                },
+            )
+        )["code"]
         == "610"
     )
+    wrong_vendor = api.post(
+        "bill",
+        {"VendorRef": {"value": vendor["Id"]}, "Line": [_billing_line(1, cost_code, order, "1")]},
+    )
+    assert error_of(wrong_vendor)["code"] == "6000"
 
 
 def test_delete_needs_the_current_sync_token_and_reading_it_afterwards_fails(

@@ -1,0 +1,128 @@
+"""What became of an exported bill or purchase order in QuickBooks Online after the export.
+
+Pure functions of the record and the document QuickBooks now holds (None when it is deleted):
+the change-data-capture sync uses them to flag drift, and the unlink rule to decide whether
+the document is gone. Amounts compare the expense lines, before any tax QuickBooks adds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from approvals.models import (
+    Commitment,
+    CommitmentChangeOrder,
+    SubcontractorInvoice,
+)
+from approvals.states import ERPDrift, SyncStatus
+from integrations.base import DocumentState
+from integrations.quickbooks_online import mapping, order_links
+from integrations.quickbooks_online.mapping import cents, format_money
+
+ENTITY_OF = {SubcontractorInvoice: "Bill", Commitment: "PurchaseOrder"}
+# Change orders whose lines may stand on the purchase order: exported, or being exported.
+_ON_THE_ORDER = (SyncStatus.SYNCED, SyncStatus.EXPORTING)
+
+
+def is_voided(document: dict) -> bool:
+    """QuickBooks voids a transaction by zeroing it and noting "Voided" on it."""
+    note = str(document.get("PrivateNote", "")).casefold()
+    return "TotalAmt" in document and _line_total(document) == 0 and "voided" in note
+
+
+def state_of(record, document: dict | None) -> DocumentState:
+    """Drift and unfinished links of a synced bill (invoice) or purchase order (commitment)."""
+    label = _label(record)
+    if document is None or document.get("status") == "Deleted":
+        return DocumentState(
+            drift=ERPDrift.DELETED,
+            note=f"{label} was deleted in QuickBooks Online.",
+        )
+    erp_amount = _line_total(document)
+    if is_voided(document):
+        return DocumentState(
+            drift=ERPDrift.VOIDED,
+            erp_amount=erp_amount,
+            note=f"{label} was voided in QuickBooks Online.",
+        )
+    if isinstance(record, SubcontractorInvoice):
+        expected, differences = _bill_differences(record, document)
+        problem = _link_problem(record, document)
+    else:
+        expected, differences = _purchase_order_differences(record, document)
+        problem = ""
+    if erp_amount != expected:
+        differences.insert(
+            0, f"it comes to {format_money(erp_amount)} where {format_money(expected)} was approved"
+        )
+    if not differences:
+        return DocumentState(problem=problem)
+    return DocumentState(
+        drift=ERPDrift.EDITED,
+        erp_amount=erp_amount,
+        note=f"{label} was changed in QuickBooks Online: " + "; ".join(differences) + ".",
+        problem=problem,
+    )
+
+
+def _label(record) -> str:
+    if isinstance(record, SubcontractorInvoice):
+        return f"Bill {record.number}"
+    return f"Purchase order {record.erp_doc_number or record.number}"
+
+
+def _line_total(document: dict) -> Decimal:
+    return mapping.document_total(document)
+
+
+def _vendor_difference(document: dict, vendor) -> list[str]:
+    erp_vendor = (document.get("VendorRef") or {}).get("value")
+    if str(erp_vendor or "") != str(vendor.erp_id):
+        name = (document.get("VendorRef") or {}).get("name") or erp_vendor
+        return [f"its vendor is now '{name}', not '{vendor.name}'"]
+    return []
+
+
+def _bill_differences(invoice: SubcontractorInvoice, document: dict) -> tuple[Decimal, list]:
+    approved = mapping.bill_payload(
+        invoice, ap_account_id="", retainage_item_id="", purchase_order_id=""
+    )
+    expected = mapping.document_total(approved)
+    differences = _vendor_difference(document, invoice.commitment.vendor)
+    number = str(document.get("DocNumber") or "")
+    if number.strip().casefold() != invoice.number.strip().casefold():
+        differences.append(f"its number is now '{number}'")
+    if str(document.get("TxnDate") or "") != approved["TxnDate"]:
+        differences.append(f"it is dated {document.get('TxnDate')}, not {approved['TxnDate']}")
+    ours = sorted(cents(line["Amount"]) for line in approved["Line"])
+    theirs = sorted(
+        cents(mapping.as_decimal(line.get("Amount", 0)))
+        for line in mapping.document_lines(document)
+    )
+    if ours != theirs and sum(ours) == sum(theirs):
+        differences.append("its lines were changed (same total)")
+    return expected, differences
+
+
+def _purchase_order_differences(commitment: Commitment, document: dict) -> tuple[Decimal, list]:
+    lines = mapping.document_lines(document)
+    expected = sum((cents(line.amount) for line in commitment.lines.all()), Decimal("0.00"))
+    for change_order in CommitmentChangeOrder.objects.filter(
+        commitment=commitment, sync_status__in=_ON_THE_ORDER
+    ).prefetch_related("lines"):
+        marker = mapping.change_order_marker(change_order)
+        on_the_order = any(str(line.get("Description", "")).startswith(marker) for line in lines)
+        if on_the_order or change_order.sync_status == SyncStatus.SYNCED:
+            expected += mapping.change_order_total(change_order)
+    return expected, _vendor_difference(document, commitment.vendor)
+
+
+def _link_problem(invoice: SubcontractorInvoice, document: dict) -> str:
+    billed = [line for line in invoice.lines.all() if cents(line.gross_amount)]
+    order_id = invoice.commitment.erp_id
+    missing = order_links.unlinked_positions(document, billed, order_id)
+    if not missing or not order_id:
+        return ""
+    commitment = invoice.commitment
+    order_number = commitment.erp_doc_number or commitment.number
+    return order_links.not_linked_sentence(document, billed, missing, order_number)

@@ -1,0 +1,221 @@
+"""Bills link their purchase order line by line, and synced documents changed in QuickBooks
+Online after the export are flagged on their records: through the services, the export worker
+and the job-cost sync, against the sandbox over a socket."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from approvals.models import AuditEvent, SubcontractorInvoice
+from approvals.services import record_accept, record_send, record_unlink
+from approvals.services.errors import PreconditionsNotMet
+from approvals.services.job_costs import job_costs_sync
+from approvals.states import ERPDrift, Note, SyncStatus
+from tests.approvals.admin.helpers import run_queued_exports
+from tests.reliability import scene
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def books(qbo_sandbox, qbo_settings, settings):
+    settings.EXPORT_RETRY_BASE_SECONDS = 0
+    settings.EXPORT_RETRY_MAX_SECONDS = 0
+    pm, approver = scene.people()
+    return scene.open_books(qbo_sandbox, pm=pm, approver=approver, tag=911)
+
+
+def exported_invoice(books, number: str = "INV-2001") -> SubcontractorInvoice:
+    invoice = scene.new_invoice(books, number=number)
+    record_send(record=invoice, actor=books.pm)
+    record_accept(record=invoice, actor=books.approver)
+    assert run_queued_exports() == ["synced"]
+    invoice.refresh_from_db()
+    return invoice
+
+
+def bill_of(books, invoice) -> dict:
+    (bill,) = [bill for bill in books.entities("Bill") if bill["Id"] == invoice.erp_id]
+    return bill
+
+
+def order_of(books) -> dict:
+    (order,) = [
+        order for order in books.entities("PurchaseOrder") if order["Id"] == books.commitment.erp_id
+    ]
+    return order
+
+
+def change_in_quickbooks(books, entity: str, document_id: str, change) -> dict:
+    """Someone edits a document in QuickBooks itself: `change` turns the read into the update."""
+    with scene.someone_in_quickbooks(books.connection) as client:
+        current = client.read(entity, document_id)
+        return client.update(entity, change(current), request_id=uuid.uuid4().hex)
+
+
+def admin_client(books) -> Client:
+    client = Client()
+    client.force_login(scene.fresh(books.approver))
+    return client
+
+
+def test_an_exported_bill_links_each_line_to_its_purchase_order_line(books):
+    invoice = exported_invoice(books)
+
+    bill = bill_of(books, invoice)
+    order = order_of(books)
+    assert [line.get("LinkedTxn") for line in bill["Line"]][:2] == [
+        [{"TxnId": order["Id"], "TxnType": "PurchaseOrder", "TxnLineId": order_line["Id"]}]
+        for order_line in order["Line"]
+    ]
+    assert order["LinkedTxn"] == [{"TxnId": bill["Id"], "TxnType": "Bill"}]
+    received = [Decimal(str(line["Received"])) for line in order["Line"]]
+    # The second line has a quantity: QuickBooks counts what is received in units.
+    assert received == [
+        Decimal("12062.50"),
+        (Decimal("3187.45") / Decimal("12.75")).quantize(Decimal("0.00001")),
+    ]
+    assert order["POStatus"] == "Open"
+    assert invoice.sync_status == SyncStatus.SYNCED
+    assert invoice.erp_problem == ""
+
+
+def test_a_bill_that_cannot_be_linked_stays_synced_once_and_says_so_everywhere(books):
+    # Someone rebuilt the purchase order's lines on other items: nothing on it matches ours.
+    def rebuilt(order):
+        lines = [
+            scene.item_line(books, "Electrical", Decimal(str(line["Amount"])), description="x")
+            for line in order["Line"]
+        ]
+        return {"Id": order["Id"], "SyncToken": order["SyncToken"], "Line": lines, "sparse": True}
+
+    change_in_quickbooks(books, "PurchaseOrder", books.commitment.erp_id, rebuilt)
+
+    invoice = exported_invoice(books)
+
+    assert invoice.sync_status == SyncStatus.SYNCED
+    assert len([b for b in books.entities("Bill") if b.get("DocNumber") == "INV-2001"]) == 1
+    assert invoice.erp_problem.startswith("Not linked to its purchase order SC-1001-004")
+    assert "line(s) 1, 2" in invoice.erp_problem
+    client = admin_client(books)
+    change_page = client.get(
+        reverse("admin:approvals_subcontractorinvoice_change", args=[invoice.pk])
+    ).content.decode()
+    assert "Not linked to its purchase order SC-1001-004" in change_page
+    queue = client.get(
+        reverse("admin:approvals_subcontractorinvoice_changelist") + "?queue=synced"
+    ).content.decode()
+    assert "Not linked to its purchase order" in queue
+    dashboard = client.get(reverse("admin:approvals_dashboard")).content.decode()
+    assert "Not linked to its purchase order SC-1001-004" in dashboard
+
+    # Someone links the lines in QuickBooks; the next sync sees it and the notice goes.
+    order = order_of(books)
+
+    def linked(bill):
+        lines = []
+        for line, order_line in zip(bill["Line"][:2], order["Line"], strict=True):
+            line = {key: value for key, value in line.items() if key not in ("Id", "LineNum")}
+            line["LinkedTxn"] = [
+                {"TxnId": order["Id"], "TxnType": "PurchaseOrder", "TxnLineId": order_line["Id"]}
+            ]
+            lines.append(line)
+        return {**bill, "Line": [*lines, *bill["Line"][2:]]}
+
+    change_in_quickbooks(books, "Bill", invoice.erp_id, linked)
+    job_costs_sync(connection=books.connection)
+    job_costs_sync(connection=books.connection)
+
+    invoice.refresh_from_db()
+    assert invoice.erp_problem == ""
+    assert invoice.erp_drift == ERPDrift.NONE
+    actions = list(
+        AuditEvent.objects.filter(object_id=invoice.pk, action__startswith="erp_problem")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == [Note.ERP_PROBLEM_CLEARED]
+
+
+def test_a_bill_edited_in_quickbooks_shows_its_amount_beside_the_approved_one(books):
+    invoice = exported_invoice(books)
+    job_costs_sync(connection=books.connection)
+
+    def cut(bill):
+        lines = [dict(line) for line in bill["Line"]]
+        lines[0]["Amount"] = "10000.00"
+        return {**bill, "Line": lines}
+
+    change_in_quickbooks(books, "Bill", invoice.erp_id, cut)
+    summary = job_costs_sync(connection=books.connection)
+
+    invoice.refresh_from_db()
+    assert summary.drifted == 1
+    assert invoice.erp_drift == ERPDrift.EDITED
+    assert invoice.erp_drift_amount == Decimal("11662.45")
+    assert "comes to 11,662.45 where 13,724.95 was approved" in invoice.erp_drift_note
+    dashboard = admin_client(books).get(reverse("admin:approvals_dashboard")).content.decode()
+    assert "Bill INV-2001 was changed in QuickBooks Online" in dashboard
+    assert "11,662.45" in dashboard and "13,724.95" in dashboard
+
+    # A sync that sees nothing new leaves it flagged, with no second history entry.
+    assert job_costs_sync(connection=books.connection).drifted == 0
+    assert AuditEvent.objects.filter(object_id=invoice.pk, action=Note.ERP_DRIFT).count() == 1
+
+    def restored(bill):
+        lines = [dict(line) for line in bill["Line"]]
+        lines[0]["Amount"] = "12062.50"
+        return {**bill, "Line": lines}
+
+    change_in_quickbooks(books, "Bill", invoice.erp_id, restored)
+    job_costs_sync(connection=books.connection)
+    invoice.refresh_from_db()
+    assert (invoice.erp_drift, invoice.erp_drift_amount) == (ERPDrift.NONE, None)
+
+
+def test_a_bill_deleted_in_quickbooks_is_flagged_and_may_then_be_unlinked(books):
+    invoice = exported_invoice(books)
+    with pytest.raises(PreconditionsNotMet, match="still exists"):
+        record_unlink(record=invoice, actor=scene.fresh(books.approver))
+    job_costs_sync(connection=books.connection)
+
+    bill = bill_of(books, invoice)
+    with scene.someone_in_quickbooks(books.connection) as client:
+        client.delete("Bill", bill["Id"], bill["SyncToken"], request_id=uuid.uuid4().hex)
+    job_costs_sync(connection=books.connection)
+
+    invoice.refresh_from_db()
+    assert invoice.erp_drift == ERPDrift.DELETED
+    assert invoice.erp_drift_note == "Bill INV-2001 was deleted in QuickBooks Online."
+    record_unlink(record=invoice, actor=scene.fresh(books.approver))
+    invoice.refresh_from_db()
+    assert (invoice.sync_status, invoice.erp_drift, invoice.erp_id) == (
+        SyncStatus.NOT_SENT,
+        ERPDrift.NONE,
+        "",
+    )
+
+
+def test_a_purchase_order_edited_in_quickbooks_flags_its_commitment_but_a_change_order_does_not(
+    books,
+):
+    change_order = scene.new_change_order(books)
+    record_send(record=change_order, actor=books.pm)
+    record_accept(record=change_order, actor=books.approver)
+    assert run_queued_exports() == ["synced"]
+    job_costs_sync(connection=books.connection)
+    commitment = scene.fresh_record(books.commitment)
+    assert commitment.erp_drift == ERPDrift.NONE
+
+    scene.add_line_by_hand(books, scene.item_line(books, "Painting", Decimal("500.00")))
+    job_costs_sync(connection=books.connection)
+
+    commitment.refresh_from_db()
+    assert commitment.erp_drift == ERPDrift.EDITED
+    assert commitment.erp_drift_amount == Decimal("82073.05")
+    assert "where 81,573.05 was approved" in commitment.erp_drift_note
