@@ -132,6 +132,21 @@ class QuickBooksClient:
         )
         return _unwrap(body, entity)
 
+    def void(self, entity: str, entity_id: str, sync_token: str, *, request_id: str) -> dict:
+        """Void a payment as Intuit documents it (a sparse update with include=void): it stays,
+        zeroed, with nothing paid."""
+        body = self._send(
+            "POST",
+            _entity_path(entity),
+            params={
+                "operation": "update",
+                "include": "void",
+                "requestid": _checked_request_id(request_id, MAX_REQUEST_ID_LENGTH),
+            },
+            json_body={"Id": str(entity_id), "SyncToken": str(sync_token), "sparse": True},
+        )
+        return _unwrap(body, entity)
+
     def preferences(self) -> dict:
         """The company's Preferences (AccountingInfoPrefs.BookCloseDate is the closing date)."""
         return _unwrap(self._send("GET", "preferences"), "Preferences")

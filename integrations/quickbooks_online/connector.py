@@ -55,6 +55,7 @@ from integrations.base import (
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import drift, mapping, order_links
 from integrations.quickbooks_online.client import QuickBooksClient, query_literal
+from integrations.quickbooks_online.errors import MISSING_REFERENCE_CODES
 from integrations.quickbooks_online.mapping import cents, format_money
 
 STALE_RETRIES = 3
@@ -261,21 +262,21 @@ class QuickBooksOnlineConnector:
         try:
             return exports[type(record)](record, idempotency_key)
         except PermanentERPError as error:
-            if error.code != OBJECT_NOT_FOUND:
+            if error.code not in MISSING_REFERENCE_CODES:
                 raise
             unusable = self._unusable_references(record)
             if not unusable:
                 raise
             raise ExportRefused(
                 f"{error.message} In QuickBooks Online, {'; '.join(unusable)}.",
-                code=OBJECT_NOT_FOUND,
+                code=error.code,
                 detail=error.detail,
                 status=error.status,
                 response_body=error.response_body,
             ) from error
 
     def _unusable_references(self, record) -> list[str]:
-        """Which of the record's vendor, customer, job and items QuickBooks cannot use (610)."""
+        """Which of the record's vendor, customer, job and items QuickBooks cannot use."""
         unusable = []
         for entity, erp_id, label in _references(record):
             try:
@@ -427,21 +428,34 @@ class QuickBooksOnlineConnector:
             mapping.invoice_retainage_withheld(invoice) or invoice.is_retainage_release
         )
         self._check_vendor_currency(commitment.vendor, commitment.currency)
-        payload = self._bill_payload(
-            invoice,
-            ap_account_id=self.ap_account_id(),
-            retainage_item_id=self.retainage_item_id() if needs_retainage else "",
-        )
+        ap_account_id = self.ap_account_id()
+        retainage_item_id = self.retainage_item_id() if needs_retainage else ""
+        billed_lines = _billed_lines(invoice)
+
+        def payload_linking(order_lines: dict[int, str]) -> dict:
+            payload = self._bill_payload(
+                invoice,
+                ap_account_id=ap_account_id,
+                retainage_item_id=retainage_item_id,
+                order_line_ids=order_lines,
+            )
+            mapping.ensure_total_matches(payload, expected)
+            return payload
+
         expected = mapping.invoice_net_total(invoice)
-        mapping.ensure_total_matches(payload, expected)
+        payload = payload_linking({})
         document = self._document_with_number("Bill", invoice.number, commitment.vendor.erp_id)
         linked = document is not None
         if document is None:
+            order_lines = order_links.order_line_ids(
+                client=self.client, billed_lines=billed_lines, purchase_order_id=commitment.erp_id
+            )
+            if order_lines:
+                payload = payload_linking(order_lines)
             document = self.client.create("Bill", payload, request_id=key)
         else:
             self._refuse_if_taken(invoice, document, f"bill {invoice.number}")
         _check_stored_total(document, expected, f"bill {invoice.number}")
-        billed_lines = _billed_lines(invoice)
         links = order_links.check_and_repair(
             client=self.client,
             bill=document,
@@ -487,13 +501,19 @@ class QuickBooksOnlineConnector:
         return self._taxed(self._in_record_currency(payload, commitment.currency))
 
     def _bill_payload(
-        self, invoice: SubcontractorInvoice, *, ap_account_id: str, retainage_item_id: str
+        self,
+        invoice: SubcontractorInvoice,
+        *,
+        ap_account_id: str,
+        retainage_item_id: str,
+        order_line_ids: dict[int, str] | None = None,
     ) -> dict:
         payload = mapping.bill_payload(
             invoice,
             ap_account_id=ap_account_id,
             retainage_item_id=retainage_item_id,
             purchase_order_id=invoice.commitment.erp_id,
+            order_line_ids=order_line_ids,
         )
         return self._taxed(self._in_record_currency(payload, invoice.commitment.currency))
 

@@ -10,8 +10,8 @@ instead makes QuickBooks replay its original answer, and the connectors look a d
 before creating it, so the retry links rather than duplicates.
 
 Permanent (a person must act): validation and business faults (6240 duplicate name, 5010 stale
-object, 610 missing or inactive reference, 2020 missing value, 6000 business rule, 6140 duplicate
-document number...), any other 4xx, and authorization failures (3200, 3100, 120, 100), which the
+object, 610 / 2500 missing or inactive reference, 2020 missing value, 6000 business rule, 6140
+duplicate document number...), any other 4xx, and authorization failures (3200, 3100, 120, 100), which the
 client only reports after one token refresh did not help.
 
 Faults come in three shapes: the API's `Fault` (capitalised keys), the gateway's `fault`
@@ -48,6 +48,18 @@ logger = logging.getLogger(__name__)
 THROTTLE_CODE = "3001"
 MAX_RETRY_AFTER_SECONDS = 3600.0
 AUTHORIZATION_CODES = frozenset({"100", "120", "3100", "3200"})
+# 610 Object Not Found and 2500 Invalid Reference Id: something the record refers to is gone
+# or inactive (QuickBooks answers a transaction's stale reference with either).
+MISSING_REFERENCE_CODES = frozenset({"610", "2500"})
+# The lists a 2500 names when QuickBooks has no record with the referenced id.
+_REFERENCE_LISTS = {
+    "Accounts": "accounts",
+    "Depts": "locations",
+    "Items": "products and services",
+    "Klasses": "classes",
+    "Names": "vendors, customers and employees",
+}
+_UNKNOWN_ID = re.compile(r"(?P<list>\w+) element id (?P<id>\S+) not found")
 RECONNECT_ADVICE = (
     "An administrator must reconnect QuickBooks Online "
     "(ERP Integrations → QuickBooks Online connection)."
@@ -212,7 +224,7 @@ def error_for_fault(
             "it has to be read again before our change can be applied.",
             **details,
         )
-    if fault.code == "610":
+    if fault.code in MISSING_REFERENCE_CODES:
         return PermanentERPError(
             "QuickBooks says something this record refers to is missing or inactive: "
             f"{explanation}",
@@ -255,12 +267,20 @@ def _explanation(fault: Fault) -> str:
     detail = " ".join(fault.detail.split())
     _title, separator, rest = detail.partition(" : ")
     if separator and rest:
-        detail = rest
+        detail = _unknown_id_sentence(rest) or rest
     elif detail.startswith("Business Validation Error: "):
         detail = detail.removeprefix("Business Validation Error: ")
     if detail:
         return detail
     return " ".join(fault.message.split()) or f"error {fault.code}"
+
+
+def _unknown_id_sentence(detail: str) -> str:
+    """'Names element id 42 not found' as a sentence; '' when the detail is not of that kind."""
+    match = _UNKNOWN_ID.fullmatch(detail)
+    if match is None or match["list"] not in _REFERENCE_LISTS:
+        return ""
+    return f"none of its {_REFERENCE_LISTS[match['list']]} has the id {match['id']}."
 
 
 def _parse_body(text: str, content_type: str) -> Any:

@@ -7,6 +7,7 @@ returns a plain dataclass the approvals services store; nothing here knows about
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -21,6 +22,24 @@ COST_CODE_ITEM_TYPES = ("Service", "NonInventory")
 # A leading cost-code number in an item name: "09-2900 Drywall", "03 30 00 Concrete".
 _LEADING_CODE = re.compile(r"^\s*(?P<code>\d[\d.\-\s]*\d|\d)\s+[-\u2013:]?\s*(?P<name>\S.*)$")
 _PAY_METHODS = {"Check": "Check", "CreditCard": "Credit card"}
+_VENDOR_CREDIT = "Vendor credit"
+ITEM_DETAIL = "ItemBasedExpenseLineDetail"
+ACCOUNT_DETAIL = "AccountBasedExpenseLineDetail"
+# Accounts whose balance is carried on the balance sheet: a line posting there (retainage
+# payable, a transfer from the bank...) is money owed or held, never a cost of the job.
+BALANCE_SHEET_CLASSIFICATIONS = ("Asset", "Liability", "Equity")
+BALANCE_SHEET_ACCOUNT_TYPES = (
+    "Bank",
+    "Other Current Asset",
+    "Fixed Asset",
+    "Other Asset",
+    "Accounts Receivable",
+    "Equity",
+    "Accounts Payable",
+    "Credit Card",
+    "Other Current Liability",
+    "Long Term Liability",
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,22 @@ class JobCostLine:
     account_name: str
     description: str
     amount: Decimal
+
+
+@dataclass(frozen=True)
+class ChartOfAccounts:
+    """Which accounts sit on the balance sheet, and the account each item's lines post to."""
+
+    balance_sheet_account_ids: frozenset[str]
+    item_expense_account_ids: dict[str, str]
+
+    def posts_to_balance_sheet(self, detail_type: str, detail: dict) -> bool:
+        if detail_type == ITEM_DETAIL:
+            item_id = _text(detail, "ItemRef", "value")
+            account_id = self.item_expense_account_ids.get(item_id, "")
+        else:
+            account_id = _text(detail, "AccountRef", "value")
+        return account_id in self.balance_sheet_account_ids
 
 
 @dataclass(frozen=True)
@@ -189,6 +224,39 @@ def cost_code_item_payload(*, code: str, name: str, expense_account_id: str) -> 
     }
 
 
+def is_balance_sheet_account(document: dict) -> bool:
+    classification = document.get("Classification")
+    if classification:
+        return classification in BALANCE_SHEET_CLASSIFICATIONS
+    return document.get("AccountType") in BALANCE_SHEET_ACCOUNT_TYPES
+
+
+def chart_of_accounts(accounts, items) -> ChartOfAccounts:
+    """The chart from every account and item QuickBooks holds, active or not."""
+    return ChartOfAccounts(
+        balance_sheet_account_ids=frozenset(
+            _text(account, "Id") for account in accounts if is_balance_sheet_account(account)
+        ),
+        item_expense_account_ids={
+            _text(item, "Id"): _text(item, "ExpenseAccountRef", "value") for item in items
+        },
+    )
+
+
+def _job_lines(document: dict) -> Iterator[tuple[int, dict, str, dict]]:
+    """(position, line, detail type, detail) of each expense line charged to a customer or job."""
+    for position, line in enumerate(document.get("Line") or [], start=1):
+        detail_type = line.get("DetailType", "")
+        detail = line.get(detail_type) or {}
+        if detail_type in (ITEM_DETAIL, ACCOUNT_DETAIL) and _text(detail, "CustomerRef", "value"):
+            yield position, line, detail_type, detail
+
+
+def job_line_detail_types(document: dict) -> set[str]:
+    """The detail types of the document's job-keyed lines: what judging them needs to read."""
+    return {detail_type for _position, _line, detail_type, _detail in _job_lines(document)}
+
+
 def _vendor_of(entity: str, document: dict) -> tuple[str, str]:
     if entity == "Purchase":
         ref = document.get("EntityRef") or {}
@@ -196,8 +264,9 @@ def _vendor_of(entity: str, document: dict) -> tuple[str, str]:
     return _text(document, "VendorRef", "value"), _text(document, "VendorRef", "name")
 
 
-def job_cost_lines(entity: str, document: dict) -> list[JobCostLine]:
-    """The lines of a Bill, Purchase or VendorCredit charged to a customer or job.
+def job_cost_lines(entity: str, document: dict, chart: ChartOfAccounts) -> list[JobCostLine]:
+    """The lines of a Bill, Purchase or VendorCredit charged to a customer or job, except those
+    posting to a balance-sheet account.
 
     A vendor credit lowers cost, and so does a credit-card credit (Purchase with Credit=true):
     their amounts are stored negative.
@@ -207,13 +276,8 @@ def job_cost_lines(entity: str, document: dict) -> list[JobCostLine]:
     vendor_id, vendor_name = _vendor_of(entity, document)
     negative = entity == "VendorCredit" or (entity == "Purchase" and document.get("Credit") is True)
     lines = []
-    for position, line in enumerate(document.get("Line") or [], start=1):
-        detail_type = line.get("DetailType", "")
-        detail = line.get(detail_type) or {}
-        job_id = _text(detail, "CustomerRef", "value")
-        if detail_type not in ("ItemBasedExpenseLineDetail", "AccountBasedExpenseLineDetail"):
-            continue
-        if not job_id:
+    for position, line, detail_type, detail in _job_lines(document):
+        if chart.posts_to_balance_sheet(detail_type, detail):
             continue
         amount = cents(as_decimal(line.get("Amount") or 0))
         lines.append(
@@ -225,7 +289,7 @@ def job_cost_lines(entity: str, document: dict) -> list[JobCostLine]:
                 doc_number=_text(document, "DocNumber")[:30],
                 vendor_erp_id=vendor_id,
                 vendor_name=vendor_name[:500],
-                job_erp_id=job_id,
+                job_erp_id=_text(detail, "CustomerRef", "value"),
                 item_erp_id=_text(detail, "ItemRef", "value"),
                 account_name=_text(detail, "AccountRef", "name")[:255],
                 description=_text(line, "Description")[:4000],
@@ -236,21 +300,42 @@ def job_cost_lines(entity: str, document: dict) -> list[JobCostLine]:
 
 
 def payment_allocations(document: dict) -> list[PaymentAllocation]:
-    """How much of each bill a BillPayment pays, summed per bill."""
+    """How much of each bill a BillPayment pays, summed per bill.
+
+    A bill's line is what its Balance went down by, vendor credits applied included; a voided
+    payment has no lines (or zero amounts) and pays nothing.
+    """
     paid: dict[str, Decimal] = {}
     for line in document.get("Line") or []:
         for link in line.get("LinkedTxn") or []:
             if link.get("TxnType") == "Bill" and _text(link, "TxnId"):
                 bill_id = _text(link, "TxnId")
                 paid[bill_id] = paid.get(bill_id, Decimal(0)) + as_decimal(line.get("Amount") or 0)
-    pay_type = _text(document, "PayType")
+    method = _payment_method(document)
     return [
         PaymentAllocation(
             payment_id=_text(document, "Id"),
             bill_id=bill_id,
             amount=cents(amount),
             paid_on=_date(_text(document, "TxnDate")),
-            method=_PAY_METHODS.get(pay_type, pay_type)[:50],
+            method=method,
         )
         for bill_id, amount in paid.items()
+        if cents(amount) != 0
     ]
+
+
+def _payment_method(document: dict) -> str:
+    """How the bills were settled: by check or card, by vendor credits applied, or both."""
+    pay_type = _text(document, "PayType")
+    cash = _PAY_METHODS.get(pay_type, pay_type)
+    credited = any(
+        link.get("TxnType") == "VendorCredit" and as_decimal(line.get("Amount") or 0) != 0
+        for line in document.get("Line") or []
+        for link in line.get("LinkedTxn") or []
+    )
+    if not credited:
+        return cash[:50]
+    if as_decimal(document.get("TotalAmt") or 0) == 0:
+        return _VENDOR_CREDIT
+    return f"{cash} and {_VENDOR_CREDIT.lower()}"[:50]

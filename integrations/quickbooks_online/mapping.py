@@ -306,20 +306,31 @@ def _purchase_order_line(purchase_order_id: str, line_id: str) -> dict | None:
 
 
 def bill_payload(
-    invoice, *, ap_account_id: str, retainage_item_id: str, purchase_order_id: str
+    invoice,
+    *,
+    ap_account_id: str,
+    retainage_item_id: str,
+    purchase_order_id: str,
+    order_line_ids: dict[int, str] | None = None,
 ) -> dict[str, Any]:
     """A pay application as a Bill: gross lines per cost code, retainage withheld as one negative
     line on the retainage item (its account is a liability, so the job cost stays gross), and for
-    a retainage release a positive line on that item. Linked to the commitment's PurchaseOrder."""
+    a retainage release a positive line on that item. Each billed line links the commitment's
+    PurchaseOrder line it bills: the one its export recorded, or `order_line_ids` (by invoice
+    line pk) where none was recorded."""
     commitment = invoice.commitment
     job_id = commitment.project.erp_id
+    order_line_ids = order_line_ids or {}
     lines = [
         _item_line(
             amount=line.gross_amount,
             description=invoice_line_description(line),
             item_id=line.schedule_line.cost_code.erp_id,
             job_id=job_id,
-            linked=_purchase_order_line(purchase_order_id, line.schedule_line.erp_line_id),
+            linked=_purchase_order_line(
+                purchase_order_id,
+                line.schedule_line.erp_line_id or order_line_ids.get(line.pk, ""),
+            ),
         )
         for line in invoice.lines.all()
         if cents(line.gross_amount) != 0

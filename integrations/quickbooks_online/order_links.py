@@ -77,6 +77,17 @@ def order_line_for(invoice_line, purchase_order: dict) -> str | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
+def order_line_ids(*, client, billed_lines: list, purchase_order_id: str) -> dict[int, str]:
+    """Before the create, the order lines of billed lines whose export left no line id (an order
+    linked rather than created, or exported before line ids were kept): one read of the order,
+    so the bill links from its creation. {invoice line pk: order line id}."""
+    if not purchase_order_id or all(line.schedule_line.erp_line_id for line in billed_lines):
+        return {}
+    purchase_order = client.read("PurchaseOrder", purchase_order_id)
+    found = {line.pk: order_line_for(line, purchase_order) for line in billed_lines}
+    return {pk: line_id for pk, line_id in found.items() if line_id}
+
+
 def check_and_repair(
     *, client, bill: dict, billed_lines: list, purchase_order_id: str, request_id: str
 ) -> LinkCheck:

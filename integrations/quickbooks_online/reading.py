@@ -3,6 +3,10 @@
 Full reads page with STARTPOSITION in Id order (new objects get higher Ids, so a page once read
 stays read) and say where the next page starts, which is the checkpoint of a resumable import.
 Changes come from one change-data-capture request for every entity asked for.
+
+Judging job-cost lines needs the chart of accounts (which accounts sit on the balance sheet) and,
+for item lines, the account each item posts to. A reader lives for one sync and reads each list
+once, the first time a job-keyed line needs it, so a sync with nothing changed reads neither.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class QuickBooksReader:
     def __init__(self, connection: ERPConnection, client: QuickBooksClient | None = None):
         self.connection = connection
         self.client = client or QuickBooksClient(connection)
+        self._accounts: list[dict] | None = None
+        self._items: list[dict] | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -125,7 +131,15 @@ class QuickBooksReader:
         return inbound.job_from_qbo(document)
 
     def job_cost_lines(self, entity: str, document: dict) -> list[inbound.JobCostLine]:
-        return inbound.job_cost_lines(entity, document)
+        detail_types = inbound.job_line_detail_types(document)
+        if not detail_types:
+            return []
+        if self._accounts is None:
+            self._accounts = list(self.client.query_all("Account", ALL_ACTIVITY))
+        if inbound.ITEM_DETAIL in detail_types and self._items is None:
+            self._items = list(self.client.query_all("Item", ALL_ACTIVITY))
+        chart = inbound.chart_of_accounts(self._accounts, self._items or [])
+        return inbound.job_cost_lines(entity, document, chart)
 
     def payment_allocations(self, document: dict) -> list[inbound.PaymentAllocation]:
         return inbound.payment_allocations(document)

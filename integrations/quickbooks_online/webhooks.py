@@ -34,6 +34,8 @@ KIND_OF_ENTITY = {
     "purchase": SyncKind.JOB_COSTS,
     "vendorcredit": SyncKind.JOB_COSTS,
     "billpayment": SyncKind.JOB_COSTS,
+    # Our exported purchase orders: the job-cost sync flags changes made after the export.
+    "purchaseorder": SyncKind.JOB_COSTS,
 }
 
 

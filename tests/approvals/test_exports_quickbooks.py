@@ -8,6 +8,7 @@ from approvals.services import record_accept, record_send
 from approvals.states import Action, SyncStatus
 from approvals.tasks import export_record
 from tests.factories import make_company, make_user
+from tests.reliability import scene
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +70,30 @@ def test_a_lost_answer_never_makes_a_second_vendor(qbo_sandbox, accepted_vendor)
     ]
     assert len(vendors) == 1
     assert vendors[0]["Id"] == accepted_vendor.erp_id
+
+
+@pytest.fixture
+def books(qbo_sandbox, qbo_settings):
+    """QuickBooks with our job, vendor and subcontract linked, as after earlier exports."""
+    pm, approver = scene.people()
+    return scene.open_books(qbo_sandbox, pm=pm, approver=approver, tag=825)
+
+
+def test_an_invoice_from_a_vendor_made_inactive_after_linking_fails_naming_the_vendor(books):
+    scene.deactivate(books.connection, "Vendor", books.vendor.erp_id)
+    invoice = scene.new_invoice(books, number="INV-2500")
+    record_send(record=invoice, actor=books.pm)
+    record_accept(record=invoice, actor=books.approver)
+
+    assert run_queued_exports() == ["failed"]
+
+    invoice.refresh_from_db()
+    assert invoice.sync_status == SyncStatus.EXPORT_FAILED
+    assert invoice.last_export_error.startswith(
+        "QuickBooks says something this record refers to is missing or inactive: Vendor "
+        "assigned to this transaction has been deleted."
+    )
+    assert invoice.last_export_error.endswith(
+        "In QuickBooks Online, vendor 'Acme Drywall' is inactive."
+    )
+    assert books.entities("Bill") == []

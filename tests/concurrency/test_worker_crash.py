@@ -57,7 +57,11 @@ def commitment_in_quickbooks(qbo_sandbox, qbo_connection):
     commitment = make_commitment(
         project=project, vendor=vendor, number="SC-2040-01", lines=[(cost_code, "500000.00")]
     )
-    return linked(commitment, connector.export(commitment, idempotency_key="crash-po").erp_id)
+    result = connector.export(commitment, idempotency_key="crash-po")
+    # As the export service keeps them: the bills link these lines from their creation.
+    for line_pk, erp_line_id in result.line_ids.items():
+        commitment.lines.filter(pk=line_pk).update(erp_line_id=erp_line_id)
+    return linked(commitment, result.erp_id)
 
 
 def latency_faulted(qbo_sandbox) -> list[dict]:

@@ -330,7 +330,8 @@ FAULTS = [
         _validation_fault,
         False,
         how="vendor: QuickBooks answers 400 with an XML ValidationFault (6000); the others: "
-        "the parent customer or an item on the record was made inactive in QuickBooks (610)",
+        "the parent customer or an item on the record was made inactive in QuickBooks (610 for "
+        "the job's parent, 2500 Invalid Reference Id on a transaction)",
     ),
 ]
 

@@ -251,7 +251,11 @@ class Sandbox:
             actions = {"create": service.create, "update": service.update, "delete": service.delete}
             if operation not in actions:
                 raise faults.unsupported_operation(f"Operation {operation} is not supported.")
-            result = actions[operation](realm_id, entity, _json(body))
+            if operation == "update" and params.get("include") == "void":
+                # Intuit voids a BillPayment through an update; `operation=void` is refused.
+                result = service.void(realm_id, entity, _json(body))
+            else:
+                result = actions[operation](realm_id, entity, _json(body))
             return {entity: result, "time": wire.envelope_time()}
         raise faults.unsupported_operation(
             f"Operation {method} {'/'.join(segments)} is not supported."

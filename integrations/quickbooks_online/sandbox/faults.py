@@ -19,6 +19,11 @@ OBJECT_NOT_FOUND_DETAIL = (
     "Object Not Found : Something you're trying to use has been made inactive. Check the fields "
     "with accounts, customers, items, vendors or employees."
 )
+INVALID_REFERENCE_MESSAGE = "Invalid Reference Id"
+INACTIVE_REFERENCE_REASON = (
+    "Something you're trying to use has been made inactive. Check the fields with accounts, "
+    "customers, items, vendors or employees."
+)
 STALE_OBJECT_DETAIL = (
     "Stale Object Error : You and root were working on this at the same time. root finished "
     "before you did, so your work was not saved."
@@ -65,6 +70,16 @@ def duplicate_name(detail: str = DUPLICATE_NAME_DETAIL) -> QBOFault:
 
 def object_not_found(element: str = "") -> QBOFault:
     return QBOFault("610", "Object Not Found", OBJECT_NOT_FOUND_DETAIL, element=element)
+
+
+def invalid_reference(element: str, reason: str = INACTIVE_REFERENCE_REASON) -> QBOFault:
+    """2500: a transaction refers to a name-list record that is missing, deleted or inactive."""
+    return QBOFault(
+        "2500",
+        INVALID_REFERENCE_MESSAGE,
+        f"{INVALID_REFERENCE_MESSAGE} : {reason}",
+        element=element,
+    )
 
 
 def stale_object() -> QBOFault:

@@ -13,6 +13,17 @@ from .storage import Row
 FORBIDDEN_NAME_CHARACTERS = (":", "\t", "\n")
 _AMOUNT_INTEGER_DIGITS = 10
 _AMOUNT_FRACTION_DIGITS = 5
+# How QuickBooks names each list in a 2500 Detail about an id it does not have ("Names" holds
+# vendors, customers and employees; "Items" is inferred, the others are seen in the wild).
+MISSING_REFERENCE_LIST = {
+    "Account": "Accounts",
+    "Class": "Klasses",
+    "Customer": "Names",
+    "Item": "Items",
+    "TaxCode": "TaxCodes",
+    "Vendor": "Names",
+}
+DELETED_REFERENCE_LABEL = {"Customer": "Customer", "Item": "Product/Service", "Vendor": "Vendor"}
 
 
 def text(data: dict, name: str) -> str | None:
@@ -107,21 +118,28 @@ def choice(data: dict, name: str, allowed, default: str | None = None) -> str | 
     return value
 
 
-def ref_id(ref, name: str) -> int | None:
-    """The record id a `{"value": "42"}` reference points at; None when absent."""
+def _ref_value(ref, name: str) -> str | None:
+    """The text of a `{"value": "42"}` reference; None when the reference is absent."""
     if ref is None:
         return None
     value = ref.get("value") if isinstance(ref, dict) else None
     if value is None or value == "":
         raise faults.required_param(f"{name}.value")
-    text_value = str(value).strip()
+    return str(value).strip()
+
+
+def ref_id(ref, name: str) -> int | None:
+    """The record id a `{"value": "42"}` reference points at; None when absent."""
+    text_value = _ref_value(ref, name)
+    if text_value is None:
+        return None
     if not text_value.isdigit():
         raise faults.object_not_found(name)
     return int(text_value)
 
 
 def referenced(unit: Unit, ref, name: str, entities: tuple[str, ...]) -> Row | None:
-    """The active record a reference points at, or the 610 fault QuickBooks gives."""
+    """The active record a name-list record's reference points at, or the 610 fault."""
     id_ = ref_id(ref, name)
     if id_ is None:
         return None
@@ -134,11 +152,40 @@ def referenced(unit: Unit, ref, name: str, entities: tuple[str, ...]) -> Row | N
     raise faults.object_not_found(name)
 
 
-def required_ref(unit: Unit, data: dict, name: str, entities: tuple[str, ...]) -> Row:
+def used_by_transaction(unit: Unit, ref, element: str, entity: str) -> Row | None:
+    """The active record a transaction refers to, or QuickBooks' 2500 Invalid Reference Id
+    worded as it words it for a record it never had, a deleted one and an inactive one."""
+    text_value = _ref_value(ref, element)
+    if text_value is None:
+        return None
+    row = unit.live(entity, int(text_value)) if text_value.isdigit() else None
+    if row is None:
+        raise faults.invalid_reference(
+            element, f"{MISSING_REFERENCE_LIST[entity]} element id {text_value} not found"
+        )
+    if not row.active:
+        raise faults.invalid_reference(element, _inactive_reason(row))
+    return row
+
+
+def _inactive_reason(row: Row) -> str:
+    """Vendors, customers and items made inactive are 'deleted' in QuickBooks' own words."""
+    label = DELETED_REFERENCE_LABEL.get(row.entity)
+    if label is None:
+        return faults.INACTIVE_REFERENCE_REASON
+    name = row.data.get("DisplayName") or row.data.get("Name")
+    return (
+        f"{label} assigned to this transaction has been deleted. Before you can modify this "
+        f"transaction, you must restore {name} (deleted)"
+    )
+
+
+def required_ref(unit: Unit, data: dict, name: str, entity: str, element: str = "") -> Row:
+    """A reference a transaction must carry, checked as `used_by_transaction` does."""
     ref = data.get(name)
     if ref is None:
         raise faults.required_param(name)
-    row = referenced(unit, ref, name, entities)
+    row = used_by_transaction(unit, ref, element or name, entity)
     assert row is not None
     return row
 

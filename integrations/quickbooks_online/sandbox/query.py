@@ -3,7 +3,7 @@
 SELECT * | COUNT(*) FROM <Entity> [WHERE <prop> <op> <value> [AND ...]]
     [ORDERBY | ORDER BY <prop> [ASC|DESC], ...] [STARTPOSITION n] [MAXRESULTS n]
 Keywords, entity and property names and string values are case-insensitive; values are quoted
-('it\\'s') or bare true/false; `Id` allows only = and IN.
+('it\\'s'), bare true/false, or CURRENT_DATE (the company's today); `Id` allows only = and IN.
 """
 
 from __future__ import annotations
@@ -201,7 +201,10 @@ class _Parser:
         if token is not None and token.kind == "word" and token.text.lower() in ("true", "false"):
             self.index += 1
             return token.text.lower()
-        self.fail('"true" ...\n    "false" ...\n    <STRING>')
+        if token is not None and token.kind == "word" and token.text.lower() == "current_date":
+            self.index += 1
+            return wire.company_today()
+        self.fail('"true" ...\n    "false" ...\n    "current_date" ...\n    <STRING>')
         raise AssertionError  # fail() always raises
 
     def parse(self) -> Query:

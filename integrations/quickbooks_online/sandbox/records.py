@@ -19,7 +19,7 @@ class ChangeEvent:
     realm_id: str
     entity: str
     id: int
-    operation: str  # Create | Update | Delete
+    operation: str  # Create | Update | Delete | Void
     last_updated: float
 
 
@@ -79,6 +79,14 @@ class Unit:
         ).fetchall()
         return [Row.from_sql(values) for values in rows]
 
+    def vendor_documents(self, entity: str, vendor_id: str) -> list[Row]:
+        rows = self.conn.execute(
+            f"{_SELECT} WHERE realm_id = ? AND entity = ? AND deleted = 0 "
+            "AND json_extract(data, '$.VendorRef.value') = ?",
+            (self.realm_id, entity, vendor_id),
+        ).fetchall()
+        return [Row.from_sql(values) for values in rows]
+
     def next_id(self) -> int:
         (value,) = self.conn.execute(
             "UPDATE company SET next_id = next_id + 1 WHERE realm_id = ? RETURNING next_id - 1",
@@ -121,7 +129,7 @@ class Unit:
         self.events.append(ChangeEvent(self.realm_id, entity, id_, "Create", self.now))
         return row
 
-    def replace(self, row: Row, prepared: Prepared) -> Row:
+    def replace(self, row: Row, prepared: Prepared, operation: str = "Update") -> Row:
         """Store a new version of `row`: SyncToken + 1, LastUpdatedTime now."""
         token = row.sync_token + 1
         metadata = dict(row.data.get("MetaData", {}))
@@ -145,7 +153,7 @@ class Unit:
             data,
         )
         self._write(new)
-        self.events.append(ChangeEvent(self.realm_id, row.entity, row.id, "Update", self.now))
+        self.events.append(ChangeEvent(self.realm_id, row.entity, row.id, operation, self.now))
         return new
 
     def touch(self, row: Row, data: dict) -> Row:

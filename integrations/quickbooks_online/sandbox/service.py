@@ -22,6 +22,7 @@ READ_ONLY_ENTITIES = ("CompanyInfo", "TaxCode", "TaxRate")
 PATH_ENTITIES = {entity.lower(): entity for entity in (*ENTITIES, *READ_ONLY_ENTITIES)}
 PREPARE = {**names.PREPARE, **transactions.PREPARE}
 READ_ONLY = {**names.READ_ONLY_FIELDS, **transactions.READ_ONLY_FIELDS}
+VOIDABLE = {"BillPayment": transactions.void_bill_payment}
 SYSTEM_FIELDS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "status")
 UNREMOVABLE_BY_SPARSE = ("DisplayName", "PrintOnCheckName")
 BATCH_MAX_ITEMS = 30
@@ -233,6 +234,21 @@ class CompanyService:
             gone = unit.mark_deleted(row)
             self._after_save(unit, row, gone)
             return deleted_shape(gone)
+
+    def void(self, realm_id: str, entity: str, payload) -> dict:
+        """`?operation=update&include=void`: the payment stays, with nothing paid."""
+        payload = _entity_body(payload, entity)
+        if entity not in VOIDABLE:
+            raise faults.unsupported_operation(f"Operation Void is not supported for {entity}.")
+        id_ = _object_id(payload)
+        with self.unit(realm_id) as unit:
+            row = unit.live(entity, id_)
+            if row is None:
+                raise faults.object_not_found("Id")
+            _check_sync_token(payload, row)
+            new = unit.replace(row, VOIDABLE[entity](row), operation="Void")
+            self._after_save(unit, row, new)
+            return present(new)
 
     def read(self, realm_id: str, entity: str, id_text: str) -> dict:
         with self.unit(realm_id) as unit:

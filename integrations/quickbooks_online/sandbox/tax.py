@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import faults
-from .fields import choice, ref_id
+from .fields import choice, used_by_transaction
 from .records import Prepared, Unit
 
 CENT = Decimal("0.01")
@@ -142,15 +142,14 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, ROUND_HALF_UP)
 
 
-def _line_tax_code(unit: Unit, detail: dict, required: bool) -> dict | None:
-    ref = detail.get("TaxCodeRef")
+def _line_tax_code(unit: Unit, line: dict, required: bool) -> dict | None:
+    detail_type = line["DetailType"]
+    ref = line[detail_type].get("TaxCodeRef")
     if ref is None:
         if required:
             raise faults.business_rule(MISSING_TAX_CODE)
         return None
-    code = unit.live("TaxCode", ref_id(ref, "TaxCodeRef") or 0)
-    if code is None or not code.active:
-        raise faults.object_not_found("TaxCodeRef")
+    code = used_by_transaction(unit, ref, f"Line.{detail_type}.TaxCodeRef", "TaxCode")
     return code.data
 
 
@@ -168,7 +167,7 @@ def purchase_tax(unit: Unit, stored: dict, company: Locale) -> Decimal:
     by_rate: dict[str, tuple[Decimal, Decimal]] = {}
     for line in stored["Line"]:
         detail = line[line["DetailType"]]
-        code = _line_tax_code(unit, detail, calculation != "NotApplicable")
+        code = _line_tax_code(unit, line, calculation != "NotApplicable")
         if code is None:
             continue
         detail["TaxCodeRef"] = {"value": str(detail["TaxCodeRef"]["value"]).strip()}

@@ -16,10 +16,10 @@ from .fields import (
     date_field,
     money,
     ref_of,
-    referenced,
     require,
     required_ref,
     text,
+    used_by_transaction,
 )
 from .records import Prepared, Unit
 from .storage import Row
@@ -30,6 +30,8 @@ BILLABLE_STATUSES = ("Billable", "NotBillable", "HasBeenBilled")
 CENT = Decimal("0.01")
 QUANTITY_PLACES = Decimal("0.00001")
 PAYMENT_LINK_TYPES = ("BillPaymentCheck", "BillPaymentCreditCard")
+PAYMENT_TARGETS = ("Bill", "VendorCredit")
+VOIDED = "Voided"
 TXN_LIMITS = {"DocNumber": 21, "PrivateNote": 4000, "Memo": 4000}
 
 
@@ -84,19 +86,24 @@ def _expense_line(unit: Unit, line: dict) -> dict:
     amount = money(line["Amount"], "Line.Amount")
     check_lengths(line, {"Description": 4000})
     detail = dict(detail)
+    path = f"Line.{detail_type}"
     if detail_type == ACCOUNT_DETAIL:
-        account = required_ref(unit, detail, "AccountRef", ("Account",))
+        account = required_ref(unit, detail, "AccountRef", "Account", f"{path}.AccountRef")
         detail["AccountRef"] = ref_of(account)
     else:
-        item = required_ref(unit, detail, "ItemRef", ("Item",))
-        if item.data.get("Type") == "Category" or "ExpenseAccountRef" not in item.data:
-            raise faults.business_rule("You must select an account for this transaction.")
+        item = required_ref(unit, detail, "ItemRef", "Item", f"{path}.ItemRef")
+        if item.data.get("Type") == "Category":
+            raise faults.invalid_reference(
+                f"{path}.ItemRef", "Categories cannot be used in transactions."
+            )
         _check_quantity(detail, amount)
         detail["ItemRef"] = {"value": str(item.id), "name": item.data["Name"]}
-    customer = referenced(unit, detail.get("CustomerRef"), "CustomerRef", ("Customer",))
+    customer = used_by_transaction(
+        unit, detail.get("CustomerRef"), f"{path}.CustomerRef", "Customer"
+    )
     if customer is not None:
         detail["CustomerRef"] = ref_of(customer)
-    tracking_class = referenced(unit, detail.get("ClassRef"), "ClassRef", ("Class",))
+    tracking_class = used_by_transaction(unit, detail.get("ClassRef"), f"{path}.ClassRef", "Class")
     if tracking_class is not None:
         detail["ClassRef"] = ref_of(tracking_class)
     detail["BillableStatus"] = choice(detail, "BillableStatus", BILLABLE_STATUSES, "NotBillable")
@@ -119,7 +126,7 @@ def _expense_lines(unit: Unit, data: dict, existing: Row | None) -> tuple[list[d
 
 
 def _vendor(unit: Unit, data: dict) -> Row:
-    return required_ref(unit, data, "VendorRef", ("Vendor",))
+    return required_ref(unit, data, "VendorRef", "Vendor")
 
 
 def _ap_account(unit: Unit, data: dict) -> dict:
@@ -128,7 +135,7 @@ def _ap_account(unit: Unit, data: dict) -> dict:
             if account.active and account.data["AccountType"] == "Accounts Payable":
                 return ref_of(account)
         raise faults.required_param("APAccountRef")
-    account = referenced(unit, data["APAccountRef"], "APAccountRef", ("Account",))
+    account = used_by_transaction(unit, data["APAccountRef"], "APAccountRef", "Account")
     if account.data["AccountType"] != "Accounts Payable":
         raise faults.business_rule("APAccountRef must be an Accounts Payable account.")
     return ref_of(account)
@@ -162,7 +169,7 @@ def prepare_purchase_order(unit: Unit, data: dict, existing: Row | None) -> Prep
     if not doc_number:
         doc_number = existing.data.get("DocNumber") if existing else None
         doc_number = doc_number or unit.next_po_number()
-    ship_to = referenced(unit, data.get("ShipTo"), "ShipTo", ("Customer",))
+    ship_to = used_by_transaction(unit, data.get("ShipTo"), "ShipTo", "Customer")
     stored.update(
         {
             "VendorRef": ref_of(vendor),
@@ -303,13 +310,18 @@ def prepare_bill(unit: Unit, data: dict, existing: Row | None) -> Prepared:
 
 def prepare_vendor_credit(unit: Unit, data: dict, existing: Row | None) -> Prepared:
     stored, _vendor_row = _payable(unit, data, existing, "vendor credit")
+    links = _computed_links(existing, PAYMENT_LINK_TYPES)
+    if links:
+        stored["LinkedTxn"] = links
+    else:
+        stored.pop("LinkedTxn", None)
     return Prepared(stored)
 
 
 def prepare_purchase(unit: Unit, data: dict, existing: Row | None) -> Prepared:
     payment_type = require(data, "PaymentType")
     choice(data, "PaymentType", ("Cash", "Check", "CreditCard"))
-    account = required_ref(unit, data, "AccountRef", ("Account",))
+    account = required_ref(unit, data, "AccountRef", "Account")
     expected = "Credit Card" if payment_type == "CreditCard" else "Bank"
     if account.data["AccountType"] != expected:
         raise faults.business_rule(
@@ -323,8 +335,10 @@ def prepare_purchase(unit: Unit, data: dict, existing: Row | None) -> Prepared:
     if entity_ref is not None:
         entity_type = entity_ref.get("type") or "Vendor"
         if entity_type not in ("Vendor", "Customer"):
-            raise faults.object_not_found("EntityRef")
-        payee = referenced(unit, entity_ref, "EntityRef", (entity_type,))
+            raise faults.invalid_value(
+                "EntityRef.type", f"Invalid Enumeration : {entity_type} is not Vendor or Customer"
+            )
+        payee = used_by_transaction(unit, entity_ref, "EntityRef", entity_type)
         stored["EntityRef"] = {**ref_of(payee), "type": entity_type}
     stored.update(
         {
@@ -338,14 +352,42 @@ def prepare_purchase(unit: Unit, data: dict, existing: Row | None) -> Prepared:
     return Prepared(stored)
 
 
-def _allocations(row: Row | None) -> dict[int, Decimal]:
-    """How much of each bill a payment pays."""
-    result: dict[int, Decimal] = {}
-    for line in row.data.get("Line", []) if row else []:
+def _allocations(row: Row | None) -> dict[tuple[str, int], Decimal]:
+    """How much of each bill a payment pays and of each vendor credit it applies."""
+    result: dict[tuple[str, int], Decimal] = {}
+    if row is None or row.deleted:
+        return result
+    for line in row.data.get("Line", []):
         for link in line.get("LinkedTxn", []):
-            bill_id = int(link["TxnId"])
-            result[bill_id] = result.get(bill_id, Decimal(0)) + line["Amount"]
+            key = (link["TxnType"], int(link["TxnId"]))
+            result[key] = result.get(key, Decimal(0)) + line["Amount"]
     return result
+
+
+def _applied_line(unit: Unit, line: dict, vendor: Row, previous: dict) -> dict:
+    """One payment line: an amount paid on a bill or applied from a vendor credit."""
+    amount = money(require(line, "Amount"), "Line.Amount")
+    if amount < 0:
+        raise faults.business_rule("A bill payment line cannot be negative.")
+    links = line.get("LinkedTxn") or []
+    if len(links) != 1 or links[0].get("TxnType") not in PAYMENT_TARGETS:
+        raise faults.business_rule(
+            "Each bill payment line must link to exactly one Bill or VendorCredit."
+        )
+    txn_type = links[0]["TxnType"]
+    txn_id = str(links[0].get("TxnId", "")).strip()
+    target = unit.live(txn_type, int(txn_id)) if txn_id.isdigit() else None
+    if target is None:
+        raise faults.object_not_found("LinkedTxn")
+    what = "bill" if txn_type == "Bill" else "vendor credit"
+    if target.data["VendorRef"]["value"] != str(vendor.id):
+        raise faults.business_rule(f"The {what} belongs to another vendor.")
+    open_balance = target.data["Balance"] + previous.get((txn_type, target.id), Decimal(0))
+    if amount > open_balance:
+        raise faults.business_rule(
+            f"The {amount} applied is more than the open balance {open_balance} of the {what}."
+        )
+    return {**line, "Amount": amount, "LinkedTxn": [{"TxnId": str(target.id), "TxnType": txn_type}]}
 
 
 def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepared:
@@ -363,38 +405,24 @@ def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepar
     else:
         detail_name, ref_name, account_type = "CreditCardPayment", "CCAccountRef", "Credit Card"
     detail = dict(data.get(detail_name) or {})
-    account = required_ref(unit, detail, ref_name, ("Account",))
+    account = required_ref(unit, detail, ref_name, "Account", f"{detail_name}.{ref_name}")
     if account.data["AccountType"] != account_type:
         raise faults.business_rule(f"{ref_name} must be a {account_type} account.")
     detail[ref_name] = ref_of(account)
     previous = _allocations(existing)
-    lines = []
-    for line in data.get("Line") or []:
-        amount = money(require(line, "Amount"), "Line.Amount")
-        links = line.get("LinkedTxn") or []
-        if len(links) != 1 or links[0].get("TxnType") != "Bill":
-            raise faults.business_rule("Each bill payment line must link to exactly one Bill.")
-        bill_id = str(links[0].get("TxnId", "")).strip()
-        bill = unit.live("Bill", int(bill_id)) if bill_id.isdigit() else None
-        if bill is None:
-            raise faults.object_not_found("LinkedTxn")
-        if bill.data["VendorRef"]["value"] != str(vendor.id):
-            raise faults.business_rule("The bill belongs to another vendor.")
-        open_balance = bill.data["Balance"] + previous.get(bill.id, Decimal(0))
-        if amount > open_balance:
-            raise faults.business_rule(
-                f"The payment of {amount} is more than the open balance {open_balance} of the bill."
-            )
-        lines.append(
-            {
-                **line,
-                "Amount": amount,
-                "LinkedTxn": [{"TxnId": str(bill.id), "TxnType": "Bill"}],
-            }
+    lines = [_applied_line(unit, line, vendor, previous) for line in data.get("Line") or []]
+    paid = sum((line["Amount"] for line in lines if _target_type(line) == "Bill"), Decimal(0))
+    credited = sum(
+        (line["Amount"] for line in lines if _target_type(line) == "VendorCredit"), Decimal(0)
+    )
+    if credited > paid:
+        raise faults.business_rule(
+            f"The vendor credits applied ({credited}) are more than the bills paid ({paid})."
         )
-    applied = sum((line["Amount"] for line in lines), Decimal(0))
-    if applied > total:
-        raise faults.business_rule(f"The lines apply {applied}, more than the payment {total}.")
+    if paid - credited > total:
+        raise faults.business_rule(
+            f"The lines apply {paid - credited} after credits, more than the payment {total}."
+        )
     stored.update(
         {
             "VendorRef": ref_of(vendor),
@@ -406,6 +434,20 @@ def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepar
         }
     )
     return Prepared(stored)
+
+
+def _target_type(line: dict) -> str:
+    return line["LinkedTxn"][0]["TxnType"]
+
+
+def void_bill_payment(row: Row) -> Prepared:
+    """What QuickBooks keeps of a voided payment: zero amounts, no lines, "Voided" noted."""
+    data = {key: value for key, value in row.data.items() if key != "Line"}
+    note = str(data.get("PrivateNote") or "")
+    if not note.startswith(VOIDED):
+        note = f"{VOIDED} - {note}" if note else VOIDED
+    data.update({"TotalAmt": Decimal(0), "PrivateNote": note[: TXN_LIMITS["PrivateNote"]]})
+    return Prepared(data)
 
 
 def _linked_ids(row: Row | None, txn_type: str) -> set[int]:
@@ -420,7 +462,8 @@ def _linked_ids_in(links: list[dict], txn_type: str) -> set[int]:
 
 def after_bill_saved(unit: Unit, old: Row | None, new: Row) -> None:
     """The orders the bill bills (or billed) list it, and their lines' receipts follow: one new
-    version of each order."""
+    version of each order. Its vendor's Balance follows."""
+    after_payable_saved(unit, old, new)
     after = _linked_ids(new, "PurchaseOrder")
     for order_id in sorted(_linked_ids(old, "PurchaseOrder") | after):
         order = unit.live("PurchaseOrder", order_id)
@@ -478,29 +521,60 @@ def _with_receipts(order_data: dict, billed: dict[str, Decimal], *, reopen: bool
 
 
 def after_bill_payment_saved(unit: Unit, old: Row | None, new: Row) -> None:
-    before = _allocations(old)
-    after = {} if new.deleted else _allocations(new)
+    """Bills and vendor credits the payment touches get their Balance and payment link."""
+    before, after = _allocations(old), _allocations(new)
     link_type = (
         "BillPaymentCheck" if new.data.get("PayType") == "Check" else "BillPaymentCreditCard"
     )
     link = {"TxnId": str(new.id), "TxnType": link_type}
-    for bill_id in sorted(set(before) | set(after)):
-        bill = unit.live("Bill", bill_id)
-        if bill is None:
+    vendor_ids = set()
+    for txn_type, txn_id in sorted(set(before) | set(after)):
+        target = unit.live(txn_type, txn_id)
+        if target is None:
             continue
-        change = before.get(bill_id, Decimal(0)) - after.get(bill_id, Decimal(0))
+        key = (txn_type, txn_id)
+        change = before.get(key, Decimal(0)) - after.get(key, Decimal(0))
         links = [
             existing
-            for existing in bill.data.get("LinkedTxn", [])
+            for existing in target.data.get("LinkedTxn", [])
             if existing.get("TxnId") != link["TxnId"]
             or existing.get("TxnType") not in PAYMENT_LINK_TYPES
         ]
-        if bill_id in after:
+        if key in after:
             links.append(link)
-        data = {**bill.data, "Balance": bill.data["Balance"] + change, "LinkedTxn": links}
+        data = {**target.data, "Balance": target.data["Balance"] + change, "LinkedTxn": links}
         if not links:
             del data["LinkedTxn"]
-        unit.touch(bill, data)
+        unit.touch(target, data)
+        vendor_ids.add(target.data["VendorRef"]["value"])
+    for vendor_id in sorted(vendor_ids):
+        refresh_vendor_balance(unit, vendor_id)
+
+
+def after_payable_saved(unit: Unit, old: Row | None, new: Row) -> None:
+    """A bill or vendor credit changes what its vendor (and a former vendor) is owed."""
+    for row in (old, new):
+        if row is not None:
+            refresh_vendor_balance(unit, row.data["VendorRef"]["value"])
+
+
+def refresh_vendor_balance(unit: Unit, vendor_id: str) -> None:
+    """Vendor.Balance: open bill balances less unapplied vendor credit balances.
+
+    QuickBooks keeps it as a running figure of the books, not an edit of the vendor, so the
+    vendor keeps its SyncToken (the app's next vendor update is not refused as stale)."""
+    vendor = unit.live("Vendor", int(vendor_id)) if vendor_id.isdigit() else None
+    if vendor is None:
+        return
+    owed = sum(
+        (row.data["Balance"] for row in unit.vendor_documents("Bill", vendor_id)), Decimal(0)
+    )
+    credit = sum(
+        (row.data["Balance"] for row in unit.vendor_documents("VendorCredit", vendor_id)),
+        Decimal(0),
+    )
+    if vendor.data.get("Balance") != owed - credit:
+        unit.rename_quietly(vendor, {**vendor.data, "Balance": owed - credit}, vendor.name_key)
 
 
 def check_deletable(unit: Unit, row: Row) -> None:
@@ -508,10 +582,16 @@ def check_deletable(unit: Unit, row: Row) -> None:
         raise faults.business_rule(
             "This purchase order is linked to a bill. Unlink the bill before deleting it."
         )
-    if row.entity == "Bill" and any(
-        link["TxnType"] in PAYMENT_LINK_TYPES for link in row.data.get("LinkedTxn", [])
-    ):
+    if row.entity == "Bill" and _paid_by_payments(row):
         raise faults.business_rule("This bill has payments. Delete the payments first.")
+    if row.entity == "VendorCredit" and _paid_by_payments(row):
+        raise faults.business_rule(
+            "This vendor credit is applied to a bill payment. Delete the payment first."
+        )
+
+
+def _paid_by_payments(row: Row) -> bool:
+    return any(link["TxnType"] in PAYMENT_LINK_TYPES for link in row.data.get("LinkedTxn", []))
 
 
 PREPARE = {
@@ -523,6 +603,7 @@ PREPARE = {
 }
 AFTER_SAVE = {
     "Bill": after_bill_saved,
+    "VendorCredit": after_payable_saved,
     "BillPayment": after_bill_payment_saved,
 }
 READ_ONLY_FIELDS = {

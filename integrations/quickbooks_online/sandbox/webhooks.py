@@ -23,7 +23,7 @@ from .records import ChangeEvent
 logger = logging.getLogger(__name__)
 
 FORMATS = ("legacy", "cloudevents")
-_CLOUD_VERBS = {"Create": "created", "Update": "updated", "Delete": "deleted"}
+_CLOUD_VERBS = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided"}
 
 
 @dataclass

@@ -1,3 +1,4 @@
+import time
 from decimal import Decimal
 
 import pytest
@@ -137,7 +138,8 @@ def test_job_costs_follow_edits_and_deletes_in_quickbooks(
     qbo_sandbox.clear_request_log()
 
     second = job_costs.job_costs_sync(connection=qbo_connection)
-    assert not second.full_read and len(qbo_sandbox.request_log()) == 1
+    # The changes, then the accounts and the items once, to tell costs from balance-sheet lines.
+    assert not second.full_read and len(qbo_sandbox.request_log()) == 3
     assert (second.updated, second.deleted) == (1, 2)
     rows = {
         (t.txn_type, t.doc_number): t.amount
@@ -153,7 +155,9 @@ def test_job_costs_follow_edits_and_deletes_in_quickbooks(
 
     qbo_sandbox.clear_request_log()
     quiet = job_costs.job_costs_sync(connection=qbo_connection)
-    assert len(qbo_sandbox.request_log()) <= 2
+    # Documents changed within the look-back before the last sync come again and are judged
+    # again: the changes, the accounts and the items.
+    assert len(qbo_sandbox.request_log()) <= 3
     assert quiet.created == quiet.deleted == 0
 
 
@@ -295,3 +299,183 @@ def test_retainage_withheld_on_an_exported_bill_does_not_lower_the_job_cost(
     assert [row.amount for row in pulled] == [Decimal("4000.00")]
     report = {row.cost_code: row for row in project_job_cost_report(project).rows}
     assert report[drywall].actual == Decimal("4000.00")
+
+
+def _exported_invoice(project, connection, bill) -> SubcontractorInvoice:
+    invoice = make_invoice(commitment=make_commitment(project=project))
+    SubcontractorInvoice.objects.filter(pk=invoice.pk).update(
+        sync_status=SyncStatus.SYNCED, erp_connection=connection, erp_id=bill["Id"]
+    )
+    return invoice
+
+
+def _check_payment(vendor, accounts, total, txn_date, *links):
+    """`links`: (TxnType, document, amount) the payment applies."""
+    return {
+        "VendorRef": {"value": vendor["Id"]},
+        "PayType": "Check",
+        "TxnDate": txn_date,
+        "TotalAmt": Decimal(total),
+        "CheckPayment": {"BankAccountRef": {"value": accounts["Checking"]}},
+        "Line": [
+            {"Amount": Decimal(amount), "LinkedTxn": [{"TxnId": doc["Id"], "TxnType": txn_type}]}
+            for txn_type, doc, amount in links
+        ],
+    }
+
+
+def _paid(invoice) -> tuple:
+    invoice.refresh_from_db()
+    return invoice.amount_paid, str(invoice.last_paid_on), invoice.last_payment_method
+
+
+def test_a_voided_payment_pays_nothing(qbo_connection, qbo, accounts, books, project):
+    job, drywall, vendor = books["job"], books["drywall"], books["vendor"]
+    bill = qbo.create(
+        "Bill",
+        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "800.00")]},
+        request_id="bill-void",
+    )
+    invoice = _exported_invoice(project, qbo_connection, bill)
+    first = qbo.create(
+        "BillPayment",
+        _check_payment(vendor, accounts, "300.00", "2026-04-01", ("Bill", bill, "300.00")),
+        request_id="pay-first",
+    )
+    second = qbo.create(
+        "BillPayment",
+        _check_payment(vendor, accounts, "250.55", "2026-04-15", ("Bill", bill, "250.55")),
+        request_id="pay-second",
+    )
+    job_costs.job_costs_sync(connection=qbo_connection)
+    assert _paid(invoice) == (Decimal("550.55"), "2026-04-15", "Check")
+
+    qbo.void("BillPayment", second["Id"], second["SyncToken"], request_id="pay-second-void")
+    job_costs.job_costs_sync(connection=qbo_connection)
+    balance = Decimal(str(qbo.read("Bill", bill["Id"])["Balance"]))
+    assert _paid(invoice) == (Decimal("800.00") - balance, "2026-04-01", "Check")
+    assert invoice.amount_paid == Decimal("300.00")
+
+    qbo.void("BillPayment", first["Id"], first["SyncToken"], request_id="pay-first-void")
+    job_costs.job_costs_sync(connection=qbo_connection)
+    assert _paid(invoice) == (Decimal("0.00"), "None", "")
+
+
+def test_a_vendor_credit_applied_to_a_bill_counts_as_paid(
+    qbo_connection, qbo, accounts, books, project
+):
+    job, drywall, vendor = books["job"], books["drywall"], books["vendor"]
+    bill = qbo.create(
+        "Bill",
+        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "1000.00")]},
+        request_id="bill-credited",
+    )
+    credit = qbo.create(
+        "VendorCredit",
+        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "120.40")]},
+        request_id="credit-applied",
+    )
+    invoice = _exported_invoice(project, qbo_connection, bill)
+    mixed = qbo.create(
+        "BillPayment",
+        _check_payment(
+            vendor,
+            accounts,
+            "479.60",
+            "2026-05-02",
+            ("Bill", bill, "600.00"),
+            ("VendorCredit", credit, "120.40"),
+        ),
+        request_id="pay-mixed",
+    )
+    job_costs.job_costs_sync(connection=qbo_connection)
+    balance = Decimal(str(qbo.read("Bill", bill["Id"])["Balance"]))
+    assert balance == Decimal("400.00")
+    assert _paid(invoice) == (
+        Decimal("1000.00") - balance,
+        "2026-05-02",
+        "Check and vendor credit",
+    )
+
+    qbo.void("BillPayment", mixed["Id"], mixed["SyncToken"], request_id="pay-mixed-void")
+    second_credit = qbo.create(
+        "VendorCredit",
+        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "75.25")]},
+        request_id="credit-only",
+    )
+    qbo.create(
+        "BillPayment",
+        _check_payment(
+            vendor,
+            accounts,
+            "0",
+            "2026-05-09",
+            ("Bill", bill, "75.25"),
+            ("VendorCredit", second_credit, "75.25"),
+        ),
+        request_id="pay-credit-only",
+    )
+    job_costs.job_costs_sync(connection=qbo_connection)
+    balance = Decimal(str(qbo.read("Bill", bill["Id"])["Balance"]))
+    assert _paid(invoice) == (Decimal("1000.00") - balance, "2026-05-09", "Vendor credit")
+    assert invoice.amount_paid == Decimal("75.25")
+
+
+def test_lines_posting_to_balance_sheet_accounts_are_not_job_costs(
+    qbo_sandbox, qbo_connection, qbo, accounts, books, project, settings
+):
+    """Retainage keyed to the job is money owed to the vendor (a liability), not a cost."""
+    # No look-back before the last sync, so the next sync has truly nothing changed to read.
+    settings.ERP_CHANGES_OVERLAP_SECONDS = 0
+    job, drywall, vendor = books["job"], books["drywall"], books["vendor"]
+    retainage = qbo.create(
+        "Item",
+        {
+            "Name": "Retainage",
+            "Type": "NonInventory",
+            "ExpenseAccountRef": {"value": accounts["Retainage Payable"]},
+        },
+        request_id="i-retainage",
+    )
+
+    def account_line(account: str, amount: str) -> dict:
+        return {
+            "DetailType": "AccountBasedExpenseLineDetail",
+            "Amount": Decimal(amount),
+            "AccountBasedExpenseLineDetail": {
+                "AccountRef": {"value": accounts[account]},
+                "CustomerRef": {"value": job["Id"]},
+            },
+        }
+
+    bill = qbo.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "DocNumber": "PA-3",
+            "Line": [
+                _item_line(drywall, job, "12062.50"),
+                account_line("Equipment Rental", "937.50"),
+                _item_line(retainage, job, "-1206.25"),
+                account_line("Retainage Payable", "-93.75"),
+                account_line("Checking", "-10.00"),
+            ],
+        },
+        request_id="bill-retainage-lines",
+    )
+    assert bill["TotalAmt"] == Decimal("11690.00")
+    time.sleep(1.1)  # changes are asked for to the second: the bill is older than this sync
+
+    job_costs.job_costs_sync(connection=qbo_connection)
+
+    pulled = JobCostTransaction.objects.filter(project=project, txn_id=bill["Id"])
+    assert sorted((row.line_id, row.amount) for row in pulled) == [
+        (bill["Line"][0]["Id"], Decimal("12062.50")),
+        (bill["Line"][1]["Id"], Decimal("937.50")),
+    ]
+    assert sum(row.actual for row in project_job_cost_report(project).rows) == Decimal("13000.00")
+
+    qbo_sandbox.clear_request_log()
+    quiet = job_costs.job_costs_sync(connection=qbo_connection)
+    assert not quiet.full_read
+    assert [entry["path"].rsplit("/", 1)[-1] for entry in qbo_sandbox.request_log()] == ["cdc"]

@@ -184,9 +184,10 @@ def test_a_reference_to_a_missing_record_is_explained(qbo):
             },
             request_id=request_id(),
         )
-    assert raised.value.code == "610"
-    assert raised.value.message.startswith(
+    assert raised.value.code == "2500"
+    assert raised.value.message == (
         "QuickBooks says something this record refers to is missing or inactive: "
+        "none of its vendors, customers and employees has the id 999999."
     )
     assert not raised.value.transient
 

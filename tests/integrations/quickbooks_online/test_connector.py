@@ -621,7 +621,8 @@ def test_a_purchase_order_to_an_inactive_vendor_names_the_vendor(
         )
     with pytest.raises(ExportRefused) as refused:
         connector.export(commitment, idempotency_key="commitment-inactive-1")
-    assert refused.value.code == "610"
+    assert refused.value.code == "2500"
+    assert not refused.value.transient
     assert str(refused.value).startswith(
         "QuickBooks says something this record refers to is missing or inactive"
     )

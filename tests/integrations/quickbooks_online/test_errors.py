@@ -124,6 +124,22 @@ def test_a_fault_inside_a_200_is_still_an_error():
             "customers, items, vendors or employees.",
         ),
         (
+            "2500",
+            "Invalid Reference Id : Vendor assigned to this transaction has been deleted. Before "
+            "you can modify this transaction, you must restore Acme Drywall (deleted)",
+            {},
+            "QuickBooks says something this record refers to is missing or inactive: Vendor "
+            "assigned to this transaction has been deleted. Before you can modify this "
+            "transaction, you must restore Acme Drywall (deleted)",
+        ),
+        (
+            "2500",
+            "Invalid Reference Id : Klasses element id 7 not found",
+            {},
+            "QuickBooks says something this record refers to is missing or inactive: none of its "
+            "classes has the id 7.",
+        ),
+        (
             "2020",
             "Required parameter Line is missing in the request",
             {},

@@ -104,3 +104,11 @@ def test_the_sandbox_notifies_us_over_a_real_socket(plain_http_server, qbo_sandb
         assert time.monotonic() < deadline, "no notification arrived"
         time.sleep(0.05)
     assert _queued() == ["vendors"]
+
+
+def test_a_purchase_order_changed_in_quickbooks_queues_the_sync_that_flags_drift(
+    client, qbo_connection
+):
+    body = _legacy(qbo_connection.company_id, "PurchaseOrder")
+    assert _post(client, body, _sign(body)).status_code == 200
+    assert _queued() == ["job_costs"]

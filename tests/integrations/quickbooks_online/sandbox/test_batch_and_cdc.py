@@ -95,7 +95,7 @@ def test_a_failing_batch_item_leaves_nothing_behind(api, qbo_sandbox, accounts):
         )
     )
     first, second = body["BatchItemResponse"]
-    assert first["Fault"]["Error"][0]["code"] == "610"
+    assert first["Fault"]["Error"][0]["code"] == "2500"
     assert second["Bill"]["TotalAmt"] == 5
     assert len(qbo_sandbox.entities("Bill")) == 1
 

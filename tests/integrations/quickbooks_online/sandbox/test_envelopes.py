@@ -177,11 +177,8 @@ def test_duplicate_name_fault_is_the_recorded_body(api, vendor):
     assert_envelope_time(body)
 
 
-def test_object_not_found_fault(api, accounts):
-    response = api.post(
-        "bill",
-        {"VendorRef": {"value": "999999"}, "Line": [expense_line(1, accounts["Subcontractors"])]},
-    )
+def test_object_not_found_fault(api):
+    response = api.get("bill/999999")
     assert response.status_code == 400
     [error] = json_of(response)["Fault"]["Error"]
     assert {

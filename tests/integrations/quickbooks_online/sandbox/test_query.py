@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
-from .conftest import json_of
+from integrations.quickbooks_online.sandbox import wire
+
+from .conftest import expense_line, json_of
 from .test_name_lists import error_of
 
 
@@ -111,6 +115,32 @@ def test_reference_fields_compare_their_value(api, accounts):
     assert rows(api, "select * from Bill where TotalAmt < '1000.00'", "Bill") == []
 
 
+def test_current_date_is_the_company_today_in_date_comparisons(api, accounts):
+    vendor = api.create("Vendor", {"DisplayName": "Acme"})
+    today = date.fromisoformat(wire.company_today())
+    for offset in (-1, 0, 1):
+        txn_date = (today + timedelta(days=offset)).isoformat()
+        api.create(
+            "Bill",
+            {
+                "VendorRef": {"value": vendor["Id"]},
+                "TxnDate": txn_date,
+                "DocNumber": txn_date,
+                "Line": [expense_line(1, accounts["Subcontractors"])],
+            },
+        )
+
+    def numbers(where: str) -> list[str]:
+        found = rows(api, f"select * from Bill where {where} orderby TxnDate", "Bill")
+        return [bill["DocNumber"] for bill in found]
+
+    yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=1)
+    assert numbers("TxnDate >= CURRENT_DATE") == [today.isoformat(), tomorrow.isoformat()]
+    assert numbers("TxnDate < current_date") == [yesterday.isoformat()]
+    assert numbers("TxnDate = Current_Date") == [today.isoformat()]
+    assert numbers("TxnDate IN (CURRENT_DATE, '1999-01-01')") == [today.isoformat()]
+
+
 def test_query_by_post_with_application_text(api, three_vendors):
     response = api.session.post(
         api.url("query"),
@@ -160,6 +190,7 @@ def test_max_results_defaults_to_100_and_caps_at_1000(api, qbo_sandbox):
         "select * Vendor",
         "select * from Vendor where DisplayName = Bob",
         "select * from Vendor where Balance > 0",
+        "select * from Bill where TotalAmt > 1000.0",
         "select * from Vendor where DisplayName = 'a' or DisplayName = 'b'",
         "select * from Vendor where DisplayName = 'unterminated",
         "select * from Vendor maxresults",

@@ -115,7 +115,11 @@ def test_a_line_without_a_tax_code_is_refused(canada):
     payload["Line"][1] = expense_line(
         10, account_id(canada, "Job Materials"), TaxCodeRef={"value": "999"}
     )
-    assert error_of(canada.post("bill", payload))["code"] == "610"
+    unknown = error_of(canada.post("bill", payload))
+    assert (unknown["code"], unknown["element"]) == (
+        "2500",
+        "Line.AccountBasedExpenseLineDetail.TaxCodeRef",
+    )
 
 
 def test_a_foreign_currency_needs_multicurrency_and_the_vendors_currency(canada, qbo_sandbox):
