@@ -118,7 +118,9 @@ TASKS = {
     }
 }
 
-# Fernet key for OAuth tokens at rest; derived from SECRET_KEY when not set.
+# Fernet keys for OAuth tokens at rest, newest first (older ones still decrypt); production sets
+# its own (checked by `check --deploy`), the demo and tests derive one from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
 QUICKBOOKS_ONLINE = {
