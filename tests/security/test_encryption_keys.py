@@ -115,6 +115,8 @@ def test_a_rotated_secret_key_reads_as_disconnected_everywhere_until_reconnected
     unsent = make_company(name="Summit Electric")
 
     settings.SECRET_KEY = "a-rotated-secret-key-" + "y" * 40
+    # A new SECRET_KEY ends every session: everyone signs in again.
+    admin_client = signed_in(administrator)
 
     assert DISCONNECTED in page_text(admin_client.get(CONNECTION_URL)).lower()
     decision_page = signed_in(approver).get(decision_url(Company, "accept", [waiting]))
