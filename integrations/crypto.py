@@ -22,7 +22,12 @@ from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
 
-KEY_SETTINGS = {"FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_KEY", "SECRET_KEY", "SECRET_KEY_FALLBACKS"}
+KEY_SETTINGS = {
+    "FIELD_ENCRYPTION_KEYS",
+    "FIELD_ENCRYPTION_KEY",
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+}
 
 
 class UnreadableSecret(str):

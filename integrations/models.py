@@ -49,11 +49,11 @@ class ERPConnection(models.Model):
             ),
         ]
 
+    def __str__(self):
+        label = self.company_name or self.company_id
+        return f"{self.get_kind_display()}: {label}"
+
     @property
     def authorization_unreadable(self) -> bool:
         """The stored tokens no configured key decrypts (the key changed): it must be reconnected."""
         return is_unreadable(self.access_token) or is_unreadable(self.refresh_token)
-
-    def __str__(self):
-        label = self.company_name or self.company_id
-        return f"{self.get_kind_display()}: {label}"

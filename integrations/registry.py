@@ -13,7 +13,6 @@ NOT_CONNECTED = (
 )
 
 
-
 def disconnected_message(connection: ERPConnection) -> str:
     return (
         f"{connection.get_kind_display()} is disconnected — reconnect: its stored authorization "

@@ -37,8 +37,8 @@ from requests.adapters import HTTPAdapter
 from integrations.base import ERPError, NotConnectedError, TransientERPError
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import errors, oauth
-from integrations.registry import disconnected_message
 from integrations.quickbooks_online.ratelimit import limiter_for
+from integrations.registry import disconnected_message
 
 logger = logging.getLogger(__name__)
 
