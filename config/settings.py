@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "integrations",
     "approvals",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +92,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
+# How many reverse proxies in front of the site append to X-Forwarded-For; the client's address
+# (for the sign-in throttle) is the entry the outermost of them added. 0: REMOTE_ADDR.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 LOGIN_REDIRECT_URL = "approvals:home"
 LOGOUT_REDIRECT_URL = "login"
 
