@@ -287,7 +287,7 @@ class QuickBooksOnlineConnector:
             if not unusable:
                 raise
             raise ExportRefused(
-                f"{error.message} In QuickBooks Online, {'; '.join(unusable)}.",
+                f"{_sentence(error.message)} In QuickBooks Online, {'; '.join(unusable)}.",
                 code=error.code,
                 detail=error.detail,
                 status=error.status,
@@ -474,6 +474,7 @@ class QuickBooksOnlineConnector:
             document = self.client.create("Bill", payload, request_id=key)
         else:
             self._refuse_if_taken(invoice, document, f"bill {invoice.number}")
+            self._refuse_if_different(invoice, document, payload)
         _check_stored_total(document, expected, f"bill {invoice.number}")
         links = order_links.check_and_repair(
             client=self.client,
@@ -653,6 +654,22 @@ class QuickBooksOnlineConnector:
             response_body=mapping.jsonable(document),
         )
 
+    def _refuse_if_different(self, invoice, document: dict, payload: dict) -> None:
+        """A bill found by number and vendor is linked only if it is this invoice line for line
+        (job, item, amount): one keyed by hand under the same number is someone else's work."""
+        if drift.line_signatures(document) == drift.line_signatures(payload):
+            return
+        raise ExportRefused(
+            f"QuickBooks Online already has bill {invoice.number} from "
+            f"{invoice.commitment.vendor.name} (id {document.get('Id')}), and it is not this "
+            f"invoice: its lines differ (job, item or amount; it totals "
+            f"{format_money(_pre_tax_total(document))}). Nothing was sent or linked. Delete or "
+            "renumber that bill in QuickBooks Online and retry, or reject this invoice so its "
+            "sender can give it its own number.",
+            code="document_differs",
+            response_body=mapping.jsonable(document),
+        )
+
     # Look-ups -------------------------------------------------------------------------------
 
     def _named(self, entity: str, display_name: str) -> dict | None:
@@ -669,12 +686,16 @@ class QuickBooksOnlineConnector:
         )
 
     def _document_with_number(self, entity: str, number: str, vendor_id: str) -> dict | None:
+        """The live document with this number from this vendor: a voided one is history, never
+        what an export sent or should link to."""
         where = f"DocNumber = {query_literal(number)}"
         return next(
             (
                 row
                 for row in self.client.query_all(entity, where)
-                if row.get("DocNumber") == number and _ref_value(row, "VendorRef") == vendor_id
+                if row.get("DocNumber") == number
+                and _ref_value(row, "VendorRef") == vendor_id
+                and not drift.is_voided(row)
             ),
             None,
         )
@@ -881,6 +902,12 @@ def _duplicate_sentences(invoice, same_number: list[dict], in_period: list[dict]
 
 
 # Helpers --------------------------------------------------------------------------------------
+
+
+def _sentence(text: str) -> str:
+    """QuickBooks' own messages often end without a full stop; ours follow them."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _billed_lines(invoice: SubcontractorInvoice) -> list:
