@@ -23,9 +23,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django_tasks_db",
     "integrations",
+    # Before django_tasks_db: our db_worker (which outlives database outages) replaces its own.
     "approvals",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
