@@ -94,7 +94,7 @@ class Exportable(ERPLinked):
     )
     erp_drift_amount = models.DecimalField("amount in the ERP", **MONEY, null=True, blank=True)
     erp_drift_note = models.TextField("what changed in the ERP", blank=True)
-    erp_drift_seen_at = models.DateTimeField(null=True, blank=True)
+    erp_drift_seen_at = models.DateTimeField("change in the ERP seen at", null=True, blank=True)
 
     export_request_key = models.CharField(
         max_length=50,
