@@ -97,5 +97,6 @@ def _erp_status(now: datetime) -> tuple[str, str]:
     if connection_ is None:
         return NOT_CONNECTED, erp.erp_name(None)
     expires = connection_.refresh_token_expires_at
-    status = NEEDS_RECONNECT if expires is not None and expires <= now else CONNECTED
+    expired = expires is not None and expires <= now
+    status = NEEDS_RECONNECT if expired or connection_.authorization_unreadable else CONNECTED
     return status, erp.erp_name(connection_)

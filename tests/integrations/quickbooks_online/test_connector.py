@@ -364,7 +364,8 @@ def test_an_existing_bill_of_ours_is_linked_not_duplicated(
                     "Amount": "1000.00",
                     "DetailType": "ItemBasedExpenseLineDetail",
                     "ItemBasedExpenseLineDetail": {
-                        "ItemRef": {"value": cost_codes["Gypsum board"].erp_id}
+                        "ItemRef": {"value": cost_codes["Gypsum board"].erp_id},
+                        "CustomerRef": {"value": synced_commitment.project.erp_id},
                     },
                 }
             ],
@@ -387,7 +388,11 @@ def test_a_bill_that_does_not_add_up_is_never_sent(
 ):
     """Simulates a mapping fault (a dropped line): the total check must stop it before any
     request. The AP account and retainage item come from settings, so no look-up runs first."""
-    qbo_connection.settings = {"ap_account_id": "1", "retainage_item_id": "1"}
+    qbo_connection.settings = {
+        **qbo_connection.settings,
+        "ap_account_id": "1",
+        "retainage_item_id": "1",
+    }
     invoice = invoice_for(synced_commitment)
     real_bill_payload = mapping.bill_payload
 
