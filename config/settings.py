@@ -24,9 +24,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django_tasks_db",
     "integrations",
+    # Before django_tasks_db: our db_worker (which outlives database outages) replaces its own.
     "approvals",
+    "django_tasks_db",
     "accounts",
 ]
 
@@ -170,6 +171,8 @@ ERP_SYNC_INTERVAL_MINUTES = {
     "job_costs": env.int("ERP_SYNC_JOB_COSTS_MINUTES", default=60),
 }
 ERP_SYNC_LEASE_SECONDS = env.int("ERP_SYNC_LEASE_SECONDS", default=600)
+# /health/ answers 503 once an export has waited in the queue longer than this.
+HEALTH_EXPORT_QUEUE_MAX_AGE_SECONDS = env.int("HEALTH_EXPORT_QUEUE_MAX_AGE_SECONDS", default=900)
 # QuickBooks change data capture looks back at most 30 days; older cursors re-read in full.
 ERP_CHANGES_WINDOW_DAYS = 30
 ERP_CHANGES_OVERLAP_SECONDS = 60
@@ -179,6 +182,8 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe over plain HTTP from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+from approvals.views.health import health
 
 admin.site.site_header = "ERP Integrations"
 admin.site.site_title = "ERP Integrations"
@@ -10,6 +11,7 @@ admin.site.index_title = "Accounting approvals"
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from approvals import notifications
 from approvals.models import ChangeOrderLine, Commitment, CommitmentChangeOrder, CommitmentLine
 from approvals.services import approved, erp
+from approvals.services.database_outage import DATABASE_UNREACHABLE
 from approvals.services.drift import NO_DRIFT
 from approvals.services.errors import StaleState
 from approvals.services.records import (
@@ -143,6 +144,9 @@ def export_run(
     except ERPError as error:
         _fail(record, error.message, connection, try_number, error.response_body)
         return "failed"
+    except DATABASE_UNREACHABLE:
+        # Not the export's fault: the worker waits for the database and runs this try again.
+        raise
     except Exception:
         logger.exception("Export of %s %s failed unexpectedly", model_label, record_id)
         _fail(record, UNEXPECTED_FAILURE, connection, try_number, None)

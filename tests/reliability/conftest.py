@@ -1,7 +1,7 @@
 """Fixtures of the reliability tests, and the hook that writes docs/reliability.md from them.
 
-The doc is written only when RELIABILITY_REPORT=1 (`make reliability`) and the whole matrix
-and the soak ran in this process, so a normal test run never rewrites it.
+The doc is written only when RELIABILITY_REPORT=1 (`make reliability`) and the whole matrix,
+the soak and the database restart ran in this process, so a normal test run never rewrites it.
 """
 
 from __future__ import annotations
@@ -63,13 +63,15 @@ def pytest_sessionfinish(session, exitstatus):
         len(RESULTS.cells) == len(matrix.CELLS)
         and len(RESULTS.people) == len(people.SCENARIOS)
         and RESULTS.soak is not None
+        and RESULTS.outage is not None
     )
     if exitstatus != 0 or not complete:
         message = (
             f"\n{REPORT_PATH} not written: it needs every matrix cell and the soak to pass "
             f"in one run without xdist ({len(RESULTS.cells)}/{len(matrix.CELLS)} cells, "
             f"{len(RESULTS.people)}/{len(people.SCENARIOS)} scenarios of people, "
-            f"soak {'done' if RESULTS.soak else 'missing'}).\n"
+            f"soak {'done' if RESULTS.soak else 'missing'}, "
+            f"database restart {'done' if RESULTS.outage else 'missing'}).\n"
         )
     else:
         write_report(RESULTS, REPORT_PATH)

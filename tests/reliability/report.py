@@ -74,6 +74,7 @@ def render(results: Results, *, generated: datetime) -> str:
         *_matrix_details(results),
         *_people(results),
         *_soak(results),
+        *_database_restart(results),
     ]
     return "\n".join(parts) + "\n"
 
@@ -210,6 +211,37 @@ def _soak(results: Results) -> list[str]:
         ]
         lines.append("")
     return lines
+
+
+def _database_restart(results: Results) -> list[str]:
+    outage = results.outage
+    if outage is None:
+        return ["## Database restart", "", "Not run.", ""]
+    return [
+        "## Database restart",
+        "",
+        "PostgreSQL (a cluster of the test's own) was stopped with a fast shutdown, as a restart "
+        f"does, while {', '.join(outage.processes)} ran as separate processes with exports in "
+        "flight: QuickBooks was creating a vendor when the database went and answered while it "
+        "was down. The database was started again after the outage; no process was restarted "
+        "and nobody ran the recovery by hand. Each export whose outcome could not be recorded "
+        "was run again by its worker once the database answered, and found its document "
+        "instead of making a second one.",
+        "",
+        "| Figure | Value |",
+        "|---|---|",
+        f"| Database down | {outage.outage_seconds:.1f} s |",
+        f"| Processes that exited | {outage.exited} |",
+        *(f"| Accepted: {kind} | {count} |" for kind, count in sorted(outage.accepted.items())),
+        f"| Documents in QuickBooks, exactly one per record | {outage.documents} |",
+        f"| Bills: our invoice nets = QuickBooks totals | {outage.bills_total} |",
+        f"| Tasks run again after the restart | {outage.tasks_run_again} |",
+        f"| `/health/` answering 200 again, after the database was back | "
+        f"{outage.healthy_after_seconds:.1f} s |",
+        f"| Every record synced, after the database was back | "
+        f"{outage.settled_after_seconds:.1f} s |",
+        "",
+    ]
 
 
 def _cell_text(text: str) -> str:

@@ -53,10 +53,37 @@ class SoakFigures:
 
 
 @dataclass
+class OutageFigures:
+    outage_seconds: float
+    accepted: dict[str, int]
+    documents: int  # QuickBooks documents of the accepted records, exactly one each
+    processes: list[str]
+    exited: int
+    settled_after_seconds: float  # from the database accepting connections again
+    healthy_after_seconds: float
+    tasks_run_again: int  # tasks whose outcome the outage kept from being recorded
+    bills_total: str
+
+    def summary(self) -> str:
+        return "\n".join(
+            [
+                f"Database restart: down {self.outage_seconds:.1f} s, processes "
+                f"{', '.join(self.processes)}, {self.exited} exited",
+                f"  accepted {sum(self.accepted.values())} {self.accepted}, "
+                f"documents {self.documents} (one each), bills total {self.bills_total}",
+                f"  every record settled {self.settled_after_seconds:.1f} s after the database "
+                f"was back, /health/ 200 after {self.healthy_after_seconds:.1f} s, "
+                f"tasks run again {self.tasks_run_again}",
+            ]
+        )
+
+
+@dataclass
 class Results:
     cells: list[CellOutcome] = field(default_factory=list)
     people: list = field(default_factory=list)  # people.PeopleOutcome, one per scenario
     soak: SoakFigures | None = None
+    outage: OutageFigures | None = None
     machine: dict[str, str] = field(default_factory=dict)
 
 

@@ -33,6 +33,8 @@ NOBODY = frozenset()
 
 # The project-manager pages and the QuickBooks connection pages.
 EXPECTED = {
+    # For load balancers and monitors: states only, no records, no names.
+    "health": ANYONE,
     "approvals:home": SIGNED_IN,
     "approvals:project_create": PROJECT_MANAGERS,
     "approvals:project_detail": MEMBER,
