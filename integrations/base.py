@@ -144,21 +144,3 @@ class ChoosesParentCustomer(Protocol):
 
     def parent_customers(self) -> list[tuple[str, str]]:
         """(ERP id, name) of the top-level active customers a project's job may belong to."""
-
-
-@runtime_checkable
-class FindsDuplicateBills(Protocol):
-    """Optional: a connector that can search the ERP for bills an invoice may duplicate."""
-
-    def possible_duplicates(self, invoice) -> list[str]:
-        """One sentence per ERP bill with the invoice's vendor and number, or its vendor, total
-        and a date in its billing period; empty when there is none."""
-
-
-@runtime_checkable
-class FindsDuplicateBillsInBulk(Protocol):
-    """Optional, next to FindsDuplicateBills: the same search for many invoices at once."""
-
-    def possible_duplicates_many(self, invoices) -> dict[int, list[str]]:
-        """possible_duplicates of each invoice, by the invoice's primary key, in a number of
-        ERP requests that does not grow with the number of invoices of one vendor."""

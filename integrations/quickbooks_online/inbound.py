@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from integrations.quickbooks_online.mapping import as_decimal, cents
+from integrations.quickbooks_online.mapping import as_decimal, cents, document_total
 
 JOB_COST_ENTITIES = ("Bill", "Purchase", "VendorCredit")
 PAYMENT_ENTITY = "BillPayment"
@@ -119,6 +119,19 @@ class PaymentAllocation:
     amount: Decimal
     paid_on: date | None
     method: str
+
+
+@dataclass(frozen=True)
+class BillData:
+    """A bill as a duplicate check needs it: whose, which number, when, how much, what is left."""
+
+    erp_id: str
+    vendor_erp_id: str
+    number: str
+    billed_on: date | None
+    total: Decimal
+    balance: Decimal
+    is_voided: bool
 
 
 def is_deleted(document: dict) -> bool:
@@ -297,6 +310,19 @@ def job_cost_lines(entity: str, document: dict, chart: ChartOfAccounts) -> list[
             )
         )
     return lines
+
+
+def bill_from_qbo(document: dict, *, voided: bool) -> BillData:
+    total = document.get("TotalAmt")
+    return BillData(
+        erp_id=_text(document, "Id"),
+        vendor_erp_id=_text(document, "VendorRef", "value"),
+        number=_text(document, "DocNumber")[:50],
+        billed_on=_date(_text(document, "TxnDate")),
+        total=cents(as_decimal(total)) if total is not None else document_total(document),
+        balance=cents(as_decimal(document.get("Balance") or 0)),
+        is_voided=voided,
+    )
 
 
 def payment_allocations(document: dict) -> list[PaymentAllocation]:

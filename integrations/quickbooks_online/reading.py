@@ -141,6 +141,9 @@ class QuickBooksReader:
         chart = inbound.chart_of_accounts(self._accounts, self._items or [])
         return inbound.job_cost_lines(entity, document, chart)
 
+    def bill(self, document: dict) -> inbound.BillData:
+        return inbound.bill_from_qbo(document, voided=drift.is_voided(document))
+
     def payment_allocations(self, document: dict) -> list[inbound.PaymentAllocation]:
         return inbound.payment_allocations(document)
 
