@@ -118,9 +118,6 @@ class Connector(Protocol):
     def export(self, record, *, idempotency_key: str) -> ExportResult:
         """Create or update the record's ERP document; never creates a second one on retry."""
 
-    def document_is_gone(self, record) -> bool:
-        """True when the record's ERP document was deleted or voided (so it may be unlinked)."""
-
     def approved_document(self, record) -> ApprovedDocument:
         """The document accepting `record` as it stands approves, and its identity."""
 

@@ -10,8 +10,9 @@ on the connection, so a send or an accept never waits on the ERP.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from approvals.models import ApprovalPolicy, Commitment, CommitmentChangeOrder, SubcontractorInvoice
@@ -60,7 +61,12 @@ def closing_date_read_at(connection: ERPConnection | None) -> datetime | None:
 
 
 def closing_date_refresh(connection: ERPConnection) -> None:
-    """Read the ERP's closing date and keep it on the connection (the syncs call this)."""
+    """Read the ERP's closing date and keep it on the connection when the last read is older
+    than settings.ERP_CLOSING_DATE_MAX_AGE_SECONDS (the job-cost sync calls this)."""
+    read_at = closing_date_read_at(connection)
+    max_age = timedelta(seconds=settings.ERP_CLOSING_DATE_MAX_AGE_SECONDS)
+    if read_at is not None and timezone.now() - read_at < max_age:
+        return
     connector = erp.connector_or_none(connection)
     if not isinstance(connector, KnowsClosedPeriods):
         return

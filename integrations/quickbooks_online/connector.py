@@ -35,7 +35,6 @@ from approvals.models import (
 )
 from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services.records import record_title
-from approvals.states import ERPDrift
 from integrations.base import (
     ApprovedDocument,
     DuplicateNameError,
@@ -45,7 +44,7 @@ from integrations.base import (
     TransientERPError,
 )
 from integrations.models import ERPConnection, ERPKind
-from integrations.quickbooks_online import drift, mapping, order_links
+from integrations.quickbooks_online import mapping, order_links
 from integrations.quickbooks_online.client import QuickBooksClient, query_literal
 from integrations.quickbooks_online.errors import MISSING_REFERENCE_CODES
 from integrations.quickbooks_online.mapping import cents, format_money
@@ -53,8 +52,6 @@ from integrations.quickbooks_online.mapping import cents, format_money
 STALE_RETRIES = 3
 RETAINAGE_ITEM_NAME = "Retainage"
 RETAINAGE_ACCOUNT_NAME = "Retainage Payable"
-OBJECT_NOT_FOUND = "610"
-GONE = (ERPDrift.DELETED, ERPDrift.VOIDED)
 # How an approved document names a reference the export resolves in QuickBooks itself.
 FIRST_PAYABLES_ACCOUNT = "the first Accounts Payable account"
 RETAINAGE_ITEM_BY_NAME = f"the item named '{RETAINAGE_ITEM_NAME}'"
@@ -625,36 +622,7 @@ class QuickBooksOnlineConnector:
                 raise
             return found
 
-    # Unlinking, accept-page choices, duplicates ---------------------------------------------
-
-    def document_is_gone(self, record) -> bool:
-        """Deleted, made inactive, voided, or never there (610 Object Not Found)."""
-        if not record.erp_id:
-            return True
-        entity = {
-            Company: "Vendor",
-            Project: "Customer",
-            Commitment: "PurchaseOrder",
-            CommitmentChangeOrder: "PurchaseOrder",
-            SubcontractorInvoice: "Bill",
-        }[type(record)]
-        try:
-            document = self.client.read(entity, record.erp_id)
-        except PermanentERPError as error:
-            if error.code == OBJECT_NOT_FOUND:
-                return True
-            raise
-        if document.get("status") == "Deleted" or document.get("Active") is False:
-            return True
-        if isinstance(record, CommitmentChangeOrder):
-            marker = mapping.change_order_marker(record)
-            return not any(
-                str(line.get("Description", "")).startswith(marker)
-                for line in mapping.document_lines(document)
-            )
-        if type(record) in drift.ENTITY_OF:
-            return drift.state_of(record, document).drift in GONE
-        return drift.is_voided(document)
+    # Closing date, accept-page choices ---------------------------------------------
 
     def books_closed_through(self) -> date | None:
         """The company's closing date (Preferences.AccountingInfoPrefs.BookCloseDate): nothing

@@ -153,11 +153,13 @@ class QuickBooksReader:
         """The kinds of document our exports create that a change may drift from the approval."""
         return list(_EXPORTED_RECORD_MODELS)
 
-    def exported_record_model(self, entity: str):
-        return _EXPORTED_RECORD_MODELS.get(entity)
+    def exported_record_models(self, entity: str) -> list:
+        return _EXPORTED_RECORD_MODELS.get(entity, [])
 
     def synced_state(self, record, document: dict | None) -> DocumentState:
         return drift.state_of(record, document)
 
 
-_EXPORTED_RECORD_MODELS = {entity: model for model, entity in drift.ENTITY_OF.items()}
+_EXPORTED_RECORD_MODELS: dict[str, list] = {}
+for _model, _entity in drift.ENTITY_OF.items():
+    _EXPORTED_RECORD_MODELS.setdefault(_entity, []).append(_model)

@@ -3,6 +3,7 @@
 import pytest
 
 from approvals.models import Company, Project, SubcontractorInvoice
+from approvals.services.imports_vendors import vendors_sync
 from approvals.states import SyncStatus
 from integrations.quickbooks_online.client import QuickBooksClient
 from tests.approvals.admin.helpers import (
@@ -142,7 +143,8 @@ def test_unlink_is_refused_while_the_quickbooks_document_exists(
     refused = client.post(decision_url(Company, "unlink"), {**reviewed([company])}, follow=True)
 
     assert any(
-        "still exists. Delete or void it in QuickBooks Online first, then unlink." in message
+        "still exists (not imported yet: no sync has finished). Delete or void it in "
+        "QuickBooks Online first, then unlink once a sync has seen that." in message
         for message in messages_of(refused)
     )
     assert refreshed(company).sync_status == SyncStatus.SYNCED
@@ -154,6 +156,7 @@ def test_unlink_is_refused_while_the_quickbooks_document_exists(
         request_id="deactivate-vendor",
         sparse=True,
     )
+    vendors_sync(connection=company.erp_connection)  # the unlink trusts what was imported
     unlinked = client.post(decision_url(Company, "unlink"), {**reviewed([company])}, follow=True)
 
     assert "Company 'Acme Drywall': unlinked; it can now be corrected and sent again." in (

@@ -509,85 +509,10 @@ def test_a_purchase_order_that_keeps_changing_is_tried_again_later(
     assert len(stored["Line"]) == 2
 
 
-def test_documents_deleted_or_inactive_in_quickbooks_are_gone(
-    qbo_sandbox, qbo_connection, connector, synced_commitment, vendor
-):
-    invoice = invoice_for(synced_commitment)
-    invoice.erp_id = connector.export(invoice, idempotency_key="invoice-1-1").erp_id
-    assert connector.document_is_gone(invoice) is False
-    assert connector.document_is_gone(vendor) is False
-
-    client = QuickBooksClient(qbo_connection)
-    bill = client.read("Bill", invoice.erp_id)
-    client.delete("Bill", bill["Id"], bill["SyncToken"], request_id="delete-bill-1")
-    stored_vendor = client.read("Vendor", vendor.erp_id)
-    client.update(
-        "Vendor",
-        {"Id": vendor.erp_id, "SyncToken": stored_vendor["SyncToken"], "Active": False},
-        request_id="deactivate-vendor-1",
-        sparse=True,
-    )
-    assert connector.document_is_gone(invoice) is True
-    assert connector.document_is_gone(vendor) is True
-
-
-def test_a_change_order_is_gone_once_its_lines_are_removed(
-    qbo_connection, connector, synced_commitment, cost_codes
-):
-    change_order = change_order_for(synced_commitment, cost_codes)
-    change_order.erp_id = connector.export(change_order, idempotency_key="cco-1-1").erp_id
-    assert connector.document_is_gone(change_order) is False
-
-    client = QuickBooksClient(qbo_connection)
-    order = client.read("PurchaseOrder", synced_commitment.erp_id)
-    client.update(
-        "PurchaseOrder",
-        {"Id": order["Id"], "SyncToken": order["SyncToken"], "Line": order["Line"][:2]},
-        request_id="remove-cco-lines",
-        sparse=True,
-    )
-    assert connector.document_is_gone(change_order) is True
-
-
 def test_parent_customers_are_the_top_level_customers(qbo_sandbox, connector, project, books):
     qbo_sandbox.create_entity("Customer", {"DisplayName": "Acme Hospitals"})
     names = [name for _id, name in connector.parent_customers()]
     assert names == ["Acme Hospitals", "Riverside Health"]
-
-
-def test_possible_duplicates_name_bills_with_the_same_number_or_total_in_the_period(
-    qbo_sandbox, connector, synced_commitment, cost_codes
-):
-    def bill(doc_number, total, txn_date):
-        return qbo_sandbox.create_entity(
-            "Bill",
-            {
-                "DocNumber": doc_number,
-                "TxnDate": txn_date,
-                "VendorRef": {"value": synced_commitment.vendor.erp_id},
-                "Line": [
-                    {
-                        "Amount": total,
-                        "DetailType": "ItemBasedExpenseLineDetail",
-                        "ItemBasedExpenseLineDetail": {
-                            "ItemRef": {"value": cost_codes["Painting"].erp_id}
-                        },
-                    }
-                ],
-            },
-        )
-
-    same_number = bill("PA-07", "5.00", "2026-01-15")
-    same_total = bill("OTHER-1", "900.00", "2026-03-20")
-    bill("OTHER-2", "900.00", "2026-05-20")
-    invoice = invoice_for(synced_commitment)
-
-    assert connector.possible_duplicates(invoice) == [
-        f"Bill PA-07 from Acme Drywall dated 2026-01-15 for 5.00 (QuickBooks Online id "
-        f"{same_number['Id']})",
-        f"Bill OTHER-1 from Acme Drywall dated 2026-03-20 for 900.00 (QuickBooks Online id "
-        f"{same_total['Id']})",
-    ]
 
 
 def test_an_inactive_vendor_of_ours_is_not_linked(qbo_sandbox, qbo_connection, connector, vendor):
