@@ -703,6 +703,28 @@ class ERPJob(models.Model):
         return self.fully_qualified_name or self.display_name
 
 
+class ERPCustomer(models.Model):
+    """A top-level customer as the ERP has it: the choices for a project's job at accept."""
+
+    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_id = models.CharField("ERP id", max_length=64)
+    display_name = models.CharField(max_length=500)
+    is_active = models.BooleanField(default=True)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = "ERP customer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_connection", "erp_id"], name="erpcustomer_unique_per_connection"
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+
 class ERPBill(models.Model):
     """A vendor's bill as the ERP has it: what a new invoice is checked against for duplicates
     without asking the ERP while a person waits. Kept by the job-cost sync for every vendor."""

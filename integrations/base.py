@@ -133,11 +133,3 @@ class KnowsClosedPeriods(Protocol):
 
     def books_closed_through(self):
         """The closing date (a datetime.date), or None when the books are open."""
-
-
-@runtime_checkable
-class ChoosesParentCustomer(Protocol):
-    """Optional: a connector whose projects become jobs under a customer chosen at accept."""
-
-    def parent_customers(self) -> list[tuple[str, str]]:
-        """(ERP id, name) of the top-level active customers a project's job may belong to."""

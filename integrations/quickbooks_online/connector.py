@@ -622,7 +622,7 @@ class QuickBooksOnlineConnector:
                 raise
             return found
 
-    # Closing date, accept-page choices ---------------------------------------------
+    # Closing date ---------------------------------------------
 
     def books_closed_through(self) -> date | None:
         """The company's closing date (Preferences.AccountingInfoPrefs.BookCloseDate): nothing
@@ -633,15 +633,6 @@ class QuickBooksOnlineConnector:
             return date.fromisoformat(text) if text else None
         except ValueError:
             return None
-
-    def parent_customers(self) -> list[tuple[str, str]]:
-        """Top-level active customers, by name: the choices for a project's job."""
-        customers = self.client.query_all("Customer", order_by="DisplayName")
-        return [
-            (str(customer["Id"]), str(customer.get("DisplayName", "")))
-            for customer in customers
-            if not customer.get("Job") and not customer.get("ParentRef")
-        ]
 
 
 # Helpers --------------------------------------------------------------------------------------

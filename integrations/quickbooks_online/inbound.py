@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from integrations.quickbooks_online.mapping import as_decimal, cents, document_total
 
@@ -61,6 +61,7 @@ class VendorData:
 
 @dataclass(frozen=True)
 class JobData:
+    is_job: ClassVar[bool] = True
     erp_id: str
     sync_token: str
     display_name: str
@@ -68,6 +69,16 @@ class JobData:
     parent_erp_id: str
     parent_name: str
     address: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    """A top-level customer: what a project's job may be created under."""
+
+    is_job: ClassVar[bool] = False
+    erp_id: str
+    display_name: str
     is_active: bool
 
 
@@ -176,6 +187,18 @@ def vendor_from_qbo(document: dict) -> VendorData:
 
 def is_job(document: dict) -> bool:
     return document.get("Job") is True and bool(_text(document, "ParentRef", "value"))
+
+
+def is_top_level_customer(document: dict) -> bool:
+    return document.get("Job") is not True and not _text(document, "ParentRef", "value")
+
+
+def customer_from_qbo(document: dict) -> CustomerData:
+    return CustomerData(
+        erp_id=_text(document, "Id"),
+        display_name=_text(document, "DisplayName")[:500],
+        is_active=document.get("Active", True) is not False,
+    )
 
 
 def job_from_qbo(document: dict) -> JobData:

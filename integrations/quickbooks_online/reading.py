@@ -77,9 +77,20 @@ class QuickBooksReader:
             yield page
 
     def job_pages(self, *, start: int = 1) -> Iterator[Page]:
-        for page in self.pages("Customer", f"Job = true AND {ALL_ACTIVITY}", start=start):
-            page.rows = [inbound.job_from_qbo(row) for row in page.rows if inbound.is_job(row)]
+        """Jobs, and the top-level customers a new job may go under."""
+        for page in self.pages("Customer", ALL_ACTIVITY, start=start):
+            page.rows = self.jobs_and_customers(page.rows)
             yield page
+
+    def jobs_and_customers(self, documents: list[dict]) -> list:
+        """JobData of each job and CustomerData of each top-level customer (is_job tells)."""
+        rows = []
+        for document in documents:
+            if inbound.is_job(document):
+                rows.append(inbound.job_from_qbo(document))
+            elif inbound.is_top_level_customer(document):
+                rows.append(inbound.customer_from_qbo(document))
+        return rows
 
     def cost_code_pages(self, *, start: int = 1) -> Iterator[Page]:
         for page in self.pages("Item", ALL_ACTIVITY, start=start):
@@ -123,12 +134,6 @@ class QuickBooksReader:
         """(id, name) of the accounts a cost code's item may post to."""
         rows = self.client.query_all("Account", "Classification = 'Expense'", order_by="Name")
         return [(str(row["Id"]), row.get("Name", "")) for row in rows]
-
-    def is_job(self, document: dict) -> bool:
-        return inbound.is_job(document)
-
-    def job(self, document: dict) -> inbound.JobData:
-        return inbound.job_from_qbo(document)
 
     def job_cost_lines(self, entity: str, document: dict) -> list[inbound.JobCostLine]:
         detail_types = inbound.job_line_detail_types(document)

@@ -3,6 +3,7 @@
 import pytest
 
 from approvals.models import Company, Project, SubcontractorInvoice
+from approvals.services.imports_jobs import jobs_sync
 from approvals.services.imports_vendors import vendors_sync
 from approvals.states import SyncStatus
 from integrations.quickbooks_online.client import QuickBooksClient
@@ -19,14 +20,16 @@ from tests.factories import make_commitment, make_company, make_invoice, make_pr
 
 
 @pytest.fixture
-def owners(qbo_sandbox):
-    """Two owner customers in the books, and a job under one of them (not a choice)."""
+def owners(qbo_sandbox, qbo_connection):
+    """Two owner customers in the books, and a job under one of them (not a choice), imported
+    by the jobs sync."""
     health = qbo_sandbox.create_entity("Customer", {"DisplayName": "Riverside Health"})
     schools = qbo_sandbox.create_entity("Customer", {"DisplayName": "Portland Schools"})
     qbo_sandbox.create_entity(
         "Customer",
         {"DisplayName": "Old clinic job", "Job": True, "ParentRef": {"value": health["Id"]}},
     )
+    jobs_sync(connection=qbo_connection)
     return {"health": health["Id"], "schools": schools["Id"]}
 
 
@@ -53,8 +56,11 @@ def test_a_project_is_accepted_under_the_customer_chosen_and_exported(
 ):
     project = make_project(number="P-100", name="Riverside Clinic", members=[sender])
     send([project], by=sender)
+    qbo_sandbox.clear_request_log()
 
     page = client.get(decision_url(Project, "accept", [project])).content.decode()
+    assert qbo_sandbox.request_log() == []  # the customers were imported, not asked for
+    assert "Customers as of the last sync less than a minute ago." in page
     assert f'<option value="{owners["health"]}">Riverside Health</option>' in page
     assert f'<option value="{owners["schools"]}">Portland Schools</option>' in page
     assert "Old clinic job" not in page

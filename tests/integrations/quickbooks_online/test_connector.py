@@ -509,12 +509,6 @@ def test_a_purchase_order_that_keeps_changing_is_tried_again_later(
     assert len(stored["Line"]) == 2
 
 
-def test_parent_customers_are_the_top_level_customers(qbo_sandbox, connector, project, books):
-    qbo_sandbox.create_entity("Customer", {"DisplayName": "Acme Hospitals"})
-    names = [name for _id, name in connector.parent_customers()]
-    assert names == ["Acme Hospitals", "Riverside Health"]
-
-
 def test_an_inactive_vendor_of_ours_is_not_linked(qbo_sandbox, qbo_connection, connector, vendor):
     client = QuickBooksClient(qbo_connection)
     stored = client.read("Vendor", vendor.erp_id)
