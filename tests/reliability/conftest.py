@@ -63,13 +63,15 @@ def pytest_sessionfinish(session, exitstatus):
         len(RESULTS.cells) == len(matrix.CELLS)
         and len(RESULTS.people) == len(people.SCENARIOS)
         and RESULTS.soak is not None
+        and RESULTS.hanging is not None
     )
     if exitstatus != 0 or not complete:
         message = (
             f"\n{REPORT_PATH} not written: it needs every matrix cell and the soak to pass "
             f"in one run without xdist ({len(RESULTS.cells)}/{len(matrix.CELLS)} cells, "
             f"{len(RESULTS.people)}/{len(people.SCENARIOS)} scenarios of people, "
-            f"soak {'done' if RESULTS.soak else 'missing'}).\n"
+            f"soak {'done' if RESULTS.soak else 'missing'}, "
+            f"hanging QuickBooks {'done' if RESULTS.hanging else 'missing'}).\n"
         )
     else:
         write_report(RESULTS, REPORT_PATH)

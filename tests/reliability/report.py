@@ -74,6 +74,7 @@ def render(results: Results, *, generated: datetime) -> str:
         *_matrix_details(results),
         *_people(results),
         *_soak(results),
+        *_hanging_erp(results),
     ]
     return "\n".join(parts) + "\n"
 
@@ -210,6 +211,32 @@ def _soak(results: Results) -> list[str]:
         ]
         lines.append("")
     return lines
+
+
+def _hanging_erp(results: Results) -> list[str]:
+    hanging = results.hanging
+    if hanging is None:
+        return ["## QuickBooks hanging", "", "Not run.", ""]
+    return [
+        "## QuickBooks hanging",
+        "",
+        f"Every request to QuickBooks waited {hanging.hang_seconds} s (the sandbox's latency "
+        "fault) while the project manager sent six invoices and the accountant opened the "
+        "accept page for them and accepted them. The duplicate-bill check read the bills the "
+        "job-cost sync had imported, so a bill keyed into QuickBooks with the first invoice's "
+        "number was still flagged. Then QuickBooks answered again and the worker ran the "
+        "queued exports.",
+        "",
+        "| Figure | Value |",
+        "|---|---|",
+        *(f"| {step} | {took:.2f} s |" for step, took in hanging.seconds.items()),
+        f"| Requests to QuickBooks while people waited | {hanging.requests_while_people_waited} |",
+        f"| Flagged from the imported bills | {_cell_text(hanging.flagged)} |",
+        f"| Exports once QuickBooks answered | {', '.join(hanging.statuses)} |",
+        f"| Documents per record | {', '.join(map(str, hanging.documents_per_record))} |",
+        f"| Time to recover (queued exports run) | {hanging.recovery_seconds:.2f} s |",
+        "",
+    ]
 
 
 def _cell_text(text: str) -> str:
