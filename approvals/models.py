@@ -94,7 +94,7 @@ class Exportable(ERPLinked):
     )
     erp_drift_amount = models.DecimalField("amount in the ERP", **MONEY, null=True, blank=True)
     erp_drift_note = models.TextField("what changed in the ERP", blank=True)
-    erp_drift_seen_at = models.DateTimeField(null=True, blank=True)
+    erp_drift_seen_at = models.DateTimeField("change in the ERP seen at", null=True, blank=True)
 
     export_request_key = models.CharField(
         max_length=50,
@@ -735,6 +735,9 @@ class ERPBill(models.Model):
     number = models.CharField(max_length=50, blank=True)
     billed_on = models.DateField(null=True, blank=True)
     total = models.DecimalField(max_digits=16, decimal_places=2)
+    pre_tax_total = models.DecimalField(
+        max_digits=16, decimal_places=2, help_text="The total before any tax the ERP added."
+    )
     balance = models.DecimalField(max_digits=16, decimal_places=2)
     is_voided = models.BooleanField(default=False)
     seen_at = models.DateTimeField(auto_now=True)

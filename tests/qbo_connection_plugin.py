@@ -40,6 +40,7 @@ def qbo_connection(qbo_sandbox, qbo_settings, db):
         kind=ERPKind.QUICKBOOKS_ONLINE,
         company_id=qbo_sandbox.realm_id,
         company_name="Sandbox Construction Co",
+        settings={"country": "US", "home_currency": "USD", "multicurrency": False},
         access_token=tokens["access_token"],
         access_token_expires_at=now + timedelta(seconds=int(tokens["expires_in"])),
         refresh_token=tokens["refresh_token"],

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='commitment',
             name='erp_drift_seen_at',
-            field=models.DateTimeField(blank=True, null=True),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="change in the ERP seen at"),
         ),
         migrations.AddField(
             model_name='commitment',
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='commitmentchangeorder',
             name='erp_drift_seen_at',
-            field=models.DateTimeField(blank=True, null=True),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="change in the ERP seen at"),
         ),
         migrations.AddField(
             model_name='commitmentchangeorder',
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='company',
             name='erp_drift_seen_at',
-            field=models.DateTimeField(blank=True, null=True),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="change in the ERP seen at"),
         ),
         migrations.AddField(
             model_name='company',
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='project',
             name='erp_drift_seen_at',
-            field=models.DateTimeField(blank=True, null=True),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="change in the ERP seen at"),
         ),
         migrations.AddField(
             model_name='project',
@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='subcontractorinvoice',
             name='erp_drift_seen_at',
-            field=models.DateTimeField(blank=True, null=True),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="change in the ERP seen at"),
         ),
         migrations.AddField(
             model_name='subcontractorinvoice',

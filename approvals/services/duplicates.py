@@ -182,7 +182,7 @@ def _candidate_bills(connection, vendor_ids: set[str], invoices, totals) -> list
         ERPBill.objects.filter(erp_connection=connection, vendor_erp_id__in=vendor_ids)
         .exclude(is_voided=True)
         .annotate(number_upper=Upper("number"))
-        .filter(Q(number_upper__in=numbers) | Q(total__in=totals))
+        .filter(Q(number_upper__in=numbers) | Q(pre_tax_total__in=totals))
         .order_by("billed_on", "erp_id")
     )
 
@@ -195,7 +195,7 @@ def _bill_looks_like(bill: ERPBill, invoice: SubcontractorInvoice, total) -> boo
         return True
     last_day = max(invoice.period_end, invoice.billing_date)
     return (
-        bill.total == total
+        bill.pre_tax_total == total
         and bill.billed_on is not None
         and invoice.period_start <= bill.billed_on <= last_day
     )

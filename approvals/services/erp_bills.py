@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from approvals.models import ERPBill
 
-_FIELDS = ("vendor_erp_id", "number", "billed_on", "total", "balance", "is_voided")
+_FIELDS = (
+    "vendor_erp_id",
+    "number",
+    "billed_on",
+    "total",
+    "pre_tax_total",
+    "balance",
+    "is_voided",
+)
 CHUNK = 1000
 
 

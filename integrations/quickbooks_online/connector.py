@@ -15,7 +15,15 @@ Per-company settings (ERPConnection.settings), each with a working default:
   owed to the subcontractor, so it belongs in a liability, not in job cost.
 - "vendor_1099_types": vendor types whose vendors are marked for 1099 reporting (default none;
   whether a subcontractor gets a 1099 depends on its tax status, which only the accountant knows).
-- "home_currency": the company's currency (default "USD"); records in another currency are refused.
+- "country", "home_currency", "multicurrency": where the company is, read from QuickBooks
+  (CompanyInfo.Country, Preferences.CurrencyPrefs) on connect and reconnect, and on the first
+  export of a connection made before they were kept (until then: "US", "USD", off). A record in
+  another currency than the home one is refused unless multicurrency is on and its QuickBooks
+  vendor is in that currency; it is then sent in that currency (QuickBooks applies its rate).
+- "purchase_tax_code_id" and "tax_codes_by_item" ({item id: tax code id}): outside the US
+  every purchase line names a TaxCode: the one chosen for its item (a cost code, or the
+  retainage item), else the default. Our amounts are before tax ("TaxExcluded"); QuickBooks adds
+  the tax to TotalAmt. A company outside the US with no code for a line refuses the record.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ from integrations.quickbooks_online.mapping import cents, format_money
 STALE_RETRIES = 3
 RETAINAGE_ITEM_NAME = "Retainage"
 RETAINAGE_ACCOUNT_NAME = "Retainage Payable"
+COMPANY_PROFILE = ("country", "home_currency", "multicurrency")
 # How an approved document names a reference the export resolves in QuickBooks itself.
 FIRST_PAYABLES_ACCOUNT = "the first Accounts Payable account"
 RETAINAGE_ITEM_BY_NAME = f"the item named '{RETAINAGE_ITEM_NAME}'"
@@ -137,10 +146,11 @@ class QuickBooksOnlineConnector:
 
     def _purchase_order_problems(self, commitment: Commitment) -> list[str]:
         problems = _doc_number_problems("commitment", commitment.number)
-        return problems + self._currency_problems("commitment", commitment.currency)
+        problems += self._currency_problems("commitment", commitment.currency)
+        return problems + self._tax_problems(commitment)
 
     def _change_order_problems(self, change_order: CommitmentChangeOrder) -> list[str]:
-        return []
+        return self._tax_problems(change_order)
 
     def _bill_problems(self, invoice: SubcontractorInvoice) -> list[str]:
         problems = _doc_number_problems("invoice", invoice.number)
@@ -151,22 +161,90 @@ class QuickBooksOnlineConnector:
         billed = any(cents(line.gross_amount) or cents(line.retainage_withheld) for line in lines)
         if not billed and not invoice.is_retainage_release:
             problems.append("The invoice bills nothing; QuickBooks Online needs at least one line.")
-        return problems
+        return problems + self._tax_problems(invoice)
 
     def _currency_problems(self, what: str, currency: str) -> list[str]:
         home = self.settings.get("home_currency", "USD")
-        if currency and currency != home:
+        if currency and currency != home and not self.settings.get("multicurrency"):
             return [
                 f"The {what} is in {currency}, but the QuickBooks Online company keeps its "
                 f"books in {home}."
             ]
         return []
 
+    # Tax and currency -------------------------------------------------------------------------
+
+    def _learned_the_company(self) -> bool:
+        """Connections made before the company's country and currency were kept read them once,
+        after the checks that need no request have passed."""
+        if all(name in self.settings for name in COMPANY_PROFILE):
+            return False
+        remember_company_profile(self.connection, self.client)
+        return True
+
+    def _books_purchase_tax(self) -> bool:
+        return self.settings.get("country", "US") != "US"
+
+    def _tax_code_for(self, item_id: str) -> str:
+        by_item = self.settings.get("tax_codes_by_item") or {}
+        return str(by_item.get(item_id) or self.settings.get("purchase_tax_code_id") or "")
+
+    def _tax_problems(self, record) -> list[str]:
+        """Outside the US each line needs a purchase tax code; say which are missing."""
+        if not self._books_purchase_tax() or self.settings.get("purchase_tax_code_id"):
+            return []
+        untaxed = [
+            str(code)
+            for code in _taxed_cost_codes(record)
+            if code.erp_id and not self._tax_code_for(code.erp_id)
+        ]
+        retainage_item = str(self.settings.get("retainage_item_id") or "")
+        needs_retainage_code = _has_retainage_line(record) and not (
+            retainage_item and self._tax_code_for(retainage_item)
+        )
+        if not untaxed and not needs_retainage_code:
+            return []
+        missing = [f"cost code '{code}'" for code in dict.fromkeys(untaxed)]
+        if needs_retainage_code:
+            missing.append("the retainage item")
+        return [
+            f"The QuickBooks Online company is in {self.settings['country']}, where every line "
+            f"needs a purchase tax code, and none is chosen for {', '.join(missing)}. Choose a "
+            "default purchase tax code (or one per cost code) on the QuickBooks Online "
+            "connection page, then export again."
+        ]
+
+    def _taxed(self, payload: dict) -> dict:
+        if not self._books_purchase_tax():
+            return payload
+        return mapping.with_purchase_tax(payload, self._tax_code_for)
+
+    def _in_record_currency(self, payload: dict, currency: str) -> dict:
+        if not currency or currency == self.settings.get("home_currency", "USD"):
+            return payload
+        return {**payload, "CurrencyRef": {"value": currency}}
+
+    def _check_vendor_currency(self, vendor: Company, currency: str) -> None:
+        """A foreign-currency record books only to a vendor QuickBooks keeps in that currency."""
+        if not currency or currency == self.settings.get("home_currency", "USD"):
+            return
+        held = _ref_value(self.client.read("Vendor", vendor.erp_id), "CurrencyRef")
+        if held != currency:
+            raise ExportRefused(
+                f"The record is in {currency}, but vendor '{vendor.name}' is kept in "
+                f"{held or 'the home currency'} in QuickBooks Online, which books a vendor's "
+                f"transactions only in the vendor's currency. Link the company to a "
+                f"QuickBooks Online vendor in {currency}, then export again.",
+                code="currency_mismatch",
+            )
+
     # Exports --------------------------------------------------------------------------------
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
         record = _reloaded(record)
         problems = self._unmappable(record) + self.export_problems(record)
+        if not problems and self._learned_the_company():
+            problems = self.export_problems(record)
         if problems:
             raise ExportRefused(" ".join(problems), code="export_problems")
         exports: dict[type, Callable[[Any, str], ExportResult]] = {
@@ -278,7 +356,8 @@ class QuickBooksOnlineConnector:
         return _result(existing, payload, linked=True)
 
     def _export_purchase_order(self, commitment: Commitment, key: str) -> ExportResult:
-        payload = mapping.purchase_order_payload(commitment, ap_account_id=self.ap_account_id())
+        self._check_vendor_currency(commitment.vendor, commitment.currency)
+        payload = self._purchase_order_payload(commitment, self.ap_account_id())
         lines = list(commitment.lines.all())
         expected = sum((cents(line.amount) for line in lines), Decimal("0.00"))
         mapping.ensure_total_matches(payload, expected)
@@ -306,8 +385,8 @@ class QuickBooksOnlineConnector:
             if applied:
                 _check_applied_lines(change_order, lines, applied, purchase_order)
                 return _result(purchase_order, None, linked=True, lines=lines, documents=applied)
-            payload = mapping.change_order_update_payload(
-                change_order, purchase_order=purchase_order
+            payload = self._taxed(
+                mapping.change_order_update_payload(change_order, purchase_order=purchase_order)
             )
             expected = mapping.document_total(purchase_order) + mapping.change_order_total(
                 change_order
@@ -343,16 +422,16 @@ class QuickBooksOnlineConnector:
         needs_retainage = bool(
             mapping.invoice_retainage_withheld(invoice) or invoice.is_retainage_release
         )
+        self._check_vendor_currency(commitment.vendor, commitment.currency)
         ap_account_id = self.ap_account_id()
         retainage_item_id = self.retainage_item_id() if needs_retainage else ""
         billed_lines = _billed_lines(invoice)
 
         def payload_linking(order_lines: dict[int, str]) -> dict:
-            payload = mapping.bill_payload(
+            payload = self._bill_payload(
                 invoice,
                 ap_account_id=ap_account_id,
                 retainage_item_id=retainage_item_id,
-                purchase_order_id=commitment.erp_id,
                 order_line_ids=order_lines,
             )
             mapping.ensure_total_matches(payload, expected)
@@ -409,15 +488,34 @@ class QuickBooksOnlineConnector:
         return payload, {"Customer": payload["DisplayName"], "ParentRef": parent_id}
 
     def _approved_purchase_order(self, commitment: Commitment) -> tuple[dict, dict]:
-        payload = mapping.purchase_order_payload(
-            commitment, ap_account_id=self._configured_ap_account()
-        )
+        payload = self._purchase_order_payload(commitment, self._configured_ap_account())
         return payload, _numbered_identity("PurchaseOrder", payload)
+
+    def _purchase_order_payload(self, commitment: Commitment, ap_account_id: str) -> dict:
+        payload = mapping.purchase_order_payload(commitment, ap_account_id=ap_account_id)
+        return self._taxed(self._in_record_currency(payload, commitment.currency))
+
+    def _bill_payload(
+        self,
+        invoice: SubcontractorInvoice,
+        *,
+        ap_account_id: str,
+        retainage_item_id: str,
+        order_line_ids: dict[int, str] | None = None,
+    ) -> dict:
+        payload = mapping.bill_payload(
+            invoice,
+            ap_account_id=ap_account_id,
+            retainage_item_id=retainage_item_id,
+            purchase_order_id=invoice.commitment.erp_id,
+            order_line_ids=order_line_ids,
+        )
+        return self._taxed(self._in_record_currency(payload, invoice.commitment.currency))
 
     def _approved_change_order(self, change_order: CommitmentChangeOrder) -> tuple[dict, dict]:
         order_id = change_order.commitment.erp_id
         marker = mapping.change_order_marker(change_order)
-        lines = mapping.change_order_added_lines(change_order)
+        lines = self._taxed({"Line": mapping.change_order_added_lines(change_order)})["Line"]
         return {"PurchaseOrder": order_id, "Line": lines}, {
             "PurchaseOrder": order_id,
             "Marker": marker,
@@ -430,11 +528,8 @@ class QuickBooksOnlineConnector:
         retainage_item = ""
         if needs_retainage:
             retainage_item = str(self.settings.get("retainage_item_id") or RETAINAGE_ITEM_BY_NAME)
-        payload = mapping.bill_payload(
-            invoice,
-            ap_account_id=self._configured_ap_account(),
-            retainage_item_id=retainage_item,
-            purchase_order_id=invoice.commitment.erp_id,
+        payload = self._bill_payload(
+            invoice, ap_account_id=self._configured_ap_account(), retainage_item_id=retainage_item
         )
         return payload, _numbered_identity("Bill", payload)
 
@@ -509,7 +604,7 @@ class QuickBooksOnlineConnector:
         the number, say)."""
         if found is None or self._linked_elsewhere(record, found) is not None:
             return False
-        return _total(found) == mapping.document_total(document)
+        return _pre_tax_total(found) == mapping.document_total(document)
 
     def _linked_elsewhere(self, record, document: dict):
         """The other record of the same type here that is linked to `document`, if any."""
@@ -706,6 +801,49 @@ def _numbered_identity(entity: str, payload: dict) -> dict:
     }
 
 
+def remember_company_profile(connection: ERPConnection, client: QuickBooksClient) -> dict:
+    """Read where the company is (country, home currency, multicurrency) and keep it in the
+    connection's settings: on connect, reconnect, and lazily for older connections. Returns
+    the CompanyInfo read."""
+    info = client.company_info()
+    currency = client.preferences().get("CurrencyPrefs") or {}
+    profile = {
+        "country": str(info.get("Country") or "US").upper(),
+        "home_currency": str((currency.get("HomeCurrency") or {}).get("value") or "USD"),
+        "multicurrency": bool(currency.get("MultiCurrencyEnabled")),
+    }
+    connection.settings = {**(connection.settings or {}), **profile}
+    connection.save(update_fields=["settings"])
+    return info
+
+
+def purchase_tax_codes(client: QuickBooksClient) -> list[tuple[str, str]]:
+    """(id, name) of the company's active tax codes that carry purchase rates, by name."""
+    return [
+        (str(code["Id"]), str(code.get("Name", "")))
+        for code in client.query_all("TaxCode", order_by="Name")
+        if code.get("Active", True) and (code.get("PurchaseTaxRateList") or {}).get("TaxRateDetail")
+    ]
+
+
+def _taxed_cost_codes(record) -> list:
+    """The cost codes of the lines a record sends (they need a tax code outside the US)."""
+    if isinstance(record, SubcontractorInvoice):
+        return [
+            line.schedule_line.cost_code for line in record.lines.all() if cents(line.gross_amount)
+        ]
+    if isinstance(record, Commitment | CommitmentChangeOrder):
+        return [line.cost_code for line in record.lines.all()]
+    return []
+
+
+def _has_retainage_line(record) -> bool:
+    return isinstance(record, SubcontractorInvoice) and bool(
+        mapping.invoice_retainage_withheld(record)
+        or (record.is_retainage_release and cents(record.retainage_released))
+    )
+
+
 def _references(record) -> list[tuple[str, str, str]]:
     """(entity, id, how the accountant knows it) of each name-list record an export refers to."""
     if isinstance(record, Company):
@@ -840,13 +978,28 @@ def _total(document: dict) -> Decimal:
     return mapping.document_total(document)
 
 
+def _total_tax(document: dict) -> Decimal:
+    """The purchase tax QuickBooks added (outside the US); our amounts are before tax."""
+    detail = document.get("TxnTaxDetail") or {}
+    return cents(mapping.as_decimal(detail.get("TotalTax") or 0))
+
+
+def _pre_tax_total(document: dict) -> Decimal:
+    return _total(document) - _total_tax(document)
+
+
 def _check_stored_total(document: dict, expected: Decimal, label: str) -> None:
-    """QuickBooks' own total must be ours; if it is not, a person has to look."""
+    """QuickBooks' own lines must come to ours, and its total to those lines plus the tax it
+    computed; if not, a person has to look."""
     stored = _total(document)
-    if stored != cents(expected):
+    lines = mapping.document_total(document)
+    tax = _total_tax(document)
+    if lines != cents(expected) or stored != lines + tax:
+        taxed = f" ({format_money(lines)} before {format_money(tax)} tax)" if tax else ""
         raise PermanentERPError(
             f"QuickBooks Online holds {label} (id {document.get('Id')}) with a total of "
-            f"{format_money(stored)}, but the record totals {format_money(expected)}. "
+            f"{format_money(stored)}{taxed}, but the record totals {format_money(expected)}"
+            f"{' before tax' if tax else ''}. "
             "Check the document in QuickBooks Online before exporting again.",
             code="total_mismatch",
             response_body=mapping.jsonable(document),

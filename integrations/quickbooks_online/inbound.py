@@ -141,6 +141,7 @@ class BillData:
     number: str
     billed_on: date | None
     total: Decimal
+    pre_tax_total: Decimal  # what our invoice's net compares with (QuickBooks adds the tax)
     balance: Decimal
     is_voided: bool
 
@@ -336,13 +337,16 @@ def job_cost_lines(entity: str, document: dict, chart: ChartOfAccounts) -> list[
 
 
 def bill_from_qbo(document: dict, *, voided: bool) -> BillData:
-    total = document.get("TotalAmt")
+    stated = document.get("TotalAmt")
+    total = cents(as_decimal(stated)) if stated is not None else document_total(document)
+    tax = cents(as_decimal(_text(document, "TxnTaxDetail", "TotalTax") or 0))
     return BillData(
         erp_id=_text(document, "Id"),
         vendor_erp_id=_text(document, "VendorRef", "value"),
         number=_text(document, "DocNumber")[:50],
         billed_on=_date(_text(document, "TxnDate")),
-        total=cents(as_decimal(total)) if total is not None else document_total(document),
+        total=total,
+        pre_tax_total=total - tax,
         balance=cents(as_decimal(document.get("Balance") or 0)),
         is_voided=voided,
     )

@@ -372,6 +372,19 @@ def bill_payload(
     return payload
 
 
+def with_purchase_tax(payload: dict[str, Any], tax_code_for) -> dict[str, Any]:
+    """For a company outside the US: our amounts are before tax, and every line names the tax
+    code `tax_code_for(item id)` chooses; lines read back from QuickBooks keep their own."""
+    lines = []
+    for line in payload["Line"]:
+        detail = line[line["DetailType"]]
+        if "TaxCodeRef" not in detail:
+            item_id = (detail.get("ItemRef") or detail.get("AccountRef") or {}).get("value", "")
+            detail = {**detail, "TaxCodeRef": _ref(tax_code_for(str(item_id)))}
+        lines.append({**line, line["DetailType"]: detail})
+    return {**payload, "GlobalTaxCalculation": "TaxExcluded", "Line": lines}
+
+
 # Totals
 
 

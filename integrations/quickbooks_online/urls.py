@@ -8,5 +8,6 @@ urlpatterns = [
     path("connect/", views.connect, name="connect"),
     path("callback/", views.callback, name="callback"),
     path("disconnect/", views.disconnect, name="disconnect"),
+    path("tax-codes/", views.tax_codes, name="tax_codes"),
     path("webhooks/", webhooks.notifications, name="webhooks"),
 ]

@@ -21,10 +21,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from approvals.models import CostCode
 from integrations.base import ERPError
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import oauth
 from integrations.quickbooks_online.client import QuickBooksClient
+from integrations.quickbooks_online.connector import purchase_tax_codes, remember_company_profile
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +64,66 @@ def administrator_required(view):
 @administrator_required
 @require_GET
 def connection(request):
-    return render(
-        request,
-        "integrations/quickbooks_online/connection.html",
-        {"connection": _active_connection(), "now": timezone.now()},
-    )
+    active = _active_connection()
+    context = {"connection": active, "now": timezone.now()}
+    if active is not None and active.settings.get("country", "US") != "US":
+        context.update(_tax_code_choices(request, active))
+    return render(request, "integrations/quickbooks_online/connection.html", context)
+
+
+@administrator_required
+@require_POST
+def tax_codes(request):
+    """Save the default purchase tax code and the ones chosen per cost code."""
+    active = _active_connection()
+    if active is None:
+        messages.error(request, "No QuickBooks Online company is connected.")
+        return redirect(CONNECTION_PAGE)
+    try:
+        with QuickBooksClient(active) as client:
+            known = dict(purchase_tax_codes(client))
+    except ERPError as error:
+        messages.error(request, f"The tax codes were not saved: {error.message}")
+        return redirect(CONNECTION_PAGE)
+    chosen = {"": request.POST.get("default", "")}
+    for cost_code in _cost_codes():
+        chosen[cost_code.erp_id] = request.POST.get(f"item-{cost_code.erp_id}", "")
+    unknown = [value for value in chosen.values() if value and value not in known]
+    if unknown:
+        messages.error(
+            request,
+            "QuickBooks Online has no purchase tax code with id "
+            f"{', '.join(sorted(set(unknown)))}; nothing was saved. Reload the page and choose again.",
+        )
+        return redirect(CONNECTION_PAGE)
+    default = chosen.pop("")
+    settings = {**active.settings, "purchase_tax_code_id": default}
+    settings["tax_codes_by_item"] = {item: code for item, code in chosen.items() if code}
+    ERPConnection.objects.filter(pk=active.pk).update(settings=settings)
+    messages.success(request, "The purchase tax codes are saved.")
+    return redirect(CONNECTION_PAGE)
+
+
+def _cost_codes():
+    return CostCode.objects.exclude(erp_id="").filter(is_active=True)
+
+
+def _tax_code_choices(request, active: ERPConnection) -> dict:
+    """The company's purchase tax codes and what is chosen, for the connection page."""
+    try:
+        with QuickBooksClient(active) as client:
+            codes = purchase_tax_codes(client)
+    except ERPError as error:
+        messages.error(request, f"The tax codes could not be read: {error.message}")
+        return {}
+    by_item = active.settings.get("tax_codes_by_item") or {}
+    return {
+        "tax_codes": codes,
+        "default_tax_code": active.settings.get("purchase_tax_code_id", ""),
+        "cost_code_tax_codes": [
+            (cost_code, by_item.get(cost_code.erp_id, "")) for cost_code in _cost_codes()
+        ],
+    }
 
 
 @administrator_required
@@ -128,7 +185,7 @@ def callback(request):
         _revoke_quietly(tokens.refresh_token)
         messages.error(request, _another_company_message(_active_connection()))
         return redirect(CONNECTION_PAGE)
-    _remember_company_name(stored)
+    _remember_company(stored)
     logger.info("QuickBooks Online realm %s connected by %s", realm_id, request.user)
     messages.success(
         request, f"QuickBooks Online company {stored.company_name or realm_id} is connected."
@@ -204,13 +261,14 @@ def _store_connection(*, realm_id: str, tokens: oauth.TokenSet, user) -> ERPConn
     return stored
 
 
-def _remember_company_name(stored: ERPConnection) -> None:
-    """Show the company's name rather than its number; the connection works without it."""
+def _remember_company(stored: ERPConnection) -> None:
+    """Show the company's name rather than its number, and keep its country and currencies
+    (read again on every reconnect); an export reads them later if this fails."""
     try:
         with QuickBooksClient(stored) as client:
-            name = client.company_info().get("CompanyName", "")
+            name = remember_company_profile(stored, client).get("CompanyName", "")
     except ERPError as error:
-        logger.warning("Could not read the name of realm %s: %s", stored.company_id, error.detail)
+        logger.warning("Could not read company %s: %s", stored.company_id, error.detail)
         return
     if name:
         stored.company_name = name

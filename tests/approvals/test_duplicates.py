@@ -99,6 +99,7 @@ def test_imported_erp_bills_count_and_say_how_fresh_they_are(
         number="77",
         billed_on=date(2026, 1, 9),
         total=Decimal("1.00"),
+        pre_tax_total=Decimal("1.00"),
         balance=Decimal("0.40"),
     )
     # Another vendor's bill, and a voided one, are no duplicates.
@@ -107,6 +108,7 @@ def test_imported_erp_bills_count_and_say_how_fresh_they_are(
         erp_id="78",
         number="77",
         total=Decimal("1.00"),
+        pre_tax_total=Decimal("1.00"),
         balance=Decimal("1.00"),
     )
     ERPBill.objects.create(
@@ -114,6 +116,7 @@ def test_imported_erp_bills_count_and_say_how_fresh_they_are(
         erp_id="79",
         number="77",
         total=Decimal("0.00"),
+        pre_tax_total=Decimal("0.00"),
         balance=Decimal("0.00"),
         is_voided=True,
     )

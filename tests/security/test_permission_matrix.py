@@ -59,6 +59,7 @@ EXPECTED = {
     "quickbooks_online:connect": ADMINISTRATOR,
     "quickbooks_online:callback": ADMINISTRATOR,
     "quickbooks_online:disconnect": ADMINISTRATOR,
+    "quickbooks_online:tax_codes": ADMINISTRATOR,
     # Signed by QuickBooks, not by a session: nobody gets in without the signature.
     "quickbooks_online:webhooks": NOBODY,
     "admin:index": STAFF,
@@ -124,11 +125,15 @@ POSTED = {
     "approvals:record_action": lambda world: {},
     "quickbooks_online:connect": lambda world: {},
     "quickbooks_online:disconnect": lambda world: {},
+    "quickbooks_online:tax_codes": lambda world: {},
     "quickbooks_online:webhooks": lambda world: {},
 }
 # Allowed visitors get past the permission check, then a sentence about the request itself:
-# a connection already exists, the callback carries no answer from QuickBooks.
-ANSWERED_WITH_A_MESSAGE = frozenset({"quickbooks_online:connect", "quickbooks_online:callback"})
+# a connection already exists, the callback carries no answer from QuickBooks, tax codes cannot
+# be read without a company answering.
+ANSWERED_WITH_A_MESSAGE = frozenset(
+    {"quickbooks_online:connect", "quickbooks_online:callback", "quickbooks_online:tax_codes"}
+)
 PERMISSION_REFUSALS = frozenset(
     {"sent to sign in", "refused (401)", "refused (403)", "refused (404)"}
 )

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field, replace
 from . import faults, wire
 from .chaos import DEFAULT_TIMEOUT_SECONDS, FaultBoard, FaultRule
 from .oauth import OAuthServer
-from .service import DEFAULT_COMPANY_NAME, DEFAULT_REALM_ID, PATH_ENTITIES, CompanyService
+from .service import (
+    DEFAULT_COMPANY_NAME,
+    DEFAULT_REALM_ID,
+    PATH_ENTITIES,
+    READ_ONLY_ENTITIES,
+    CompanyService,
+)
 from .storage import Store
 from .throttle import Limits, RateLimiter, Throttled
 from .webhooks import WebhookNotifier, WebhookSettings
@@ -240,7 +246,7 @@ class Sandbox:
                 entity: service.read(realm_id, entity, segments[1]),
                 "time": wire.envelope_time(),
             }
-        if method == "POST" and len(segments) == 1 and entity != "CompanyInfo":
+        if method == "POST" and len(segments) == 1 and entity not in READ_ONLY_ENTITIES:
             operation = params.get("operation", "update" if "Id" in _json(body) else "create")
             actions = {"create": service.create, "update": service.update, "delete": service.delete}
             if operation not in actions:

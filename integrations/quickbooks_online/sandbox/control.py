@@ -185,8 +185,20 @@ class SandboxHandle:
             "POST", "/book-close-date", {"book_close_date": close_date, "realm_id": realm_id}
         )
 
-    def add_company(self, realm_id: str, name: str) -> None:
-        self._call("POST", "/companies", {"realm_id": realm_id, "name": name})
+    def add_company(
+        self, realm_id: str, name: str, *, country: str = "US", multicurrency: bool = False
+    ) -> None:
+        """A company in `country` ("US", or "CA" with CAD and the GST/HST tax codes)."""
+        self._call(
+            "POST",
+            "/companies",
+            {
+                "realm_id": realm_id,
+                "name": name,
+                "country": country,
+                "multicurrency": multicurrency,
+            },
+        )
 
     def configure_webhooks(
         self,

@@ -131,8 +131,17 @@ def _route(sandbox: Sandbox, method: str, path: str, params: dict, body: bytes):
         realm_id = str(payload.get("realm_id", "")).strip()
         if not realm_id.isdigit():
             raise ControlError(400, "realm_id must be digits.")
-        sandbox.service.ensure_company(realm_id, str(payload.get("name") or realm_id))
-        return {"realm_id": realm_id}
+        country = str(payload.get("country") or "US").upper()
+        try:
+            sandbox.service.ensure_company(
+                realm_id,
+                str(payload.get("name") or realm_id),
+                country=country,
+                multicurrency=bool(payload.get("multicurrency")),
+            )
+        except ValueError as error:
+            raise ControlError(400, str(error)) from None
+        return {"realm_id": realm_id, "country": country}
     raise ControlError(404, f"No control endpoint {method} {path}.")
 
 

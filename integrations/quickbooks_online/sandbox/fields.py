@@ -11,7 +11,6 @@ from .records import Unit
 from .storage import Row
 
 FORBIDDEN_NAME_CHARACTERS = (":", "\t", "\n")
-USD = {"name": "United States Dollar", "value": "USD"}
 _AMOUNT_INTEGER_DIGITS = 10
 _AMOUNT_FRACTION_DIGITS = 5
 # How QuickBooks names each list in a 2500 Detail about an id it does not have ("Names" holds
@@ -21,6 +20,7 @@ MISSING_REFERENCE_LIST = {
     "Class": "Klasses",
     "Customer": "Names",
     "Item": "Items",
+    "TaxCode": "TaxCodes",
     "Vendor": "Names",
 }
 DELETED_REFERENCE_LABEL = {"Customer": "Customer", "Item": "Product/Service", "Vendor": "Vendor"}

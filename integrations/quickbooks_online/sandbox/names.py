@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from . import faults
+from . import faults, tax
 from .fields import (
-    USD,
     boolean,
     casefold_key,
     check_lengths,
@@ -91,6 +90,15 @@ DUPLICATE_DETAIL = {
     "class": "The name supplied already exists. : Another class is already using this name. "
     "Please use a different name.",
 }
+
+
+def _currency(unit: Unit, data: dict, existing: Row | None) -> dict:
+    """Set on create (the home currency unless said otherwise), read-only afterwards."""
+    if existing is not None:
+        return existing.data["CurrencyRef"]
+    company, currency = tax.transaction_currency(unit, data)
+    tax.check_currency(company, currency["value"])
+    return currency
 
 
 def _claim_name(unit: Unit, entity: str, name: str, existing: Row | None) -> str:
@@ -201,8 +209,7 @@ def prepare_customer(unit: Unit, data: dict, existing: Row | None) -> Prepared:
         "Active": boolean(data, "Active", True),
         "Taxable": boolean(data, "Taxable", False),
         "PrintOnCheckName": data.get("PrintOnCheckName") or display[:110],
-        "CurrencyRef": (existing.data["CurrencyRef"] if existing else data.get("CurrencyRef"))
-        or USD,
+        "CurrencyRef": _currency(unit, data, existing),
         "PreferredDeliveryMethod": data.get("PreferredDeliveryMethod") or "Print",
         "IsProject": False,
         "Balance": existing.data.get("Balance", Decimal(0)) if existing else Decimal(0),
@@ -226,8 +233,7 @@ def prepare_vendor(unit: Unit, data: dict, existing: Row | None) -> Prepared:
         "Active": boolean(data, "Active", True),
         "Vendor1099": boolean(data, "Vendor1099", False),
         "PrintOnCheckName": data.get("PrintOnCheckName") or display[:100],
-        "CurrencyRef": (existing.data["CurrencyRef"] if existing else data.get("CurrencyRef"))
-        or USD,
+        "CurrencyRef": _currency(unit, data, existing),
         "Balance": existing.data.get("Balance", Decimal(0)) if existing else Decimal(0),
     }
     return Prepared(stored, stored["Active"], key)
@@ -340,8 +346,7 @@ def prepare_account(unit: Unit, data: dict, existing: Row | None) -> Prepared:
         "Active": boolean(data, "Active", True),
         "CurrentBalance": balance,
         "CurrentBalanceWithSubAccounts": balance,
-        "CurrencyRef": (existing.data["CurrencyRef"] if existing else data.get("CurrencyRef"))
-        or USD,
+        "CurrencyRef": _currency(unit, data, existing),
     }
     if parent is not None:
         stored["ParentRef"] = {"value": str(parent.id)}

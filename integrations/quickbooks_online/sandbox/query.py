@@ -27,6 +27,8 @@ ENTITIES = (
     "Purchase",
     "BillPayment",
     "CompanyInfo",
+    "TaxCode",
+    "TaxRate",
 )
 NAME_LISTS = ("Customer", "Vendor", "Item", "Account", "Class")
 DEFAULT_MAX_RESULTS = 100
@@ -78,6 +80,8 @@ FILTERABLE = {
     "Purchase": (*_COMMON, *_TRANSACTION, "PaymentType", "AccountRef", "EntityRef", "Credit"),
     "BillPayment": (*_COMMON, *_TRANSACTION, "PayType"),
     "CompanyInfo": (*_COMMON, "CompanyName"),
+    "TaxCode": (*_COMMON, "Name", "Active", "Taxable", "TaxGroup"),
+    "TaxRate": (*_COMMON, "Name", "Active", "RateValue"),
 }
 
 _TOKEN = re.compile(

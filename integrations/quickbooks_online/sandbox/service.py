@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
-from . import faults, names, transactions, wire
+from . import faults, names, tax, transactions, wire
 from .fields import check_lengths, check_name_characters
 from .query import NAME_LISTS, compile_sql, parse
 from .records import ChangeEvent, Prepared, Unit
@@ -17,7 +17,9 @@ from .storage import ENTITY_COLUMNS, Row, Store
 
 TRANSACTIONS = ("PurchaseOrder", "Bill", "VendorCredit", "Purchase", "BillPayment")
 ENTITIES = (*NAME_LISTS, *TRANSACTIONS)
-PATH_ENTITIES = {entity.lower(): entity for entity in (*ENTITIES, "CompanyInfo")}
+# Read and queried through the API, changed only in QuickBooks itself (tax through TaxService).
+READ_ONLY_ENTITIES = ("CompanyInfo", "TaxCode", "TaxRate")
+PATH_ENTITIES = {entity.lower(): entity for entity in (*ENTITIES, *READ_ONLY_ENTITIES)}
 PREPARE = {**names.PREPARE, **transactions.PREPARE}
 READ_ONLY = {**names.READ_ONLY_FIELDS, **transactions.READ_ONLY_FIELDS}
 VOIDABLE = {"BillPayment": transactions.void_bill_payment}
@@ -29,6 +31,10 @@ CDC_LOOKBACK = timedelta(days=30)
 
 DEFAULT_REALM_ID = "9341453050000001"
 DEFAULT_COMPANY_NAME = "Sandbox Construction Co"
+COMPANY_ADDRESSES = {
+    "US": {"Line1": "100 Main Street", "City": "Mountain View"},
+    "CA": {"Line1": "100 King Street West", "City": "Toronto", "CountrySubDivisionCode": "ON"},
+}
 STARTER_ACCOUNTS = (
     ("Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
     ("Checking", "Bank", "Checking"),
@@ -58,16 +64,8 @@ def deleted_shape(row: Row, *, with_metadata: bool = False) -> dict:
 
 
 def _default_preferences() -> dict:
-    return {
-        "AccountingInfoPrefs": {
-            "TrackDepartments": False,
-            "ClassTrackingPerTxn": False,
-            "ClassTrackingPerTxnLine": False,
-            "CustomerTerminology": "Customers",
-        },
-        "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
-        "VendorAndPurchasesPrefs": {"BillableExpenseTracking": True, "TrackingByCustomer": True},
-    }
+    """A US company's, until something (closing the books) stores them."""
+    return tax.preferences_for("US", multicurrency=False)
 
 
 def _writable(entity: str, payload: dict) -> dict:
@@ -120,8 +118,13 @@ class CompanyService:
             found = conn.execute("SELECT 1 FROM company WHERE realm_id = ?", (realm_id,))
             return found.fetchone() is not None
 
-    def ensure_company(self, realm_id: str, name: str) -> None:
-        """Create the company with its CompanyInfo and starter accounts, unless it exists."""
+    def ensure_company(
+        self, realm_id: str, name: str, *, country: str = "US", multicurrency: bool = False
+    ) -> None:
+        """Create the company with its CompanyInfo and starter accounts, unless it exists; a
+        company outside the US also gets its Preferences and its tax codes and rates."""
+        if country not in tax.HOME_CURRENCY:
+            raise ValueError(f"Companies can be in {', '.join(tax.HOME_CURRENCY)}, not {country}.")
         if self.company_exists(realm_id):
             return
         with self.unit(realm_id) as unit:
@@ -132,8 +135,8 @@ class CompanyService:
             info = {
                 "CompanyName": name,
                 "LegalName": name,
-                "Country": "US",
-                "CompanyAddr": {"Line1": "100 Main Street", "City": "Mountain View"},
+                "Country": country,
+                "CompanyAddr": COMPANY_ADDRESSES[country],
                 "FiscalYearStartMonth": "January",
                 "SupportedLanguages": "en",
             }
@@ -145,6 +148,11 @@ class CompanyService:
                     "AccountSubType": sub_type,
                 }
                 unit.insert("Account", unit.next_id(), PREPARE["Account"](unit, payload, None))
+            if country != "US" or multicurrency:
+                preferences = tax.preferences_for(country, multicurrency)
+                unit.insert("Preferences", unit.next_id(), Prepared(preferences))
+            if country != "US":
+                tax.seed_tax_codes(unit)
             unit.events.clear()
 
     # -- company preferences ----------------------------------------------------------------
@@ -308,7 +316,7 @@ class CompanyService:
         requested = []
         for name in entities_text.split(","):
             entity = PATH_ENTITIES.get(name.strip().lower())
-            if entity is None or entity == "CompanyInfo":
+            if entity is None or entity in READ_ONLY_ENTITIES:
                 raise faults.invalid_value("entities", f"CDC is not supported for {name.strip()}")
             requested.append(entity)
         responses = []
@@ -392,6 +400,7 @@ class CompanyService:
         check_name_characters(sample, ("DisplayName",))
         check_lengths(sample, {"DisplayName": 100})
         with self.unit(realm_id) as unit:
+            currency = wire.dumps(tax.currency_ref(tax.locale(unit).home_currency))
             (existing,) = unit.conn.execute(
                 "SELECT COUNT(*) FROM entity WHERE realm_id = ? AND entity = 'Vendor'", (realm_id,)
             ).fetchone()
@@ -404,7 +413,7 @@ class CompanyService:
             template = (
                 '{"DisplayName":%(name)s,"CompanyName":%(name)s,"PrintOnCheckName":%(name)s,'
                 '"Active":true,"Vendor1099":false,'
-                '"CurrencyRef":{"name":"United States Dollar","value":"USD"},"Balance":0.0,'
+                f'"CurrencyRef":{currency},"Balance":0.0,'
                 '"Id":"%(id)d","SyncToken":"0",'
                 f'"MetaData":{{"CreateTime":"{stamp}","LastUpdatedTime":"{stamp}"}}}}'
             )

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import faults, wire
+from . import faults, tax, wire
 from .fields import (
-    USD,
     boolean,
     check_lengths,
     choice,
@@ -108,7 +107,6 @@ def _expense_line(unit: Unit, line: dict) -> dict:
     if tracking_class is not None:
         detail["ClassRef"] = ref_of(tracking_class)
     detail["BillableStatus"] = choice(detail, "BillableStatus", BILLABLE_STATUSES, "NotBillable")
-    detail.setdefault("TaxCodeRef", {"value": "NON"})
     return {**line, "Amount": amount, detail_type: detail}
 
 
@@ -143,13 +141,18 @@ def _ap_account(unit: Unit, data: dict) -> dict:
     return ref_of(account)
 
 
-def _common(unit: Unit, data: dict) -> dict:
+def _common(unit: Unit, data: dict, vendor: Row | None = None) -> tuple[dict, tax.Locale]:
+    """The fields every transaction has, and the company whose rules apply to it."""
     check_lengths(data, TXN_LIMITS)
-    return {
+    company, currency = tax.transaction_currency(unit, data)
+    vendor_currency = (vendor.data.get("CurrencyRef") or {}).get("value") if vendor else None
+    tax.check_currency(company, currency["value"], party_currency=vendor_currency)
+    stored = {
         **data,
         "TxnDate": date_field(data, "TxnDate", wire.company_today()),
-        "CurrencyRef": data.get("CurrencyRef") or USD,
+        "CurrencyRef": currency,
     }
+    return stored, company
 
 
 def _computed_links(existing: Row | None, types: tuple[str, ...]) -> list[dict]:
@@ -161,7 +164,7 @@ def _computed_links(existing: Row | None, types: tuple[str, ...]) -> list[dict]:
 def prepare_purchase_order(unit: Unit, data: dict, existing: Row | None) -> Prepared:
     vendor = _vendor(unit, data)
     lines, total = _expense_lines(unit, data, existing)
-    stored = _common(unit, data)
+    stored, company = _common(unit, data, vendor)
     doc_number = text(data, "DocNumber")
     if not doc_number:
         doc_number = existing.data.get("DocNumber") if existing else None
@@ -172,13 +175,13 @@ def prepare_purchase_order(unit: Unit, data: dict, existing: Row | None) -> Prep
             "VendorRef": ref_of(vendor),
             "APAccountRef": _ap_account(unit, data),
             "Line": lines,
-            "TotalAmt": total,
             "DocNumber": doc_number,
             "POStatus": choice(data, "POStatus", ("Open", "Closed"), "Open"),
             "EmailStatus": data.get("EmailStatus") or "NotSet",
             "LinkedTxn": _computed_links(existing, ("Bill",)),
         }
     )
+    stored["TotalAmt"] = total + tax.purchase_tax(unit, stored, company)
     if ship_to is not None:
         stored["ShipTo"] = ref_of(ship_to)
     if not stored["LinkedTxn"]:
@@ -255,7 +258,9 @@ def _linked_order_ids(lines: list[dict]) -> list[int]:
 def _payable(unit: Unit, data: dict, existing: Row | None, entity: str) -> tuple[dict, Row]:
     vendor = _vendor(unit, data)
     lines, total = _expense_lines(unit, data, existing)
-    stored = _common(unit, data)
+    stored, company = _common(unit, data, vendor)
+    stored["Line"] = lines
+    total += tax.purchase_tax(unit, stored, company)
     paid = Decimal(0)
     if existing is not None:
         paid = existing.data["TotalAmt"] - existing.data["Balance"]
@@ -323,7 +328,9 @@ def prepare_purchase(unit: Unit, data: dict, existing: Row | None) -> Prepared:
             f"A {payment_type} purchase must be paid from a {expected} account."
         )
     lines, total = _expense_lines(unit, data, existing)
-    stored = _common(unit, data)
+    stored, company = _common(unit, data)
+    stored["Line"] = lines
+    total += tax.purchase_tax(unit, stored, company)
     entity_ref = data.get("EntityRef")
     if entity_ref is not None:
         entity_type = entity_ref.get("type") or "Vendor"
@@ -392,7 +399,7 @@ def prepare_bill_payment(unit: Unit, data: dict, existing: Row | None) -> Prepar
     total = money(data["TotalAmt"], "TotalAmt")
     if total < 0:
         raise faults.business_rule("A bill payment cannot be negative.")
-    stored = _common(unit, data)
+    stored, _company = _common(unit, data, vendor)
     if pay_type == "Check":
         detail_name, ref_name, account_type = "CheckPayment", "BankAccountRef", "Bank"
     else:
@@ -600,9 +607,9 @@ AFTER_SAVE = {
     "BillPayment": after_bill_payment_saved,
 }
 READ_ONLY_FIELDS = {
-    "PurchaseOrder": ("TotalAmt", "LinkedTxn"),
-    "Bill": ("TotalAmt", "Balance"),
-    "VendorCredit": ("TotalAmt", "Balance"),
-    "Purchase": ("TotalAmt",),
+    "PurchaseOrder": ("TotalAmt", "LinkedTxn", "TxnTaxDetail"),
+    "Bill": ("TotalAmt", "Balance", "TxnTaxDetail"),
+    "VendorCredit": ("TotalAmt", "Balance", "TxnTaxDetail"),
+    "Purchase": ("TotalAmt", "TxnTaxDetail"),
     "BillPayment": (),
 }

@@ -387,7 +387,11 @@ def test_a_bill_that_does_not_add_up_is_never_sent(
 ):
     """Simulates a mapping fault (a dropped line): the total check must stop it before any
     request. The AP account and retainage item come from settings, so no look-up runs first."""
-    qbo_connection.settings = {"ap_account_id": "1", "retainage_item_id": "1"}
+    qbo_connection.settings = {
+        **qbo_connection.settings,
+        "ap_account_id": "1",
+        "retainage_item_id": "1",
+    }
     invoice = invoice_for(synced_commitment)
     real_bill_payload = mapping.bill_payload
 
