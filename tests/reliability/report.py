@@ -223,8 +223,8 @@ def _hanging_erp(results: Results) -> list[str]:
         f"Every request to QuickBooks waited {hanging.hang_seconds} s (the sandbox's latency "
         "fault) while the project manager sent six invoices and the accountant opened the "
         "accept page for them and accepted them. The duplicate-bill check read the bills the "
-        "job-cost sync had imported, so a bill keyed into QuickBooks with the first invoice's "
-        "number was still flagged. Then QuickBooks answered again and the worker ran the "
+        "job-cost sync had imported, so a bill keyed into QuickBooks for the first invoice's "
+        "amount in its billing period was still flagged (and the accountant confirmed it). Then QuickBooks answered again and the worker ran the "
         "queued exports.",
         "",
         "| Figure | Value |",

@@ -40,7 +40,7 @@ def invoice_of(books, n: int) -> SubcontractorInvoice:
     return invoice
 
 
-def key_bill(books, *, number: str) -> dict:
+def key_bill(books, *, number: str, amount: str) -> dict:
     expense = next(a for a in books.entities("Account") if a.get("AccountType") == "Expense")
     return books.create_entity(
         "Bill",
@@ -50,7 +50,7 @@ def key_bill(books, *, number: str) -> dict:
             "VendorRef": {"value": books.vendor.erp_id},
             "Line": [
                 {
-                    "Amount": "1.00",
+                    "Amount": amount,
                     "DetailType": "AccountBasedExpenseLineDetail",
                     "AccountBasedExpenseLineDetail": {"AccountRef": {"value": expense["Id"]}},
                 }
@@ -62,8 +62,9 @@ def key_bill(books, *, number: str) -> dict:
 def test_nobody_waits_on_a_hanging_quickbooks_and_nothing_is_doubled(books, machine_noted):
     sandbox = books.sandbox
     invoices = [invoice_of(books, n) for n in range(1, INVOICES + 1)]
-    # A bill keyed in QuickBooks itself with the number of the first: the duplicate check's catch.
-    keyed = key_bill(books, number="INV-H1")
+    # A bill keyed in QuickBooks itself for the first invoice's amount, in its billing period:
+    # the duplicate check's catch, which the accountant confirms.
+    keyed = key_bill(books, number="PAPER-1", amount="1802.00")
     job_costs_sync(connection=books.connection)
     accountant = Client()
     accountant.force_login(scene.fresh(books.approver))
@@ -72,10 +73,12 @@ def test_nobody_waits_on_a_hanging_quickbooks_and_nothing_is_doubled(books, mach
     sandbox.inject_fault("latency", seconds=HANG_SECONDS, count=1000)
     seconds: dict[str, float] = {}
     try:
-        started = time.monotonic()
+        sends = []
         for invoice in invoices:
+            started = time.monotonic()
             record_send(record=invoice, actor=scene.fresh(books.pm))
-        seconds[f"send {INVOICES} invoices"] = time.monotonic() - started
+            sends.append(time.monotonic() - started)
+        seconds[f"slowest of {INVOICES} sends"] = max(sends)
 
         started = time.monotonic()
         page = accountant.get(decision_url(SubcontractorInvoice, "accept", invoices))
@@ -108,9 +111,10 @@ def test_nobody_waits_on_a_hanging_quickbooks_and_nothing_is_doubled(books, mach
         documents_per_record=sorted(set(per_invoice.values())),
         recovery_seconds=recovered,
     )
+    print(f"\nQuickBooks hanging: {RESULTS.hanging}")
     assert during == 0
     assert all(took < LIMIT_SECONDS for took in seconds.values()), seconds
-    assert "bill INV-H1 in QuickBooks Online" in RESULTS.hanging.flagged
+    assert "bill PAPER-1 in QuickBooks Online" in RESULTS.hanging.flagged
     assert outcomes == ["synced"] * INVOICES
     assert set(per_invoice.values()) == {1}
     assert all(
