@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from approvals.states import BADGE_COLOURS, ERPDrift, SyncStatus
+from approvals.validators import single_line
 from integrations.models import ERPConnection
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -20,7 +21,9 @@ ZERO = Decimal("0.00")
 
 def _status_check(prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(
-        condition=Q(sync_status__in=SyncStatus.values), name=f"{prefix}_sync_status_valid"
+        condition=Q(sync_status__in=SyncStatus.values),
+        name=f"{prefix}_sync_status_valid",
+        violation_error_message="This status is not one the approval workflow knows.",
     )
 
 
@@ -29,6 +32,7 @@ def _erp_id_unique(prefix: str) -> models.UniqueConstraint:
         fields=["erp_connection", "erp_id"],
         condition=~Q(erp_id=""),
         name=f"{prefix}_erp_id_unique_per_connection",
+        violation_error_message="Another record is already linked to this ERP id.",
     )
 
 
@@ -127,8 +131,8 @@ class CostType(models.TextChoices):
 class CostCode(ERPLinked):
     """An entry of the ERP's standard cost-code list (a QuickBooks Item, a Xero Item)."""
 
-    code = models.CharField(max_length=30)
-    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=30, validators=[single_line])
+    name = models.CharField(max_length=100, validators=[single_line])
     cost_type = models.CharField(max_length=20, choices=CostType.choices, default=CostType.OTHER)
     is_active = models.BooleanField(default=True)
 
@@ -150,17 +154,19 @@ class CostCode(ERPLinked):
 class Company(Exportable):
     """The company directory; exported as a QuickBooks Vendor / Xero Contact."""
 
-    name = models.CharField(max_length=255)
-    legal_name = models.CharField(max_length=255, blank=True)
-    tax_id = models.CharField("tax id", max_length=20, blank=True)
+    name = models.CharField(max_length=255, validators=[single_line])
+    legal_name = models.CharField(max_length=255, blank=True, validators=[single_line])
+    tax_id = models.CharField("tax id", max_length=20, blank=True, validators=[single_line])
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=30, blank=True)
-    address_line1 = models.CharField(max_length=500, blank=True)
-    city = models.CharField(max_length=255, blank=True)
-    region = models.CharField("state or region", max_length=255, blank=True)
-    postal_code = models.CharField(max_length=30, blank=True)
-    country = models.CharField(max_length=255, blank=True)
-    vendor_type = models.CharField(max_length=50, blank=True)
+    phone = models.CharField(max_length=30, blank=True, validators=[single_line])
+    address_line1 = models.CharField(max_length=500, blank=True, validators=[single_line])
+    city = models.CharField(max_length=255, blank=True, validators=[single_line])
+    region = models.CharField(
+        "state or region", max_length=255, blank=True, validators=[single_line]
+    )
+    postal_code = models.CharField(max_length=30, blank=True, validators=[single_line])
+    country = models.CharField(max_length=255, blank=True, validators=[single_line])
+    vendor_type = models.CharField(max_length=50, blank=True, validators=[single_line])
     is_archived = models.BooleanField(default=False)
 
     class Meta:
@@ -182,10 +188,12 @@ class Company(Exportable):
 class Project(Exportable):
     """A construction project; exported as a QuickBooks job (sub-customer) / Xero tracking option."""
 
-    number = models.CharField(max_length=30)
-    name = models.CharField(max_length=255)
-    address = models.CharField(max_length=500, blank=True)
-    customer_name = models.CharField("customer / owner", max_length=255, blank=True)
+    number = models.CharField(max_length=30, validators=[single_line])
+    name = models.CharField(max_length=255, validators=[single_line])
+    address = models.CharField(max_length=500, blank=True, validators=[single_line])
+    customer_name = models.CharField(
+        "customer / owner", max_length=255, blank=True, validators=[single_line]
+    )
     erp_parent_customer_id = models.CharField(
         "ERP parent customer id", max_length=64, blank=True, default=""
     )
@@ -244,8 +252,8 @@ class Commitment(Exportable):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="commitments")
     vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="commitments")
     kind = models.CharField(max_length=20, choices=CommitmentKind.choices)
-    number = models.CharField(max_length=21)
-    title = models.CharField(max_length=255)
+    number = models.CharField(max_length=21, validators=[single_line])
+    title = models.CharField(max_length=255, validators=[single_line])
     description = models.TextField(blank=True)
     status = models.CharField(
         max_length=20, choices=CommitmentStatus.choices, default=CommitmentStatus.DRAFT
@@ -270,6 +278,7 @@ class Commitment(Exportable):
                 condition=Q(default_retainage_percent__gte=0)
                 & Q(default_retainage_percent__lte=100),
                 name="commitment_retainage_percent_range",
+                violation_error_message="The default retainage must be between 0%% and 100%%.",
             ),
         ]
         indexes = [models.Index(fields=["sync_status", "sent_at"], name="commitment_queue_idx")]
@@ -295,7 +304,9 @@ class CommitmentLine(models.Model):
         ordering = ["commitment", "position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gte=0), name="commitmentline_amount_not_negative"
+                condition=Q(amount__gte=0),
+                name="commitmentline_amount_not_negative",
+                violation_error_message="A line's amount cannot be negative.",
             ),
         ]
 
@@ -317,8 +328,8 @@ class CommitmentChangeOrder(Exportable):
     commitment = models.ForeignKey(
         Commitment, on_delete=models.PROTECT, related_name="change_orders"
     )
-    number = models.CharField(max_length=21)
-    title = models.CharField(max_length=255)
+    number = models.CharField(max_length=21, validators=[single_line])
+    title = models.CharField(max_length=255, validators=[single_line])
     status = models.CharField(
         max_length=20, choices=ChangeOrderStatus.choices, default=ChangeOrderStatus.DRAFT
     )
@@ -374,7 +385,7 @@ class SubcontractorInvoice(Exportable):
     """A pay application against a commitment; exported as a QuickBooks Bill / Xero ACCPAY invoice."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="invoices")
-    number = models.CharField("invoice number", max_length=21)
+    number = models.CharField("invoice number", max_length=21, validators=[single_line])
     billing_date = models.DateField()
     period_start = models.DateField()
     period_end = models.DateField()
@@ -409,9 +420,12 @@ class SubcontractorInvoice(Exportable):
             models.CheckConstraint(
                 condition=Q(retainage_released__gte=0),
                 name="invoice_retainage_released_not_negative",
+                violation_error_message="The retainage released cannot be negative.",
             ),
             models.CheckConstraint(
-                condition=Q(period_end__gte=models.F("period_start")), name="invoice_period_ordered"
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="invoice_period_ordered",
+                violation_error_message="The billing period must end on or after the day it starts.",
             ),
         ]
         indexes = [
@@ -447,7 +461,9 @@ class InvoiceLine(models.Model):
         ordering = ["invoice", "commitment_line__position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(retainage_withheld__gte=0), name="invoiceline_retainage_not_negative"
+                condition=Q(retainage_withheld__gte=0),
+                name="invoiceline_retainage_not_negative",
+                violation_error_message="The retainage withheld on a line cannot be negative.",
             ),
             models.UniqueConstraint(
                 fields=["invoice", "commitment_line"], name="invoiceline_one_per_commitment_line"
@@ -462,6 +478,10 @@ class InvoiceLine(models.Model):
                     | Q(commitment_line__isnull=True, change_order_line__isnull=False)
                 ),
                 name="invoiceline_bills_one_schedule_line",
+                violation_error_message=(
+                    "Each invoice line bills exactly one line of the schedule of values: a "
+                    "commitment line or a line a change order added."
+                ),
             ),
         ]
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Min
+from django.tasks import task
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from approvals import permissions, selectors
 from approvals.services.records import EXPORTABLE_MODELS, noun, plural_noun, record_title
@@ -16,6 +19,8 @@ from approvals.states import SyncStatus
 
 logger = logging.getLogger(__name__)
 MAX_SUBJECT = 150
+# Waits before each further try of an email the mail server refused: about a day in all.
+EMAIL_RETRY_DELAYS = tuple(timedelta(minutes=minutes) for minutes in (1, 5, 30, 120, 360, 720))
 
 
 def _name(user) -> str:
@@ -23,22 +28,52 @@ def _name(user) -> str:
 
 
 def _send(*, recipient, subject: str, template: str, context: dict) -> None:
-    """Send one email; a failure is logged, never raised: it runs after the decision it reports
-    was committed, and must not turn that decision into an error page."""
+    """Send one email; a failure is logged and retried later, never raised: it runs after the
+    decision it reports was committed, and must not turn that decision into an error page."""
     body = render_to_string(template, {"recipient_name": _name(recipient), **context})
     # A header cannot carry line breaks; titles typed by people may.
     one_line = " ".join(subject.split())
     if len(one_line) > MAX_SUBJECT:
         one_line = one_line[: MAX_SUBJECT - 1] + "…"
+    _deliver_or_retry(to=recipient.email, subject=one_line, body=body, try_number=1)
+
+
+def _deliver_or_retry(*, to: str, subject: str, body: str, try_number: int) -> None:
     try:
         send_mail(
-            subject=one_line,
+            subject=subject,
             message=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[recipient.email],
+            recipient_list=[to],
         )
     except Exception:
-        logger.exception("Could not email %s about %r", recipient.email, one_line)
+        if try_number > len(EMAIL_RETRY_DELAYS):
+            logger.exception("Gave up emailing %s about %r after %d tries", to, subject, try_number)
+            return
+        delay = EMAIL_RETRY_DELAYS[try_number - 1]
+        logger.exception(
+            "Could not email %s about %r (try %d); trying again in %s",
+            to,
+            subject,
+            try_number,
+            delay,
+        )
+        _retry_later(to=to, subject=subject, body=body, try_number=try_number + 1, delay=delay)
+
+
+def _retry_later(*, to: str, subject: str, body: str, try_number: int, delay: timedelta) -> None:
+    try:
+        email_resend.using(run_after=timezone.now() + delay).enqueue(
+            to=to, subject=subject, body=body, try_number=try_number
+        )
+    except Exception:
+        logger.exception("Could not queue another try to email %s about %r", to, subject)
+
+
+@task()
+def email_resend(*, to: str, subject: str, body: str, try_number: int) -> None:
+    """Another try at an email the mail server refused before."""
+    _deliver_or_retry(to=to, subject=subject, body=body, try_number=try_number)
 
 
 def rejection_notify(*, record, decider, reason: str) -> None:
@@ -66,7 +101,7 @@ def rejection_notify(*, record, decider, reason: str) -> None:
                 context=context,
             )
 
-    transaction.on_commit(deliver)
+    transaction.on_commit(deliver, robust=True)
 
 
 def export_failure_notify(*, record, erp_name: str, error: str, tries: int) -> None:
@@ -83,7 +118,7 @@ def export_failure_notify(*, record, erp_name: str, error: str, tries: int) -> N
                 context=context,
             )
 
-    transaction.on_commit(deliver)
+    transaction.on_commit(deliver, robust=True)
 
 
 def waiting_summary() -> dict[type, dict]:

@@ -6,6 +6,7 @@ from django.tasks import task
 
 from approvals.services.sync_runs import SyncAlreadyRunning
 from approvals.services.sync_schedule import sync_run
+from integrations.base import NotConnectedError
 from integrations.models import ERPConnection
 
 IMPORTS_QUEUE = "imports"
@@ -21,4 +22,8 @@ def erp_sync(kind: str, connection_id: int) -> dict:
         return sync_run(connection=connection, kind=kind).as_dict()
     except SyncAlreadyRunning as error:
         logger.info("%s", error.message)
+        return {"kind": kind, "skipped": error.message}
+    except NotConnectedError as error:
+        # Waits for an administrator to reconnect; the sync panel shows the cursor's last error.
+        logger.warning("The %s import did not run: %s", kind, error.message)
         return {"kind": kind, "skipped": error.message}

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,10 +27,12 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "integrations",
     "approvals",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +55,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -91,6 +95,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
+# How many reverse proxies in front of the site append to X-Forwarded-For; the client's address
+# (for the sign-in throttle) is the entry the outermost of them added. 0: REMOTE_ADDR.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 LOGIN_REDIRECT_URL = "approvals:home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -118,7 +125,9 @@ TASKS = {
     }
 }
 
-# Fernet key for OAuth tokens at rest; derived from SECRET_KEY when not set.
+# Fernet keys for OAuth tokens at rest, newest first (older ones still decrypt); production sets
+# its own (checked by `check --deploy`), the demo and tests derive one from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
 QUICKBOOKS_ONLINE = {
@@ -178,6 +187,17 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Scripts and styles come from our own static files, or inline with this response's nonce.
+# No form-action: the connect button's POST is redirected to Intuit's sign-in on purpose.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,7 @@
 from django.conf import settings as django_settings
 from django.db import models
 
-from integrations.crypto import EncryptedTextField
+from integrations.crypto import EncryptedTextField, is_unreadable
 
 
 class ERPKind(models.TextChoices):
@@ -52,3 +52,23 @@ class ERPConnection(models.Model):
     def __str__(self):
         label = self.company_name or self.company_id
         return f"{self.get_kind_display()}: {label}"
+
+    @property
+    def authorization_unreadable(self) -> bool:
+        """The stored tokens no configured key decrypts (the key changed): it must be reconnected."""
+        return is_unreadable(self.access_token) or is_unreadable(self.refresh_token)
+
+
+class WebhookDelivery(models.Model):
+    """A notification body already acted on, by its hash: a replay of it is ignored."""
+
+    kind = models.CharField(max_length=32, choices=ERPKind.choices)
+    body_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "body_sha256"], name="webhookdelivery_unique_body"
+            ),
+        ]

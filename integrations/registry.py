@@ -12,6 +12,15 @@ NOT_CONNECTED = (
     "An administrator can connect QuickBooks Online under ERP Integrations."
 )
 
+
+def disconnected_message(connection: ERPConnection) -> str:
+    return (
+        f"{connection.get_kind_display()} is disconnected — reconnect: its stored authorization "
+        "can no longer be read (the encryption key changed). An administrator must reconnect it "
+        "under ERP Integrations."
+    )
+
+
 # Imported on first use so an ERP's HTTP stack loads only where it is needed.
 CONNECTORS = {
     ERPKind.QUICKBOOKS_ONLINE: "integrations.quickbooks_online.connector.QuickBooksOnlineConnector",
@@ -28,12 +37,16 @@ def active_connection() -> ERPConnection:
             "More than one accounting system is connected. An administrator must disconnect "
             "all but one under ERP Integrations before records can be exported."
         )
+    if connections[0].authorization_unreadable:
+        raise NotConnectedError(disconnected_message(connections[0]))
     return connections[0]
 
 
 def connector_for(connection: ERPConnection) -> Connector:
     if not connection.is_active:
         raise NotConnectedError(NOT_CONNECTED)
+    if connection.authorization_unreadable:
+        raise NotConnectedError(disconnected_message(connection))
     path = CONNECTORS.get(connection.kind)
     if path is None:
         raise NotConnectedError(

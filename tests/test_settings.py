@@ -17,6 +17,10 @@ def test_production_settings_pass_deploy_checks(tmp_path):
         "SECRET_KEY": "a-long-production-secret-key-" + "x" * 40,
         "ALLOWED_HOSTS": "erp.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "FIELD_ENCRYPTION_KEYS": "qRCz6wDVTsCsGXL9cZ0dHFz2EcfDuHNeRfY6bMBjyfE=",
+        "QBO_CLIENT_ID": "intuit-client-id",
+        "QBO_CLIENT_SECRET": "intuit-client-secret",
+        "QBO_WEBHOOK_VERIFIER_TOKEN": "intuit-verifier-token",
         "PATH": "/usr/bin:/bin",
     }
     result = subprocess.run(

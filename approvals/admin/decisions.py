@@ -311,8 +311,13 @@ def posting_defaults(records) -> dict:
     }
 
 
+def _is_number(text: str) -> bool:
+    # str.isdigit() also passes '²', which int() refuses.
+    return text.isascii() and text.isdigit()
+
+
 def _parse_ids(raw: str) -> list[int]:
-    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+    return [int(part) for part in raw.split(",") if _is_number(part.strip())]
 
 
 def _not_reviewed(record) -> Outcome:
@@ -330,7 +335,7 @@ def _parse_versions(raw: str) -> dict[int, int]:
     versions = {}
     for part in raw.split(","):
         pk, _, version = part.strip().partition(":")
-        if pk.isdigit() and version.isdigit():
+        if _is_number(pk) and _is_number(version):
             versions[int(pk)] = int(version)
     return versions
 

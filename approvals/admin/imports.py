@@ -51,6 +51,28 @@ def _connection_or_message(request):
     return connection
 
 
+class NotListed(Exception):
+    """A posted id names nothing on the page: typed by hand, or from a page that changed."""
+
+
+def _listed(request, model, field: str, **filters):
+    """The record the form's `field` names; NotListed when it is not a plain number."""
+    raw = request.POST.get(field, "")
+    if not (raw.isascii() and raw.isdigit()):
+        raise NotListed(
+            f"The {model._meta.verbose_name} chosen is not one of those listed; nothing was "
+            "changed. Reload the page and choose again."
+        )
+    return get_object_or_404(model, pk=int(raw), **filters)
+
+
+def _posted(request, act, connection) -> None:
+    try:
+        act(request, connection)
+    except NotListed as error:
+        messages.error(request, str(error))
+
+
 def _report(request, action) -> None:
     try:
         outcome = action()
@@ -66,7 +88,7 @@ def vendors_view(request, site):
         raise PermissionDenied
     connection = _connection_or_message(request)
     if connection is not None and request.method == "POST":
-        _vendor_action(request, connection)
+        _posted(request, _vendor_action, connection)
         return redirect(request.path)
     suggestions = imports_vendors.vendor_suggestions(connection=connection) if connection else []
     # The sure ones first: they are what "Link all" links.
@@ -121,9 +143,9 @@ def _vendor_action(request, connection) -> None:
         if not outcomes:
             messages.info(request, "There were no suggested matches to link.")
         return
-    vendor = get_object_or_404(ERPVendor, pk=request.POST.get("vendor"), erp_connection=connection)
+    vendor = _listed(request, ERPVendor, "vendor", erp_connection=connection)
     if action == "link":
-        company = get_object_or_404(Company, pk=request.POST.get("company"))
+        company = _listed(request, Company, "company")
         _report(
             request,
             lambda: (
@@ -154,7 +176,7 @@ def jobs_view(request, site):
         raise PermissionDenied
     connection = _connection_or_message(request)
     if connection is not None and request.method == "POST":
-        _job_action(request, connection)
+        _posted(request, _job_action, connection)
         return redirect(request.path)
     context = {
         **site.each_context(request),
@@ -178,7 +200,7 @@ def _job_action(request, connection) -> None:
     action = request.POST.get("action", "")
     user = request.user
     if action == "enable_job_costs":
-        project = get_object_or_404(Project, pk=request.POST.get("project"))
+        project = _listed(request, Project, "project")
         _report(
             request,
             lambda: (
@@ -187,14 +209,14 @@ def _job_action(request, connection) -> None:
             ),
         )
         return
-    job = get_object_or_404(ERPJob, pk=request.POST.get("job"), erp_connection=connection)
+    job = _listed(request, ERPJob, "job", erp_connection=connection)
     if action == "add":
         _report(
             request,
             lambda: f"Project '{imports_jobs.job_add_to_projects(job=job, actor=user)}' added.",
         )
     elif action == "link":
-        project = get_object_or_404(Project, pk=request.POST.get("project"))
+        project = _listed(request, Project, "project")
         _report(
             request,
             lambda: (

@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.contrib import messages
-from django.db import transaction
 
 from approvals import preconditions
 from approvals.services import (
     Outcome,
-    WorkflowError,
     record_retry,
     record_unlink,
     records_accept_bulk,
     records_reject_bulk,
 )
 from approvals.services import erp as erp_access
-from approvals.services.records import plural_noun, record_title
+from approvals.services.bulk import each_record
+from approvals.services.records import plural_noun
 from integrations.models import ERPConnection
 
 
@@ -81,17 +80,11 @@ def accept_invoices(
 
 
 def _each(records: Iterable, step: Callable[[object], object], done: str) -> list[Outcome]:
-    results = []
-    for record in records:
-        title = record_title(record)
-        try:
-            with transaction.atomic():
-                step(record)
-        except WorkflowError as error:
-            results.append(Outcome(record=record, ok=False, message=f"{title}: {error.message}"))
-        else:
-            results.append(Outcome(record=record, ok=True, message=f"{title}: {done}"))
-    return results
+    def act(record) -> str:
+        step(record)
+        return done
+
+    return each_record(records, act)
 
 
 def report(model_admin, request, results: list[Outcome]) -> None:

@@ -412,25 +412,45 @@ def record_unlink(*, record, actor):
                 f"Delete or void it in {name} first, then unlink once a sync has seen that."
             ]
         )
+    document_id = record.erp_id
     with transaction.atomic():
-        event = record_transition(
-            record=record,
-            action=Action.UNLINK,
-            actor=actor,
-            reason=f"The {name} document {record.erp_id} was deleted or voided.",
-            changes={
-                "erp_id": "",
-                "erp_sync_token": "",
-                "erp_synced_at": None,
-                "erp_connection": None,
-                "sent_by": None,
-                "sent_at": None,
-                "export_request_key": "",
-                "erp_problem": "",
-                **NO_DRIFT,
-            },
+        event = _unlinked(
+            record, actor, f"The {name} document {document_id} was deleted or voided."
         )
-        _forget_line_ids(record)
+        if isinstance(record, Commitment):
+            # Its change orders were lines of that document: gone with it, to be sent again.
+            for change_order in CommitmentChangeOrder.objects.filter(
+                commitment=record, sync_status=SyncStatus.SYNCED
+            ).order_by("pk"):
+                _unlinked(
+                    change_order,
+                    actor,
+                    f"Its lines were on {name} document {document_id}, which was deleted or "
+                    f"voided with commitment {record.number}: send it again once the "
+                    "commitment is synced again.",
+                )
+    return event
+
+
+def _unlinked(record, actor, reason: str):
+    event = record_transition(
+        record=record,
+        action=Action.UNLINK,
+        actor=actor,
+        reason=reason,
+        changes={
+            "erp_id": "",
+            "erp_sync_token": "",
+            "erp_synced_at": None,
+            "erp_connection": None,
+            "sent_by": None,
+            "sent_at": None,
+            "export_request_key": "",
+            "erp_problem": "",
+            **NO_DRIFT,
+        },
+    )
+    _forget_line_ids(record)
     return event
 
 

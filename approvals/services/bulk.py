@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ from approvals.services.transitions import (
 )
 from approvals.states import Action, SyncStatus, target_of
 
+logger = logging.getLogger(__name__)
 ACCEPTED = "accepted; the export is queued."
 
 
@@ -58,7 +60,15 @@ def _title(record) -> str:
     return title[:1].upper() + title[1:]
 
 
-def _each(records: Iterable, step: Callable[[object], str]) -> list[Outcome]:
+UNEXPECTED = (
+    "something unexpected went wrong, so nothing was changed for it; the error was logged. "
+    "Try again, and tell an administrator if it happens again."
+)
+
+
+def each_record(records: Iterable, step: Callable[[object], str]) -> list[Outcome]:
+    """Run `step` on each record in a transaction of its own: a record is done entirely or not
+    at all, and whatever goes wrong with one (even an unexpected error) stops no other."""
     outcomes = []
     for record in records:
         title = _title(record)
@@ -67,6 +77,9 @@ def _each(records: Iterable, step: Callable[[object], str]) -> list[Outcome]:
                 done = step(record)
         except WorkflowError as error:
             outcomes.append(Outcome(record=record, ok=False, message=f"{title}: {error.message}"))
+        except Exception:
+            logger.exception("Unexpected error acting on %s; it was rolled back", title)
+            outcomes.append(Outcome(record=record, ok=False, message=f"{title}: {UNEXPECTED}"))
         else:
             outcomes.append(Outcome(record=record, ok=True, message=f"{title}: {done}"))
     return outcomes
@@ -127,7 +140,7 @@ def records_accept_bulk(
         return ACCEPTED
 
     one_by_one = [record for record in records if id(record) not in outcomes]
-    outcomes.update({id(outcome.record): outcome for outcome in _each(one_by_one, accept)})
+    outcomes.update({id(outcome.record): outcome for outcome in each_record(one_by_one, accept)})
     return [outcomes[id(record)] for record in records]
 
 
@@ -336,7 +349,7 @@ def records_reject_bulk(
             return event.reason[:1].lower() + event.reason[1:]
         return "rejected and sent back."
 
-    return _each(records, reject)
+    return each_record(records, reject)
 
 
 def invoices_send_bulk(*, invoices: Iterable, actor) -> list[Outcome]:
@@ -348,4 +361,4 @@ def invoices_send_bulk(*, invoices: Iterable, actor) -> list[Outcome]:
             return f"sent to the approvers. {invoice.duplicate_warning}"
         return "sent to the approvers."
 
-    return _each(invoices, send)
+    return each_record(invoices, send)

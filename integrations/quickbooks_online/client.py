@@ -38,6 +38,7 @@ from integrations.base import ERPError, NotConnectedError, TransientERPError
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import errors, oauth
 from integrations.quickbooks_online.ratelimit import limiter_for
+from integrations.registry import disconnected_message
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class QuickBooksClient:
             raise ValueError(f"{connection} is not a QuickBooks Online connection.")
         if not connection.is_active:
             raise NotConnectedError("QuickBooks Online is disconnected. " + errors.RECONNECT_ADVICE)
+        if connection.authorization_unreadable:
+            raise NotConnectedError(disconnected_message(connection))
         config = settings.QUICKBOOKS_ONLINE
         self.connection = connection
         self.realm_id = connection.company_id

@@ -52,7 +52,7 @@ from integrations.base import (
     TransientERPError,
 )
 from integrations.models import ERPConnection, ERPKind
-from integrations.quickbooks_online import mapping, order_links
+from integrations.quickbooks_online import drift, mapping, order_links
 from integrations.quickbooks_online.client import QuickBooksClient, query_literal
 from integrations.quickbooks_online.errors import MISSING_REFERENCE_CODES
 from integrations.quickbooks_online.mapping import cents, format_money
@@ -147,10 +147,19 @@ class QuickBooksOnlineConnector:
     def _purchase_order_problems(self, commitment: Commitment) -> list[str]:
         problems = _doc_number_problems("commitment", commitment.number)
         problems += self._currency_problems("commitment", commitment.currency)
+        amounts = [line.amount for line in commitment.lines.all()]
+        problems += _amount_problems(
+            "commitment", amounts, total=sum((cents(amount) for amount in amounts), Decimal(0))
+        )
         return problems + self._tax_problems(commitment)
 
     def _change_order_problems(self, change_order: CommitmentChangeOrder) -> list[str]:
-        return self._tax_problems(change_order)
+        problems = _amount_problems(
+            "change order",
+            [line.amount for line in change_order.lines.all()],
+            total=mapping.change_order_total(change_order),
+        )
+        return problems + self._tax_problems(change_order)
 
     def _bill_problems(self, invoice: SubcontractorInvoice) -> list[str]:
         problems = _doc_number_problems("invoice", invoice.number)
@@ -161,6 +170,16 @@ class QuickBooksOnlineConnector:
         billed = any(cents(line.gross_amount) or cents(line.retainage_withheld) for line in lines)
         if not billed and not invoice.is_retainage_release:
             problems.append("The invoice bills nothing; QuickBooks Online needs at least one line.")
+        withheld = mapping.invoice_retainage_withheld(invoice)
+        released = invoice.retainage_released if invoice.is_retainage_release else Decimal(0)
+        for what, amount in (("retainage withheld", withheld), ("retainage released", released)):
+            if _too_big(amount):
+                problems.append(f"The {what}, {format_money(amount)}, is {TOO_BIG}.")
+        problems += _amount_problems(
+            "invoice",
+            [line.gross_amount for line in lines],
+            total=mapping.invoice_net_total(invoice),
+        )
         return problems + self._tax_problems(invoice)
 
     def _currency_problems(self, what: str, currency: str) -> list[str]:
@@ -263,7 +282,7 @@ class QuickBooksOnlineConnector:
             if not unusable:
                 raise
             raise ExportRefused(
-                f"{error.message} In QuickBooks Online, {'; '.join(unusable)}.",
+                f"{_sentence(error.message)} In QuickBooks Online, {'; '.join(unusable)}.",
                 code=error.code,
                 detail=error.detail,
                 status=error.status,
@@ -450,6 +469,7 @@ class QuickBooksOnlineConnector:
             document = self.client.create("Bill", payload, request_id=key)
         else:
             self._refuse_if_taken(invoice, document, f"bill {invoice.number}")
+            self._refuse_if_different(invoice, document, payload)
         _check_stored_total(document, expected, f"bill {invoice.number}")
         links = order_links.check_and_repair(
             client=self.client,
@@ -629,6 +649,22 @@ class QuickBooksOnlineConnector:
             response_body=mapping.jsonable(document),
         )
 
+    def _refuse_if_different(self, invoice, document: dict, payload: dict) -> None:
+        """A bill found by number and vendor is linked only if it is this invoice line for line
+        (job, item, amount): one keyed by hand under the same number is someone else's work."""
+        if drift.line_signatures(document) == drift.line_signatures(payload):
+            return
+        raise ExportRefused(
+            f"QuickBooks Online already has bill {invoice.number} from "
+            f"{invoice.commitment.vendor.name} (id {document.get('Id')}), and it is not this "
+            f"invoice: its lines differ (job, item or amount; it totals "
+            f"{format_money(_pre_tax_total(document))}). Nothing was sent or linked. Delete or "
+            "renumber that bill in QuickBooks Online and retry, or reject this invoice so its "
+            "sender can give it its own number.",
+            code="document_differs",
+            response_body=mapping.jsonable(document),
+        )
+
     # Look-ups -------------------------------------------------------------------------------
 
     def _named(self, entity: str, display_name: str) -> dict | None:
@@ -645,12 +681,16 @@ class QuickBooksOnlineConnector:
         )
 
     def _document_with_number(self, entity: str, number: str, vendor_id: str) -> dict | None:
+        """The live document with this number from this vendor: a voided one is history, never
+        what an export sent or should link to."""
         where = f"DocNumber = {query_literal(number)}"
         return next(
             (
                 row
                 for row in self.client.query_all(entity, where)
-                if row.get("DocNumber") == number and _ref_value(row, "VendorRef") == vendor_id
+                if row.get("DocNumber") == number
+                and _ref_value(row, "VendorRef") == vendor_id
+                and not drift.is_voided(row)
             ),
             None,
         )
@@ -733,6 +773,12 @@ class QuickBooksOnlineConnector:
 # Helpers --------------------------------------------------------------------------------------
 
 
+def _sentence(text: str) -> str:
+    """QuickBooks' own messages often end without a full stop; ours follow them."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def _billed_lines(invoice: SubcontractorInvoice) -> list:
     """The invoice lines that become bill lines, in the bill's order."""
     return [line for line in invoice.lines.all() if cents(line.gross_amount)]
@@ -784,6 +830,25 @@ def _name_problems(what: str, text: str, limit: int) -> list[str]:
             f"{what} '{_quoted(text)}' contains {' and '.join(forbidden)}, which QuickBooks "
             "Online does not allow in names."
         )
+    return problems
+
+
+TOO_BIG = f"more than QuickBooks Online can store (at most {format_money(mapping.MAX_AMOUNT)})"
+
+
+def _too_big(amount: Decimal) -> bool:
+    return abs(cents(amount)) > mapping.MAX_AMOUNT
+
+
+def _amount_problems(what: str, amounts: list[Decimal], *, total: Decimal) -> list[str]:
+    """Line amounts (in order) and the document's total that QuickBooks cannot store."""
+    problems = [
+        f"Line {position}'s amount, {format_money(amount)}, is {TOO_BIG}."
+        for position, amount in enumerate(amounts, start=1)
+        if _too_big(amount)
+    ]
+    if _too_big(total):
+        problems.append(f"The {what}'s total, {format_money(total)}, is {TOO_BIG}.")
     return problems
 
 

@@ -29,6 +29,19 @@ ENTITY_OF = {
 _ON_THE_ORDER = (SyncStatus.SYNCED, SyncStatus.EXPORTING)
 
 
+def line_signatures(document: dict) -> list[tuple]:
+    """What each expense line books where, sorted: (job, item or account, amount) for a line on
+    a job; (amount) alone for a line on none (retainage, whose item a setting may name)."""
+    signatures = []
+    for line in mapping.document_lines(document):
+        detail = line.get(line.get("DetailType"), {})
+        job = str((detail.get("CustomerRef") or {}).get("value") or "")
+        booked = (detail.get("ItemRef") or detail.get("AccountRef") or {}).get("value")
+        amount = cents(mapping.as_decimal(line.get("Amount", 0)))
+        signatures.append((job, str(booked or ""), amount) if job else ("", "", amount))
+    return sorted(signatures)
+
+
 def is_voided(document: dict) -> bool:
     """QuickBooks voids a transaction by zeroing it and noting "Voided" on it."""
     note = str(document.get("PrivateNote", "")).casefold()
@@ -119,27 +132,34 @@ def _bill_differences(invoice: SubcontractorInvoice, document: dict) -> tuple[De
         differences.append(f"its number is now '{number}'")
     if str(document.get("TxnDate") or "") != approved["TxnDate"]:
         differences.append(f"it is dated {document.get('TxnDate')}, not {approved['TxnDate']}")
-    ours = sorted(cents(line["Amount"]) for line in approved["Line"])
-    theirs = sorted(
-        cents(mapping.as_decimal(line.get("Amount", 0)))
-        for line in mapping.document_lines(document)
-    )
-    if ours != theirs and sum(ours) == sum(theirs):
-        differences.append("its lines were changed (same total)")
+    differences += _line_differences(approved, document, expected)
     return expected, differences
+
+
+def _line_differences(approved: dict, document: dict, expected: Decimal) -> list[str]:
+    """Lines moved to another job or cost code, or amounts moved between lines: the total
+    alone would not show it."""
+    if _line_total(document) != expected:
+        return []
+    if line_signatures(approved) == line_signatures(document):
+        return []
+    return ["its lines were changed (job, cost code or amount per line; same total)"]
 
 
 def _purchase_order_differences(commitment: Commitment, document: dict) -> tuple[Decimal, list]:
     lines = mapping.document_lines(document)
-    expected = sum((cents(line.amount) for line in commitment.lines.all()), Decimal("0.00"))
+    approved = mapping.purchase_order_payload(commitment, ap_account_id="")
     for change_order in CommitmentChangeOrder.objects.filter(
         commitment=commitment, sync_status__in=_ON_THE_ORDER
     ).prefetch_related("lines"):
         marker = mapping.change_order_marker(change_order)
         on_the_order = any(str(line.get("Description", "")).startswith(marker) for line in lines)
         if on_the_order or change_order.sync_status == SyncStatus.SYNCED:
-            expected += mapping.change_order_total(change_order)
-    return expected, _vendor_difference(document, commitment.vendor)
+            approved["Line"] += mapping.change_order_added_lines(change_order)
+    expected = mapping.document_total(approved)
+    differences = _vendor_difference(document, commitment.vendor)
+    differences += _line_differences(approved, document, expected)
+    return expected, differences
 
 
 def _link_problem(invoice: SubcontractorInvoice, document: dict) -> str:

@@ -40,6 +40,10 @@ def cents(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# QuickBooks stores amounts in a 10.5 format: at most ten digits before the decimal point.
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
 def format_money(amount: Decimal) -> str:
     return f"{cents(amount):,.2f}"
 

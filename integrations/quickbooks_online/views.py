@@ -142,7 +142,18 @@ def connect(request):
 @administrator_required
 @require_GET
 def callback(request):
-    expected_state = request.session.pop(STATE_SESSION_KEY, None)
+    # Only the attempt this session started may end it, with a code or with a consent error:
+    # a forged link must neither plant a company, nor show its text, nor cancel our attempt.
+    expected_state = request.session.get(STATE_SESSION_KEY)
+    state = request.GET.get("state", "")
+    if not expected_state or not secrets.compare_digest(state.encode(), expected_state.encode()):
+        messages.error(
+            request,
+            "This connection attempt did not start here or has expired, so it was ignored. "
+            "Please press Connect again.",
+        )
+        return redirect(CONNECTION_PAGE)
+    del request.session[STATE_SESSION_KEY]
     consent_error = request.GET.get("error")
     if consent_error:
         messages.error(
@@ -151,14 +162,6 @@ def callback(request):
                 consent_error,
                 f"QuickBooks Online refused the connection ({consent_error}); nothing was changed.",
             ),
-        )
-        return redirect(CONNECTION_PAGE)
-    state = request.GET.get("state", "")
-    if not expected_state or not secrets.compare_digest(state.encode(), expected_state.encode()):
-        messages.error(
-            request,
-            "This connection attempt did not start here or has expired, so it was ignored. "
-            "Please press Connect again.",
         )
         return redirect(CONNECTION_PAGE)
     code = request.GET.get("code", "")

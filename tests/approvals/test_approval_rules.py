@@ -170,7 +170,7 @@ def test_an_edit_in_the_admin_is_audited_and_makes_open_decision_pages_stale(
     commitment = make_commitment(project=project, title="Drywall")
     client.force_login(administrator)
     page = form_values(client.get(change_url(commitment)).content.decode(), containing="title")
-    saved = {**page, "title": "Drywall <b>and</b>\nframing", "_save": "Save"}
+    saved = {**page, "title": "Drywall <b>and</b> framing", "_save": "Save"}
     response = client.post(change_url(commitment), saved)
     assert response.status_code == 302
 
@@ -179,7 +179,7 @@ def test_an_edit_in_the_admin_is_audited_and_makes_open_decision_pages_stale(
     edit = AuditEvent.objects.get(object_id=commitment.pk, action=Note.EDIT)
     assert edit.actor == administrator
     assert edit.changes == [
-        {"field": "Title", "old": "Drywall", "new": "Drywall <b>and</b>\nframing"}
+        {"field": "Title", "old": "Drywall", "new": "Drywall <b>and</b> framing"}
     ]
     history = client.get(change_url(commitment)).content.decode()
     assert "Title: Drywall → Drywall &lt;b&gt;and&lt;/b&gt;" in history

@@ -105,14 +105,51 @@ def screenshot():
     return save
 
 
+# Chromium reports each violation as a securitypolicyviolation event in the page; Playwright's
+# init scripts run outside the page's policy, so this listener itself is never blocked.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.documentURI}`);
+});
+"""
+
+
+def watch_content_security_policy(context, violations: list[str]) -> None:
+    """Record in `violations` every Content-Security-Policy violation of the context's pages."""
+    context.add_init_script(REPORT_VIOLATIONS)
+
+    def on_console(message) -> None:
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            violations.append(text)
+
+    context.on("console", on_console)
+
+
+@pytest.fixture(autouse=True)
+def csp_violations():
+    """Every browser test fails on any Content-Security-Policy violation of a page it visited."""
+    violations: list[str] = []
+    yield violations
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
-def sign_in(browser, live_server):
+def context(context, csp_violations):
+    watch_content_security_policy(context, csp_violations)
+    return context
+
+
+@pytest.fixture
+def sign_in(browser, live_server, csp_violations):
     """sign_in("pm", at="/") -> a page of its own browser session: that demo user, logged in
     on the login page `at` redirects to, back at `at`."""
     contexts = []
 
     def open_page_as(username: str, *, at: str = "/"):
         context = browser.new_context(viewport=VIEWPORT)
+        watch_content_security_policy(context, csp_violations)
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}{at}")

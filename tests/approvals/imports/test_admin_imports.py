@@ -67,3 +67,25 @@ def test_an_approver_adds_a_job_and_enables_its_job_costs(client, qbo, qbo_conne
     client.post(url, {"action": "enable_job_costs", "project": project.pk})
     project.refresh_from_db()
     assert project.job_cost_sync_enabled
+
+
+@pytest.mark.parametrize(
+    "page, posted",
+    [
+        ("vendors", {"action": "archive", "vendor": "abc"}),
+        ("vendors", {"action": "link", "vendor": "1e3", "company": "1"}),
+        ("jobs", {"action": "enable_job_costs", "project": "1e3"}),
+        ("jobs", {"action": "link", "job": "²", "project": "1"}),
+    ],
+)
+def test_an_id_that_is_not_a_number_is_answered_with_a_sentence(
+    client, qbo_connection, page, posted
+):
+    client.force_login(make_user(role="approver"))
+    url = reverse(f"admin:approvals_imports_{page}")
+
+    response = client.post(url, posted, follow=True)
+
+    assert response.status_code == 200
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("is not one of those listed" in message for message in messages), messages

@@ -137,6 +137,24 @@ def test_refused_consent_changes_nothing(signed_in, qbo_settings):
     assert not ERPConnection.objects.exists()
 
 
+@pytest.mark.parametrize("state", ["", "somebody-else"])
+def test_a_consent_error_without_our_state_is_ignored(signed_in, qbo_settings, qbo_sandbox, state):
+    authorize_url = start_connecting(signed_in)
+    forged = {"error": "Your QuickBooks subscription lapsed; call 555-0100"}
+    if state:
+        forged["state"] = state
+
+    response = signed_in.get(CALLBACK_URL, forged, follow=True)
+
+    content = response.content.decode()
+    assert "did not start here or has expired" in content
+    assert "555-0100" not in content
+    # The administrator's own attempt still completes.
+    callback_url = approve_at_quickbooks(authorize_url)
+    signed_in.get(our_path(callback_url))
+    assert ERPConnection.objects.get(is_active=True).company_id == qbo_sandbox.realm_id
+
+
 def test_a_code_the_token_endpoint_refuses_is_explained(signed_in, qbo_settings, qbo_sandbox):
     authorize_url = start_connecting(signed_in)
     state = parse_qs(urlparse(authorize_url).query)["state"][0]

@@ -364,7 +364,8 @@ def test_an_existing_bill_of_ours_is_linked_not_duplicated(
                     "Amount": "1000.00",
                     "DetailType": "ItemBasedExpenseLineDetail",
                     "ItemBasedExpenseLineDetail": {
-                        "ItemRef": {"value": cost_codes["Gypsum board"].erp_id}
+                        "ItemRef": {"value": cost_codes["Gypsum board"].erp_id},
+                        "CustomerRef": {"value": synced_commitment.project.erp_id},
                     },
                 }
             ],

@@ -135,3 +135,94 @@ def test_export_refuses_before_sending_anything(connector):
         connector.export(company, idempotency_key="company-1-1")
     assert "contains a colon" in str(refused.value)
     assert connector._client is None
+
+
+TOO_BIG = "more than QuickBooks Online can store (at most 9,999,999,999.99)"
+
+
+@pytest.fixture
+def sender():
+    from tests.factories import make_erp_connection, make_user
+
+    make_erp_connection()
+    project = make_project(synced=True)
+    return project, make_user(role="project_manager", projects=[project])
+
+
+def _send_refusal(record, actor) -> str:
+    from approvals.services import PreconditionsNotMet, record_send
+
+    with pytest.raises(PreconditionsNotMet) as refused:
+        record_send(record=record, actor=actor)
+    record.refresh_from_db()
+    assert record.sync_status == "not_sent"
+    return " ".join(refused.value.reasons)
+
+
+def test_a_commitment_line_quickbooks_cannot_store_is_refused_at_send(sender):
+    project, pm = sender
+    vendor = make_company(synced=True)
+    commitment = make_commitment(
+        project=project, vendor=vendor, lines=[Decimal("12.00"), Decimal("10000000000.00")]
+    )
+
+    refused = _send_refusal(commitment, pm)
+
+    assert f"Line 2's amount, 10,000,000,000.00, is {TOO_BIG}." in refused
+
+
+def test_a_commitment_total_quickbooks_cannot_store_is_refused_at_send(sender):
+    project, pm = sender
+    commitment = make_commitment(
+        project=project,
+        vendor=make_company(synced=True),
+        lines=[Decimal("9999999999.99"), Decimal("0.01")],
+    )
+
+    refused = _send_refusal(commitment, pm)
+
+    assert f"The commitment's total, 10,000,000,000.00, is {TOO_BIG}." in refused
+    assert "Line 1" not in refused
+
+
+def test_the_largest_amount_quickbooks_stores_is_sent(sender):
+    from approvals.services import record_send
+
+    project, pm = sender
+    commitment = make_commitment(
+        project=project, vendor=make_company(synced=True), lines=[Decimal("9999999999.99")]
+    )
+
+    record_send(record=commitment, actor=pm)
+
+    commitment.refresh_from_db()
+    assert commitment.sync_status == "ready_to_export"
+
+
+def test_a_change_order_line_quickbooks_cannot_store_is_refused_at_send(sender):
+    project, pm = sender
+    commitment = make_commitment(project=project, vendor=make_company(synced=True), synced=True)
+    change_order = make_change_order(commitment=commitment, lines=[Decimal("10000000000.00")])
+
+    refused = _send_refusal(change_order, pm)
+
+    assert f"Line 1's amount, 10,000,000,000.00, is {TOO_BIG}." in refused
+
+
+def test_an_invoice_amount_quickbooks_cannot_store_is_refused_at_send(sender):
+    project, pm = sender
+    commitment = make_commitment(
+        project=project,
+        vendor=make_company(synced=True),
+        lines=[Decimal("50000000000.00")],
+        synced=True,
+    )
+    invoice = make_invoice(
+        commitment=commitment,
+        lines=[{"work_completed": "10000000000.00", "retainage_withheld": "0"}],
+    )
+
+    refused = _send_refusal(invoice, pm)
+
+    assert f"Line 1's amount, 10,000,000,000.00, is {TOO_BIG}." in refused
+    assert f"The invoice's total, 10,000,000,000.00, is {TOO_BIG}." in refused

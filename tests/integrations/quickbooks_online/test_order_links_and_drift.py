@@ -221,6 +221,93 @@ def test_a_purchase_order_edited_in_quickbooks_flags_its_commitment_but_a_change
     assert "where 81,573.05 was approved" in commitment.erp_drift_note
 
 
+def test_a_bill_line_moved_to_another_job_is_flagged_though_the_total_holds(books):
+    invoice = exported_invoice(books)
+    job_costs_sync(connection=books.connection)
+    elsewhere = books.create_entity("Customer", {"DisplayName": "Harbor Point"})["Id"]
+
+    def moved(bill):
+        lines = [dict(line) for line in bill["Line"]]
+        detail = dict(lines[0]["ItemBasedExpenseLineDetail"])
+        detail["CustomerRef"] = {"value": elsewhere}
+        lines[0]["ItemBasedExpenseLineDetail"] = detail
+        return {**bill, "Line": lines}
+
+    change_in_quickbooks(books, "Bill", invoice.erp_id, moved)
+    job_costs_sync(connection=books.connection)
+
+    invoice.refresh_from_db()
+    assert invoice.erp_drift == ERPDrift.EDITED
+    assert "its lines were changed (job, cost code or amount per line; same total)" in (
+        invoice.erp_drift_note
+    )
+
+
+def test_amounts_moved_between_purchase_order_lines_are_flagged(books):
+    job_costs_sync(connection=books.connection)
+
+    def shifted(order):
+        lines = [dict(line) for line in order["Line"]]
+        for line, change in zip(lines, ("-1000", "1000"), strict=True):
+            line["Amount"] = str(Decimal(str(line["Amount"])) + Decimal(change))
+            detail = dict(line["ItemBasedExpenseLineDetail"])
+            detail.pop("Qty", None)
+            detail.pop("UnitPrice", None)
+            line["ItemBasedExpenseLineDetail"] = detail
+        return {**order, "Line": lines}
+
+    change_in_quickbooks(books, "PurchaseOrder", books.commitment.erp_id, shifted)
+    job_costs_sync(connection=books.connection)
+
+    commitment = scene.fresh_record(books.commitment)
+    assert commitment.erp_drift == ERPDrift.EDITED
+    assert "its lines were changed" in commitment.erp_drift_note
+
+
+def test_a_bill_keyed_by_hand_under_the_same_number_is_not_taken_for_ours(books):
+    hand_keyed = books.create_entity(
+        "Bill",
+        {
+            "DocNumber": "INV-2001",
+            "VendorRef": {"value": books.vendor.erp_id},
+            "Line": [scene.item_line(books, "Electrical", Decimal("13724.95"))],
+        },
+    )
+    invoice = scene.new_invoice(books)
+    record_send(record=invoice, actor=books.pm)
+    # The accountant looked at it and says it is another bill.
+    record_accept(record=invoice, actor=books.approver, confirm_duplicate=True)
+
+    assert run_queued_exports() == ["failed"]
+
+    invoice.refresh_from_db()
+    assert invoice.sync_status == SyncStatus.EXPORT_FAILED
+    assert "already has bill INV-2001 from Acme Drywall" in invoice.last_export_error
+    assert "it is not this invoice" in invoice.last_export_error
+    bills = [bill for bill in books.entities("Bill") if bill.get("DocNumber") == "INV-2001"]
+    assert [bill["Id"] for bill in bills] == [hand_keyed["Id"]]
+    assert "LinkedTxn" not in bills[0]["Line"][0]
+
+
+def test_unlinking_a_deleted_purchase_order_unlinks_the_change_orders_it_carried(books):
+    change_order = scene.new_change_order(books)
+    record_send(record=change_order, actor=books.pm)
+    record_accept(record=change_order, actor=books.approver)
+    assert run_queued_exports() == ["synced"]
+    order = order_of(books)
+    with scene.someone_in_quickbooks(books.connection) as client:
+        client.delete("PurchaseOrder", order["Id"], order["SyncToken"], request_id="gone-po")
+    job_costs_sync(connection=books.connection)  # the unlink trusts what the sync saw
+
+    record_unlink(record=scene.fresh_record(books.commitment), actor=scene.fresh(books.approver))
+
+    change_order.refresh_from_db()
+    assert (change_order.sync_status, change_order.erp_id) == (SyncStatus.NOT_SENT, "")
+    assert set(change_order.lines.values_list("erp_line_id", flat=True)) == {""}
+    reason = AuditEvent.objects.filter(object_id=change_order.pk, action="unlink").get().reason
+    assert f"Its lines were on QuickBooks Online document {order['Id']}" in reason
+
+
 def test_a_change_order_taken_off_its_purchase_order_is_flagged_and_unlinked_without_asking(
     books,
 ):

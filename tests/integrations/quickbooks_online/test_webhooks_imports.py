@@ -112,3 +112,77 @@ def test_a_purchase_order_changed_in_quickbooks_queues_the_sync_that_flags_drift
     body = _legacy(qbo_connection.company_id, "PurchaseOrder")
     assert _post(client, body, _sign(body)).status_code == 200
     assert _queued() == ["job_costs"]
+
+
+def _deeply_nested(depth: int) -> bytes:
+    return ("[" * depth + "]" * depth).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps(
+            {"eventNotifications": [{"realmId": "1", "dataChangeEvent": {"entities": {"a": 1}}}]}
+        ).encode(),
+        json.dumps(
+            {"eventNotifications": [{"realmId": "1", "dataChangeEvent": {"entities": ["Vendor"]}}]}
+        ).encode(),
+        json.dumps({"eventNotifications": {"realmId": "1"}}).encode(),
+        json.dumps(["qbo.vendor.updated.v1"]).encode(),
+        json.dumps("a string").encode(),
+        _deeply_nested(100_000),
+    ],
+    ids=[
+        "entities-object",
+        "entities-strings",
+        "notifications-object",
+        "strings",
+        "scalar",
+        "deep",
+    ],
+)
+def test_a_signed_notification_of_an_unexpected_shape_is_refused_and_logged(
+    client, qbo_connection, body, caplog
+):
+    response = _post(client, body, _sign(body))
+
+    assert response.status_code == 400
+    assert "not a QuickBooks Online notification" in response.content.decode()
+    assert "unexpected shape" in caplog.text
+    assert _queued() == []
+
+
+def test_a_replayed_notification_is_recognised_and_ignored(client, qbo_connection, caplog):
+    body = _legacy(qbo_connection.company_id, "Vendor")
+    assert _post(client, body, _sign(body)).status_code == 200
+    DBTaskResult.objects.all().delete()
+
+    replayed = _post(client, body, _sign(body))
+
+    assert replayed.status_code == 200
+    assert _queued() == []
+    assert "already received" in caplog.text
+    # A different notification for the same entity is news, not a replay.
+    later = _legacy(qbo_connection.company_id, "Customer")
+    assert _post(client, later, _sign(later)).status_code == 200
+    assert _queued() == ["jobs"]
+
+
+def test_a_notification_that_failed_is_acted_on_when_intuit_retries(
+    client, qbo_connection, monkeypatch
+):
+    from integrations.quickbooks_online import webhooks
+
+    body = _legacy(qbo_connection.company_id, "Vendor")
+    real_request = webhooks.sync_request
+
+    def database_gone(**kwargs):
+        raise webhooks.IntegrityError("the database went away")
+
+    monkeypatch.setattr(webhooks, "sync_request", database_gone)
+    client.raise_request_exception = False
+    assert _post(client, body, _sign(body)).status_code == 500
+    monkeypatch.setattr(webhooks, "sync_request", real_request)
+
+    assert _post(client, body, _sign(body)).status_code == 200
+    assert _queued() == ["vendors"]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0010_erp_problem_and_drift'),
+        ('approvals', '0011_bad_input_sentences'),
         ('integrations', '0001_initial'),
     ]
 
