@@ -723,6 +723,60 @@ class ERPJob(models.Model):
         return self.fully_qualified_name or self.display_name
 
 
+class ERPCustomer(models.Model):
+    """A top-level customer as the ERP has it: the choices for a project's job at accept."""
+
+    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_id = models.CharField("ERP id", max_length=64)
+    display_name = models.CharField(max_length=500)
+    is_active = models.BooleanField(default=True)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = "ERP customer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_connection", "erp_id"], name="erpcustomer_unique_per_connection"
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+
+class ERPBill(models.Model):
+    """A vendor's bill as the ERP has it: what a new invoice is checked against for duplicates
+    without asking the ERP while a person waits. Kept by the job-cost sync for every vendor."""
+
+    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_id = models.CharField("ERP id", max_length=64)
+    vendor_erp_id = models.CharField("vendor's ERP id", max_length=64)
+    number = models.CharField(max_length=50, blank=True)
+    billed_on = models.DateField(null=True, blank=True)
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    pre_tax_total = models.DecimalField(
+        max_digits=16, decimal_places=2, help_text="The total before any tax the ERP added."
+    )
+    balance = models.DecimalField(max_digits=16, decimal_places=2)
+    is_voided = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "ERP bill"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_connection", "erp_id"], name="erpbill_unique_per_connection"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["erp_connection", "vendor_erp_id"], name="erpbill_vendor_idx")
+        ]
+
+    def __str__(self):
+        return self.number or self.erp_id
+
+
 class JobCostType(models.TextChoices):
     BILL = "Bill", "Bill"
     PURCHASE = "Purchase", "Expense"

@@ -158,7 +158,7 @@ QUICKBOOKS_ONLINE = {
 
 # Exports: tries of a transient failure before the record lands in Failed to Export.
 EXPORT_MAX_TRIES = env.int("EXPORT_MAX_TRIES", default=6)
-# How long the ERP's closing date read at a send or an accept is trusted before it is read again.
+# How often the job-cost sync reads the ERP's closing date again (sends and accepts use the last read).
 ERP_CLOSING_DATE_MAX_AGE_SECONDS = env.int("ERP_CLOSING_DATE_MAX_AGE_SECONDS", default=300)
 EXPORT_RETRY_BASE_SECONDS = env.float("EXPORT_RETRY_BASE_SECONDS", default=30.0)
 EXPORT_RETRY_MAX_SECONDS = env.float("EXPORT_RETRY_MAX_SECONDS", default=600.0)

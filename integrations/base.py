@@ -118,9 +118,6 @@ class Connector(Protocol):
     def export(self, record, *, idempotency_key: str) -> ExportResult:
         """Create or update the record's ERP document; never creates a second one on retry."""
 
-    def document_is_gone(self, record) -> bool:
-        """True when the record's ERP document was deleted or voided (so it may be unlinked)."""
-
     def approved_document(self, record) -> ApprovedDocument:
         """The document accepting `record` as it stands approves, and its identity."""
 
@@ -136,29 +133,3 @@ class KnowsClosedPeriods(Protocol):
 
     def books_closed_through(self):
         """The closing date (a datetime.date), or None when the books are open."""
-
-
-@runtime_checkable
-class ChoosesParentCustomer(Protocol):
-    """Optional: a connector whose projects become jobs under a customer chosen at accept."""
-
-    def parent_customers(self) -> list[tuple[str, str]]:
-        """(ERP id, name) of the top-level active customers a project's job may belong to."""
-
-
-@runtime_checkable
-class FindsDuplicateBills(Protocol):
-    """Optional: a connector that can search the ERP for bills an invoice may duplicate."""
-
-    def possible_duplicates(self, invoice) -> list[str]:
-        """One sentence per ERP bill with the invoice's vendor and number, or its vendor, total
-        and a date in its billing period; empty when there is none."""
-
-
-@runtime_checkable
-class FindsDuplicateBillsInBulk(Protocol):
-    """Optional, next to FindsDuplicateBills: the same search for many invoices at once."""
-
-    def possible_duplicates_many(self, invoices) -> dict[int, list[str]]:
-        """possible_duplicates of each invoice, by the invoice's primary key, in a number of
-        ERP requests that does not grow with the number of invoices of one vendor."""

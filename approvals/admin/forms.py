@@ -97,6 +97,7 @@ class ProjectAcceptForm(LookalikeQuestionsForm):
         *args,
         customers: list[tuple[str, str]],
         erp_name: str,
+        customers_as_of: str,
         record_ids: list[int],
         lookalikes: dict[int, list],
         **kwargs,
@@ -105,7 +106,10 @@ class ProjectAcceptForm(LookalikeQuestionsForm):
         self.record_ids = record_ids
         field = self.fields["parent_customer_id"]
         field.choices = [("", "— choose a customer —"), *customers]
-        field.help_text = f"The project becomes a job under this customer in {erp_name}."
+        field.help_text = (
+            f"The project becomes a job under this customer in {erp_name}. "
+            f"Customers {customers_as_of}."
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -17,8 +17,6 @@ from approvals.services import (
 from approvals.services import erp as erp_access
 from approvals.services.bulk import each_record
 from approvals.services.records import plural_noun
-from integrations import registry
-from integrations.base import Connector
 from integrations.models import ERPConnection
 
 
@@ -113,11 +111,6 @@ def accept_problems_of(record) -> list[str]:
 
 def connection() -> ERPConnection | None:
     return erp_access.active_connection_or_none()
-
-
-def active_connector() -> Connector:
-    """The connected ERP's connector; NotConnectedError (an ERPError) says why there is none."""
-    return registry.connector_for(registry.active_connection())
 
 
 def erp_display_name() -> str:

@@ -19,16 +19,19 @@ from approvals.admin.forms import (
 from approvals.models import (
     ChangeOrderLine,
     CommitmentLine,
+    ERPCustomer,
     InvoiceLine,
     ProjectMembership,
+    SyncKind,
 )
 from approvals.selectors import invoice_totals
+from approvals.services import freshness
 from approvals.services.actions import past_balance_sentences
 from approvals.services.duplicates import invoice_possible_duplicates
+from approvals.services.erp import active_connection_with_problem, erp_name
 from approvals.services.lookalikes import lookalike_sentences, lookalikes
 from approvals.services.records import format_money
 from approvals.states import SyncStatus
-from integrations.base import ERPError
 
 
 class ProjectMembershipInline(admin.TabularInline):
@@ -47,15 +50,26 @@ class ProjectAdmin(ExportableAdmin):
     inlines = (ProjectMembershipInline,)
 
     def accept_form(self, request, records, *, data):
-        try:
-            connector = outcomes.active_connector()
-            customers = connector.parent_customers()
-        except ERPError as error:
-            return None, f"The customers could not be read from the accounting system: {error}"
+        connection, not_connected = active_connection_with_problem()
+        if connection is None:
+            return None, not_connected
+        name = erp_name(connection)
+        customers = list(
+            ERPCustomer.objects.filter(erp_connection=connection, is_active=True).values_list(
+                "erp_id", "display_name"
+            )
+        )
+        fresh = freshness.imported_as_of(connection, SyncKind.JOBS)
+        if not customers:
+            return None, (
+                f"No customers of {name} were imported yet ({fresh}), so there is none to put "
+                "the job under. Run the jobs import under ERP Integrations, then accept."
+            )
         form = ProjectAcceptForm(
             data,
             customers=customers,
-            erp_name=connector.display_name,
+            erp_name=name,
+            customers_as_of=fresh,
             record_ids=[record.pk for record in records],
             lookalikes=_lookalikes_of(records),
         )

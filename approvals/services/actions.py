@@ -23,7 +23,7 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.schedule import overbilled_lines
-from approvals.services import duplicates, erp, posting
+from approvals.services import duplicates, erp, posting, unlinking
 from approvals.services.approved import approval_of, export_started_changes, latest_approval
 from approvals.services.drift import NO_DRIFT
 from approvals.services.errors import (
@@ -399,23 +399,17 @@ def record_retry(*, record, actor):
 
 
 def record_unlink(*, record, actor):
-    """Forget the ERP document of a synced record, once it is deleted or voided in the ERP."""
+    """Forget the ERP document of a synced record, once the last sync saw it deleted or voided
+    in the ERP (never asking the ERP while the approver waits)."""
     _check(record=record, actor=actor, action=Action.UNLINK)
     connection = record.erp_connection or erp.active_connection_or_none()
     name = erp.erp_name(connection)
-    try:
-        connector = erp.connector_for_export(connection)
-        name = erp.erp_name(connection, connector)
-        gone = connector.document_is_gone(record)
-    except ERPError as error:
-        raise PreconditionsNotMet(
-            [f"Could not check {name} whether the document still exists: {error.message}"]
-        ) from error
-    if not gone:
+    seen = unlinking.document_seen(record, connection)
+    if not seen.gone:
         raise PreconditionsNotMet(
             [
-                f"The {name} document of {record_title(record)} still exists. "
-                f"Delete or void it in {name} first, then unlink."
+                f"The {name} document of {record_title(record)} still exists ({seen.as_of}). "
+                f"Delete or void it in {name} first, then unlink once a sync has seen that."
             ]
         )
     document_id = record.erp_id

@@ -39,22 +39,27 @@ def check_deleted(*, connection, reader, entity: str, erp_ids) -> int:
 
 def check_missing(*, connection, reader, entity: str, seen_ids: set[str]) -> int:
     """After a full read of `entity`: synced records whose document was not among them."""
-    model = reader.exported_record_model(entity)
-    if model is None:
-        return 0
-    held = set(
-        model.objects.filter(erp_connection=connection, sync_status=SyncStatus.SYNCED)
+    held = {
+        erp_id
+        for model in reader.exported_record_models(entity)
+        for erp_id in model.objects.filter(erp_connection=connection, sync_status=SyncStatus.SYNCED)
         .exclude(erp_id="")
         .values_list("erp_id", flat=True)
-    )
+    }
     return check_deleted(
         connection=connection, reader=reader, entity=entity, erp_ids=held - seen_ids
     )
 
 
 def _check(connection, reader, entity: str, documents: dict[str, dict], erp_ids: list) -> int:
-    model = reader.exported_record_model(entity)
-    if model is None or not erp_ids:
+    return sum(
+        _check_model(connection, reader, model, documents, erp_ids)
+        for model in reader.exported_record_models(entity)
+    )
+
+
+def _check_model(connection, reader, model, documents: dict[str, dict], erp_ids: list) -> int:
+    if not erp_ids:
         return 0
     changed = 0
     for start in range(0, len(erp_ids), CHUNK):

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Upper
 
 from approvals import selectors
-from approvals.models import InvoiceLine, InvoiceStatus, SubcontractorInvoice
-from approvals.services import erp
+from approvals.models import ERPBill, InvoiceLine, InvoiceStatus, SubcontractorInvoice, SyncKind
+from approvals.services import erp, freshness
 from approvals.services.records import format_money
-from integrations.base import ERPError
-
-logger = logging.getLogger(__name__)
 
 
 def _net_amount_subquery():
@@ -65,10 +60,8 @@ def describe_twin(twin: SubcontractorInvoice) -> str:
 
 
 def invoice_erp_twins(invoice: SubcontractorInvoice) -> list[str]:
-    """Bills in the ERP that look like this invoice, when the connector can look them up."""
-    connection = erp.active_connection_or_none()
-    connector = erp.connector_or_none(connection)
-    return _erp_twins_of(getattr(connector, "possible_duplicates", None), invoice)
+    """Bills the ERP had at the last sync that look like this invoice (the imported bills)."""
+    return invoices_erp_twins([invoice])[invoice.pk]
 
 
 def invoice_possible_duplicates(
@@ -84,7 +77,7 @@ def invoices_possible_duplicates(
     invoices: list[SubcontractorInvoice],
 ) -> dict[int, tuple[list[SubcontractorInvoice], list[str]]]:
     """invoice_possible_duplicates of each invoice, by primary key, in a constant number of
-    queries and one ERP look-up per vendor when the connector can do that."""
+    queries."""
     local = invoices_local_twins(invoices)
     remote = invoices_erp_twins(invoices)
     return {
@@ -158,27 +151,70 @@ def invoices_local_twins(
 
 
 def invoices_erp_twins(invoices: list[SubcontractorInvoice]) -> dict[int, list[str]]:
-    """invoice_erp_twins of each invoice, by primary key: one call when the connector offers
-    possible_duplicates_many, else one call per invoice."""
-    connector = erp.connector_or_none(erp.active_connection_or_none())
-    find_many = getattr(connector, "possible_duplicates_many", None)
-    if find_many is not None:
-        try:
-            found = find_many(invoices)
-        except ERPError as error:
-            logger.warning("Duplicate lookup for %d invoices failed: %s", len(invoices), error)
-            found = {}
-        return {invoice.pk: list(found.get(invoice.pk, [])) for invoice in invoices}
-    find = getattr(connector, "possible_duplicates", None)
-    return {invoice.pk: _erp_twins_of(find, invoice) for invoice in invoices}
+    """invoice_erp_twins of each invoice, by primary key, in one query: the ERP's bills of the
+    same vendor with the same number, or with the same total dated within the billing period.
+    Read from what the job-cost sync imported, so nobody waits on the ERP; each sentence says
+    how fresh that is."""
+    twins: dict[int, list[str]] = {invoice.pk: [] for invoice in invoices}
+    connection = erp.active_connection_or_none()
+    vendor_ids = {invoice.commitment.vendor.erp_id for invoice in invoices} - {""}
+    if connection is None or not vendor_ids:
+        return twins
+    # What each invoice's bill comes to: gross, less retainage withheld, plus any released.
+    totals = {invoice.pk: selectors.invoice_totals(invoice).net for invoice in invoices}
+    bills = _candidate_bills(connection, vendor_ids, invoices, set(totals.values()))
+    if not bills:
+        return twins
+    name = erp.erp_name(connection)
+    fresh = freshness.imported_as_of(connection, SyncKind.JOB_COSTS)
+    for invoice in invoices:
+        twins[invoice.pk] = [
+            _describe_bill(bill, invoice, name, fresh)
+            for bill in bills
+            if _bill_looks_like(bill, invoice, totals[invoice.pk])
+        ]
+    return twins
 
 
-def _erp_twins_of(find, invoice: SubcontractorInvoice) -> list[str]:
-    if find is None:
-        return []
-    try:
-        return list(find(invoice))
-    except ERPError as error:
-        # Not knowing is not a duplicate; the export itself looks the bill up before creating.
-        logger.warning("Duplicate lookup for invoice %s failed: %s", invoice.pk, error)
-        return []
+def _candidate_bills(connection, vendor_ids: set[str], invoices, totals) -> list[ERPBill]:
+    numbers = {invoice.number.strip().upper() for invoice in invoices}
+    return list(
+        ERPBill.objects.filter(erp_connection=connection, vendor_erp_id__in=vendor_ids)
+        .exclude(is_voided=True)
+        .annotate(number_upper=Upper("number"))
+        .filter(Q(number_upper__in=numbers) | Q(pre_tax_total__in=totals))
+        .order_by("billed_on", "erp_id")
+    )
+
+
+def _bill_looks_like(bill: ERPBill, invoice: SubcontractorInvoice, total) -> bool:
+    vendor = invoice.commitment.vendor
+    if bill.vendor_erp_id != vendor.erp_id or bill.erp_id == invoice.erp_id:
+        return False
+    if bill.number.strip().upper() == invoice.number.strip().upper():
+        return True
+    last_day = max(invoice.period_end, invoice.billing_date)
+    return (
+        bill.pre_tax_total == total
+        and bill.billed_on is not None
+        and invoice.period_start <= bill.billed_on <= last_day
+    )
+
+
+def _describe_bill(bill: ERPBill, invoice: SubcontractorInvoice, erp_name: str, fresh: str) -> str:
+    currency = invoice.commitment.currency
+    number = f"bill {bill.number}" if bill.number else "a bill without a number"
+    dated = f"dated {bill.billed_on:%Y-%m-%d}" if bill.billed_on else "without a date"
+    return (
+        f"{number} in {erp_name} from {invoice.commitment.vendor.name} {dated} for "
+        f"{format_money(bill.total, currency)}, {_bill_status(bill, currency)} "
+        f"({erp_name} id {bill.erp_id}, {fresh})"
+    )
+
+
+def _bill_status(bill: ERPBill, currency: str) -> str:
+    if bill.balance == 0:
+        return "paid"
+    if bill.balance == bill.total:
+        return "unpaid"
+    return f"partly paid ({format_money(bill.balance, currency)} open)"

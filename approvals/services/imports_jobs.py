@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals import permissions
-from approvals.models import AuditEvent, ERPJob, Project, SyncKind
+from approvals.models import AuditEvent, ERPCustomer, ERPJob, Project, SyncKind
 from approvals.preconditions import STANDARD_COST_CODES_REQUIRED
 from approvals.services import sync_runs
 from approvals.services.errors import NotPermitted, PreconditionsNotMet
@@ -44,8 +44,7 @@ def jobs_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSumm
 
     def changed(reader, start):
         changes = reader.changes(["Customer"], start)
-        customers = changes.changed.get("Customer", [])
-        return changes.complete, [reader.job(doc) for doc in customers if reader.is_job(doc)]
+        return changes.complete, reader.jobs_and_customers(changes.changed.get("Customer", []))
 
     return sync_runs.name_list_sync(
         connection=connection,
@@ -53,8 +52,32 @@ def jobs_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSumm
         progress=progress,
         changed=changed,
         pages=lambda reader, start: reader.job_pages(start=start),
-        store=lambda rows, summary: jobs_store(connection=connection, jobs=rows, summary=summary),
+        store=lambda rows, summary: _store(connection, rows, summary),
     )
+
+
+def _store(connection: ERPConnection, rows: list, summary) -> None:
+    jobs_store(connection=connection, jobs=[row for row in rows if row.is_job], summary=summary)
+    customers_store(connection=connection, customers=[row for row in rows if not row.is_job])
+
+
+def customers_store(*, connection: ERPConnection, customers: list) -> None:
+    """The top-level customers a project's job may be created under (chosen at accept)."""
+    if customers:
+        ERPCustomer.objects.bulk_create(
+            [
+                ERPCustomer(
+                    erp_connection=connection,
+                    erp_id=customer.erp_id,
+                    display_name=customer.display_name,
+                    is_active=customer.is_active,
+                )
+                for customer in {customer.erp_id: customer for customer in customers}.values()
+            ],
+            update_conflicts=True,
+            unique_fields=["erp_connection", "erp_id"],
+            update_fields=["display_name", "is_active", "seen_at"],
+        )
 
 
 def jobs_store(*, connection: ERPConnection, jobs: list, summary) -> None:

@@ -9,7 +9,8 @@ removed.
 
 Lines are kept only for projects with job-cost syncing enabled (by the job in the line's
 customer reference). Payments are kept for every bill and shown on the invoice exported as
-that bill.
+that bill. Every vendor's bills are kept too (number, date, total, balance), whatever the
+projects' setting: the duplicate-bill check of a send or an accept reads them, never the ERP.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from approvals.models import (
     SubcontractorInvoice,
     SyncKind,
 )
-from approvals.services import drift, sync_runs
+from approvals.services import drift, erp_bills, posting, sync_runs
 from integrations.models import ERPConnection
 
-COST_ENTITIES = ("Bill", "Purchase", "VendorCredit")
+BILL_ENTITY = "Bill"
+COST_ENTITIES = (BILL_ENTITY, "Purchase", "VendorCredit")
 PAYMENT_ENTITY = "BillPayment"
 ALL_ENTITIES = [*COST_ENTITIES, PAYMENT_ENTITY]
 _LINE_FIELDS = (
@@ -111,6 +113,8 @@ def job_costs_sync(
         Project.objects.filter(erp_connection=connection, job_cost_sync_enabled=True).update(
             job_costs_synced_at=started_at
         )
+        # Sends and accepts check posting dates against it without asking the ERP.
+        posting.closing_date_refresh(connection)
         return sync_runs.finish(lease, summary, started_at=started_at)
 
 
@@ -121,6 +125,10 @@ def _entities_read(reader) -> list[str]:
 
 
 def _apply_changes(context: _Context, changes) -> None:
+    _store_bills(context, changes.changed.get(BILL_ENTITY, []))
+    erp_bills.bills_forget(
+        connection=context.connection, erp_ids=changes.deleted.get(BILL_ENTITY, [])
+    )
     for entity in COST_ENTITIES:
         documents = changes.changed.get(entity, [])
         _store_cost_documents(context, entity, documents)
@@ -150,6 +158,8 @@ def _full_read(context: _Context, lease) -> None:
         for page in context.reader.transaction_pages(entity):
             seen.update(str(document["Id"]) for document in page.rows)
             with transaction.atomic():
+                if entity == BILL_ENTITY:
+                    _store_bills(context, page.rows)
                 if entity == PAYMENT_ENTITY:
                     _store_payments(context, page.rows)
                 elif entity in COST_ENTITIES:
@@ -167,6 +177,8 @@ def _full_read(context: _Context, lease) -> None:
             context.summary.drifted += drift.check_missing(
                 connection=context.connection, reader=context.reader, entity=entity, seen_ids=seen
             )
+        if entity == BILL_ENTITY:
+            erp_bills.bills_forget_unseen(connection=context.connection, seen_ids=seen)
         if entity not in ALL_ENTITIES:
             continue
         with transaction.atomic():
@@ -179,6 +191,13 @@ def _full_read(context: _Context, lease) -> None:
                     JobCostTransaction, context.connection, "txn_id", txn_type=entity, **mine
                 )
                 _delete_documents(context, entity, sorted(held - seen))
+
+
+def _store_bills(context: _Context, documents: list[dict]) -> None:
+    erp_bills.bills_store(
+        connection=context.connection,
+        bills=[context.reader.bill(document) for document in documents],
+    )
 
 
 def _held_ids(model, connection, field: str, **filters) -> set[str]:

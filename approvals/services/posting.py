@@ -3,8 +3,8 @@
 Each exported transaction posts on a date the approver sees and may change at accept: by
 default the invoice date (or the date of the accept, a policy choice) for invoices, the date of
 the accept for commitments and change orders. Nothing may post on or before the date the
-ERP's books are closed through; that date is read from the ERP at most every few minutes and
-kept on the connection, so a send or an accept does not wait on the ERP.
+ERP's books are closed through; that date is read from the ERP by the job-cost sync and kept
+on the connection, so a send or an accept never waits on the ERP.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from approvals.models import ApprovalPolicy, Commitment, CommitmentChangeOrder, SubcontractorInvoice
-from approvals.services import erp
+from approvals.services import erp, freshness
 from approvals.services.records import noun
 from integrations.base import ERPError, KnowsClosedPeriods
 from integrations.models import ERPConnection
@@ -47,40 +47,34 @@ def default_posting_date(record, *, policy: ApprovalPolicy | None = None) -> dat
 
 
 def books_closed_through(connection: ERPConnection | None = None) -> date | None:
-    """The date the connected ERP's books are closed through (None when open or unknown)."""
+    """The date the connected ERP's books were closed through at the last sync (None when open
+    or never read). Read from what the sync kept: a send or an accept never waits on the ERP."""
     connection = connection or erp.active_connection_or_none()
     if connection is None:
         return None
-    stored = connection.settings or {}
-    read_at = _parsed_time(stored.get(_READ_AT))
-    max_age = timedelta(seconds=settings.ERP_CLOSING_DATE_MAX_AGE_SECONDS)
-    if read_at is None or timezone.now() - read_at > max_age:
-        stored = _refreshed(connection) or stored
-    text = stored.get(_CLOSED_THROUGH)
+    text = (connection.settings or {}).get(_CLOSED_THROUGH)
     return date.fromisoformat(text) if text else None
 
 
-def closed_period_problem(record, posting_date: date | None, closed: date | None) -> str:
-    if not (posting_date and closed) or posting_date > closed:
-        return ""
-    connection = erp.active_connection_or_none()
-    name = erp.erp_name(connection)
-    return (
-        f"The books are closed through {closed.isoformat()} in {name}, so this {noun(record)} "
-        f"cannot post on {posting_date.isoformat()}. Choose a posting date after "
-        f"{closed.isoformat()} when accepting it, or have the closing date moved in {name}."
-    )
+def closing_date_read_at(connection: ERPConnection | None) -> datetime | None:
+    return _parsed_time((connection.settings or {}).get(_READ_AT)) if connection else None
 
 
-def _refreshed(connection: ERPConnection) -> dict | None:
+def closing_date_refresh(connection: ERPConnection) -> None:
+    """Read the ERP's closing date and keep it on the connection when the last read is older
+    than settings.ERP_CLOSING_DATE_MAX_AGE_SECONDS (the job-cost sync calls this)."""
+    read_at = closing_date_read_at(connection)
+    max_age = timedelta(seconds=settings.ERP_CLOSING_DATE_MAX_AGE_SECONDS)
+    if read_at is not None and timezone.now() - read_at < max_age:
+        return
     connector = erp.connector_or_none(connection)
     if not isinstance(connector, KnowsClosedPeriods):
-        return None
+        return
     try:
         closed = connector.books_closed_through()
     except ERPError as error:
         logger.warning("Could not read the closing date of %s: %s", connection, error)
-        return None
+        return
     fresh = {
         **(connection.settings or {}),
         _CLOSED_THROUGH: closed.isoformat() if closed else None,
@@ -88,7 +82,20 @@ def _refreshed(connection: ERPConnection) -> dict | None:
     }
     ERPConnection.objects.filter(pk=connection.pk).update(settings=fresh)
     connection.settings = fresh
-    return fresh
+
+
+def closed_period_problem(record, posting_date: date | None, closed: date | None) -> str:
+    if not (posting_date and closed) or posting_date > closed:
+        return ""
+    connection = erp.active_connection_or_none()
+    name = erp.erp_name(connection)
+    fresh = freshness.as_of(closing_date_read_at(connection))
+    return (
+        f"The books are closed through {closed.isoformat()} in {name} ({fresh}), so this "
+        f"{noun(record)} "
+        f"cannot post on {posting_date.isoformat()}. Choose a posting date after "
+        f"{closed.isoformat()} when accepting it, or have the closing date moved in {name}."
+    )
 
 
 def _parsed_time(text) -> datetime | None:

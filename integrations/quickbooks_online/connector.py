@@ -43,7 +43,6 @@ from approvals.models import (
 )
 from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services.records import record_title
-from approvals.states import ERPDrift
 from integrations.base import (
     ApprovedDocument,
     DuplicateNameError,
@@ -62,14 +61,10 @@ STALE_RETRIES = 3
 RETAINAGE_ITEM_NAME = "Retainage"
 RETAINAGE_ACCOUNT_NAME = "Retainage Payable"
 COMPANY_PROFILE = ("country", "home_currency", "multicurrency")
-OBJECT_NOT_FOUND = "610"
-GONE = (ERPDrift.DELETED, ERPDrift.VOIDED)
 # How an approved document names a reference the export resolves in QuickBooks itself.
 FIRST_PAYABLES_ACCOUNT = "the first Accounts Payable account"
 RETAINAGE_ITEM_BY_NAME = f"the item named '{RETAINAGE_ITEM_NAME}'"
 ANY_ACTIVE = "Active IN (true, false)"
-# Document numbers per IN (...) of one duplicate look-up: keeps each query text short.
-_NUMBERS_PER_QUERY = 100
 
 
 class ExportRefused(PermanentERPError):
@@ -762,36 +757,7 @@ class QuickBooksOnlineConnector:
                 raise
             return found
 
-    # Unlinking, accept-page choices, duplicates ---------------------------------------------
-
-    def document_is_gone(self, record) -> bool:
-        """Deleted, made inactive, voided, or never there (610 Object Not Found)."""
-        if not record.erp_id:
-            return True
-        entity = {
-            Company: "Vendor",
-            Project: "Customer",
-            Commitment: "PurchaseOrder",
-            CommitmentChangeOrder: "PurchaseOrder",
-            SubcontractorInvoice: "Bill",
-        }[type(record)]
-        try:
-            document = self.client.read(entity, record.erp_id)
-        except PermanentERPError as error:
-            if error.code == OBJECT_NOT_FOUND:
-                return True
-            raise
-        if document.get("status") == "Deleted" or document.get("Active") is False:
-            return True
-        if isinstance(record, CommitmentChangeOrder):
-            marker = mapping.change_order_marker(record)
-            return not any(
-                str(line.get("Description", "")).startswith(marker)
-                for line in mapping.document_lines(document)
-            )
-        if type(record) in drift.ENTITY_OF:
-            return drift.state_of(record, document).drift in GONE
-        return drift.is_voided(document)
+    # Closing date ---------------------------------------------
 
     def books_closed_through(self) -> date | None:
         """The company's closing date (Preferences.AccountingInfoPrefs.BookCloseDate): nothing
@@ -802,103 +768,6 @@ class QuickBooksOnlineConnector:
             return date.fromisoformat(text) if text else None
         except ValueError:
             return None
-
-    def parent_customers(self) -> list[tuple[str, str]]:
-        """Top-level active customers, by name: the choices for a project's job."""
-        customers = self.client.query_all("Customer", order_by="DisplayName")
-        return [
-            (str(customer["Id"]), str(customer.get("DisplayName", "")))
-            for customer in customers
-            if not customer.get("Job") and not customer.get("ParentRef")
-        ]
-
-    def possible_duplicates(self, invoice: SubcontractorInvoice) -> list[str]:
-        """Bills already in QuickBooks Online from the same vendor with the same number, or with
-        the same total dated within the invoice's billing period."""
-        invoice = _reloaded(invoice)
-        vendor = invoice.commitment.vendor
-        if not vendor.erp_id:
-            return []
-        last_day = max(invoice.period_end, invoice.billing_date)
-        in_period = (
-            f"VendorRef = {query_literal(vendor.erp_id)} "
-            f"AND TxnDate >= '{invoice.period_start.isoformat()}' "
-            f"AND TxnDate <= '{last_day.isoformat()}'"
-        )
-        same_number = self.client.query_all("Bill", f"DocNumber = {query_literal(invoice.number)}")
-        return _duplicate_sentences(
-            invoice, list(same_number), list(self.client.query_all("Bill", in_period))
-        )
-
-    def possible_duplicates_many(self, invoices) -> dict[int, list[str]]:
-        """possible_duplicates of each invoice, by primary key, asking QuickBooks Online per
-        vendor: its bills with one of the invoices' numbers, and its bills dated from the
-        earliest billing period's start to the latest period's last day."""
-        loaded = list(invoices)
-        if not all(_has_lines_loaded(invoice) for invoice in loaded):
-            loaded = list(
-                _reloading(SubcontractorInvoice).filter(pk__in=[invoice.pk for invoice in loaded])
-            )
-        by_vendor: dict[str, list[SubcontractorInvoice]] = {}
-        for invoice in loaded:
-            if invoice.commitment.vendor.erp_id:
-                by_vendor.setdefault(invoice.commitment.vendor.erp_id, []).append(invoice)
-        found = {invoice.pk: [] for invoice in loaded}
-        for vendor_id, vendor_invoices in by_vendor.items():
-            vendor_ref = f"VendorRef = {query_literal(vendor_id)}"
-            numbers = sorted({invoice.number for invoice in vendor_invoices})
-            same_number = []
-            for start in range(0, len(numbers), _NUMBERS_PER_QUERY):
-                listed = ", ".join(
-                    query_literal(number) for number in numbers[start : start + _NUMBERS_PER_QUERY]
-                )
-                same_number += self.client.query_all(
-                    "Bill", f"{vendor_ref} AND DocNumber IN ({listed})"
-                )
-            first_day = min(invoice.period_start for invoice in vendor_invoices)
-            last_day = max(
-                max(invoice.period_end, invoice.billing_date) for invoice in vendor_invoices
-            )
-            in_period = list(
-                self.client.query_all(
-                    "Bill",
-                    f"{vendor_ref} AND TxnDate >= '{first_day.isoformat()}' "
-                    f"AND TxnDate <= '{last_day.isoformat()}'",
-                )
-            )
-            for invoice in vendor_invoices:
-                invoice_last_day = max(invoice.period_end, invoice.billing_date).isoformat()
-                dated_within = [
-                    bill
-                    for bill in in_period
-                    if invoice.period_start.isoformat()
-                    <= str(bill.get("TxnDate", ""))[:10]
-                    <= invoice_last_day
-                ]
-                found[invoice.pk] = _duplicate_sentences(invoice, same_number, dated_within)
-        return found
-
-
-def _duplicate_sentences(invoice, same_number: list[dict], in_period: list[dict]) -> list[str]:
-    """One sentence per bill of the invoice's vendor (other than its own) that has its number,
-    or its total among `in_period`."""
-    vendor = invoice.commitment.vendor
-    total = mapping.invoice_net_total(invoice)
-    candidates = [
-        bill
-        for bill in same_number
-        if str(bill.get("DocNumber", "")).casefold() == invoice.number.casefold()
-    ] + [bill for bill in in_period if _pre_tax_total(bill) == total]
-    sentences: dict[str, str] = {}
-    for bill in candidates:
-        if _ref_value(bill, "VendorRef") != vendor.erp_id or bill["Id"] == invoice.erp_id:
-            continue
-        number = bill.get("DocNumber") or "without a number"
-        sentences[bill["Id"]] = (
-            f"Bill {number} from {vendor.name} dated {bill.get('TxnDate', '?')} for "
-            f"{format_money(_total(bill))} (QuickBooks Online id {bill['Id']})"
-        )
-    return list(sentences.values())
 
 
 # Helpers --------------------------------------------------------------------------------------
@@ -918,11 +787,6 @@ def _billed_lines(invoice: SubcontractorInvoice) -> list:
 def _reloaded(record):
     """The record fresh from the database with everything the mapping reads, in few queries."""
     return _reloading(type(record)).get(pk=record.pk)
-
-
-def _has_lines_loaded(invoice) -> bool:
-    """Loaded by the caller with its lines (bulk accept does): reading them again adds nothing."""
-    return "lines" in getattr(invoice, "_prefetched_objects_cache", {})
 
 
 def _reloading(model):

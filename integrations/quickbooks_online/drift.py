@@ -19,7 +19,12 @@ from integrations.base import DocumentState
 from integrations.quickbooks_online import mapping, order_links
 from integrations.quickbooks_online.mapping import cents, format_money
 
-ENTITY_OF = {SubcontractorInvoice: "Bill", Commitment: "PurchaseOrder"}
+ENTITY_OF = {
+    SubcontractorInvoice: "Bill",
+    Commitment: "PurchaseOrder",
+    # A change order's lines stand on its commitment's purchase order.
+    CommitmentChangeOrder: "PurchaseOrder",
+}
 # Change orders whose lines may stand on the purchase order: exported, or being exported.
 _ON_THE_ORDER = (SyncStatus.SYNCED, SyncStatus.EXPORTING)
 
@@ -44,7 +49,8 @@ def is_voided(document: dict) -> bool:
 
 
 def state_of(record, document: dict | None) -> DocumentState:
-    """Drift and unfinished links of a synced bill (invoice) or purchase order (commitment)."""
+    """Drift and unfinished links of a synced bill (invoice) or purchase order (commitment),
+    or whether a synced change order's lines are still on its purchase order."""
     label = _label(record)
     if document is None or document.get("status") == "Deleted":
         return DocumentState(
@@ -58,6 +64,8 @@ def state_of(record, document: dict | None) -> DocumentState:
             erp_amount=erp_amount,
             note=f"{label} was voided in QuickBooks Online.",
         )
+    if isinstance(record, CommitmentChangeOrder):
+        return _change_order_state(record, document)
     if isinstance(record, SubcontractorInvoice):
         expected, differences = _bill_differences(record, document)
         problem = _link_problem(record, document)
@@ -78,9 +86,26 @@ def state_of(record, document: dict | None) -> DocumentState:
     )
 
 
+def _change_order_state(change_order: CommitmentChangeOrder, document: dict) -> DocumentState:
+    order = change_order.commitment
+    marker = mapping.change_order_marker(change_order)
+    if any(
+        str(line.get("Description", "")).startswith(marker)
+        for line in mapping.document_lines(document)
+    ):
+        return DocumentState()
+    return DocumentState(
+        drift=ERPDrift.DELETED,
+        note=f"The lines of change order {change_order.number} were removed from "
+        f"purchase order {order.erp_doc_number or order.number} in QuickBooks Online.",
+    )
+
+
 def _label(record) -> str:
     if isinstance(record, SubcontractorInvoice):
         return f"Bill {record.number}"
+    if isinstance(record, CommitmentChangeOrder):
+        return f"Change order {record.number}"
     return f"Purchase order {record.erp_doc_number or record.number}"
 
 

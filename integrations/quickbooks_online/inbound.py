@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
-from integrations.quickbooks_online.mapping import as_decimal, cents
+from integrations.quickbooks_online.mapping import as_decimal, cents, document_total
 
 JOB_COST_ENTITIES = ("Bill", "Purchase", "VendorCredit")
 PAYMENT_ENTITY = "BillPayment"
@@ -61,6 +61,7 @@ class VendorData:
 
 @dataclass(frozen=True)
 class JobData:
+    is_job: ClassVar[bool] = True
     erp_id: str
     sync_token: str
     display_name: str
@@ -68,6 +69,16 @@ class JobData:
     parent_erp_id: str
     parent_name: str
     address: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    """A top-level customer: what a project's job may be created under."""
+
+    is_job: ClassVar[bool] = False
+    erp_id: str
+    display_name: str
     is_active: bool
 
 
@@ -121,6 +132,20 @@ class PaymentAllocation:
     method: str
 
 
+@dataclass(frozen=True)
+class BillData:
+    """A bill as a duplicate check needs it: whose, which number, when, how much, what is left."""
+
+    erp_id: str
+    vendor_erp_id: str
+    number: str
+    billed_on: date | None
+    total: Decimal
+    pre_tax_total: Decimal  # what our invoice's net compares with (QuickBooks adds the tax)
+    balance: Decimal
+    is_voided: bool
+
+
 def is_deleted(document: dict) -> bool:
     """CDC returns deleted objects as {"Id", "status": "Deleted", "MetaData"} only."""
     return document.get("status") == "Deleted"
@@ -163,6 +188,18 @@ def vendor_from_qbo(document: dict) -> VendorData:
 
 def is_job(document: dict) -> bool:
     return document.get("Job") is True and bool(_text(document, "ParentRef", "value"))
+
+
+def is_top_level_customer(document: dict) -> bool:
+    return document.get("Job") is not True and not _text(document, "ParentRef", "value")
+
+
+def customer_from_qbo(document: dict) -> CustomerData:
+    return CustomerData(
+        erp_id=_text(document, "Id"),
+        display_name=_text(document, "DisplayName")[:500],
+        is_active=document.get("Active", True) is not False,
+    )
 
 
 def job_from_qbo(document: dict) -> JobData:
@@ -297,6 +334,22 @@ def job_cost_lines(entity: str, document: dict, chart: ChartOfAccounts) -> list[
             )
         )
     return lines
+
+
+def bill_from_qbo(document: dict, *, voided: bool) -> BillData:
+    stated = document.get("TotalAmt")
+    total = cents(as_decimal(stated)) if stated is not None else document_total(document)
+    tax = cents(as_decimal(_text(document, "TxnTaxDetail", "TotalTax") or 0))
+    return BillData(
+        erp_id=_text(document, "Id"),
+        vendor_erp_id=_text(document, "VendorRef", "value"),
+        number=_text(document, "DocNumber")[:50],
+        billed_on=_date(_text(document, "TxnDate")),
+        total=total,
+        pre_tax_total=total - tax,
+        balance=cents(as_decimal(document.get("Balance") or 0)),
+        is_voided=voided,
+    )
 
 
 def payment_allocations(document: dict) -> list[PaymentAllocation]:

@@ -77,9 +77,20 @@ class QuickBooksReader:
             yield page
 
     def job_pages(self, *, start: int = 1) -> Iterator[Page]:
-        for page in self.pages("Customer", f"Job = true AND {ALL_ACTIVITY}", start=start):
-            page.rows = [inbound.job_from_qbo(row) for row in page.rows if inbound.is_job(row)]
+        """Jobs, and the top-level customers a new job may go under."""
+        for page in self.pages("Customer", ALL_ACTIVITY, start=start):
+            page.rows = self.jobs_and_customers(page.rows)
             yield page
+
+    def jobs_and_customers(self, documents: list[dict]) -> list:
+        """JobData of each job and CustomerData of each top-level customer (is_job tells)."""
+        rows = []
+        for document in documents:
+            if inbound.is_job(document):
+                rows.append(inbound.job_from_qbo(document))
+            elif inbound.is_top_level_customer(document):
+                rows.append(inbound.customer_from_qbo(document))
+        return rows
 
     def cost_code_pages(self, *, start: int = 1) -> Iterator[Page]:
         for page in self.pages("Item", ALL_ACTIVITY, start=start):
@@ -124,12 +135,6 @@ class QuickBooksReader:
         rows = self.client.query_all("Account", "Classification = 'Expense'", order_by="Name")
         return [(str(row["Id"]), row.get("Name", "")) for row in rows]
 
-    def is_job(self, document: dict) -> bool:
-        return inbound.is_job(document)
-
-    def job(self, document: dict) -> inbound.JobData:
-        return inbound.job_from_qbo(document)
-
     def job_cost_lines(self, entity: str, document: dict) -> list[inbound.JobCostLine]:
         detail_types = inbound.job_line_detail_types(document)
         if not detail_types:
@@ -141,6 +146,9 @@ class QuickBooksReader:
         chart = inbound.chart_of_accounts(self._accounts, self._items or [])
         return inbound.job_cost_lines(entity, document, chart)
 
+    def bill(self, document: dict) -> inbound.BillData:
+        return inbound.bill_from_qbo(document, voided=drift.is_voided(document))
+
     def payment_allocations(self, document: dict) -> list[inbound.PaymentAllocation]:
         return inbound.payment_allocations(document)
 
@@ -150,11 +158,13 @@ class QuickBooksReader:
         """The kinds of document our exports create that a change may drift from the approval."""
         return list(_EXPORTED_RECORD_MODELS)
 
-    def exported_record_model(self, entity: str):
-        return _EXPORTED_RECORD_MODELS.get(entity)
+    def exported_record_models(self, entity: str) -> list:
+        return _EXPORTED_RECORD_MODELS.get(entity, [])
 
     def synced_state(self, record, document: dict | None) -> DocumentState:
         return drift.state_of(record, document)
 
 
-_EXPORTED_RECORD_MODELS = {entity: model for model, entity in drift.ENTITY_OF.items()}
+_EXPORTED_RECORD_MODELS: dict[str, list] = {}
+for _model, _entity in drift.ENTITY_OF.items():
+    _EXPORTED_RECORD_MODELS.setdefault(_entity, []).append(_model)

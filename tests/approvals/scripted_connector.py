@@ -31,9 +31,6 @@ class ScriptedConnector:
             raise outcome
         return outcome
 
-    def document_is_gone(self, record) -> bool:
-        return SCRIPT.pop(0)
-
     def approved_document(self, record) -> ApprovedDocument:
         # What people see of the record stands in for an ERP document here.
         return ApprovedDocument(
@@ -46,12 +43,3 @@ class ScriptedConnector:
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
-
-
-# Bills the ERP reports as looking like an invoice, for the duplicate checks.
-ERP_BILLS: list[str] = []
-
-
-class ScriptedConnectorWithBills(ScriptedConnector):
-    def possible_duplicates(self, invoice) -> list[str]:
-        return list(ERP_BILLS)

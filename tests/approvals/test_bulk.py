@@ -12,8 +12,8 @@ from approvals.services import (
     records_accept_bulk,
     records_reject_bulk,
 )
+from approvals.services.job_costs import job_costs_sync
 from approvals.states import Action, SyncStatus
-from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
 from tests.factories import make_commitment, make_company, make_invoice, make_project, make_user
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,7 @@ def test_bulk_accept_refuses_local_twins_unless_confirmed(project, pm, approver)
     assert event.reason.startswith("accepted despite possible duplicate of invoice 1043 (")
 
 
-def test_bulk_accept_asks_quickbooks_once_per_vendor_for_duplicate_bills(
+def test_bulk_accept_flags_imported_quickbooks_bills_without_asking_quickbooks(
     qbo_sandbox, qbo_connection
 ):
     vendor = make_company(name="Acme Drywall", synced=True)
@@ -197,24 +197,19 @@ def test_bulk_accept_asks_quickbooks_once_per_vendor_for_duplicate_bills(
                 ],
             },
         )
-    connector = QuickBooksOnlineConnector(qbo_connection)
-    one_by_one = {
-        invoice.pk: connector.possible_duplicates(invoice)
-        for invoice in (same_number, same_total, clean)
-    }
+    job_costs_sync(connection=qbo_connection)
     qbo_sandbox.clear_request_log()
 
     outcomes = records_accept_bulk(records=[same_number, same_total, clean], actor=approver)
 
-    queries = [entry for entry in qbo_sandbox.request_log() if entry["path"].endswith("/query")]
-    assert len(queries) == 2
+    assert qbo_sandbox.request_log() == []
     assert [outcome.ok for outcome in outcomes] == [False, False, True]
-    assert one_by_one[same_number.pk][0].startswith("Bill PA-07 from Acme Drywall dated 2026-01-15")
-    assert one_by_one[same_total.pk][0].startswith("Bill OTHER from Acme Drywall dated 2026-05-20")
-    assert one_by_one[clean.pk] == []
-    assert one_by_one[same_number.pk][0] in outcomes[0].message
-    assert one_by_one[same_total.pk][0] in outcomes[1].message
-    assert connector.possible_duplicates_many([same_number, same_total, clean]) == one_by_one
+    assert "bill PA-07 in QuickBooks Online from Acme Drywall dated 2026-01-15" in (
+        outcomes[0].message
+    )
+    assert "bill OTHER in QuickBooks Online from Acme Drywall dated 2026-05-20" in (
+        outcomes[1].message
+    )
 
 
 def test_bulk_queued_exports_are_the_rows_the_task_backend_writes_itself():

@@ -77,27 +77,61 @@ def test_other_vendors_and_void_invoices_are_not_twins(commitment, project):
     assert invoice_possible_duplicates(invoice) == ([], [])
 
 
-def test_erp_bills_reported_by_the_connector_count(
-    scripted_connector, monkeypatch, commitment, approver, pm
+def test_imported_erp_bills_count_and_say_how_fresh_they_are(
+    erp_connection, commitment, approver, pm
 ):
-    from integrations import registry
+    from datetime import timedelta
+    from decimal import Decimal
 
-    monkeypatch.setitem(
-        registry.CONNECTORS,
-        "xero",
-        "tests.approvals.scripted_connector.ScriptedConnectorWithBills",
+    from django.utils import timezone
+
+    from approvals.models import ERPBill, SyncCursor, SyncKind
+
+    SyncCursor.objects.create(
+        erp_connection=erp_connection,
+        kind=SyncKind.JOB_COSTS,
+        last_success_at=timezone.now() - timedelta(minutes=3, seconds=5),
     )
-    monkeypatch.setattr(
-        scripted_connector, "ERP_BILLS", ["Scripted ERP bill 77 of Acme Drywall for $900.00"]
+    bill = dict(erp_connection=erp_connection, vendor_erp_id=commitment.vendor.erp_id)
+    ERPBill.objects.create(
+        **bill,
+        erp_id="77",
+        number="77",
+        billed_on=date(2026, 1, 9),
+        total=Decimal("1.00"),
+        pre_tax_total=Decimal("1.00"),
+        balance=Decimal("0.40"),
+    )
+    # Another vendor's bill, and a voided one, are no duplicates.
+    ERPBill.objects.create(
+        **{**bill, "vendor_erp_id": "someone-else"},
+        erp_id="78",
+        number="77",
+        total=Decimal("1.00"),
+        pre_tax_total=Decimal("1.00"),
+        balance=Decimal("1.00"),
+    )
+    ERPBill.objects.create(
+        **bill,
+        erp_id="79",
+        number="77",
+        total=Decimal("0.00"),
+        pre_tax_total=Decimal("0.00"),
+        balance=Decimal("0.00"),
+        is_voided=True,
     )
     invoice = make_invoice(commitment=commitment, number="77")
+
     record_send(record=invoice, actor=pm)
-    assert invoice.duplicate_warning == (
-        "Possible duplicate of Scripted ERP bill 77 of Acme Drywall for $900.00."
+
+    expected = (
+        "bill 77 in Xero from Acme Drywall dated 2026-01-09 for $1.00, partly paid "
+        "($0.40 open) (Xero id 77, as of the last sync 3 minutes ago)"
     )
+    assert invoice.duplicate_warning == f"Possible duplicate of {expected}."
     with pytest.raises(PossibleDuplicate) as flagged:
         record_accept(record=invoice, actor=approver)
-    assert flagged.value.twins == ["Scripted ERP bill 77 of Acme Drywall for $900.00"]
+    assert flagged.value.twins == [expected]
 
 
 def test_direct_export_leaves_a_possible_duplicate_for_an_approver(commitment, pm):

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from approvals.models import ApprovalPolicy, SubcontractorInvoice
 from approvals.services import PreconditionsNotMet, record_accept, record_send
+from approvals.services.job_costs import job_costs_sync
 from approvals.states import SyncStatus
 from tests.approvals.admin.helpers import run_queued_exports
 from tests.html_forms import form_values
@@ -221,8 +222,12 @@ def test_a_posting_date_in_a_closed_period_is_refused_at_send_and_at_accept(book
     from tests.approvals.admin.helpers import decision_url, messages_of
 
     books.sandbox.set_book_close_date("2026-06-30", realm_id=books.realm_id)
+    job_costs_sync(connection=books.connection)  # the closing date comes with the sync
     invoice = scene.new_invoice(books, number="INV-5301")  # dated 2026-05-31
-    with pytest.raises(PreconditionsNotMet, match="closed through 2026-06-30 in QuickBooks Online"):
+    with pytest.raises(
+        PreconditionsNotMet,
+        match=r"closed through 2026-06-30 in QuickBooks Online \(as of the last sync less than",
+    ):
         record_send(record=invoice, actor=books.pm)
 
     ApprovalPolicy.objects.create(invoices_post_on="accept_date")

@@ -199,17 +199,27 @@ def test_retry_starts_a_new_attempt(project, pm, approver):
     ]
 
 
-def test_unlink_is_refused_while_the_erp_document_exists(scripted_connector, approver):
+def test_unlink_trusts_the_last_vendor_sync_and_says_how_fresh_it_is(erp_connection, approver):
+    from approvals.models import ERPVendor, SyncCursor, SyncKind
+
     company = make_company(synced=True)
-    scripted_connector.SCRIPT.append(False)
+    SyncCursor.objects.create(
+        erp_connection=erp_connection,
+        kind=SyncKind.VENDORS,
+        last_success_at=timezone.now() - timedelta(minutes=5, seconds=10),
+    )
+    vendor = ERPVendor.objects.create(
+        erp_connection=erp_connection, erp_id=company.erp_id, display_name=company.name
+    )
     with pytest.raises(PreconditionsNotMet) as refused:
         record_unlink(record=company, actor=approver)
-    assert "still exists" in refused.value.message
-    assert "Delete or void it in Scripted ERP first" in refused.value.message
+    assert "still exists (as of the last sync 5 minutes ago)" in refused.value.message
+    assert "Delete or void it in Xero first" in refused.value.message
 
-    scripted_connector.SCRIPT.append(True)
+    vendor.is_active = False
+    vendor.save()
     record_unlink(record=company, actor=approver)
     company.refresh_from_db()
     assert company.sync_status == SyncStatus.NOT_SENT
     assert company.erp_id == ""
-    assert AuditEvent.objects.get(action=Action.UNLINK).reason.startswith("The Scripted ERP")
+    assert AuditEvent.objects.get(action=Action.UNLINK).reason.startswith("The Xero")

@@ -64,6 +64,7 @@ def pytest_sessionfinish(session, exitstatus):
         and len(RESULTS.people) == len(people.SCENARIOS)
         and RESULTS.soak is not None
         and RESULTS.outage is not None
+        and RESULTS.hanging is not None
     )
     if exitstatus != 0 or not complete:
         message = (
@@ -71,7 +72,8 @@ def pytest_sessionfinish(session, exitstatus):
             f"in one run without xdist ({len(RESULTS.cells)}/{len(matrix.CELLS)} cells, "
             f"{len(RESULTS.people)}/{len(people.SCENARIOS)} scenarios of people, "
             f"soak {'done' if RESULTS.soak else 'missing'}, "
-            f"database restart {'done' if RESULTS.outage else 'missing'}).\n"
+            f"database restart {'done' if RESULTS.outage else 'missing'}, "
+            f"hanging QuickBooks {'done' if RESULTS.hanging else 'missing'}).\n"
         )
     else:
         write_report(RESULTS, REPORT_PATH)

@@ -75,6 +75,7 @@ def render(results: Results, *, generated: datetime) -> str:
         *_people(results),
         *_soak(results),
         *_database_restart(results),
+        *_hanging_erp(results),
     ]
     return "\n".join(parts) + "\n"
 
@@ -240,6 +241,32 @@ def _database_restart(results: Results) -> list[str]:
         f"{outage.healthy_after_seconds:.1f} s |",
         f"| Every record synced, after the database was back | "
         f"{outage.settled_after_seconds:.1f} s |",
+        "",
+    ]
+
+
+def _hanging_erp(results: Results) -> list[str]:
+    hanging = results.hanging
+    if hanging is None:
+        return ["## QuickBooks hanging", "", "Not run.", ""]
+    return [
+        "## QuickBooks hanging",
+        "",
+        f"Every request to QuickBooks waited {hanging.hang_seconds} s (the sandbox's latency "
+        "fault) while the project manager sent six invoices and the accountant opened the "
+        "accept page for them and accepted them. The duplicate-bill check read the bills the "
+        "job-cost sync had imported, so a bill keyed into QuickBooks for the first invoice's "
+        "amount in its billing period was still flagged (and the accountant confirmed it). Then QuickBooks answered again and the worker ran the "
+        "queued exports.",
+        "",
+        "| Figure | Value |",
+        "|---|---|",
+        *(f"| {step} | {took:.2f} s |" for step, took in hanging.seconds.items()),
+        f"| Requests to QuickBooks while people waited | {hanging.requests_while_people_waited} |",
+        f"| Flagged from the imported bills | {_cell_text(hanging.flagged)} |",
+        f"| Exports once QuickBooks answered | {', '.join(hanging.statuses)} |",
+        f"| Documents per record | {', '.join(map(str, hanging.documents_per_record))} |",
+        f"| Time to recover (queued exports run) | {hanging.recovery_seconds:.2f} s |",
         "",
     ]
 

@@ -79,11 +79,23 @@ class OutageFigures:
 
 
 @dataclass
+class HangingERPFigures:
+    hang_seconds: int
+    seconds: dict[str, float]  # how long each step took while QuickBooks hung
+    requests_while_people_waited: int
+    flagged: str  # the duplicate warning read from the imported bills
+    statuses: list[str]  # the exports once QuickBooks answered again
+    documents_per_record: list[int]
+    recovery_seconds: float
+
+
+@dataclass
 class Results:
     cells: list[CellOutcome] = field(default_factory=list)
     people: list = field(default_factory=list)  # people.PeopleOutcome, one per scenario
     soak: SoakFigures | None = None
     outage: OutageFigures | None = None
+    hanging: HangingERPFigures | None = None
     machine: dict[str, str] = field(default_factory=dict)
 
 

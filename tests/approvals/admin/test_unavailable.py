@@ -22,10 +22,7 @@ def test_the_project_accept_page_says_why_customers_cannot_be_chosen(
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert (
-        "The customers could not be read from the accounting system: No accounting system is connected."
-        in page
-    )
+    assert "No accounting system is connected" in page
     assert 'value="Accept and export"' not in page
 
     posted = approver_client.post(

@@ -3,6 +3,8 @@
 import pytest
 
 from approvals.models import Company, Project, SubcontractorInvoice
+from approvals.services.imports_jobs import jobs_sync
+from approvals.services.imports_vendors import vendors_sync
 from approvals.states import SyncStatus
 from integrations.quickbooks_online.client import QuickBooksClient
 from tests.approvals.admin.helpers import (
@@ -18,14 +20,16 @@ from tests.factories import make_commitment, make_company, make_invoice, make_pr
 
 
 @pytest.fixture
-def owners(qbo_sandbox):
-    """Two owner customers in the books, and a job under one of them (not a choice)."""
+def owners(qbo_sandbox, qbo_connection):
+    """Two owner customers in the books, and a job under one of them (not a choice), imported
+    by the jobs sync."""
     health = qbo_sandbox.create_entity("Customer", {"DisplayName": "Riverside Health"})
     schools = qbo_sandbox.create_entity("Customer", {"DisplayName": "Portland Schools"})
     qbo_sandbox.create_entity(
         "Customer",
         {"DisplayName": "Old clinic job", "Job": True, "ParentRef": {"value": health["Id"]}},
     )
+    jobs_sync(connection=qbo_connection)
     return {"health": health["Id"], "schools": schools["Id"]}
 
 
@@ -52,8 +56,11 @@ def test_a_project_is_accepted_under_the_customer_chosen_and_exported(
 ):
     project = make_project(number="P-100", name="Riverside Clinic", members=[sender])
     send([project], by=sender)
+    qbo_sandbox.clear_request_log()
 
     page = client.get(decision_url(Project, "accept", [project])).content.decode()
+    assert qbo_sandbox.request_log() == []  # the customers were imported, not asked for
+    assert "Customers as of the last sync less than a minute ago." in page
     assert f'<option value="{owners["health"]}">Riverside Health</option>' in page
     assert f'<option value="{owners["schools"]}">Portland Schools</option>' in page
     assert "Old clinic job" not in page
@@ -142,7 +149,8 @@ def test_unlink_is_refused_while_the_quickbooks_document_exists(
     refused = client.post(decision_url(Company, "unlink"), {**reviewed([company])}, follow=True)
 
     assert any(
-        "still exists. Delete or void it in QuickBooks Online first, then unlink." in message
+        "still exists (not imported yet: no sync has finished). Delete or void it in "
+        "QuickBooks Online first, then unlink once a sync has seen that." in message
         for message in messages_of(refused)
     )
     assert refreshed(company).sync_status == SyncStatus.SYNCED
@@ -154,6 +162,7 @@ def test_unlink_is_refused_while_the_quickbooks_document_exists(
         request_id="deactivate-vendor",
         sparse=True,
     )
+    vendors_sync(connection=company.erp_connection)  # the unlink trusts what was imported
     unlinked = client.post(decision_url(Company, "unlink"), {**reviewed([company])}, follow=True)
 
     assert "Company 'Acme Drywall': unlinked; it can now be corrected and sent again." in (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from integrations.base import ChoosesParentCustomer, FindsDuplicateBills, NotConnectedError
+from integrations.base import NotConnectedError
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
 from integrations.registry import active_connection, connector_for
@@ -41,11 +41,9 @@ def test_a_quickbooks_connection_gets_the_quickbooks_connector():
     connector = connector_for(connect())
     assert isinstance(connector, QuickBooksOnlineConnector)
     assert connector.display_name == "QuickBooks Online"
-    assert isinstance(connector, ChoosesParentCustomer)
-    assert isinstance(connector, FindsDuplicateBills)
     assert all(
         callable(getattr(connector, name))
-        for name in ("export_problems", "export", "document_is_gone")
+        for name in ("export_problems", "export", "find_exported")
     )
     assert connector.kind == ERPKind.QUICKBOOKS_ONLINE
 

@@ -297,6 +297,7 @@ def test_unlinking_a_deleted_purchase_order_unlinks_the_change_orders_it_carried
     order = order_of(books)
     with scene.someone_in_quickbooks(books.connection) as client:
         client.delete("PurchaseOrder", order["Id"], order["SyncToken"], request_id="gone-po")
+    job_costs_sync(connection=books.connection)  # the unlink trusts what the sync saw
 
     record_unlink(record=scene.fresh_record(books.commitment), actor=scene.fresh(books.approver))
 
@@ -305,3 +306,41 @@ def test_unlinking_a_deleted_purchase_order_unlinks_the_change_orders_it_carried
     assert set(change_order.lines.values_list("erp_line_id", flat=True)) == {""}
     reason = AuditEvent.objects.filter(object_id=change_order.pk, action="unlink").get().reason
     assert f"Its lines were on QuickBooks Online document {order['Id']}" in reason
+
+
+def test_a_change_order_taken_off_its_purchase_order_is_flagged_and_unlinked_without_asking(
+    books,
+):
+    change_order = scene.new_change_order(books)
+    record_send(record=change_order, actor=books.pm)
+    record_accept(record=change_order, actor=books.approver)
+    assert run_queued_exports() == ["synced"]
+    change_order.refresh_from_db()
+    job_costs_sync(connection=books.connection)
+    books.sandbox.clear_request_log()
+    with pytest.raises(PreconditionsNotMet, match=r"still exists \(as of the last sync"):
+        record_unlink(record=change_order, actor=scene.fresh(books.approver))
+    assert books.sandbox.request_log() == []
+
+    def without_the_change_order(order):
+        kept = [
+            line
+            for line in order["Line"]
+            if not str(line.get("Description", "")).startswith("CCO 007:")
+        ]
+        return {**order, "Line": kept}
+
+    change_in_quickbooks(books, "PurchaseOrder", change_order.erp_id, without_the_change_order)
+    job_costs_sync(connection=books.connection)
+    change_order.refresh_from_db()
+    assert change_order.erp_drift == ERPDrift.DELETED
+    assert change_order.erp_drift_note == (
+        f"The lines of change order 007 were removed from purchase order "
+        f"{books.commitment.erp_doc_number or books.commitment.number} in QuickBooks Online."
+    )
+
+    books.sandbox.clear_request_log()
+    record_unlink(record=change_order, actor=scene.fresh(books.approver))
+    assert books.sandbox.request_log() == []
+    change_order.refresh_from_db()
+    assert (change_order.sync_status, change_order.erp_id) == (SyncStatus.NOT_SENT, "")

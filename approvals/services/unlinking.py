@@ -1,0 +1,56 @@
+"""Whether a synced record's ERP document is gone, from what the syncs imported.
+
+An unlink must not wait on the ERP, so it trusts the last sync: the job-cost sync flags bills
+and purchase orders deleted or voided in the ERP, and change orders whose lines left their
+purchase order (erp_drift); the vendor and job imports keep whether each vendor and job is still active (QuickBooks Online deletes neither, it
+makes them inactive). Each answer says how fresh it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from approvals.models import (
+    Commitment,
+    CommitmentChangeOrder,
+    Company,
+    ERPJob,
+    ERPVendor,
+    Project,
+    SubcontractorInvoice,
+    SyncKind,
+)
+from approvals.services import freshness
+from approvals.states import ERPDrift
+
+GONE = (ERPDrift.DELETED, ERPDrift.VOIDED)
+
+
+@dataclass(frozen=True)
+class DocumentSeen:
+    gone: bool
+    as_of: str  # "as of the last sync 3 minutes ago"
+
+
+def document_seen(record, connection) -> DocumentSeen:
+    """What the last sync saw of `record`'s ERP document."""
+    if not record.erp_id:
+        return DocumentSeen(gone=True, as_of="")
+    if isinstance(record, Company):
+        return _listed(ERPVendor, record, connection, SyncKind.VENDORS)
+    if isinstance(record, Project):
+        return _listed(ERPJob, record, connection, SyncKind.JOBS)
+    if isinstance(record, Commitment | CommitmentChangeOrder | SubcontractorInvoice):
+        return DocumentSeen(
+            gone=record.erp_drift in GONE,
+            as_of=freshness.imported_as_of(connection, SyncKind.JOB_COSTS),
+        )
+    raise TypeError(f"{type(record).__name__} has no ERP document.")
+
+
+def _listed(model, record, connection, kind: SyncKind) -> DocumentSeen:
+    listed = model.objects.filter(erp_connection=connection, erp_id=record.erp_id).first()
+    return DocumentSeen(
+        gone=listed is not None and not listed.is_active,
+        as_of=freshness.imported_as_of(connection, kind),
+    )
