@@ -322,7 +322,8 @@ FAULTS = [
         False,
         before_send=True,
         how="QuickBooks already holds a vendor or customer of that name with other details, a "
-        "purchase order or bill of that number for the vendor with another total, or lines "
+        "purchase order of that number for the vendor with another total, a bill of that "
+        "number whose lines differ (job, item or amount), or lines "
         "typed by hand under the change order's number with other amounts",
     ),
     Fault(
@@ -350,7 +351,7 @@ FAILURE_MESSAGES = {
     ("duplicate name or number", "change order"): (
         "already has 1 line(s) marked as change order 007, totalling 8,000.00"
     ),
-    ("duplicate name or number", "bill"): "QuickBooks Online holds bill INV-2001",
+    ("duplicate name or number", "bill"): "QuickBooks Online already has bill INV-2001 from",
     ("validation fault", "vendor"): (
         "QuickBooks refused this record: The request could not be processed."
     ),
