@@ -2,8 +2,8 @@
 
 An unlink must not wait on the ERP, so it trusts the last sync: the job-cost sync flags bills
 and purchase orders deleted or voided in the ERP, and change orders whose lines left their
-purchase order (erp_drift); the vendor and job imports keep whether each vendor and job is still active (QuickBooks Online deletes neither, it
-makes them inactive). Each answer says how fresh it is.
+purchase order (erp_drift); the vendor and job imports keep whether each vendor and job is still
+active (an ERP may never delete them, only make them inactive). Each answer says how fresh it is.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The upstream worker exits on the first OperationalError, so a PostgreSQL restart stopped every
 export until someone restarted it. This one waits for the database with back-off and resumes;
-the task it was running when the connection broke (an export whose document QuickBooks may
+the task it was running when the connection broke (an export whose document the ERP may
 already hold) is run again first, and the export's look-up before create links that document
 rather than making a second one. Same name and options as upstream, so supervisors, the demo
 and the tests start it as before.
