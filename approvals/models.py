@@ -78,6 +78,23 @@ class Exportable(ERPLinked):
     )
     export_started_at = models.DateTimeField(null=True, blank=True)
     last_export_error = models.TextField(blank=True)
+    nothing_in_erp_for_attempt = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The failed export attempt a background look-up found nothing of in the ERP; "
+        "a failed record is retrieved or rejected only once it says so.",
+    )
+    erp_lookup_at = models.DateTimeField(
+        "look-up of the failed export queued for",
+        null=True,
+        blank=True,
+        help_text="When the look-up of a failed export's last attempt runs next.",
+    )
+    erp_lookup_error = models.TextField(
+        "why the look-up could not answer",
+        blank=True,
+        help_text="The ERP's answer to the last look-up that could not tell.",
+    )
     review_version = models.PositiveIntegerField(
         default=1, help_text="Bumped by every change to what the ERP would receive."
     )

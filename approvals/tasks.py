@@ -3,6 +3,7 @@
 from django.tasks import task
 
 from approvals.services.exports import export_run
+from approvals.services.failed_exports import lookup_run
 
 EXPORTS_QUEUE = "exports"
 
@@ -10,6 +11,18 @@ EXPORTS_QUEUE = "exports"
 @task(queue_name=EXPORTS_QUEUE)
 def export_record(model_label: str, record_id: int, export_attempt: int, try_number: int = 1):
     return export_run(
+        model_label=model_label,
+        record_id=record_id,
+        export_attempt=export_attempt,
+        try_number=try_number,
+    )
+
+
+@task(queue_name=EXPORTS_QUEUE)
+def failed_export_look_up(
+    model_label: str, record_id: int, export_attempt: int, try_number: int = 1
+):
+    return lookup_run(
         model_label=model_label,
         record_id=record_id,
         export_attempt=export_attempt,

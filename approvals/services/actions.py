@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
@@ -23,8 +23,8 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.schedule import overbilled_lines
-from approvals.services import duplicates, erp, posting, unlinking
-from approvals.services.approved import approval_of, export_started_changes, latest_approval
+from approvals.services import duplicates, erp, failed_exports, posting, unlinking
+from approvals.services.approved import approval_of, export_started_changes
 from approvals.services.drift import NO_DRIFT
 from approvals.services.errors import (
     PastBalance,
@@ -32,7 +32,7 @@ from approvals.services.errors import (
     PreconditionsNotMet,
     StaleState,
 )
-from approvals.services.exports import export_enqueue, export_found
+from approvals.services.exports import export_enqueue
 from approvals.services.lookalikes import lookalike_sentences, lookalikes
 from approvals.services.records import noun, record_title
 from approvals.services.transitions import (
@@ -43,10 +43,11 @@ from approvals.services.transitions import (
     self_approval_note,
 )
 from approvals.states import Action, SyncStatus
-from integrations.base import ERPError
 
 DIRECT_EXPORT = "direct export setting"
 _ASKED = {"retrieve": "retrieved", "reject": "rejected"}
+# A look-up queued this long ago and still unanswered is queued again when someone asks.
+LOOKUP_OVERDUE = timedelta(minutes=2)
 REASON_REQUIRED = "Give a reason for the rejection; the sender will read it."
 MAX_REASON = 2000
 
@@ -112,14 +113,12 @@ def record_retrieve(*, record, actor):
     """Take a record back to Not sent: out of the queue before anyone decided on it, or after
     its export failed, once a look-up shows the ERP holds nothing of its last attempt.
 
-    Returns the audit event; its action is FOUND_IN_ERP when the look-up found the document
-    and the record was linked to it instead.
+    Returns the audit event.
     """
     _check(record=record, actor=actor, action=Action.RETRIEVE)
-    found = _found_in_erp(record=record, actor=actor, asked="retrieve")
-    if found is not None:
-        return found
+    _require_lookup_answered(record=record, asked="retrieve")
     with transaction.atomic():
+        _require_lookup_answered(record=record, asked="retrieve", locked=True)
         return record_transition(
             record=record,
             action=Action.RETRIEVE,
@@ -131,17 +130,16 @@ def record_retrieve(*, record, actor):
 def record_reject(*, record, actor, reason: str, review_version: int | None = None):
     """Send `record` back to its sender with `reason`; the sender and creator are emailed.
 
-    A failed record is rejected only once a look-up shows the ERP holds nothing of its last
-    attempt; when it does, the record is linked instead (the returned event says FOUND_IN_ERP).
+    A failed record is rejected only once the background look-up shows the ERP holds nothing
+    of its last attempt (see failed_exports).
     """
     _check(record=record, actor=actor, action=Action.REJECT)
     reason = _clean_text(reason)
     if not reason:
         raise PreconditionsNotMet([REASON_REQUIRED])
-    found = _found_in_erp(record=record, actor=actor, asked="reject")
-    if found is not None:
-        return found
+    _require_lookup_answered(record=record, asked="reject")
     with transaction.atomic():
+        _require_lookup_answered(record=record, asked="reject", locked=True)
         event = record_transition(
             record=record,
             action=Action.REJECT,
@@ -160,50 +158,27 @@ def record_reject(*, record, actor, reason: str, review_version: int | None = No
     return event
 
 
-def _found_in_erp(*, record, actor, asked: str):
-    """For a failed record: look up what its last attempt sent; link it when it is there.
+def _require_lookup_answered(*, record, asked: str, locked: bool = False) -> None:
+    """A failed record is retrieved or rejected only once the background look-up said the ERP
+    holds nothing of its last attempt; until then it is refused, and the look-up queued.
 
-    Returns the FOUND_IN_ERP event, or None when the ERP holds nothing of the attempt (or the
-    record was accepted while no connector could have sent anything). Refuses, changing
-    nothing, when the ERP cannot be asked.
+    `locked`: check the row as it is now, locked in the caller's transaction (a retry that
+    failed again since the page loaded is a new attempt, not yet looked up).
     """
-    if record.sync_status != SyncStatus.EXPORT_FAILED:
-        return None
-    connection = record.erp_connection or erp.active_connection_or_none()
-    name = erp.erp_name(connection)
-    approved = latest_approval(record)
-    try:
-        connector = erp.connector_for_export(connection)
-        name = erp.erp_name(connection, connector)
-    except ERPError as error:
-        if approved is None:
-            return None
-        raise PreconditionsNotMet(
-            [
-                f"This {noun(record)} cannot be {_ASKED[asked]} until {name} can be asked whether "
-                f"its last export created the document: {error.message}"
-            ]
-        ) from error
-    try:
-        result = connector.find_exported(record, approved)
-    except ERPError as error:
-        raise PreconditionsNotMet(
-            [
-                f"Could not check in {name} whether the last export created this "
-                f"{noun(record)}, so it was not {_ASKED[asked]}: {error.message}"
-            ]
-        ) from error
-    if result is None:
-        return None
-    with transaction.atomic():
-        return export_found(
-            record=record,
-            result=result,
-            connection=connection,
-            actor=actor,
-            asked=asked,
-            erp_name=name,
-        )
+    if locked:
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+    if record.sync_status != SyncStatus.EXPORT_FAILED or failed_exports.lookup_answered(record):
+        return
+    if not locked:
+        failed_exports.lookup_ensure_queued(record, older_than=LOOKUP_OVERDUE)
+    name = erp.erp_name(record.erp_connection or erp.active_connection_or_none())
+    sentence = (
+        f"This {noun(record)} was not {_ASKED[asked]}: {name} is being asked whether its last "
+        "export created the document after all, so that it is not exported twice."
+    )
+    if record.erp_lookup_error:
+        sentence += f" The last check could not tell: {record.erp_lookup_error}"
+    raise PreconditionsNotMet([f"{sentence} Try again in a minute."])
 
 
 def record_accept(

@@ -342,11 +342,9 @@ def records_reject_bulk(
     versions = review_versions or {}
 
     def reject(record) -> str:
-        event = record_reject(
+        record_reject(
             record=record, actor=actor, reason=reason, review_version=versions.get(record.pk)
         )
-        if event.action == Action.FOUND_IN_ERP:
-            return event.reason[:1].lower() + event.reason[1:]
         return "rejected and sent back."
 
     return each_record(records, reject)

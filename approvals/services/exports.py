@@ -154,7 +154,7 @@ def export_run(
     return _succeed(record, result, connection)
 
 
-def _linked_changes(record, result: ExportResult, connection) -> dict:
+def linked_changes(record, result: ExportResult, connection) -> dict:
     changes = {
         "erp_id": result.erp_id,
         "erp_sync_token": result.sync_token,
@@ -170,27 +170,6 @@ def _linked_changes(record, result: ExportResult, connection) -> dict:
     return changes
 
 
-def export_found(*, record, result: ExportResult, connection, actor, asked: str, erp_name: str):
-    """Link a failed record to the document its last attempt did leave in the ERP.
-
-    `asked` says what the person wanted ("retrieve", "reject"); the history says why it was not
-    done. Called inside the caller's transaction.
-    """
-    event = record_transition(
-        record=record,
-        action=Action.FOUND_IN_ERP,
-        actor=actor,
-        reason=(
-            f"Asked to {asked} it, but {erp_name} holds the document its last "
-            f"export created (id {result.erp_id}), so it was linked to that document instead."
-        ),
-        changes=_linked_changes(record, result, connection),
-        response_payload=result.response_payload,
-    )
-    _store_line_ids(record, result)
-    return event
-
-
 def _succeed(record, result: ExportResult, connection) -> str:
     reason = "Linked to an existing document in the ERP." if result.linked_existing else ""
     reason = " ".join(part for part in (reason, result.problem) if part)
@@ -201,11 +180,11 @@ def _succeed(record, result: ExportResult, connection) -> str:
                 action=Action.EXPORT_SUCCEEDED,
                 system_actor=EXPORT_WORKER,
                 reason=reason,
-                changes=_linked_changes(record, result, connection),
+                changes=linked_changes(record, result, connection),
                 request_payload=result.request_payload,
                 response_payload=result.response_payload,
             )
-            _store_line_ids(record, result)
+            store_line_ids(record, result)
     except StaleState:
         # Another run of the same attempt finished first; the ERP replayed the same document.
         logger.info("Export of %s %s already recorded", model_label(record), record.pk)
@@ -219,7 +198,7 @@ def _succeed(record, result: ExportResult, connection) -> str:
     return "synced"
 
 
-def _store_line_ids(record, result: ExportResult) -> None:
+def store_line_ids(record, result: ExportResult) -> None:
     if isinstance(record, Commitment):
         lines = CommitmentLine.objects.filter(commitment=record)
     elif isinstance(record, CommitmentChangeOrder):
@@ -250,6 +229,10 @@ def _fail(record, message: str, connection, tries: int, response_body) -> None:
             notifications.export_failure_notify(
                 record=record, erp_name=erp.erp_name(connection), error=message, tries=tries
             )
+            # Imported here: failed_exports builds on this module.
+            from approvals.services.failed_exports import lookup_enqueue
+
+            lookup_enqueue(record=record)
     except StaleState:
         logger.info("Export of %s %s already settled", model_label(record), record.pk)
 

@@ -21,8 +21,6 @@ _SENDER_ACTIONS = frozenset({Action.SEND, Action.RETRIEVE, Action.RESEND})
 _APPROVER_ACTIONS = frozenset(
     {Action.ACCEPT, Action.REJECT, Action.RETRY, Action.UNLINK, Action.LINK}
 )
-# Taken by whoever asked to retrieve or reject a failed record, when the look-up found its document.
-_SENDER_OR_APPROVER_ACTIONS = frozenset({Action.FOUND_IN_ERP})
 
 _PAST_TENSE = {
     Action.SEND: "sent",
@@ -136,9 +134,6 @@ def check_permission(*, actor, record, action: Action, edited: bool | None = Non
             raise NotPermitted(permissions.decide_refusal(actor, record))
         if action == Action.ACCEPT:
             check_separation_of_duties(actor=actor, record=record, edited=edited)
-    elif action in _SENDER_OR_APPROVER_ACTIONS:
-        if not (permissions.can_send(actor, record) or permissions.can_decide(actor, record)):
-            raise NotPermitted(permissions.decide_refusal(actor, record))
     else:
         raise NotPermitted(f"Only the export worker can {_INFINITIVE[action]} a {noun(record)}.")
 

@@ -11,9 +11,10 @@ from approvals.preconditions import send_problems
 from approvals.selectors import record_history
 from approvals.services import record_resend, record_retrieve, record_send
 from approvals.services.errors import WorkflowError
+from approvals.services.failed_exports import lookup_answered
 from approvals.services.lookalikes import lookalike_sentences
 from approvals.services.records import record_title
-from approvals.states import Action, SyncStatus, event_label
+from approvals.states import SyncStatus, event_label
 from approvals.views.access import RECORD_LOOKUPS
 from approvals.views.records import record_kind, record_url
 
@@ -35,16 +36,11 @@ def record_action(request, kind: str, pk: int, action: str):
     except WorkflowError as error:
         messages.error(request, error.message)
     else:
-        if event.action == Action.FOUND_IN_ERP:
-            messages.warning(
-                request, f"{_capitalised(record_title(record))} was not {action}d. {event.reason}"
-            )
-        else:
-            said = success.format(title=_capitalised(record_title(record)))
-            if action in ("send", "resend") and event.reason:
-                # What the approver will be asked about: a look-alike, a possible duplicate.
-                said = f"{said} {event.reason}"
-            messages.success(request, said)
+        said = success.format(title=_capitalised(record_title(record)))
+        if action in ("send", "resend") and event.reason:
+            # What the approver will be asked about: a look-alike, a possible duplicate.
+            said = f"{said} {event.reason}"
+        messages.success(request, said)
     return redirect(record_url(record))
 
 
@@ -63,6 +59,7 @@ def sync_panel(user, record) -> dict:
         "locked": locked_fields(record),
         "lines_locked": lines_locked(record),
         "refusal": "" if may_send else send_refusal(user, record),
+        "lookup_answered": status == SyncStatus.EXPORT_FAILED and lookup_answered(record),
         "history": history_rows(record),
     }
 

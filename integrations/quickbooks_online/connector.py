@@ -619,12 +619,12 @@ class QuickBooksOnlineConnector:
         return _result(purchase_order, None, linked=True, lines=lines, documents=applied)
 
     def _is_the_approved(self, record, found: dict | None, document: dict) -> bool:
-        """A document found by number is the one the attempt sent only if it carries the
-        approved total and no other record here is linked to it (an older invoice that kept
-        the number, say)."""
+        """A document found by number is the one the attempt sent only if it books the approved
+        lines (job, item, amount) and no other record here is linked to it (an older invoice
+        that kept the number, say, or one keyed by hand under it)."""
         if found is None or self._linked_elsewhere(record, found) is not None:
             return False
-        return _pre_tax_total(found) == mapping.document_total(document)
+        return drift.line_signatures(found) == drift.line_signatures(document)
 
     def _linked_elsewhere(self, record, document: dict):
         """The other record of the same type here that is linked to `document`, if any."""

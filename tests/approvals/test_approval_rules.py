@@ -7,8 +7,11 @@ paths are in test_approved_once.py.
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -29,13 +32,19 @@ from approvals.services import (
     record_accept,
     record_reject,
     record_retrieve,
+    record_retry,
     record_send,
     records_accept_bulk,
 )
 from approvals.services.approved import latest_approval
 from approvals.states import Action, Note, SyncStatus
 from integrations.base import ExportResult, PermanentERPError, TransientERPError
-from tests.approvals.admin.helpers import change_url, decision_url, messages_of
+from tests.approvals.admin.helpers import (
+    change_url,
+    decision_url,
+    messages_of,
+    run_queued_exports,
+)
 from tests.factories import make_commitment, make_invoice, make_user
 from tests.html_forms import form_values
 
@@ -64,10 +73,20 @@ def exporting_commitment(project, pm, approver):
     return fresh(commitment)
 
 
+def look_ups_queued(record) -> int:
+    return (
+        DBTaskResult.objects.ready()
+        .filter(task_path="approvals.tasks.failed_export_look_up", args_kwargs__args__1=record.pk)
+        .count()
+    )
+
+
 def failed_commitment(scripted_connector, project, pm, approver):
     commitment = exporting_commitment(project, pm, approver)
     scripted_connector.SCRIPT.append(PermanentERPError("The vendor is inactive."))
     export_run(model_label="approvals.commitment", record_id=commitment.pk)
+    # That was the run the accept queued; the look-up of the failed attempt stays queued.
+    DBTaskResult.objects.filter(task_path="approvals.tasks.export_record").delete()
     return fresh(commitment)
 
 
@@ -221,42 +240,70 @@ def test_a_record_being_exported_can_be_neither_retrieved_nor_rejected(
     assert scripted_connector.CALLS == []
 
 
-def test_a_failed_record_is_not_retrieved_while_the_erp_cannot_be_asked(
+def test_a_failed_record_is_looked_up_in_the_background_not_while_someone_waits(
+    scripted_connector, project, pm, approver
+):
+    commitment = failed_commitment(scripted_connector, project, pm, approver)
+    scripted_connector.FOUND.append(ExportResult(erp_id="501"))
+
+    with pytest.raises(PreconditionsNotMet, match="being asked whether its last export") as said:
+        record_retrieve(record=commitment, actor=pm)
+
+    assert "Try again in a minute" in said.value.message
+    assert len(scripted_connector.FOUND) == 1, "the refusal itself asked the ERP"
+    assert fresh(commitment).sync_status == SyncStatus.EXPORT_FAILED
+    assert look_ups_queued(commitment) == 1, "one look-up, not one per click"
+
+
+def test_a_failed_record_whose_look_up_cannot_reach_the_erp_is_not_retrieved_and_says_why(
     scripted_connector, project, pm, approver
 ):
     commitment = failed_commitment(scripted_connector, project, pm, approver)
     scripted_connector.FOUND.append(TransientERPError("Scripted ERP did not answer in time."))
 
-    with pytest.raises(PreconditionsNotMet, match="Could not check in Scripted ERP") as refusal:
-        record_retrieve(record=commitment, actor=pm)
+    assert run_queued_exports() == ["look-up could not answer; asked again later"]
+    with pytest.raises(PreconditionsNotMet, match="was not retrieved") as refusal:
+        record_retrieve(record=fresh(commitment), actor=pm)
 
-    assert "did not answer in time" in refusal.value.message
-    assert fresh(commitment).sync_status == SyncStatus.EXPORT_FAILED
+    assert "The last check could not tell: Scripted ERP did not answer in time." in (
+        refusal.value.message
+    )
+    commitment = fresh(commitment)
+    assert commitment.sync_status == SyncStatus.EXPORT_FAILED
+    assert commitment.erp_lookup_at is not None, "the look-up is asked again later"
     assert events(commitment)[-1][0] == Action.EXPORT_FAILED
 
 
-def test_a_failed_record_found_in_the_erp_is_linked_by_the_person_who_asked(
+def test_a_failed_record_the_erp_holds_is_linked_by_the_look_up_and_cannot_be_rejected(
     scripted_connector, project, pm, approver
 ):
     commitment = failed_commitment(scripted_connector, project, pm, approver)
     line = commitment.lines.get()
     scripted_connector.FOUND.append(ExportResult(erp_id="501", line_ids={line.pk: "1"}))
 
-    event = record_reject(record=commitment, actor=approver, reason="Wrong vendor")
+    assert run_queued_exports() == ["linked"]
 
     commitment = fresh(commitment)
-    assert event.action == Action.FOUND_IN_ERP and event.actor == approver
     assert (commitment.sync_status, commitment.erp_id) == (SyncStatus.SYNCED, "501")
     assert fresh(line).erp_line_id == "1"
-    assert "Asked to reject it, but Scripted ERP holds the document" in event.reason
+    found = AuditEvent.objects.filter(object_id=commitment.pk).latest("pk")
+    assert (found.action, found.actor, found.actor_label) == (
+        Action.FOUND_IN_ERP,
+        None,
+        "export worker",
+    )
+    assert "Scripted ERP holds the document its last attempt created (id 501)" in found.reason
+    with pytest.raises(TransitionNotAllowed, match="'Synced', so it cannot be rejected"):
+        record_reject(record=commitment, actor=approver, reason="Wrong vendor")
 
 
 def test_a_failed_record_the_erp_does_not_hold_is_retrieved_and_can_be_corrected(
     scripted_connector, project, pm, approver, client
 ):
     commitment = failed_commitment(scripted_connector, project, pm, approver)
+    assert run_queued_exports() == ["nothing in the ERP"]
 
-    record_retrieve(record=commitment, actor=pm)
+    record_retrieve(record=fresh(commitment), actor=pm)
 
     commitment = fresh(commitment)
     assert commitment.sync_status == SyncStatus.NOT_SENT
@@ -271,6 +318,40 @@ def test_a_failed_record_the_erp_does_not_hold_is_retrieved_and_can_be_corrected
     assert "Send to ERP" in page.content.decode()
 
 
+def test_a_page_loaded_before_a_retry_failed_again_does_not_reject_the_unchecked_attempt(
+    scripted_connector, project, pm, approver
+):
+    commitment = failed_commitment(scripted_connector, project, pm, approver)
+    assert run_queued_exports() == ["nothing in the ERP"]
+    left_open = fresh(commitment)  # the reject page shows attempt 1, checked: nothing there
+    record_retry(record=fresh(commitment), actor=approver)
+    scripted_connector.SCRIPT.append(TransientERPError("Scripted ERP timed out."))
+    export_run(
+        model_label="approvals.commitment", record_id=commitment.pk, try_number=99
+    )  # the last try of attempt 2: its answer may have created the document
+    assert fresh(commitment).sync_status == SyncStatus.EXPORT_FAILED
+
+    with pytest.raises(PreconditionsNotMet, match="being asked whether its last export"):
+        record_reject(record=left_open, actor=approver, reason="Wrong vendor")
+
+    assert fresh(commitment).sync_status == SyncStatus.EXPORT_FAILED
+
+
+def test_the_scheduler_queues_the_look_up_of_failed_records_nobody_looked_up(
+    scripted_connector, project, pm, approver
+):
+    commitment = failed_commitment(scripted_connector, project, pm, approver)
+    DBTaskResult.objects.all().delete()  # the worker that would have run it died with its queue
+    Commitment.objects.filter(pk=commitment.pk).update(erp_lookup_at=None)
+
+    call_command("erp_schedule", stdout=StringIO())
+
+    assert look_ups_queued(commitment) == 1
+    assert run_queued_exports() == ["nothing in the ERP"]
+    record_retrieve(record=fresh(commitment), actor=pm)
+    assert fresh(commitment).sync_status == SyncStatus.NOT_SENT
+
+
 def test_the_pm_page_of_a_failed_record_offers_retrieve_not_edit(
     scripted_connector, project, pm, approver, client
 ):
@@ -279,6 +360,11 @@ def test_the_pm_page_of_a_failed_record_offers_retrieve_not_edit(
     page = client.get(reverse("approvals:commitment_detail", args=[commitment.pk])).content.decode()
     assert "Retrieve" in page
     assert "It stays as it was approved" in page
+    assert "We are checking whether the accounting system kept the document" in page
+
+    assert run_queued_exports() == ["nothing in the ERP"]
+    page = client.get(reverse("approvals:commitment_detail", args=[commitment.pk])).content.decode()
+    assert "The accounting system holds nothing of it: to correct it, retrieve it." in page
 
 
 # Direct export ---------------------------------------------------------------------------------

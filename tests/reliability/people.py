@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from approvals.models import AuditEvent, CostCode, SubcontractorInvoice
 from approvals.services import (
+    PreconditionsNotMet,
     StaleState,
     record_accept,
     record_reject,
@@ -34,7 +35,7 @@ from tests.factories import make_user
 from tests.html_forms import form_values
 from tests.reliability import matrix, scene
 from tests.reliability.sandbox_faults import FaultAfter, WriteFault, add_fault
-from tests.reliability.worker import run_exports_until_settled
+from tests.reliability.worker import run_exports_until_settled, run_look_up_of
 
 EDIT_URLS = {"Company": "approvals:company_edit", "SubcontractorInvoice": "approvals:invoice_edit"}
 FIRST_FIELD = {"Company": "name", "SubcontractorInvoice": "number"}
@@ -117,9 +118,14 @@ def lost_then_retrieved(entity: str, make):
         cell.record = make(books)
         _accepted(cell)
         lose_the_answer_then_fail(cell, entity)
-        event = record_retrieve(record=scene.fresh_record(cell.record), actor=books.pm)
-        cell.record.refresh_from_db()
-        return cell.record, event.reason
+        try:
+            record_retrieve(record=scene.fresh_record(cell.record), actor=books.pm)
+        except PreconditionsNotMet as refusal:
+            told = refusal.message
+        else:
+            raise AssertionError("retrieved before the look-up said what the ERP holds")
+        run_look_up_of(cell.record)
+        return cell.record, told
 
     return run
 
@@ -192,6 +198,7 @@ def cost_code_relinked_before_export(cell: matrix.Cell) -> tuple[object, str]:
     assert commitment.sync_status == SyncStatus.EXPORT_FAILED, told
     assert numbered(cell, "PurchaseOrder") == []
     # The accountant sends it back; corrected (the cost code stays relinked), it is approved anew.
+    run_look_up_of(commitment)
     record_reject(
         record=scene.fresh_record(commitment),
         actor=books.approver,
@@ -267,7 +274,7 @@ SCENARIOS = [
         "retrieved after a lost answer",
         "bill",
         "the bill is stored, the answer lost and the export failed as above; the project "
-        "manager retrieves the invoice to correct it",
+        "manager retrieves the invoice to correct it before the worker's look-up has run",
         lost_then_retrieved("Bill", _new_bill),
     ),
     Scenario(

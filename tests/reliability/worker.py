@@ -56,6 +56,21 @@ def run_worker_once() -> None:
         )
 
 
+def run_look_up_of(record, *, timeout: float = 30.0) -> None:
+    """Run the worker until the look-up of `record`'s failed export has answered: the record
+    linked to the document it found, or its attempt known to have left nothing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        record.refresh_from_db()
+        if record.sync_status != SyncStatus.EXPORT_FAILED or (
+            record.nothing_in_erp_for_attempt == record.export_attempt
+        ):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the look-up of {record} did not answer in {timeout:.0f} s.")
+        run_worker_once()
+
+
 def settled_request_log(sandbox, *, quiet_seconds: float = 0.3) -> list[dict]:
     """The request log once held requests are let go and the last of them is written down."""
     sandbox.clear_faults()

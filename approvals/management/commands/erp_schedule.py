@@ -1,5 +1,6 @@
 """python manage.py erp_schedule [--loop SECONDS]: queue the imports whose interval has passed,
-and re-queue exports left behind by a worker that died mid-export.
+re-queue exports left behind by a worker that died mid-export, and queue overdue look-ups of
+failed exports.
 
 Run it from cron every few minutes, or once with --loop next to `manage.py db_worker`; the
 imports themselves run in the worker (queue "imports"). Intervals: ERP_SYNC_INTERVAL_MINUTES.
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from approvals.services import exports_recover_stuck
 from approvals.services.database_outage import DATABASE_UNREACHABLE, wait_for_database
+from approvals.services.failed_exports import lookups_recover_stuck
 from approvals.services.sync_schedule import syncs_enqueue_due
 
 
@@ -63,3 +65,8 @@ class Command(BaseCommand):
         requeued = exports_recover_stuck(older_than=stuck_after)
         if requeued:
             self.stdout.write(f"Re-queued {requeued} stuck export{'s' if requeued != 1 else ''}.")
+        looked_up = lookups_recover_stuck(older_than=stuck_after)
+        if looked_up:
+            self.stdout.write(
+                f"Queued the look-up of {looked_up} failed export{'s' if looked_up != 1 else ''}."
+            )

@@ -278,7 +278,8 @@ def test_a_bill_keyed_by_hand_under_the_same_number_is_not_taken_for_ours(books)
     # The accountant looked at it and says it is another bill.
     record_accept(record=invoice, actor=books.approver, confirm_duplicate=True)
 
-    assert run_queued_exports() == ["failed"]
+    # The look-up after the failure does not take the hand-keyed bill for ours either.
+    assert run_queued_exports() == ["failed", "nothing in the ERP"]
 
     invoice.refresh_from_db()
     assert invoice.sync_status == SyncStatus.EXPORT_FAILED
