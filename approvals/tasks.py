@@ -3,6 +3,7 @@
 from django.tasks import task
 
 from approvals.services.exports import export_run
+from approvals.services.vendor_update_runs import vendor_update_run
 
 EXPORTS_QUEUE = "exports"
 
@@ -15,3 +16,8 @@ def export_record(model_label: str, record_id: int, export_attempt: int, try_num
         export_attempt=export_attempt,
         try_number=try_number,
     )
+
+
+@task(queue_name=EXPORTS_QUEUE)
+def update_vendor(update_id: int, attempt: int, try_number: int = 1):
+    return vendor_update_run(update_id=update_id, attempt=attempt, try_number=try_number)

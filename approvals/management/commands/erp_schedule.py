@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from approvals.services import exports_recover_stuck
 from approvals.services.database_outage import DATABASE_UNREACHABLE, wait_for_database
 from approvals.services.sync_schedule import syncs_enqueue_due
+from approvals.services.vendor_update_runs import vendor_updates_recover_stuck
 
 
 class Command(BaseCommand):
@@ -63,3 +64,8 @@ class Command(BaseCommand):
         requeued = exports_recover_stuck(older_than=stuck_after)
         if requeued:
             self.stdout.write(f"Re-queued {requeued} stuck export{'s' if requeued != 1 else ''}.")
+        updates = vendor_updates_recover_stuck(older_than=stuck_after)
+        if updates:
+            self.stdout.write(
+                f"Re-queued {updates} stuck vendor update{'s' if updates != 1 else ''}."
+            )
