@@ -106,6 +106,7 @@ class VendorUpdateAdmin(admin.ModelAdmin):
     ordering = ("proposed_at", "pk")
     paginator = CappedCountPaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     change_form_template = "admin/approvals/vendor_update_change_form.html"
     decision_template = "admin/approvals/vendor_update_decision.html"
 
