@@ -144,8 +144,12 @@ def _erp_problems(company: Company, new_values: dict) -> list[str]:
 @login_required
 @require_POST
 def vendor_update_withdraw_view(request, pk: int, update_pk: int):
+    # Someone else's proposal answers 404: only its proposer has a withdraw button to press.
     update = get_object_or_404(
-        VendorUpdate.objects.select_related("company"), pk=update_pk, company_id=pk
+        VendorUpdate.objects.select_related("company"),
+        pk=update_pk,
+        company_id=pk,
+        proposed_by_id=request.user.pk,
     )
     try:
         vendor_update_withdraw(update=update, actor=request.user)

@@ -188,14 +188,11 @@ def test_the_proposer_withdraws_a_waiting_change(client, company, accountant):
 
 def test_someone_else_cannot_withdraw_it(client, company, accountant):
     client.force_login(accountant)
-    client.post(edit_url(company), posted(company, city="Salem"), follow=True)
+    client.post(edit_url(company), posted(company, city="Salem"))
     update = VendorUpdate.objects.get()
     client.force_login(make_user(role="approver"))
     url = reverse("approvals:vendor_update_withdraw", args=[company.pk, update.pk])
-    response = client.post(url, follow=True)
-    assert messages_of(response) == [
-        "Only the person who proposed a vendor update can withdraw it."
-    ]
+    assert client.post(url).status_code == 404
     update.refresh_from_db()
     assert update.status == "waiting"
 
