@@ -38,7 +38,7 @@ def test_a_proposed_vendor_update_is_accepted_and_applied_in_quickbooks(
         "updated in the background."
     )
 
-    accountant.get_by_role("link", name="All").click()
+    accountant.get_by_role("link", name="All", exact=True).click()
     accountant.get_by_role("link", name="Keystone Concrete LLC").click()
     reload_until_text(accountant, accountant.locator(".erp-badge"), "Applied")
 
