@@ -520,6 +520,11 @@ class InvoiceLine(models.Model):
         return change_order_line_label(self.change_order_line)
 
 
+class VendorUpdateProposers(models.TextChoices):
+    APPROVERS = "approvers", "approvers and administrators"
+    EDITORS = "editors", "anyone who may edit companies (project managers too)"
+
+
 class ApprovalPolicy(models.Model):
     """Company-wide rules of the approval step; one row, edited by administrators."""
 
@@ -535,6 +540,14 @@ class ApprovalPolicy(models.Model):
         default="invoice_date",
         help_text="The posting date a decision page offers for invoices; commitments and change "
         "orders post on the date of the accept. The approver may change it.",
+    )
+    vendor_updates_proposed_by = models.CharField(
+        "vendor updates may be proposed by",
+        max_length=20,
+        choices=VendorUpdateProposers.choices,
+        default=VendorUpdateProposers.APPROVERS,
+        help_text="Who may change a synced company's name, tax id, email, phone or address. "
+        "Each change waits for an approver, whose accept updates the vendor in the ERP.",
     )
     allow_billing_past_balance = models.BooleanField(
         "allow billing past a line's balance",
@@ -630,6 +643,93 @@ class AuditEvent(models.Model):
 
 class AuditTrailIsAppendOnly(Exception):
     """Raised on any attempt to rewrite history."""
+
+
+class VendorUpdateStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting for approval"
+    UPDATING = "updating", "Updating"
+    APPLIED = "applied", "Applied"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# Still needs someone: an approver's decision, the worker, or a retry or reject after a failure.
+OPEN_VENDOR_UPDATE_STATUSES = (
+    VendorUpdateStatus.WAITING,
+    VendorUpdateStatus.UPDATING,
+    VendorUpdateStatus.FAILED,
+)
+
+
+class VendorUpdate(models.Model):
+    """A proposed change to a synced company's ERP fields: it waits for an approver, and on
+    accept the worker updates the ERP vendor, then the company. Status changes only through
+    approvals.services.vendor_updates."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="vendor_updates")
+    changes = models.JSONField(
+        help_text="[{field, label, old, new}] for each ERP field of the company that changes."
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=VendorUpdateStatus.choices,
+        default=VendorUpdateStatus.WAITING,
+        db_index=True,
+    )
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text="Bumped by every status change; a decision page posts the one it showed.",
+    )
+    attempt = models.PositiveIntegerField(
+        default=0, help_text="Counts accepts and retries; a task of an older attempt does nothing."
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    last_error = models.TextField(blank=True)
+    request_key = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="The transport key of the current try; reused only to repeat a request "
+        "whose answer was lost.",
+    )
+    started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the current try starts; stuck-update recovery reads it.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=VendorUpdateStatus.values),
+                name="vendorupdate_status_valid",
+                violation_error_message="This status is not one vendor updates know.",
+            ),
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=Q(status__in=OPEN_VENDOR_UPDATE_STATUSES),
+                name="vendorupdate_one_open_per_company",
+                violation_error_message="This company already has a vendor update waiting.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "proposed_at"], name="vendorupdate_queue_idx")]
+
+    def __str__(self):
+        return f"Vendor update of {self.company}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_VENDOR_UPDATE_STATUSES
 
 
 # --- coming back from the ERP: mirrors, job costs, payments, sync cursors ----------------------

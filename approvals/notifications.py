@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from approvals import permissions, selectors
+from approvals.models import Company
 from approvals.services.records import EXPORTABLE_MODELS, noun, plural_noun, record_title
 from approvals.states import SyncStatus
 
@@ -117,6 +118,72 @@ def export_failure_notify(*, record, erp_name: str, error: str, tries: int) -> N
                 template="emails/export_failed.txt",
                 context=context,
             )
+
+    transaction.on_commit(deliver, robust=True)
+
+
+def masked_tax_id(value: str) -> str:
+    """All but the last four characters hidden: enough to recognise, not to reuse."""
+    if not value:
+        return ""
+    return "•" * max(len(value) - 4, 0) + value[-4:]
+
+
+def vendor_update_sensitive_notify(*, update, sensitive: list[dict]) -> None:
+    """After commit, tell every approver of companies (administrators included) that someone
+    proposed changing where a vendor's payments go: `sensitive` are the changes of its tax id
+    or remit-to address, as the proposal lists them."""
+    changes = [
+        {
+            "label": change["label"],
+            "old": masked_tax_id(change["old"]) if change["field"] == "tax_id" else change["old"],
+            "new": masked_tax_id(change["new"]) if change["field"] == "tax_id" else change["new"],
+        }
+        for change in sensitive
+    ]
+    company = update.company.name
+    proposer = update.proposed_by
+    context = {
+        "company": company,
+        "proposer_name": _name(proposer) if proposer is not None else "Someone",
+        "changes": changes,
+    }
+
+    def deliver():
+        for user in selectors.approvers_of(Company):
+            _send(
+                recipient=user,
+                subject=f"Check before accepting: payment details of {company} would change",
+                template="emails/vendor_update_proposed.txt",
+                context=context,
+            )
+
+    transaction.on_commit(deliver, robust=True)
+
+
+def vendor_update_outcome_notify(
+    *, update, outcome: str, reason: str, decider=None, erp_name: str = ""
+) -> None:
+    """After commit, tell the proposer their vendor update was "rejected" or "failed", and why."""
+    proposer = update.proposed_by
+    if proposer is None or not proposer.email or not proposer.is_active:
+        return
+    company = update.company.name
+    context = {
+        "company": company,
+        "reason": reason,
+        "decider_name": _name(decider) if decider is not None else "An approver",
+        "erp_name": erp_name,
+    }
+    subject = {"rejected": "Vendor update rejected", "failed": "Vendor update failed"}[outcome]
+
+    def deliver():
+        _send(
+            recipient=proposer,
+            subject=f"{subject}: {company}",
+            template=f"emails/vendor_update_{outcome}.txt",
+            context=context,
+        )
 
     transaction.on_commit(deliver, robust=True)
 

@@ -8,6 +8,7 @@ group) may do everything.
 
 from __future__ import annotations
 
+from approvals.models import Company, VendorUpdateProposers
 from approvals.services.records import plural_noun, project_of
 
 PROJECT_MANAGERS = "Project managers"
@@ -104,3 +105,27 @@ def own_part(user, record, *, edited: bool = False) -> str:
     if len(parts) < 2:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def can_propose_vendor_update(user, *, proposers: str) -> bool:
+    """May `user` propose a change to a synced company's ERP fields? `proposers` is the approval
+    policy's vendor_updates_proposed_by: "approvers" (approvers and administrators) or
+    "editors" (also anyone with the right to edit companies)."""
+    if not _is_signed_in(user):
+        return False
+    if can_decide_type(user, Company):
+        return True
+    return proposers == VendorUpdateProposers.EDITORS and user.has_perm("approvals.change_company")
+
+
+def vendor_update_refusal(*, proposers: str) -> str:
+    who = (
+        "anyone who may edit companies"
+        if proposers == VendorUpdateProposers.EDITORS
+        else "accounting approvers and administrators"
+    )
+    return (
+        "This company is synced with the ERP, so a change to its name, tax id, email, phone or "
+        f"address is a vendor update, which only {who} may propose. Ask one of them to propose "
+        "it; an approver then accepts it."
+    )

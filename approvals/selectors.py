@@ -23,6 +23,8 @@ from approvals.models import (
     InvoiceStatus,
     Project,
     SubcontractorInvoice,
+    VendorUpdate,
+    VendorUpdateStatus,
 )
 from approvals.services.records import EXPORTABLE_MODELS
 from approvals.states import SyncStatus
@@ -77,6 +79,13 @@ def dashboard_counts() -> dict[type, dict[str, int]]:
         rows = model.objects.order_by().values_list("sync_status").annotate(n=Count("pk"))
         per_status.update(dict(rows))
         counts[model] = per_status
+    return counts
+
+
+def vendor_update_counts() -> dict[str, int]:
+    """How many vendor updates are in each status (zeros included)."""
+    counts = dict.fromkeys(VendorUpdateStatus.values, 0)
+    counts.update(VendorUpdate.objects.order_by().values_list("status").annotate(n=Count("pk")))
     return counts
 
 

@@ -45,6 +45,13 @@ class Note(models.TextChoices):
     ERP_PROBLEM_CLEARED = "erp_problem_cleared", "Problem in the ERP solved"
     ERP_DRIFT = "erp_drift", "Changed in the ERP"
     ERP_DRIFT_CLEARED = "erp_drift_cleared", "Back to the approved document in the ERP"
+    VENDOR_UPDATE_PROPOSED = "vendor_update_proposed", "Vendor update proposed"
+    VENDOR_UPDATE_ACCEPTED = "vendor_update_accepted", "Vendor update accepted"
+    VENDOR_UPDATE_RETRIED = "vendor_update_retried", "Vendor update retried"
+    VENDOR_UPDATE_APPLIED = "vendor_update_applied", "Vendor updated in the ERP"
+    VENDOR_UPDATE_FAILED = "vendor_update_failed", "Vendor update failed"
+    VENDOR_UPDATE_REJECTED = "vendor_update_rejected", "Vendor update rejected"
+    VENDOR_UPDATE_WITHDRAWN = "vendor_update_withdrawn", "Vendor update withdrawn"
 
 
 S = SyncStatus

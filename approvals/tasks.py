@@ -4,6 +4,7 @@ from django.tasks import task
 
 from approvals.services.exports import export_run
 from approvals.services.failed_exports import lookup_run
+from approvals.services.vendor_update_runs import vendor_update_run
 
 EXPORTS_QUEUE = "exports"
 
@@ -28,3 +29,8 @@ def failed_export_look_up(
         export_attempt=export_attempt,
         try_number=try_number,
     )
+
+
+@task(queue_name=EXPORTS_QUEUE)
+def update_vendor(update_id: int, attempt: int, try_number: int = 1):
+    return vendor_update_run(update_id=update_id, attempt=attempt, try_number=try_number)

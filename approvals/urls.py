@@ -9,6 +9,7 @@ from approvals.views import (
     job_costs,
     projects,
     sync,
+    vendor_updates,
 )
 
 
@@ -57,6 +58,11 @@ urlpatterns = [
     path("companies/new/", companies.company_create, name="company_create"),
     path("companies/<int:pk>/", companies.company_detail, name="company_detail"),
     path("companies/<int:pk>/edit/", companies.company_edit, name="company_edit"),
+    path(
+        "companies/<int:pk>/vendor-updates/<int:update_pk>/withdraw/",
+        vendor_updates.vendor_update_withdraw_view,
+        name="vendor_update_withdraw",
+    ),
     path("commitments/<int:pk>/", commitments.commitment_detail, name="commitment_detail"),
     path("commitments/<int:pk>/edit/", commitments.commitment_edit, name="commitment_edit"),
     path(

@@ -133,3 +133,28 @@ class KnowsClosedPeriods(Protocol):
 
     def books_closed_through(self):
         """The closing date (a datetime.date), or None when the books are open."""
+
+
+@dataclass(frozen=True)
+class VendorUpdateResult:
+    """What a vendor update left in the ERP, and the exchange that did it (kept in the history)."""
+
+    sync_token: str
+    request_payload: Any = None
+    response_payload: Any = None
+
+
+@runtime_checkable
+class UpdatesVendors(Protocol):
+    """Optional: a connector that can change the details of a vendor a company is linked to."""
+
+    def vendor_update(
+        self, company, *, new_values: dict[str, str], request_key: str
+    ) -> VendorUpdateResult:
+        """Give the vendor `company` is linked to the `new_values` (company field name → new
+        value; `company` still holds the old ones), changing nothing else it holds.
+
+        Raises DuplicateNameError when another vendor has the new name, TransientERPError when
+        trying again later may succeed, another ERPError when a person must act. `request_key`
+        is reused only to repeat a request whose answer was lost.
+        """

@@ -16,6 +16,7 @@ from approvals.admin.reference import (
     CostCodeAdmin,
     DirectExportSettingAdmin,
 )
+from approvals.admin.vendor_updates import VendorUpdateAdmin
 from approvals.models import (
     ApprovalPolicy,
     Commitment,
@@ -25,6 +26,7 @@ from approvals.models import (
     DirectExportSetting,
     Project,
     SubcontractorInvoice,
+    VendorUpdate,
 )
 
 admin.site.register(Project, ProjectAdmin)
@@ -35,5 +37,6 @@ admin.site.register(SubcontractorInvoice, SubcontractorInvoiceAdmin)
 admin.site.register(CostCode, CostCodeAdmin)
 admin.site.register(DirectExportSetting, DirectExportSettingAdmin)
 admin.site.register(ApprovalPolicy, ApprovalPolicyAdmin)
+admin.site.register(VendorUpdate, VendorUpdateAdmin)
 register_dashboard(admin.site)
 register_imports(admin.site)

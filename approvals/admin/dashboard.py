@@ -10,12 +10,16 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from approvals.admin.queues import QUEUES, queue_url
+from approvals.admin.vendor_updates import failed_url, waiting_url
+from approvals.models import Company, VendorUpdateStatus
+from approvals.permissions import can_decide_type
 from approvals.selectors import (
     dashboard_counts,
     exported_amount,
     recent_failures,
     records_waiting,
     synced_with_findings,
+    vendor_update_counts,
 )
 from approvals.services.records import EXPORTABLE_MODELS, format_money, record_title
 from approvals.states import SyncStatus
@@ -91,9 +95,23 @@ def dashboard_view(request, site):
         "oldest": _oldest_link(models),
         "failures": _failure_links(models),
         "findings": _findings(models),
+        "vendor_updates": _vendor_update_counts(request),
     }
     request.current_app = site.name
     return TemplateResponse(request, "admin/approvals/dashboard.html", context)
+
+
+def _vendor_update_counts(request) -> dict | None:
+    """How many vendor updates wait for a decision or failed, for those who decide on them."""
+    if not can_decide_type(request.user, Company):
+        return None
+    counts = vendor_update_counts()
+    return {
+        "waiting": counts[VendorUpdateStatus.WAITING],
+        "failed": counts[VendorUpdateStatus.FAILED],
+        "waiting_url": waiting_url(),
+        "failed_url": failed_url(),
+    }
 
 
 def _type_row(model, per_status: dict[str, int]) -> TypeRow:

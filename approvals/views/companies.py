@@ -14,6 +14,11 @@ from approvals.services.edits import exported_values, record_edited
 from approvals.views.access import member_project, require_permission
 from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
 from approvals.views.sync import sync_panel
+from approvals.views.vendor_updates import (
+    goes_through_vendor_update,
+    propose_page,
+    vendor_update_panel,
+)
 
 
 @login_required
@@ -61,6 +66,7 @@ def company_detail(request, pk):
         "company": company,
         "my_projects": projects_for_user(request.user).filter(companies=company),
         **sync_panel(request.user, company),
+        **vendor_update_panel(request.user, company),
     }
     return render(request, "approvals/company_detail.html", context)
 
@@ -68,6 +74,8 @@ def company_detail(request, pk):
 @login_required
 def company_edit(request, pk):
     company = get_object_or_404(Company, pk=pk)
+    if goes_through_vendor_update(company):
+        return propose_page(request, company)
     require_permission(request.user, "change_company")
     if request.method != "POST":
         form = CompanyForm(instance=company, locked=locked_fields(company))

@@ -28,6 +28,7 @@ Per-company settings (ERPConnection.settings), each with a working default:
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -50,6 +51,7 @@ from integrations.base import (
     PermanentERPError,
     StaleObjectError,
     TransientERPError,
+    VendorUpdateResult,
 )
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import drift, mapping, order_links
@@ -303,10 +305,7 @@ class QuickBooksOnlineConnector:
         return unusable
 
     def _vendor_payload(self, company: Company) -> dict:
-        vendor_types = {kind.lower() for kind in self.settings.get("vendor_1099_types", [])}
-        return mapping.vendor_payload(
-            company, track_1099=company.vendor_type.lower() in vendor_types
-        )
+        return mapping.vendor_payload(company, track_1099=self._tracks_1099(company))
 
     def _export_vendor(self, company: Company, key: str) -> ExportResult:
         payload = self._vendor_payload(company)
@@ -323,6 +322,60 @@ class QuickBooksOnlineConnector:
         return self._create_or_link_named(
             company, "Vendor", payload, key, "vendor", refusal_unless_ours
         )
+
+    # Vendor updates ----------------------------------------------------------------------
+
+    def vendor_update(
+        self, company: Company, *, new_values: dict[str, str], request_key: str
+    ) -> VendorUpdateResult:
+        """A sparse update of the company's vendor to `new_values`, on its current SyncToken;
+        re-read and tried again when someone changed the vendor in between (5010)."""
+        proposed = copy.copy(company)
+        for name, value in new_values.items():
+            setattr(proposed, name, value)
+        problems = self._vendor_problems(proposed)
+        if problems:
+            raise ExportRefused(" ".join(problems), code="export_problems")
+        for attempt in range(STALE_RETRIES + 1):
+            vendor = self.client.read("Vendor", company.erp_id)
+            payload = mapping.vendor_update_payload(
+                company,
+                proposed,
+                vendor=vendor,
+                track_1099_before=self._tracks_1099(company),
+                track_1099_after=self._tracks_1099(proposed),
+            )
+            # A request that failed as stale is remembered under its requestid: a new read
+            # needs a new one, or QuickBooks would replay the stale answer.
+            request_id = request_key if attempt == 0 else f"{request_key}-{attempt}"
+            try:
+                updated = self.client.update("Vendor", payload, request_id=request_id, sparse=True)
+            except StaleObjectError:
+                continue
+            except DuplicateNameError as error:
+                raise DuplicateNameError(
+                    f"QuickBooks Online already has another vendor, customer or employee named "
+                    f"'{payload.get('DisplayName', proposed.name)}', so the vendor was not "
+                    "updated. Choose another name, or rename the other one in QuickBooks Online.",
+                    code=error.code,
+                    detail=error.detail,
+                    status=error.status,
+                    response_body=error.response_body,
+                ) from error
+            return VendorUpdateResult(
+                sync_token=str(updated.get("SyncToken", "")),
+                request_payload=mapping.jsonable(payload),
+                response_payload=mapping.jsonable(updated),
+            )
+        raise TransientERPError(
+            f"Someone keeps changing vendor '{company.name}' in QuickBooks Online; we will try "
+            "the update again shortly.",
+            code="5010",
+        )
+
+    def _tracks_1099(self, company: Company) -> bool:
+        vendor_types = {kind.lower() for kind in self.settings.get("vendor_1099_types", [])}
+        return company.vendor_type.lower() in vendor_types
 
     def _export_job(self, project: Project, key: str) -> ExportResult:
         parent_id = project.erp_parent_customer_id

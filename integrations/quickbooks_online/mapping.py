@@ -27,6 +27,14 @@ FORBIDDEN_NAME_CHARACTERS = {
     "\n": "a line break",
     "\r": "a line break",
 }
+# QuickBooks' BillAddr parts and the company fields they come from.
+VENDOR_ADDRESS_PARTS = (
+    ("Line1", "address_line1"),
+    ("City", "city"),
+    ("CountrySubDivisionCode", "region"),
+    ("PostalCode", "postal_code"),
+    ("Country", "country"),
+)
 ITEM_LINE = "ItemBasedExpenseLineDetail"
 EXPENSE_LINE_DETAILS = (ITEM_LINE, "AccountBasedExpenseLineDetail")
 
@@ -128,23 +136,48 @@ def vendor_payload(company, *, track_1099: bool = False) -> dict[str, Any]:
         payload["PrimaryEmailAddr"] = {"Address": company.email.strip()}
     if company.phone:
         payload["PrimaryPhone"] = {"FreeFormNumber": company.phone.strip()}
-    address = {
-        key: value.strip()
-        for key, value in (
-            ("Line1", company.address_line1),
-            ("City", company.city),
-            ("CountrySubDivisionCode", company.region),
-            ("PostalCode", company.postal_code),
-            ("Country", company.country),
-        )
-        if value.strip()
-    }
+    address = {key: value for key, value in _vendor_address(company).items() if value}
     if address:
         payload["BillAddr"] = address
     if company.tax_id:
         payload["TaxIdentifier"] = company.tax_id.strip()
     if track_1099:
         payload["Vendor1099"] = True
+    return payload
+
+
+def _vendor_address(company) -> dict[str, str]:
+    """The company's address as QuickBooks' BillAddr (the remit-to address printed on checks),
+    every part present, empty ones as ""."""
+    return {part: getattr(company, field).strip() for part, field in VENDOR_ADDRESS_PARTS}
+
+
+# What a sparse update sends to empty a field: one it is not sent keeps its value.
+_CLEARED_VENDOR_FIELDS: dict[str, Any] = {
+    "PrimaryEmailAddr": {"Address": ""},
+    "PrimaryPhone": {"FreeFormNumber": ""},
+    "TaxIdentifier": "",
+    "Vendor1099": False,
+}
+
+
+def vendor_update_payload(
+    before, after, *, vendor: dict, track_1099_before: bool = False, track_1099_after: bool = False
+) -> dict[str, Any]:
+    """Sparse update of `vendor` (as just read: its Id and SyncToken) from company `before` to
+    company `after`: only the fields whose mapping differs, so whatever else QuickBooks holds
+    for the vendor is kept. The address goes whole when any part of it changed; an emptied field
+    goes empty."""
+    old = vendor_payload(before, track_1099=track_1099_before)
+    new = vendor_payload(after, track_1099=track_1099_after)
+    payload: dict[str, Any] = {"Id": str(vendor["Id"]), "SyncToken": str(vendor["SyncToken"])}
+    for key in [*new, *(key for key in old if key not in new)]:
+        if key == "BillAddr" or old.get(key) == new.get(key):
+            continue
+        payload[key] = new[key] if key in new else _CLEARED_VENDOR_FIELDS[key]
+    if _vendor_address(before) != _vendor_address(after):
+        payload["BillAddr"] = _vendor_address(after)
+    payload["sparse"] = True
     return payload
 
 

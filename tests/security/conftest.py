@@ -18,6 +18,7 @@ from approvals.models import (
     DirectExportSetting,
     Project,
     SubcontractorInvoice,
+    VendorUpdate,
 )
 from approvals.services import record_send
 from integrations.models import ERPKind
@@ -48,6 +49,7 @@ class World:
     other_project: Project
     sent_project: Project
     company: Company
+    vendor_update: VendorUpdate
     commitment: Commitment
     change_order: CommitmentChangeOrder
     invoice: SubcontractorInvoice
@@ -89,6 +91,12 @@ def world(db) -> World:
         other_project=other_project,
         sent_project=make_project(number="P-3", members=[pm]),
         company=make_company(name="Acme Drywall"),
+        vendor_update=VendorUpdate.objects.create(
+            company=make_company(name="Bravo Paint", synced=True, erp_connection=connection),
+            changes=[{"field": "phone", "label": "Phone", "old": "", "new": "555-0199"}],
+            proposed_by=pm,
+            request_key="vendor-update-world",
+        ),
         commitment=make_commitment(project=project),
         change_order=make_change_order(commitment=commitment),
         invoice=make_invoice(commitment=commitment),

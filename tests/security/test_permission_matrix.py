@@ -57,6 +57,8 @@ EXPECTED = {
     "approvals:invoice_detail": MEMBER,
     "approvals:invoice_edit": MEMBER,
     "approvals:record_action": MEMBER,
+    # Only its proposer may withdraw a vendor update (the world's was proposed by the PM).
+    "approvals:vendor_update_withdraw": frozenset({"project_manager"}),
     "quickbooks_online:connection": ADMINISTRATOR,
     "quickbooks_online:connect": ADMINISTRATOR,
     "quickbooks_online:callback": ADMINISTRATOR,
@@ -76,6 +78,8 @@ RECORD_TYPE_OF_PAGE = {
     "admin:approvals_imports_vendors": Company,
     "admin:approvals_imports_jobs": Project,
 }
+# Admin models that are not records of their own: the record type whose right decides them.
+DECIDED_AS = {"vendorupdate": Company}
 # The admin's pages of one model, by view. Sent records cannot be deleted by anyone.
 EXPECTED_ADMIN_VIEWS = {
     "exportable": {
@@ -111,6 +115,18 @@ EXPECTED_ADMIN_VIEWS = {
         "delete": NOBODY,
         "history": STAFF,
     },
+    # Vendor updates are proposed from the company's page and only decided here, by those who
+    # may approve companies; nobody adds, edits or deletes one in the admin.
+    "vendorupdate": {
+        "changelist": DECIDERS,
+        "add": NOBODY,
+        "change": DECIDERS,
+        "delete": NOBODY,
+        "history": DECIDERS,
+        "accept": DECIDERS,
+        "reject": DECIDERS,
+        "retry": DECIDERS,
+    },
     # Connections are made through the connect flow only, and never deleted (records link to them).
     "erpconnection": {
         "changelist": STAFF,
@@ -125,6 +141,7 @@ POSTED = {
     "approvals:invoices_send": lambda world: {"invoice": [world.draft_invoice.pk]},
     "approvals:project_add_company": lambda world: {"company": world.company.pk},
     "approvals:record_action": lambda world: {},
+    "approvals:vendor_update_withdraw": lambda world: {},
     "quickbooks_online:connect": lambda world: {},
     "quickbooks_online:disconnect": lambda world: {},
     "quickbooks_online:tax_codes": lambda world: {},
@@ -179,6 +196,8 @@ def record_type_of(name: str):
     if name in RECORD_TYPE_OF_PAGE:
         return RECORD_TYPE_OF_PAGE[name]
     admin_view = admin_model_and_view(name)
+    if admin_view and admin_view[0] in DECIDED_AS:
+        return DECIDED_AS[admin_view[0]]
     model = ADMIN_MODELS.get(admin_view[0]) if admin_view else None
     return model if model is not None and hasattr(model, "sync_status") else Commitment
 

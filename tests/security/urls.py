@@ -15,6 +15,7 @@ from approvals.models import (
     Company,
     Project,
     SubcontractorInvoice,
+    VendorUpdate,
 )
 from integrations.models import ERPConnection
 
@@ -43,6 +44,7 @@ ADMIN_MODELS = {
     "directexportsetting": None,
     "approvalpolicy": None,
     "erpconnection": ERPConnection,
+    "vendorupdate": VendorUpdate,
 }
 
 
@@ -105,6 +107,10 @@ def url_in_world(name: str, world) -> str:
         "approvals:invoice_detail": [world.invoice.pk],
         "approvals:invoice_edit": [world.invoice.pk],
         "approvals:record_action": ["commitment", world.commitment.pk, "retrieve"],
+        "approvals:vendor_update_withdraw": [
+            world.vendor_update.company_id,
+            world.vendor_update.pk,
+        ],
     }
     if name in plain:
         return reverse(name, args=plain[name])
@@ -117,6 +123,9 @@ def url_in_world(name: str, world) -> str:
         if view in {"change", "delete", "history"}:
             return reverse(name, args=[record.pk])
         if view in {"accept", "reject", "retry", "unlink"}:
+            if model_name == "vendorupdate":
+                # One vendor update per decision page.
+                return reverse(name, args=[record.pk])
             return reverse(name) + f"?ids={record.pk}"
     return reverse(name)
 
@@ -125,6 +134,8 @@ def _admin_record(model_name: str, world):
     model = ADMIN_MODELS[model_name]
     if model is ERPConnection:
         return world.connection
+    if model is VendorUpdate:
+        return world.vendor_update
     if model is None:
         return _first_of(model_name)
     return world.record_of(model)

@@ -16,6 +16,7 @@ from approvals.services import exports_recover_stuck
 from approvals.services.database_outage import DATABASE_UNREACHABLE, wait_for_database
 from approvals.services.failed_exports import lookups_recover_stuck
 from approvals.services.sync_schedule import syncs_enqueue_due
+from approvals.services.vendor_update_runs import vendor_updates_recover_stuck
 
 
 class Command(BaseCommand):
@@ -69,4 +70,9 @@ class Command(BaseCommand):
         if looked_up:
             self.stdout.write(
                 f"Queued the look-up of {looked_up} failed export{'s' if looked_up != 1 else ''}."
+            )
+        updates = vendor_updates_recover_stuck(older_than=stuck_after)
+        if updates:
+            self.stdout.write(
+                f"Re-queued {updates} stuck vendor update{'s' if updates != 1 else ''}."
             )

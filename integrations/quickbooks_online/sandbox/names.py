@@ -142,7 +142,8 @@ def _hierarchy(
 
 def _check_email(data: dict) -> None:
     address = (data.get("PrimaryEmailAddr") or {}).get("Address")
-    if address is None:
+    if not address:
+        # An empty address is no address: how an update removes the vendor's email.
         return
     if len(address) > 100:
         raise faults.string_too_long("PrimaryEmailAddr.Address", 100, len(address))
