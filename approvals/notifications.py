@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from approvals import permissions, selectors
-from approvals.models import Company
+from approvals.models import Company, VendorUpdate, VendorUpdateStatus
 from approvals.services.records import EXPORTABLE_MODELS, noun, plural_noun, record_title
 from approvals.states import SyncStatus
 
@@ -198,6 +198,12 @@ def waiting_summary() -> dict[type, dict]:
             "failed": model.objects.filter(sync_status=SyncStatus.EXPORT_FAILED).count(),
             "oldest": ready.aggregate(oldest=Min("sent_at"))["oldest"],
         }
+    waiting = VendorUpdate.objects.filter(status=VendorUpdateStatus.WAITING)
+    summary[VendorUpdate] = {
+        "ready": waiting.count(),
+        "failed": VendorUpdate.objects.filter(status=VendorUpdateStatus.FAILED).count(),
+        "oldest": waiting.aggregate(oldest=Min("proposed_at"))["oldest"],
+    }
     return summary
 
 
@@ -213,9 +219,10 @@ def approvers_digest_send() -> int:
     sent = 0
     for user in recipients.values():
         rows = [
-            {"label": plural_noun(model).capitalize(), **counts}
+            {"label": _digest_label(model), **counts}
             for model, counts in summary.items()
-            if (counts["ready"] or counts["failed"]) and permissions.can_decide_type(user, model)
+            if (counts["ready"] or counts["failed"])
+            and permissions.can_decide_type(user, _decided_as(model))
         ]
         if not rows:
             continue
@@ -228,3 +235,12 @@ def approvers_digest_send() -> int:
         )
         sent += 1
     return sent
+
+
+def _digest_label(model) -> str:
+    return "Vendor updates" if model is VendorUpdate else plural_noun(model).capitalize()
+
+
+def _decided_as(model):
+    """Vendor updates are decided by whoever decides on companies."""
+    return Company if model is VendorUpdate else model

@@ -161,6 +161,10 @@ _CLEARED_VENDOR_FIELDS: dict[str, Any] = {
 }
 
 
+# A vendor's payee name on checks: QuickBooks fills it from the display name, at most 100 characters.
+CHECK_NAME_LIMIT = 100
+
+
 def vendor_update_payload(
     before, after, *, vendor: dict, track_1099_before: bool = False, track_1099_after: bool = False
 ) -> dict[str, Any]:
@@ -177,6 +181,11 @@ def vendor_update_payload(
         payload[key] = new[key] if key in new else _CLEARED_VENDOR_FIELDS[key]
     if _vendor_address(before) != _vendor_address(after):
         payload["BillAddr"] = _vendor_address(after)
+    renamed = payload.get("DisplayName")
+    if renamed and vendor.get("PrintOnCheckName") == old["DisplayName"][:CHECK_NAME_LIMIT]:
+        # QuickBooks prints checks to this name and keeps it on a rename; it follows the new name
+        # unless an accountant chose another payee name in QuickBooks.
+        payload["PrintOnCheckName"] = renamed[:CHECK_NAME_LIMIT]
     payload["sparse"] = True
     return payload
 

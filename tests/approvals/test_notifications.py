@@ -6,6 +6,8 @@ from django.core.management import call_command
 
 from approvals.models import Commitment, Company, SubcontractorInvoice
 from approvals.services import export_run, record_accept, record_send
+from approvals.services.vendor_updates import vendor_update_propose
+from approvals.states import SyncStatus
 from tests.factories import make_commitment, make_company, make_user
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +58,22 @@ def test_no_digest_when_nothing_waits(erp_connection):
     make_user(role="approver")
     call_command("erp_digest", stdout=io.StringIO())
     assert mail.outbox == []
+
+
+def test_the_digest_counts_vendor_updates_for_those_who_decide_on_companies(erp_connection):
+    companies_only = make_user(approve=[Company], email="companies@example.com")
+    invoices_only = make_user(approve=[SubcontractorInvoice], email="invoices@example.com")
+    company = make_company(name="Acme Drywall")
+    Company.objects.filter(pk=company.pk).update(sync_status=SyncStatus.SYNCED, erp_id="58")
+    company.refresh_from_db()
+    vendor_update_propose(
+        company=company,
+        actor=make_user(role="administrator"),
+        new_values={"phone": "555-0199"},
+    )
+
+    call_command("erp_digest", stdout=io.StringIO())
+
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert invoices_only.email not in by_recipient
+    assert "Vendor updates: 1 waiting for a decision" in by_recipient[companies_only.email].body

@@ -53,6 +53,24 @@ class TestSparsePayload:
         assert payload["DisplayName"] == "Acme Drywall & Paint"
         assert payload["CompanyName"] == "Acme Drywall & Paint"
 
+    def test_a_rename_moves_the_check_payee_name_that_followed_the_old_name(self):
+        company = make_company(name="Acme Drywall")
+        payload = mapping.vendor_update_payload(
+            company,
+            changed(company, name="Acme Interiors"),
+            vendor={**VENDOR_AS_READ, "PrintOnCheckName": "Acme Drywall"},
+        )
+        assert payload["PrintOnCheckName"] == "Acme Interiors"
+
+    def test_a_rename_keeps_a_check_payee_name_the_accountant_chose(self):
+        company = make_company(name="Acme Drywall")
+        payload = mapping.vendor_update_payload(
+            company,
+            changed(company, name="Acme Interiors"),
+            vendor={**VENDOR_AS_READ, "PrintOnCheckName": "Acme Drywall Holdings LLC"},
+        )
+        assert "PrintOnCheckName" not in payload
+
     def test_a_legal_name_changes_only_the_company_name(self):
         company = make_company(name="Acme Drywall")
         payload = mapping.vendor_update_payload(
