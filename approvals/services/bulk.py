@@ -6,13 +6,12 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Case, DateField, Value, When
 from django.utils import timezone
 
 from approvals import preconditions
-from approvals.models import ApprovalPolicy, AuditEvent, SubcontractorInvoice
+from approvals.models import ApprovalPolicy, SubcontractorInvoice
 from approvals.schedule import INVOICE_LINE_RELATIONS, SharedSchedules
 from approvals.services import duplicates, erp
 from approvals.services.actions import (
@@ -39,6 +38,7 @@ from approvals.services.transitions import (
     check_allowed,
     check_permission,
     edited_since_last_accept,
+    records_transition_many,
     self_approval_note,
     stale_state_message,
 )
@@ -283,13 +283,7 @@ def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts
         return []
     target = target_of(Action.ACCEPT)
     started = export_started_changes(SubcontractorInvoice)
-    fields = {
-        "sync_status": target,
-        "updated_at": now,
-        "decided_by": actor,
-        "decided_at": now,
-        **started,
-    }
+    fields = {"decided_by": actor, "decided_at": now, **started}
     by_date: dict = {}
     for invoice in invoices:
         by_date.setdefault(loaded[invoice.pk].posting_date, []).append(invoice.pk)
@@ -298,26 +292,19 @@ def _move(invoices, *, actor, now, changes, approvals, reasons, loaded, attempts
         *(When(pk__in=pks, then=Value(day)) for day, pks in by_date.items()),
         output_field=DateField(),
     )
-    SubcontractorInvoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
-        **fields, posting_date=posting_dates
+    records_transition_many(
+        model=SubcontractorInvoice,
+        records=invoices,
+        action=Action.ACCEPT,
+        actor=actor,
+        fields={**fields, "posting_date": posting_dates},
+        reasons=reasons,
+        approved=approvals,
     )
     for pk, duplicate_fields in changes.items():
         if pk in attempts:
             SubcontractorInvoice.objects.filter(pk=pk).update(**duplicate_fields)
-    content_type = ContentType.objects.get_for_model(SubcontractorInvoice)
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            content_type=content_type,
-            object_id=invoice.pk,
-            actor=actor,
-            action=Action.ACCEPT,
-            from_status=invoice.sync_status,
-            to_status=target,
-            reason=reasons.get(invoice.pk, ""),
-            approved=approvals[invoice.pk],
-        )
-        for invoice in invoices
-    )
+    fields.update(sync_status=target, updated_at=now)
     outcomes = []
     for invoice in invoices:
         written = {

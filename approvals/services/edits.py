@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 
 from approvals.locking import erp_fields
@@ -17,6 +16,7 @@ from approvals.models import (
     CommitmentChangeOrder,
     SubcontractorInvoice,
 )
+from approvals.services.audit import AuditEntry, audit_write
 from approvals.services.records import format_money
 from approvals.states import Note
 
@@ -50,14 +50,18 @@ def record_edited(
     model = type(record)
     model.objects.filter(pk=record.pk).update(review_version=F("review_version") + 1)
     record.review_version = model.objects.values_list("review_version", flat=True).get(pk=record.pk)
-    return AuditEvent.objects.create(
-        content_type=ContentType.objects.get_for_model(model),
-        object_id=record.pk,
-        actor=actor,
-        actor_label=system_actor,
-        action=Note.EDIT,
-        reason=f"{len(changes)} change{'s' if len(changes) != 1 else ''} to what the ERP receives.",
-        changes=changes,
+    return audit_write(
+        AuditEntry(
+            model=model,
+            record_id=record.pk,
+            actor=actor,
+            actor_label=system_actor,
+            action=Note.EDIT,
+            reason=(
+                f"{len(changes)} change{'s' if len(changes) != 1 else ''} to what the ERP receives."
+            ),
+            changes=changes,
+        )
     )
 
 

@@ -13,8 +13,9 @@ from django.utils.formats import date_format
 
 from approvals import permissions
 from approvals.models import ApprovalPolicy, AuditEvent
+from approvals.services.audit import AuditEntry, audit_write, audit_write_many
 from approvals.services.errors import NotPermitted, StaleState, TransitionNotAllowed
-from approvals.services.records import noun
+from approvals.services.records import noun, plural_noun
 from approvals.states import Action, Note, SyncStatus, allowed_from, target_of
 
 _SENDER_ACTIONS = frozenset({Action.SEND, Action.RETRIEVE, Action.RESEND})
@@ -96,21 +97,75 @@ def record_transition(
             ):
                 raise StaleState(changed_since_review_message(record, action))
             raise StaleState(stale_state_message(record, action))
-        event = AuditEvent.objects.create(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id=record.pk,
-            actor=actor if not system_actor else None,
-            actor_label=system_actor,
-            action=action,
-            from_status=current,
-            to_status=target,
-            reason=reason,
-            request_payload=request_payload,
-            response_payload=response_payload,
-            approved=approved,
+        event = audit_write(
+            AuditEntry(
+                model=model,
+                record_id=record.pk,
+                actor=actor if not system_actor else None,
+                actor_label=system_actor,
+                action=action,
+                from_status=current,
+                to_status=target,
+                reason=reason,
+                request_payload=request_payload,
+                response_payload=response_payload,
+                approved=approved,
+            )
         )
     _apply_to_instance(record, fields)
     return event
+
+
+def records_transition_many(
+    *,
+    model,
+    records: list,
+    action: Action,
+    actor,
+    fields: dict[str, Any],
+    reasons: dict[int, str],
+    approved: dict[int, dict] | None = None,
+) -> None:
+    """Move `records` of `model` along `action` in one UPDATE, one audit event each: the
+    set-based form of record_transition, for rows the caller locked and checked (permission,
+    state, review version). `fields` are written to every row (expressions may differ per
+    row); `reasons` and `approved` are per record id. Raises StaleState when a row is no longer
+    where its record says, and then nothing changed."""
+    action = Action(action)
+    target = target_of(action)
+    with transaction.atomic():
+        for status in {record.sync_status for record in records}:
+            if SyncStatus(status) not in allowed_from(action):
+                raise TransitionNotAllowed(
+                    f"A {noun(model)} that is '{SyncStatus(status).label}' cannot be "
+                    f"{_PAST_TENSE[action]}."
+                )
+        moved = 0
+        for status in {record.sync_status for record in records}:
+            moved += model.objects.filter(
+                pk__in=[record.pk for record in records if record.sync_status == status],
+                sync_status=status,
+            ).update(sync_status=target, updated_at=timezone.now(), **fields)
+        if moved != len(records):
+            raise StaleState(
+                f"{len(records) - moved} of these {plural_noun(model)} changed meanwhile, so none "
+                f"was {_PAST_TENSE[action]}. Reload the page to see them."
+            )
+        audit_write_many(
+            [
+                AuditEntry(
+                    model=model,
+                    record_id=record.pk,
+                    actor=actor,
+                    action=action,
+                    from_status=record.sync_status,
+                    to_status=target,
+                    reason=reasons.get(record.pk, ""),
+                    approved=(approved or {}).get(record.pk),
+                )
+                for record in records
+            ]
+        )
 
 
 def check_allowed(*, record, action: Action) -> SyncStatus:

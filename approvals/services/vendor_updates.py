@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,6 +24,7 @@ from approvals.models import (
     VendorUpdate,
     VendorUpdateStatus,
 )
+from approvals.services.audit import AuditEntry, audit_write
 from approvals.services.errors import (
     NotPermitted,
     PreconditionsNotMet,
@@ -368,21 +368,21 @@ def vendor_update_event(
     response_payload=None,
 ) -> AuditEvent:
     """One audit event on the update's company; changes as the history shows edits."""
-    return AuditEvent.objects.create(
-        content_type=ContentType.objects.get_for_model(Company),
-        object_id=update.company_id,
-        actor=actor,
-        actor_label=system_actor,
-        action=action,
-        reason=reason,
-        changes=[
-            {"field": change["label"], "old": change["old"], "new": change["new"]}
-            for change in changes
-        ]
-        if changes
-        else None,
-        request_payload=request_payload,
-        response_payload=response_payload,
+    return audit_write(
+        AuditEntry(
+            model=Company,
+            record_id=update.company_id,
+            actor=actor,
+            actor_label=system_actor,
+            action=action,
+            reason=reason,
+            changes=[
+                {"field": change["label"], "old": change["old"], "new": change["new"]}
+                for change in changes or []
+            ],
+            request_payload=request_payload,
+            response_payload=response_payload,
+        )
     )
 
 
