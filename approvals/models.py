@@ -8,15 +8,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from approvals.states import BADGE_COLOURS, ERPDrift, SyncStatus
 from approvals.validators import single_line
 from integrations.models import ERPConnection
+from money import ZERO, InvoiceTotals, invoice_totals
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 14, "decimal_places": 4}
-ZERO = Decimal("0.00")
 
 
 def _status_check(prefix: str) -> models.CheckConstraint:
@@ -398,6 +399,37 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
+def _lines_sum(expression, output_field) -> Coalesce:
+    lines = (
+        InvoiceLine.objects.filter(invoice=OuterRef("pk"))
+        .order_by()
+        .values("invoice")
+        .annotate(total=Sum(expression))
+        .values("total")
+    )
+    return Coalesce(Subquery(lines, output_field=output_field), Value(ZERO))
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def with_totals(self):
+        """Each invoice with totals_gross, totals_withheld, totals_released, totals_retainage
+        and totals_net: SubcontractorInvoice.totals in SQL, for lists sorted or filtered by it."""
+        money = models.DecimalField(**MONEY)
+        released = models.Case(
+            models.When(is_retainage_release=True, then=F("retainage_released")),
+            default=Value(ZERO),
+            output_field=money,
+        )
+        return self.annotate(
+            totals_gross=_lines_sum(F("work_completed") + F("materials_stored"), money),
+            totals_withheld=_lines_sum(F("retainage_withheld"), money),
+            totals_released=released,
+        ).annotate(
+            totals_retainage=F("totals_withheld") - F("totals_released"),
+            totals_net=F("totals_gross") - F("totals_withheld") + F("totals_released"),
+        )
+
+
 class SubcontractorInvoice(Exportable):
     """A pay application against a commitment; exported as a QuickBooks Bill / Xero ACCPAY invoice."""
 
@@ -428,6 +460,8 @@ class SubcontractorInvoice(Exportable):
     last_payment_method = models.CharField(max_length=50, blank=True)
     posting_date = posting_date_field()
 
+    objects = InvoiceQuerySet.as_manager()
+
     class Meta:
         ordering = ["commitment", "billing_date", "number"]
         verbose_name = "subcontractor invoice"
@@ -455,6 +489,22 @@ class SubcontractorInvoice(Exportable):
 
     def __str__(self):
         return f"Invoice {self.number}"
+
+    def totals(self) -> InvoiceTotals:
+        """Gross, retainage withheld and released, and net: what the ERP document must come to.
+        Uses the lines loaded with the invoice when there are (bulk pages), else one query."""
+        if "lines" in getattr(self, "_prefetched_objects_cache", {}):
+            lines = self.lines.all()
+            gross = sum((line.work_completed + line.materials_stored for line in lines), ZERO)
+            withheld = sum((line.retainage_withheld for line in lines), ZERO)
+        else:
+            sums = InvoiceLine.objects.filter(invoice=self).aggregate(
+                gross=Sum(F("work_completed") + F("materials_stored")),
+                withheld=Sum("retainage_withheld"),
+            )
+            gross, withheld = sums["gross"], sums["withheld"]
+        released = self.retainage_released if self.is_retainage_release else ZERO
+        return invoice_totals(gross=gross, withheld=withheld, released=released)
 
 
 class InvoiceLine(models.Model):

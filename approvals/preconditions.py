@@ -15,8 +15,8 @@ from approvals.models import (
 )
 from approvals.schedule import SharedSchedules
 from approvals.services import erp, posting
-from approvals.services.records import format_money
 from approvals.states import SyncStatus
+from money import ZERO, cents, format_money
 
 STANDARD_COST_CODES_REQUIRED = "Integrated projects require standard cost codes."
 
@@ -143,7 +143,7 @@ def _commitment_problems(commitment: Commitment, erp_name: str) -> list[str]:
     for line in lines:
         problems += _cost_code_problem(line.position, line.cost_code, erp_name)
         if line.quantity is not None and line.unit_cost is not None:
-            extended = selectors.cents(line.quantity * line.unit_cost)
+            extended = cents(line.quantity * line.unit_cost)
             if extended != line.amount:
                 problems.append(
                     f"Line {line.position}: {line.quantity.normalize():f} at "
@@ -173,7 +173,7 @@ def _change_order_problems(change_order: CommitmentChangeOrder, erp_name: str) -
         problems += _cost_code_problem(position, line.cost_code, erp_name)
     revised = selectors.commitment_revised_total(commitment)
     if change_order.status != ChangeOrderStatus.APPROVED:
-        revised += sum((line.amount for line in lines), selectors.ZERO)
+        revised += sum((line.amount for line in lines), ZERO)
     if revised < 0:
         problems.append(
             f"Change order {change_order.number} would bring commitment {commitment.number} "
@@ -210,7 +210,7 @@ def _invoice_problems(
         problems += _cost_code_problem(line.label, line.schedule_line.cost_code, erp_name)
     if not allow_past_balance:
         problems += overbilled(invoice)
-    totals = selectors.invoice_totals(invoice)
+    totals = invoice.totals()
     if totals.net < 0:
         problems.append(
             f"Invoice {invoice.number} totals {format_money(totals.net, currency)}; "

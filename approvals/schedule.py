@@ -15,15 +15,14 @@ from decimal import Decimal
 from django.db.models import F, Sum
 
 from approvals.models import (
-    ZERO,
     ChangeOrderLine,
     ChangeOrderStatus,
     CommitmentLine,
     InvoiceLine,
     change_order_line_label,
 )
-from approvals.services.records import format_money
 from approvals.states import SyncStatus
+from money import ZERO, format_money
 
 # What reading an invoice's lines with their schedule lines needs (prefetch_related paths).
 INVOICE_LINE_RELATIONS = (

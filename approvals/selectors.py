@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from approvals import permissions
 from approvals.models import (
@@ -28,9 +27,8 @@ from approvals.models import (
 )
 from approvals.services.records import EXPORTABLE_MODELS
 from approvals.states import SyncStatus
+from money import ZERO, cents
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 APPROVED_INVOICE_STATUSES = (InvoiceStatus.APPROVED, InvoiceStatus.APPROVED_AS_NOTED)
 
 _QUEUE_RELATED = {
@@ -40,10 +38,6 @@ _QUEUE_RELATED = {
     CommitmentChangeOrder: ("commitment__project", "commitment__vendor", "sent_by"),
     SubcontractorInvoice: ("commitment__project", "commitment__vendor", "sent_by"),
 }
-
-
-def cents(amount: Decimal | None) -> Decimal:
-    return (amount or ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- people and projects ---------------------------------------------------------------
@@ -129,7 +123,7 @@ def exported_amount(record) -> Decimal | None:
     """The amount approved and exported: an invoice's net, a commitment with the change orders
     synced onto it; None for records without an amount."""
     if isinstance(record, SubcontractorInvoice):
-        return invoice_totals(record).net
+        return record.totals().net
     if isinstance(record, Commitment):
         changes = ChangeOrderLine.objects.filter(
             change_order__commitment=record, change_order__sync_status=SyncStatus.SYNCED
@@ -163,40 +157,6 @@ def commitment_revised_total(commitment: Commitment) -> Decimal:
         change_order__commitment=commitment, change_order__status=ChangeOrderStatus.APPROVED
     ).aggregate(t=Sum("amount"))["t"]
     return cents(commitment_total(commitment) + (changes or ZERO))
-
-
-@dataclass(frozen=True)
-class InvoiceTotals:
-    gross: Decimal
-    retainage: Decimal
-    net: Decimal
-
-    def __iter__(self):
-        return iter((self.gross, self.retainage, self.net))
-
-
-def invoice_totals(invoice: SubcontractorInvoice) -> InvoiceTotals:
-    """(gross, retainage, net): work and materials, retainage withheld less any released, payable.
-
-    A retainage-release invoice pays back money withheld earlier, so its retainage is negative.
-    """
-    if "lines" in getattr(invoice, "_prefetched_objects_cache", {}):
-        # Loaded with the invoice (bulk actions): the same sums without a query per invoice.
-        lines = invoice.lines.all()
-        sums = {
-            "gross": sum((line.work_completed + line.materials_stored for line in lines), ZERO),
-            "withheld": sum((line.retainage_withheld for line in lines), ZERO),
-        }
-    else:
-        sums = InvoiceLine.objects.filter(invoice=invoice).aggregate(
-            gross=Sum(F("work_completed") + F("materials_stored")),
-            withheld=Sum("retainage_withheld"),
-        )
-    gross = cents(sums["gross"])
-    retainage = cents(sums["withheld"])
-    if invoice.is_retainage_release:
-        retainage = cents(retainage - invoice.retainage_released)
-    return InvoiceTotals(gross=gross, retainage=retainage, net=cents(gross - retainage))
 
 
 def commitment_retainage(

@@ -21,8 +21,9 @@ from approvals.selectors import (
     synced_with_findings,
     vendor_update_counts,
 )
-from approvals.services.records import EXPORTABLE_MODELS, format_money, record_title
+from approvals.services.records import EXPORTABLE_MODELS, record_title
 from approvals.states import SyncStatus
+from money import format_money
 
 DASHBOARD_URL_NAME = "approvals_dashboard"
 RECENT_FAILURES_SHOWN = 10

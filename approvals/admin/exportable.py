@@ -12,9 +12,9 @@ from approvals.admin.history import history_rows
 from approvals.admin.paginator import CappedCountPaginator
 from approvals.admin.queues import QueueFilter, queue_tabs, selected_queue
 from approvals.locking import lines_locked, locked_fields
-from approvals.models import ZERO
 from approvals.services.edits import exported_values, record_edited
 from approvals.states import SyncStatus
+from money import ZERO
 
 # Written only by the approval services and the export worker.
 SYNC_FIELDS = (

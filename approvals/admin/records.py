@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import F
 
 from approvals.admin import outcomes
 from approvals.admin.decisions import posting_defaults
@@ -24,14 +23,13 @@ from approvals.models import (
     ProjectMembership,
     SyncKind,
 )
-from approvals.selectors import invoice_totals
 from approvals.services import freshness
 from approvals.services.actions import past_balance_sentences
 from approvals.services.duplicates import invoice_possible_duplicates
 from approvals.services.erp import active_connection_with_problem, erp_name
 from approvals.services.lookalikes import lookalike_sentences, lookalikes
-from approvals.services.records import format_money
 from approvals.states import SyncStatus
+from money import format_money
 
 
 class ProjectMembershipInline(admin.TabularInline):
@@ -242,16 +240,7 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     inlines = (InvoiceLineInline,)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                lines_gross=sum_of_lines(
-                    InvoiceLine, "invoice", F("work_completed") + F("materials_stored")
-                ),
-                lines_retainage=sum_of_lines(InvoiceLine, "invoice", "retainage_withheld"),
-            )
-        )
+        return super().get_queryset(request).with_totals()
 
     @admin.display(description="Vendor", ordering="commitment__vendor__name")
     def vendor(self, obj):
@@ -265,13 +254,13 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     def period(self, obj):
         return f"{obj.period_start:%Y-%m-%d} to {obj.period_end:%Y-%m-%d}"
 
-    @admin.display(description="Gross", ordering="lines_gross")
+    @admin.display(description="Gross", ordering="totals_gross")
     def gross(self, obj):
-        return format_money(obj.lines_gross, obj.commitment.currency)
+        return format_money(obj.totals_gross, obj.commitment.currency)
 
-    @admin.display(description="Retainage withheld", ordering="lines_retainage")
+    @admin.display(description="Retainage withheld", ordering="totals_withheld")
     def retainage(self, obj):
-        return format_money(obj.lines_retainage, obj.commitment.currency)
+        return format_money(obj.totals_withheld, obj.commitment.currency)
 
     @admin.display(description="Possible duplicate")
     def possible_duplicate(self, obj):
@@ -279,7 +268,7 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
 
     @admin.display(description="Gross / retainage / net")
     def totals(self, obj):
-        gross, retainage, net = invoice_totals(obj)
+        gross, retainage, net = obj.totals_gross, obj.totals_retainage, obj.totals_net
         currency = obj.commitment.currency
         return " / ".join(format_money(amount, currency) for amount in (gross, retainage, net))
 

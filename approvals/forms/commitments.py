@@ -3,7 +3,6 @@ from django.utils.functional import cached_property
 
 from approvals.forms.choices import share_choices
 from approvals.forms.locking import LockedFieldsFormMixin
-from approvals.forms.money import MAX_MONEY, money, to_cents
 from approvals.models import (
     ChangeOrderLine,
     Commitment,
@@ -12,6 +11,7 @@ from approvals.models import (
     CostCode,
     InvoiceLine,
 )
+from money import MAX_MONEY, cents, plain_money
 
 MAX_LINES = 200
 
@@ -93,13 +93,13 @@ class CommitmentLineForm(forms.ModelForm):
         if quantity is not None:
             if quantity < 0 or unit_cost < 0:
                 raise forms.ValidationError("Quantity and unit cost cannot be negative.")
-            computed = to_cents(quantity * unit_cost)
+            computed = cents(quantity * unit_cost)
             if computed > MAX_MONEY:
                 raise forms.ValidationError("Quantity times unit cost is too large for one line.")
             if amount is not None and amount != computed:
                 raise forms.ValidationError(
-                    f"The amount {money(amount)} does not match quantity times unit cost "
-                    f"({money(computed)}). Leave the amount empty to have it computed."
+                    f"The amount {plain_money(amount)} does not match quantity times unit cost "
+                    f"({plain_money(computed)}). Leave the amount empty to have it computed."
                 )
             cleaned["amount"] = computed
         elif amount is None:

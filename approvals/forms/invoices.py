@@ -3,10 +3,10 @@ from decimal import Decimal
 from django import forms
 
 from approvals.forms.locking import LockedFieldsFormMixin
-from approvals.forms.money import MAX_MONEY, money, to_cents
-from approvals.models import MONEY, ZERO, ApprovalPolicy, InvoiceLine, SubcontractorInvoice
+from approvals.models import MONEY, ApprovalPolicy, InvoiceLine, SubcontractorInvoice
 from approvals.schedule import line_key, revised_schedule
 from approvals.selectors import commitment_retainage
+from money import MAX_MONEY, ZERO, cents, plain_money
 
 
 class InvoiceForm(LockedFieldsFormMixin, forms.ModelForm):
@@ -67,9 +67,9 @@ class InvoiceForm(LockedFieldsFormMixin, forms.ModelForm):
         if released > available:
             self.add_error(
                 "retainage_released",
-                f"Only {money(available)} of retainage is still held on commitment "
-                f"{self.commitment.number} (withheld {money(held)}, released "
-                f"{money(released_before)} on approved invoices).",
+                f"Only {plain_money(available)} of retainage is still held on commitment "
+                f"{self.commitment.number} (withheld {plain_money(held)}, released "
+                f"{plain_money(released_before)} on approved invoices).",
             )
 
 
@@ -113,7 +113,7 @@ class InvoiceLineForm(forms.Form):
         gross = work + materials
         retainage = cleaned.get("retainage_withheld")
         if retainage is None and not self.has_error("retainage_withheld"):
-            retainage = to_cents(max(gross, ZERO) * self.retainage_percent / 100)
+            retainage = cents(max(gross, ZERO) * self.retainage_percent / 100)
         cleaned["retainage_withheld"] = retainage
         if retainage is None:
             return cleaned
@@ -169,9 +169,9 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
         if excess:
             form.add_error(
                 None,
-                f"This bills {money(line.billed_before + this_period)} of the line's revised "
-                f"value of {money(line.revised)} ({money(line.billed_before)} billed before): "
-                f"{money(excess)} past its balance.",
+                f"This bills {plain_money(line.billed_before + this_period)} of the line's revised "
+                f"value of {plain_money(line.revised)} ({plain_money(line.billed_before)} billed before): "
+                f"{plain_money(excess)} past its balance.",
             )
 
     def save(self, invoice: SubcontractorInvoice) -> None:

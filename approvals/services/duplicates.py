@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Upper
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 
-from approvals import selectors
-from approvals.models import ERPBill, InvoiceLine, InvoiceStatus, SubcontractorInvoice, SyncKind
+from approvals.models import ERPBill, InvoiceStatus, SubcontractorInvoice, SyncKind
 from approvals.services import erp, freshness
-from approvals.services.records import format_money
-
-
-def _net_amount_subquery():
-    lines = (
-        InvoiceLine.objects.filter(invoice=OuterRef("pk"))
-        .order_by()
-        .values("invoice")
-        .annotate(net=Sum(F("work_completed") + F("materials_stored") - F("retainage_withheld")))
-        .values("net")
-    )
-    return Coalesce(
-        Subquery(lines, output_field=DecimalField(max_digits=16, decimal_places=2)),
-        Value(selectors.ZERO),
-    )
+from money import cents, format_money
 
 
 def invoice_local_twins(invoice: SubcontractorInvoice) -> list[SubcontractorInvoice]:
     """Other invoices of the same vendor with the same number, or the same amount and period."""
-    net = selectors.invoice_totals(invoice).net
-    if invoice.is_retainage_release:
-        net = selectors.cents(net - invoice.retainage_released)
+    net = _comparable_net(invoice)
     return list(
         SubcontractorInvoice.objects.filter(commitment__vendor_id=invoice.commitment.vendor_id)
         .exclude(pk=invoice.pk)
         .exclude(status=InvoiceStatus.VOID)
-        .annotate(lines_net=_net_amount_subquery())
+        .with_totals()
+        .annotate(lines_net=F("totals_gross") - F("totals_withheld"))
         .filter(
             Q(number__iexact=invoice.number.strip())
             | Q(
@@ -50,7 +34,7 @@ def invoice_local_twins(invoice: SubcontractorInvoice) -> list[SubcontractorInvo
 
 
 def describe_twin(twin: SubcontractorInvoice) -> str:
-    total = selectors.invoice_totals(twin).net
+    total = twin.totals().net
     return (
         f"invoice {twin.number} ({twin.commitment.vendor.name}, "
         f"{format_money(total, twin.commitment.currency)}, "
@@ -90,10 +74,10 @@ def invoices_possible_duplicates(
 
 
 def _comparable_net(invoice: SubcontractorInvoice):
-    net = selectors.invoice_totals(invoice).net
-    if invoice.is_retainage_release:
-        net = selectors.cents(net - invoice.retainage_released)
-    return net
+    """Billed less withheld: two invoices of one period billing the same are alike, whatever
+    retainage each releases."""
+    totals = invoice.totals()
+    return cents(totals.gross - totals.withheld)
 
 
 def invoices_local_twins(
@@ -116,7 +100,8 @@ def invoices_local_twins(
         .exclude(status=InvoiceStatus.VOID)
         .annotate(number_upper=Upper("number"))
         .filter(same_number | same_period)
-        .annotate(lines_net=_net_amount_subquery())
+        .with_totals()
+        .annotate(lines_net=F("totals_gross") - F("totals_withheld"))
         .select_related("commitment__vendor")
         .order_by("pk")
     )
@@ -161,7 +146,7 @@ def invoices_erp_twins(invoices: list[SubcontractorInvoice]) -> dict[int, list[s
     if connection is None or not vendor_ids:
         return twins
     # What each invoice's bill comes to: gross, less retainage withheld, plus any released.
-    totals = {invoice.pk: selectors.invoice_totals(invoice).net for invoice in invoices}
+    totals = {invoice.pk: invoice.totals().net for invoice in invoices}
     bills = _candidate_bills(connection, vendor_ids, invoices, set(totals.values()))
     if not bills:
         return twins

@@ -17,8 +17,8 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.services.audit import AuditEntry, audit_write
-from approvals.services.records import format_money
 from approvals.states import Note
+from money import format_money
 
 
 def exported_values(record) -> dict[str, str]:

@@ -91,9 +91,3 @@ def _model(model_or_record) -> type[models.Model]:
     if isinstance(model_or_record, type):
         return model_or_record
     return type(model_or_record)
-
-
-def format_money(amount, currency: str = "USD") -> str:
-    sign = "-" if amount < 0 else ""
-    symbol = "$" if currency == "USD" else f"{currency} "
-    return f"{sign}{symbol}{abs(amount):,.2f}"

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 
 from approvals.forms.change_orders import ChangeOrderForm, ChangeOrderLineFormSet
 from approvals.locking import locked_fields
-from approvals.models import ZERO, CommitmentChangeOrder
+from approvals.models import CommitmentChangeOrder
 from approvals.views.access import member_change_order, member_commitment, require_permission
 from approvals.views.editing import (
     CONCURRENT_EDIT,
@@ -14,6 +14,7 @@ from approvals.views.editing import (
     save_edit,
 )
 from approvals.views.sync import sync_panel
+from money import ZERO
 
 LINES_LOCKED = (
     "The lines of this change order are locked because it was sent to the ERP; "

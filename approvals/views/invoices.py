@@ -9,7 +9,6 @@ from approvals.forms.invoices import InvoiceForm, invoice_line_formset
 from approvals.locking import locked_fields
 from approvals.models import SubcontractorInvoice
 from approvals.schedule import invoice_rows
-from approvals.selectors import invoice_totals
 from approvals.services import invoices_send_bulk
 from approvals.views.access import (
     member_commitment,
@@ -51,7 +50,7 @@ def invoice_create(request, commitment_pk):
 @login_required
 def invoice_detail(request, pk):
     invoice = member_invoice(request.user, pk)
-    gross, retainage, net = invoice_totals(invoice)
+    gross, retainage, net = invoice.totals()
     context = {
         "invoice": invoice,
         "commitment": invoice.commitment,

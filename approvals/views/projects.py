@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DecimalField, F, Sum, Value, When
+from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 
@@ -9,7 +9,6 @@ from approvals.forms.companies import AddCompanyToProjectForm
 from approvals.forms.projects import ProjectForm
 from approvals.locking import locked_fields
 from approvals.models import (
-    ZERO,
     Commitment,
     CommitmentChangeOrder,
     Project,
@@ -21,6 +20,7 @@ from approvals.states import SyncStatus
 from approvals.views.access import member_project, require_permission
 from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
 from approvals.views.sync import sync_panel
+from money import ZERO
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -63,19 +63,10 @@ def project_detail(request, pk):
         .annotate(total=_sum("lines__amount"))
         .order_by("commitment__number", "number")
     )
-    withheld = _sum("lines__retainage_withheld")
-    # Same arithmetic as selectors.invoice_totals, in one query for the whole list.
-    released = Case(
-        When(is_retainage_release=True, then=F("retainage_released")),
-        default=Value(ZERO),
-        output_field=_MONEY,
-    )
-    gross = _sum(F("lines__work_completed") + F("lines__materials_stored"))
     invoices = (
         SubcontractorInvoice.objects.filter(commitment__project=project)
         .select_related("commitment__vendor")
-        .annotate(gross=gross, retainage=withheld - released)
-        .annotate(net=F("gross") - F("retainage"))
+        .with_totals()
         .order_by("-billing_date", "number")
     )
     context = {

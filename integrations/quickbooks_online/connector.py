@@ -57,7 +57,7 @@ from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import drift, mapping, order_links
 from integrations.quickbooks_online.client import QuickBooksClient, query_literal
 from integrations.quickbooks_online.errors import MISSING_REFERENCE_CODES
-from integrations.quickbooks_online.mapping import cents, format_money
+from money import cents, plain_money
 
 STALE_RETRIES = 3
 RETAINAGE_ITEM_NAME = "Retainage"
@@ -172,15 +172,15 @@ class QuickBooksOnlineConnector:
         billed = any(cents(line.gross_amount) or cents(line.retainage_withheld) for line in lines)
         if not billed and not invoice.is_retainage_release:
             problems.append("The invoice bills nothing; QuickBooks Online needs at least one line.")
-        withheld = mapping.invoice_retainage_withheld(invoice)
+        withheld = invoice.totals().withheld
         released = invoice.retainage_released if invoice.is_retainage_release else Decimal(0)
         for what, amount in (("retainage withheld", withheld), ("retainage released", released)):
             if _too_big(amount):
-                problems.append(f"The {what}, {format_money(amount)}, is {TOO_BIG}.")
+                problems.append(f"The {what}, {plain_money(amount)}, is {TOO_BIG}.")
         problems += _amount_problems(
             "invoice",
             [line.gross_amount for line in lines],
-            total=mapping.invoice_net_total(invoice),
+            total=invoice.totals().net,
         )
         return problems + self._tax_problems(invoice)
 
@@ -467,7 +467,7 @@ class QuickBooksOnlineConnector:
                 raise ExportRefused(
                     f"Change order {change_order.number} would bring purchase order "
                     f"{purchase_order.get('DocNumber', '')} below zero "
-                    f"({format_money(expected)}).",
+                    f"({plain_money(expected)}).",
                     code="negative_total",
                 )
             mapping.ensure_total_matches(payload, expected)
@@ -491,9 +491,7 @@ class QuickBooksOnlineConnector:
 
     def _export_bill(self, invoice: SubcontractorInvoice, key: str) -> ExportResult:
         commitment = invoice.commitment
-        needs_retainage = bool(
-            mapping.invoice_retainage_withheld(invoice) or invoice.is_retainage_release
-        )
+        needs_retainage = bool(invoice.totals().withheld or invoice.is_retainage_release)
         self._check_vendor_currency(commitment.vendor, commitment.currency)
         ap_account_id = self.ap_account_id()
         retainage_item_id = self.retainage_item_id() if needs_retainage else ""
@@ -509,7 +507,7 @@ class QuickBooksOnlineConnector:
             mapping.ensure_total_matches(payload, expected)
             return payload
 
-        expected = mapping.invoice_net_total(invoice)
+        expected = invoice.totals().net
         payload = payload_linking({})
         document = self._document_with_number("Bill", invoice.number, commitment.vendor.erp_id)
         linked = document is not None
@@ -595,9 +593,7 @@ class QuickBooksOnlineConnector:
         }
 
     def _approved_bill(self, invoice: SubcontractorInvoice) -> tuple[dict, dict]:
-        needs_retainage = bool(
-            mapping.invoice_retainage_withheld(invoice) or invoice.is_retainage_release
-        )
+        needs_retainage = bool(invoice.totals().withheld or invoice.is_retainage_release)
         retainage_item = ""
         if needs_retainage:
             retainage_item = str(self.settings.get("retainage_item_id") or RETAINAGE_ITEM_BY_NAME)
@@ -711,7 +707,7 @@ class QuickBooksOnlineConnector:
             f"QuickBooks Online already has bill {invoice.number} from "
             f"{invoice.commitment.vendor.name} (id {document.get('Id')}), and it is not this "
             f"invoice: its lines differ (job, item or amount; it totals "
-            f"{format_money(_pre_tax_total(document))}). Nothing was sent or linked. Delete or "
+            f"{plain_money(_pre_tax_total(document))}). Nothing was sent or linked. Delete or "
             "renumber that bill in QuickBooks Online and retry, or reject this invoice so its "
             "sender can give it its own number.",
             code="document_differs",
@@ -886,7 +882,7 @@ def _name_problems(what: str, text: str, limit: int) -> list[str]:
     return problems
 
 
-TOO_BIG = f"more than QuickBooks Online can store (at most {format_money(mapping.MAX_AMOUNT)})"
+TOO_BIG = f"more than QuickBooks Online can store (at most {plain_money(mapping.MAX_AMOUNT)})"
 
 
 def _too_big(amount: Decimal) -> bool:
@@ -896,12 +892,12 @@ def _too_big(amount: Decimal) -> bool:
 def _amount_problems(what: str, amounts: list[Decimal], *, total: Decimal) -> list[str]:
     """Line amounts (in order) and the document's total that QuickBooks cannot store."""
     problems = [
-        f"Line {position}'s amount, {format_money(amount)}, is {TOO_BIG}."
+        f"Line {position}'s amount, {plain_money(amount)}, is {TOO_BIG}."
         for position, amount in enumerate(amounts, start=1)
         if _too_big(amount)
     ]
     if _too_big(total):
-        problems.append(f"The {what}'s total, {format_money(total)}, is {TOO_BIG}.")
+        problems.append(f"The {what}'s total, {plain_money(total)}, is {TOO_BIG}.")
     return problems
 
 
@@ -957,7 +953,7 @@ def _taxed_cost_codes(record) -> list:
 
 def _has_retainage_line(record) -> bool:
     return isinstance(record, SubcontractorInvoice) and bool(
-        mapping.invoice_retainage_withheld(record)
+        record.totals().withheld
         or (record.is_retainage_release and cents(record.retainage_released))
     )
 
@@ -1003,8 +999,8 @@ def _purchase_order_prerequisites(commitment: Commitment) -> list[str]:
                 problems.append(
                     f"Line {line.position}: quantity {mapping.plain_number(line.quantity)} x "
                     f"unit cost {mapping.plain_number(line.unit_cost)} comes to "
-                    f"{format_money(product)}, not the line amount "
-                    f"{format_money(line.amount)}."
+                    f"{plain_money(product)}, not the line amount "
+                    f"{plain_money(line.amount)}."
                 )
     return problems
 
@@ -1038,10 +1034,10 @@ def _bill_prerequisites(invoice: SubcontractorInvoice) -> list[str]:
     for line in invoice.lines.all():
         if cents(line.gross_amount):
             problems += _item_problems(line.label, line.schedule_line.cost_code)
-    total = mapping.invoice_net_total(invoice)
+    total = invoice.totals().net
     if total < 0:
         problems.append(
-            f"The invoice totals {format_money(total)}; QuickBooks Online does not accept "
+            f"The invoice totals {plain_money(total)}; QuickBooks Online does not accept "
             "a bill with a negative total."
         )
     return problems
@@ -1113,10 +1109,10 @@ def _check_stored_total(document: dict, expected: Decimal, label: str) -> None:
     lines = mapping.document_total(document)
     tax = _total_tax(document)
     if lines != cents(expected) or stored != lines + tax:
-        taxed = f" ({format_money(lines)} before {format_money(tax)} tax)" if tax else ""
+        taxed = f" ({plain_money(lines)} before {plain_money(tax)} tax)" if tax else ""
         raise PermanentERPError(
             f"QuickBooks Online holds {label} (id {document.get('Id')}) with a total of "
-            f"{format_money(stored)}{taxed}, but the record totals {format_money(expected)}"
+            f"{plain_money(stored)}{taxed}, but the record totals {plain_money(expected)}"
             f"{' before tax' if tax else ''}. "
             "Check the document in QuickBooks Online before exporting again.",
             code="total_mismatch",
@@ -1135,8 +1131,8 @@ def _check_applied_lines(
         raise PermanentERPError(
             f"Purchase order {purchase_order.get('DocNumber', '')} in QuickBooks Online already "
             f"has {len(found)} line(s) marked as change order {change_order.number}, totalling "
-            f"{format_money(sum(found, Decimal('0.00')))}, but the change order has "
-            f"{len(ours)} line(s) totalling {format_money(sum(ours, Decimal('0.00')))}. "
+            f"{plain_money(sum(found, Decimal('0.00')))}, but the change order has "
+            f"{len(ours)} line(s) totalling {plain_money(sum(ours, Decimal('0.00')))}. "
             "Check the purchase order in QuickBooks Online before exporting again.",
             code="total_mismatch",
             response_body=mapping.jsonable(purchase_order),

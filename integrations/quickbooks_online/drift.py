@@ -17,7 +17,7 @@ from approvals.models import (
 from approvals.states import ERPDrift, SyncStatus
 from integrations.base import DocumentState
 from integrations.quickbooks_online import mapping, order_links
-from integrations.quickbooks_online.mapping import cents, format_money
+from money import cents, plain_money
 
 ENTITY_OF = {
     SubcontractorInvoice: "Bill",
@@ -74,7 +74,7 @@ def state_of(record, document: dict | None) -> DocumentState:
         problem = ""
     if erp_amount != expected:
         differences.insert(
-            0, f"it comes to {format_money(erp_amount)} where {format_money(expected)} was approved"
+            0, f"it comes to {plain_money(erp_amount)} where {plain_money(expected)} was approved"
         )
     if not differences:
         return DocumentState(problem=problem)

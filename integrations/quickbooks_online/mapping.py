@@ -9,12 +9,12 @@ the client writes them as exact JSON numbers (client.to_json), so no amount pass
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from integrations.base import PermanentERPError
+from money import cents, plain_money
 
-CENT = Decimal("0.01")
 MAX_DISPLAY_NAME = 500
 MAX_COMPANY_NAME = 100
 MAX_DOC_NUMBER = 21
@@ -43,17 +43,8 @@ class TotalMismatchError(PermanentERPError):
     """The document we built does not add up to our record's total; it is never sent."""
 
 
-def cents(value: Decimal | int | str) -> Decimal:
-    """Round half up to the cent: the one rounding rule for every amount sent to QuickBooks."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 # QuickBooks stores amounts in a 10.5 format: at most ten digits before the decimal point.
 MAX_AMOUNT = Decimal("9999999999.99")
-
-
-def format_money(amount: Decimal) -> str:
-    return f"{cents(amount):,.2f}"
 
 
 def as_decimal(value: Any) -> Decimal:
@@ -327,21 +318,10 @@ def invoice_line_description(line) -> str:
         text = f"{change_order_marker(billed.change_order)} {text}"
     if line.materials_stored:
         text += (
-            f" (work completed {format_money(line.work_completed)},"
-            f" materials stored {format_money(line.materials_stored)})"
+            f" (work completed {plain_money(line.work_completed)},"
+            f" materials stored {plain_money(line.materials_stored)})"
         )
     return text
-
-
-def invoice_retainage_withheld(invoice) -> Decimal:
-    return sum((cents(line.retainage_withheld) for line in invoice.lines.all()), Decimal("0.00"))
-
-
-def invoice_net_total(invoice) -> Decimal:
-    """What the Bill must come to: gross billed, less retainage withheld, plus retainage released."""
-    gross = sum((cents(line.gross_amount) for line in invoice.lines.all()), Decimal("0.00"))
-    released = cents(invoice.retainage_released) if invoice.is_retainage_release else Decimal(0)
-    return cents(gross - invoice_retainage_withheld(invoice) + released)
 
 
 def _purchase_order_line(purchase_order_id: str, line_id: str) -> dict | None:
@@ -381,7 +361,7 @@ def bill_payload(
         for line in invoice.lines.all()
         if cents(line.gross_amount) != 0
     ]
-    withheld = invoice_retainage_withheld(invoice)
+    withheld = invoice.totals().withheld
     if withheld:
         lines.append(
             _item_line(
@@ -450,8 +430,8 @@ def ensure_total_matches(document: dict, expected: Decimal) -> None:
     total = document_total(document)
     if total != cents(expected):
         raise TotalMismatchError(
-            f"The QuickBooks Online document would total {format_money(total)}, but the record "
-            f"totals {format_money(expected)}, so nothing was sent. Please report this problem.",
+            f"The QuickBooks Online document would total {plain_money(total)}, but the record "
+            f"totals {plain_money(expected)}, so nothing was sent. Please report this problem.",
             code="total_mismatch",
         )
 

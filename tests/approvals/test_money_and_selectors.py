@@ -16,7 +16,6 @@ from approvals.selectors import (
     commitment_revised_total,
     commitment_total,
     dashboard_counts,
-    invoice_totals,
     oldest_waiting,
     projects_for_user,
     recent_failures,
@@ -49,7 +48,7 @@ def test_invoice_totals_are_exact_to_the_cent(db):
             {"work_completed": "0.10", "retainage_withheld": "0.01"},
         ],
     )
-    gross, retainage, net = invoice_totals(invoice)
+    gross, retainage, net = invoice.totals()
     assert (gross, retainage, net) == (Decimal("1000.40"), Decimal("100.04"), Decimal("900.36"))
     assert all(isinstance(amount, Decimal) for amount in (gross, retainage, net))
 
@@ -71,7 +70,7 @@ def test_retainage_held_and_released_over_approved_invoices(db):
         commitment=commitment, lines=[], is_retainage_release=True, retainage_released=Decimal("40")
     )
     assert commitment_retainage(commitment) == (Decimal("150.00"), Decimal("40.00"))
-    assert tuple(invoice_totals(release)) == (Decimal("0.00"), Decimal("-40.00"), Decimal("40.00"))
+    assert tuple(release.totals()) == (Decimal("0.00"), Decimal("-40.00"), Decimal("40.00"))
 
 
 def test_revised_total_adds_only_approved_change_orders(db):
@@ -108,3 +107,46 @@ def test_queue_dashboard_oldest_and_failures(erp_connection, pm):
     assert counts[Commitment][SyncStatus.READY_TO_EXPORT] == 0
     assert oldest_waiting() == second
     assert recent_failures() == [invoice]
+
+
+def test_the_sql_totals_of_a_list_are_the_totals_of_each_invoice(db):
+    commitment = make_commitment(synced=True, lines=[Decimal("10000.00")])
+    billed = make_invoice(
+        commitment=commitment,
+        lines=[
+            {
+                "work_completed": "1000.10",
+                "materials_stored": "0.25",
+                "retainage_withheld": "100.04",
+            }
+        ],
+    )
+    release = make_invoice(commitment=commitment, lines=[{"work_completed": "0"}])
+    SubcontractorInvoice.objects.filter(pk=release.pk).update(
+        is_retainage_release=True, retainage_released=Decimal("100.04")
+    )
+    release.refresh_from_db()
+
+    listed = {
+        invoice.pk: (invoice.totals_gross, invoice.totals_retainage, invoice.totals_net)
+        for invoice in SubcontractorInvoice.objects.with_totals()
+    }
+
+    assert (
+        listed[billed.pk]
+        == tuple(billed.totals())
+        == (
+            Decimal("1000.35"),
+            Decimal("100.04"),
+            Decimal("900.31"),
+        )
+    )
+    assert (
+        listed[release.pk]
+        == tuple(release.totals())
+        == (
+            Decimal("0.00"),
+            Decimal("-100.04"),
+            Decimal("100.04"),
+        )
+    )

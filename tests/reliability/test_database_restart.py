@@ -28,6 +28,7 @@ from approvals.models import Commitment, Company, SubcontractorInvoice
 from approvals.services.database_outage import DATABASE_UNREACHABLE
 from approvals.states import SyncStatus
 from integrations.quickbooks_online import mapping
+from money import plain_money
 from tests.reliability import scene, soak
 from tests.reliability.private_postgres import PrivateCluster, _free_port, postgres_bin_dir
 from tests.reliability.results import RESULTS, OutageFigures
@@ -258,7 +259,7 @@ def test_a_database_restart_stops_no_process_and_loses_or_doubles_nothing(
             (document,) = documents[kind].get(record_key(kind, record), [])
             assert document["Id"] == record.erp_id
             if kind == "invoice":
-                ours = mapping.invoice_net_total(record)
+                ours = record.totals().net
                 theirs = mapping.as_decimal(document["TotalAmt"])
                 assert theirs == ours, record
                 our_bills += ours
@@ -279,6 +280,6 @@ def test_a_database_restart_stops_no_process_and_loses_or_doubles_nothing(
         settled_after_seconds=settled_after,
         healthy_after_seconds=healthy_after,
         tasks_run_again=reruns,
-        bills_total=mapping.format_money(our_bills),
+        bills_total=plain_money(our_bills),
     )
     print(RESULTS.outage.summary())

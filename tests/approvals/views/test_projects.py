@@ -120,7 +120,7 @@ def test_project_page_lists_records_with_badges_and_totals(pm_client, project):
     assert "3,000.30" in text
     assert "-250.05" in text
     invoice = response.context["invoices"][0]
-    assert (invoice.gross, invoice.retainage, invoice.net) == (
+    assert (invoice.totals_gross, invoice.totals_retainage, invoice.totals_net) == (
         Decimal("525.25"),
         Decimal("52.53"),
         Decimal("472.72"),

@@ -14,6 +14,7 @@ from integrations.base import PermanentERPError, TransientERPError
 from integrations.quickbooks_online import mapping
 from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.connector import ExportRefused, QuickBooksOnlineConnector
+from money import cents
 from tests.factories import (
     make_change_order,
     make_commitment,
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 def amount(value) -> Decimal:
-    return mapping.cents(mapping.as_decimal(value))
+    return cents(mapping.as_decimal(value))
 
 
 def writes(qbo_sandbox, entity: str) -> list[dict]:
