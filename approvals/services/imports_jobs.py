@@ -23,6 +23,7 @@ from approvals.services.errors import NotPermitted, PreconditionsNotMet
 from approvals.services.matching import normalise_name
 from approvals.services.transitions import record_transition
 from approvals.states import Action, Note, SyncStatus
+from integrations.data import ImportedCustomer, ImportedJob
 from integrations.models import ERPConnection
 
 JOB_FIELDS = (
@@ -40,25 +41,26 @@ _LEADING_NUMBER = re.compile(
 
 
 def jobs_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSummary:
-    """Bring the ERP's job list up to date (changes only once a full read was done)."""
-
-    def changed(reader, start):
-        changes = reader.changes(["Customer"], start)
-        return changes.complete, reader.jobs_and_customers(changes.changed.get("Customer", []))
-
-    return sync_runs.name_list_sync(
+    """Bring the ERP's job list, and the customers a new job may go under, up to date."""
+    return sync_runs.list_sync(
         connection=connection,
         kind=SyncKind.JOBS,
         progress=progress,
-        changed=changed,
-        pages=lambda reader, start: reader.job_pages(start=start),
+        batches=lambda reader, token: reader.job_batches(token),
         store=lambda rows, summary: _store(connection, rows, summary),
     )
 
 
 def _store(connection: ERPConnection, rows: list, summary) -> None:
-    jobs_store(connection=connection, jobs=[row for row in rows if row.is_job], summary=summary)
-    customers_store(connection=connection, customers=[row for row in rows if not row.is_job])
+    jobs_store(
+        connection=connection,
+        jobs=[row for row in rows if isinstance(row, ImportedJob)],
+        summary=summary,
+    )
+    customers_store(
+        connection=connection,
+        customers=[row for row in rows if isinstance(row, ImportedCustomer)],
+    )
 
 
 def customers_store(*, connection: ERPConnection, customers: list) -> None:
@@ -111,13 +113,13 @@ def jobs_store(*, connection: ERPConnection, jobs: list, summary) -> None:
         )
     for job in (latest[w.erp_id] for w in writes):
         Project.objects.filter(erp_connection=connection, erp_id=job.erp_id).update(
-            erp_sync_token=job.sync_token
+            erp_sync_token=job.version
         )
 
 
 def _job_values(job) -> dict:
     return {
-        "erp_sync_token": job.sync_token,
+        "erp_sync_token": job.version,
         "display_name": job.display_name,
         "fully_qualified_name": job.fully_qualified_name,
         "parent_erp_id": job.parent_erp_id,

@@ -59,17 +59,11 @@ VENDOR_SYNC = "vendor sync from the ERP"
 
 def vendors_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSummary:
     """Bring the ERP's vendor list up to date; renames and deactivations reach linked companies."""
-
-    def changed(reader, start):
-        changes = reader.changes(["Vendor"], start)
-        return changes.complete, [reader.vendor(doc) for doc in changes.changed.get("Vendor", [])]
-
-    return sync_runs.name_list_sync(
+    return sync_runs.list_sync(
         connection=connection,
         kind=SyncKind.VENDORS,
         progress=progress,
-        changed=changed,
-        pages=lambda reader, start: reader.vendor_pages(start=start),
+        batches=lambda reader, token: reader.vendor_batches(token),
         store=lambda rows, summary: vendors_store(
             connection=connection, vendors=rows, summary=summary
         ),
@@ -78,7 +72,7 @@ def vendors_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncS
 
 def _vendor_values(vendor) -> dict:
     return {
-        "erp_sync_token": vendor.sync_token,
+        "erp_sync_token": vendor.version,
         "display_name": vendor.display_name,
         "company_name": vendor.company_name,
         "tax_id": vendor.tax_id,
@@ -94,7 +88,7 @@ def _vendor_values(vendor) -> dict:
 
 
 def vendors_store(*, connection: ERPConnection, vendors: list, summary) -> None:
-    """Upsert one page of ERP vendors (VendorData); only new or changed rows are written."""
+    """Upsert one batch of ImportedVendor; only new or changed rows are written."""
     if not vendors:
         return
     latest = {vendor.erp_id: vendor for vendor in vendors}
@@ -130,13 +124,13 @@ def vendors_store(*, connection: ERPConnection, vendors: list, summary) -> None:
 
 
 def _follow_linked_companies(connection: ERPConnection, changed: dict) -> None:
-    """A renamed vendor renames its company; a deactivated one archives it (QuickBooks refuses
-    new documents for an inactive vendor)."""
+    """A renamed vendor renames its company; a deactivated one archives it (the ERP refuses new
+    documents for an inactive vendor)."""
     if not changed:
         return
     for company in Company.objects.filter(erp_connection=connection, erp_id__in=list(changed)):
         vendor = changed[company.erp_id]
-        updates = {"erp_sync_token": vendor.sync_token}
+        updates = {"erp_sync_token": vendor.version}
         if vendor.display_name and vendor.display_name != company.name:
             updates["name"] = vendor.display_name[:255]
         if not vendor.is_active and not company.is_archived:
