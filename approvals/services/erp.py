@@ -62,8 +62,3 @@ def import_nouns(connection: ERPConnection | None) -> ImportNouns:
     """What the connected ERP calls the jobs and vendors the import pages list."""
     entry = registry.entry_for(connection.kind) if connection is not None else None
     return entry.nouns if entry is not None else ImportNouns()
-
-
-def connection_pages() -> list[tuple[str, str]]:
-    """(ERP name, URL name of its connection page) of every ERP this installation speaks to."""
-    return [(entry.display_name, entry.connection_page) for entry in registry.ERPS.values()]

@@ -21,7 +21,7 @@ from approvals.preconditions import STANDARD_COST_CODES_REQUIRED
 from approvals.services import sync_runs
 from approvals.services.errors import NotPermitted, PreconditionsNotMet
 from approvals.services.matching import normalise_name
-from approvals.services.transitions import record_transition
+from approvals.services.transitions import record_transition, records_import
 from approvals.states import Action, Note, SyncStatus
 from integrations.data import ImportedCustomer, ImportedJob
 from integrations.models import ERPConnection
@@ -180,30 +180,26 @@ def job_add_to_projects(*, job: ERPJob, actor) -> Project:
     now = timezone.now()
     try:
         with transaction.atomic():
-            project = Project.objects.create(
-                number=project_number_for(job),
-                name=job.display_name[:255],
-                address=job.address,
-                customer_name=job.parent_name[:255],
-                erp_parent_customer_id=job.parent_erp_id,
-                uses_standard_cost_codes=True,
-                sync_status=SyncStatus.SYNCED,
-                erp_connection_id=job.erp_connection_id,
-                erp_id=job.erp_id,
-                erp_sync_token=job.erp_sync_token,
-                erp_synced_at=now,
-                created_by=actor,
-                decided_by=actor,
-                decided_at=now,
-            )
-            AuditEvent.objects.create(
-                content_type=ContentType.objects.get_for_model(Project),
-                object_id=project.pk,
+            [project] = records_import(
+                records=[
+                    Project(
+                        number=project_number_for(job),
+                        name=job.display_name[:255],
+                        address=job.address,
+                        customer_name=job.parent_name[:255],
+                        erp_parent_customer_id=job.parent_erp_id,
+                        uses_standard_cost_codes=True,
+                        erp_connection_id=job.erp_connection_id,
+                        erp_id=job.erp_id,
+                        erp_sync_token=job.erp_sync_token,
+                        erp_synced_at=now,
+                        created_by=actor,
+                        decided_by=actor,
+                        decided_at=now,
+                    )
+                ],
                 actor=actor,
-                action=Action.IMPORT,
-                from_status="",
-                to_status=SyncStatus.SYNCED,
-                reason=f"added from job '{job.display_name}' ({job.erp_id})",
+                reason_of=lambda _project: f"added from job '{job.display_name}' ({job.erp_id})",
             )
     except IntegrityError as error:
         raise PreconditionsNotMet(

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals import permissions
-from approvals.models import AuditEvent, Company, ERPVendor, SyncCursor, SyncKind
+from approvals.models import Company, ERPVendor, SyncCursor, SyncKind
 from approvals.services import sync_runs
 from approvals.services.bulk import Outcome
 from approvals.services.edits import exported_values, record_edited
@@ -29,7 +28,7 @@ from approvals.services.matching import (
     normalise_tax_id,
     suggest_matches,
 )
-from approvals.services.transitions import record_transition
+from approvals.services.transitions import record_transition, records_import
 from approvals.states import Action, SyncStatus
 from integrations.models import ERPConnection
 
@@ -323,20 +322,11 @@ def _import_batch(connection, batch, index, actor, system_actor, summary) -> Non
         new.append(_company_from_vendor(connection, vendor, now))
     if not new:
         return
-    created = Company.objects.bulk_create(new)
-    content_type = ContentType.objects.get_for_model(Company)
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            content_type=content_type,
-            object_id=company.pk,
-            actor=actor if not system_actor else None,
-            actor_label=system_actor,
-            action=Action.IMPORT,
-            from_status="",
-            to_status=SyncStatus.SYNCED,
-            reason=f"imported from vendor '{company.name}' ({company.erp_id})",
-        )
-        for company in created
+    created = records_import(
+        records=new,
+        actor=actor,
+        system_actor=system_actor,
+        reason_of=lambda company: f"imported from vendor '{company.name}' ({company.erp_id})",
     )
     summary.created += len(created)
 
@@ -354,7 +344,6 @@ def _company_from_vendor(connection, vendor, now) -> Company:
         region=vendor.region,
         postal_code=vendor.postal_code,
         country=vendor.country,
-        sync_status=SyncStatus.SYNCED,
         erp_connection=connection,
         erp_id=vendor.erp_id,
         erp_sync_token=vendor.erp_sync_token,
