@@ -795,18 +795,16 @@ class SyncKind(models.TextChoices):
 class SyncCursor(models.Model):
     """Where one kind of import from one ERP company stands: what to ask for next, who runs it.
 
-    `changes_since` is when the last successful run started (the next run asks for changes
-    since then); `resume_position` is the first row of the next page of an unfinished full read,
-    so a failed import resumes there. The lease keeps two runs of one kind from overlapping.
+    `resume_token` is the ERP reader's own note of where the next run starts (after the last
+    batch stored, so a failed import resumes there); only the reader reads it. The lease keeps
+    two runs of one kind from overlapping.
     """
 
     erp_connection = models.ForeignKey(
         ERPConnection, on_delete=models.CASCADE, related_name="sync_cursors"
     )
     kind = models.CharField(max_length=20, choices=SyncKind.choices)
-    changes_since = models.DateTimeField(null=True, blank=True)
-    full_read_started_at = models.DateTimeField(null=True, blank=True)
-    resume_position = models.PositiveIntegerField(default=0)
+    resume_token = models.TextField(blank=True)
     lease_token = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(
@@ -945,9 +943,11 @@ class ERPBill(models.Model):
 
 
 class JobCostType(models.TextChoices):
-    BILL = "Bill", "Bill"
-    PURCHASE = "Purchase", "Expense"
-    VENDOR_CREDIT = "VendorCredit", "Vendor credit"
+    """The kinds of integrations.data.JOB_COST_KINDS."""
+
+    BILL = "bill", "Bill"
+    EXPENSE = "expense", "Expense"
+    CREDIT = "credit", "Vendor credit"
 
 
 class JobCostTransaction(models.Model):

@@ -4,9 +4,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from integrations.models import ERPConnection, ERPKind
-
-CONNECTION_PAGES = {ERPKind.QUICKBOOKS_ONLINE: "quickbooks_online:connection"}
+from integrations import registry
+from integrations.models import ERPConnection
 
 
 @admin.register(ERPConnection)
@@ -30,10 +29,12 @@ class ERPConnectionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Connect or disconnect")
     def manage(self, obj):
-        page = CONNECTION_PAGES.get(obj.kind)
-        if page is None:
+        entry = registry.entry_for(obj.kind)
+        if entry is None:
             return "-"
-        return format_html('<a href="{}">Open the connection page</a>', reverse(page))
+        return format_html(
+            '<a href="{}">Open the connection page</a>', reverse(entry.connection_page)
+        )
 
     def has_add_permission(self, request):
         return False

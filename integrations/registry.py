@@ -1,16 +1,63 @@
-"""Which accounting system is connected, and the connector that speaks to it."""
+"""Every accounting system this installation speaks to, and which one is connected.
+
+One entry per ERP names its connector, its reader, its connection page, the nouns its import
+pages use and the command that serves its sandbox. The workflow reaches the connected ERP only
+through here (approvals/services/erp.py); connectors and readers are imported on first use, so
+an ERP's HTTP stack loads only where it is needed.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import import_module
 
 from integrations.base import Connector, NotConnectedError
+from integrations.data import Reader
 from integrations.models import ERPConnection, ERPKind
 
-NOT_CONNECTED = (
-    "No accounting system is connected. "
-    "An administrator can connect QuickBooks Online under ERP Integrations."
-)
+
+@dataclass(frozen=True)
+class ImportNouns:
+    """What the ERP calls the jobs and vendors the import pages list."""
+
+    job: str = "job"
+    jobs: str = "jobs"
+    vendor: str = "vendor"
+    vendors: str = "vendors"
+
+
+@dataclass(frozen=True)
+class ERPEntry:
+    display_name: str
+    connector: str  # dotted path of the Connector class
+    reader: str  # dotted path of the Reader class ("" while its imports are not built)
+    connection_page: str  # URL name of the page that connects and disconnects it
+    sandbox_command: str  # how to serve its local sandbox
+    nouns: ImportNouns = ImportNouns()
+
+
+ERPS: dict[str, ERPEntry] = {
+    ERPKind.QUICKBOOKS_ONLINE: ERPEntry(
+        display_name="QuickBooks Online",
+        connector="integrations.quickbooks_online.connector.QuickBooksOnlineConnector",
+        reader="integrations.quickbooks_online.reading.QuickBooksReader",
+        connection_page="quickbooks_online:connection",
+        sandbox_command="manage.py erp_sandbox quickbooks_online",
+    ),
+}
+
+
+def entry_for(kind: str) -> ERPEntry | None:
+    return ERPS.get(kind)
+
+
+def connect_advice() -> str:
+    names = " or ".join(entry.display_name for entry in ERPS.values())
+    return f"An administrator can connect {names} under ERP Integrations."
+
+
+def not_connected_message() -> str:
+    return f"No accounting system is connected. {connect_advice()}"
 
 
 def disconnected_message(connection: ERPConnection) -> str:
@@ -21,17 +68,11 @@ def disconnected_message(connection: ERPConnection) -> str:
     )
 
 
-# Imported on first use so an ERP's HTTP stack loads only where it is needed.
-CONNECTORS = {
-    ERPKind.QUICKBOOKS_ONLINE: "integrations.quickbooks_online.connector.QuickBooksOnlineConnector",
-}
-
-
 def active_connection() -> ERPConnection:
     """The one active connection; the workflow exports to a single accounting company."""
     connections = list(ERPConnection.objects.filter(is_active=True).order_by("pk")[:2])
     if not connections:
-        raise NotConnectedError(NOT_CONNECTED)
+        raise NotConnectedError(not_connected_message())
     if len(connections) > 1:
         raise NotConnectedError(
             "More than one accounting system is connected. An administrator must disconnect "
@@ -42,16 +83,32 @@ def active_connection() -> ERPConnection:
     return connections[0]
 
 
-def connector_for(connection: ERPConnection) -> Connector:
+def _usable_entry(connection: ERPConnection, what: str) -> ERPEntry:
     if not connection.is_active:
-        raise NotConnectedError(NOT_CONNECTED)
+        raise NotConnectedError(not_connected_message())
     if connection.authorization_unreadable:
         raise NotConnectedError(disconnected_message(connection))
-    path = CONNECTORS.get(connection.kind)
-    if path is None:
+    entry = ERPS.get(connection.kind)
+    if entry is None:
         raise NotConnectedError(
-            f"Exports to {connection.get_kind_display()} are not available yet. "
-            "An administrator can connect QuickBooks Online under ERP Integrations."
+            f"{what} {connection.get_kind_display()} are not available yet. {connect_advice()}"
         )
+    return entry
+
+
+def _load(path: str):
     module_name, class_name = path.rsplit(".", 1)
-    return getattr(import_module(module_name), class_name)(connection)
+    return getattr(import_module(module_name), class_name)
+
+
+def connector_for(connection: ERPConnection) -> Connector:
+    return _load(_usable_entry(connection, "Exports to").connector)(connection)
+
+
+def reader_for(connection: ERPConnection) -> Reader:
+    entry = _usable_entry(connection, "Imports from")
+    if not entry.reader:
+        raise NotConnectedError(
+            f"Imports from {entry.display_name} are not available yet. {connect_advice()}"
+        )
+    return _load(entry.reader)(connection)

@@ -51,6 +51,11 @@ def _connection_or_message(request):
     return connection
 
 
+def _erp_words(connection) -> dict:
+    """The connected ERP's name and its own nouns for what the page lists."""
+    return {"erp_name": erp.erp_name(connection), "nouns": erp.import_nouns(connection)}
+
+
 class NotListed(Exception):
     """A posted id names nothing on the page: typed by hand, or from a page that changed."""
 
@@ -94,9 +99,11 @@ def vendors_view(request, site):
     # The sure ones first: they are what "Link all" links.
     suggestions.sort(key=lambda suggestion: not suggestion.for_link_all)
     confirm_link_all = request.GET.get("confirm") == "link_all"
+    nouns = erp.import_nouns(connection)
     context = {
         **site.each_context(request),
-        "title": "Vendors ⇄ companies",
+        **_erp_words(connection),
+        "title": f"{nouns.vendors.capitalize()} ⇄ companies",
         "suggestions": suggestions[:LIST_LIMIT],
         "suggestion_count": len(suggestions),
         "link_all_count": sum(suggestion.for_link_all for suggestion in suggestions),
@@ -178,9 +185,11 @@ def jobs_view(request, site):
     if connection is not None and request.method == "POST":
         _posted(request, _job_action, connection)
         return redirect(request.path)
+    nouns = erp.import_nouns(connection)
     context = {
         **site.each_context(request),
-        "title": "Jobs ⇄ projects",
+        **_erp_words(connection),
+        "title": f"{nouns.jobs.capitalize()} ⇄ projects",
         "jobs": (
             imports_jobs.jobs_ready_to_import(connection=connection)[:LIST_LIMIT]
             if connection

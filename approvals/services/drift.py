@@ -1,20 +1,23 @@
 """Synced documents changed in the ERP after their export, and exports a person must finish.
 
 The job-cost sync hands over every changed, deleted or (after a full read) missing document of
-the kinds we export; the ERP's reader says what became of each record's document (edited,
-voided, deleted, or as exported, and whether an unfinished part of the export is still
-unfinished). A change is written to the record with one history entry, so approvers see it on
+the kinds we export; the ERP's reader says what became of each record's document (a
+DocumentState: edited, voided, deleted, or as exported, and whether an unfinished part of the
+export is still unfinished). A change is written to the record with one history entry, so approvers see it on
 the record, in its queue and on the dashboard until the document is right again.
 """
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils import timezone
 
-from approvals.models import AuditEvent
+from approvals.services.audit import AuditEntry, audit_write_many
 from approvals.states import ERPDrift, Note, SyncStatus
+from integrations.data import ExportedDocument
 
 SYNC_ACTOR = "ERP sync"
 NO_DRIFT = {
@@ -26,39 +29,41 @@ NO_DRIFT = {
 CHUNK = 500
 
 
-def check_documents(*, connection, reader, entity: str, documents: list[dict]) -> int:
+def check_documents(*, connection, reader, documents: Iterable[ExportedDocument]) -> int:
     """Compare the synced records these changed documents belong to; how many changed."""
-    by_id = {str(document["Id"]): document for document in documents}
-    return _check(connection, reader, entity, by_id, list(by_id))
+    by_kind: dict[str, dict[str, ExportedDocument]] = defaultdict(dict)
+    for document in documents:
+        by_kind[document.kind][document.erp_id] = document
+    return sum(
+        _check(connection, reader, kind, by_id, list(by_id)) for kind, by_id in by_kind.items()
+    )
 
 
-def check_deleted(*, connection, reader, entity: str, erp_ids) -> int:
-    """The documents with these ids are gone from the ERP."""
-    return _check(connection, reader, entity, {}, [str(erp_id) for erp_id in erp_ids])
+def check_deleted(*, connection, reader, kind: str, erp_ids) -> int:
+    """The documents of `kind` with these ids are gone from the ERP."""
+    return _check(connection, reader, kind, {}, [str(erp_id) for erp_id in erp_ids])
 
 
-def check_missing(*, connection, reader, entity: str, seen_ids: set[str]) -> int:
-    """After a full read of `entity`: synced records whose document was not among them."""
+def check_missing(*, connection, reader, kind: str, seen_ids: frozenset[str]) -> int:
+    """After a full read of `kind`: synced records whose document was not among them."""
     held = {
         erp_id
-        for model in reader.exported_record_models(entity)
+        for model in reader.exported_record_models(kind)
         for erp_id in model.objects.filter(erp_connection=connection, sync_status=SyncStatus.SYNCED)
         .exclude(erp_id="")
         .values_list("erp_id", flat=True)
     }
-    return check_deleted(
-        connection=connection, reader=reader, entity=entity, erp_ids=held - seen_ids
-    )
+    return check_deleted(connection=connection, reader=reader, kind=kind, erp_ids=held - seen_ids)
 
 
-def _check(connection, reader, entity: str, documents: dict[str, dict], erp_ids: list) -> int:
+def _check(connection, reader, kind: str, documents: dict[str, ExportedDocument], erp_ids) -> int:
     return sum(
         _check_model(connection, reader, model, documents, erp_ids)
-        for model in reader.exported_record_models(entity)
+        for model in reader.exported_record_models(kind)
     )
 
 
-def _check_model(connection, reader, model, documents: dict[str, dict], erp_ids: list) -> int:
+def _check_model(connection, reader, model, documents: dict[str, ExportedDocument], erp_ids) -> int:
     if not erp_ids:
         return 0
     changed = 0
@@ -69,7 +74,8 @@ def _check_model(connection, reader, model, documents: dict[str, dict], erp_ids:
             erp_id__in=erp_ids[start : start + CHUNK],
         ).order_by("pk")
         for record in records:
-            state = reader.synced_state(record, documents.get(record.erp_id))
+            document = documents.get(record.erp_id)
+            state = document.state_of(record) if document else reader.missing_state(record)
             changed += _apply(record, state)
     return changed
 
@@ -109,15 +115,16 @@ def _apply(record, state) -> int:
         ).update(**fields)
         if updated != 1:
             return 0
-        content_type = ContentType.objects.get_for_model(model)
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                content_type=content_type,
-                object_id=record.pk,
-                actor_label=SYNC_ACTOR,
-                action=action,
-                reason=reason,
-            )
-            for action, reason in events
+        audit_write_many(
+            [
+                AuditEntry(
+                    model=model,
+                    record_id=record.pk,
+                    actor_label=SYNC_ACTOR,
+                    action=action,
+                    reason=reason,
+                )
+                for action, reason in events
+            ]
         )
     return 1

@@ -1,12 +1,16 @@
 """The ERP's bills of every vendor, kept by the job-cost sync for the duplicate-bill check.
 
 The sync hands over each changed or deleted bill, and after a full read the ids it saw; the
-reader has already turned each document into plain data (number, date, total, balance, voided).
+reader has already turned each document into a BillSummary (number, date, total, balance,
+voided).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from approvals.models import ERPBill
+from integrations.data import BillSummary
 
 _FIELDS = (
     "vendor_erp_id",
@@ -20,7 +24,7 @@ _FIELDS = (
 CHUNK = 1000
 
 
-def bills_store(*, connection, bills) -> int:
+def bills_store(*, connection, bills: Iterable[BillSummary]) -> int:
     """Create or update these bills; how many were written."""
     rows = [
         ERPBill(
@@ -50,7 +54,6 @@ def bills_forget(*, connection, erp_ids) -> int:
     return deleted
 
 
-def bills_forget_unseen(*, connection, seen_ids: set[str]) -> int:
-    """After a full read of the bills: forget those the ERP no longer has."""
-    held = set(ERPBill.objects.filter(erp_connection=connection).values_list("erp_id", flat=True))
-    return bills_forget(connection=connection, erp_ids=sorted(held - seen_ids))
+def bills_held(*, connection) -> set[str]:
+    """The ids of every bill kept for `connection`."""
+    return set(ERPBill.objects.filter(erp_connection=connection).values_list("erp_id", flat=True))

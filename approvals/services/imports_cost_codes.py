@@ -1,7 +1,7 @@
 """The ERP's standard cost-code list: import its items, export a cost code we create.
 
-An item becomes a cost code when QuickBooks can post it to a job's cost (a Service or
-NonInventory item with an expense account). Matching an item: by its ERP id first, then an
+The reader decides which of the ERP's items can carry a job's cost; the list is short, so it is
+read whole every time and deactivations show. Matching an item: by its ERP id first, then an
 unlinked cost code with the same code, else a new cost code (cost type 'other').
 """
 
@@ -12,31 +12,23 @@ from django.utils import timezone
 
 from approvals import permissions
 from approvals.models import CostCode, CostType, SyncKind
-from approvals.services import sync_runs
+from approvals.services import erp, sync_runs
 from approvals.services.errors import NotPermitted, PreconditionsNotMet
 from integrations.base import ERPError
 from integrations.models import ERPConnection
 
 
 def cost_codes_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSummary:
-    """Import every usable item of the ERP into the standard cost-code list (the list is short:
-    always read whole, so deactivations are seen too)."""
-    summary = sync_runs.SyncSummary(kind=SyncKind.COST_CODES, full_read=True, progress=progress)
-    started_at = timezone.now()
-    with sync_runs.leased(connection, SyncKind.COST_CODES) as lease:
-        reader = sync_runs.reader_for(connection)
-        try:
-            sync_runs.run_pages(
-                lease=lease,
-                summary=summary,
-                pages=lambda start: reader.cost_code_pages(start=start),
-                store_page=lambda rows: cost_codes_store(
-                    connection=connection, items=rows, summary=summary
-                ),
-            )
-        finally:
-            reader.close()
-        return sync_runs.finish(lease, summary, started_at=started_at)
+    """Import every usable item of the ERP into the standard cost-code list."""
+    return sync_runs.list_sync(
+        connection=connection,
+        kind=SyncKind.COST_CODES,
+        progress=progress,
+        batches=lambda reader, token: reader.cost_code_batches(token),
+        store=lambda rows, summary: cost_codes_store(
+            connection=connection, items=rows, summary=summary
+        ),
+    )
 
 
 def cost_codes_store(*, connection: ERPConnection, items: list, summary) -> None:
@@ -53,7 +45,7 @@ def _store_one(connection, item, summary) -> None:
             CostCode.objects.filter(pk=existing.pk).update(
                 erp_connection=connection,
                 erp_id=item.erp_id,
-                erp_sync_token=item.sync_token,
+                erp_sync_token=item.version,
                 erp_synced_at=now,
                 is_active=item.is_active,
             )
@@ -70,7 +62,7 @@ def _store_one(connection, item, summary) -> None:
                     cost_type=CostType.OTHER,
                     erp_connection=connection,
                     erp_id=item.erp_id,
-                    erp_sync_token=item.sync_token,
+                    erp_sync_token=item.version,
                     erp_synced_at=now,
                 )
         except IntegrityError:
@@ -81,7 +73,7 @@ def _store_one(connection, item, summary) -> None:
             return
         summary.created += 1
         return
-    values = {"name": item.name, "is_active": item.is_active, "erp_sync_token": item.sync_token}
+    values = {"name": item.name, "is_active": item.is_active, "erp_sync_token": item.version}
     if all(getattr(existing, name) == value for name, value in values.items()):
         summary.unchanged += 1
         return
@@ -97,14 +89,14 @@ def cost_code_export(*, cost_code: CostCode, actor, connection: ERPConnection, e
         raise PreconditionsNotMet([f"Cost code {cost_code} is already in the ERP."])
     if not str(expense_account_id or "").strip():
         raise PreconditionsNotMet(["Choose the expense account the cost code's costs post to."])
-    reader = sync_runs.reader_for(connection)
+    reader = erp.reader_for(connection)
     created_at = int(cost_code.pk or 0)
     try:
         item = reader.create_cost_code(
             code=cost_code.code,
             name=cost_code.name,
             expense_account_id=str(expense_account_id),
-            request_id=f"costcode-{created_at}-{connection.pk}",
+            idempotency_key=f"costcode-{created_at}-{connection.pk}",
         )
     except ERPError as error:
         raise PreconditionsNotMet(
@@ -115,7 +107,7 @@ def cost_code_export(*, cost_code: CostCode, actor, connection: ERPConnection, e
     CostCode.objects.filter(pk=cost_code.pk).update(
         erp_connection=connection,
         erp_id=item.erp_id,
-        erp_sync_token=item.sync_token,
+        erp_sync_token=item.version,
         erp_synced_at=timezone.now(),
     )
     cost_code.refresh_from_db()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -19,10 +18,12 @@ from approvals import permissions
 from approvals.models import AuditEvent, ERPCustomer, ERPJob, Project, SyncKind
 from approvals.preconditions import STANDARD_COST_CODES_REQUIRED
 from approvals.services import sync_runs
+from approvals.services.audit import AuditEntry, audit_write
 from approvals.services.errors import NotPermitted, PreconditionsNotMet
 from approvals.services.matching import normalise_name
-from approvals.services.transitions import record_transition
+from approvals.services.transitions import record_transition, records_import
 from approvals.states import Action, Note, SyncStatus
+from integrations.data import ImportedCustomer, ImportedJob
 from integrations.models import ERPConnection
 
 JOB_FIELDS = (
@@ -40,25 +41,26 @@ _LEADING_NUMBER = re.compile(
 
 
 def jobs_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSummary:
-    """Bring the ERP's job list up to date (changes only once a full read was done)."""
-
-    def changed(reader, start):
-        changes = reader.changes(["Customer"], start)
-        return changes.complete, reader.jobs_and_customers(changes.changed.get("Customer", []))
-
-    return sync_runs.name_list_sync(
+    """Bring the ERP's job list, and the customers a new job may go under, up to date."""
+    return sync_runs.list_sync(
         connection=connection,
         kind=SyncKind.JOBS,
         progress=progress,
-        changed=changed,
-        pages=lambda reader, start: reader.job_pages(start=start),
+        batches=lambda reader, token: reader.job_batches(token),
         store=lambda rows, summary: _store(connection, rows, summary),
     )
 
 
 def _store(connection: ERPConnection, rows: list, summary) -> None:
-    jobs_store(connection=connection, jobs=[row for row in rows if row.is_job], summary=summary)
-    customers_store(connection=connection, customers=[row for row in rows if not row.is_job])
+    jobs_store(
+        connection=connection,
+        jobs=[row for row in rows if isinstance(row, ImportedJob)],
+        summary=summary,
+    )
+    customers_store(
+        connection=connection,
+        customers=[row for row in rows if isinstance(row, ImportedCustomer)],
+    )
 
 
 def customers_store(*, connection: ERPConnection, customers: list) -> None:
@@ -111,13 +113,13 @@ def jobs_store(*, connection: ERPConnection, jobs: list, summary) -> None:
         )
     for job in (latest[w.erp_id] for w in writes):
         Project.objects.filter(erp_connection=connection, erp_id=job.erp_id).update(
-            erp_sync_token=job.sync_token
+            erp_sync_token=job.version
         )
 
 
 def _job_values(job) -> dict:
     return {
-        "erp_sync_token": job.sync_token,
+        "erp_sync_token": job.version,
         "display_name": job.display_name,
         "fully_qualified_name": job.fully_qualified_name,
         "parent_erp_id": job.parent_erp_id,
@@ -178,30 +180,26 @@ def job_add_to_projects(*, job: ERPJob, actor) -> Project:
     now = timezone.now()
     try:
         with transaction.atomic():
-            project = Project.objects.create(
-                number=project_number_for(job),
-                name=job.display_name[:255],
-                address=job.address,
-                customer_name=job.parent_name[:255],
-                erp_parent_customer_id=job.parent_erp_id,
-                uses_standard_cost_codes=True,
-                sync_status=SyncStatus.SYNCED,
-                erp_connection_id=job.erp_connection_id,
-                erp_id=job.erp_id,
-                erp_sync_token=job.erp_sync_token,
-                erp_synced_at=now,
-                created_by=actor,
-                decided_by=actor,
-                decided_at=now,
-            )
-            AuditEvent.objects.create(
-                content_type=ContentType.objects.get_for_model(Project),
-                object_id=project.pk,
+            [project] = records_import(
+                records=[
+                    Project(
+                        number=project_number_for(job),
+                        name=job.display_name[:255],
+                        address=job.address,
+                        customer_name=job.parent_name[:255],
+                        erp_parent_customer_id=job.parent_erp_id,
+                        uses_standard_cost_codes=True,
+                        erp_connection_id=job.erp_connection_id,
+                        erp_id=job.erp_id,
+                        erp_sync_token=job.erp_sync_token,
+                        erp_synced_at=now,
+                        created_by=actor,
+                        decided_by=actor,
+                        decided_at=now,
+                    )
+                ],
                 actor=actor,
-                action=Action.IMPORT,
-                from_status="",
-                to_status=SyncStatus.SYNCED,
-                reason=f"added from job '{job.display_name}' ({job.erp_id})",
+                reason_of=lambda _project: f"added from job '{job.display_name}' ({job.erp_id})",
             )
     except IntegrityError as error:
         raise PreconditionsNotMet(
@@ -290,10 +288,12 @@ def project_enable_job_costs(*, project: Project, actor) -> AuditEvent:
             )
         project.job_cost_sync_enabled = True
         project.job_costs_synced_at = None
-        return AuditEvent.objects.create(
-            content_type=ContentType.objects.get_for_model(Project),
-            object_id=project.pk,
-            actor=actor,
-            action=Note.ENABLE_JOB_COSTS,
-            reason="Job-cost transactions will be pulled from the ERP with each job-cost sync.",
+        return audit_write(
+            AuditEntry(
+                model=Project,
+                record_id=project.pk,
+                actor=actor,
+                action=Note.ENABLE_JOB_COSTS,
+                reason="Job-cost transactions will be pulled from the ERP with each job-cost sync.",
+            )
         )

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals import permissions
-from approvals.models import AuditEvent, Company, ERPVendor, SyncCursor, SyncKind
+from approvals.models import Company, ERPVendor, SyncCursor, SyncKind
 from approvals.services import sync_runs
 from approvals.services.bulk import Outcome
 from approvals.services.edits import exported_values, record_edited
@@ -29,7 +28,7 @@ from approvals.services.matching import (
     normalise_tax_id,
     suggest_matches,
 )
-from approvals.services.transitions import record_transition
+from approvals.services.transitions import record_transition, records_import
 from approvals.states import Action, SyncStatus
 from integrations.models import ERPConnection
 
@@ -59,17 +58,11 @@ VENDOR_SYNC = "vendor sync from the ERP"
 
 def vendors_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSummary:
     """Bring the ERP's vendor list up to date; renames and deactivations reach linked companies."""
-
-    def changed(reader, start):
-        changes = reader.changes(["Vendor"], start)
-        return changes.complete, [reader.vendor(doc) for doc in changes.changed.get("Vendor", [])]
-
-    return sync_runs.name_list_sync(
+    return sync_runs.list_sync(
         connection=connection,
         kind=SyncKind.VENDORS,
         progress=progress,
-        changed=changed,
-        pages=lambda reader, start: reader.vendor_pages(start=start),
+        batches=lambda reader, token: reader.vendor_batches(token),
         store=lambda rows, summary: vendors_store(
             connection=connection, vendors=rows, summary=summary
         ),
@@ -78,7 +71,7 @@ def vendors_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncS
 
 def _vendor_values(vendor) -> dict:
     return {
-        "erp_sync_token": vendor.sync_token,
+        "erp_sync_token": vendor.version,
         "display_name": vendor.display_name,
         "company_name": vendor.company_name,
         "tax_id": vendor.tax_id,
@@ -94,7 +87,7 @@ def _vendor_values(vendor) -> dict:
 
 
 def vendors_store(*, connection: ERPConnection, vendors: list, summary) -> None:
-    """Upsert one page of ERP vendors (VendorData); only new or changed rows are written."""
+    """Upsert one batch of ImportedVendor; only new or changed rows are written."""
     if not vendors:
         return
     latest = {vendor.erp_id: vendor for vendor in vendors}
@@ -130,13 +123,13 @@ def vendors_store(*, connection: ERPConnection, vendors: list, summary) -> None:
 
 
 def _follow_linked_companies(connection: ERPConnection, changed: dict) -> None:
-    """A renamed vendor renames its company; a deactivated one archives it (QuickBooks refuses
-    new documents for an inactive vendor)."""
+    """A renamed vendor renames its company; a deactivated one archives it (the ERP refuses new
+    documents for an inactive vendor)."""
     if not changed:
         return
     for company in Company.objects.filter(erp_connection=connection, erp_id__in=list(changed)):
         vendor = changed[company.erp_id]
-        updates = {"erp_sync_token": vendor.sync_token}
+        updates = {"erp_sync_token": vendor.version}
         if vendor.display_name and vendor.display_name != company.name:
             updates["name"] = vendor.display_name[:255]
         if not vendor.is_active and not company.is_archived:
@@ -329,20 +322,11 @@ def _import_batch(connection, batch, index, actor, system_actor, summary) -> Non
         new.append(_company_from_vendor(connection, vendor, now))
     if not new:
         return
-    created = Company.objects.bulk_create(new)
-    content_type = ContentType.objects.get_for_model(Company)
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            content_type=content_type,
-            object_id=company.pk,
-            actor=actor if not system_actor else None,
-            actor_label=system_actor,
-            action=Action.IMPORT,
-            from_status="",
-            to_status=SyncStatus.SYNCED,
-            reason=f"imported from vendor '{company.name}' ({company.erp_id})",
-        )
-        for company in created
+    created = records_import(
+        records=new,
+        actor=actor,
+        system_actor=system_actor,
+        reason_of=lambda company: f"imported from vendor '{company.name}' ({company.erp_id})",
     )
     summary.created += len(created)
 
@@ -360,7 +344,6 @@ def _company_from_vendor(connection, vendor, now) -> Company:
         region=vendor.region,
         postal_code=vendor.postal_code,
         country=vendor.country,
-        sync_status=SyncStatus.SYNCED,
         erp_connection=connection,
         erp_id=vendor.erp_id,
         erp_sync_token=vendor.erp_sync_token,

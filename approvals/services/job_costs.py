@@ -1,16 +1,15 @@
-"""Job-cost transactions and bill payments from the ERP.
+"""Job-cost transactions, bill payments and every vendor's bills from the ERP.
 
-One change-data-capture request asks for every changed bill, expense, vendor credit and bill
-payment since the last successful sync, so a sync with nothing new costs one request. A full
-re-read (every document, page by page) happens on the first sync, when a project has just been
-enabled, when the last sync is older than the ERP's change window, or when the ERP may have cut
-its list of changes short; after a full read, documents we hold that the ERP no longer has are
-removed.
+The ERP's reader hands over, batch by batch, what changed since the last run (or everything,
+when it must read all): job-cost documents (bills, expenses, credits) with their lines, bill
+summaries, payments, documents our exports created that changed since, deletions, and after a
+full read of a kind the ids of every document of it the ERP holds, so what we keep of any other
+is removed. A project just enabled has its whole history read.
 
-Lines are kept only for projects with job-cost syncing enabled (by the job in the line's
-customer reference). Payments are kept for every bill and shown on the invoice exported as
-that bill. Every vendor's bills are kept too (number, date, total, balance), whatever the
-projects' setting: the duplicate-bill check of a send or an accept reads them, never the ERP.
+Lines are kept only for projects with job-cost syncing enabled (by the job on the line). Payments
+are kept for every bill and shown on the invoice exported as that bill. Every vendor's bills are
+kept too (number, date, total, balance), whatever the projects' setting: the duplicate-bill check
+of a send or an accept reads them, never the ERP.
 """
 
 from __future__ import annotations
@@ -30,13 +29,17 @@ from approvals.models import (
     SubcontractorInvoice,
     SyncKind,
 )
-from approvals.services import drift, erp_bills, posting, sync_runs
+from approvals.services import drift, erp, erp_bills, posting, sync_runs
+from integrations.data import (
+    JOB_COST_KINDS,
+    DocumentKind,
+    FullListing,
+    ImportedPayment,
+    JobCostBatch,
+    JobCostDocument,
+)
 from integrations.models import ERPConnection
 
-BILL_ENTITY = "Bill"
-COST_ENTITIES = (BILL_ENTITY, "Purchase", "VendorCredit")
-PAYMENT_ENTITY = "BillPayment"
-ALL_ENTITIES = [*COST_ENTITIES, PAYMENT_ENTITY]
 _LINE_FIELDS = (
     "project_id",
     "txn_date",
@@ -49,6 +52,7 @@ _LINE_FIELDS = (
     "amount",
 )
 DELETE_CHUNK = 1000
+READ_EVERYTHING = ""  # the resume token that makes a reader start from nothing
 
 
 class _Context:
@@ -59,7 +63,6 @@ class _Context:
         projects = Project.objects.filter(erp_connection=connection, job_cost_sync_enabled=True)
         if project is not None:
             projects = projects.filter(pk=project.pk)
-        self.project = project
         self.projects = dict(projects.exclude(erp_id="").values_list("erp_id", "pk"))
         self.cost_codes = dict(
             CostCode.objects.filter(erp_connection=connection)
@@ -75,129 +78,88 @@ def job_costs_sync(
     """Bring job costs and bill payments up to date for every project with syncing enabled.
 
     With `project`, re-read that project's job costs in full and leave the others, and the
-    point the next incremental sync starts from, as they are.
+    point the next run starts from, as they are.
     """
     summary = sync_runs.SyncSummary(kind=SyncKind.JOB_COSTS, progress=progress)
     started_at = timezone.now()
     with sync_runs.leased(connection, SyncKind.JOB_COSTS) as lease:
-        reader = sync_runs.reader_for(connection)
+        reader = erp.reader_for(connection)
         context = _Context(connection, reader, summary, project)
-        if project is not None:
-            try:
-                summary.full_read = True
-                _full_read(context, lease)
-            finally:
-                reader.close()
-            Project.objects.filter(pk=project.pk).update(job_costs_synced_at=started_at)
-            lease.save(last_summary=summary.as_dict())
-            return summary
+        enabled = Project.objects.filter(erp_connection=connection, job_cost_sync_enabled=True)
+        token = lease.cursor.resume_token
+        if project is not None or enabled.filter(job_costs_synced_at=None).exists():
+            token = READ_EVERYTHING
         try:
-            full = sync_runs.needs_full_read(lease.cursor, now=started_at) or (
-                Project.objects.filter(
-                    erp_connection=connection, job_cost_sync_enabled=True, job_costs_synced_at=None
-                ).exists()
+            sync_runs.run_batches(
+                lease=lease,
+                summary=summary,
+                batches=reader.job_cost_batches(token),
+                store=lambda batch: _store(context, batch),
+                save_token=project is None,
             )
-            if not full:
-                entities = _entities_read(reader)
-                changes = reader.changes(entities, sync_runs.changes_start(lease.cursor))
-                full = not changes.complete
-                if not full:
-                    with transaction.atomic():
-                        _apply_changes(context, changes)
-            if full:
-                sync_runs.begin_full_read(lease, summary, started_at=started_at)
-                _full_read(context, lease)
             _recompute_invoices(connection, context.paid_bills)
         finally:
             reader.close()
-        Project.objects.filter(erp_connection=connection, job_cost_sync_enabled=True).update(
-            job_costs_synced_at=started_at
-        )
+        if project is not None:
+            Project.objects.filter(pk=project.pk).update(job_costs_synced_at=started_at)
+            lease.save(last_summary=summary.as_dict())
+            return summary
+        enabled.update(job_costs_synced_at=started_at)
         # Sends and accepts check posting dates against it without asking the ERP.
         posting.closing_date_refresh(connection)
-        return sync_runs.finish(lease, summary, started_at=started_at)
+        return sync_runs.finish(lease, summary)
 
 
-def _entities_read(reader) -> list[str]:
-    """Job-cost documents and payments, and the documents our exports created, whose changes
-    after the export are flagged on their records."""
-    return [*ALL_ENTITIES, *(e for e in reader.exported_entities() if e not in ALL_ENTITIES)]
-
-
-def _apply_changes(context: _Context, changes) -> None:
-    _store_bills(context, changes.changed.get(BILL_ENTITY, []))
-    erp_bills.bills_forget(
-        connection=context.connection, erp_ids=changes.deleted.get(BILL_ENTITY, [])
-    )
-    for entity in COST_ENTITIES:
-        documents = changes.changed.get(entity, [])
-        _store_cost_documents(context, entity, documents)
-        _delete_documents(context, entity, changes.deleted.get(entity, []))
-    _store_payments(context, changes.changed.get(PAYMENT_ENTITY, []))
-    _delete_payments(context, changes.deleted.get(PAYMENT_ENTITY, []))
-    for entity in context.reader.exported_entities():
-        context.summary.drifted += drift.check_documents(
-            connection=context.connection,
-            reader=context.reader,
-            entity=entity,
-            documents=changes.changed.get(entity, []),
+def _store(context: _Context, batch: JobCostBatch) -> None:
+    connection, reader, summary = context.connection, context.reader, context.summary
+    _store_documents(context, batch.documents)
+    erp_bills.bills_store(connection=connection, bills=batch.bills)
+    _store_payments(context, batch.payments)
+    deleted = defaultdict(list)
+    for deletion in batch.deletions:
+        deleted[deletion.kind].append(deletion.erp_id)
+    for kind, erp_ids in deleted.items():
+        _forget(context, kind, erp_ids)
+        summary.drifted += drift.check_deleted(
+            connection=connection, reader=reader, kind=kind, erp_ids=erp_ids
         )
-        context.summary.drifted += drift.check_deleted(
-            connection=context.connection,
-            reader=context.reader,
-            entity=entity,
-            erp_ids=changes.deleted.get(entity, []),
+    summary.drifted += drift.check_documents(
+        connection=connection, reader=reader, documents=batch.exported
+    )
+    for listing in batch.listings:
+        _forget(context, listing.kind, sorted(_held(context, listing) - listing.erp_ids))
+        summary.drifted += drift.check_missing(
+            connection=connection, reader=reader, kind=listing.kind, seen_ids=listing.erp_ids
         )
 
 
-def _full_read(context: _Context, lease) -> None:
-    entities = ALL_ENTITIES if context.project else _entities_read(context.reader)
-    exported = set(context.reader.exported_entities())
-    for entity in entities:
-        seen: set[str] = set()
-        for page in context.reader.transaction_pages(entity):
-            seen.update(str(document["Id"]) for document in page.rows)
-            with transaction.atomic():
-                if entity == BILL_ENTITY:
-                    _store_bills(context, page.rows)
-                if entity == PAYMENT_ENTITY:
-                    _store_payments(context, page.rows)
-                elif entity in COST_ENTITIES:
-                    _store_cost_documents(context, entity, page.rows)
-                if entity in exported:
-                    context.summary.drifted += drift.check_documents(
-                        connection=context.connection,
-                        reader=context.reader,
-                        entity=entity,
-                        documents=page.rows,
-                    )
-            lease.renew()
-            context.summary.page_done()
-        if entity in exported and context.project is None:
-            context.summary.drifted += drift.check_missing(
-                connection=context.connection, reader=context.reader, entity=entity, seen_ids=seen
-            )
-        if entity == BILL_ENTITY:
-            erp_bills.bills_forget_unseen(connection=context.connection, seen_ids=seen)
-        if entity not in ALL_ENTITIES:
-            continue
-        with transaction.atomic():
-            if entity == PAYMENT_ENTITY:
-                held = _held_ids(BillPaymentAllocation, context.connection, "payment_id")
-                _delete_payments(context, sorted(held - seen))
-            else:
-                mine = {"project__in": list(context.projects.values())}
-                held = _held_ids(
-                    JobCostTransaction, context.connection, "txn_id", txn_type=entity, **mine
-                )
-                _delete_documents(context, entity, sorted(held - seen))
+def _forget(context: _Context, kind: DocumentKind, erp_ids: list[str]) -> None:
+    """What we keep of the documents of `kind` with these ids, gone from the ERP."""
+    if kind in JOB_COST_KINDS:
+        _delete_documents(context, kind, erp_ids)
+    if kind == DocumentKind.BILL:
+        erp_bills.bills_forget(connection=context.connection, erp_ids=erp_ids)
+    if kind == DocumentKind.PAYMENT:
+        _delete_payments(context, erp_ids)
 
 
-def _store_bills(context: _Context, documents: list[dict]) -> None:
-    erp_bills.bills_store(
-        connection=context.connection,
-        bills=[context.reader.bill(document) for document in documents],
-    )
+def _held(context: _Context, listing: FullListing) -> set[str]:
+    """The ids of the documents of the listing's kind we keep anything of."""
+    connection = context.connection
+    held: set[str] = set()
+    if listing.kind in JOB_COST_KINDS:
+        held |= _held_ids(
+            JobCostTransaction,
+            connection,
+            "txn_id",
+            txn_type=listing.kind,
+            project__in=list(context.projects.values()),
+        )
+    if listing.kind == DocumentKind.BILL:
+        held |= erp_bills.bills_held(connection=connection)
+    if listing.kind == DocumentKind.PAYMENT:
+        held |= _held_ids(BillPaymentAllocation, connection, "payment_id")
+    return held
 
 
 def _held_ids(model, connection, field: str, **filters) -> set[str]:
@@ -208,36 +170,43 @@ def _held_ids(model, connection, field: str, **filters) -> set[str]:
     )
 
 
-def _store_cost_documents(context: _Context, entity: str, documents: list[dict]) -> None:
-    if not documents:
-        return
+def _store_documents(context: _Context, documents: tuple[JobCostDocument, ...]) -> None:
+    by_kind = defaultdict(list)
+    for document in documents:
+        by_kind[document.kind].append(document)
+    for kind, of_kind in by_kind.items():
+        _store_documents_of_kind(context, kind, of_kind)
+
+
+def _store_documents_of_kind(context: _Context, kind: DocumentKind, documents: list) -> None:
     connection = context.connection
     wanted: dict[tuple[str, str], JobCostTransaction] = {}
     for document in documents:
-        for line in context.reader.job_cost_lines(entity, document):
+        for line in document.lines:
             project_id = context.projects.get(line.job_erp_id)
             if project_id is None:
                 continue
-            wanted[(line.txn_id, line.line_id)] = JobCostTransaction(
+            wanted[(document.erp_id, line.line_id)] = JobCostTransaction(
                 erp_connection=connection,
                 project_id=project_id,
-                txn_type=entity,
-                txn_id=line.txn_id,
+                txn_type=kind,
+                txn_id=document.erp_id,
                 line_id=line.line_id,
-                txn_date=line.txn_date,
-                doc_number=line.doc_number,
-                vendor_erp_id=line.vendor_erp_id,
-                vendor_name=line.vendor_name,
-                cost_code_id=context.cost_codes.get(line.item_erp_id),
+                txn_date=document.date,
+                doc_number=document.number,
+                vendor_erp_id=document.vendor_erp_id,
+                vendor_name=document.vendor_name,
+                cost_code_id=context.cost_codes.get(line.cost_code_erp_id),
                 account_name=line.account_name,
                 description=line.description,
                 amount=line.amount,
             )
-    txn_ids = [str(document["Id"]) for document in documents]
     held = {
         (row["txn_id"], row["line_id"]): row
         for row in JobCostTransaction.objects.filter(
-            erp_connection=connection, txn_type=entity, txn_id__in=txn_ids
+            erp_connection=connection,
+            txn_type=kind,
+            txn_id__in=[document.erp_id for document in documents],
         ).values("pk", "txn_id", "line_id", *_LINE_FIELDS)
     }
     writes = []
@@ -263,23 +232,23 @@ def _store_cost_documents(context: _Context, entity: str, documents: list[dict])
         context.summary.deleted += JobCostTransaction.objects.filter(pk__in=stale).delete()[0]
 
 
-def _delete_documents(context: _Context, entity: str, txn_ids: list[str]) -> None:
+def _delete_documents(context: _Context, kind: DocumentKind, txn_ids: list[str]) -> None:
     for start in range(0, len(txn_ids), DELETE_CHUNK):
         chunk = txn_ids[start : start + DELETE_CHUNK]
         context.summary.deleted += JobCostTransaction.objects.filter(
-            erp_connection=context.connection, txn_type=entity, txn_id__in=chunk
+            erp_connection=context.connection, txn_type=kind, txn_id__in=chunk
         ).delete()[0]
 
 
-def _store_payments(context: _Context, documents: list[dict]) -> None:
-    if not documents:
+def _store_payments(context: _Context, payments: tuple[ImportedPayment, ...]) -> None:
+    if not payments:
         return
     connection = context.connection
     wanted = {}
-    for document in documents:
-        for allocation in context.reader.payment_allocations(document):
+    for payment in payments:
+        for allocation in payment.allocations:
             wanted[(allocation.payment_id, allocation.bill_id)] = allocation
-    payment_ids = [str(document["Id"]) for document in documents]
+    payment_ids = [payment.erp_id for payment in payments]
     held = {
         (row.payment_id, row.bill_id): row
         for row in BillPaymentAllocation.objects.filter(

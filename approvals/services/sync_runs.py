@@ -1,8 +1,10 @@
 """What every import from the ERP shares: the reader, the cursor, the lease and the summary.
 
 A run holds a lease on its cursor (one row per connection and kind) so two runs of one kind
-never overlap; a second one is skipped with a sentence saying so. The lease is renewed after
-every page and given back at the end; a crashed run's lease simply expires.
+never overlap; a second one is skipped with a sentence saying so. The reader yields batches,
+each with an opaque resume token; a batch and its token are stored in one transaction, so an
+interrupted run resumes after the last batch stored. The lease is renewed after every batch and
+given back at the end; a crashed run's lease simply expires.
 """
 
 from __future__ import annotations
@@ -20,13 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from approvals.models import SyncCursor, SyncKind
-from integrations.base import NotConnectedError
-from integrations.models import ERPConnection, ERPKind
+from approvals.services import erp
+from integrations.data import Reader
+from integrations.models import ERPConnection
 
-# Reading, not exporting: a failed import is simply run again, from its checkpoint.
-READERS = {
-    ERPKind.QUICKBOOKS_ONLINE: "integrations.quickbooks_online.reading.QuickBooksReader",
-}
 SKIPPED_EXAMPLES = 5
 
 
@@ -111,20 +110,6 @@ class SyncSummary:
         return lines
 
 
-def reader_for(connection: ERPConnection):
-    from importlib import import_module
-
-    if not connection.is_active:
-        raise NotConnectedError(f"{connection} is disconnected.")
-    path = READERS.get(connection.kind)
-    if path is None:
-        raise NotConnectedError(
-            f"Imports from {connection.get_kind_display()} are not available yet."
-        )
-    module_name, class_name = path.rsplit(".", 1)
-    return getattr(import_module(module_name), class_name)(connection)
-
-
 def cursor_for(connection: ERPConnection, kind: str) -> SyncCursor:
     try:
         cursor, _ = SyncCursor.objects.get_or_create(erp_connection=connection, kind=kind)
@@ -182,94 +167,54 @@ def leased(connection: ERPConnection, kind: str) -> Iterator[Lease]:
         )
 
 
-def run_pages(
+def run_batches(
     *,
     lease: Lease,
-    pages: Callable[[int], Iterator],
-    store_page: Callable[[list], None],
+    batches: Iterator,
+    store: Callable,
     summary: SyncSummary,
+    save_token: bool = True,
 ) -> None:
-    """Store page after page from the checkpoint on; each page and its checkpoint commit together."""
-    start = lease.cursor.resume_position or 1
-    for page in pages(start):
+    """Store batch after batch; each batch and the token to resume after it commit together
+    (unless `save_token` is False: a run aside, that leaves where the next one starts)."""
+    for batch in batches:
+        summary.full_read = summary.full_read or batch.full_read
         with transaction.atomic():
-            store_page(page.rows)
-            lease.save(resume_position=0 if page.is_last else page.next_position)
+            store(batch)
+            if save_token:
+                lease.save(resume_token=batch.resume_token)
         lease.renew()
         summary.page_done()
 
 
-def name_list_sync(
+def list_sync(
     *,
     connection: ERPConnection,
     kind: str,
     progress,
-    changed: Callable,
-    pages: Callable,
+    batches: Callable[[Reader, str], Iterator],
     store: Callable[[list, SyncSummary], None],
 ) -> SyncSummary:
-    """Bring one ERP name list (vendors, jobs) up to date: its changes since the last run, or a
-    resumable full read when there is no usable last run or the change list came back cut short.
+    """Bring one ERP list (vendors, jobs, cost codes) up to date from where the last run left it.
 
-    changed(reader, start) -> (complete, rows); pages(reader, start) -> the full read's pages.
+    batches(reader, resume_token) -> the reader's batches of that list; store(rows, summary).
     """
     summary = SyncSummary(kind=kind, progress=progress)
-    started_at = timezone.now()
     with leased(connection, kind) as lease:
-        reader = reader_for(connection)
+        reader = erp.reader_for(connection)
         try:
-            full = needs_full_read(lease.cursor, now=started_at)
-            if not full:
-                complete, rows = changed(reader, changes_start(lease.cursor))
-                full = not complete
-                if complete:
-                    with transaction.atomic():
-                        store(rows, summary)
-            if full:
-                begin_full_read(lease, summary, started_at=started_at)
-                run_pages(
-                    lease=lease,
-                    summary=summary,
-                    pages=lambda start: pages(reader, start),
-                    store_page=lambda rows: store(rows, summary),
-                )
+            run_batches(
+                lease=lease,
+                summary=summary,
+                batches=batches(reader, lease.cursor.resume_token),
+                store=lambda batch: store(list(batch.rows), summary),
+            )
         finally:
             reader.close()
-        return finish(lease, summary, started_at=started_at)
+        return finish(lease, summary)
 
 
-def begin_full_read(lease: Lease, summary: SyncSummary, *, started_at) -> None:
-    """Remember when the first page of a full read was asked for (kept across resumes)."""
-    summary.full_read = True
-    if lease.cursor.full_read_started_at is None:
-        lease.save(full_read_started_at=started_at)
-
-
-def finish(lease: Lease, summary: SyncSummary, *, started_at) -> SyncSummary:
-    """Record success; the next run asks for changes since this run (or its full read) began."""
-    lease.save(
-        changes_since=lease.cursor.full_read_started_at or started_at,
-        last_success_at=timezone.now(),
-        resume_position=0,
-        full_read_started_at=None,
-        last_summary=summary.as_dict(),
-        last_error="",
-    )
+def finish(lease: Lease, summary: SyncSummary) -> SyncSummary:
+    """Record success and what the run did."""
+    lease.save(last_success_at=timezone.now(), last_summary=summary.as_dict(), last_error="")
     return summary
-
-
-def needs_full_read(cursor: SyncCursor, *, now) -> bool:
-    """No earlier run, an unfinished full read, or a last run too old for change data capture."""
-    window = timedelta(days=settings.ERP_CHANGES_WINDOW_DAYS) - timedelta(hours=1)
-    return (
-        cursor.changes_since is None
-        or cursor.resume_position > 0
-        or cursor.full_read_started_at is not None
-        or now - cursor.changes_since > window
-    )
-
-
-def changes_start(cursor: SyncCursor):
-    """Ask for changes a little before the last run started: clocks differ; storing is idempotent."""
-    overlap = timedelta(seconds=settings.ERP_CHANGES_OVERLAP_SECONDS)
-    return cursor.changes_since - overlap

@@ -1,7 +1,7 @@
-"""Pure mapping from QuickBooks Online payloads to the records we keep (no I/O).
+"""Pure mapping from QuickBooks Online payloads to the typed data of integrations.data (no I/O).
 
 Each function reads one QuickBooks object as the API returns it (amounts already Decimal) and
-returns a plain dataclass the approvals services store; nothing here knows about the database.
+returns the plain object the workflow stores; nothing here knows about the database.
 """
 
 from __future__ import annotations
@@ -11,10 +11,31 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
+from integrations.data import (
+    BillSummary,
+    DocumentKind,
+    ImportedCostCode,
+    ImportedCustomer,
+    ImportedJob,
+    ImportedPayment,
+    ImportedVendor,
+    JobCostDocument,
+    JobCostLine,
+    PaymentAllocation,
+)
 from integrations.quickbooks_online.mapping import as_decimal, cents, document_total
 
+# The QuickBooks entity of each kind of document the workflow reads back.
+ENTITY_OF_KIND = {
+    DocumentKind.BILL: "Bill",
+    DocumentKind.EXPENSE: "Purchase",
+    DocumentKind.CREDIT: "VendorCredit",
+    DocumentKind.PAYMENT: "BillPayment",
+    DocumentKind.PURCHASE_ORDER: "PurchaseOrder",
+}
+KIND_OF_ENTITY = {entity: kind for kind, entity in ENTITY_OF_KIND.items()}
 JOB_COST_ENTITIES = ("Bill", "Purchase", "VendorCredit")
 PAYMENT_ENTITY = "BillPayment"
 # Items usable as cost codes: they can sit on an expense line (QuickBooks needs an expense account).
@@ -43,71 +64,6 @@ BALANCE_SHEET_ACCOUNT_TYPES = (
 
 
 @dataclass(frozen=True)
-class VendorData:
-    erp_id: str
-    sync_token: str
-    display_name: str
-    company_name: str
-    tax_id: str
-    email: str
-    phone: str
-    address_line1: str
-    city: str
-    region: str
-    postal_code: str
-    country: str
-    is_active: bool
-
-
-@dataclass(frozen=True)
-class JobData:
-    is_job: ClassVar[bool] = True
-    erp_id: str
-    sync_token: str
-    display_name: str
-    fully_qualified_name: str
-    parent_erp_id: str
-    parent_name: str
-    address: str
-    is_active: bool
-
-
-@dataclass(frozen=True)
-class CustomerData:
-    """A top-level customer: what a project's job may be created under."""
-
-    is_job: ClassVar[bool] = False
-    erp_id: str
-    display_name: str
-    is_active: bool
-
-
-@dataclass(frozen=True)
-class CostCodeData:
-    erp_id: str
-    sync_token: str
-    code: str
-    name: str
-    is_active: bool
-
-
-@dataclass(frozen=True)
-class JobCostLine:
-    txn_type: str
-    txn_id: str
-    line_id: str
-    txn_date: date | None
-    doc_number: str
-    vendor_erp_id: str
-    vendor_name: str
-    job_erp_id: str
-    item_erp_id: str
-    account_name: str
-    description: str
-    amount: Decimal
-
-
-@dataclass(frozen=True)
 class ChartOfAccounts:
     """Which accounts sit on the balance sheet, and the account each item's lines post to."""
 
@@ -121,29 +77,6 @@ class ChartOfAccounts:
         else:
             account_id = _text(detail, "AccountRef", "value")
         return account_id in self.balance_sheet_account_ids
-
-
-@dataclass(frozen=True)
-class PaymentAllocation:
-    payment_id: str
-    bill_id: str
-    amount: Decimal
-    paid_on: date | None
-    method: str
-
-
-@dataclass(frozen=True)
-class BillData:
-    """A bill as a duplicate check needs it: whose, which number, when, how much, what is left."""
-
-    erp_id: str
-    vendor_erp_id: str
-    number: str
-    billed_on: date | None
-    total: Decimal
-    pre_tax_total: Decimal  # what our invoice's net compares with (QuickBooks adds the tax)
-    balance: Decimal
-    is_voided: bool
 
 
 def is_deleted(document: dict) -> bool:
@@ -167,11 +100,11 @@ def _date(text: str) -> date | None:
         return None
 
 
-def vendor_from_qbo(document: dict) -> VendorData:
+def vendor_from_qbo(document: dict) -> ImportedVendor:
     address = document.get("BillAddr") or {}
-    return VendorData(
+    return ImportedVendor(
         erp_id=_text(document, "Id"),
-        sync_token=_text(document, "SyncToken"),
+        version=_text(document, "SyncToken"),
         display_name=_text(document, "DisplayName")[:500],
         company_name=_text(document, "CompanyName")[:500],
         tax_id=_text(document, "TaxIdentifier")[:20],
@@ -194,21 +127,21 @@ def is_top_level_customer(document: dict) -> bool:
     return document.get("Job") is not True and not _text(document, "ParentRef", "value")
 
 
-def customer_from_qbo(document: dict) -> CustomerData:
-    return CustomerData(
+def customer_from_qbo(document: dict) -> ImportedCustomer:
+    return ImportedCustomer(
         erp_id=_text(document, "Id"),
         display_name=_text(document, "DisplayName")[:500],
         is_active=document.get("Active", True) is not False,
     )
 
 
-def job_from_qbo(document: dict) -> JobData:
+def job_from_qbo(document: dict) -> ImportedJob:
     address = document.get("ShipAddr") or document.get("BillAddr") or {}
     qualified = _text(document, "FullyQualifiedName")
     parent_name = _text(document, "ParentRef", "name") or qualified.rpartition(":")[0]
-    return JobData(
+    return ImportedJob(
         erp_id=_text(document, "Id"),
-        sync_token=_text(document, "SyncToken"),
+        version=_text(document, "SyncToken"),
         display_name=_text(document, "DisplayName")[:500],
         fully_qualified_name=qualified[:2000],
         parent_erp_id=_text(document, "ParentRef", "value"),
@@ -239,11 +172,11 @@ def split_cost_code(item_name: str, sku: str = "") -> tuple[str, str]:
     return item_name[:30], item_name[:100]
 
 
-def cost_code_from_item(document: dict) -> CostCodeData:
+def cost_code_from_item(document: dict) -> ImportedCostCode:
     code, name = split_cost_code(_text(document, "Name"), _text(document, "Sku"))
-    return CostCodeData(
+    return ImportedCostCode(
         erp_id=_text(document, "Id"),
-        sync_token=_text(document, "SyncToken"),
+        version=_text(document, "SyncToken"),
         code=code,
         name=name,
         is_active=document.get("Active", True) is not False,
@@ -301,12 +234,12 @@ def _vendor_of(entity: str, document: dict) -> tuple[str, str]:
     return _text(document, "VendorRef", "value"), _text(document, "VendorRef", "name")
 
 
-def job_cost_lines(entity: str, document: dict, chart: ChartOfAccounts) -> list[JobCostLine]:
-    """The lines of a Bill, Purchase or VendorCredit charged to a customer or job, except those
+def job_cost_document(entity: str, document: dict, chart: ChartOfAccounts) -> JobCostDocument:
+    """A Bill, Purchase or VendorCredit with its lines charged to a customer or job, except those
     posting to a balance-sheet account.
 
     A vendor credit lowers cost, and so does a credit-card credit (Purchase with Credit=true):
-    their amounts are stored negative.
+    their amounts are negative.
     """
     if entity not in JOB_COST_ENTITIES:
         raise ValueError(f"{entity} is not a job-cost transaction.")
@@ -319,28 +252,30 @@ def job_cost_lines(entity: str, document: dict, chart: ChartOfAccounts) -> list[
         amount = cents(as_decimal(line.get("Amount") or 0))
         lines.append(
             JobCostLine(
-                txn_type=entity,
-                txn_id=_text(document, "Id"),
                 line_id=_text(line, "Id") or str(position),
-                txn_date=_date(_text(document, "TxnDate")),
-                doc_number=_text(document, "DocNumber")[:30],
-                vendor_erp_id=vendor_id,
-                vendor_name=vendor_name[:500],
                 job_erp_id=_text(detail, "CustomerRef", "value"),
-                item_erp_id=_text(detail, "ItemRef", "value"),
+                cost_code_erp_id=_text(detail, "ItemRef", "value"),
                 account_name=_text(detail, "AccountRef", "name")[:255],
                 description=_text(line, "Description")[:4000],
                 amount=-amount if negative else amount,
             )
         )
-    return lines
+    return JobCostDocument(
+        kind=KIND_OF_ENTITY[entity],
+        erp_id=_text(document, "Id"),
+        date=_date(_text(document, "TxnDate")),
+        number=_text(document, "DocNumber")[:30],
+        vendor_erp_id=vendor_id,
+        vendor_name=vendor_name[:500],
+        lines=tuple(lines),
+    )
 
 
-def bill_from_qbo(document: dict, *, voided: bool) -> BillData:
+def bill_from_qbo(document: dict, *, voided: bool) -> BillSummary:
     stated = document.get("TotalAmt")
     total = cents(as_decimal(stated)) if stated is not None else document_total(document)
     tax = cents(as_decimal(_text(document, "TxnTaxDetail", "TotalTax") or 0))
-    return BillData(
+    return BillSummary(
         erp_id=_text(document, "Id"),
         vendor_erp_id=_text(document, "VendorRef", "value"),
         number=_text(document, "DocNumber")[:50],
@@ -349,6 +284,12 @@ def bill_from_qbo(document: dict, *, voided: bool) -> BillData:
         pre_tax_total=total - tax,
         balance=cents(as_decimal(document.get("Balance") or 0)),
         is_voided=voided,
+    )
+
+
+def payment_from_qbo(document: dict) -> ImportedPayment:
+    return ImportedPayment(
+        erp_id=_text(document, "Id"), allocations=tuple(payment_allocations(document))
     )
 
 

@@ -53,7 +53,15 @@ def scripted_connector(monkeypatch, erp_connection):
     module.CALLS.clear()
     module.FOUND.clear()
     monkeypatch.setitem(
-        registry.CONNECTORS, ERPKind.XERO, "tests.approvals.scripted_connector.ScriptedConnector"
+        registry.ERPS,
+        ERPKind.XERO,
+        registry.ERPEntry(
+            display_name="Xero",
+            connector="tests.approvals.scripted_connector.ScriptedConnector",
+            reader="",
+            connection_page="admin:index",
+            sandbox_command="",
+        ),
     )
     return module
 

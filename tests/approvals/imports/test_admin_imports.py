@@ -1,10 +1,14 @@
+from dataclasses import replace
+
 import pytest
 from django.urls import reverse
 
 from approvals.models import Company, Project
 from approvals.services import imports_jobs, imports_vendors
 from approvals.states import SyncStatus
-from tests.factories import make_company, make_user
+from integrations import registry
+from integrations.models import ERPKind
+from tests.factories import make_company, make_erp_connection, make_user
 from tests.html_forms import form_values
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +93,48 @@ def test_an_id_that_is_not_a_number_is_answered_with_a_sentence(
     assert response.status_code == 200
     messages = [str(message) for message in response.context["messages"]]
     assert any("is not one of those listed" in message for message in messages), messages
+
+
+def test_the_admin_index_links_the_connection_page_of_every_erp_the_registry_names(
+    client, monkeypatch
+):
+    monkeypatch.setitem(
+        registry.ERPS,
+        "books_desktop",
+        registry.ERPEntry(
+            display_name="Books Desktop",
+            connector="tests.approvals.scripted_connector.ScriptedConnector",
+            reader="",
+            connection_page="admin:approvals_imports_jobs",
+            sandbox_command="",
+        ),
+    )
+    client.force_login(make_user(role="administrator"))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert (
+        f'<a href="{reverse("quickbooks_online:connection")}">QuickBooks Online connection' in page
+    )
+    assert f'<a href="{reverse("admin:approvals_imports_jobs")}">Books Desktop connection' in page
+
+
+def test_the_import_pages_name_the_connected_erp_and_use_its_nouns(client, monkeypatch):
+    quickbooks = registry.ERPS[ERPKind.QUICKBOOKS_ONLINE]
+    monkeypatch.setitem(
+        registry.ERPS,
+        ERPKind.QUICKBOOKS_ONLINE,
+        replace(
+            quickbooks,
+            display_name="Ledger Cloud",
+            nouns=registry.ImportNouns(
+                job="tracking option", jobs="tracking options", vendor="contact", vendors="contacts"
+            ),
+        ),
+    )
+    make_erp_connection()
+    client.force_login(make_user(role="approver"))
+    jobs = client.get(reverse("admin:approvals_imports_jobs")).content.decode()
+    vendors = client.get(reverse("admin:approvals_imports_vendors")).content.decode()
+    assert "Tracking options in Ledger Cloud with no project here." in jobs
+    assert "No tracking options wait to be imported." in jobs
+    assert "Contacts only in Ledger Cloud" in vendors
+    assert "QuickBooks" not in jobs + vendors

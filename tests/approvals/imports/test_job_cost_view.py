@@ -21,7 +21,7 @@ def test_members_see_actual_cost_per_cost_code_and_drill_down(client):
     JobCostTransaction.objects.create(
         erp_connection=make_erp_connection(),
         project=project,
-        txn_type="Bill",
+        txn_type="bill",
         txn_id="41",
         line_id="1",
         doc_number="B-77",

@@ -145,13 +145,13 @@ def test_job_costs_follow_edits_and_deletes_in_quickbooks(
         (t.txn_type, t.doc_number): t.amount
         for t in JobCostTransaction.objects.filter(project=project)
     }
-    assert rows == {("Bill", "B-1"): Decimal("1000.00"), ("VendorCredit", ""): Decimal("-50.00")}
+    assert rows == {("bill", "B-1"): Decimal("1000.00"), ("credit", ""): Decimal("-50.00")}
     by_label = {row.label: row for row in project_job_cost_report(project).rows}
     drywall_row = by_label["09-2900 Drywall"]
     assert drywall_row.actual == Decimal("950.00")
     assert drywall_row.difference == Decimal("-950.00")
     drill_down = project_job_cost_transactions(project, cost_code_id=drywall_row.cost_code.pk)
-    assert sorted(t.txn_type for t in drill_down) == ["Bill", "VendorCredit"]
+    assert sorted(t.txn_type for t in drill_down) == ["bill", "credit"]
 
     qbo_sandbox.clear_request_log()
     quiet = job_costs.job_costs_sync(connection=qbo_connection)

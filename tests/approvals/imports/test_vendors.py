@@ -203,7 +203,9 @@ def test_a_second_sync_while_one_runs_is_skipped(qbo_sandbox, qbo_connection):
     assert outcome["summary"].created == 3000
 
 
-def test_an_import_resumes_after_a_failure_from_its_last_page(qbo_sandbox, qbo_connection):
+def test_an_import_resumes_after_a_failure_from_its_token_without_reading_twice(
+    qbo_sandbox, qbo_connection
+):
     qbo_sandbox.seed_vendors(2500, prefix="Resume")
 
     def fail_after_two_pages(summary):
@@ -212,12 +214,14 @@ def test_an_import_resumes_after_a_failure_from_its_last_page(qbo_sandbox, qbo_c
 
     with pytest.raises(ERPError):
         imports_vendors.vendors_sync(connection=qbo_connection, progress=fail_after_two_pages)
-    cursor = SyncCursor.objects.get()
-    assert cursor.resume_position == 2001 and ERPVendor.objects.count() == 2000
+    assert ERPVendor.objects.count() == 2000
+    assert SyncCursor.objects.get().resume_token
     qbo_sandbox.clear_faults()
     qbo_sandbox.clear_request_log()
-    summary = _sync(qbo_connection)
-    assert summary.created == 500
+
+    resumed = _sync(qbo_connection)
+
+    # Only the third page is read: no vendor of the first two comes again.
+    assert (resumed.created, resumed.updated, resumed.unchanged) == (500, 0, 0)
     assert len(qbo_sandbox.request_log()) == 1
     assert ERPVendor.objects.count() == 2500
-    assert SyncCursor.objects.get().resume_position == 0
