@@ -81,10 +81,9 @@ def _ignored(record, export_attempt: int, outcome: ExportResult | ERPError) -> s
         why = f"the {what} is on export attempt {record.export_attempt} now"
     else:
         why = f"that attempt was already settled ({record.sync_status_label})"
-    reason = (
-        f"{name} answered for export attempt {export_attempt} {answer}. The answer was ignored "
-        f"because {why}."
-    )
+    said = f"{name} answered for export attempt {export_attempt} {answer}"
+    ending = "" if said.endswith((".", "!", "?")) else "."
+    reason = f"{said}{ending} The answer was ignored because {why}."
     AuditEvent.objects.create(
         content_type=ContentType.objects.get_for_model(type(record)),
         object_id=record.pk,
