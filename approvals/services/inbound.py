@@ -25,6 +25,9 @@ from integrations.base import ERPError, ExportResult
 logger = logging.getLogger(__name__)
 
 IGNORED = "ignored"
+# Waiting for the answer; or still exporting when the answer overtook the worker's record of
+# the hand-off (the worker then finds the attempt settled and leaves it).
+_SETTLED_FROM = (SyncStatus.AWAITING_ERP, SyncStatus.EXPORTING)
 
 
 def export_settled(
@@ -49,9 +52,9 @@ def export_settled(
             record_id,
         )
         return IGNORED
-    if record.sync_status != SyncStatus.AWAITING_ERP or record.export_attempt != export_attempt:
+    if record.sync_status not in _SETTLED_FROM or record.export_attempt != export_attempt:
         return _ignored(record, export_attempt, outcome)
-    connection = record.handed_off_to
+    connection = record.handed_off_to or record.erp_connection or erp.active_connection_or_none()
     name = erp.erp_name(connection)
     if isinstance(outcome, ERPError):
         failed = export_fail(record, outcome.message, connection, 1, outcome.response_body, by=name)

@@ -22,7 +22,11 @@ from approvals.services import (
 from approvals.states import Action, Note, SyncStatus
 from tests.approvals.admin.helpers import run_queued_exports
 from tests.integrations.contract.erp_under_test import HAND_OFF, applies
-from tests.integrations.contract.test_exports import accepted, fresh
+from tests.integrations.contract.test_exports import (
+    accepted,
+    fresh,
+    worker_dies_once_the_erp_has_it,
+)
 from tests.reliability import scene
 
 
@@ -115,6 +119,20 @@ def test_a_failure_answered_fails_the_attempt_and_a_late_answer_for_it_is_ignore
     assert erp.agent_answers() == ["synced"]
     assert fresh(company).sync_status == SyncStatus.SYNCED
     assert actions(company).count(Note.ERP_ANSWER_IGNORED) == 1
+
+
+def test_an_answer_that_overtakes_the_record_of_the_hand_off_settles_it(erp):
+    applies(erp, HAND_OFF)
+    books = erp.open_books()
+    company = accepted(books, scene.new_company("Hillcrest Glazing"))
+    worker_dies_once_the_erp_has_it(company)
+
+    assert erp.agent_answers() == ["synced"]
+    assert exports_recover_stuck(older_than=timedelta(0)) == 0
+    company = fresh(company)
+    assert company.sync_status == SyncStatus.SYNCED
+    assert erp.documents(company) == [company.erp_id]
+    assert Action.HAND_OFF not in actions(company)
 
 
 @pytest.mark.django_db(transaction=True)
