@@ -71,6 +71,17 @@ class ERPUnderTest(Protocol):
         """Someone types a vendor named like `company` into the ERP: with `company`'s details
         (clearly ours), or another business's."""
 
+    def agent_fails_next(self, message: str) -> None:
+        """The agent's next answer says the request failed, with `message`."""
+
+    def answer_again(self, record, *, attempt: int | None = None) -> str:
+        """The agent's answer for `record`'s request of `attempt` (its last by default) reaches
+        us once more: how it settled."""
+
+    def answer_twice_at_once(self, record) -> list[str]:
+        """The agent carries out `record`'s pending request and its answer arrives twice at the
+        same moment: how each settled, sorted."""
+
     def seed_vendors(self, pages: int) -> None:
         """The ERP holds enough vendors that a full import reads `pages` pages."""
 
