@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from approvals.states import BADGE_COLOURS, ERPDrift, SyncStatus
+from approvals.states import BADGE_COLOURS, ERPDrift, SyncStatus, status_label
 from approvals.validators import single_line
 from integrations.models import ERPConnection
 from money import ZERO, InvoiceTotals, invoice_totals
@@ -78,6 +78,17 @@ class Exportable(ERPLinked):
         default=0, help_text="Counts accepts and retries; part of the ERP idempotency key."
     )
     export_started_at = models.DateTimeField(null=True, blank=True)
+    handed_off_to = models.ForeignKey(
+        ERPConnection,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The connection whose own agent holds this export's request, until it answers.",
+    )
+    handed_off_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the export was handed to the ERP's own agent."
+    )
     last_export_error = models.TextField(blank=True)
     nothing_in_erp_for_attempt = models.PositiveIntegerField(
         null=True,
@@ -136,6 +147,13 @@ class Exportable(ERPLinked):
     @property
     def badge_colour(self) -> str:
         return BADGE_COLOURS[SyncStatus(self.sync_status)]
+
+    @property
+    def sync_status_label(self) -> str:
+        """The status as people read it ("Waiting for <ERP>" names the ERP that has it)."""
+        if self.handed_off_to_id is None:
+            return status_label(self.sync_status)
+        return status_label(self.sync_status, erp_name=self.handed_off_to.get_kind_display())
 
 
 class CostType(models.TextChoices):

@@ -2,8 +2,9 @@
 
 A line is an original commitment line (its value revised by the approved change orders that
 change it) or a line an approved change order added. "Billed before" counts every other
-invoice on the commitment that has been sent, is exporting, is synced or has failed: money
-the subcontractor has asked for, whatever the accountant has done with it yet.
+invoice on the commitment that has been sent, is exporting or waiting for the ERP, is synced
+or has failed: money the subcontractor has asked for, whatever the accountant has done with it
+yet.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ INVOICE_LINE_RELATIONS = (
 BILLED_STATUSES = (
     SyncStatus.READY_TO_EXPORT,
     SyncStatus.EXPORTING,
+    SyncStatus.AWAITING_ERP,
     SyncStatus.SYNCED,
     SyncStatus.EXPORT_FAILED,
 )

@@ -23,7 +23,12 @@ from approvals.states import SyncStatus
 ZERO = Decimal("0.00")
 COMMITTED_STATUSES = (CommitmentStatus.APPROVED, CommitmentStatus.COMPLETE)
 NO_COST_CODE = "Not on a standard cost code"
-WAITING_STATUSES = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING, SyncStatus.EXPORT_FAILED)
+WAITING_STATUSES = (
+    SyncStatus.READY_TO_EXPORT,
+    SyncStatus.EXPORTING,
+    SyncStatus.AWAITING_ERP,
+    SyncStatus.EXPORT_FAILED,
+)
 
 
 @dataclass
@@ -82,7 +87,7 @@ def project_job_cost_report(project: Project) -> JobCostReport:
         .annotate(total=Sum("amount"))
     )
     # Invoiced counts what reached the books (synced); what was sent and is still on its way
-    # (waiting for an approver, exporting, failed) is shown apart.
+    # (waiting for an approver, exporting, waiting for the ERP, failed) is shown apart.
     billed = InvoiceLine.objects.filter(invoice__commitment__project=project).values(
         cost_code=Coalesce(F("commitment_line__cost_code"), F("change_order_line__cost_code"))
     )

@@ -8,6 +8,8 @@ class SyncStatus(models.TextChoices):
     READY_TO_EXPORT = "ready_to_export", "Ready to export"
     REJECTED = "rejected", "Rejected"
     EXPORTING = "exporting", "Exporting"
+    # Handed to an ERP's own agent, which answers when it next collects requests.
+    AWAITING_ERP = "awaiting_erp", "Waiting for the ERP"
     SYNCED = "synced", "Synced"
     EXPORT_FAILED = "export_failed", "Failed to export"
 
@@ -18,6 +20,7 @@ class Action(models.TextChoices):
     REJECT = "reject", "Rejected"
     RESEND = "resend", "Resent to ERP"
     ACCEPT = "accept", "Accepted"
+    HAND_OFF = "hand_off", "Handed to the ERP"
     EXPORT_SUCCEEDED = "export_succeeded", "Exported"
     EXPORT_FAILED = "export_failed", "Export failed"
     RETRY = "retry", "Export retried"
@@ -52,6 +55,7 @@ class Note(models.TextChoices):
     VENDOR_UPDATE_FAILED = "vendor_update_failed", "Vendor update failed"
     VENDOR_UPDATE_REJECTED = "vendor_update_rejected", "Vendor update rejected"
     VENDOR_UPDATE_WITHDRAWN = "vendor_update_withdrawn", "Vendor update withdrawn"
+    ERP_ANSWER_IGNORED = "erp_answer_ignored", "Answer from the ERP ignored"
 
 
 S = SyncStatus
@@ -63,8 +67,10 @@ TRANSITIONS: dict[Action, tuple[tuple[SyncStatus, ...], SyncStatus]] = {
     Action.REJECT: ((S.READY_TO_EXPORT, S.EXPORT_FAILED), S.REJECTED),
     Action.RESEND: ((S.REJECTED,), S.READY_TO_EXPORT),
     Action.ACCEPT: ((S.READY_TO_EXPORT,), S.EXPORTING),
-    Action.EXPORT_SUCCEEDED: ((S.EXPORTING,), S.SYNCED),
-    Action.EXPORT_FAILED: ((S.EXPORTING,), S.EXPORT_FAILED),
+    # An ERP that answers later: its answer settles the hand-off (services.inbound).
+    Action.HAND_OFF: ((S.EXPORTING,), S.AWAITING_ERP),
+    Action.EXPORT_SUCCEEDED: ((S.EXPORTING, S.AWAITING_ERP), S.SYNCED),
+    Action.EXPORT_FAILED: ((S.EXPORTING, S.AWAITING_ERP), S.EXPORT_FAILED),
     Action.RETRY: ((S.EXPORT_FAILED,), S.EXPORTING),
     Action.UNLINK: ((S.SYNCED,), S.NOT_SENT),
     # From ready_to_export: accepted by linking to the vendor or job the ERP already has.
@@ -78,6 +84,7 @@ BADGE_COLOURS = {
     S.NOT_SENT: "grey",
     S.READY_TO_EXPORT: "blue",
     S.EXPORTING: "blue",
+    S.AWAITING_ERP: "blue",
     S.SYNCED: "green",
     S.REJECTED: "yellow",
     S.EXPORT_FAILED: "red",
@@ -85,7 +92,16 @@ BADGE_COLOURS = {
 
 # After send, the fields the ERP depends on may not change (ARCHITECTURE: locking); a failed
 # record too, so a retry exports what was approved: it is retrieved or rejected to be corrected.
-LOCKED_STATUSES = frozenset({S.READY_TO_EXPORT, S.EXPORTING, S.EXPORT_FAILED, S.SYNCED})
+LOCKED_STATUSES = frozenset(
+    {S.READY_TO_EXPORT, S.EXPORTING, S.AWAITING_ERP, S.EXPORT_FAILED, S.SYNCED}
+)
+
+
+def status_label(status: str, *, erp_name: str = "the ERP") -> str:
+    """How a sync status is shown to people: a record waiting for an ERP names it."""
+    if status == S.AWAITING_ERP:
+        return f"Waiting for {erp_name}"
+    return SyncStatus(status).label
 
 
 def event_label(action: str) -> str:

@@ -77,6 +77,23 @@ class ExportResult:
 
 
 @dataclass(frozen=True)
+class HandedOff:
+    """An export the ERP's own agent will carry out later (QuickBooks Desktop's Web Connector
+    collects requests when it next runs): nothing is in the books yet.
+
+    The connector keeps the request under the record and its export attempt, and when the agent
+    answers it settles that attempt through approvals' inbound entry point
+    (`approvals.services.inbound.export_settled`). Handing the same attempt off again (a worker
+    that died before recording the hand-off) must return the request already queued, never
+    queue a second one. `reference` is the connector's own name for the queued request, shown
+    in the history; `request_payload` is what was handed over, kept in the audit trail.
+    """
+
+    reference: str
+    request_payload: Any = None
+
+
+@dataclass(frozen=True)
 class DocumentState:
     """What became of a synced record's document in the ERP since the export.
 
@@ -115,8 +132,9 @@ class Connector(Protocol):
     def export_problems(self, record) -> list[str]:
         """Sentences saying why `record` cannot go to this ERP now; empty when it can."""
 
-    def export(self, record, *, idempotency_key: str) -> ExportResult:
-        """Create or update the record's ERP document; never creates a second one on retry."""
+    def export(self, record, *, idempotency_key: str) -> ExportResult | HandedOff:
+        """Create or update the record's ERP document; never creates a second one on retry.
+        An ERP that answers later returns HandedOff and settles the attempt when it answers."""
 
     def approved_document(self, record) -> ApprovedDocument:
         """The document accepting `record` as it stands approves, and its identity."""

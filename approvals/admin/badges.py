@@ -12,7 +12,7 @@ def sync_badge(record) -> str:
     badge = format_html(
         '<span class="erp-badge erp-badge-{}">{}</span>',
         record.badge_colour,
-        record.get_sync_status_display(),
+        record.sync_status_label,
     )
     findings = [
         format_html('<div class="erp-finding" title="{}">{}</div>', text, short)

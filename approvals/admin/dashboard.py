@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from approvals.admin.queues import QUEUES, queue_url
+from approvals.admin.queues import QUEUES, Queue, connected_erp_name, queue_url
 from approvals.admin.vendor_updates import failed_url, waiting_url
 from approvals.models import Company, VendorUpdateStatus
 from approvals.permissions import can_decide_type
@@ -87,12 +87,18 @@ def dashboard_view(request, site):
         if site.is_registered(model) and site.get_model_admin(model).has_view_permission(request)
     ]
     counts = dashboard_counts()
+    erp_name = connected_erp_name()
+    queues = [
+        queue
+        for queue in QUEUES
+        if not queue.only_while_filled or any(counts[model][queue.status] for model in models)
+    ]
     context = {
         **site.each_context(request),
         "title": "ERP Integrations dashboard",
         "subtitle": None,
-        "rows": [_type_row(model, counts[model]) for model in models],
-        "queues": QUEUES,
+        "rows": [_type_row(model, counts[model], queues, erp_name) for model in models],
+        "queue_labels": [queue.label_for(erp_name) for queue in queues],
         "oldest": _oldest_link(models),
         "failures": _failure_links(models),
         "findings": _findings(models),
@@ -115,19 +121,19 @@ def _vendor_update_counts(request) -> dict | None:
     }
 
 
-def _type_row(model, per_status: dict[str, int]) -> TypeRow:
+def _type_row(model, per_status: dict[str, int], queues: list[Queue], erp_name: str) -> TypeRow:
     changelist_url = _changelist_url(model)
     return TypeRow(
         name=model._meta.verbose_name_plural.capitalize(),
         changelist_url=changelist_url,
         cells=[
             QueueCell(
-                label=queue.label,
+                label=queue.label_for(erp_name),
                 count=per_status[queue.status],
                 url=queue_url(changelist_url, queue),
                 waiting=queue.waiting,
             )
-            for queue in QUEUES
+            for queue in queues
         ],
         not_sent=per_status[SyncStatus.NOT_SENT],
     )

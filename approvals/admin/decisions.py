@@ -218,7 +218,7 @@ class DecisionsMixin:
             notes = []
             if record.sync_status != decision.applies_to:
                 notes.append(
-                    f"It is {record.get_sync_status_display()}, not "
+                    f"It is {record.sync_status_label}, not "
                     f"{decision.applies_to.label}: it will be left as it is."
                 )
             elif decision is ACCEPT:

@@ -30,6 +30,8 @@ SYNC_FIELDS = (
     "rejection_reason",
     "export_attempt",
     "export_started_at",
+    "handed_off_to",
+    "handed_off_at",
     "last_export_error",
     "erp_problem",
     "erp_drift",
@@ -73,10 +75,10 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
     # --- the queues ----------------------------------------------------------------------
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if self.related_for_display:
-            queryset = queryset.select_related(*self.related_for_display)
-        return queryset
+        # The connection a handed-off record waits for names its badge.
+        return (
+            super().get_queryset(request).select_related("handed_off_to", *self.related_for_display)
+        )
 
     def get_ordering(self, request):
         queue = selected_queue(request)

@@ -35,11 +35,12 @@ def invoice_local_twins(invoice: SubcontractorInvoice) -> list[SubcontractorInvo
 
 def describe_twin(twin: SubcontractorInvoice) -> str:
     total = twin.totals().net
+    status = twin.sync_status_label
     return (
         f"invoice {twin.number} ({twin.commitment.vendor.name}, "
         f"{format_money(total, twin.commitment.currency)}, "
         f"{twin.period_start:%Y-%m-%d} to {twin.period_end:%Y-%m-%d}, "
-        f"{twin.get_sync_status_display().lower()})"
+        f"{status[:1].lower()}{status[1:]})"
     )
 
 

@@ -23,7 +23,7 @@ from approvals.services.records import (
 )
 from approvals.services.transitions import record_transition
 from approvals.states import Action, SyncStatus
-from integrations.base import ERPError, ExportResult, TransientERPError
+from integrations.base import ERPError, ExportResult, HandedOff, TransientERPError
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ DOCUMENT_TAKEN = (
     "already linked to, so this record was not linked to it. Check both records before "
     "exporting again."
 )
+ALREADY_RECORDED = "skipped: already recorded"
+# What a settled export writes: no request waits with an ERP's agent any more.
+NOT_HANDED_OFF = {"handed_off_to": None, "handed_off_at": None}
 _JITTER = secrets.SystemRandom()
 
 
@@ -129,7 +132,7 @@ def export_run(
             erp.erp_name(connection, connector),
         )
         if changed:
-            _fail(record, changed, connection, try_number, None)
+            export_fail(record, changed, connection, try_number, None)
             return "failed: changed since approved"
         result = connector.export(record, idempotency_key=idempotency_key(record))
     except TransientERPError as error:
@@ -139,19 +142,21 @@ def export_run(
         message = (
             f"{erp.erp_name(connection)} did not answer after {try_number} tries: {error.message}"
         )
-        _fail(record, message, connection, try_number, error.response_body)
+        export_fail(record, message, connection, try_number, error.response_body)
         return "failed"
     except ERPError as error:
-        _fail(record, error.message, connection, try_number, error.response_body)
+        export_fail(record, error.message, connection, try_number, error.response_body)
         return "failed"
     except DATABASE_UNREACHABLE:
         # Not the export's fault: the worker waits for the database and runs this try again.
         raise
     except Exception:
         logger.exception("Export of %s %s failed unexpectedly", model_label, record_id)
-        _fail(record, UNEXPECTED_FAILURE, connection, try_number, None)
+        export_fail(record, UNEXPECTED_FAILURE, connection, try_number, None)
         return "failed"
-    return _succeed(record, result, connection)
+    if isinstance(result, HandedOff):
+        return _hand_off(record, result, connection, erp.erp_name(connection, connector))
+    return export_succeed(record, result, connection)
 
 
 def linked_changes(record, result: ExportResult, connection) -> dict:
@@ -161,6 +166,7 @@ def linked_changes(record, result: ExportResult, connection) -> dict:
         "erp_synced_at": timezone.now(),
         "erp_connection": connection,
         "export_started_at": None,
+        **NOT_HANDED_OFF,
         "last_export_error": "",
         "erp_problem": result.problem,
         **NO_DRIFT,
@@ -170,7 +176,33 @@ def linked_changes(record, result: ExportResult, connection) -> dict:
     return changes
 
 
-def _succeed(record, result: ExportResult, connection) -> str:
+def _hand_off(record, handed_off: HandedOff, connection, name: str) -> str:
+    try:
+        record_transition(
+            record=record,
+            action=Action.HAND_OFF,
+            system_actor=EXPORT_WORKER,
+            reason=(
+                f"Handed to {name} as request {handed_off.reference}; it answers when {name} "
+                "next collects requests."
+            ),
+            changes={
+                "handed_off_to": connection,
+                "handed_off_at": timezone.now(),
+                "export_started_at": None,
+            },
+            request_payload=handed_off.request_payload,
+            export_attempt=record.export_attempt,
+        )
+    except StaleState:
+        logger.info("Hand-off of %s %s already recorded", model_label(record), record.pk)
+        return ALREADY_RECORDED
+    return "handed off"
+
+
+def export_succeed(record, result: ExportResult, connection, *, by: str = EXPORT_WORKER) -> str:
+    """Link `record` (exporting, or waiting for the ERP's answer) to the document `result`
+    names, for its current attempt; ALREADY_RECORDED when that attempt was settled first."""
     reason = "Linked to an existing document in the ERP." if result.linked_existing else ""
     reason = " ".join(part for part in (reason, result.problem) if part)
     try:
@@ -178,22 +210,24 @@ def _succeed(record, result: ExportResult, connection) -> str:
             record_transition(
                 record=record,
                 action=Action.EXPORT_SUCCEEDED,
-                system_actor=EXPORT_WORKER,
+                system_actor=by,
                 reason=reason,
                 changes=linked_changes(record, result, connection),
                 request_payload=result.request_payload,
                 response_payload=result.response_payload,
+                export_attempt=record.export_attempt,
             )
             store_line_ids(record, result)
     except StaleState:
-        # Another run of the same attempt finished first; the ERP replayed the same document.
+        # Another run or answer of the same attempt finished first; the ERP replayed the same
+        # document.
         logger.info("Export of %s %s already recorded", model_label(record), record.pk)
-        return "skipped: already recorded"
+        return ALREADY_RECORDED
     except IntegrityError:
         # The connector guards against this; should one slip through, the record must not be
         # left exporting with nobody able to act on it.
         logger.exception("Export of %s %s: document already linked", model_label(record), record.pk)
-        _fail(record, DOCUMENT_TAKEN.format(erp_id=result.erp_id), connection, 1, None)
+        export_fail(record, DOCUMENT_TAKEN.format(erp_id=result.erp_id), connection, 1, None, by=by)
         return "failed"
     return "synced"
 
@@ -214,17 +248,27 @@ def store_line_ids(record, result: ExportResult) -> None:
         lines.filter(pk=line_pk).update(erp_line_id=erp_line_id)
 
 
-def _fail(record, message: str, connection, tries: int, response_body) -> None:
+def export_fail(
+    record, message: str, connection, tries: int, response_body, *, by: str = EXPORT_WORKER
+) -> bool:
+    """Fail `record`'s current attempt (exporting, or waiting for the ERP's answer): notify the
+    approvers and queue the look-up of what the attempt may have left in the ERP. False when
+    that attempt was settled first."""
     response = response_body if isinstance(response_body, dict | list) else None
     try:
         with transaction.atomic():
             record_transition(
                 record=record,
                 action=Action.EXPORT_FAILED,
-                system_actor=EXPORT_WORKER,
+                system_actor=by,
                 reason=message,
-                changes={"last_export_error": message, "export_started_at": None},
+                changes={
+                    "last_export_error": message,
+                    "export_started_at": None,
+                    **NOT_HANDED_OFF,
+                },
                 response_payload=response,
+                export_attempt=record.export_attempt,
             )
             notifications.export_failure_notify(
                 record=record, erp_name=erp.erp_name(connection), error=message, tries=tries
@@ -235,6 +279,8 @@ def _fail(record, message: str, connection, tries: int, response_body) -> None:
             lookup_enqueue(record=record)
     except StaleState:
         logger.info("Export of %s %s already settled", model_label(record), record.pk)
+        return False
+    return True
 
 
 def _schedule_retry(record, error: TransientERPError, try_number: int) -> None:
@@ -279,6 +325,8 @@ def exports_recover_stuck(*, older_than: timedelta) -> int:
 
     A worker that died mid-export leaves its record in 'exporting'. The re-queued run keeps the
     same idempotency key, so if the first request did reach the ERP it is replayed, not repeated.
+    A record waiting for an ERP's own agent ('awaiting_erp') is never re-queued: its request is
+    queued in that ERP already, and its answer settles it.
     """
     cutoff = timezone.now() - older_than
     requeued = 0

@@ -30,6 +30,7 @@ _PAST_TENSE = {
     Action.REJECT: "rejected",
     Action.RESEND: "resent",
     Action.ACCEPT: "accepted",
+    Action.HAND_OFF: "handed to the ERP",
     Action.EXPORT_SUCCEEDED: "exported",
     Action.EXPORT_FAILED: "marked as failed to export",
     Action.RETRY: "retried",
@@ -45,6 +46,7 @@ _INFINITIVE = {
     Action.REJECT: "reject",
     Action.RESEND: "resend",
     Action.ACCEPT: "accept",
+    Action.HAND_OFF: "hand to the ERP",
     Action.EXPORT_SUCCEEDED: "mark as exported",
     Action.EXPORT_FAILED: "mark as failed",
     Action.RETRY: "retry",
@@ -66,6 +68,7 @@ def record_transition(
     request_payload: Any = None,
     response_payload: Any = None,
     review_version: int | None = None,
+    export_attempt: int | None = None,
     approved: dict | None = None,
 ) -> AuditEvent:
     """Move `record` along `action` of the state table and write its one audit event.
@@ -75,7 +78,9 @@ def record_transition(
     that already decided it is allowed pass it. `changes` are further fields written by the
     same UPDATE; `approved` is what an accept approves (approved.approval_of).
     `review_version`, when given, is the version of the record the person saw: the update
-    also compares it, so a record edited since is refused. Raises NotPermitted,
+    also compares it, so a record edited since is refused; `export_attempt`, when given, is
+    the export attempt the caller settles, so an answer for an earlier attempt changes nothing
+    although the status matches again. Raises NotPermitted,
     TransitionNotAllowed or StaleState; then nothing changed.
     """
     action = Action(action)
@@ -89,6 +94,8 @@ def record_transition(
     compared = {"pk": record.pk, "sync_status": current}
     if review_version is not None:
         compared["review_version"] = review_version
+    if export_attempt is not None:
+        compared["export_attempt"] = export_attempt
     with transaction.atomic():
         updated = model.objects.filter(**compared).update(**fields)
         if updated != 1:
@@ -207,7 +214,7 @@ def check_allowed(*, record, action: Action) -> SyncStatus:
     current = SyncStatus(record.sync_status)
     if current not in allowed_from(action):
         raise TransitionNotAllowed(
-            f"This {noun(record)} is '{current.label}', so it cannot be {_PAST_TENSE[action]}."
+            f"This {noun(record)} is '{record.sync_status_label}', so it cannot be {_PAST_TENSE[action]}."
         )
     return current
 

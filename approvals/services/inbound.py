@@ -1,0 +1,99 @@
+"""Where an ERP's own agent answers: an export handed off to it settles here, once.
+
+An ERP that cannot answer while the worker waits (its agent collects our requests later) gets
+the request from its connector's export(), which returns HandedOff; the record then waits in
+'awaiting_erp'. When the agent's answer comes in, the ERP's folder calls `export_settled` with
+the record, the export attempt the request belonged to and the answer. Only that attempt, while
+the record still waits for it, is settled; any other answer changes nothing and is kept in the
+record's history, because an answer nobody acted on may mean the ERP holds a document that no
+record here is linked to.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.contenttypes.models import ContentType
+
+from approvals.models import AuditEvent
+from approvals.services import erp
+from approvals.services.exports import ALREADY_RECORDED, export_fail, export_succeed
+from approvals.services.records import model_for_label, noun
+from approvals.states import Note, SyncStatus
+from integrations.base import ERPError, ExportResult
+
+logger = logging.getLogger(__name__)
+
+IGNORED = "ignored"
+# Waiting for the answer; or still exporting when the answer overtook the worker's record of
+# the hand-off (the worker then finds the attempt settled and leaves it).
+_SETTLED_FROM = (SyncStatus.AWAITING_ERP, SyncStatus.EXPORTING)
+
+
+def export_settled(
+    *, model_label: str, record_id: int, export_attempt: int, outcome: ExportResult | ERPError
+) -> str:
+    """Settle export attempt `export_attempt` of one record with its ERP's answer.
+
+    An ExportResult links the record to the document it names (synced); an ERPError fails the
+    attempt with its message, which notifies the approvers and queues the look-up of what the
+    attempt may have left in the ERP, as any failed export does. Returns "synced", "failed" or
+    IGNORED: an answer for another attempt, for a record no longer waiting, or a second answer
+    for an attempt already settled (two at once included: the compare-and-set lets one through)
+    is recorded in the history and changes nothing else.
+    """
+    model = model_for_label(model_label)
+    record = model.objects.select_related("handed_off_to").filter(pk=record_id).first()
+    if record is None:
+        logger.warning(
+            "Answer for export attempt %s of %s %s ignored: no such record",
+            export_attempt,
+            model_label,
+            record_id,
+        )
+        return IGNORED
+    if record.sync_status not in _SETTLED_FROM or record.export_attempt != export_attempt:
+        return _ignored(record, export_attempt, outcome)
+    connection = record.handed_off_to or record.erp_connection or erp.active_connection_or_none()
+    name = erp.erp_name(connection)
+    if isinstance(outcome, ERPError):
+        failed = export_fail(record, outcome.message, connection, 1, outcome.response_body, by=name)
+        return "failed" if failed else _ignored(record, export_attempt, outcome)
+    done = export_succeed(record, outcome, connection, by=name)
+    return _ignored(record, export_attempt, outcome) if done == ALREADY_RECORDED else done
+
+
+def _ignored(record, export_attempt: int, outcome: ExportResult | ERPError) -> str:
+    """Keep the answer nobody acted on in the record's history, with why it was ignored."""
+    record.refresh_from_db(fields=["sync_status", "export_attempt", "erp_id"])
+    name = erp.erp_name(record.handed_off_to or record.erp_connection)
+    what = noun(record)
+    if isinstance(outcome, ERPError):
+        answer = f"that it failed: {outcome.message}"
+        payload = outcome.response_body if isinstance(outcome.response_body, dict | list) else None
+    elif outcome.erp_id == record.erp_id:
+        answer = f"that it created document {outcome.erp_id}, which this {what} is linked to"
+        payload = outcome.response_payload
+    else:
+        answer = (
+            f"that it created document {outcome.erp_id}; check {name} for a document no record "
+            "here is linked to"
+        )
+        payload = outcome.response_payload
+    if record.export_attempt != export_attempt:
+        why = f"the {what} is on export attempt {record.export_attempt} now"
+    else:
+        why = f"that attempt was already settled ({record.sync_status_label})"
+    said = f"{name} answered for export attempt {export_attempt} {answer}"
+    ending = "" if said.endswith((".", "!", "?")) else "."
+    reason = f"{said}{ending} The answer was ignored because {why}."
+    AuditEvent.objects.create(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        actor_label=name,
+        action=Note.ERP_ANSWER_IGNORED,
+        reason=reason,
+        response_payload=payload,
+    )
+    logger.warning("%s %s: %s", record._meta.label_lower, record.pk, reason)
+    return IGNORED
