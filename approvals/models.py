@@ -44,7 +44,7 @@ class ERPLinked(models.Model):
         ERPConnection, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     erp_id = models.CharField("ERP id", max_length=64, blank=True, default="")
-    erp_sync_token = models.CharField("ERP version", max_length=32, blank=True, default="")
+    erp_version = models.CharField("ERP version", max_length=32, blank=True, default="")
     erp_synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -334,7 +334,7 @@ class CommitmentLine(models.Model):
     quantity = models.DecimalField(**QUANTITY, null=True, blank=True)
     unit_cost = models.DecimalField(**QUANTITY, null=True, blank=True)
     amount = models.DecimalField(**MONEY)
-    erp_line_id = models.CharField(max_length=32, blank=True)
+    erp_line_id = models.CharField(max_length=36, blank=True)
 
     class Meta:
         ordering = ["commitment", "position", "pk"]
@@ -402,7 +402,7 @@ class ChangeOrderLine(models.Model):
     cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="+")
     description = models.CharField(max_length=4000, blank=True)
     amount = models.DecimalField(**MONEY, help_text="The change; negative for a deduction.")
-    erp_line_id = models.CharField(max_length=32, blank=True)
+    erp_line_id = models.CharField(max_length=36, blank=True)
 
     class Meta:
         ordering = ["change_order", "pk"]
@@ -847,7 +847,7 @@ class ERPVendor(models.Model):
 
     erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
     erp_id = models.CharField("ERP id", max_length=64)
-    erp_sync_token = models.CharField(max_length=32, blank=True)
+    erp_version = models.CharField(max_length=32, blank=True)
     display_name = models.CharField(max_length=500)
     company_name = models.CharField(max_length=500, blank=True)
     tax_id = models.CharField("tax id", max_length=20, blank=True)
@@ -883,7 +883,7 @@ class ERPJob(models.Model):
 
     erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
     erp_id = models.CharField("ERP id", max_length=64)
-    erp_sync_token = models.CharField(max_length=32, blank=True)
+    erp_version = models.CharField(max_length=32, blank=True)
     display_name = models.CharField(max_length=500)
     fully_qualified_name = models.CharField(max_length=2000, blank=True)
     parent_erp_id = models.CharField(max_length=64, blank=True)

@@ -65,7 +65,7 @@ class ExportResult:
     """What an export left in the ERP, and the exchange that did it (kept in the audit trail)."""
 
     erp_id: str
-    sync_token: str = ""
+    version: str = ""
     doc_number: str = ""
     linked_existing: bool = False
     line_ids: dict[int, str] = field(default_factory=dict)
@@ -157,7 +157,7 @@ class KnowsClosedPeriods(Protocol):
 class VendorUpdateResult:
     """What a vendor update left in the ERP, and the exchange that did it (kept in the history)."""
 
-    sync_token: str
+    version: str
     request_payload: Any = None
     response_payload: Any = None
 

@@ -21,7 +21,7 @@ SYNC_FIELDS = (
     "sync_badge",
     "erp_id",
     "erp_connection",
-    "erp_sync_token",
+    "erp_version",
     "erp_synced_at",
     "sent_by",
     "sent_at",

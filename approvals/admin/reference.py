@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from approvals.services.records import EXPORTABLE_MODELS
 
-COST_CODE_ERP_FIELDS = ("erp_id", "erp_connection", "erp_sync_token", "erp_synced_at")
+COST_CODE_ERP_FIELDS = ("erp_id", "erp_connection", "erp_version", "erp_synced_at")
 # A standard cost code mirrors the ERP's item; changing it here would only diverge from it.
 STANDARD_COST_CODE_FIELDS = ("code", "name", "cost_type")
 

@@ -352,9 +352,9 @@ def _erp_record_fields(record, connection, erp_id: str) -> dict:
         job = ERPJob.objects.filter(erp_connection=connection, erp_id=erp_id).first()
         if job is None:
             return {}
-        return {"erp_sync_token": job.erp_sync_token, "erp_parent_customer_id": job.parent_erp_id}
+        return {"erp_version": job.erp_version, "erp_parent_customer_id": job.parent_erp_id}
     vendor = ERPVendor.objects.filter(erp_connection=connection, erp_id=erp_id).first()
-    return {"erp_sync_token": vendor.erp_sync_token} if vendor is not None else {}
+    return {"erp_version": vendor.erp_version} if vendor is not None else {}
 
 
 def record_retry(*, record, actor):
@@ -415,7 +415,7 @@ def _unlinked(record, actor, reason: str):
         reason=reason,
         changes={
             "erp_id": "",
-            "erp_sync_token": "",
+            "erp_version": "",
             "erp_synced_at": None,
             "erp_connection": None,
             "sent_by": None,

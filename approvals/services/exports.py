@@ -162,7 +162,7 @@ def export_run(
 def linked_changes(record, result: ExportResult, connection) -> dict:
     changes = {
         "erp_id": result.erp_id,
-        "erp_sync_token": result.sync_token,
+        "erp_version": result.version,
         "erp_synced_at": timezone.now(),
         "erp_connection": connection,
         "export_started_at": None,
@@ -238,10 +238,8 @@ def store_line_ids(record, result: ExportResult) -> None:
     elif isinstance(record, CommitmentChangeOrder):
         lines = ChangeOrderLine.objects.filter(change_order=record)
         # The change order's lines live on its commitment's purchase order, now one version on.
-        if result.sync_token:
-            Commitment.objects.filter(pk=record.commitment_id).update(
-                erp_sync_token=result.sync_token
-            )
+        if result.version:
+            Commitment.objects.filter(pk=record.commitment_id).update(erp_version=result.version)
     else:
         return
     for line_pk, erp_line_id in result.line_ids.items():

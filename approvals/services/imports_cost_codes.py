@@ -45,7 +45,7 @@ def _store_one(connection, item, summary) -> None:
             CostCode.objects.filter(pk=existing.pk).update(
                 erp_connection=connection,
                 erp_id=item.erp_id,
-                erp_sync_token=item.version,
+                erp_version=item.version,
                 erp_synced_at=now,
                 is_active=item.is_active,
             )
@@ -62,7 +62,7 @@ def _store_one(connection, item, summary) -> None:
                     cost_type=CostType.OTHER,
                     erp_connection=connection,
                     erp_id=item.erp_id,
-                    erp_sync_token=item.version,
+                    erp_version=item.version,
                     erp_synced_at=now,
                 )
         except IntegrityError:
@@ -73,7 +73,7 @@ def _store_one(connection, item, summary) -> None:
             return
         summary.created += 1
         return
-    values = {"name": item.name, "is_active": item.is_active, "erp_sync_token": item.version}
+    values = {"name": item.name, "is_active": item.is_active, "erp_version": item.version}
     if all(getattr(existing, name) == value for name, value in values.items()):
         summary.unchanged += 1
         return
@@ -107,7 +107,7 @@ def cost_code_export(*, cost_code: CostCode, actor, connection: ERPConnection, e
     CostCode.objects.filter(pk=cost_code.pk).update(
         erp_connection=connection,
         erp_id=item.erp_id,
-        erp_sync_token=item.version,
+        erp_version=item.version,
         erp_synced_at=timezone.now(),
     )
     cost_code.refresh_from_db()

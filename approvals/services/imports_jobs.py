@@ -27,7 +27,7 @@ from integrations.data import ImportedCustomer, ImportedJob
 from integrations.models import ERPConnection
 
 JOB_FIELDS = (
-    "erp_sync_token",
+    "erp_version",
     "display_name",
     "fully_qualified_name",
     "parent_erp_id",
@@ -113,13 +113,13 @@ def jobs_store(*, connection: ERPConnection, jobs: list, summary) -> None:
         )
     for job in (latest[w.erp_id] for w in writes):
         Project.objects.filter(erp_connection=connection, erp_id=job.erp_id).update(
-            erp_sync_token=job.version
+            erp_version=job.version
         )
 
 
 def _job_values(job) -> dict:
     return {
-        "erp_sync_token": job.version,
+        "erp_version": job.version,
         "display_name": job.display_name,
         "fully_qualified_name": job.fully_qualified_name,
         "parent_erp_id": job.parent_erp_id,
@@ -191,7 +191,7 @@ def job_add_to_projects(*, job: ERPJob, actor) -> Project:
                         uses_standard_cost_codes=True,
                         erp_connection_id=job.erp_connection_id,
                         erp_id=job.erp_id,
-                        erp_sync_token=job.erp_sync_token,
+                        erp_version=job.erp_version,
                         erp_synced_at=now,
                         created_by=actor,
                         decided_by=actor,
@@ -246,7 +246,7 @@ def job_link(*, job: ERPJob, project: Project, actor, confirmed: bool):
                 changes={
                     "erp_connection_id": job.erp_connection_id,
                     "erp_id": job.erp_id,
-                    "erp_sync_token": job.erp_sync_token,
+                    "erp_version": job.erp_version,
                     "erp_synced_at": timezone.now(),
                     "erp_parent_customer_id": job.parent_erp_id,
                 },

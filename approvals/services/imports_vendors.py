@@ -34,7 +34,7 @@ from integrations.models import ERPConnection
 
 BATCH_SIZE = 1000
 VENDOR_FIELDS = (
-    "erp_sync_token",
+    "erp_version",
     "display_name",
     "company_name",
     "tax_id",
@@ -71,7 +71,7 @@ def vendors_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncS
 
 def _vendor_values(vendor) -> dict:
     return {
-        "erp_sync_token": vendor.version,
+        "erp_version": vendor.version,
         "display_name": vendor.display_name,
         "company_name": vendor.company_name,
         "tax_id": vendor.tax_id,
@@ -129,7 +129,7 @@ def _follow_linked_companies(connection: ERPConnection, changed: dict) -> None:
         return
     for company in Company.objects.filter(erp_connection=connection, erp_id__in=list(changed)):
         vendor = changed[company.erp_id]
-        updates = {"erp_sync_token": vendor.version}
+        updates = {"erp_version": vendor.version}
         if vendor.display_name and vendor.display_name != company.name:
             updates["name"] = vendor.display_name[:255]
         if not vendor.is_active and not company.is_archived:
@@ -219,7 +219,7 @@ def vendor_link(*, vendor: ERPVendor, company: Company, actor, reason: str = "")
             changes={
                 "erp_connection_id": vendor.erp_connection_id,
                 "erp_id": vendor.erp_id,
-                "erp_sync_token": vendor.erp_sync_token,
+                "erp_version": vendor.erp_version,
                 "erp_synced_at": timezone.now(),
             },
         )
@@ -346,6 +346,6 @@ def _company_from_vendor(connection, vendor, now) -> Company:
         country=vendor.country,
         erp_connection=connection,
         erp_id=vendor.erp_id,
-        erp_sync_token=vendor.erp_sync_token,
+        erp_version=vendor.erp_version,
         erp_synced_at=now,
     )

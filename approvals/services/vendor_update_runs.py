@@ -108,7 +108,7 @@ def _apply(update: VendorUpdate, result: VendorUpdateResult, erp_name: str) -> s
             return "skipped: already settled"
         Company.objects.filter(pk=update.company_id).update(
             **{change["field"]: change["new"] for change in update.changes},
-            erp_sync_token=result.sync_token,
+            erp_version=result.version,
             erp_synced_at=now,
             review_version=F("review_version") + 1,
             updated_at=now,

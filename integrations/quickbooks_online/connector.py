@@ -363,7 +363,7 @@ class QuickBooksOnlineConnector:
                     response_body=error.response_body,
                 ) from error
             return VendorUpdateResult(
-                sync_token=str(updated.get("SyncToken", "")),
+                version=str(updated.get("SyncToken", "")),
                 request_payload=mapping.jsonable(payload),
                 response_payload=mapping.jsonable(updated),
             )
@@ -1160,7 +1160,7 @@ def _result(
         }
     return ExportResult(
         erp_id=str(document["Id"]),
-        sync_token=str(document.get("SyncToken", "")),
+        version=str(document.get("SyncToken", "")),
         doc_number=str(document.get("DocNumber", "")),
         linked_existing=linked,
         line_ids=line_ids,

@@ -40,7 +40,7 @@ def test_success_links_the_record_and_keeps_the_exchange(scripted_connector, exp
     scripted_connector.SCRIPT.append(
         ExportResult(
             erp_id="145",
-            sync_token="0",
+            version="0",
             doc_number="SC-1",
             line_ids={line.pk: "1"},
             request_payload={"DocNumber": "SC-1"},
@@ -51,7 +51,7 @@ def test_success_links_the_record_and_keeps_the_exchange(scripted_connector, exp
 
     exporting.refresh_from_db()
     assert exporting.sync_status == SyncStatus.SYNCED
-    assert (exporting.erp_id, exporting.erp_sync_token, exporting.erp_doc_number) == (
+    assert (exporting.erp_id, exporting.erp_version, exporting.erp_doc_number) == (
         "145",
         "0",
         "SC-1",

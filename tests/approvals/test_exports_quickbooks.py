@@ -50,7 +50,7 @@ def test_an_accepted_vendor_is_created_in_quickbooks(qbo_sandbox, accepted_vendo
         if vendor["DisplayName"] == "Riverside Drywall LLC"
     ]
     assert [vendor["Id"] for vendor in vendors] == [accepted_vendor.erp_id]
-    assert accepted_vendor.erp_sync_token == vendors[0]["SyncToken"]
+    assert accepted_vendor.erp_version == vendors[0]["SyncToken"]
     event = AuditEvent.objects.get(action=Action.EXPORT_SUCCEEDED)
     assert event.request_payload["DisplayName"] == "Riverside Drywall LLC"
 

@@ -62,7 +62,7 @@ def company(vendor, qbo_connection):
         postal_code="97201",
         sync_status=SyncStatus.SYNCED,
         erp_id=vendor["Id"],
-        erp_sync_token=vendor["SyncToken"],
+        erp_version=vendor["SyncToken"],
         erp_connection=qbo_connection,
     )
 
@@ -203,7 +203,7 @@ def test_accepted_the_worker_updates_the_vendor_then_the_company_in_one_step(
         "4 Mill Lane",
         "555-0199",
     )
-    assert company.erp_sync_token == vendor["SyncToken"]
+    assert company.erp_version == vendor["SyncToken"]
     assert vendor["TaxIdentifier"] == "98-7654321"
     assert vendor["BillAddr"]["Line1"] == "4 Mill Lane"
     assert vendor["BillAddr"]["City"] == "Portland"
@@ -258,7 +258,7 @@ def test_a_vendor_edited_in_quickbooks_between_read_and_update_is_re_read_and_ap
     assert vendor["Mobile"] == {"FreeFormNumber": "555-0188"}
     company.refresh_from_db()
     assert company.city == "Salem"
-    assert company.erp_sync_token == vendor["SyncToken"]
+    assert company.erp_version == vendor["SyncToken"]
 
 
 def test_a_name_another_vendor_has_fails_with_a_sentence_and_the_company_keeps_its_name(

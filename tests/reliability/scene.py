@@ -148,7 +148,7 @@ def _exported(connector: QuickBooksOnlineConnector, record) -> None:
     type(record).objects.filter(pk=record.pk).update(
         sync_status=SyncStatus.SYNCED,
         erp_id=result.erp_id,
-        erp_sync_token=result.sync_token,
+        erp_version=result.version,
         erp_synced_at=timezone.now(),
         erp_connection=connector.connection,
     )

@@ -21,7 +21,7 @@ def test_status_and_erp_fields_are_never_editable(client, project):
     for frozen in (
         "sync_status",
         "erp_id",
-        "erp_sync_token",
+        "erp_version",
         "sent_at",
         "decided_by",
         "erp_doc_number",

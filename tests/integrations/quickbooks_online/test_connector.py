@@ -442,7 +442,7 @@ def test_change_order_appends_its_lines_to_the_purchase_order(
     ]
     assert amount(stored["TotalAmt"]) == Decimal("74587.00")
     assert result.erp_id == synced_commitment.erp_id
-    assert result.sync_token == stored["SyncToken"] == "1"
+    assert result.version == stored["SyncToken"] == "1"
     assert sorted(result.line_ids.values()) == [line["Id"] for line in stored["Line"][2:]]
 
 

@@ -133,7 +133,7 @@ def linked_company(qbo_sandbox, qbo_connection):
         postal_code="97201",
         sync_status=SyncStatus.SYNCED,
         erp_id=vendor["Id"],
-        erp_sync_token=vendor["SyncToken"],
+        erp_version=vendor["SyncToken"],
         erp_connection=qbo_connection,
     )
 
@@ -174,7 +174,7 @@ class TestAgainstTheSandbox:
         assert vendor["Mobile"] == {"FreeFormNumber": "555-0177"}
         assert vendor["PrimaryEmailAddr"] == {"Address": "ap@acme.test"}
         assert int(vendor["SyncToken"]) == int(before["SyncToken"]) + 1
-        assert result.sync_token == vendor["SyncToken"]
+        assert result.version == vendor["SyncToken"]
         [write] = vendor_writes(qbo_sandbox)
         assert "requestid=vu-test-1" in write["query"]
         assert result.request_payload["sparse"] is True
