@@ -11,6 +11,7 @@ import pytest
 from approvals.models import Commitment, CommitmentChangeOrder, Company, SubcontractorInvoice
 from integrations.models import ERPKind
 from tests.factories import make_erp_connection, make_project, make_user
+from tests.registering import register_test_connector
 
 
 @pytest.fixture
@@ -46,22 +47,13 @@ def administrator(db):
 @pytest.fixture
 def scripted_connector(monkeypatch, erp_connection):
     """Register the scripted connector for the Xero connection; returns its script."""
-    from integrations import registry
     from tests.approvals import scripted_connector as module
 
     module.SCRIPT.clear()
     module.CALLS.clear()
     module.FOUND.clear()
-    monkeypatch.setitem(
-        registry.ERPS,
-        ERPKind.XERO,
-        registry.ERPEntry(
-            display_name="Xero",
-            connector="tests.approvals.scripted_connector.ScriptedConnector",
-            reader="",
-            connection_page="admin:index",
-            sandbox_command="",
-        ),
+    register_test_connector(
+        monkeypatch, ERPKind.XERO, "tests.approvals.scripted_connector.ScriptedConnector"
     )
     return module
 

@@ -15,7 +15,6 @@ from approvals.models import Commitment, SubcontractorInvoice
 from approvals.schedule import revised_schedule
 from approvals.services import record_accept, record_send
 from approvals.states import SyncStatus
-from integrations import registry
 from integrations.models import ERPKind
 from tests.approvals.admin.helpers import (
     changelist_url,
@@ -26,6 +25,7 @@ from tests.approvals.admin.helpers import (
 )
 from tests.factories import make_commitment, make_invoice
 from tests.integrations.contract import hand_off_erp
+from tests.registering import register_test_connector
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +35,8 @@ WAITING = "Waiting for Xero"
 @pytest.fixture
 def hand_off(monkeypatch, erp_connection):
     """The Xero connection's exports go to an ERP whose agent answers later."""
-    monkeypatch.setitem(
-        registry.CONNECTORS,
-        ERPKind.XERO,
-        "tests.integrations.contract.hand_off_erp.HandOffConnector",
+    register_test_connector(
+        monkeypatch, ERPKind.XERO, "tests.integrations.contract.hand_off_erp.HandOffConnector"
     )
     return hand_off_erp.reset()
 

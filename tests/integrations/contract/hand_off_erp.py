@@ -19,7 +19,6 @@ from approvals.services.edits import exported_values
 from approvals.services.inbound import export_settled
 from approvals.services.records import model_label
 from approvals.states import SyncStatus
-from integrations import registry
 from integrations.base import (
     ApprovedDocument,
     ERPError,
@@ -36,6 +35,7 @@ from tests.integrations.contract.erp_under_test import (
     TAKEN_NAME,
 )
 from tests.integrations.contract.erp_under_test import Books as ContractBooks
+from tests.registering import register_test_connector
 from tests.reliability import scene
 
 LOST = "answer lost"
@@ -203,8 +203,8 @@ class ScriptedHandOff:
     }
 
     def __init__(self, request):
-        request.getfixturevalue("monkeypatch").setitem(
-            registry.CONNECTORS, ERPKind.XERO, f"{__name__}.HandOffConnector"
+        register_test_connector(
+            request.getfixturevalue("monkeypatch"), ERPKind.XERO, f"{__name__}.HandOffConnector"
         )
         self.books = reset()
 

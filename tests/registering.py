@@ -1,0 +1,19 @@
+"""Putting a test connector in the ERP registry for one test."""
+
+from integrations import registry
+
+
+def register_test_connector(monkeypatch, kind: str, connector: str, display_name: str = "Xero"):
+    """Exports of `kind`'s connections go to the connector at dotted path `connector`; it has
+    no reader, so imports from it are refused with the registry's sentence."""
+    monkeypatch.setitem(
+        registry.ERPS,
+        kind,
+        registry.ERPEntry(
+            display_name=display_name,
+            connector=connector,
+            reader="",
+            connection_page="admin:index",
+            sandbox_command="",
+        ),
+    )
