@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from approvals.admin import outcomes
 from approvals.admin.badges import sync_badge
 from approvals.admin.forms import ConfirmForm, DatedAcceptForm, RejectForm
+from approvals.ids import parsed_id, parsed_ids
 from approvals.models import ApprovalPolicy
 from approvals.permissions import can_decide_type
 from approvals.services import Outcome
@@ -35,7 +36,7 @@ class Decision:
     slug: str
     title: str
     button: str
-    applies_to: SyncStatus
+    applies_to: tuple[SyncStatus, ...]
     explanation: str
     """Formatted with {records} (the plural noun) and {erp} (the connected ERP's name)."""
     needs_review_version: bool = False
@@ -46,7 +47,7 @@ ACCEPT = Decision(
     "accept",
     "Accept and export",
     "Accept and export",
-    SyncStatus.READY_TO_EXPORT,
+    (SyncStatus.READY_TO_EXPORT,),
     "Accepted {records} are exported to {erp} in the background; each moves to Synced, or to "
     "Failed to Export with the reason.",
     needs_review_version=True,
@@ -55,7 +56,8 @@ REJECT = Decision(
     "reject",
     "Reject",
     "Reject",
-    SyncStatus.READY_TO_EXPORT,
+    # A failed record too, once the look-up says the ERP holds nothing of its last attempt.
+    (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORT_FAILED),
     "Rejected {records} go back to the sender, who gets your reason by email, fixes them and "
     "sends them again.",
     needs_review_version=True,
@@ -64,7 +66,7 @@ RETRY = Decision(
     "retry",
     "Retry the export",
     "Retry the export",
-    SyncStatus.EXPORT_FAILED,
+    (SyncStatus.EXPORT_FAILED,),
     "The export is tried again. A retry never creates a second copy in {erp}: if the first "
     "try did create the document, it is linked instead.",
 )
@@ -72,7 +74,7 @@ UNLINK = Decision(
     "unlink",
     "Unlink",
     "Unlink",
-    SyncStatus.SYNCED,
+    (SyncStatus.SYNCED,),
     "Unlinking is only possible once the document was deleted or voided in {erp}. The record "
     "then goes back to Not sent, so it can be corrected and sent again.",
 )
@@ -154,7 +156,7 @@ class DecisionsMixin:
             raise PermissionDenied
         params = request.POST if request.method == "POST" else request.GET
         records = list(
-            self.get_queryset(request).filter(pk__in=_parse_ids(params.get("ids", "")))[
+            self.get_queryset(request).filter(pk__in=parsed_ids(params.get("ids", "")))[
                 : self.decision_limit
             ]
         )
@@ -216,10 +218,10 @@ class DecisionsMixin:
         rows = []
         for record in records:
             notes = []
-            if record.sync_status != decision.applies_to:
+            if record.sync_status not in decision.applies_to:
+                expected = " or ".join(status.label for status in decision.applies_to)
                 notes.append(
-                    f"It is {record.sync_status_label}, not "
-                    f"{decision.applies_to.label}: it will be left as it is."
+                    f"It is {record.sync_status_label}, not {expected}: it will be left as it is."
                 )
             elif decision is ACCEPT:
                 notes.extend(self.accept_notes(record))
@@ -311,15 +313,6 @@ def posting_defaults(records) -> dict:
     }
 
 
-def _is_number(text: str) -> bool:
-    # str.isdigit() also passes '²', which int() refuses.
-    return text.isascii() and text.isdigit()
-
-
-def _parse_ids(raw: str) -> list[int]:
-    return [int(part) for part in raw.split(",") if _is_number(part.strip())]
-
-
 def _not_reviewed(record) -> Outcome:
     title = record_title(record)
     return Outcome(
@@ -334,9 +327,10 @@ def _parse_versions(raw: str) -> dict[int, int]:
     """'12:3,14:1' → {12: 3, 14: 1}; anything malformed is left out (and so not compared)."""
     versions = {}
     for part in raw.split(","):
-        pk, _, version = part.strip().partition(":")
-        if _is_number(pk) and _is_number(version):
-            versions[int(pk)] = int(version)
+        pk, _, version = part.partition(":")
+        pk, version = parsed_id(pk), parsed_id(version)
+        if pk is not None and version is not None:
+            versions[pk] = version
     return versions
 
 

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from approvals import permissions
+from approvals.ids import parsed_id
 from approvals.models import Company, ERPJob, ERPVendor, Project
 from approvals.services import erp, imports_jobs, imports_vendors
 from approvals.services.errors import WorkflowError
@@ -62,13 +63,13 @@ class NotListed(Exception):
 
 def _listed(request, model, field: str, **filters):
     """The record the form's `field` names; NotListed when it is not a plain number."""
-    raw = request.POST.get(field, "")
-    if not (raw.isascii() and raw.isdigit()):
+    chosen = parsed_id(request.POST.get(field, ""))
+    if chosen is None:
         raise NotListed(
             f"The {model._meta.verbose_name} chosen is not one of those listed; nothing was "
             "changed. Reload the page and choose again."
         )
-    return get_object_or_404(model, pk=int(raw), **filters)
+    return get_object_or_404(model, pk=chosen, **filters)
 
 
 def _posted(request, act, connection) -> None:

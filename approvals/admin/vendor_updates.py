@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 
 from approvals.admin.forms import RejectForm
 from approvals.admin.paginator import CappedCountPaginator
+from approvals.ids import parsed_id
 from approvals.models import Company, VendorUpdate, VendorUpdateStatus
 from approvals.permissions import can_decide_type
 from approvals.services.errors import NotPermitted, WorkflowError
@@ -252,11 +253,12 @@ class VendorUpdateAdmin(admin.ModelAdmin):
         return TemplateResponse(request, self.decision_template, context)
 
     def _update_or_404(self, request, object_id) -> VendorUpdate:
-        if not str(object_id).isascii() or not str(object_id).isdigit():
+        pk = parsed_id(object_id)
+        if pk is None:
             raise Http404("No such vendor update.")
         update = (
             VendorUpdate.objects.select_related("company", "proposed_by", "decided_by")
-            .filter(pk=int(object_id))
+            .filter(pk=pk)
             .first()
         )
         if update is None or not self.has_view_permission(request, update):
@@ -288,8 +290,7 @@ def _rows(update: VendorUpdate) -> list[ChangeRow]:
 
 
 def _posted_version(raw: str) -> int | None:
-    raw = raw.strip()
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    return parsed_id(raw)
 
 
 def _capitalised(text: str) -> str:

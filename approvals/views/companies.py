@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from approvals.forms.companies import AddCompanyToProjectForm, CompanyForm, CompanySearchForm
+from approvals.ids import parsed_id
 from approvals.locking import locked_fields
 from approvals.models import Company
 from approvals.selectors import projects_for_user
@@ -36,9 +37,9 @@ def company_list(request):
 def company_create(request):
     require_permission(request.user, "add_company")
     project = None
-    project_pk = request.GET.get("project", "")
-    if project_pk.isdecimal():
-        project = member_project(request.user, int(project_pk))
+    project_pk = parsed_id(request.GET.get("project", ""))
+    if project_pk is not None:
+        project = member_project(request.user, project_pk)
     form = CompanyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from approvals.forms.invoices import InvoiceForm, invoice_line_formset
+from approvals.ids import parsed_id
 from approvals.locking import locked_fields
 from approvals.models import SubcontractorInvoice
 from approvals.schedule import invoice_rows
@@ -92,7 +93,9 @@ def invoice_edit(request, pk):
 def invoices_send(request, project_pk):
     """Bulk send from the project's invoice list; every invoice gets its own outcome message."""
     project = member_project(request.user, project_pk)
-    chosen = [int(value) for value in request.POST.getlist("invoice") if value.isdecimal()]
+    chosen = [
+        pk for value in request.POST.getlist("invoice") if (pk := parsed_id(value)) is not None
+    ]
     invoices = list(
         SubcontractorInvoice.objects.filter(commitment__project=project, pk__in=chosen)
         .select_related("commitment__project", "commitment__vendor")

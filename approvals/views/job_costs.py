@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from approvals.ids import parsed_id
 from approvals.models import CostCode
 from approvals.selectors_job_costs import (
     NO_COST_CODE,
@@ -22,9 +23,9 @@ def project_job_costs(request, pk):
     chosen = request.GET.get("cost_code", "")
     transactions = detail = heading = None
     if chosen:
-        if chosen != NONE and not chosen.isdigit():
+        cost_code_id = None if chosen == NONE else parsed_id(chosen)
+        if chosen != NONE and cost_code_id is None:
             raise Http404("No such cost code.")
-        cost_code_id = None if chosen == NONE else int(chosen)
         heading = (
             NO_COST_CODE
             if cost_code_id is None

@@ -21,3 +21,18 @@ def test_ids_that_are_not_plain_numbers_select_nothing(approver_client, project,
     assert any("did not say which version" in message for message in messages_of(posted))
     assert refreshed(commitment).sync_status == SyncStatus.READY_TO_EXPORT
     assert not AuditEvent.objects.filter(action="reject").exists()
+
+
+def test_ids_past_the_largest_database_key_select_nothing(approver_client):
+    too_big = "99999999999999999999"
+    for decision in ("accept", "reject", "retry", "unlink"):
+        url = decision_url(Commitment, decision)
+
+        shown = approver_client.get(url, {"ids": too_big}, follow=True)
+        posted = approver_client.post(
+            url, {"ids": too_big, "versions": f"{too_big}:{too_big}", "reason": "No"}, follow=True
+        )
+
+        assert shown.status_code == 200, decision
+        assert "None of the selected commitments exist." in messages_of(shown)
+        assert posted.status_code == 200, decision

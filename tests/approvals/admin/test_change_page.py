@@ -1,9 +1,16 @@
 """A record's own page: what may be edited, what is frozen, and its history."""
 
-from approvals.models import Commitment
+from approvals.models import Commitment, Exportable
 from approvals.services import record_reject
 from tests.approvals.admin.helpers import change_url, send
-from tests.factories import make_commitment, make_user
+from tests.factories import (
+    make_change_order,
+    make_commitment,
+    make_company,
+    make_invoice,
+    make_project,
+    make_user,
+)
 
 
 def editable_fields(response) -> set[str]:
@@ -28,6 +35,25 @@ def test_status_and_erp_fields_are_never_editable(client, project):
     ):
         assert frozen not in fields
     assert response.context["inline_admin_formsets"][0].has_change_permission
+
+
+def test_no_field_of_the_sync_state_is_editable_on_any_record_page(client, project):
+    """Retrieve and reject trust these (the look-up's answer above all): a hand edit could let a
+    record be exported twice."""
+    client.force_login(make_user(role="administrator"))
+    records = [
+        make_project(),
+        make_company(),
+        make_commitment(project=project),
+        make_change_order(),
+        make_invoice(),
+    ]
+    sync_state = {field.name for field in Exportable._meta.get_fields()} - {"id"}
+
+    for record in records:
+        editable = editable_fields(client.get(change_url(record)))
+        assert editable & sync_state == set(), type(record).__name__
+        assert {"nothing_in_erp_for_attempt", "erp_lookup_error"} <= sync_state
 
 
 def test_what_the_erp_depends_on_is_frozen_once_sent(client, project, project_manager):

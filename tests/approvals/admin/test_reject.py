@@ -105,3 +105,23 @@ def test_reject_reports_per_record_why_one_of_them_was_left_alone(
     )
     assert refreshed(waiting).rejection_reason == "Over budget"
     assert refreshed(decided).rejection_reason == "Duplicate"
+
+
+def test_the_reject_page_of_a_failed_record_does_not_say_it_will_be_left_alone(
+    approver_client, project, project_manager
+):
+    (commitment,) = send([make_commitment(project=project)], by=project_manager)
+    Commitment.objects.filter(pk=commitment.pk).update(
+        sync_status=SyncStatus.EXPORT_FAILED, nothing_in_erp_for_attempt=0
+    )
+
+    page = approver_client.get(decision_url(Commitment, "reject", [commitment])).content.decode()
+    response = approver_client.post(
+        decision_url(Commitment, "reject"),
+        {**reviewed([commitment]), "reason": "Wrong cost code"},
+        follow=True,
+    )
+
+    assert "it will be left as it is" not in page
+    assert messages_of(response)[0] == "1 of 1 commitments done."
+    assert refreshed(commitment).sync_status == SyncStatus.REJECTED
