@@ -25,8 +25,8 @@ from approvals.models import Company, VendorUpdate, VendorUpdateStatus
 from approvals.permissions import can_decide_type
 from approvals.services.errors import NotPermitted, WorkflowError
 from approvals.services.vendor_updates import (
-    SENSITIVE_FIELDS,
     accept_problems,
+    change_rows,
     check_separation_of_duties,
     is_sensitive,
     vendor_update_accept,
@@ -154,7 +154,7 @@ class VendorUpdateAdmin(admin.ModelAdmin):
             "subtitle": None,
             "opts": self.opts,
             "vendor_update": update,
-            "rows": _rows(update),
+            "rows": change_rows(update),
             "status": status_badge(update),
             "decisions": [
                 (decision, self._decision_url(decision, update))
@@ -239,7 +239,7 @@ class VendorUpdateAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "decision": decision,
             "vendor_update": update,
-            "rows": _rows(update),
+            "rows": change_rows(update),
             "status": status_badge(update),
             "form": form,
             "error": error,
@@ -267,26 +267,6 @@ class VendorUpdateAdmin(admin.ModelAdmin):
 
     def _decision_url(self, decision: Decision, update: VendorUpdate) -> str:
         return reverse(f"admin:approvals_vendorupdate_{decision.slug}", args=[update.pk])
-
-
-@dataclass(frozen=True)
-class ChangeRow:
-    label: str
-    old: str
-    new: str
-    sensitive: bool
-
-
-def _rows(update: VendorUpdate) -> list[ChangeRow]:
-    return [
-        ChangeRow(
-            label=change["label"],
-            old=change["old"],
-            new=change["new"],
-            sensitive=change["field"] in SENSITIVE_FIELDS,
-        )
-        for change in update.changes
-    ]
 
 
 def _posted_version(raw: str) -> int | None:

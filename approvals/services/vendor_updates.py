@@ -8,6 +8,7 @@ company, in one transaction. The company itself changes only once the ERP holds 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -36,9 +37,10 @@ from approvals.states import Note, SyncStatus
 
 S = VendorUpdateStatus
 SENSITIVE_FIELDS = frozenset(
-    {"tax_id", "address_line1", "city", "region", "postal_code", "country"}
+    {"name", "legal_name", "tax_id", "address_line1", "city", "region", "postal_code", "country"}
 )
-"""Where payments go: a changed tax id or remit-to address is a classic payment-fraud path."""
+"""Who is paid and where: a changed payee name (checks follow the name), tax id or remit-to
+address is a classic payment-fraud path."""
 REASON_REQUIRED = "Give a reason for the rejection; the person who proposed it will read it."
 MAX_REASON = 2000
 NOTHING_CHANGED = "Nothing the ERP holds for this vendor changed, so no vendor update was proposed."
@@ -79,6 +81,36 @@ def proposed_changes(company: Company, new_values: dict[str, str]) -> list[dict]
         }
         for name in sorted(new_values)
         if new_values[name] != getattr(company, name)
+    ]
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One field of a proposal as an approver reads it: its value when proposed (`old`), here
+    now, and proposed; `moved` when it changed here since (the accept is then refused)."""
+
+    label: str
+    old: str
+    now: str
+    new: str
+    sensitive: bool
+
+    @property
+    def moved(self) -> bool:
+        return self.now != self.old
+
+
+def change_rows(update: VendorUpdate) -> list[ChangeRow]:
+    company = update.company
+    return [
+        ChangeRow(
+            label=change["label"],
+            old=change["old"],
+            now=getattr(company, change["field"]),
+            new=change["new"],
+            sensitive=is_sensitive(change),
+        )
+        for change in update.changes
     ]
 
 

@@ -18,8 +18,8 @@ from approvals.services import erp
 from approvals.services.errors import PreconditionsNotMet, WorkflowError
 from approvals.services.vendor_updates import (
     NOTHING_CHANGED,
-    SENSITIVE_FIELDS,
     VendorUpdateOpen,
+    change_rows,
     open_vendor_update,
     proposed_changes,
     vendor_update_propose,
@@ -51,7 +51,7 @@ def vendor_update_panel(user, company: Company) -> dict:
         and update.status == "waiting"
         and update.proposed_by_id == user.pk,
         "may_decide_vendor_update": permissions.can_decide_type(user, Company),
-        "sensitive_fields": SENSITIVE_FIELDS,
+        "vendor_update_rows": change_rows(update) if update is not None else [],
         "may_propose": synced and allowed,
         "may_edit": (allowed if synced else user.has_perm("approvals.change_company")),
         "vendor_update_refusal": (

@@ -143,6 +143,15 @@ def _vendor_address(company) -> dict[str, str]:
     return {part: getattr(company, field).strip() for part, field in VENDOR_ADDRESS_PARTS}
 
 
+def _address_with(stored: dict, changed_parts: dict[str, str]) -> dict:
+    """The vendor's BillAddr as QuickBooks holds it, with only the approved parts changed: an
+    address goes whole in an update, and the parts nobody approved (a second line, a city
+    someone corrected in QuickBooks) must stay as they are."""
+    address = {key: value for key, value in stored.items() if key not in changed_parts}
+    address.update({part: value for part, value in changed_parts.items() if value})
+    return address
+
+
 # What a sparse update sends to empty a field: one it is not sent keeps its value.
 _CLEARED_VENDOR_FIELDS: dict[str, Any] = {
     "PrimaryEmailAddr": {"Address": ""},
@@ -159,10 +168,11 @@ CHECK_NAME_LIMIT = 100
 def vendor_update_payload(
     before, after, *, vendor: dict, track_1099_before: bool = False, track_1099_after: bool = False
 ) -> dict[str, Any]:
-    """Sparse update of `vendor` (as just read: its Id and SyncToken) from company `before` to
-    company `after`: only the fields whose mapping differs, so whatever else QuickBooks holds
-    for the vendor is kept. The address goes whole when any part of it changed; an emptied field
-    goes empty."""
+    """Sparse update of `vendor` (as just read: its Id, SyncToken and address) from company
+    `before` to company `after`: only the fields whose mapping differs, so whatever else
+    QuickBooks holds for the vendor is kept. The address goes whole (QuickBooks replaces it)
+    but as QuickBooks holds it with only the changed parts changed; an emptied field goes
+    empty."""
     old = vendor_payload(before, track_1099=track_1099_before)
     new = vendor_payload(after, track_1099=track_1099_after)
     payload: dict[str, Any] = {"Id": str(vendor["Id"]), "SyncToken": str(vendor["SyncToken"])}
@@ -170,8 +180,13 @@ def vendor_update_payload(
         if key == "BillAddr" or old.get(key) == new.get(key):
             continue
         payload[key] = new[key] if key in new else _CLEARED_VENDOR_FIELDS[key]
-    if _vendor_address(before) != _vendor_address(after):
-        payload["BillAddr"] = _vendor_address(after)
+    changed_parts = {
+        part: value
+        for part, value in _vendor_address(after).items()
+        if value != _vendor_address(before)[part]
+    }
+    if changed_parts:
+        payload["BillAddr"] = _address_with(vendor.get("BillAddr") or {}, changed_parts)
     renamed = payload.get("DisplayName")
     if renamed and vendor.get("PrintOnCheckName") == old["DisplayName"][:CHECK_NAME_LIMIT]:
         # QuickBooks prints checks to this name and keeps it on a rename; it follows the new name

@@ -59,7 +59,7 @@ def test_the_accept_page_shows_old_and_new_and_queues_the_update(approver_client
     page = approver_client.get(url(update, "accept")).content.decode()
     assert 'class="erp-sensitive"' in page
     assert "12-3456789" in page and "98-7654321" in page
-    assert "where payments go: check it" in page
+    assert "who is paid or where: check it" in page
 
     response = approver_client.post(url(update, "accept"), {"version": update.version}, follow=True)
 
@@ -97,6 +97,11 @@ def test_the_accept_page_opened_before_the_company_changed_refuses(
     assert "Phone is now &#x27;555-0142&#x27;, no longer &#x27;555-0100&#x27;" in text
     assert refreshed(update).status == "waiting"
     assert tasks() == 0
+    # Every page of the update shows the value it holds now, not the one it had when proposed.
+    shown = approver_client.get(url(update, "change")).content.decode()
+    assert '555-0142 <strong class="erp-moved">(changed since it was proposed, from 555-0100)' in (
+        shown
+    )
 
 
 def test_the_proposer_cannot_accept_their_own_update(client, update, proposer):

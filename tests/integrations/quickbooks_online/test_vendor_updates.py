@@ -79,18 +79,32 @@ class TestSparsePayload:
         assert "DisplayName" not in payload
         assert payload["CompanyName"] == "Acme Drywall LLC"
 
-    def test_one_address_part_sends_the_whole_address(self):
+    def test_one_address_part_changes_only_that_part_of_the_address_quickbooks_holds(self):
         company = make_company(**ADDRESS)
-        payload = mapping.vendor_update_payload(
-            company, changed(company, postal_code="97209"), vendor=VENDOR_AS_READ
-        )
-        assert payload["BillAddr"] == {
+        in_quickbooks = {
+            "Id": "91",
             "Line1": "12 Harbor Road",
-            "City": "Portland",
+            "Line2": "Suite 200",  # added in QuickBooks, never here
+            "City": "Beaverton",  # corrected in QuickBooks
             "CountrySubDivisionCode": "OR",
-            "PostalCode": "97209",
+            "PostalCode": "97214",
             "Country": "USA",
         }
+        payload = mapping.vendor_update_payload(
+            company,
+            changed(company, postal_code="97209"),
+            vendor={**VENDOR_AS_READ, "BillAddr": in_quickbooks},
+        )
+        assert payload["BillAddr"] == {**in_quickbooks, "PostalCode": "97209"}
+
+    def test_an_emptied_address_part_is_left_out_of_the_address(self):
+        company = make_company(**ADDRESS)
+        payload = mapping.vendor_update_payload(
+            company,
+            changed(company, address_line1=""),
+            vendor={**VENDOR_AS_READ, "BillAddr": {"Line1": "12 Harbor Road", "City": "Portland"}},
+        )
+        assert payload["BillAddr"] == {"City": "Portland"}
 
     def test_emptied_fields_are_sent_empty_so_the_sparse_update_clears_them(self):
         company = make_company(email="ap@acme.test", phone="555-0100", tax_id="12-3456789")
