@@ -126,8 +126,9 @@ class QuickBooksOnlineConnector:
         problems = _name_problems(
             "The company name", mapping.vendor_display_name(company), mapping.MAX_DISPLAY_NAME
         )
+        # With no legal name the company name stands for it, and it is that name to shorten.
         problems += _length_problems(
-            "The company's legal name",
+            "The company's legal name" if company.legal_name.strip() else "The company name",
             mapping.vendor_company_name(company),
             mapping.MAX_COMPANY_NAME,
         )

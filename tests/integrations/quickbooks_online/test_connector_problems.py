@@ -58,6 +58,14 @@ def test_long_legal_names_and_bad_email_addresses(connector):
     ]
 
 
+def test_a_long_name_without_a_legal_name_is_blamed_on_the_name(connector):
+    company = make_company(name="B" * 101, legal_name="")
+    assert connector.export_problems(company) == [
+        f"The company name '{'B' * 59}…' is longer than the 100 characters "
+        "QuickBooks Online allows."
+    ]
+
+
 def test_invoice_number_longer_than_quickbooks_allows(connector):
     invoice = make_invoice()
     invoice.number = "PAY-APPLICATION-2026-0007"
