@@ -2,6 +2,9 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Two workers: most tests wait on sockets (the ERP sandboxes, the browser), so two processes
+# keep both cores busy. `make test PYTEST_ARGS=-p no:xdist` runs them one by one.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: demo test lint bench reliability install browser clean
 
