@@ -15,7 +15,6 @@ from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
     CommitmentLine,
-    Company,
     DirectExportSetting,
     ERPJob,
     ERPVendor,
@@ -24,6 +23,13 @@ from approvals.models import (
 )
 from approvals.schedule import overbilled_lines
 from approvals.services import duplicates, erp, failed_exports, posting, unlinking
+from approvals.services.accept_questions import (
+    accept_questions,
+    answer_fields,
+    answered_fields,
+    clean_text,
+    unanswered,
+)
 from approvals.services.approved import approval_of, export_started_changes
 from approvals.services.drift import NO_DRIFT
 from approvals.services.errors import (
@@ -43,6 +49,7 @@ from approvals.services.transitions import (
     self_approval_note,
 )
 from approvals.states import Action, SyncStatus
+from integrations.questions import AcceptQuestions
 
 DIRECT_EXPORT = "direct export setting"
 _ASKED = {"retrieve": "retrieved", "reject": "rejected"}
@@ -51,12 +58,6 @@ LOOKUP_OVERDUE = timedelta(minutes=2)
 REASON_REQUIRED = "Give a reason for the rejection; the sender will read it."
 MAX_REASON = 2000
 
-# What an approver may choose when accepting, per record type, with each value's length limit.
-_CHOICES = {
-    Project: {"parent_customer_id": ("erp_parent_customer_id", 64)},
-    Company: {"vendor_type": ("vendor_type", 50)},
-}
-_CHOICE_FIELDS = frozenset(field for fields in _CHOICES.values() for field, _ in fields.values())
 
 
 def record_send(*, record, actor):
@@ -134,7 +135,7 @@ def record_reject(*, record, actor, reason: str, review_version: int | None = No
     of its last attempt (see failed_exports).
     """
     _check(record=record, actor=actor, action=Action.REJECT)
-    reason = _clean_text(reason)
+    reason = clean_text(reason)
     if not reason:
         raise PreconditionsNotMet([REASON_REQUIRED])
     _require_lookup_answered(record=record, asked="reject")
@@ -195,8 +196,8 @@ def record_accept(
 ):
     """Approve `record` for export: it moves to 'exporting' and its export task is queued.
 
-    choices: for a project {"parent_customer_id": ...}, the ERP customer the job belongs to;
-    for a company {"vendor_type": ...}, optional. Raises PossibleDuplicate for an invoice that
+    choices: the answers to the questions the connected ERP asks about the record's type
+    (accept_questions), by question name. Raises PossibleDuplicate for an invoice that
     looks already billed unless confirm_duplicate is True (which the audit trail records).
     review_version: the version the approver reviewed; a record changed since is refused.
     link_to / create_reason: for a company or project that looks like a vendor or job the ERP
@@ -208,10 +209,11 @@ def record_accept(
     posting.default_posting_date); never inside the ERP's closed period.
     """
     _check(record=record, actor=actor, action=Action.ACCEPT)
+    questions = accept_questions(type(record))
     changes = {
         "decided_by": actor,
         "decided_at": timezone.now(),
-        **_choice_changes(record, choices),
+        **answered_fields(record, choices, questions),
     }
     reason = ""
     if isinstance(record, SubcontractorInvoice):
@@ -230,10 +232,11 @@ def record_accept(
             record=record,
             actor=actor,
             changes=changes,
+            questions=questions,
             reason=_joined(reason, self_approval_note(actor=actor, record=record)),
             review_version=review_version,
-            link_to=_clean_text(link_to),
-            create_reason=_clean_text(create_reason),
+            link_to=clean_text(link_to),
+            create_reason=clean_text(create_reason),
             confirm_past_balance=confirm_past_balance,
             posting_date=posting_date,
         )
@@ -244,6 +247,7 @@ def _accept(
     record,
     actor,
     changes: dict,
+    questions: AcceptQuestions | None = None,
     reason: str = "",
     system_actor: str = "",
     review_version: int | None = None,
@@ -263,16 +267,16 @@ def _accept(
         return _link_instead(record, current, found, link_to, actor, review_version)
     if found:
         reason = _joined(reason, _create_anyway_reason(current, found, create_reason))
+    if questions is None:
+        questions = accept_questions(type(record))
+    answered = answer_fields(questions)
     for name, value in changes.items():
-        if name in _CHOICE_FIELDS:
+        if name in answered:
             setattr(current, name, value)
     if posting.is_dated(current):
         current.posting_date = posting_date or posting.default_posting_date(current)
         changes = {**changes, "posting_date": current.posting_date}
-    if isinstance(current, Project) and not current.erp_parent_customer_id:
-        raise PreconditionsNotMet(
-            [f"Choose the customer in the ERP that project '{record}' belongs to."]
-        )
+    _require(unanswered(current, questions))
     _require(preconditions.accept_problems(current))
     connector = erp.connector_or_none(erp.active_connection_or_none())
     event = record_transition(
@@ -482,26 +486,8 @@ def _forget_line_ids(record) -> None:
 
 def choices_for(record, choices: dict | None) -> dict:
     """The part of `choices` that concerns `record`'s type (bulk actions mix types)."""
-    allowed = _CHOICES.get(type(record), {})
-    return {key: value for key, value in (choices or {}).items() if key in allowed}
-
-
-def _choice_changes(record, choices: dict | None) -> dict:
-    allowed = _CHOICES.get(type(record), {})
-    changes = {}
-    problems = []
-    for key, value in (choices or {}).items():
-        if key not in allowed:
-            problems.append(f"'{key}' is not something to choose when accepting a {noun(record)}.")
-            continue
-        field, limit = allowed[key]
-        text = _clean_text(value)
-        if len(text) > limit:
-            problems.append(f"The {key.replace('_', ' ')} is longer than {limit} characters.")
-        elif text:
-            changes[field] = text
-    _require(problems)
-    return changes
+    asked = {question.name for question in accept_questions(type(record)).choices}
+    return {key: value for key, value in (choices or {}).items() if key in asked}
 
 
 def _direct_export_enabled(record) -> bool:
@@ -516,11 +502,6 @@ def duplicate_warning(twins: list[str]) -> str:
 
 def _joined(*sentences: str) -> str:
     return " ".join(sentence for sentence in sentences if sentence)
-
-
-def _clean_text(value) -> str:
-    # PostgreSQL cannot store NUL characters; they never carry meaning in a typed reason.
-    return str(value or "").replace("\x00", "").strip()
 
 
 def _require(problems: list[str]) -> None:
