@@ -103,7 +103,7 @@ class DecisionsMixin:
 
     actions = ["accept_selected", "reject_selected", "retry_selected", "unlink_selected"]
     decision_template = "admin/approvals/decision.html"
-    # A page the accountant reads row by row; each invoice row also asks QuickBooks for twins.
+    # A page the accountant reads row by row; each invoice row also asks the ERP for twins.
     decision_limit = 100
 
     # --- permissions ---------------------------------------------------------------------

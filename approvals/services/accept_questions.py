@@ -12,16 +12,19 @@ from __future__ import annotations
 from approvals.services import erp
 from approvals.services.errors import PreconditionsNotMet
 from approvals.services.records import noun
+from integrations.base import Connector
 from integrations.questions import NOTHING_ASKED, AcceptQuestions
 
 
 def accept_questions(model) -> AcceptQuestions:
-    """What the connected ERP asks when a record of `model` is accepted (nothing while no ERP
-    can be used: such a record's export says why)."""
-    connector = erp.connector_or_none(erp.active_connection_or_none())
-    if connector is None:
-        return NOTHING_ASKED
-    return connector.accept_questions(model)
+    """What the connected ERP asks when a record of `model` is accepted."""
+    return questions_of(erp.connector_or_none(erp.active_connection_or_none()), model)
+
+
+def questions_of(connector: Connector | None, model) -> AcceptQuestions:
+    """What `connector` asks about `model` (nothing while no ERP can be used: such a record's
+    export says why)."""
+    return NOTHING_ASKED if connector is None else connector.accept_questions(model)
 
 
 def answered_fields(record, choices: dict | None, questions: AcceptQuestions) -> dict[str, str]:
@@ -53,10 +56,6 @@ def unanswered(record, questions: AcceptQuestions) -> list[str]:
         for question in questions.choices
         if question.required and not getattr(record, question.field)
     ]
-
-
-def answer_fields(questions: AcceptQuestions) -> frozenset[str]:
-    return frozenset(question.field for question in questions.choices)
 
 
 def clean_text(value) -> str:

@@ -25,9 +25,9 @@ from approvals.schedule import overbilled_lines
 from approvals.services import duplicates, erp, failed_exports, posting, unlinking
 from approvals.services.accept_questions import (
     accept_questions,
-    answer_fields,
     answered_fields,
     clean_text,
+    questions_of,
     unanswered,
 )
 from approvals.services.approved import approval_of, export_started_changes
@@ -49,7 +49,6 @@ from approvals.services.transitions import (
     self_approval_note,
 )
 from approvals.states import Action, SyncStatus
-from integrations.questions import AcceptQuestions
 
 DIRECT_EXPORT = "direct export setting"
 _ASKED = {"retrieve": "retrieved", "reject": "rejected"}
@@ -57,7 +56,6 @@ _ASKED = {"retrieve": "retrieved", "reject": "rejected"}
 LOOKUP_OVERDUE = timedelta(minutes=2)
 REASON_REQUIRED = "Give a reason for the rejection; the sender will read it."
 MAX_REASON = 2000
-
 
 
 def record_send(*, record, actor):
@@ -209,12 +207,7 @@ def record_accept(
     posting.default_posting_date); never inside the ERP's closed period.
     """
     _check(record=record, actor=actor, action=Action.ACCEPT)
-    questions = accept_questions(type(record))
-    changes = {
-        "decided_by": actor,
-        "decided_at": timezone.now(),
-        **answered_fields(record, choices, questions),
-    }
+    changes = {"decided_by": actor, "decided_at": timezone.now()}
     reason = ""
     if isinstance(record, SubcontractorInvoice):
         local, twins = duplicates.invoice_possible_duplicates(record)
@@ -232,7 +225,7 @@ def record_accept(
             record=record,
             actor=actor,
             changes=changes,
-            questions=questions,
+            choices=choices,
             reason=_joined(reason, self_approval_note(actor=actor, record=record)),
             review_version=review_version,
             link_to=clean_text(link_to),
@@ -247,7 +240,7 @@ def _accept(
     record,
     actor,
     changes: dict,
-    questions: AcceptQuestions | None = None,
+    choices: dict | None = None,
     reason: str = "",
     system_actor: str = "",
     review_version: int | None = None,
@@ -262,23 +255,24 @@ def _accept(
     if review_version is not None and current.review_version != review_version:
         raise StaleState(changed_since_review_message(record, Action.ACCEPT))
     reason = _joined(reason, past_balance_reason(current, confirmed=confirm_past_balance))
+    # The connected ERP's questions about this type, and the answers given (checked even when
+    # the record is linked instead, so a wrong answer is never silently dropped).
+    connector = erp.connector_or_none(erp.active_connection_or_none())
+    questions = questions_of(connector, type(record))
+    answers = answered_fields(current, choices, questions)
     found = lookalikes(current)
     if link_to:
         return _link_instead(record, current, found, link_to, actor, review_version)
     if found:
         reason = _joined(reason, _create_anyway_reason(current, found, create_reason))
-    if questions is None:
-        questions = accept_questions(type(record))
-    answered = answer_fields(questions)
-    for name, value in changes.items():
-        if name in answered:
-            setattr(current, name, value)
+    for name, value in answers.items():
+        setattr(current, name, value)
+    changes = {**changes, **answers}
     if posting.is_dated(current):
         current.posting_date = posting_date or posting.default_posting_date(current)
         changes = {**changes, "posting_date": current.posting_date}
     _require(unanswered(current, questions))
     _require(preconditions.accept_problems(current))
-    connector = erp.connector_or_none(erp.active_connection_or_none())
     event = record_transition(
         record=record,
         action=Action.ACCEPT,
@@ -486,8 +480,10 @@ def _forget_line_ids(record) -> None:
 
 def choices_for(record, choices: dict | None) -> dict:
     """The part of `choices` that concerns `record`'s type (bulk actions mix types)."""
+    if not choices:
+        return {}
     asked = {question.name for question in accept_questions(type(record)).choices}
-    return {key: value for key, value in (choices or {}).items() if key in asked}
+    return {key: value for key, value in choices.items() if key in asked}
 
 
 def _direct_export_enabled(record) -> bool:

@@ -13,6 +13,8 @@ Per-company settings (ERPConnection.settings), each with a working default:
   created when missing as a NonInventory item whose expense account is "Retainage Payable",
   an Other Current Liability account, itself created when missing). Retainage is money still
   owed to the subcontractor, so it belongs in a liability, not in job cost.
+- "vendor_types": the vendor types offered when a company is accepted (default: Subcontractor,
+  Supplier).
 - "vendor_1099_types": vendor types whose vendors are marked for 1099 reporting (default none;
   whether a subcontractor gets a 1099 depends on its tax status, which only the accountant knows).
 - "country", "home_currency", "multicurrency": where the company is, read from QuickBooks
