@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
+from integrations.describe import DocumentDescription
+from integrations.questions import AcceptQuestions
+
 
 class ERPError(Exception):
     """An ERP call failed. `message` is written for an accountant, not a developer."""
@@ -121,6 +124,9 @@ class ApprovedDocument:
 
     document: dict[str, Any]
     identity: dict[str, Any]
+    description: dict[str, Any] | None = None
+    """The connector's DocumentDescription of it, as data (what the decision page showed); None
+    in accepts kept before descriptions were."""
 
 
 class Connector(Protocol):
@@ -138,6 +144,13 @@ class Connector(Protocol):
 
     def approved_document(self, record) -> ApprovedDocument:
         """The document accepting `record` as it stands approves, and its identity."""
+
+    def describe(self, record) -> DocumentDescription:
+        """The document exporting `record` as it stands would create, in an accountant's
+        words, from local data only (no ERP call: a person waits for it)."""
+
+    def accept_questions(self, model) -> AcceptQuestions:
+        """What accepting a record of `model` asks, with choices from imported data."""
 
     def find_exported(self, record, approved: ApprovedDocument | None) -> ExportResult | None:
         """The document the record's last export attempt left in the ERP, looked up by what

@@ -19,11 +19,16 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from approvals.admin import outcomes
 from approvals.admin.badges import sync_badge
-from approvals.admin.forms import ConfirmForm, DatedAcceptForm, RejectForm
+from approvals.admin.described import ShownDocument, shown
+from approvals.admin.forms import AcceptForm, ConfirmForm, RejectForm
 from approvals.ids import parsed_id, parsed_ids
 from approvals.models import ApprovalPolicy
 from approvals.permissions import can_decide_type
-from approvals.services import Outcome
+from approvals.services import Outcome, freshness
+from approvals.services.accept_questions import accept_questions
+from approvals.services.descriptions import documents_approved, documents_described
+from approvals.services.erp import active_connection_with_problem
+from approvals.services.lookalikes import lookalikes
 from approvals.services.posting import DATED_MODELS, default_posting_date
 from approvals.services.records import plural_noun, record_title
 from approvals.states import SyncStatus
@@ -90,6 +95,9 @@ class RecordRow:
     twins: list[str]
     confirm_field: object = None
     questions: list = field(default_factory=list)
+    document: ShownDocument | None = None
+    """What the ERP will receive (for a retry: what the last accept approved)."""
+    last_error: str = ""
 
 
 class DecisionsMixin:
@@ -97,7 +105,7 @@ class DecisionsMixin:
 
     actions = ["accept_selected", "reject_selected", "retry_selected", "unlink_selected"]
     decision_template = "admin/approvals/decision.html"
-    # A page the accountant reads row by row; each invoice row also asks QuickBooks for twins.
+    # A page the accountant reads row by row; each invoice row also asks the ERP for twins.
     decision_limit = 100
 
     # --- permissions ---------------------------------------------------------------------
@@ -198,6 +206,8 @@ class DecisionsMixin:
                 records=plural_noun(self.model), erp=connection_name
             ),
             "rows": rows,
+            "erp_name": connection_name,
+            "show_documents": any(row.document is not None for row in rows),
             "form": form,
             "general_fields": _general_fields(form, rows),
             "unavailable": unavailable,
@@ -215,6 +225,7 @@ class DecisionsMixin:
         return TemplateResponse(request, self.decision_template, context)
 
     def decision_rows(self, decision, records, form) -> list[RecordRow]:
+        documents = self.documents(decision, records)
         rows = []
         for record in records:
             notes = []
@@ -234,9 +245,22 @@ class DecisionsMixin:
                     twins=self.duplicate_twins(form, record) if decision is ACCEPT else [],
                     confirm_field=self.duplicate_confirm_field(form, record),
                     questions=_questions(form, record) if decision is ACCEPT else [],
+                    document=shown(documents[record.pk]) if record.pk in documents else None,
+                    last_error=record.last_export_error if decision is RETRY else "",
                 )
             )
         return rows
+
+    def documents(self, decision, records) -> dict:
+        """By primary key, the description of each record's document the page shows: for a
+        retry the one approved (what the retry exports), else the one an accept would approve."""
+        if decision is UNLINK:
+            return {}
+        pks = [record.pk for record in records]
+        described = documents_described(self.model, pks)
+        if decision is RETRY:
+            described.update(documents_approved(self.model, pks))
+        return described
 
     # --- hooks the record types override -------------------------------------------------
 
@@ -249,9 +273,32 @@ class DecisionsMixin:
         return ConfirmForm(data), ""
 
     def accept_form(self, request, records, *, data):
-        if issubclass(self.model, DATED_MODELS):
-            return DatedAcceptForm(data, posting_defaults=posting_defaults(records)), ""
-        return ConfirmForm(data), ""
+        """The connected ERP's questions about this record type (choices from imported data),
+        link or create where a record looks like what the ERP has, and posting dates."""
+        connection, not_connected = active_connection_with_problem()
+        if connection is None:
+            return None, not_connected
+        questions = accept_questions(self.model)
+        help_texts = {}
+        for question in questions.choices:
+            as_of = ""
+            if question.imported_with:
+                fresh = freshness.imported_as_of(connection, question.imported_with)
+                as_of = f"{question.imported_noun} {fresh}."
+            if question.required and not question.choices:
+                return None, " ".join(filter(None, [question.none_to_choose, as_of]))
+            help_texts[question.name] = " ".join(filter(None, [question.help, as_of]))
+        form = AcceptForm(
+            data,
+            questions=questions,
+            help_texts=help_texts,
+            record_ids=[record.pk for record in records],
+            lookalikes=_lookalikes_of(records),
+            posting_defaults=posting_defaults(records)
+            if issubclass(self.model, DATED_MODELS)
+            else {},
+        )
+        return form, ""
 
     def accept_notes(self, record) -> list[str]:
         return outcomes.accept_problems_of(record)
@@ -301,6 +348,17 @@ def _questions(form, record) -> list:
     """The per-record questions of the form (link or create), shown in the record's row."""
     questions_for = getattr(form, "questions_for", None)
     return questions_for(record.pk) if questions_for else []
+
+
+def _lookalikes_of(records) -> dict[int, list]:
+    """The vendors or jobs each record waiting for a decision looks like (imported data only)."""
+    found = {}
+    for record in records:
+        if record.sync_status == SyncStatus.READY_TO_EXPORT:
+            similar = lookalikes(record)
+            if similar:
+                found[record.pk] = similar
+    return found
 
 
 def posting_defaults(records) -> dict:

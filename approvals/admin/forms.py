@@ -2,7 +2,7 @@
 
 from django import forms
 
-DEFAULT_VENDOR_TYPES = ("Subcontractor", "Supplier")
+from integrations.questions import AcceptQuestions
 
 
 class RejectForm(forms.Form):
@@ -83,61 +83,6 @@ class LookalikeQuestionsForm(forms.Form):
         return (self.cleaned_data.get(match_field_name(pk)) or "").startswith(LINK)
 
 
-class ProjectAcceptForm(LookalikeQuestionsForm):
-    parent_customer_id = forms.ChoiceField(
-        label="Customer the job belongs to",
-        required=False,
-        error_messages={
-            "invalid_choice": "That customer is no longer in the list; please choose again.",
-        },
-    )
-
-    def __init__(
-        self,
-        *args,
-        customers: list[tuple[str, str]],
-        erp_name: str,
-        customers_as_of: str,
-        record_ids: list[int],
-        lookalikes: dict[int, list],
-        **kwargs,
-    ):
-        super().__init__(*args, lookalikes=lookalikes, kind="job", **kwargs)
-        self.record_ids = record_ids
-        field = self.fields["parent_customer_id"]
-        field.choices = [("", "— choose a customer —"), *customers]
-        field.help_text = (
-            f"The project becomes a job under this customer in {erp_name}. "
-            f"Customers {customers_as_of}."
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        exporting = [pk for pk in self.record_ids if not self.links(pk)]
-        if exporting and not cleaned.get("parent_customer_id"):
-            self.add_error("parent_customer_id", "Please choose the customer this job belongs to.")
-        return cleaned
-
-    def choices(self) -> dict[str, str]:
-        customer = self.cleaned_data["parent_customer_id"]
-        return {"parent_customer_id": customer} if customer else {}
-
-
-class CompanyAcceptForm(LookalikeQuestionsForm):
-    vendor_type = forms.ChoiceField(label="Vendor type", required=False)
-
-    def __init__(self, *args, vendor_types: list[str], lookalikes: dict[int, list], **kwargs):
-        super().__init__(*args, lookalikes=lookalikes, kind="vendor", **kwargs)
-        self.fields["vendor_type"].choices = [
-            ("", "— keep each company's own type —"),
-            *[(vendor_type, vendor_type) for vendor_type in vendor_types],
-        ]
-
-    def choices(self) -> dict[str, str] | None:
-        vendor_type = self.cleaned_data["vendor_type"]
-        return {"vendor_type": vendor_type} if vendor_type else None
-
-
 class PostingDateQuestions:
     """One "posts on" date per commitment, change order or invoice being accepted."""
 
@@ -164,18 +109,52 @@ class PostingDateQuestions:
         }
 
 
-class DatedAcceptForm(PostingDateQuestions, forms.Form):
-    """Commitments and change orders: the posting date of each, nothing more."""
+class AcceptForm(PostingDateQuestions, LookalikeQuestionsForm):
+    """What accepting records of one type asks: the connected ERP's questions, once for all of
+    them (`help` says how fresh imported choices are, by question name); link or create for each
+    record that looks like a vendor or job the ERP has; the posting date of each dated one."""
 
-    def __init__(self, *args, posting_defaults: dict, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *args,
+        questions: AcceptQuestions,
+        help_texts: dict[str, str],
+        record_ids: list[int],
+        lookalikes: dict[int, list],
+        posting_defaults: dict,
+        **kwargs,
+    ):
+        super().__init__(*args, lookalikes=lookalikes, kind=questions.link_noun, **kwargs)
+        self.asked = questions.choices
+        self.record_ids = record_ids
+        for question in self.asked:
+            self.fields[question.name] = forms.ChoiceField(
+                label=question.label,
+                required=False,
+                choices=[("", question.empty_choice), *question.choices],
+                help_text=help_texts.get(question.name, ""),
+            )
         self.add_posting_dates(posting_defaults)
 
-    def questions_for(self, pk: int) -> list:
-        return self.posting_questions(pk)
+    def clean(self):
+        cleaned = super().clean()
+        # A record linked to an existing vendor or job is not exported: it needs no answers.
+        if any(not self.links(pk) for pk in self.record_ids):
+            for question in self.asked:
+                if question.required and not cleaned.get(question.name):
+                    self.add_error(question.name, question.missing or "Please choose one.")
+        return cleaned
 
-    def choices(self) -> None:
-        return None
+    def questions_for(self, pk: int) -> list:
+        return [*super().questions_for(pk), *self.posting_questions(pk)]
+
+    def choices(self) -> dict[str, str] | None:
+        answers = {
+            question.name: self.cleaned_data[question.name]
+            for question in self.asked
+            if self.cleaned_data.get(question.name)
+        }
+        return answers or None
 
 
 class InvoiceAcceptForm(PostingDateQuestions, forms.Form):
@@ -229,7 +208,7 @@ class InvoiceAcceptForm(PostingDateQuestions, forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    """Commitments, change orders, retry and unlink ask nothing more than the confirmation."""
+    """Retry and unlink ask nothing more than the confirmation."""
 
     def choices(self) -> None:
         return None
@@ -257,8 +236,3 @@ def reason_field_name(pk: int) -> str:
 
 def confirm_field_name(invoice_id: int) -> str:
     return f"{CONFIRM_PREFIX}{invoice_id}"
-
-
-def vendor_types_of(connection) -> list[str]:
-    configured = (connection.settings or {}).get("vendor_types") if connection else None
-    return list(configured or DEFAULT_VENDOR_TYPES)

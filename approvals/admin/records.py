@@ -8,26 +8,19 @@ from approvals.admin import outcomes
 from approvals.admin.decisions import posting_defaults
 from approvals.admin.exportable import ExportableAdmin, LinesInline, sum_of_lines
 from approvals.admin.forms import (
-    CompanyAcceptForm,
     InvoiceAcceptForm,
-    ProjectAcceptForm,
     confirm_field_name,
     past_balance_field_name,
-    vendor_types_of,
 )
 from approvals.models import (
     ChangeOrderLine,
     CommitmentLine,
-    ERPCustomer,
     InvoiceLine,
     ProjectMembership,
-    SyncKind,
 )
-from approvals.services import freshness
 from approvals.services.actions import past_balance_sentences
 from approvals.services.duplicates import invoice_possible_duplicates
-from approvals.services.erp import active_connection_with_problem, erp_name
-from approvals.services.lookalikes import lookalike_sentences, lookalikes
+from approvals.services.lookalikes import lookalike_sentences
 from approvals.states import SyncStatus
 from money import format_money
 
@@ -47,32 +40,6 @@ class ProjectAdmin(ExportableAdmin):
     filter_horizontal = ("companies",)
     inlines = (ProjectMembershipInline,)
 
-    def accept_form(self, request, records, *, data):
-        connection, not_connected = active_connection_with_problem()
-        if connection is None:
-            return None, not_connected
-        name = erp_name(connection)
-        customers = list(
-            ERPCustomer.objects.filter(erp_connection=connection, is_active=True).values_list(
-                "erp_id", "display_name"
-            )
-        )
-        fresh = freshness.imported_as_of(connection, SyncKind.JOBS)
-        if not customers:
-            return None, (
-                f"No customers of {name} were imported yet ({fresh}), so there is none to put "
-                "the job under. Run the jobs import under ERP Integrations, then accept."
-            )
-        form = ProjectAcceptForm(
-            data,
-            customers=customers,
-            erp_name=name,
-            customers_as_of=fresh,
-            record_ids=[record.pk for record in records],
-            lookalikes=_lookalikes_of(records),
-        )
-        return form, ""
-
     def accept_notes(self, record) -> list[str]:
         return [*super().accept_notes(record), *lookalike_sentences(record)]
 
@@ -82,27 +49,8 @@ class CompanyAdmin(ExportableAdmin):
     list_filter = (*ExportableAdmin.list_filter, "is_archived")
     search_fields = ("name", "legal_name", "tax_id", "email")
 
-    def accept_form(self, request, records, *, data):
-        form = CompanyAcceptForm(
-            data,
-            vendor_types=vendor_types_of(outcomes.connection()),
-            lookalikes=_lookalikes_of(records),
-        )
-        return form, ""
-
     def accept_notes(self, record) -> list[str]:
         return [*super().accept_notes(record), *lookalike_sentences(record)]
-
-
-def _lookalikes_of(records) -> dict[int, list]:
-    """The vendors or jobs each record waiting for a decision looks like (imported data only)."""
-    found = {}
-    for record in records:
-        if record.sync_status == SyncStatus.READY_TO_EXPORT:
-            similar = lookalikes(record)
-            if similar:
-                found[record.pk] = similar
-    return found
 
 
 class CommitmentLineInline(LinesInline):

@@ -15,7 +15,6 @@ from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
     CommitmentLine,
-    Company,
     DirectExportSetting,
     ERPJob,
     ERPVendor,
@@ -24,6 +23,13 @@ from approvals.models import (
 )
 from approvals.schedule import overbilled_lines
 from approvals.services import duplicates, erp, failed_exports, posting, unlinking
+from approvals.services.accept_questions import (
+    accept_questions,
+    answered_fields,
+    clean_text,
+    questions_of,
+    unanswered,
+)
 from approvals.services.approved import approval_of, export_started_changes
 from approvals.services.drift import NO_DRIFT
 from approvals.services.errors import (
@@ -50,13 +56,6 @@ _ASKED = {"retrieve": "retrieved", "reject": "rejected"}
 LOOKUP_OVERDUE = timedelta(minutes=2)
 REASON_REQUIRED = "Give a reason for the rejection; the sender will read it."
 MAX_REASON = 2000
-
-# What an approver may choose when accepting, per record type, with each value's length limit.
-_CHOICES = {
-    Project: {"parent_customer_id": ("erp_parent_customer_id", 64)},
-    Company: {"vendor_type": ("vendor_type", 50)},
-}
-_CHOICE_FIELDS = frozenset(field for fields in _CHOICES.values() for field, _ in fields.values())
 
 
 def record_send(*, record, actor):
@@ -134,7 +133,7 @@ def record_reject(*, record, actor, reason: str, review_version: int | None = No
     of its last attempt (see failed_exports).
     """
     _check(record=record, actor=actor, action=Action.REJECT)
-    reason = _clean_text(reason)
+    reason = clean_text(reason)
     if not reason:
         raise PreconditionsNotMet([REASON_REQUIRED])
     _require_lookup_answered(record=record, asked="reject")
@@ -195,8 +194,8 @@ def record_accept(
 ):
     """Approve `record` for export: it moves to 'exporting' and its export task is queued.
 
-    choices: for a project {"parent_customer_id": ...}, the ERP customer the job belongs to;
-    for a company {"vendor_type": ...}, optional. Raises PossibleDuplicate for an invoice that
+    choices: the answers to the questions the connected ERP asks about the record's type
+    (accept_questions), by question name. Raises PossibleDuplicate for an invoice that
     looks already billed unless confirm_duplicate is True (which the audit trail records).
     review_version: the version the approver reviewed; a record changed since is refused.
     link_to / create_reason: for a company or project that looks like a vendor or job the ERP
@@ -208,11 +207,7 @@ def record_accept(
     posting.default_posting_date); never inside the ERP's closed period.
     """
     _check(record=record, actor=actor, action=Action.ACCEPT)
-    changes = {
-        "decided_by": actor,
-        "decided_at": timezone.now(),
-        **_choice_changes(record, choices),
-    }
+    changes = {"decided_by": actor, "decided_at": timezone.now()}
     reason = ""
     if isinstance(record, SubcontractorInvoice):
         local, twins = duplicates.invoice_possible_duplicates(record)
@@ -230,10 +225,11 @@ def record_accept(
             record=record,
             actor=actor,
             changes=changes,
+            choices=choices,
             reason=_joined(reason, self_approval_note(actor=actor, record=record)),
             review_version=review_version,
-            link_to=_clean_text(link_to),
-            create_reason=_clean_text(create_reason),
+            link_to=clean_text(link_to),
+            create_reason=clean_text(create_reason),
             confirm_past_balance=confirm_past_balance,
             posting_date=posting_date,
         )
@@ -244,6 +240,7 @@ def _accept(
     record,
     actor,
     changes: dict,
+    choices: dict | None = None,
     reason: str = "",
     system_actor: str = "",
     review_version: int | None = None,
@@ -258,23 +255,24 @@ def _accept(
     if review_version is not None and current.review_version != review_version:
         raise StaleState(changed_since_review_message(record, Action.ACCEPT))
     reason = _joined(reason, past_balance_reason(current, confirmed=confirm_past_balance))
+    # The connected ERP's questions about this type, and the answers given (checked even when
+    # the record is linked instead, so a wrong answer is never silently dropped).
+    connector = erp.connector_or_none(erp.active_connection_or_none())
+    questions = questions_of(connector, type(record))
+    answers = answered_fields(current, choices, questions)
     found = lookalikes(current)
     if link_to:
         return _link_instead(record, current, found, link_to, actor, review_version)
     if found:
         reason = _joined(reason, _create_anyway_reason(current, found, create_reason))
-    for name, value in changes.items():
-        if name in _CHOICE_FIELDS:
-            setattr(current, name, value)
+    for name, value in answers.items():
+        setattr(current, name, value)
+    changes = {**changes, **answers}
     if posting.is_dated(current):
         current.posting_date = posting_date or posting.default_posting_date(current)
         changes = {**changes, "posting_date": current.posting_date}
-    if isinstance(current, Project) and not current.erp_parent_customer_id:
-        raise PreconditionsNotMet(
-            [f"Choose the customer in the ERP that project '{record}' belongs to."]
-        )
+    _require(unanswered(current, questions))
     _require(preconditions.accept_problems(current))
-    connector = erp.connector_or_none(erp.active_connection_or_none())
     event = record_transition(
         record=record,
         action=Action.ACCEPT,
@@ -482,26 +480,10 @@ def _forget_line_ids(record) -> None:
 
 def choices_for(record, choices: dict | None) -> dict:
     """The part of `choices` that concerns `record`'s type (bulk actions mix types)."""
-    allowed = _CHOICES.get(type(record), {})
-    return {key: value for key, value in (choices or {}).items() if key in allowed}
-
-
-def _choice_changes(record, choices: dict | None) -> dict:
-    allowed = _CHOICES.get(type(record), {})
-    changes = {}
-    problems = []
-    for key, value in (choices or {}).items():
-        if key not in allowed:
-            problems.append(f"'{key}' is not something to choose when accepting a {noun(record)}.")
-            continue
-        field, limit = allowed[key]
-        text = _clean_text(value)
-        if len(text) > limit:
-            problems.append(f"The {key.replace('_', ' ')} is longer than {limit} characters.")
-        elif text:
-            changes[field] = text
-    _require(problems)
-    return changes
+    if not choices:
+        return {}
+    asked = {question.name for question in accept_questions(type(record)).choices}
+    return {key: value for key, value in choices.items() if key in asked}
 
 
 def _direct_export_enabled(record) -> bool:
@@ -516,11 +498,6 @@ def duplicate_warning(twins: list[str]) -> str:
 
 def _joined(*sentences: str) -> str:
     return " ".join(sentence for sentence in sentences if sentence)
-
-
-def _clean_text(value) -> str:
-    # PostgreSQL cannot store NUL characters; they never carry meaning in a typed reason.
-    return str(value or "").replace("\x00", "").strip()
 
 
 def _require(problems: list[str]) -> None:

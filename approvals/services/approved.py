@@ -1,10 +1,11 @@
 """What an accept approves: one version of a record, as the connected ERP would receive it.
 
 The accept's audit event keeps the connector's normalised document (references resolved,
-without the ERP's own version field), its fingerprint and its identity; the export recomputes
-the document and refuses one that no longer matches, so a change to the record or to data it
-refers to (a cost code or vendor re-linked, the retainage item changed) never reaches the books
-unapproved. Every retry of that accept looks for the identity it kept.
+without the ERP's own version field), its description (what the decision page showed), one
+fingerprint of both, and its identity; the export recomputes them and refuses a document that
+no longer matches, so a change to the record or to data it refers to (a cost code or vendor
+re-linked, the retainage item changed) never reaches the books unapproved. Every retry of that
+accept looks for the identity it kept.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from approvals.models import AuditEvent
 from approvals.services.records import key_prefix, noun
 from approvals.states import Action
 from integrations.base import ApprovedDocument, Connector
+from integrations.describe import DocumentDescription
 
 _MAX_DIFFERENCES = 5
 
@@ -36,17 +38,44 @@ def fingerprint(document: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def current_approval(record, connector: Connector) -> ApprovedDocument:
+    """What accepting `record` as it stands approves: the connector's document and identity,
+    with its description of that document."""
+    approved = connector.approved_document(record)
+    return ApprovedDocument(
+        document=approved.document,
+        identity=approved.identity,
+        description=connector.describe(record).as_data(),
+    )
+
+
 def approval_of(record, connector: Connector | None) -> dict | None:
     """What an accept of `record` as it stands approves, for its audit event (None with no
     connector: such a record cannot be exported, and its export says why)."""
     if connector is None:
         return None
-    approved: ApprovedDocument = connector.approved_document(record)
+    approved = current_approval(record, connector)
     return {
         "document": approved.document,
         "identity": approved.identity,
-        "fingerprint": fingerprint(approved.document),
+        "description": approved.description,
+        "fingerprint": approval_fingerprint(approved),
     }
+
+
+def approval_fingerprint(approved: ApprovedDocument) -> str:
+    """One fingerprint of the document and of its description (of the document alone for an
+    accept kept before descriptions were)."""
+    if approved.description is None:
+        return fingerprint(approved.document)
+    return fingerprint({"document": approved.document, "description": _facts(approved)})
+
+
+def _facts(approved: ApprovedDocument) -> dict[str, str]:
+    """What the description says of the approved document, label → text."""
+    if approved.description is None:
+        return {}
+    return DocumentDescription.from_data(approved.description).facts()
 
 
 def latest_approval(record) -> ApprovedDocument | None:
@@ -64,7 +93,9 @@ def latest_approval(record) -> ApprovedDocument | None:
     if event is None or not event.approved:
         return None
     return ApprovedDocument(
-        document=event.approved["document"], identity=event.approved["identity"]
+        document=event.approved["document"],
+        identity=event.approved["identity"],
+        description=event.approved.get("description"),
     )
 
 
@@ -93,9 +124,13 @@ def new_request_key(record) -> str:
 def mismatch_sentence(
     record, approved: ApprovedDocument | None, current: ApprovedDocument, erp_name: str
 ) -> str:
-    """Why the export refuses `record`, or '' when it is still the approved document."""
-    if approved is not None and fingerprint(current.document) == fingerprint(approved.document):
-        return ""
+    """Why the export refuses `record`, or '' when it is still the approved document (and
+    description: what the accountant read)."""
+    if approved is not None:
+        if approved.description is None:
+            current = ApprovedDocument(document=current.document, identity=current.identity)
+        if approval_fingerprint(current) == approval_fingerprint(approved):
+            return ""
     what = noun(record)
     advice = (
         f"Nothing was sent to {erp_name}. Reject the {what} (or have its sender retrieve it) "
@@ -103,11 +138,24 @@ def mismatch_sentence(
     )
     if approved is None:
         return f"This {what} has no approved version to export. {advice}"
-    changed = differences(approved.document, current.document)
+    # Said in the description's words where it shows the change; else in the document's.
+    changed = _fact_differences(_facts(approved), _facts(current)) or differences(
+        approved.document, current.document
+    )
     said = "; ".join(changed[:_MAX_DIFFERENCES])
     if len(changed) > _MAX_DIFFERENCES:
         said += f"; and {len(changed) - _MAX_DIFFERENCES} more"
     return f"This {what} changed after it was approved ({said}). {advice}"
+
+
+def _fact_differences(approved: dict[str, str], current: dict[str, str]) -> list[str]:
+    """ "Line 2 item or account: 'Drywall (id 5)' → 'Framing (id 7)'", in reading order."""
+    labels = [*approved, *(label for label in current if label not in approved)]
+    return [
+        f"{label}: {_shown(approved.get(label))} → {_shown(current.get(label))}"
+        for label in labels
+        if approved.get(label) != current.get(label)
+    ]
 
 
 def differences(approved: Any, current: Any) -> list[str]:

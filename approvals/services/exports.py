@@ -128,7 +128,7 @@ def export_run(
         changed = approved.mismatch_sentence(
             record,
             approved.latest_approval(record),
-            connector.approved_document(record),
+            approved.current_approval(record, connector),
             erp.erp_name(connection, connector),
         )
         if changed:

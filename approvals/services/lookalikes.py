@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from approvals.models import Company, ERPJob, ERPVendor, Project
 from approvals.services import erp
+from approvals.services.accept_questions import accept_questions
 from approvals.services.matching import (
     Confidence,
     NameRelation,
@@ -59,11 +60,12 @@ class LookAlike:
 
 def lookalikes(record) -> list[LookAlike]:
     """The ERP vendors (for a company) or jobs (for a project) `record` looks like, surest
-    first; empty for other records or while no ERP is connected."""
+    first; empty for other records, while no ERP is connected, and when the connected ERP does
+    not ask to link or create records of its type."""
     if not isinstance(record, Company | Project):
         return []
     connection = erp.active_connection_or_none()
-    if connection is None:
+    if connection is None or not accept_questions(type(record)).link_or_create:
         return []
     if isinstance(record, Company):
         return _vendor_lookalikes(record, connection)

@@ -13,6 +13,8 @@ Per-company settings (ERPConnection.settings), each with a working default:
   created when missing as a NonInventory item whose expense account is "Retainage Payable",
   an Other Current Liability account, itself created when missing). Retainage is money still
   owed to the subcontractor, so it belongs in a liability, not in job cost.
+- "vendor_types": the vendor types offered when a company is accepted (default: Subcontractor,
+  Supplier).
 - "vendor_1099_types": vendor types whose vendors are marked for 1099 reporting (default none;
   whether a subcontractor gets a 1099 depends on its tax status, which only the accountant knows).
 - "country", "home_currency", "multicurrency": where the company is, read from QuickBooks
@@ -39,8 +41,10 @@ from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
     Company,
+    ERPCustomer,
     Project,
     SubcontractorInvoice,
+    SyncKind,
 )
 from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services.records import record_title
@@ -53,8 +57,10 @@ from integrations.base import (
     TransientERPError,
     VendorUpdateResult,
 )
+from integrations.describe import DocumentDescription, Reference
 from integrations.models import ERPConnection, ERPKind
-from integrations.quickbooks_online import drift, mapping, order_links
+from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
+from integrations.quickbooks_online import describing, drift, mapping, order_links
 from integrations.quickbooks_online.client import QuickBooksClient, query_literal
 from integrations.quickbooks_online.errors import MISSING_REFERENCE_CODES
 from money import cents, plain_money
@@ -67,6 +73,8 @@ COMPANY_PROFILE = ("country", "home_currency", "multicurrency")
 FIRST_PAYABLES_ACCOUNT = "the first Accounts Payable account"
 RETAINAGE_ITEM_BY_NAME = f"the item named '{RETAINAGE_ITEM_NAME}'"
 ANY_ACTIVE = "Active IN (true, false)"
+# The vendor types offered at accept unless the connection's settings name others.
+DEFAULT_VENDOR_TYPES = ("Subcontractor", "Supplier")
 
 
 class ExportRefused(PermanentERPError):
@@ -595,16 +603,142 @@ class QuickBooksOnlineConnector:
 
     def _approved_bill(self, invoice: SubcontractorInvoice) -> tuple[dict, dict]:
         needs_retainage = bool(invoice.totals().withheld or invoice.is_retainage_release)
-        retainage_item = ""
-        if needs_retainage:
-            retainage_item = str(self.settings.get("retainage_item_id") or RETAINAGE_ITEM_BY_NAME)
+        retainage_item = self._approved_retainage_item() if needs_retainage else ""
         payload = self._bill_payload(
             invoice, ap_account_id=self._configured_ap_account(), retainage_item_id=retainage_item
         )
         return payload, _numbered_identity("Bill", payload)
 
+    def _approved_retainage_item(self) -> str:
+        return str(self.settings.get("retainage_item_id") or RETAINAGE_ITEM_BY_NAME)
+
     def _configured_ap_account(self) -> str:
         return str(self.settings.get("ap_account_id") or FIRST_PAYABLES_ACCOUNT)
+
+    # What an accept asks -----------------------------------------------------------------
+
+    def accept_questions(self, model) -> AcceptQuestions:
+        """A job goes under a customer chosen from the imported ones; a vendor may get a type
+        (those of the 1099 types are marked for 1099 reporting); a company or project that
+        looks like an imported vendor or job is linked to it or created for a reason."""
+        if model is Project:
+            return AcceptQuestions(
+                choices=(self._parent_customer_question(),), link_or_create=True, link_noun="job"
+            )
+        if model is Company:
+            return AcceptQuestions(
+                choices=(self._vendor_type_question(),), link_or_create=True, link_noun="vendor"
+            )
+        return NOTHING_ASKED
+
+    def _parent_customer_question(self) -> AcceptQuestion:
+        customers = ERPCustomer.objects.filter(
+            erp_connection=self.connection, is_active=True
+        ).values_list("erp_id", "display_name")
+        return AcceptQuestion(
+            name="parent_customer_id",
+            field="erp_parent_customer_id",
+            label="Customer the job belongs to",
+            choices=tuple(customers),
+            required=True,
+            help=f"The project becomes a job under this customer in {self.display_name}.",
+            empty_choice="— choose a customer —",
+            missing="Please choose the customer this job belongs to.",
+            none_to_choose=(
+                f"No customers of {self.display_name} were imported yet, so there is none to "
+                "put the job under. Run the jobs import under ERP Integrations, then accept."
+            ),
+            imported_with=SyncKind.JOBS,
+            imported_noun="Customers",
+        )
+
+    def _vendor_type_question(self) -> AcceptQuestion:
+        vendor_types = self.settings.get("vendor_types") or DEFAULT_VENDOR_TYPES
+        return AcceptQuestion(
+            name="vendor_type",
+            field="vendor_type",
+            label="Vendor type",
+            choices=tuple((vendor_type, vendor_type) for vendor_type in vendor_types),
+            empty_choice="— keep each company's own type —",
+        )
+
+    # What the decision pages show ----------------------------------------------------------
+
+    def describe(self, record) -> DocumentDescription:
+        """The document the export would send, in an accountant's words: read off the approved
+        document (the same payload builders), with names from the data kept here."""
+        builders: dict[type, Callable[[Any], DocumentDescription]] = {
+            Company: lambda company: describing.vendor(self._approved_vendor(company)[0]),
+            Project: self._describe_job,
+            Commitment: self._describe_purchase_order,
+            CommitmentChangeOrder: self._describe_change_order,
+            SubcontractorInvoice: self._describe_bill,
+        }
+        return builders[type(record)](record)
+
+    def _describe_job(self, project: Project) -> DocumentDescription:
+        payload = self._approved_job(project)[0]
+        parent_id = project.erp_parent_customer_id
+        customer_name = ""
+        if parent_id:
+            customer_name = (
+                ERPCustomer.objects.filter(erp_connection=self.connection, erp_id=parent_id)
+                .values_list("display_name", flat=True)
+                .first()
+                or ""
+            )
+        return describing.job(payload, customer_name=customer_name)
+
+    def _names(self, commitment: Commitment, cost_codes) -> describing.Names:
+        configured_ap = self.settings.get("ap_account_id")
+        return describing.Names(
+            vendor=commitment.vendor,
+            project=commitment.project,
+            cost_codes=cost_codes,
+            retainage_item_id=self._approved_retainage_item(),
+            retainage_configured=str(self.settings.get("retainage_item_id") or ""),
+            ap_account=f"account {configured_ap}" if configured_ap else FIRST_PAYABLES_ACCOUNT,
+            home_currency=self.settings.get("home_currency", "USD"),
+        )
+
+    def _describe_purchase_order(self, commitment: Commitment) -> DocumentDescription:
+        payload = self._approved_purchase_order(commitment)[0]
+        codes = [line.cost_code for line in commitment.lines.all()]
+        return describing.purchase_order(payload, self._names(commitment, codes))
+
+    def _describe_change_order(self, change_order: CommitmentChangeOrder) -> DocumentDescription:
+        commitment = change_order.commitment
+        earlier = list(
+            # The change orders already on the purchase order: the ones linked to it.
+            CommitmentChangeOrder.objects.filter(commitment=commitment)
+            .exclude(erp_id="")
+            .exclude(pk=change_order.pk)
+            .order_by("erp_synced_at", "pk")
+            .prefetch_related("lines__cost_code", "lines__commitment_line")
+        )
+        before = self._purchase_order_payload(commitment, self._configured_ap_account())["Line"]
+        for synced in earlier:
+            before += self._taxed({"Line": mapping.change_order_added_lines(synced)})["Line"]
+        added = self._approved_change_order(change_order)[0]["Line"]
+        codes = [line.cost_code for line in commitment.lines.all()]
+        codes += [
+            line.cost_code for other in [*earlier, change_order] for line in other.lines.all()
+        ]
+        return describing.change_order(
+            added, before, number=commitment.number, names=self._names(commitment, codes)
+        )
+
+    def _describe_bill(self, invoice: SubcontractorInvoice) -> DocumentDescription:
+        commitment = invoice.commitment
+        totals = invoice.totals()
+        codes = [line.schedule_line.cost_code for line in invoice.lines.all()]
+        return describing.bill(
+            self._approved_bill(invoice)[0],
+            self._names(commitment, codes),
+            withheld=totals.withheld,
+            released=totals.released,
+            purchase_order=Reference(commitment.number, commitment.erp_id),
+        )
 
     def find_exported(self, record, approved: ApprovedDocument | None) -> ExportResult | None:
         """Look up what the last attempt sent (what its accept approved, else the record)."""

@@ -1,17 +1,26 @@
 """A connector that answers from a script, for the export runner's retry and failure paths.
 
 The QuickBooks sandbox covers real exchanges; this one lets a test say "the ERP throttled
-twice, then answered" without depending on any ERP's wire format.
+twice, then answered" without depending on any ERP's wire format. It asks its own questions at
+accept (a contact group for companies, nothing for a project but link or create), so tests
+using it show the workflow asks what the connector declares, not what one ERP needs.
 """
 
+from decimal import Decimal
+
+from approvals.models import Commitment, Company, Project
 from approvals.services.edits import exported_values
+from approvals.services.records import noun
 from integrations.base import ApprovedDocument, ExportResult
+from integrations.describe import DescribedLine, DocumentDescription
+from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
 
 # Each entry is an exception to raise or an ExportResult to return, consumed in order.
 SCRIPT: list = []
 CALLS: list[dict] = []
 # What find_exported answers: an ExportResult (the last attempt's document), an exception, or None.
 FOUND: list = []
+CONTACT_GROUPS = (("trades", "Trades"), ("suppliers", "Suppliers"))
 
 
 class ScriptedConnector:
@@ -37,6 +46,39 @@ class ScriptedConnector:
             document=exported_values(record),
             identity={"record": f"{record._meta.label}:{record.pk}"},
         )
+
+    def describe(self, record) -> DocumentDescription:
+        # The record's values as people read them, and a commitment's lines, stand in for the
+        # description of an ERP document here.
+        lines = tuple(
+            DescribedLine(
+                description=line.description, amount=line.amount, cost_code=str(line.cost_code)
+            )
+            for line in (record.lines.all() if isinstance(record, Commitment) else ())
+        )
+        details = {label: value for label, value in exported_values(record).items() if value}
+        return DocumentDescription(
+            kind=noun(record),
+            erp_name=self.display_name,
+            name=str(record),
+            details=tuple(details.items()),
+            lines=lines,
+            total=sum((line.amount for line in lines), Decimal("0.00")) if lines else None,
+        )
+
+    def accept_questions(self, model) -> AcceptQuestions:
+        if model is Company:
+            group = AcceptQuestion(
+                name="vendor_type",
+                field="vendor_type",
+                label="Contact group",
+                choices=CONTACT_GROUPS,
+                missing="Put the contact in a group.",
+            )
+            return AcceptQuestions(choices=(group,), link_or_create=True, link_noun="contact")
+        if model is Project:
+            return AcceptQuestions(link_or_create=True, link_noun="tracking option")
+        return NOTHING_ASKED
 
     def find_exported(self, record, approved):
         outcome = FOUND.pop(0) if FOUND else None

@@ -12,7 +12,8 @@ from tests.approvals.admin.helpers import decision_url, messages_of, reviewed
 from tests.factories import make_company, make_project, make_user
 from tests.html_forms import form_values
 
-pytestmark = pytest.mark.django_db
+# The scripted connector asks to link or create companies and projects, as its ERP calls them.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted_connector")]
 
 
 @pytest.fixture
@@ -118,7 +119,6 @@ def test_a_job_already_linked_to_another_project_is_not_given_to_a_second(
     record_accept(
         record=second,
         actor=approver,
-        choices={"parent_customer_id": "12"},
         create_reason="Phase 2 is a separate contract.",
     )
     second.refresh_from_db()
@@ -131,8 +131,8 @@ def test_the_accept_page_asks_link_or_create_and_refuses_no_answer(acme, pm, cli
     approver = make_user(role="approver")
     client.force_login(approver)
     page = client.get(decision_url(Company, "accept", [twin])).content.decode()
-    assert "Link it to the existing vendor &#x27;Acme Drywall Inc&#x27; (id 58)" in page
-    assert "Create a new vendor" in page
+    assert "Link it to the existing contact &#x27;Acme Drywall Inc&#x27; (id 58)" in page
+    assert "Create a new contact" in page
 
     unanswered = client.post(decision_url(Company, "accept"), reviewed([twin]))
     assert unanswered.status_code == 200

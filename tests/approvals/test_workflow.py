@@ -19,6 +19,7 @@ from approvals.services import (
     record_unlink,
 )
 from approvals.states import Action, SyncStatus
+from integrations.questions import AcceptQuestion, AcceptQuestions
 from tests.factories import make_commitment, make_company, make_project
 
 pytestmark = pytest.mark.django_db
@@ -130,34 +131,70 @@ def test_a_synced_record_cannot_be_sent(project, pm):
     assert refused.value.message == "This company is 'Synced', so it cannot be sent."
 
 
-def test_project_accept_stores_the_chosen_parent_customer(erp_connection, approver):
+def test_the_accept_asks_what_the_connected_erp_declares(scripted_connector, approver, pm):
+    # The scripted ERP puts a contact in a group and asks nothing of a project: no customer.
+    project = make_project()
+    type(project).objects.filter(pk=project.pk).update(sync_status=SyncStatus.READY_TO_EXPORT)
+    project.refresh_from_db()
+    record_accept(record=project, actor=approver)
+    project.refresh_from_db()
+    assert (project.sync_status, project.erp_parent_customer_id) == (SyncStatus.EXPORTING, "")
+
+    company = make_company()
+    record_send(record=company, actor=pm)
+    with pytest.raises(PreconditionsNotMet) as refused:
+        record_accept(record=company, actor=approver, choices={"parent_customer_id": "58"})
+    assert refused.value.reasons == [
+        "'parent_customer_id' is not something to choose when accepting a company."
+    ]
+    with pytest.raises(PreconditionsNotMet) as refused:
+        record_accept(record=company, actor=approver, choices={"vendor_type": "x" * 51})
+    assert refused.value.reasons == ["The contact group is longer than 50 characters."]
+
+    record_accept(record=company, actor=approver, choices={"vendor_type": " trades "})
+    company.refresh_from_db()
+    assert company.vendor_type == "trades"
+
+
+def test_a_required_question_left_unanswered_refuses_the_accept(
+    scripted_connector, monkeypatch, approver
+):
+    required = AcceptQuestions(
+        choices=(
+            AcceptQuestion(
+                name="parent_customer_id",
+                field="erp_parent_customer_id",
+                label="Region",
+                choices=(("7", "North"),),
+                required=True,
+                missing="Choose the region the project reports under.",
+            ),
+        )
+    )
+    monkeypatch.setattr(
+        scripted_connector.ScriptedConnector, "accept_questions", lambda self, model: required
+    )
     project = make_project()
     type(project).objects.filter(pk=project.pk).update(sync_status=SyncStatus.READY_TO_EXPORT)
     project.refresh_from_db()
 
     with pytest.raises(PreconditionsNotMet) as refused:
         record_accept(record=project, actor=approver)
-    assert refused.value.reasons == [
-        f"Choose the customer in the ERP that project '{project}' belongs to."
-    ]
+    assert refused.value.reasons == ["Choose the region the project reports under."]
 
-    record_accept(record=project, actor=approver, choices={"parent_customer_id": " 58 "})
+    record_accept(record=project, actor=approver, choices={"parent_customer_id": "7"})
     project.refresh_from_db()
-    assert project.erp_parent_customer_id == "58"
-    assert project.sync_status == SyncStatus.EXPORTING
+    assert (project.sync_status, project.erp_parent_customer_id) == (SyncStatus.EXPORTING, "7")
 
 
-def test_unknown_choice_is_refused(erp_connection, approver, pm):
+def test_without_a_usable_erp_nothing_is_asked_at_accept(erp_connection, approver, pm):
     company = make_company()
     record_send(record=company, actor=pm)
     with pytest.raises(PreconditionsNotMet) as refused:
-        record_accept(record=company, actor=approver, choices={"colour": "red"})
+        record_accept(record=company, actor=approver, choices={"vendor_type": "Subcontractor"})
     assert refused.value.reasons == [
-        "'colour' is not something to choose when accepting a company."
+        "'vendor_type' is not something to choose when accepting a company."
     ]
-    record_accept(record=company, actor=approver, choices={"vendor_type": "Subcontractor"})
-    company.refresh_from_db()
-    assert company.vendor_type == "Subcontractor"
 
 
 def test_direct_export_accepts_at_send(erp_connection, pm):

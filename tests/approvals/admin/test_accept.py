@@ -35,7 +35,8 @@ def test_the_accept_action_shows_what_will_happen_before_anything_does(
     page = response.content.decode()
     assert response.status_code == 200
     assert "are exported to QuickBooks Online in the background" in page
-    assert page.count("Ready.") == 2
+    assert page.count("Nothing to check first.") == 2
+    assert page.count("QuickBooks Online purchase order") == 2
     assert 'value="Accept and export"' in page
     assert f'name="next" value="{changelist_url(Commitment, queue="ready")}"' in page
     assert queued_exports() == []
@@ -51,7 +52,7 @@ def test_the_accept_page_warns_about_a_record_that_will_not_pass(
 
     page = approver_client.get(decision_url(Commitment, "accept", [ready, broken])).content.decode()
 
-    assert page.count("Ready.") == 1
+    assert page.count("Nothing to check first.") == 1
     assert "which is not a standard QuickBooks Online cost code" in page
 
 
