@@ -165,7 +165,7 @@ class CostType(models.TextChoices):
 
 
 class CostCode(ERPLinked):
-    """An entry of the ERP's standard cost-code list (a QuickBooks Item, a Xero Item)."""
+    """An entry of the ERP's standard cost-code list (an item of the ERP)."""
 
     code = models.CharField(max_length=30, validators=[single_line])
     name = models.CharField(max_length=100, validators=[single_line])
@@ -188,7 +188,7 @@ class CostCode(ERPLinked):
 
 
 class Company(Exportable):
-    """The company directory; exported as a QuickBooks Vendor / Xero Contact."""
+    """The company directory; each company is exported as the ERP's vendor (or contact)."""
 
     name = models.CharField(max_length=255, validators=[single_line])
     legal_name = models.CharField(max_length=255, blank=True, validators=[single_line])
@@ -222,7 +222,7 @@ class Company(Exportable):
 
 
 class Project(Exportable):
-    """A construction project; exported as a QuickBooks job (sub-customer) / Xero tracking option."""
+    """A construction project; exported as the ERP's job (or tracking option)."""
 
     number = models.CharField(max_length=30, validators=[single_line])
     name = models.CharField(max_length=255, validators=[single_line])
@@ -283,7 +283,7 @@ class CommitmentStatus(models.TextChoices):
 
 
 class Commitment(Exportable):
-    """A subcontract or purchase order; exported as a QuickBooks / Xero PurchaseOrder."""
+    """A subcontract or purchase order; exported as the ERP's purchase order."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="commitments")
     vendor = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="commitments")
@@ -449,7 +449,7 @@ class InvoiceQuerySet(models.QuerySet):
 
 
 class SubcontractorInvoice(Exportable):
-    """A pay application against a commitment; exported as a QuickBooks Bill / Xero ACCPAY invoice."""
+    """A pay application against a commitment; exported as the ERP's bill."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField("invoice number", max_length=21, validators=[single_line])

@@ -1,4 +1,10 @@
-"""Where an ERP's own agent answers: an export handed off to it settles here, once.
+"""What an ERP's folder may use of the workflow, and where its answers come in.
+
+An ERP folder imports from approvals/ only its models, its states and this module: an export
+handed off to the ERP's agent settles here, once; a change the ERP announces (a webhook) asks
+for a sync here; and the few helpers a connector needs to name records and load them come from
+here too, so the workflow's inside can change without touching any ERP.
+
 
 An ERP that cannot answer while the worker waits (its agent collects our requests later) gets
 the request from its connector's export(), which returns HandedOff; the record then waits in
@@ -13,16 +19,23 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.contenttypes.models import ContentType
-
-from approvals.models import AuditEvent
+from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services import erp
+from approvals.services.audit import AuditEntry, audit_write
 from approvals.services.exports import ALREADY_RECORDED, export_fail, export_succeed
-from approvals.services.records import model_for_label, noun
+from approvals.services.records import model_for_label, noun, record_title
+from approvals.services.sync_schedule import sync_request
 from approvals.states import Note, SyncStatus
 from integrations.base import ERPError, ExportResult
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "INVOICE_LINE_RELATIONS",
+    "export_settled",
+    "record_title",
+    "sync_requested",
+]
 
 IGNORED = "ignored"
 # Waiting for the answer; or still exporting when the answer overtook the worker's record of
@@ -87,13 +100,21 @@ def _ignored(record, export_attempt: int, outcome: ExportResult | ERPError) -> s
     said = f"{name} answered for export attempt {export_attempt} {answer}"
     ending = "" if said.endswith((".", "!", "?")) else "."
     reason = f"{said}{ending} The answer was ignored because {why}."
-    AuditEvent.objects.create(
-        content_type=ContentType.objects.get_for_model(type(record)),
-        object_id=record.pk,
-        actor_label=name,
-        action=Note.ERP_ANSWER_IGNORED,
-        reason=reason,
-        response_payload=payload,
+    audit_write(
+        AuditEntry(
+            model=type(record),
+            record_id=record.pk,
+            actor_label=name,
+            action=Note.ERP_ANSWER_IGNORED,
+            reason=reason,
+            response_payload=payload,
+        )
     )
     logger.warning("%s %s: %s", record._meta.label_lower, record.pk, reason)
     return IGNORED
+
+
+def sync_requested(*, connection, kind) -> None:
+    """The ERP says something of `kind` changed (a webhook): queue that import for `connection`
+    unless one is already due."""
+    sync_request(connection=connection, kind=kind)

@@ -29,7 +29,8 @@ _NOUNS = {
     SubcontractorInvoice: ("invoice", "invoices"),
 }
 
-# Short, stable prefixes keep idempotency keys within QuickBooks' 36-character batch limit.
+# Short, stable prefixes keep idempotency keys within 36 characters, the shortest limit an ERP
+# sets on them.
 _KEY_PREFIXES = {
     Project: "job",
     Company: "ven",

@@ -46,8 +46,7 @@ from approvals.models import (
     SubcontractorInvoice,
     SyncKind,
 )
-from approvals.schedule import INVOICE_LINE_RELATIONS
-from approvals.services.records import record_title
+from approvals.services.inbound import INVOICE_LINE_RELATIONS, record_title
 from integrations.base import (
     ApprovedDocument,
     DuplicateNameError,

@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from approvals.models import SyncKind
-from approvals.services.sync_schedule import sync_request
+from approvals.services.inbound import sync_requested
 from integrations.models import ERPConnection, ERPKind, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def _queue_syncs(wanted: set[tuple[str, str]]) -> None:
         if connection is None:
             logger.info("Webhook for realm %s, which is not connected; ignored.", realm)
             continue
-        sync_request(connection=connection, kind=kind)
+        sync_requested(connection=connection, kind=kind)
 
 
 @csrf_exempt
