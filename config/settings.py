@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "integrations",
+    # Each accounting system is an app of its own folder (integrations/registry.py names them).
+    "integrations.quickbooks_online",
     # Before django_tasks_db: our db_worker (which outlives database outages) replaces its own.
     "approvals",
     "django_tasks_db",

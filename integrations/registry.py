@@ -32,7 +32,9 @@ class ERPEntry:
     connector: str  # dotted path of the Connector class
     reader: str  # dotted path of the Reader class ("" while its imports are not built)
     connection_page: str  # URL name of the page that connects and disconnects it
-    sandbox_command: str  # how to serve its local sandbox
+    sandbox: str  # dotted path of the module serving its local sandbox (manage.py erp_sandbox)
+    url_prefix: str = ""  # where its pages and webhooks are served, under /erp/
+    urls: str = ""  # dotted path of the URLconf of those pages
     nouns: ImportNouns = ImportNouns()
 
 
@@ -42,7 +44,9 @@ ERPS: dict[str, ERPEntry] = {
         connector="integrations.quickbooks_online.connector.QuickBooksOnlineConnector",
         reader="integrations.quickbooks_online.reading.QuickBooksReader",
         connection_page="quickbooks_online:connection",
-        sandbox_command="manage.py erp_sandbox quickbooks_online",
+        sandbox="integrations.quickbooks_online.sandbox.command",
+        url_prefix="quickbooks-online/",
+        urls="integrations.quickbooks_online.urls",
     ),
 }
 

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
-urlpatterns = [
-    path("quickbooks-online/", include("integrations.quickbooks_online.urls")),
-]
+from integrations.registry import ERPS
+
+# Each accounting system's pages (connect, disconnect, OAuth callback, webhooks), from the registry.
+urlpatterns = [path(entry.url_prefix, include(entry.urls)) for entry in ERPS.values() if entry.urls]

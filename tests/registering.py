@@ -14,6 +14,6 @@ def register_test_connector(monkeypatch, kind: str, connector: str, display_name
             connector=connector,
             reader="",
             connection_page="admin:index",
-            sandbox_command="",
+            sandbox="",
         ),
     )

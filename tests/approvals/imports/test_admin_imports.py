@@ -106,7 +106,7 @@ def test_the_admin_index_links_the_connection_page_of_every_erp_the_registry_nam
             connector="tests.approvals.scripted_connector.ScriptedConnector",
             reader="",
             connection_page="admin:approvals_imports_jobs",
-            sandbox_command="",
+            sandbox="",
         ),
     )
     client.force_login(make_user(role="administrator"))

@@ -174,15 +174,15 @@ def test_a_notification_that_failed_is_acted_on_when_intuit_retries(
     from integrations.quickbooks_online import webhooks
 
     body = _legacy(qbo_connection.company_id, "Vendor")
-    real_request = webhooks.sync_request
+    real_request = webhooks.sync_requested
 
     def database_gone(**kwargs):
         raise webhooks.IntegrityError("the database went away")
 
-    monkeypatch.setattr(webhooks, "sync_request", database_gone)
+    monkeypatch.setattr(webhooks, "sync_requested", database_gone)
     client.raise_request_exception = False
     assert _post(client, body, _sign(body)).status_code == 500
-    monkeypatch.setattr(webhooks, "sync_request", real_request)
+    monkeypatch.setattr(webhooks, "sync_requested", real_request)
 
     assert _post(client, body, _sign(body)).status_code == 200
     assert _queued() == ["vendors"]

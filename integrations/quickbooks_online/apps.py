@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class QuickBooksOnlineConfig(AppConfig):
+    """QuickBooks Online as one folder: its connector, reader, pages, templates and sandbox."""
+
+    name = "integrations.quickbooks_online"
+    label = "quickbooks_online"
+    verbose_name = "QuickBooks Online"
