@@ -35,8 +35,8 @@ from approvals.models import (
     SyncKind,
 )
 from approvals.permissions import ACCOUNTING_APPROVERS, ADMINISTRATORS, PROJECT_MANAGERS
-from approvals.services.imports_jobs import project_enable_job_costs
-from approvals.services.sync_schedule import sync_run
+from approvals.services.importing.imports_jobs import project_enable_job_costs
+from approvals.services.importing.sync_schedule import sync_run
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.sandbox.control import SandboxHandle

@@ -733,7 +733,7 @@ OPEN_VENDOR_UPDATE_STATUSES = (
 class VendorUpdate(models.Model):
     """A proposed change to a synced company's ERP fields: it waits for an approver, and on
     accept the worker updates the ERP vendor, then the company. Status changes only through
-    approvals.services.vendor_updates."""
+    approvals.services.workflow.vendor_updates."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="vendor_updates")
     changes = models.JSONField(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from approvals import permissions, selectors
 from approvals.models import Company, VendorUpdate, VendorUpdateStatus
-from approvals.services.records import EXPORTABLE_MODELS, noun, plural_noun, record_title
+from approvals.services.workflow.records import EXPORTABLE_MODELS, noun, plural_noun, record_title
 from approvals.states import SyncStatus
 
 logger = logging.getLogger(__name__)

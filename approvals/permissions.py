@@ -9,7 +9,7 @@ group) may do everything.
 from __future__ import annotations
 
 from approvals.models import Company, VendorUpdateProposers
-from approvals.services.records import plural_noun, project_of
+from approvals.services.workflow.records import plural_noun, project_of
 
 PROJECT_MANAGERS = "Project managers"
 ACCOUNTING_APPROVERS = "Accounting approvers"

@@ -14,7 +14,8 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.schedule import SharedSchedules
-from approvals.services import erp, posting
+from approvals.services import erp
+from approvals.services.workflow import posting
 from approvals.states import SyncStatus
 from money import ZERO, cents, format_money
 

@@ -25,7 +25,7 @@ from approvals.models import (
     VendorUpdate,
     VendorUpdateStatus,
 )
-from approvals.services.records import EXPORTABLE_MODELS
+from approvals.services.workflow.records import EXPORTABLE_MODELS
 from approvals.states import SyncStatus
 from money import ZERO, cents
 

@@ -4,8 +4,8 @@ import logging
 
 from django.tasks import task
 
-from approvals.services.sync_runs import SyncAlreadyRunning
-from approvals.services.sync_schedule import sync_run
+from approvals.services.importing.sync_runs import SyncAlreadyRunning
+from approvals.services.importing.sync_schedule import sync_run
 from integrations.base import NotConnectedError
 from integrations.models import ERPConnection
 

@@ -2,9 +2,9 @@
 
 from django.tasks import task
 
-from approvals.services.exports import export_run
-from approvals.services.failed_exports import lookup_run
-from approvals.services.vendor_update_runs import vendor_update_run
+from approvals.services.exporting.exports import export_run
+from approvals.services.exporting.failed_exports import lookup_run
+from approvals.services.exporting.vendor_update_runs import vendor_update_run
 
 EXPORTS_QUEUE = "exports"
 

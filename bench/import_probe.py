@@ -43,7 +43,7 @@ def main() -> int:
 
     django.setup()
     from approvals.models import ERPVendor
-    from approvals.services.imports_vendors import vendors_sync
+    from approvals.services.importing.imports_vendors import vendors_sync
     from integrations.registry import active_connection
 
     connection = active_connection()

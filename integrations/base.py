@@ -86,7 +86,7 @@ class HandedOff:
 
     The connector keeps the request under the record and its export attempt, and when the agent
     answers it settles that attempt through approvals' inbound entry point
-    (`approvals.services.inbound.export_settled`). Handing the same attempt off again (a worker
+    (`approvals.inbound.export_settled`). Handing the same attempt off again (a worker
     that died before recording the hand-off) must return the request already queued, never
     queue a second one. `reference` is the connector's own name for the queued request, shown
     in the history; `request_payload` is what was handed over, kept in the audit trail.

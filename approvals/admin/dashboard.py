@@ -21,7 +21,7 @@ from approvals.selectors import (
     synced_with_findings,
     vendor_update_counts,
 )
-from approvals.services.records import EXPORTABLE_MODELS, record_title
+from approvals.services.workflow.records import EXPORTABLE_MODELS, record_title
 from approvals.states import SyncStatus
 from money import format_money
 

@@ -24,13 +24,14 @@ from approvals.admin.forms import AcceptForm, ConfirmForm, RejectForm
 from approvals.ids import parsed_id, parsed_ids
 from approvals.models import ApprovalPolicy
 from approvals.permissions import can_decide_type
-from approvals.services import Outcome, freshness
-from approvals.services.accept_questions import accept_questions
-from approvals.services.descriptions import documents_approved, documents_described
+from approvals.services import Outcome
 from approvals.services.erp import active_connection_with_problem
-from approvals.services.lookalikes import lookalikes
-from approvals.services.posting import DATED_MODELS, default_posting_date
-from approvals.services.records import plural_noun, record_title
+from approvals.services.importing import freshness
+from approvals.services.workflow.accept_questions import accept_questions
+from approvals.services.workflow.descriptions import documents_approved, documents_described
+from approvals.services.workflow.lookalikes import lookalikes
+from approvals.services.workflow.posting import DATED_MODELS, default_posting_date
+from approvals.services.workflow.records import plural_noun, record_title
 from approvals.states import SyncStatus
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]

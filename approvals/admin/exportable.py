@@ -12,7 +12,7 @@ from approvals.admin.history import history_rows
 from approvals.admin.paginator import CappedCountPaginator
 from approvals.admin.queues import QueueFilter, queue_tabs, selected_queue
 from approvals.locking import lines_locked, locked_fields
-from approvals.services.edits import exported_values, record_edited
+from approvals.services.workflow.edits import exported_values, record_edited
 from approvals.states import SyncStatus
 from money import ZERO
 

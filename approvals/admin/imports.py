@@ -15,8 +15,9 @@ from django.urls import path
 from approvals import permissions
 from approvals.ids import parsed_id
 from approvals.models import Company, ERPJob, ERPVendor, Project
-from approvals.services import erp, imports_jobs, imports_vendors
-from approvals.services.errors import WorkflowError
+from approvals.services import erp
+from approvals.services.importing import imports_jobs, imports_vendors
+from approvals.services.workflow.errors import WorkflowError
 from approvals.states import SyncStatus
 
 LIST_LIMIT = 200

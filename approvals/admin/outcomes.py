@@ -15,8 +15,8 @@ from approvals.services import (
     records_reject_bulk,
 )
 from approvals.services import erp as erp_access
-from approvals.services.bulk import each_record
-from approvals.services.records import plural_noun
+from approvals.services.workflow.bulk import each_record
+from approvals.services.workflow.records import plural_noun
 from integrations.models import ERPConnection
 
 

@@ -18,9 +18,9 @@ from approvals.models import (
     InvoiceLine,
     ProjectMembership,
 )
-from approvals.services.actions import past_balance_sentences
-from approvals.services.duplicates import invoice_possible_duplicates
-from approvals.services.lookalikes import lookalike_sentences
+from approvals.services.workflow.actions import past_balance_sentences
+from approvals.services.workflow.duplicates import invoice_possible_duplicates
+from approvals.services.workflow.lookalikes import lookalike_sentences
 from approvals.states import SyncStatus
 from money import format_money
 

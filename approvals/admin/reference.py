@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 
-from approvals.services.records import EXPORTABLE_MODELS
+from approvals.services.workflow.records import EXPORTABLE_MODELS
 
 COST_CODE_ERP_FIELDS = ("erp_id", "erp_connection", "erp_version", "erp_synced_at")
 # A standard cost code mirrors the ERP's item; changing it here would only diverge from it.

@@ -23,8 +23,8 @@ from approvals.admin.paginator import CappedCountPaginator
 from approvals.ids import parsed_id
 from approvals.models import Company, VendorUpdate, VendorUpdateStatus
 from approvals.permissions import can_decide_type
-from approvals.services.errors import NotPermitted, WorkflowError
-from approvals.services.vendor_updates import (
+from approvals.services.workflow.errors import NotPermitted, WorkflowError
+from approvals.services.workflow.vendor_updates import (
     accept_problems,
     change_rows,
     check_separation_of_duties,

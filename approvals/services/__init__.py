@@ -4,7 +4,8 @@ Every function takes keyword arguments and raises a WorkflowError subclass whose
 be shown to the user as is; when one is raised nothing was changed.
 """
 
-from approvals.services.actions import (
+from approvals.services.exporting.exports import export_run, exports_recover_stuck
+from approvals.services.workflow.actions import (
     record_accept,
     record_reject,
     record_resend,
@@ -13,13 +14,13 @@ from approvals.services.actions import (
     record_send,
     record_unlink,
 )
-from approvals.services.bulk import (
+from approvals.services.workflow.bulk import (
     Outcome,
     invoices_send_bulk,
     records_accept_bulk,
     records_reject_bulk,
 )
-from approvals.services.errors import (
+from approvals.services.workflow.errors import (
     NotPermitted,
     PossibleDuplicate,
     PreconditionsNotMet,
@@ -27,8 +28,7 @@ from approvals.services.errors import (
     TransitionNotAllowed,
     WorkflowError,
 )
-from approvals.services.exports import export_run, exports_recover_stuck
-from approvals.services.transitions import record_transition
+from approvals.services.workflow.transitions import record_transition
 
 __all__ = [
     "NotPermitted",

@@ -8,7 +8,7 @@ from approvals.locking import locked_fields
 from approvals.models import Commitment
 from approvals.schedule import revised_schedule
 from approvals.selectors import commitment_retainage, commitment_revised_total, commitment_total
-from approvals.services.job_costs import commitment_paid_to_date
+from approvals.services.importing.job_costs import commitment_paid_to_date
 from approvals.views.access import member_commitment, member_project, require_permission
 from approvals.views.editing import (
     CONCURRENT_EDIT,

@@ -11,7 +11,7 @@ from approvals.ids import parsed_id
 from approvals.locking import locked_fields
 from approvals.models import Company
 from approvals.selectors import projects_for_user
-from approvals.services.edits import exported_values, record_edited
+from approvals.services.workflow.edits import exported_values, record_edited
 from approvals.views.access import member_project, require_permission
 from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit
 from approvals.views.sync import sync_panel

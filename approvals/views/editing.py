@@ -12,7 +12,7 @@ from django.forms import ModelForm
 from django.shortcuts import redirect
 
 from approvals.locking import lines_locked
-from approvals.services.edits import exported_values, record_edited
+from approvals.services.workflow.edits import exported_values, record_edited
 from approvals.views.records import record_url
 
 LINES_PREFIX = "lines"

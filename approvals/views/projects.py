@@ -15,7 +15,7 @@ from approvals.models import (
     ProjectMembership,
     SubcontractorInvoice,
 )
-from approvals.services.edits import exported_values, record_edited
+from approvals.services.workflow.edits import exported_values, record_edited
 from approvals.states import SyncStatus
 from approvals.views.access import member_project, require_permission
 from approvals.views.editing import CONCURRENT_EDIT, locked_for_update, save_edit

@@ -10,10 +10,10 @@ from approvals.permissions import can_send, send_refusal
 from approvals.preconditions import send_problems
 from approvals.selectors import record_history
 from approvals.services import record_resend, record_retrieve, record_send
-from approvals.services.errors import WorkflowError
-from approvals.services.failed_exports import lookup_answered
-from approvals.services.lookalikes import lookalike_sentences
-from approvals.services.records import record_title
+from approvals.services.exporting.failed_exports import lookup_answered
+from approvals.services.workflow.errors import WorkflowError
+from approvals.services.workflow.lookalikes import lookalike_sentences
+from approvals.services.workflow.records import record_title
 from approvals.states import SyncStatus, event_label
 from approvals.views.access import RECORD_LOOKUPS
 from approvals.views.records import record_kind, record_url

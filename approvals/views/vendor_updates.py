@@ -15,8 +15,8 @@ from approvals.forms.companies import CompanyForm
 from approvals.locking import erp_fields, locked_fields
 from approvals.models import ApprovalPolicy, Company, VendorUpdate
 from approvals.services import erp
-from approvals.services.errors import PreconditionsNotMet, WorkflowError
-from approvals.services.vendor_updates import (
+from approvals.services.workflow.errors import PreconditionsNotMet, WorkflowError
+from approvals.services.workflow.vendor_updates import (
     NOTHING_CHANGED,
     VendorUpdateOpen,
     change_rows,

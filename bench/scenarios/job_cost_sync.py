@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from approvals.models import JobCostTransaction
-from approvals.services import imports_cost_codes, imports_jobs, job_costs
+from approvals.services.importing import imports_cost_codes, imports_jobs, job_costs
 from bench import quickbooks, scene
 from bench.table import Row, count, seconds
 from integrations.quickbooks_online.client import QuickBooksClient

@@ -7,7 +7,7 @@ import statistics
 import time
 
 from approvals.models import Company, ERPVendor
-from approvals.services.imports_vendors import vendor_suggestions
+from approvals.services.importing.imports_vendors import vendor_suggestions
 from bench import scene
 from bench.table import Row, count, ratio, seconds, times
 

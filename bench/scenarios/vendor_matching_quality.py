@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from approvals.services.matching import CompanyIndex, suggest_matches
+from approvals.services.workflow.matching import CompanyIndex, suggest_matches
 from bench.table import Row
 from tests.matching.labeled import held_out, tuning
 

@@ -37,6 +37,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from approvals.inbound import INVOICE_LINE_RELATIONS, record_title
 from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
@@ -46,7 +47,6 @@ from approvals.models import (
     SubcontractorInvoice,
     SyncKind,
 )
-from approvals.services.inbound import INVOICE_LINE_RELATIONS, record_title
 from integrations.base import (
     ApprovedDocument,
     DuplicateNameError,

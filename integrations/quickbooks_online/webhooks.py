@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from approvals.inbound import sync_requested
 from approvals.models import SyncKind
-from approvals.services.inbound import sync_requested
 from integrations.models import ERPConnection, ERPKind, WebhookDelivery
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ using it show the workflow asks what the connector declares, not what one ERP ne
 from decimal import Decimal
 
 from approvals.models import Commitment, Company, Project
-from approvals.services.edits import exported_values
-from approvals.services.records import noun
+from approvals.services.workflow.edits import exported_values
+from approvals.services.workflow.records import noun
 from integrations.base import ApprovedDocument, ExportResult
 from integrations.describe import DescribedLine, DocumentDescription
 from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions

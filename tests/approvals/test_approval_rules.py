@@ -36,7 +36,7 @@ from approvals.services import (
     record_send,
     records_accept_bulk,
 )
-from approvals.services.approved import latest_approval
+from approvals.services.workflow.approved import latest_approval
 from approvals.states import Action, Note, SyncStatus
 from integrations.base import ExportResult, PermanentERPError, TransientERPError
 from tests.approvals.admin.helpers import (

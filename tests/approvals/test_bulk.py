@@ -12,7 +12,7 @@ from approvals.services import (
     records_accept_bulk,
     records_reject_bulk,
 )
-from approvals.services.job_costs import job_costs_sync
+from approvals.services.importing.job_costs import job_costs_sync
 from approvals.states import Action, SyncStatus
 from tests.factories import make_commitment, make_company, make_invoice, make_project, make_user
 
@@ -216,7 +216,7 @@ def test_bulk_queued_exports_are_the_rows_the_task_backend_writes_itself():
     """The bulk accept writes its task rows in one INSERT; they must be what enqueue writes."""
     from django_tasks_db.models import DBTaskResult
 
-    from approvals.services.exports import export_enqueue, export_enqueue_many
+    from approvals.services.exporting.exports import export_enqueue, export_enqueue_many
 
     first, second = make_invoice(), make_invoice()
     export_enqueue(record=first)

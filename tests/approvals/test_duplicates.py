@@ -54,7 +54,7 @@ def test_same_vendor_and_number_is_flagged_at_send_and_stops_accept(commitment, 
 
 
 def test_same_amount_and_period_is_flagged(commitment):
-    from approvals.services.duplicates import invoice_possible_duplicates
+    from approvals.services.workflow.duplicates import invoice_possible_duplicates
 
     original = make_invoice(commitment=commitment, number="A-1")
     twin = make_invoice(commitment=commitment, number="A-2")
@@ -71,7 +71,7 @@ def test_other_vendors_and_void_invoices_are_not_twins(commitment, project):
     make_invoice(commitment=commitment, number="9", status="void")
     other_vendor = make_commitment(project=project, vendor=make_company(synced=True), synced=True)
     make_invoice(commitment=other_vendor, number="9")
-    from approvals.services.duplicates import invoice_possible_duplicates
+    from approvals.services.workflow.duplicates import invoice_possible_duplicates
 
     invoice = make_invoice(commitment=commitment, number="9", lines=[{"work_completed": "5"}])
     assert invoice_possible_duplicates(invoice) == ([], [])

@@ -10,8 +10,8 @@ from django_tasks_db.models import DBTaskResult
 
 from approvals.models import AuditEvent, Commitment, CommitmentLine
 from approvals.services import export_run, exports_recover_stuck, record_accept, record_send
-from approvals.services.approved import new_request_key
-from approvals.services.exports import idempotency_key, retry_delay_seconds
+from approvals.services.exporting.exports import idempotency_key, retry_delay_seconds
+from approvals.services.workflow.approved import new_request_key
 from approvals.states import Action, SyncStatus
 from integrations.base import ExportResult, PermanentERPError, TransientERPError
 from tests.factories import make_commitment

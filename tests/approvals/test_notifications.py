@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from approvals.models import Commitment, Company, SubcontractorInvoice
 from approvals.services import export_run, record_accept, record_send
-from approvals.services.vendor_updates import vendor_update_propose
+from approvals.services.workflow.vendor_updates import vendor_update_propose
 from approvals.states import SyncStatus
 from tests.factories import make_commitment, make_company, make_user
 

@@ -8,15 +8,15 @@ from django.core import mail
 from django_tasks_db.models import DBTaskResult
 
 from approvals.models import ApprovalPolicy, AuditEvent, Company, VendorUpdate, VendorUpdateStatus
-from approvals.services.errors import (
+from approvals.services.exporting.vendor_update_runs import vendor_update_run
+from approvals.services.importing.imports_vendors import vendors_sync
+from approvals.services.workflow.errors import (
     NotPermitted,
     PreconditionsNotMet,
     StaleState,
     TransitionNotAllowed,
 )
-from approvals.services.imports_vendors import vendors_sync
-from approvals.services.vendor_update_runs import vendor_update_run
-from approvals.services.vendor_updates import (
+from approvals.services.workflow.vendor_updates import (
     NOTHING_CHANGED,
     VendorUpdateOpen,
     vendor_update_accept,

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from approvals.services.matching import normalise_name
+from approvals.services.workflow.matching import normalise_name
 from tests.e2e.pages import open_admin_list, run_admin_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from approvals.services.matching import (
+from approvals.services.workflow.matching import (
     CompanyIndex,
     Confidence,
     damerau_distance,

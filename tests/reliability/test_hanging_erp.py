@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from approvals.models import SubcontractorInvoice
 from approvals.services import record_send
-from approvals.services.job_costs import job_costs_sync
+from approvals.services.importing.job_costs import job_costs_sync
 from approvals.states import SyncStatus
 from tests.approvals.admin.helpers import decision_url, run_queued_exports
 from tests.html_forms import form_values

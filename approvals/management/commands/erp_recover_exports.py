@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 
 from approvals.services import exports_recover_stuck
-from approvals.services.failed_exports import lookups_recover_stuck
+from approvals.services.exporting.failed_exports import lookups_recover_stuck
 
 
 class Command(BaseCommand):

@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from approvals.services import exports_recover_stuck
 from approvals.services.database_outage import DATABASE_UNREACHABLE, wait_for_database
-from approvals.services.failed_exports import lookups_recover_stuck
-from approvals.services.sync_schedule import syncs_enqueue_due
-from approvals.services.vendor_update_runs import vendor_updates_recover_stuck
+from approvals.services.exporting.failed_exports import lookups_recover_stuck
+from approvals.services.exporting.vendor_update_runs import vendor_updates_recover_stuck
+from approvals.services.importing.sync_schedule import syncs_enqueue_due
 
 
 class Command(BaseCommand):

@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from approvals.models import Project, SyncKind
 from approvals.services import erp
-from approvals.services.job_costs import job_costs_sync
-from approvals.services.sync_runs import SyncAlreadyRunning
-from approvals.services.sync_schedule import sync_run
+from approvals.services.importing.job_costs import job_costs_sync
+from approvals.services.importing.sync_runs import SyncAlreadyRunning
+from approvals.services.importing.sync_schedule import sync_run
 from integrations.base import ERPError
 
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from approvals.models import Commitment, CommitmentLine, CostCode, SubcontractorInvoice
 from approvals.services import record_accept
-from approvals.services.descriptions import documents_described
-from approvals.services.exports import export_run
+from approvals.services.exporting.exports import export_run
+from approvals.services.workflow.descriptions import documents_described
 from approvals.states import SyncStatus
 from tests.approvals.admin.helpers import decision_url, refreshed, send
 from tests.factories import make_commitment, make_company, make_cost_code, make_invoice

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from approvals.models import Commitment
-from approvals.services import bulk
+from approvals.services.workflow import bulk
 from approvals.states import SyncStatus
 from tests.approvals.admin.helpers import decision_url, messages_of, refreshed, reviewed, send
 from tests.factories import make_commitment

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from approvals.models import ApprovalPolicy, Company
-from approvals.services.vendor_updates import vendor_update_propose
+from approvals.services.workflow.vendor_updates import vendor_update_propose
 from approvals.states import SyncStatus
 from tests.approvals.admin.helpers import change_url, messages_of, refreshed
 from tests.factories import make_company, make_user

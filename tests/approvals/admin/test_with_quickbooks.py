@@ -3,8 +3,8 @@
 import pytest
 
 from approvals.models import Company, Project, SubcontractorInvoice
-from approvals.services.imports_jobs import jobs_sync
-from approvals.services.imports_vendors import vendors_sync
+from approvals.services.importing.imports_jobs import jobs_sync
+from approvals.services.importing.imports_vendors import vendors_sync
 from approvals.states import SyncStatus
 from integrations.quickbooks_online.client import QuickBooksClient
 from tests.approvals.admin.helpers import (

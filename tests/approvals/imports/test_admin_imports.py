@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from approvals.models import Company, Project
-from approvals.services import imports_jobs, imports_vendors
+from approvals.services.importing import imports_jobs, imports_vendors
 from approvals.states import SyncStatus
 from integrations import registry
 from integrations.models import ERPKind

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from approvals.models import ERPBill
-from approvals.services import job_costs
-from approvals.services.actions import record_accept, record_send
-from approvals.services.errors import PossibleDuplicate
+from approvals.services.importing import job_costs
+from approvals.services.workflow.actions import record_accept, record_send
+from approvals.services.workflow.errors import PossibleDuplicate
 from tests.factories import make_commitment, make_company, make_invoice, make_project, make_user
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.selectors_job_costs import project_job_cost_report, project_job_cost_transactions
-from approvals.services import imports_cost_codes, imports_jobs, job_costs
-from approvals.services.errors import PreconditionsNotMet
+from approvals.services.importing import imports_cost_codes, imports_jobs, job_costs
+from approvals.services.workflow.errors import PreconditionsNotMet
 from approvals.states import SyncStatus
 from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
 from tests.factories import make_commitment, make_invoice, make_user

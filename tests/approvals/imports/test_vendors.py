@@ -5,9 +5,9 @@ import pytest
 from django.db import connections
 
 from approvals.models import AuditEvent, Company, ERPVendor, SyncCursor
-from approvals.services import imports_vendors
-from approvals.services.errors import NotPermitted, PreconditionsNotMet
-from approvals.services.sync_runs import SyncAlreadyRunning
+from approvals.services.importing import imports_vendors
+from approvals.services.importing.sync_runs import SyncAlreadyRunning
+from approvals.services.workflow.errors import NotPermitted, PreconditionsNotMet
 from approvals.states import Action, Note, SyncStatus
 from integrations.base import ERPError
 from tests.factories import make_company, make_user

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from django.db import connections
 
-from approvals.services.edits import exported_values
-from approvals.services.inbound import export_settled
-from approvals.services.records import model_label
+from approvals.inbound import export_settled
+from approvals.services.workflow.edits import exported_values
+from approvals.services.workflow.records import model_label
 from approvals.states import SyncStatus
 from integrations.base import (
     ApprovedDocument,
@@ -27,6 +27,7 @@ from integrations.base import (
     PermanentERPError,
 )
 from integrations.models import ERPKind
+from tests.approvals.scripted_connector import ScriptedConnector
 from tests.factories import make_company, make_cost_code, make_erp_connection, make_project
 from tests.integrations.contract.erp_under_test import (
     IMPORT,
@@ -153,11 +154,11 @@ def identity_of(record) -> dict:
     return {"record": f"{record._meta.label}:{record.pk}"}
 
 
-class HandOffConnector:
-    display_name = "Hand-off ERP"
+class HandOffConnector(ScriptedConnector):
+    """Describes documents and asks at accept as the scripted connector does; exports by handing
+    the request to the agent."""
 
-    def __init__(self, connection):
-        self.connection = connection
+    display_name = "Hand-off ERP"
 
     def export_problems(self, record) -> list[str]:
         return []

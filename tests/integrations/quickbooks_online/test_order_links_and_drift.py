@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from approvals.models import AuditEvent, SubcontractorInvoice
 from approvals.services import record_accept, record_send, record_unlink
-from approvals.services.errors import PreconditionsNotMet
-from approvals.services.job_costs import job_costs_sync
+from approvals.services.importing.job_costs import job_costs_sync
+from approvals.services.workflow.errors import PreconditionsNotMet
 from approvals.states import ERPDrift, Note, SyncStatus
 from tests.approvals.admin.helpers import run_queued_exports
 from tests.reliability import scene

@@ -22,26 +22,28 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.schedule import overbilled_lines
-from approvals.services import duplicates, erp, failed_exports, posting, unlinking
-from approvals.services.accept_questions import (
+from approvals.services import erp
+from approvals.services.exporting import failed_exports
+from approvals.services.exporting.exports import export_enqueue
+from approvals.services.importing.drift import NO_DRIFT
+from approvals.services.workflow import duplicates, posting, unlinking
+from approvals.services.workflow.accept_questions import (
     accept_questions,
     answered_fields,
     clean_text,
     questions_of,
     unanswered,
 )
-from approvals.services.approved import approval_of, export_started_changes
-from approvals.services.drift import NO_DRIFT
-from approvals.services.errors import (
+from approvals.services.workflow.approved import approval_of, export_started_changes
+from approvals.services.workflow.errors import (
     PastBalance,
     PossibleDuplicate,
     PreconditionsNotMet,
     StaleState,
 )
-from approvals.services.exports import export_enqueue
-from approvals.services.lookalikes import lookalike_sentences, lookalikes
-from approvals.services.records import noun, record_title
-from approvals.services.transitions import (
+from approvals.services.workflow.lookalikes import lookalike_sentences, lookalikes
+from approvals.services.workflow.records import noun, record_title
+from approvals.services.workflow.transitions import (
     changed_since_review_message,
     check_allowed,
     check_permission,

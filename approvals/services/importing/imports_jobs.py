@@ -17,11 +17,11 @@ from django.utils import timezone
 from approvals import permissions
 from approvals.models import AuditEvent, ERPCustomer, ERPJob, Project, SyncKind
 from approvals.preconditions import STANDARD_COST_CODES_REQUIRED
-from approvals.services import sync_runs
-from approvals.services.audit import AuditEntry, audit_write
-from approvals.services.errors import NotPermitted, PreconditionsNotMet
-from approvals.services.matching import normalise_name
-from approvals.services.transitions import record_transition, records_import
+from approvals.services.importing import sync_runs
+from approvals.services.workflow.audit import AuditEntry, audit_write
+from approvals.services.workflow.errors import NotPermitted, PreconditionsNotMet
+from approvals.services.workflow.matching import normalise_name
+from approvals.services.workflow.transitions import record_transition, records_import
 from approvals.states import Action, Note, SyncStatus
 from integrations.data import ImportedCustomer, ImportedJob
 from integrations.models import ERPConnection

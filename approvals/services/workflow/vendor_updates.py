@@ -25,8 +25,8 @@ from approvals.models import (
     VendorUpdate,
     VendorUpdateStatus,
 )
-from approvals.services.audit import AuditEntry, audit_write
-from approvals.services.errors import (
+from approvals.services.workflow.audit import AuditEntry, audit_write
+from approvals.services.workflow.errors import (
     NotPermitted,
     PreconditionsNotMet,
     StaleState,

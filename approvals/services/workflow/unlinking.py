@@ -20,7 +20,7 @@ from approvals.models import (
     SubcontractorInvoice,
     SyncKind,
 )
-from approvals.services import freshness
+from approvals.services.importing import freshness
 from approvals.states import ERPDrift
 
 GONE = (ERPDrift.DELETED, ERPDrift.VOIDED)

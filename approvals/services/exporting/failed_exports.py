@@ -17,17 +17,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from approvals.services import erp
-from approvals.services.approved import latest_approval
 from approvals.services.database_outage import DATABASE_UNREACHABLE
-from approvals.services.errors import StaleState
-from approvals.services.exports import (
+from approvals.services.exporting.exports import (
     EXPORT_WORKER,
     linked_changes,
     retry_delay_seconds,
     store_line_ids,
 )
-from approvals.services.records import EXPORTABLE_MODELS, model_for_label, model_label
-from approvals.services.transitions import record_transition
+from approvals.services.workflow.approved import latest_approval
+from approvals.services.workflow.errors import StaleState
+from approvals.services.workflow.records import EXPORTABLE_MODELS, model_for_label, model_label
+from approvals.services.workflow.transitions import record_transition
 from approvals.states import Action, SyncStatus
 from integrations.base import ERPError
 

@@ -16,11 +16,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from approvals.models import SyncCursor, SyncKind
-from approvals.services import sync_runs
-from approvals.services.imports_cost_codes import cost_codes_sync
-from approvals.services.imports_jobs import jobs_sync
-from approvals.services.imports_vendors import vendors_sync
-from approvals.services.job_costs import job_costs_sync
+from approvals.services.importing import sync_runs
+from approvals.services.importing.imports_cost_codes import cost_codes_sync
+from approvals.services.importing.imports_jobs import jobs_sync
+from approvals.services.importing.imports_vendors import vendors_sync
+from approvals.services.importing.job_costs import job_costs_sync
 from integrations.models import ERPConnection
 
 SYNCS = {

@@ -18,8 +18,8 @@ from approvals import notifications
 from approvals.models import Company, VendorUpdate, VendorUpdateStatus
 from approvals.services import erp
 from approvals.services.database_outage import DATABASE_UNREACHABLE
-from approvals.services.exports import EXPORT_WORKER, max_tries, retry_delay_seconds
-from approvals.services.vendor_updates import (
+from approvals.services.exporting.exports import EXPORT_WORKER, max_tries, retry_delay_seconds
+from approvals.services.workflow.vendor_updates import (
     changed_since_proposed,
     new_request_key,
     vendor_update_enqueue,

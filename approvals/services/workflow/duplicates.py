@@ -6,7 +6,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 
 from approvals.models import ERPBill, InvoiceStatus, SubcontractorInvoice, SyncKind
-from approvals.services import erp, freshness
+from approvals.services import erp
+from approvals.services.importing import freshness
 from money import cents, format_money
 
 

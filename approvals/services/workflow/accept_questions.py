@@ -10,8 +10,8 @@ and refuses an accept that leaves a required one unanswered.
 from __future__ import annotations
 
 from approvals.services import erp
-from approvals.services.errors import PreconditionsNotMet
-from approvals.services.records import noun
+from approvals.services.workflow.errors import PreconditionsNotMet
+from approvals.services.workflow.records import noun
 from integrations.base import Connector
 from integrations.questions import NOTHING_ASKED, AcceptQuestions
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from approvals.services.audit import AuditEntry, audit_write_many
+from approvals.services.workflow.audit import AuditEntry, audit_write_many
 from approvals.states import ERPDrift, Note, SyncStatus
 from integrations.data import ExportedDocument
 

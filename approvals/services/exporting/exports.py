@@ -12,16 +12,17 @@ from django.utils import timezone
 
 from approvals import notifications
 from approvals.models import ChangeOrderLine, Commitment, CommitmentChangeOrder, CommitmentLine
-from approvals.services import approved, erp
+from approvals.services import erp
 from approvals.services.database_outage import DATABASE_UNREACHABLE
-from approvals.services.drift import NO_DRIFT
-from approvals.services.errors import StaleState
-from approvals.services.records import (
+from approvals.services.importing.drift import NO_DRIFT
+from approvals.services.workflow import approved
+from approvals.services.workflow.errors import StaleState
+from approvals.services.workflow.records import (
     EXPORTABLE_MODELS,
     model_for_label,
     model_label,
 )
-from approvals.services.transitions import record_transition
+from approvals.services.workflow.transitions import record_transition
 from approvals.states import Action, SyncStatus
 from integrations.base import ERPError, ExportResult, HandedOff, TransientERPError
 
@@ -272,7 +273,7 @@ def export_fail(
                 record=record, erp_name=erp.erp_name(connection), error=message, tries=tries
             )
             # Imported here: failed_exports builds on this module.
-            from approvals.services.failed_exports import lookup_enqueue
+            from approvals.services.exporting.failed_exports import lookup_enqueue
 
             lookup_enqueue(record=record)
     except StaleState:

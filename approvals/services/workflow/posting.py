@@ -16,8 +16,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from approvals.models import ApprovalPolicy, Commitment, CommitmentChangeOrder, SubcontractorInvoice
-from approvals.services import erp, freshness
-from approvals.services.records import noun
+from approvals.services import erp
+from approvals.services.importing import freshness
+from approvals.services.workflow.records import noun
 from integrations.base import ERPError, KnowsClosedPeriods
 from integrations.models import ERPConnection
 

@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from approvals.models import AuditEvent
-from approvals.services.records import key_prefix, noun
+from approvals.services.workflow.records import key_prefix, noun
 from approvals.states import Action
 from integrations.base import ApprovedDocument, Connector
 from integrations.describe import DocumentDescription

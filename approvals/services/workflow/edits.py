@@ -16,7 +16,7 @@ from approvals.models import (
     CommitmentChangeOrder,
     SubcontractorInvoice,
 )
-from approvals.services.audit import AuditEntry, audit_write
+from approvals.services.workflow.audit import AuditEntry, audit_write
 from approvals.states import Note
 from money import format_money
 

@@ -29,7 +29,9 @@ from approvals.models import (
     SubcontractorInvoice,
     SyncKind,
 )
-from approvals.services import drift, erp, erp_bills, posting, sync_runs
+from approvals.services import erp
+from approvals.services.importing import drift, erp_bills, sync_runs
+from approvals.services.workflow import posting
 from integrations.data import (
     JOB_COST_KINDS,
     DocumentKind,

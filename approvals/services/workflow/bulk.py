@@ -13,8 +13,10 @@ from django.utils import timezone
 from approvals import preconditions
 from approvals.models import ApprovalPolicy, SubcontractorInvoice
 from approvals.schedule import INVOICE_LINE_RELATIONS, SharedSchedules
-from approvals.services import duplicates, erp
-from approvals.services.actions import (
+from approvals.services import erp
+from approvals.services.exporting.exports import export_enqueue_many
+from approvals.services.workflow import duplicates
+from approvals.services.workflow.actions import (
     choices_for,
     duplicate_warning,
     lock_commitments,
@@ -22,18 +24,17 @@ from approvals.services.actions import (
     record_reject,
     record_send,
 )
-from approvals.services.approved import approval_of, export_started_changes
-from approvals.services.errors import (
+from approvals.services.workflow.approved import approval_of, export_started_changes
+from approvals.services.workflow.errors import (
     PastBalance,
     PossibleDuplicate,
     PreconditionsNotMet,
     StaleState,
     WorkflowError,
 )
-from approvals.services.exports import export_enqueue_many
-from approvals.services.posting import default_posting_date
-from approvals.services.records import record_title
-from approvals.services.transitions import (
+from approvals.services.workflow.posting import default_posting_date
+from approvals.services.workflow.records import record_title
+from approvals.services.workflow.transitions import (
     changed_since_review_message,
     check_allowed,
     check_permission,

@@ -15,8 +15,8 @@ from django.db.models import Q
 
 from approvals.models import Company, ERPJob, ERPVendor, Project
 from approvals.services import erp
-from approvals.services.accept_questions import accept_questions
-from approvals.services.matching import (
+from approvals.services.workflow.accept_questions import accept_questions
+from approvals.services.workflow.matching import (
     Confidence,
     NameRelation,
     Party,
@@ -26,7 +26,7 @@ from approvals.services.matching import (
     name_variants,
     visible_tax_digits,
 )
-from approvals.services.records import noun
+from approvals.services.workflow.records import noun
 
 _CANDIDATE_LIMIT = 500
 _SIGNIFICANT_WORD = re.compile(r"[^\W\d_]{4,}")

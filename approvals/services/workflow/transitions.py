@@ -14,9 +14,9 @@ from django.utils.formats import date_format
 
 from approvals import permissions
 from approvals.models import ApprovalPolicy, AuditEvent
-from approvals.services.audit import AuditEntry, audit_write, audit_write_many
-from approvals.services.errors import NotPermitted, StaleState, TransitionNotAllowed
-from approvals.services.records import noun, plural_noun
+from approvals.services.workflow.audit import AuditEntry, audit_write, audit_write_many
+from approvals.services.workflow.errors import NotPermitted, StaleState, TransitionNotAllowed
+from approvals.services.workflow.records import noun, plural_noun
 from approvals.states import Action, Note, SyncStatus, allowed_from, target_of
 
 _SENDER_ACTIONS = frozenset({Action.SEND, Action.RETRIEVE, Action.RESEND})

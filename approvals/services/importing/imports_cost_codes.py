@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from approvals import permissions
 from approvals.models import CostCode, CostType, SyncKind
-from approvals.services import erp, sync_runs
-from approvals.services.errors import NotPermitted, PreconditionsNotMet
+from approvals.services import erp
+from approvals.services.importing import sync_runs
+from approvals.services.workflow.errors import NotPermitted, PreconditionsNotMet
 from integrations.base import ERPError
 from integrations.models import ERPConnection
 

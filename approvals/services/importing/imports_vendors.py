@@ -18,17 +18,17 @@ from django.utils import timezone
 
 from approvals import permissions
 from approvals.models import Company, ERPVendor, SyncCursor, SyncKind
-from approvals.services import sync_runs
-from approvals.services.bulk import Outcome
-from approvals.services.edits import exported_values, record_edited
-from approvals.services.errors import NotPermitted, PreconditionsNotMet, WorkflowError
-from approvals.services.matching import (
+from approvals.services.importing import sync_runs
+from approvals.services.workflow.bulk import Outcome
+from approvals.services.workflow.edits import exported_values, record_edited
+from approvals.services.workflow.errors import NotPermitted, PreconditionsNotMet, WorkflowError
+from approvals.services.workflow.matching import (
     CompanyIndex,
     Suggestion,
     normalise_tax_id,
     suggest_matches,
 )
-from approvals.services.transitions import record_transition, records_import
+from approvals.services.workflow.transitions import record_transition, records_import
 from approvals.states import Action, SyncStatus
 from integrations.models import ERPConnection
 

@@ -21,10 +21,10 @@ import logging
 
 from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services import erp
-from approvals.services.audit import AuditEntry, audit_write
-from approvals.services.exports import ALREADY_RECORDED, export_fail, export_succeed
-from approvals.services.records import model_for_label, noun, record_title
-from approvals.services.sync_schedule import sync_request
+from approvals.services.exporting.exports import ALREADY_RECORDED, export_fail, export_succeed
+from approvals.services.importing.sync_schedule import sync_request
+from approvals.services.workflow.audit import AuditEntry, audit_write
+from approvals.services.workflow.records import model_for_label, noun, record_title
 from approvals.states import Note, SyncStatus
 from integrations.base import ERPError, ExportResult
 
