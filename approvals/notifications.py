@@ -122,6 +122,24 @@ def export_failure_notify(*, record, erp_name: str, error: str, tries: int) -> N
     transaction.on_commit(deliver, robust=True)
 
 
+def export_found_notify(*, record, erp_name: str, erp_id: str) -> None:
+    """After commit, tell those told of a failed export that the look-up found its document in
+    the ERP after all and linked the record: nothing is left to retry or correct."""
+    title = record_title(record)
+    context = {"title": title, "erp_name": erp_name, "erp_id": erp_id}
+
+    def deliver():
+        for user in selectors.approvers_of(type(record)):
+            _send(
+                recipient=user,
+                subject=f"Export settled: {title} is in {erp_name}",
+                template="emails/export_found.txt",
+                context=context,
+            )
+
+    transaction.on_commit(deliver, robust=True)
+
+
 def masked_tax_id(value: str) -> str:
     """All but the last four characters hidden: enough to recognise, not to reuse."""
     if not value:

@@ -275,13 +275,19 @@ def test_a_failed_record_whose_look_up_cannot_reach_the_erp_is_not_retrieved_and
 
 
 def test_a_failed_record_the_erp_holds_is_linked_by_the_look_up_and_cannot_be_rejected(
-    scripted_connector, project, pm, approver
+    scripted_connector, project, pm, approver, mailoutbox, django_capture_on_commit_callbacks
 ):
     commitment = failed_commitment(scripted_connector, project, pm, approver)
     line = commitment.lines.get()
     scripted_connector.FOUND.append(ExportResult(erp_id="501", line_ids={line.pk: "1"}))
 
-    assert run_queued_exports() == ["linked"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_queued_exports() == ["linked"]
+
+    # Those told the export failed are told it settled, so nobody enters it again.
+    (settled,) = [mail for mail in mailoutbox if mail.subject.startswith("Export settled")]
+    assert settled.to == [approver.email]
+    assert "holds the document its last attempt created (id 501)" in " ".join(settled.body.split())
 
     commitment = fresh(commitment)
     assert (commitment.sync_status, commitment.erp_id) == (SyncStatus.SYNCED, "501")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from approvals import notifications
 from approvals.services import erp
 from approvals.services.database_outage import DATABASE_UNREACHABLE
 from approvals.services.exporting.exports import (
@@ -99,6 +100,7 @@ def lookup_run(*, model_label: str, record_id: int, export_attempt: int, try_num
                 response_payload=result.response_payload,
             )
             store_line_ids(record, result)
+            notifications.export_found_notify(record=record, erp_name=name, erp_id=result.erp_id)
     except StaleState:
         return "skipped: settled meanwhile"
     return "linked"
