@@ -16,6 +16,7 @@ from approvals.states import Action, SyncStatus
 from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
 from tests.concurrency.conftest import wait_until_settled
 from tests.factories import (
+    linking_connection,
     make_commitment,
     make_company,
     make_invoice,
@@ -53,7 +54,9 @@ def commitment_in_quickbooks(qbo_sandbox, qbo_connection):
     linked(project, connector.export(project, idempotency_key="crash-job").erp_id)
     vendor = make_company(name="Star Framing LLC")
     linked(vendor, connector.export(vendor, idempotency_key="crash-vendor").erp_id)
-    cost_code = CostCode.objects.create(code="06-1000", name="Framing", erp_id=item["Id"])
+    cost_code = CostCode.objects.create(
+        erp_connection=linking_connection(), code="06-1000", name="Framing", erp_id=item["Id"]
+    )
     commitment = make_commitment(
         project=project, vendor=vendor, number="SC-2040-01", lines=[(cost_code, "500000.00")]
     )
