@@ -31,7 +31,9 @@ EXPORT_TASK = "approvals.tasks.export_record"
 
 def linked(record, erp_id: str):
     """Set the scene: `record` was exported earlier as `erp_id`."""
-    type(record).objects.filter(pk=record.pk).update(sync_status=SyncStatus.SYNCED, erp_id=erp_id)
+    type(record).objects.filter(pk=record.pk).update(
+        sync_status=SyncStatus.SYNCED, erp_id=erp_id, erp_connection=linking_connection()
+    )
     record.refresh_from_db()
     return record
 
