@@ -137,6 +137,8 @@ def test_connecting_reads_country_currency_and_offers_the_tax_codes(
     signed_in.get(our_path(callback_url))
 
     connection = ERPConnection.objects.get(is_active=True)
+    # The cost codes were made before the company was connected: they are its items.
+    CostCode.objects.update(erp_connection=connection)
     assert connection.company_name == "Maple Builders Ltd"
     assert connection.settings == {"country": "CA", "home_currency": "CAD", "multicurrency": False}
     page = signed_in.get(CONNECTION_URL).content.decode()
