@@ -37,6 +37,14 @@ def _erp_id_unique(prefix: str) -> models.UniqueConstraint:
     )
 
 
+def _erp_id_names_connection(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(erp_id="") | Q(erp_connection__isnull=False),
+        name=f"{prefix}_erp_id_names_connection",
+        violation_error_message="An ERP id must name the connection it belongs to.",
+    )
+
+
 class ERPLinked(models.Model):
     """Link from one of our records to its document in the connected ERP."""
 
@@ -177,6 +185,7 @@ class CostCode(ERPLinked):
         constraints = [
             models.UniqueConstraint(fields=["code", "cost_type"], name="costcode_unique_code"),
             _erp_id_unique("costcode"),
+            _erp_id_names_connection("costcode"),
         ]
 
     def __str__(self):
@@ -210,7 +219,7 @@ class Company(Exportable):
         verbose_name_plural = "companies"
         # No unique vendor per company: two companies of the directory that are one business
         # may share the vendor, when an approver links the second at accept.
-        constraints = [_status_check("company")]
+        constraints = [_status_check("company"), _erp_id_names_connection("company")]
         indexes = [
             models.Index(fields=["sync_status", "sent_at"], name="company_queue_idx"),
             models.Index(fields=["erp_connection", "erp_id"], name="company_erp_link_idx"),
@@ -249,6 +258,7 @@ class Project(Exportable):
         constraints = [
             _status_check("project"),
             _erp_id_unique("project"),
+            _erp_id_names_connection("project"),
             models.UniqueConstraint(fields=["number"], name="project_unique_number"),
         ]
         indexes = [models.Index(fields=["sync_status", "sent_at"], name="project_queue_idx")]
@@ -309,6 +319,7 @@ class Commitment(Exportable):
         constraints = [
             _status_check("commitment"),
             _erp_id_unique("commitment"),
+            _erp_id_names_connection("commitment"),
             models.UniqueConstraint(fields=["project", "number"], name="commitment_unique_number"),
             models.CheckConstraint(
                 condition=Q(default_retainage_percent__gte=0)
@@ -376,6 +387,7 @@ class CommitmentChangeOrder(Exportable):
         verbose_name = "commitment change order"
         constraints = [
             _status_check("cco"),
+            _erp_id_names_connection("cco"),
             models.UniqueConstraint(fields=["commitment", "number"], name="cco_unique_number"),
         ]
         indexes = [models.Index(fields=["sync_status", "sent_at"], name="cco_queue_idx")]
@@ -486,6 +498,7 @@ class SubcontractorInvoice(Exportable):
         constraints = [
             _status_check("invoice"),
             _erp_id_unique("invoice"),
+            _erp_id_names_connection("invoice"),
             models.CheckConstraint(
                 condition=Q(retainage_released__gte=0),
                 name="invoice_retainage_released_not_negative",
@@ -904,6 +917,31 @@ class ERPJob(models.Model):
 
     def __str__(self):
         return self.fully_qualified_name or self.display_name
+
+
+class ERPCostCode(models.Model):
+    """An item of the ERP's standard cost-code list as last imported, kept so a cost code linked
+    through an earlier connection can be re-linked to the connected ERP's item of the same code."""
+
+    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_id = models.CharField("ERP id", max_length=64)
+    erp_version = models.CharField(max_length=32, blank=True)
+    code = models.CharField(max_length=100)
+    name = models.CharField(max_length=500, blank=True)
+    is_active = models.BooleanField(default=True)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "ERP cost code"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_connection", "erp_id"], name="erpcostcode_unique_per_connection"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}".strip()
 
 
 class ERPCustomer(models.Model):

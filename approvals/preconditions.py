@@ -14,7 +14,7 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.schedule import SharedSchedules
-from approvals.services import erp
+from approvals.services import erp, erp_links
 from approvals.services.workflow import posting
 from approvals.states import SyncStatus
 from money import ZERO, cents, format_money
@@ -54,6 +54,8 @@ def _checker():
     schedules = SharedSchedules()
     allow_past_balance = policy.allow_billing_past_balance
     closing: list = []
+    # Links through another connection exist only once a company switched: asked once.
+    switched = connection is not None and erp_links.other_connections_exist(connection)
 
     def closed_period(record) -> list[str]:
         if not posting.is_dated(record) or connection is None:
@@ -77,6 +79,8 @@ def _checker():
             )
         else:
             problems += _RECORD_CHECKS[type(record)](record, erp_name)
+        if switched:
+            problems += erp_links.dependency_problems(record, connection)
         problems += closed_period(record)
         if connector is not None:
             problems += connector.export_problems(record)

@@ -73,8 +73,9 @@ TRANSITIONS: dict[Action, tuple[tuple[SyncStatus, ...], SyncStatus]] = {
     Action.EXPORT_FAILED: ((S.EXPORTING, S.AWAITING_ERP), S.EXPORT_FAILED),
     Action.RETRY: ((S.EXPORT_FAILED,), S.EXPORTING),
     Action.UNLINK: ((S.SYNCED,), S.NOT_SENT),
-    # From ready_to_export: accepted by linking to the vendor or job the ERP already has.
-    Action.LINK: ((S.NOT_SENT, S.REJECTED, S.READY_TO_EXPORT), S.SYNCED),
+    # From ready_to_export: accepted by linking to the vendor or job the ERP already has; from
+    # synced: re-linked to the connected ERP's vendor or job after switching accounting systems.
+    Action.LINK: ((S.NOT_SENT, S.REJECTED, S.READY_TO_EXPORT, S.SYNCED), S.SYNCED),
     Action.IMPORT: ((), S.SYNCED),
     Action.FOUND_IN_ERP: ((S.EXPORT_FAILED,), S.SYNCED),
 }

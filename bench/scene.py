@@ -59,24 +59,36 @@ def project_manager(username: str = "pm"):
 
 def offline_connection(company_id: str = "bench-company") -> ERPConnection:
     """A QuickBooks Online company that pages reach without HTTP (checks need no call)."""
-    return ERPConnection.objects.create(
-        kind=ERPKind.QUICKBOOKS_ONLINE, company_id=company_id, company_name="Bench Construction"
+    return ERPConnection.objects.get_or_create(
+        kind=ERPKind.QUICKBOOKS_ONLINE,
+        company_id=company_id,
+        defaults={"company_name": "Bench Construction"},
+    )[0]
+
+
+def _linking_connection() -> ERPConnection:
+    """The connection the scene's ERP ids belong to (an ERP id always names its connection)."""
+    return ERPConnection.objects.filter(is_active=True).order_by("pk").first() or (
+        offline_connection()
     )
 
 
 def cost_codes(count: int, *, prefix: str = "09") -> list[CostCode]:
+    connection = _linking_connection()
     return CostCode.objects.bulk_create(
         CostCode(
             code=f"{prefix}-{n:04d}",
             name=f"Cost code {n}",
             cost_type=CostType.SUBCONTRACT,
             erp_id=f"item-{prefix}-{n}",
+            erp_connection=connection,
         )
         for n in range(1, count + 1)
     )
 
 
 def projects(count: int, *, prefix: str = "P", members=()) -> list[Project]:
+    connection = _linking_connection()
     created = Project.objects.bulk_create(
         Project(
             number=f"{prefix}-{n:05d}",
@@ -84,6 +96,7 @@ def projects(count: int, *, prefix: str = "P", members=()) -> list[Project]:
             customer_name="Riverside Health",
             sync_status=SyncStatus.SYNCED,
             erp_id=f"job-{prefix}-{n}",
+            erp_connection=connection,
         )
         for n in range(1, count + 1)
     )
@@ -99,6 +112,7 @@ def vendors(
     synced = sync_status == SyncStatus.SYNCED
     waiting = sync_status == SyncStatus.READY_TO_EXPORT
     sent_at = timezone.now()
+    connection = _linking_connection() if synced else None
     return Company.objects.bulk_create(
         (
             Company(
@@ -106,6 +120,7 @@ def vendors(
                 email=f"ap{n}@{prefix.lower()}.example",
                 sync_status=sync_status,
                 erp_id=f"vendor-{prefix}-{n}" if synced else "",
+                erp_connection=connection,
                 sent_by=sent_by if waiting else None,
                 sent_at=sent_at - timedelta(seconds=count - n) if waiting else None,
             )
@@ -124,6 +139,7 @@ def commitments(
     prefix: str = "SC",
 ) -> list[Commitment]:
     """Approved, synced subcontracts with one schedule-of-values line each, spread round-robin."""
+    connection = _linking_connection()
     created = Commitment.objects.bulk_create(
         (
             Commitment(
@@ -134,7 +150,8 @@ def commitments(
                 title=f"Drywall package {n}",
                 status=CommitmentStatus.APPROVED,
                 sync_status=SyncStatus.SYNCED,
-                erp_id=f"po-{projects[n % len(projects)].pk}-{n}",
+                erp_id=f"po-{prefix}-{projects[n % len(projects)].pk}-{n}",
+                erp_connection=connection,
             )
             for n in range(count)
         ),

@@ -89,15 +89,47 @@ def make_user(
     return user
 
 
+# The company of a connection made only because a record was made synced before any was.
+UNNAMED_COMPANY_ID = "made-by-a-factory"
+
+
 def make_erp_connection(*, kind: str = ERPKind.QUICKBOOKS_ONLINE, **fields) -> ERPConnection:
+    """A connection; the one a factory made for records synced earlier becomes it."""
     fields.setdefault("company_id", f"{9130000000 + _next()}")
     fields.setdefault("company_name", "Sandbox Construction Co")
-    return ERPConnection.objects.create(kind=kind, **fields)
+    return adopt_unnamed_connection(kind=kind, **fields) or ERPConnection.objects.create(
+        kind=kind, **fields
+    )
+
+
+def adopt_unnamed_connection(**fields) -> ERPConnection | None:
+    """The connection made for records synced before any connection was, given `fields`: those
+    records are then linked through the connection the test makes."""
+    unnamed = ERPConnection.objects.filter(company_id=UNNAMED_COMPANY_ID).first()
+    if unnamed is None:
+        return None
+    for name, value in {"is_active": True, **fields}.items():
+        setattr(unnamed, name, value)
+    unnamed.save()
+    return unnamed
+
+
+def linking_connection() -> ERPConnection:
+    """The connection a record made synced here is linked through: the active one, else the
+    latest, else an inactive one a connection made later adopts (an ERP id always names its
+    connection)."""
+    return ERPConnection.objects.order_by("-is_active", "-pk").first() or (
+        ERPConnection.objects.create(
+            kind=ERPKind.QUICKBOOKS_ONLINE, company_id=UNNAMED_COMPANY_ID, is_active=False
+        )
+    )
 
 
 def _mark_synced(record, erp_id: str | None = None):
     type(record).objects.filter(pk=record.pk).update(
-        sync_status=SyncStatus.SYNCED, erp_id=erp_id or str(_next())
+        sync_status=SyncStatus.SYNCED,
+        erp_id=erp_id or str(_next()),
+        erp_connection=linking_connection(),
     )
     record.refresh_from_db()
     return record
@@ -130,8 +162,13 @@ def make_cost_code(
 ) -> CostCode:
     fields.setdefault("cost_type", CostType.SUBCONTRACT)
     n = _next()
+    if standard:
+        fields.setdefault("erp_connection", linking_connection())
     return CostCode.objects.create(
-        code=code or f"09-{n:04d}", name=name, erp_id=str(n) if standard else "", **fields
+        code=code or f"09-{n:04d}",
+        name=name,
+        erp_id=str(n) if standard else "",
+        **fields,
     )
 
 

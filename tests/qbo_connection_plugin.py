@@ -36,13 +36,18 @@ def qbo_connection(qbo_sandbox, qbo_settings, db):
 
     tokens = qbo_sandbox.issue_tokens()
     now = timezone.now()
-    return ERPConnection.objects.create(
-        kind=ERPKind.QUICKBOOKS_ONLINE,
-        company_id=qbo_sandbox.realm_id,
-        company_name="Sandbox Construction Co",
-        settings={"country": "US", "home_currency": "USD", "multicurrency": False},
-        access_token=tokens["access_token"],
-        access_token_expires_at=now + timedelta(seconds=int(tokens["expires_in"])),
-        refresh_token=tokens["refresh_token"],
-        refresh_token_expires_at=now + timedelta(seconds=int(tokens["x_refresh_token_expires_in"])),
-    )
+    from tests.factories import adopt_unnamed_connection
+
+    fields = {
+        "kind": ERPKind.QUICKBOOKS_ONLINE,
+        "company_id": qbo_sandbox.realm_id,
+        "company_name": "Sandbox Construction Co",
+        "settings": {"country": "US", "home_currency": "USD", "multicurrency": False},
+        "access_token": tokens["access_token"],
+        "access_token_expires_at": now + timedelta(seconds=int(tokens["expires_in"])),
+        "refresh_token": tokens["refresh_token"],
+        "refresh_token_expires_at": now
+        + timedelta(seconds=int(tokens["x_refresh_token_expires_in"])),
+    }
+    # Records a factory made synced before this fixture ran are linked through this company.
+    return adopt_unnamed_connection(**fields) or ERPConnection.objects.create(**fields)

@@ -16,6 +16,7 @@ from approvals.admin.reference import (
     CostCodeAdmin,
     DirectExportSettingAdmin,
 )
+from approvals.admin.switching import register_switching
 from approvals.admin.vendor_updates import VendorUpdateAdmin
 from approvals.models import (
     ApprovalPolicy,
@@ -40,3 +41,4 @@ admin.site.register(ApprovalPolicy, ApprovalPolicyAdmin)
 admin.site.register(VendorUpdate, VendorUpdateAdmin)
 register_dashboard(admin.site)
 register_imports(admin.site)
+register_switching(admin.site)

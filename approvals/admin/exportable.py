@@ -12,6 +12,7 @@ from approvals.admin.history import history_rows
 from approvals.admin.paginator import CappedCountPaginator
 from approvals.admin.queues import QueueFilter, queue_tabs, selected_queue
 from approvals.locking import lines_locked, locked_fields
+from approvals.services import erp, erp_links
 from approvals.services.workflow.edits import exported_values, record_edited
 from approvals.states import SyncStatus
 from money import ZERO
@@ -146,6 +147,9 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["erp_history"] = history_rows(obj)
+            context["erp_elsewhere"] = erp_links.elsewhere_note(
+                obj, erp.active_connection_or_none()
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 
+from approvals.services import erp, erp_links
 from approvals.services.workflow.records import EXPORTABLE_MODELS
 
 COST_CODE_ERP_FIELDS = ("erp_id", "erp_connection", "erp_version", "erp_synced_at")
@@ -23,6 +24,13 @@ class CostCodeAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_standard:
             return (*COST_CODE_ERP_FIELDS, *STANDARD_COST_CODE_FIELDS)
         return COST_CODE_ERP_FIELDS
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["erp_elsewhere"] = erp_links.elsewhere_note(
+                obj, erp.active_connection_or_none()
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 class DirectExportSettingAdmin(admin.ModelAdmin):

@@ -9,7 +9,7 @@ from approvals.locking import lines_locked, locked_fields
 from approvals.permissions import can_send, send_refusal
 from approvals.preconditions import send_problems
 from approvals.selectors import record_history
-from approvals.services import record_resend, record_retrieve, record_send
+from approvals.services import erp, erp_links, record_resend, record_retrieve, record_send
 from approvals.services.exporting.failed_exports import lookup_answered
 from approvals.services.workflow.errors import WorkflowError
 from approvals.services.workflow.lookalikes import lookalike_sentences
@@ -61,6 +61,7 @@ def sync_panel(user, record) -> dict:
         "refusal": "" if may_send else send_refusal(user, record),
         "lookup_answered": status == SyncStatus.EXPORT_FAILED and lookup_answered(record),
         "history": history_rows(record),
+        "elsewhere": erp_links.elsewhere_note(record, erp.active_connection_or_none()),
     }
 
 

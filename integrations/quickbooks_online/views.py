@@ -86,7 +86,7 @@ def tax_codes(request):
         messages.error(request, f"The tax codes were not saved: {error.message}")
         return redirect(CONNECTION_PAGE)
     chosen = {"": request.POST.get("default", "")}
-    for cost_code in _cost_codes():
+    for cost_code in _cost_codes(active):
         chosen[cost_code.erp_id] = request.POST.get(f"item-{cost_code.erp_id}", "")
     unknown = [value for value in chosen.values() if value and value not in known]
     if unknown:
@@ -104,8 +104,9 @@ def tax_codes(request):
     return redirect(CONNECTION_PAGE)
 
 
-def _cost_codes():
-    return CostCode.objects.exclude(erp_id="").filter(is_active=True)
+def _cost_codes(active: ERPConnection):
+    """The standard cost codes of the connected company (not those still linked to another)."""
+    return CostCode.objects.exclude(erp_id="").filter(erp_connection=active, is_active=True)
 
 
 def _tax_code_choices(request, active: ERPConnection) -> dict:
@@ -121,7 +122,7 @@ def _tax_code_choices(request, active: ERPConnection) -> dict:
         "tax_codes": codes,
         "default_tax_code": active.settings.get("purchase_tax_code_id", ""),
         "cost_code_tax_codes": [
-            (cost_code, by_item.get(cost_code.erp_id, "")) for cost_code in _cost_codes()
+            (cost_code, by_item.get(cost_code.erp_id, "")) for cost_code in _cost_codes(active)
         ],
     }
 

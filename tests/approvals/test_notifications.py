@@ -8,7 +8,7 @@ from approvals.models import Commitment, Company, SubcontractorInvoice
 from approvals.services import export_run, record_accept, record_send
 from approvals.services.workflow.vendor_updates import vendor_update_propose
 from approvals.states import SyncStatus
-from tests.factories import make_commitment, make_company, make_user
+from tests.factories import linking_connection, make_commitment, make_company, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,9 @@ def test_the_digest_counts_vendor_updates_for_those_who_decide_on_companies(erp_
     companies_only = make_user(approve=[Company], email="companies@example.com")
     invoices_only = make_user(approve=[SubcontractorInvoice], email="invoices@example.com")
     company = make_company(name="Acme Drywall")
-    Company.objects.filter(pk=company.pk).update(sync_status=SyncStatus.SYNCED, erp_id="58")
+    Company.objects.filter(pk=company.pk).update(
+        erp_connection=linking_connection(), sync_status=SyncStatus.SYNCED, erp_id="58"
+    )
     company.refresh_from_db()
     vendor_update_propose(
         company=company,

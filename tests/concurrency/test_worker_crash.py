@@ -16,6 +16,7 @@ from approvals.states import Action, SyncStatus
 from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
 from tests.concurrency.conftest import wait_until_settled
 from tests.factories import (
+    linking_connection,
     make_commitment,
     make_company,
     make_invoice,
@@ -30,7 +31,9 @@ EXPORT_TASK = "approvals.tasks.export_record"
 
 def linked(record, erp_id: str):
     """Set the scene: `record` was exported earlier as `erp_id`."""
-    type(record).objects.filter(pk=record.pk).update(sync_status=SyncStatus.SYNCED, erp_id=erp_id)
+    type(record).objects.filter(pk=record.pk).update(
+        sync_status=SyncStatus.SYNCED, erp_id=erp_id, erp_connection=linking_connection()
+    )
     record.refresh_from_db()
     return record
 
@@ -53,7 +56,9 @@ def commitment_in_quickbooks(qbo_sandbox, qbo_connection):
     linked(project, connector.export(project, idempotency_key="crash-job").erp_id)
     vendor = make_company(name="Star Framing LLC")
     linked(vendor, connector.export(vendor, idempotency_key="crash-vendor").erp_id)
-    cost_code = CostCode.objects.create(code="06-1000", name="Framing", erp_id=item["Id"])
+    cost_code = CostCode.objects.create(
+        erp_connection=linking_connection(), code="06-1000", name="Framing", erp_id=item["Id"]
+    )
     commitment = make_commitment(
         project=project, vendor=vendor, number="SC-2040-01", lines=[(cost_code, "500000.00")]
     )

@@ -72,6 +72,8 @@ EXPECTED = {
     # Importing and linking ERP records is a decision on that record type.
     "admin:approvals_imports_vendors": DECIDERS,
     "admin:approvals_imports_jobs": DECIDERS,
+    # Unlinking or re-linking every record of a type after a switch of accounting company.
+    "admin:approvals_switching": ADMINISTRATOR,
 }
 # The record type a URL that is not a model's admin page decides on.
 RECORD_TYPE_OF_PAGE = {

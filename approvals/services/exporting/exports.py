@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from approvals import notifications
 from approvals.models import ChangeOrderLine, Commitment, CommitmentChangeOrder, CommitmentLine
-from approvals.services import erp
+from approvals.services import erp, erp_links
 from approvals.services.database_outage import DATABASE_UNREACHABLE
 from approvals.services.importing.drift import NO_DRIFT
 from approvals.services.workflow import approved
@@ -126,6 +126,11 @@ def export_run(
     connection = record.erp_connection or erp.active_connection_or_none()
     try:
         connector = erp.connector_for_export(connection)
+        elsewhere = erp_links.dependency_problems(record, connection)
+        if elsewhere:
+            # Accepted before the company switched accounting systems: never sent silently.
+            export_fail(record, " ".join(elsewhere), connection, try_number, None)
+            return "failed: linked through another connection"
         changed = approved.mismatch_sentence(
             record,
             approved.latest_approval(record),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from approvals import notifications
 from approvals.models import Company, VendorUpdate, VendorUpdateStatus
-from approvals.services import erp
+from approvals.services import erp, erp_links
 from approvals.services.database_outage import DATABASE_UNREACHABLE
 from approvals.services.exporting.exports import EXPORT_WORKER, max_tries, retry_delay_seconds
 from approvals.services.workflow.vendor_updates import (
@@ -56,6 +56,10 @@ def vendor_update_run(*, update_id: int, attempt: int, try_number: int = 1) -> s
             erp.erp_name(connection),
         )
         return "failed: company changed"
+    elsewhere = erp_links.dependency_problems(company, erp.active_connection_or_none())
+    if elsewhere:
+        _fail(update, " ".join(elsewhere), erp.erp_name(connection))
+        return "failed: linked through another connection"
     try:
         connector = erp.connector_for_export(connection)
         name = erp.erp_name(connection, connector)

@@ -2,7 +2,9 @@
 
 The reader decides which of the ERP's items can carry a job's cost; the list is short, so it is
 read whole every time and deactivations show. Matching an item: by its ERP id first, then an
-unlinked cost code with the same code, else a new cost code (cost type 'other').
+unlinked cost code with the same code, else a new cost code (cost type 'other'). Every item is
+also kept as it was read (ERPCostCode): a cost code still linked to an earlier connection's item
+is never re-linked here, but on the switching page, against that list.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from approvals import permissions
-from approvals.models import CostCode, CostType, SyncKind
-from approvals.services import erp
+from approvals.models import CostCode, CostType, ERPCostCode, SyncKind
+from approvals.services import erp, erp_links
 from approvals.services.importing import sync_runs
 from approvals.services.workflow.errors import NotPermitted, PreconditionsNotMet
 from integrations.base import ERPError
@@ -33,8 +35,28 @@ def cost_codes_sync(*, connection: ERPConnection, progress=None) -> sync_runs.Sy
 
 
 def cost_codes_store(*, connection: ERPConnection, items: list, summary) -> None:
+    _keep_items(connection, items)
     for item in items:
         _store_one(connection, item, summary)
+
+
+def _keep_items(connection: ERPConnection, items: list) -> None:
+    ERPCostCode.objects.bulk_create(
+        [
+            ERPCostCode(
+                erp_connection=connection,
+                erp_id=item.erp_id,
+                erp_version=item.version,
+                code=item.code,
+                name=item.name,
+                is_active=item.is_active,
+            )
+            for item in items
+        ],
+        update_conflicts=True,
+        unique_fields=["erp_connection", "erp_id"],
+        update_fields=["erp_version", "code", "name", "is_active", "seen_at"],
+    )
 
 
 def _store_one(connection, item, summary) -> None:
@@ -54,6 +76,18 @@ def _store_one(connection, item, summary) -> None:
             return
         if not item.is_active:
             summary.skip("inactive in the ERP", f"{item.code} {item.name}")
+            return
+        if (
+            CostCode.objects.filter(code=item.code)
+            .exclude(erp_id="")
+            .exclude(erp_connection=connection)
+            .exists()
+        ):
+            summary.skip(
+                "the cost code with this code is linked to an earlier accounting system: "
+                f"re-link or unlink it under {erp_links.SWITCH_PAGE}",
+                f"{item.code} {item.name}",
+            )
             return
         try:
             with transaction.atomic():

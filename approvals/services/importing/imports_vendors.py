@@ -274,8 +274,13 @@ def vendors_add_to_directory(
     cursor = sync_runs.cursor_for(connection, SyncKind.VENDORS)
     index = None
     if skip_matches:
+        # Companies still linked to an earlier connection's vendor count as here: after a
+        # switch they are re-linked, not imported a second time.
+        not_linked_here = Company.objects.filter(is_archived=False).exclude(
+            erp_connection=connection
+        )
         index = CompanyIndex(
-            companies_only_here().only(*MATCHED_COMPANY_FIELDS).iterator(chunk_size=2000)
+            not_linked_here.only(*MATCHED_COMPANY_FIELDS).iterator(chunk_size=2000)
         )
     iterator = vendors.iterator(chunk_size=BATCH_SIZE) if isinstance(vendors, QuerySet) else vendors
     for batch in _batches(iter(iterator), BATCH_SIZE):

@@ -25,6 +25,7 @@ from approvals.models import (
     VendorUpdate,
     VendorUpdateStatus,
 )
+from approvals.services import erp, erp_links
 from approvals.services.workflow.audit import AuditEntry, audit_write
 from approvals.services.workflow.errors import (
     NotPermitted,
@@ -228,7 +229,7 @@ def accept_problems(update: VendorUpdate) -> list[str]:
         ]
     if company.sync_status != SyncStatus.SYNCED or not company.erp_id:
         return [f"{company.name} is no longer linked to an ERP vendor."]
-    return []
+    return erp_links.dependency_problems(company, erp.active_connection_or_none())
 
 
 def vendor_update_accept(*, update: VendorUpdate, actor, version: int) -> VendorUpdate:

@@ -16,6 +16,7 @@ from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.connector import ExportRefused, QuickBooksOnlineConnector
 from money import cents
 from tests.factories import (
+    linking_connection,
     make_change_order,
     make_commitment,
     make_company,
@@ -78,7 +79,8 @@ def vendor(connector):
     )
     result = connector.export(company, idempotency_key=f"company-{company.pk}-1")
     company.erp_id = result.erp_id
-    company.save(update_fields=["erp_id"])
+    company.erp_connection = linking_connection()
+    company.save(update_fields=["erp_id", "erp_connection"])
     return company
 
 
@@ -88,14 +90,17 @@ def project(connector, books):
         number="P-1001", name="Riverside Clinic", erp_parent_customer_id=books["owner"]
     )
     project.erp_id = connector.export(project, idempotency_key=f"project-{project.pk}-1").erp_id
-    project.save(update_fields=["erp_id"])
+    project.erp_connection = linking_connection()
+    project.save(update_fields=["erp_id", "erp_connection"])
     return project
 
 
 @pytest.fixture
 def cost_codes(books):
     return {
-        name: CostCode.objects.create(code=f"09-{position}00", name=name, erp_id=item_id)
+        name: CostCode.objects.create(
+            erp_connection=linking_connection(), code=f"09-{position}00", name=name, erp_id=item_id
+        )
         for position, (name, item_id) in enumerate(books["items"].items(), start=1)
     }
 
@@ -124,7 +129,8 @@ def commitment(project, vendor, cost_codes):
 @pytest.fixture
 def synced_commitment(connector, commitment):
     commitment.erp_id = connector.export(commitment, idempotency_key="commitment-1-1").erp_id
-    commitment.save(update_fields=["erp_id"])
+    commitment.erp_connection = linking_connection()
+    commitment.save(update_fields=["erp_id", "erp_connection"])
     return commitment
 
 

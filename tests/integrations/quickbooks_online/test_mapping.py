@@ -33,6 +33,7 @@ from approvals.models import (
 from integrations.quickbooks_online import mapping
 from integrations.quickbooks_online.client import to_json
 from money import cents
+from tests.factories import linking_connection
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("QBO_GOLDEN_UPDATE") == "1"
@@ -63,6 +64,7 @@ def assert_golden(name: str, payload: dict) -> None:
 @pytest.fixture
 def project():
     return Project.objects.create(
+        erp_connection=linking_connection(),
         number="P-1001",
         name="Riverside Clinic: Phase 2",
         address="400 River Road, Portland, OR 97201",
@@ -74,6 +76,7 @@ def project():
 @pytest.fixture
 def vendor():
     return Company.objects.create(
+        erp_connection=linking_connection(),
         name="Acme Drywall",
         legal_name="Acme Drywall & Framing LLC",
         tax_id="99-5688293",
@@ -93,13 +96,25 @@ def vendor():
 def cost_codes():
     return {
         "drywall": CostCode.objects.create(
-            code="09-250", name="Gypsum board", cost_type=CostType.SUBCONTRACT, erp_id="21"
+            erp_connection=linking_connection(),
+            code="09-250",
+            name="Gypsum board",
+            cost_type=CostType.SUBCONTRACT,
+            erp_id="21",
         ),
         "framing": CostCode.objects.create(
-            code="09-220", name="Metal stud framing", cost_type=CostType.SUBCONTRACT, erp_id="22"
+            erp_connection=linking_connection(),
+            code="09-220",
+            name="Metal stud framing",
+            cost_type=CostType.SUBCONTRACT,
+            erp_id="22",
         ),
         "paint": CostCode.objects.create(
-            code="09-900", name="Painting", cost_type=CostType.SUBCONTRACT, erp_id="23"
+            erp_connection=linking_connection(),
+            code="09-900",
+            name="Painting",
+            cost_type=CostType.SUBCONTRACT,
+            erp_id="23",
         ),
     }
 
@@ -107,6 +122,7 @@ def cost_codes():
 @pytest.fixture
 def subcontract(project, vendor, cost_codes):
     commitment = Commitment.objects.create(
+        erp_connection=linking_connection(),
         project=project,
         vendor=vendor,
         kind=CommitmentKind.SUBCONTRACT,

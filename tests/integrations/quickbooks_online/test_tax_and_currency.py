@@ -12,7 +12,13 @@ from approvals.models import CommitmentLine, CostCode
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import mapping
 from integrations.quickbooks_online.connector import ExportRefused, QuickBooksOnlineConnector
-from tests.factories import make_change_order, make_commitment, make_company, make_project
+from tests.factories import (
+    linking_connection,
+    make_change_order,
+    make_commitment,
+    make_company,
+    make_project,
+)
 
 from .test_connect import (
     CONNECTION_URL,
@@ -81,13 +87,19 @@ def cost_codes(qbo_sandbox, canadian_company):
             {"Name": name, "Type": "NonInventory", "ExpenseAccountRef": {"value": expense["Id"]}},
             realm_id=REALM,
         )
-        codes[name] = CostCode.objects.create(code=f"09-{position}00", name=name, erp_id=item["Id"])
+        codes[name] = CostCode.objects.create(
+            erp_connection=linking_connection(),
+            code=f"09-{position}00",
+            name=name,
+            erp_id=item["Id"],
+        )
     return codes
 
 
 def exported(connector, record, key: str):
     record.erp_id = connector.export(record, idempotency_key=key).erp_id
-    record.save(update_fields=["erp_id"])
+    record.erp_connection = linking_connection()
+    record.save(update_fields=["erp_id", "erp_connection"])
     return record
 
 
@@ -125,6 +137,8 @@ def test_connecting_reads_country_currency_and_offers_the_tax_codes(
     signed_in.get(our_path(callback_url))
 
     connection = ERPConnection.objects.get(is_active=True)
+    # The cost codes were made before the company was connected: they are its items.
+    CostCode.objects.update(erp_connection=connection)
     assert connection.company_name == "Maple Builders Ltd"
     assert connection.settings == {"country": "CA", "home_currency": "CAD", "multicurrency": False}
     page = signed_in.get(CONNECTION_URL).content.decode()
@@ -250,7 +264,9 @@ def test_with_multicurrency_a_usd_commitment_goes_to_a_usd_vendor_only(
     usd_vendor = qbo_sandbox.create_entity(
         "Vendor", {"DisplayName": "Yankee Steel", "CurrencyRef": {"value": "USD"}}, REALM
     )
-    commitment.vendor = make_company(name="Yankee Steel", erp_id=usd_vendor["Id"])
+    commitment.vendor = make_company(
+        erp_connection=linking_connection(), name="Yankee Steel", erp_id=usd_vendor["Id"]
+    )
     commitment.save(update_fields=["vendor"])
     connector.export(commitment, idempotency_key="commitment-2")
 

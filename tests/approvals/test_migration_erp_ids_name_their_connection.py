@@ -1,0 +1,64 @@
+"""Migration 0018 gives every stored ERP id its connection before 0019 makes the database insist."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("approvals", "0017_neutral_erp_version"), ("integrations", "0002_webhook_deliveries")]
+AFTER = [("approvals", "0019_erp_id_requires_its_connection")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def old_schema():
+    apps = migrate(BEFORE)
+    yield apps
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def company_with_an_id(apps, name: str, erp_id: str):
+    return apps.get_model("approvals", "Company").objects.create(name=name, erp_id=erp_id)
+
+
+def test_the_only_connection_that_ever_existed_is_named(old_schema):
+    connection_model = old_schema.get_model("integrations", "ERPConnection")
+    only = connection_model.objects.create(
+        kind="quickbooks_online", company_id="1", is_active=False
+    )
+    linked = company_with_an_id(old_schema, "Acme", "58")
+    unlinked = company_with_an_id(old_schema, "Beta", "")
+
+    apps = migrate(AFTER)
+
+    company = apps.get_model("approvals", "Company")
+    assert company.objects.get(pk=linked.pk).erp_connection_id == only.pk
+    assert company.objects.get(pk=unlinked.pk).erp_connection_id is None
+    assert apps.get_model("integrations", "ERPConnection").objects.count() == 1
+
+
+def test_with_several_connections_ids_are_kept_under_a_company_not_recorded(old_schema):
+    connection_model = old_schema.get_model("integrations", "ERPConnection")
+    connection_model.objects.create(kind="quickbooks_online", company_id="1", is_active=False)
+    connection_model.objects.create(kind="quickbooks_online", company_id="2", is_active=True)
+    linked = company_with_an_id(old_schema, "Acme", "58")
+
+    apps = migrate(AFTER)
+
+    company = apps.get_model("approvals", "Company").objects.get(pk=linked.pk)
+    unknown = apps.get_model("integrations", "ERPConnection").objects.get(
+        pk=company.erp_connection_id
+    )
+    assert company.erp_id == "58"
+    assert (unknown.company_id, unknown.company_name, unknown.is_active) == (
+        "unknown",
+        "company not recorded",
+        False,
+    )
