@@ -67,9 +67,9 @@ def test_an_erp_folder_uses_only_the_workflow_s_surface(path):
 
 def test_the_scan_reads_both_kinds_of_import(tmp_path):
     module = tmp_path / "sample.py"
-    module.write_text("import approvals.selectors\nfrom approvals.services import actions\n")
+    module.write_text("import approvals.selectors\nfrom approvals.services import erp\n")
     assert imported_modules(module) == [
         "approvals.selectors",
         "approvals.services",
-        "approvals.services.workflow.actions",
+        "approvals.services.erp",
     ]
