@@ -67,17 +67,22 @@ def books(qbo_sandbox):
 
 
 @pytest.fixture
-def cost_codes(books):
+def cost_codes(books, connector):
     return {
-        name: CostCode.objects.create(code=f"09-{position}00", name=name, erp_id=item_id)
+        name: CostCode.objects.create(
+            code=f"09-{position}00",
+            name=name,
+            erp_id=item_id,
+            erp_connection=connector.connection,
+        )
         for position, (name, item_id) in enumerate(books["items"].items(), start=1)
     }
 
 
 def exported(connector, record):
     result = connector.export(record, idempotency_key=f"{record._meta.model_name}-{record.pk}")
-    record.erp_id = result.erp_id
-    record.save(update_fields=["erp_id"])
+    record.erp_id, record.erp_connection = result.erp_id, connector.connection
+    record.save(update_fields=["erp_id", "erp_connection"])
     return result
 
 
