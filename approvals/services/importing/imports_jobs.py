@@ -18,6 +18,7 @@ from approvals import permissions
 from approvals.models import AuditEvent, ERPCustomer, ERPJob, Project, SyncKind
 from approvals.preconditions import STANDARD_COST_CODES_REQUIRED
 from approvals.services.importing import sync_runs
+from approvals.services.importing.imported_lists import imported_rows_store
 from approvals.services.workflow.audit import AuditEntry, audit_write
 from approvals.services.workflow.errors import NotPermitted, PreconditionsNotMet
 from approvals.services.workflow.matching import normalise_name
@@ -83,35 +84,15 @@ def customers_store(*, connection: ERPConnection, customers: list) -> None:
 
 
 def jobs_store(*, connection: ERPConnection, jobs: list, summary) -> None:
-    if not jobs:
-        return
     latest = {job.erp_id: job for job in jobs}
-    known = {
-        row["erp_id"]: row
-        for row in ERPJob.objects.filter(erp_connection=connection, erp_id__in=list(latest)).values(
-            "erp_id", *JOB_FIELDS
-        )
-    }
-    writes = []
-    for erp_id, job in latest.items():
-        values = _job_values(job)
-        before = known.get(erp_id)
-        if before is not None and all(before[name] == values[name] for name in JOB_FIELDS):
-            summary.unchanged += 1
-            continue
-        if before is None:
-            summary.created += 1
-        else:
-            summary.updated += 1
-        writes.append(ERPJob(erp_connection=connection, erp_id=erp_id, **values))
-    if writes:
-        ERPJob.objects.bulk_create(
-            writes,
-            update_conflicts=True,
-            unique_fields=["erp_connection", "erp_id"],
-            update_fields=[*JOB_FIELDS, "seen_at"],
-        )
-    for job in (latest[w.erp_id] for w in writes):
+    written = imported_rows_store(
+        ERPJob,
+        connection=connection,
+        rows={erp_id: _job_values(job) for erp_id, job in latest.items()},
+        fields=JOB_FIELDS,
+        summary=summary,
+    )
+    for job in (latest[erp_id] for erp_id in written.ids):
         Project.objects.filter(erp_connection=connection, erp_id=job.erp_id).update(
             erp_version=job.version
         )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from approvals import permissions
 from approvals.models import Company, ERPVendor, SyncCursor, SyncKind
 from approvals.services.importing import sync_runs
+from approvals.services.importing.imported_lists import imported_rows_store
 from approvals.services.workflow.bulk import Outcome
 from approvals.services.workflow.edits import exported_values, record_edited
 from approvals.services.workflow.errors import NotPermitted, PreconditionsNotMet, WorkflowError
@@ -88,38 +89,15 @@ def _vendor_values(vendor) -> dict:
 
 def vendors_store(*, connection: ERPConnection, vendors: list, summary) -> None:
     """Upsert one batch of ImportedVendor; only new or changed rows are written."""
-    if not vendors:
-        return
     latest = {vendor.erp_id: vendor for vendor in vendors}
-    known = {
-        row["erp_id"]: row
-        for row in ERPVendor.objects.filter(
-            erp_connection=connection, erp_id__in=list(latest)
-        ).values("erp_id", *VENDOR_FIELDS)
-    }
-    writes = []
-    changed_ids = []
-    for erp_id, vendor in latest.items():
-        values = _vendor_values(vendor)
-        before = known.get(erp_id)
-        if before is not None and all(before[name] == values[name] for name in VENDOR_FIELDS):
-            summary.unchanged += 1
-            continue
-        if before is None:
-            summary.created += 1
-        else:
-            summary.updated += 1
-            changed_ids.append(erp_id)
-        writes.append(ERPVendor(erp_connection=connection, erp_id=erp_id, **values))
-    if writes:
-        ERPVendor.objects.bulk_create(
-            writes,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["erp_connection", "erp_id"],
-            update_fields=[*VENDOR_FIELDS, "seen_at"],
-        )
-    _follow_linked_companies(connection, {erp_id: latest[erp_id] for erp_id in changed_ids})
+    written = imported_rows_store(
+        ERPVendor,
+        connection=connection,
+        rows={erp_id: _vendor_values(vendor) for erp_id, vendor in latest.items()},
+        fields=VENDOR_FIELDS,
+        summary=summary,
+    )
+    _follow_linked_companies(connection, {erp_id: latest[erp_id] for erp_id in written.updated})
 
 
 def _follow_linked_companies(connection: ERPConnection, changed: dict) -> None:
