@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 
+from django.apps import apps
+
 from integrations.base import Connector, NotConnectedError
 from integrations.data import Reader
 from integrations.models import ERPConnection, ERPKind
@@ -33,6 +35,7 @@ class ERPEntry:
     reader: str  # dotted path of the Reader class ("" while its imports are not built)
     connection_page: str  # URL name of the page that connects and disconnects it
     sandbox: str  # dotted path of the module serving its local sandbox (manage.py erp_sandbox)
+    app: str = ""  # the Django app of its folder: the entry counts only while it is installed
     url_prefix: str = ""  # where its pages and webhooks are served, under /erp/
     urls: str = ""  # dotted path of the URLconf of those pages
     nouns: ImportNouns = ImportNouns()
@@ -45,18 +48,29 @@ ERPS: dict[str, ERPEntry] = {
         reader="integrations.quickbooks_online.reading.QuickBooksReader",
         connection_page="quickbooks_online:connection",
         sandbox="integrations.quickbooks_online.sandbox.command",
+        app="integrations.quickbooks_online",
         url_prefix="quickbooks-online/",
         urls="integrations.quickbooks_online.urls",
     ),
 }
 
 
+def installed() -> dict[str, ERPEntry]:
+    """The ERPs this installation speaks to: an ERP whose folder's app is not in INSTALLED_APPS
+    is not offered, connected, exported to or imported from."""
+    return {
+        kind: entry for kind, entry in ERPS.items() if not entry.app or apps.is_installed(entry.app)
+    }
+
+
 def entry_for(kind: str) -> ERPEntry | None:
-    return ERPS.get(kind)
+    return installed().get(kind)
 
 
 def connect_advice() -> str:
-    names = " or ".join(entry.display_name for entry in ERPS.values())
+    names = " or ".join(entry.display_name for entry in installed().values())
+    if not names:
+        return "This installation has no accounting system to connect yet."
     return f"An administrator can connect {names} under ERP Integrations."
 
 
@@ -92,7 +106,7 @@ def _usable_entry(connection: ERPConnection, what: str) -> ERPEntry:
         raise NotConnectedError(not_connected_message())
     if connection.authorization_unreadable:
         raise NotConnectedError(disconnected_message(connection))
-    entry = ERPS.get(connection.kind)
+    entry = entry_for(connection.kind)
     if entry is None:
         raise NotConnectedError(
             f"{what} {connection.get_kind_display()} are not available yet. {connect_advice()}"

@@ -12,5 +12,6 @@ register = template.Library()
 def erp_connection_pages() -> list[tuple[str, str]]:
     """(ERP name, URL of its connection page), in the registry's order."""
     return [
-        (entry.display_name, reverse(entry.connection_page)) for entry in registry.ERPS.values()
+        (entry.display_name, reverse(entry.connection_page))
+        for entry in registry.installed().values()
     ]

@@ -10,14 +10,14 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
-from integrations.registry import ERPS
+from integrations.registry import installed
 
 
 def _sandboxes() -> dict:
     """ERP kind as typed ("quickbooks_online") → its sandbox module."""
     return {
         str(getattr(kind, "value", kind)): import_module(entry.sandbox)
-        for kind, entry in ERPS.items()
+        for kind, entry in installed().items()
         if entry.sandbox
     }
 

@@ -1,11 +1,14 @@
 """The registry finds the one connected accounting company and the connector that speaks to it."""
 
 import pytest
+from django.apps import apps
+from django.urls import reverse
 
 from integrations.base import NotConnectedError
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
-from integrations.registry import active_connection, connector_for
+from integrations.registry import active_connection, connector_for, installed
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +59,26 @@ def test_a_disconnected_company_gets_no_connector():
 def test_an_erp_without_a_connector_is_refused_in_words():
     with pytest.raises(NotConnectedError, match="Exports to Xero are not available yet"):
         connector_for(connect(kind=ERPKind.XERO, company_id="tenant-1"))
+
+
+def test_an_erp_whose_app_is_not_installed_is_neither_offered_nor_used(client, monkeypatch):
+    connection = connect()
+    client.force_login(make_user(role="administrator"))
+    assert "QuickBooks Online connection" in client.get(reverse("admin:index")).content.decode()
+    # As if integrations.quickbooks_online were left out of INSTALLED_APPS (reloading the app
+    # registry inside a test would reset what other tests rely on).
+    is_installed = apps.is_installed
+    monkeypatch.setattr(
+        apps,
+        "is_installed",
+        lambda name: name != "integrations.quickbooks_online" and is_installed(name),
+    )
+
+    assert installed() == {}
+    with pytest.raises(NotConnectedError) as refused:
+        connector_for(connection)
+    assert str(refused.value) == (
+        "Exports to QuickBooks Online are not available yet. "
+        "This installation has no accounting system to connect yet."
+    )
+    assert "QuickBooks Online connection" not in client.get(reverse("admin:index")).content.decode()
