@@ -78,11 +78,6 @@ def money(value, name: str) -> Decimal:
     return amount
 
 
-def optional_money(data: dict, name: str) -> Decimal | None:
-    value = data.get(name)
-    return None if value is None else money(value, name)
-
-
 def date_field(data: dict, name: str, default: str | None = None) -> str | None:
     value = data.get(name)
     if value is None or value == "":
