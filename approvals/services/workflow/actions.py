@@ -11,10 +11,8 @@ from django.utils import timezone
 from approvals import notifications, preconditions
 from approvals.models import (
     ApprovalPolicy,
-    ChangeOrderLine,
     Commitment,
     CommitmentChangeOrder,
-    CommitmentLine,
     DirectExportSetting,
     ERPJob,
     ERPVendor,
@@ -25,7 +23,6 @@ from approvals.schedule import overbilled_lines
 from approvals.services import erp
 from approvals.services.exporting import failed_exports
 from approvals.services.exporting.exports import export_enqueue
-from approvals.services.importing.drift import NO_DRIFT
 from approvals.services.workflow import duplicates, posting, unlinking
 from approvals.services.workflow.accept_questions import (
     accept_questions,
@@ -413,19 +410,9 @@ def _unlinked(record, actor, reason: str):
         action=Action.UNLINK,
         actor=actor,
         reason=reason,
-        changes={
-            "erp_id": "",
-            "erp_version": "",
-            "erp_synced_at": None,
-            "erp_connection": None,
-            "sent_by": None,
-            "sent_at": None,
-            "export_request_key": "",
-            "erp_problem": "",
-            **NO_DRIFT,
-        },
+        changes=unlinking.UNLINKED_FIELDS,
     )
-    _forget_line_ids(record)
+    unlinking.forget_line_ids(type(record), [record.pk])
     return event
 
 
@@ -470,14 +457,6 @@ def _check(*, record, actor, action: Action) -> None:
     # Before any precondition or ERP lookup, so refusals reveal nothing about the record.
     check_permission(actor=actor, record=record, action=action)
     check_allowed(record=record, action=action)
-
-
-def _forget_line_ids(record) -> None:
-    if isinstance(record, Commitment):
-        CommitmentLine.objects.filter(commitment=record).update(erp_line_id="")
-        Commitment.objects.filter(pk=record.pk).update(erp_doc_number="")
-    elif isinstance(record, CommitmentChangeOrder):
-        ChangeOrderLine.objects.filter(change_order=record).update(erp_line_id="")
 
 
 def choices_for(record, choices: dict | None) -> dict:

@@ -29,10 +29,8 @@ from django.utils.formats import date_format
 from approvals import permissions
 from approvals.models import (
     AuditEvent,
-    ChangeOrderLine,
     Commitment,
     CommitmentChangeOrder,
-    CommitmentLine,
     Company,
     CostCode,
     ERPCostCode,
@@ -42,9 +40,9 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.services import erp_links
-from approvals.services.importing.drift import NO_DRIFT
 from approvals.services.importing.imports_jobs import project_number_for
 from approvals.services.importing.imports_vendors import MATCHED_COMPANY_FIELDS
+from approvals.services.workflow import unlinking
 from approvals.services.workflow.audit import AuditEntry, audit_write_many
 from approvals.services.workflow.errors import NotPermitted, PreconditionsNotMet, StaleState
 from approvals.services.workflow.matching import normalise_name, suggest_matches
@@ -72,14 +70,6 @@ _NOUNS = {
 }
 _LINK_FIELDS = ("sync_status", "erp_id", "erp_connection")
 _FORGOTTEN = {"erp_id": "", "erp_version": "", "erp_synced_at": None, "erp_connection": None}
-_FORGOTTEN_BY_EXPORTABLES = {
-    **_FORGOTTEN,
-    "sent_by": None,
-    "sent_at": None,
-    "export_request_key": "",
-    "erp_problem": "",
-    **NO_DRIFT,
-}
 
 
 def noun(model, count: int = 1) -> str:
@@ -220,11 +210,10 @@ def _unlink_exportables(model, records: list, actor, reason: str) -> None:
                 "none was unlinked. Settle them first (retrieve, reject or wait for the export)."
             ]
         )
-    fields = dict(_FORGOTTEN_BY_EXPORTABLES)
+    fields = dict(unlinking.UNLINKED_FIELDS)
     if model is Project:
+        # The customer it went under belongs to the old company's books.
         fields["erp_parent_customer_id"] = ""
-    if model is Commitment:
-        fields["erp_doc_number"] = ""
     records_transition_many(
         model=model,
         records=records,
@@ -233,11 +222,7 @@ def _unlink_exportables(model, records: list, actor, reason: str) -> None:
         fields=fields,
         reasons={record.pk: f"{reason} It was ERP id {record.erp_id}." for record in records},
     )
-    pks = [record.pk for record in records]
-    if model is Commitment:
-        CommitmentLine.objects.filter(commitment__in=pks).update(erp_line_id="")
-    elif model is CommitmentChangeOrder:
-        ChangeOrderLine.objects.filter(change_order__in=pks).update(erp_line_id="")
+    unlinking.forget_line_ids(model, [record.pk for record in records])
 
 
 # --- re-link ---------------------------------------------------------------------------------

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from approvals.models import (
+    ChangeOrderLine,
     Commitment,
     CommitmentChangeOrder,
+    CommitmentLine,
     Company,
     ERPJob,
     ERPVendor,
@@ -21,9 +23,33 @@ from approvals.models import (
     SyncKind,
 )
 from approvals.services.importing import freshness
+from approvals.services.importing.drift import NO_DRIFT
 from approvals.states import ERPDrift
 
 GONE = (ERPDrift.DELETED, ERPDrift.VOIDED)
+
+# What an unlinked record forgets of its ERP document: it is back to Not sent, as never exported.
+UNLINKED_FIELDS = {
+    "erp_id": "",
+    "erp_version": "",
+    "erp_synced_at": None,
+    "erp_connection": None,
+    "sent_by": None,
+    "sent_at": None,
+    "export_request_key": "",
+    "erp_problem": "",
+    **NO_DRIFT,
+}
+
+
+def forget_line_ids(model, pks: list[int]) -> None:
+    """The unlinked records' lines no longer name lines of an ERP document (nor a commitment its
+    document's number)."""
+    if model is Commitment:
+        CommitmentLine.objects.filter(commitment__in=pks).update(erp_line_id="")
+        Commitment.objects.filter(pk__in=pks).update(erp_doc_number="")
+    elif model is CommitmentChangeOrder:
+        ChangeOrderLine.objects.filter(change_order__in=pks).update(erp_line_id="")
 
 
 @dataclass(frozen=True)
