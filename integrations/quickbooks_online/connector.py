@@ -33,8 +33,10 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from approvals.inbound import INVOICE_LINE_RELATIONS, record_title
@@ -80,6 +82,22 @@ class ExportRefused(PermanentERPError):
     """The record cannot go to QuickBooks Online as it stands; nothing was sent."""
 
 
+@dataclass(frozen=True)
+class _RecordType:
+    """Each step of getting one of our record types into QuickBooks Online."""
+
+    prerequisites: Callable[[Any], list[str]]  # what the mapping cannot do without
+    problems: Callable[[Any], list[str]]  # what QuickBooks would refuse, in an accountant's words
+    approved: Callable[[Any], tuple[dict, dict]]  # the document sent, and how to find it again
+    describe: Callable[[Any], DocumentDescription]
+    export: Callable[[Any, str], ExportResult]
+    find_exported: Callable[[Any, dict, dict], ExportResult | None]
+
+
+def _nothing_needed(record) -> list[str]:
+    return []
+
+
 class QuickBooksOnlineConnector:
     kind = ERPKind.QUICKBOOKS_ONLINE
     display_name = "QuickBooks Online"
@@ -101,6 +119,64 @@ class QuickBooksOnlineConnector:
     def settings(self) -> dict:
         return self.connection.settings or {}
 
+    # What each record type becomes --------------------------------------------------------
+
+    def _becomes(self, record) -> _RecordType:
+        return self._record_types[type(record)]
+
+    @cached_property
+    def _record_types(self) -> dict[type, _RecordType]:
+        """The one table of what each of our record types becomes in QuickBooks Online."""
+        return {
+            # A company is a Vendor, linked by DisplayName.
+            Company: _RecordType(
+                prerequisites=_nothing_needed,
+                problems=self._vendor_problems,
+                approved=self._approved_vendor,
+                describe=self._describe_vendor,
+                export=self._export_vendor,
+                find_exported=self._exported_vendor,
+            ),
+            # A project is a job: a Customer (under the parent customer chosen at accept).
+            Project: _RecordType(
+                prerequisites=_nothing_needed,
+                problems=self._job_problems,
+                approved=self._approved_job,
+                describe=self._describe_job,
+                export=self._export_job,
+                find_exported=self._exported_job,
+            ),
+            # A commitment is a PurchaseOrder, one line per schedule-of-values line.
+            Commitment: _RecordType(
+                prerequisites=_purchase_order_prerequisites,
+                problems=self._purchase_order_problems,
+                approved=self._approved_purchase_order,
+                describe=self._describe_purchase_order,
+                export=self._export_purchase_order,
+                find_exported=self._exported_purchase_order,
+            ),
+            # A change order is an update of its commitment's PurchaseOrder: lines changed or
+            # appended, each marked with the change order.
+            CommitmentChangeOrder: _RecordType(
+                prerequisites=_change_order_prerequisites,
+                problems=self._change_order_problems,
+                approved=self._approved_change_order,
+                describe=self._describe_change_order,
+                export=self._export_change_order,
+                find_exported=self._exported_change_order,
+            ),
+            # A subcontractor invoice is a Bill linked to the PurchaseOrder's lines, retainage held
+            # back on the retainage item.
+            SubcontractorInvoice: _RecordType(
+                prerequisites=_bill_prerequisites,
+                problems=self._bill_problems,
+                approved=self._approved_bill,
+                describe=self._describe_bill,
+                export=self._export_bill,
+                find_exported=self._exported_bill,
+            ),
+        }
+
     # Checks ---------------------------------------------------------------------------------
 
     def export_problems(self, record) -> list[str]:
@@ -109,25 +185,11 @@ class QuickBooksOnlineConnector:
         What every ERP needs (links, approved status, lines on standard cost codes) is said by
         approvals.preconditions; repeating it here would show the accountant each problem twice.
         """
-        checks: dict[type, Callable[[Any], list[str]]] = {
-            Company: self._vendor_problems,
-            Project: self._job_problems,
-            Commitment: self._purchase_order_problems,
-            CommitmentChangeOrder: self._change_order_problems,
-            SubcontractorInvoice: self._bill_problems,
-        }
-        return checks[type(record)](record)
+        return self._becomes(record).problems(record)
 
     def _unmappable(self, record) -> list[str]:
         """What the mapping cannot do without: the export's own guard, whoever called it."""
-        checks: dict[type, Callable[[Any], list[str]]] = {
-            Company: lambda company: [],
-            Project: lambda project: [],
-            Commitment: _purchase_order_prerequisites,
-            CommitmentChangeOrder: _change_order_prerequisites,
-            SubcontractorInvoice: _bill_prerequisites,
-        }
-        return checks[type(record)](record)
+        return self._becomes(record).prerequisites(record)
 
     def _vendor_problems(self, company: Company) -> list[str]:
         problems = _name_problems(
@@ -276,15 +338,8 @@ class QuickBooksOnlineConnector:
             problems = self.export_problems(record)
         if problems:
             raise ExportRefused(" ".join(problems), code="export_problems")
-        exports: dict[type, Callable[[Any, str], ExportResult]] = {
-            Company: self._export_vendor,
-            Project: self._export_job,
-            Commitment: self._export_purchase_order,
-            CommitmentChangeOrder: self._export_change_order,
-            SubcontractorInvoice: self._export_bill,
-        }
         try:
-            return exports[type(record)](record, idempotency_key)
+            return self._becomes(record).export(record, idempotency_key)
         except PermanentERPError as error:
             if error.code not in MISSING_REFERENCE_CODES:
                 raise
@@ -546,14 +601,7 @@ class QuickBooksOnlineConnector:
     def approved_document(self, record) -> ApprovedDocument:
         """The document the export would send, from local data only: the AP account and the
         retainage item are named by the connection's settings, or by how the export finds them."""
-        builders: dict[type, Callable[[Any], tuple[dict, dict]]] = {
-            Company: self._approved_vendor,
-            Project: self._approved_job,
-            Commitment: self._approved_purchase_order,
-            CommitmentChangeOrder: self._approved_change_order,
-            SubcontractorInvoice: self._approved_bill,
-        }
-        document, identity = builders[type(record)](record)
+        document, identity = self._becomes(record).approved(record)
         # Decimals stay Decimals: the fingerprint and the audit trail write them as exact text.
         return ApprovedDocument(document=document, identity=identity)
 
@@ -666,14 +714,10 @@ class QuickBooksOnlineConnector:
     def describe(self, record) -> DocumentDescription:
         """The document the export would send, in an accountant's words: read off the approved
         document (the same payload builders), with names from the data kept here."""
-        builders: dict[type, Callable[[Any], DocumentDescription]] = {
-            Company: lambda company: describing.vendor(self._approved_vendor(company)[0]),
-            Project: self._describe_job,
-            Commitment: self._describe_purchase_order,
-            CommitmentChangeOrder: self._describe_change_order,
-            SubcontractorInvoice: self._describe_bill,
-        }
-        return builders[type(record)](record)
+        return self._becomes(record).describe(record)
+
+    def _describe_vendor(self, company: Company) -> DocumentDescription:
+        return describing.vendor(self._approved_vendor(company)[0])
 
     def _describe_job(self, project: Project) -> DocumentDescription:
         payload = self._approved_job(project)[0]
@@ -744,14 +788,7 @@ class QuickBooksOnlineConnector:
         record = _reloaded(record)
         approved = approved or self.approved_document(record)
         identity, document = approved.identity, approved.document
-        finders: dict[type, Callable[[Any, dict, dict], ExportResult | None]] = {
-            Company: self._exported_vendor,
-            Project: self._exported_job,
-            Commitment: self._exported_purchase_order,
-            CommitmentChangeOrder: self._exported_change_order,
-            SubcontractorInvoice: self._exported_bill,
-        }
-        return finders[type(record)](record, identity, document)
+        return self._becomes(record).find_exported(record, identity, document)
 
     def _exported_vendor(self, company, identity: dict, document: dict) -> ExportResult | None:
         existing = self._named("Vendor", identity["Vendor"])
