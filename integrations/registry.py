@@ -55,12 +55,26 @@ ERPS: dict[str, ERPEntry] = {
 }
 
 
+# Sandboxes built ahead of their ERP's connector: `manage.py erp_sandbox` serves them, but the
+# ERP is not offered for connecting until its entry joins ERPS (its sandbox then moves there).
+SANDBOX_ONLY: dict[str, str] = {
+    ERPKind.XERO: "integrations.xero.sandbox.command",
+}
+
+
 def installed() -> dict[str, ERPEntry]:
     """The ERPs this installation speaks to: an ERP whose folder's app is not in INSTALLED_APPS
     is not offered, connected, exported to or imported from."""
     return {
         kind: entry for kind, entry in ERPS.items() if not entry.app or apps.is_installed(entry.app)
     }
+
+
+def sandboxes() -> dict[str, str]:
+    """ERP kind → dotted path of the module serving its sandbox: each installed ERP's, and the
+    sandboxes built ahead of their connector."""
+    served = {kind: entry.sandbox for kind, entry in installed().items() if entry.sandbox}
+    return {**SANDBOX_ONLY, **served}
 
 
 def entry_for(kind: str) -> ERPEntry | None:

@@ -1,7 +1,11 @@
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-pytest_plugins = ["tests.qbo_sandbox_plugin", "tests.qbo_connection_plugin"]
+pytest_plugins = [
+    "tests.qbo_sandbox_plugin",
+    "tests.qbo_connection_plugin",
+    "tests.xero_sandbox_plugin",
+]
 
 
 @pytest.fixture(autouse=True)

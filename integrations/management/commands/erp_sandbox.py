@@ -1,7 +1,7 @@
 """Serve a local ERP sandbox: `python manage.py erp_sandbox quickbooks_online --port 8010`.
 
-Each accounting system of the registry brings its sandbox's options and serving (its entry's
-`sandbox` module: add_arguments(parser) and serve(options, stdout)); this command only picks it.
+Each accounting system of the registry brings its sandbox's options and serving (its sandbox
+module: add_arguments(parser) and serve(options, stdout)); this command only picks it.
 """
 
 from __future__ import annotations
@@ -10,15 +10,13 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
-from integrations.registry import installed
+from integrations.registry import sandboxes
 
 
 def _sandboxes() -> dict:
     """ERP kind as typed ("quickbooks_online") → its sandbox module."""
     return {
-        str(getattr(kind, "value", kind)): import_module(entry.sandbox)
-        for kind, entry in installed().items()
-        if entry.sandbox
+        str(getattr(kind, "value", kind)): import_module(path) for kind, path in sandboxes().items()
     }
 
 

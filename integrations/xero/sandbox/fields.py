@@ -1,0 +1,53 @@
+"""Checks shared by the entity rules: text fields and their lengths, enumerations, ids."""
+
+from __future__ import annotations
+
+import uuid
+
+from .faults import Invalid
+
+
+def text(element: dict, name: str, maximum: int | None = None, *, required: bool = False):
+    """The string `element[name]` (stripped), None when absent; Invalid when not a string or
+    longer than `maximum`."""
+    value = element.get(name)
+    if value is None or value == "":
+        if required:
+            raise Invalid(f"{name} is required.")
+        return None if value is None else ""
+    if not isinstance(value, str):
+        raise Invalid(f"{name} must be text.")
+    value = value.strip()
+    if maximum is not None and len(value) > maximum:
+        raise Invalid(f"{name} must not be more than {maximum} characters long.")
+    return value
+
+
+def choice(element: dict, name: str, allowed: tuple[str, ...], default: str | None = None):
+    value = element.get(name)
+    if value is None:
+        return default
+    if value not in allowed:
+        raise Invalid(f"{name} must be one of {', '.join(allowed)}; {value!r} is not.")
+    return value
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def copy_present(source: dict, target: dict, names: tuple[str, ...], kinds=(str,)) -> None:
+    """Copy the named fields that `source` carries, each of one of `kinds`."""
+    for name in names:
+        if name in source and source[name] is not None:
+            if not isinstance(source[name], kinds):
+                raise Invalid(f"{name} is not valid.")
+            target[name] = source[name]
