@@ -64,13 +64,15 @@ def _amounts(
         quantity = quantity.quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
     if amount is not None:
         amount = wire.money(amount)
-        if quantity is None and unit is None:
-            quantity, unit = Decimal("1.0000"), _round(amount, places)
-        elif unit is None:
+        if "Quantity" not in given and "UnitAmount" not in given:
+            # A new LineAmount alone: the line's quantity stays, its unit amount follows.
+            quantity = quantity or Decimal("1.0000")
+            unit = _round(amount / quantity, places)
+        elif "UnitAmount" not in given:
             if not quantity:
                 raise Invalid("Quantity cannot be zero when only LineAmount is given.")
             unit = _round(amount / quantity, places)
-        elif quantity is None:
+        elif "Quantity" not in given:
             if not unit:
                 raise Invalid("UnitAmount cannot be zero when only LineAmount is given.")
             quantity = (amount / unit).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
