@@ -90,10 +90,12 @@ def create(books: Books, element: dict) -> dict:
         "HasAttachments": False,
         "HasValidationErrors": False,
     }
+    books.unit.notify("CONTACT", "Contacts", contact_id, "CREATE")
     return books.unit.save(KIND, contact_id, stored)
 
 
 def update(books: Books, existing: dict, element: dict) -> dict:
+    books.unit.notify("CONTACT", "Contacts", existing["ContactID"], "UPDATE")
     return books.unit.save(KIND, existing["ContactID"], _apply(books, dict(existing), element))
 
 

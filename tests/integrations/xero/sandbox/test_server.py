@@ -72,6 +72,22 @@ def test_webhooks_are_signed_thin_events_that_match_the_spec(api, supplier, xero
     assert payload["firstEventSequence"] == payload["lastEventSequence"] >= 1
 
 
+def test_contact_events_name_what_changed(api, xero_sandbox, receiver):
+    url, received = receiver
+    xero_sandbox.configure_webhooks(url, key=WEBHOOK_KEY, gather_seconds=0.05)
+    contact = api.create("Contacts", {"Name": "Acme"})
+    api.post(
+        f"Contacts/{contact['ContactID']}", {"Contacts": [{"EmailAddress": "ap@acme.example"}]}
+    )
+    events = []
+    while len(events) < 2:
+        events += received.get(timeout=5)[1]["events"]
+    assert [(e["eventCategory"], e["eventType"], e["resourceId"]) for e in events] == [
+        ("CONTACT", "CREATE", contact["ContactID"]),
+        ("CONTACT", "UPDATE", contact["ContactID"]),
+    ]
+
+
 def test_credit_note_events_carry_their_type_and_status(api, supplier, xero_sandbox, receiver):
     url, received = receiver
     xero_sandbox.configure_webhooks(url, key=WEBHOOK_KEY, gather_seconds=0.05)
