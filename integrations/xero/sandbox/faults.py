@@ -60,6 +60,12 @@ def not_found() -> XeroError:
     return XeroError(404, NOT_FOUND_TEXT, content_type="text/plain; charset=utf-8")
 
 
+def not_implemented() -> XeroError:
+    """501, as Xero answers `POST /Organisation`; also what the sandbox answers for writes it
+    does not emulate (tax rates)."""
+    return XeroError(501, "The method is not implemented", content_type="text/plain; charset=utf-8")
+
+
 def unknown_error() -> XeroError:
     return XeroError(
         500, {"ErrorNumber": 500, "Type": "UnknownErrorException", "Message": UNKNOWN_ERROR_MESSAGE}

@@ -26,7 +26,7 @@ SETTINGS = ("accounting.settings",)
 TRANSACTIONS = ("accounting.transactions",)
 # Path resource → (scopes that allow writing, scopes that allow reading), broad and granular.
 SCOPES = {
-    "organisation": ((), (*SETTINGS, "accounting.settings.read")),
+    "organisation": (SETTINGS, ("accounting.settings.read",)),
     "accounts": (SETTINGS, ("accounting.settings.read",)),
     "taxrates": (SETTINGS, ("accounting.settings.read",)),
     "trackingcategories": (SETTINGS, ("accounting.settings.read",)),
@@ -205,11 +205,15 @@ class AccountingService:
                 for rate in books.unit.all("TaxRate")
             ]
             return {"TaxRates": self._filtered(rates, params)}
+        if resource in ("organisation", "taxrates") and method != "GET":
+            raise faults.not_implemented()
         if resource == "accounts":
             return self._accounts(books, method, rest, params, headers, body)
         if resource == "trackingcategories":
             return self._tracking(ctx, books, method, rest, params, body)
-        collection = COLLECTIONS[resource]
+        collection = COLLECTIONS.get(resource)
+        if collection is None:
+            raise faults.not_found()
         if method == "GET":
             if rest and len(rest) == 1:
                 return {collection.envelope: [self._one(books, collection, rest[0], params)]}
@@ -313,8 +317,13 @@ class AccountingService:
 
     def _write(self, books, resource, collection: Collection, method, rest, params, body) -> dict:
         summarize = wire.flag(params.get("summarizeErrors")) is not False
-        if resource == "payments" and method == "POST" and not rest:
-            elements = [body]  # createPayment: one bare Payment
+        if (
+            resource == "payments"
+            and method == "POST"
+            and not (isinstance(body, dict) and "Payments" in body)
+        ):
+            # createPayment takes one bare Payment; deletePayment one bare {"Status": "DELETED"}.
+            elements = [body]
         elif isinstance(body, dict) and isinstance(body.get(collection.envelope), list):
             elements = body[collection.envelope]
         else:
@@ -387,7 +396,7 @@ class AccountingService:
             return {"Accounts": [existing]}
         if method == "PUT" and not rest:
             created = _single(
-                books, "Account", "AccountID", body, lambda e: settings.create_account(books, e)
+                "Account", "AccountID", body, lambda e: settings.create_account(books, e)
             )
             return {"Accounts": [created]}
         if method == "POST" and existing is not None:
@@ -397,7 +406,6 @@ class AccountingService:
                     "The request body must be an object with one Accounts element."
                 )
             updated = _single(
-                books,
                 "Account",
                 "AccountID",
                 elements[0],
@@ -422,7 +430,6 @@ class AccountingService:
                 return {"TrackingCategories": self._filtered(listed, params)}
             if method == "PUT":
                 created = _single(
-                    books,
                     "TrackingCategory",
                     "TrackingCategoryID",
                     body,
@@ -438,7 +445,6 @@ class AccountingService:
                 return {"TrackingCategories": [shown(category)]}
             if method == "POST":
                 updated = _single(
-                    books,
                     "TrackingCategory",
                     "TrackingCategoryID",
                     body,
@@ -447,7 +453,6 @@ class AccountingService:
                 return {"TrackingCategories": [shown(updated)]}
             if method == "DELETE":
                 deleted = _single(
-                    books,
                     "TrackingCategory",
                     "TrackingCategoryID",
                     {},
@@ -464,7 +469,6 @@ class AccountingService:
         limit = ctx.max_active_options
         if len(rest) == 2 and method == "PUT":
             created = _single(
-                books,
                 "TrackingOption",
                 "TrackingOptionID",
                 body,
@@ -477,7 +481,6 @@ class AccountingService:
                 raise faults.not_found()
             if method == "POST":
                 updated = _single(
-                    books,
                     "TrackingOption",
                     "TrackingOptionID",
                     body,
@@ -486,7 +489,6 @@ class AccountingService:
                 return {"Options": [updated]}
             if method == "DELETE":
                 deleted = _single(
-                    books,
                     "TrackingOption",
                     "TrackingOptionID",
                     {},
@@ -496,7 +498,7 @@ class AccountingService:
         raise faults.not_found()
 
 
-def _single(books: Books, kind: str, id_field: str, element, save) -> dict:
+def _single(kind: str, id_field: str, element, save) -> dict:
     """One bare element (Accounts, TrackingCategories, Options): saved, or a 400 naming it."""
     if not isinstance(element, dict):
         raise faults.request_error(f"The request body must be one {kind} object.")

@@ -138,7 +138,7 @@ def test_payments_lower_amount_due_pay_the_bill_and_deleting_one_gives_it_back(a
         "This document cannot be edited as it has a payment or credit note allocated to it."
     ]
     payment_id = rest["Payments"][0]["PaymentID"]
-    deleted = api.post(f"Payments/{payment_id}", {"Payments": [{"Status": "DELETED"}]})
+    deleted = api.post(f"Payments/{payment_id}", {"Status": "DELETED"})  # the spec's PaymentDelete
     assert json_of(deleted)["Payments"][0]["Status"] == "DELETED"
     reopened = json_of(api.get(f"Invoices/{created['InvoiceID']}"))["Invoices"][0]
     assert (reopened["Status"], reopened["AmountDue"]) == ("AUTHORISED", Decimal("50.00"))

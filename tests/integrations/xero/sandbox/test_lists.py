@@ -126,6 +126,8 @@ def test_the_chart_of_accounts_tax_rates_and_organisation(api):
     assert rates["INPUT"]["EffectiveRate"] == Decimal("10.0000")
     organisation = json_of(api.get("Organisation"))["Organisations"][0]
     assert (organisation["CountryCode"], organisation["BaseCurrency"]) == ("AU", "AUD")
+    assert api.post("Organisation", {}).status_code == 501
+    assert api.put("TaxRates", {"TaxRates": []}).status_code == 501
 
 
 def test_a_new_account_needs_a_unique_code_and_name(api):
