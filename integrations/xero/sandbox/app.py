@@ -314,9 +314,13 @@ def _json(body: bytes):
     if not body.strip():
         return None
     try:
-        return wire.loads(body)
-    except ValueError:
+        payload = wire.loads(body)
+        # A lone UTF-16 surrogate (`"\ud800"`) parses, but no text stored or answered can hold
+        # it: encoding it again raises UnicodeEncodeError, a ValueError.
+        wire.dumps_bytes(payload)
+    except (ValueError, RecursionError):
         raise faults.request_error("The request body is not valid JSON.") from None
+    return payload
 
 
 def new_correlation_id() -> str:

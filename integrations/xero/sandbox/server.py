@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
 import socket
 import threading
 from collections.abc import Callable
@@ -22,8 +23,23 @@ from .control_api import handle_control
 from .faults import XeroError
 from .oauth import AuthorizationRequest, OAuthError, discovery_document
 
+logger = logging.getLogger(__name__)
+
 API_PREFIX = ["api.xro", "2.0"]
 DISCOVERY_PATH = "/.well-known/openid-configuration"
+# Xero documents 3.5 MB per request on older pages and 10 MB on newer ones; the larger is kept
+# so that what Xero takes, the sandbox takes.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+DRAIN_CHUNK = 64 * 1024
+
+
+class BadFraming(Exception):
+    """The request's body cannot be read as HTTP frames it (answered before any API logic)."""
+
+    def __init__(self, status: int, text: str):
+        super().__init__(text)
+        self.status = status
+        self.text = text
 
 
 def _html(status: int, page: str) -> Response:
@@ -93,18 +109,69 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self._dispatch("DELETE")
 
     def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        """The body framed by Content-Length or chunked encoding, at most MAX_BODY_BYTES."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        if not declared.isdigit():
+            raise BadFraming(400, "Bad Request: the Content-Length is not a number.")
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            self._drain(length)
+            raise BadFraming(413, "Request Entity Too Large")
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            size_line = self.rfile.readline(1024).split(b";")[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError:
+                raise BadFraming(400, "Bad Request: a chunk size is not hexadecimal.") from None
+            if size == 0:
+                while self.rfile.readline(1024).strip():  # trailers, up to the blank line
+                    pass
+                return bytes(body)
+            if len(body) + size > MAX_BODY_BYTES:
+                raise BadFraming(413, "Request Entity Too Large")
+            body += self.rfile.read(size)
+            self.rfile.readline(1024)
+
+    def _drain(self, length: int) -> None:
+        """Read and drop a body too large to keep, so that the client reads the answer."""
+        while length > 0:
+            chunk = self.rfile.read(min(length, DRAIN_CHUNK))
+            if not chunk:
+                return
+            length -= len(chunk)
 
     def _dispatch(self, method: str) -> None:
         parts = urlsplit(self.path)
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except BadFraming as refused:
+            # A body the front end cannot frame: the connection cannot carry another request.
+            self._send(
+                Response(
+                    refused.status,
+                    refused.text.encode(),
+                    "text/plain; charset=utf-8",
+                    {"Connection": "close"},
+                )
+            )
+            return
         path = parts.path.rstrip("/") or "/"
         if path.startswith("/_sandbox/"):
             self._send(handle_control(self.sandbox, method, path, params, body))
             return
-        response = self._route(method, path, params, body)
+        try:
+            response = self._route(method, path, params, body)
+        except Exception:
+            # Xero answers an unexpected failure with a 500 body; it never drops the socket.
+            logger.exception("Sandbox failure on %s %s", method, parts.path)
+            response = error_response(faults.unknown_error())
         self.sandbox.log_request(
             {
                 "method": method,

@@ -1,0 +1,63 @@
+"""What a hostile or careless client sends: bodies HTTP cannot frame or Xero would not take,
+JSON no text can hold, amounts and dates beyond any ledger, `where` and `order` built to exhaust
+the parser. Each gets a 4xx naming the problem, never a 500 or a dropped socket, and nothing is
+stored."""
+
+from __future__ import annotations
+
+import socket
+
+from integrations.xero.sandbox.server import MAX_BODY_BYTES
+
+from .conftest import json_of
+
+
+def raw_exchange(handle, request: bytes) -> bytes:
+    """Send bytes as they are on a fresh socket and read the answer until the server closes."""
+    host, port = handle.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_content_length_that_is_not_a_number_is_a_bad_request(xero_sandbox):
+    answer = raw_exchange(
+        xero_sandbox,
+        b"PUT /api.xro/2.0/Contacts HTTP/1.1\r\nHost: sandbox\r\nContent-Length: ten\r\n\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"Connection: close" in answer
+
+
+def test_a_body_over_the_size_limit_is_refused_and_the_server_keeps_serving(api):
+    too_big = b'{"Contacts":[{"Name":"' + b"x" * MAX_BODY_BYTES + b'"}]}'
+    answer = api.session.put(
+        api.url("Contacts"), data=too_big, headers={"Content-Type": "application/json"}
+    )
+    assert (answer.status_code, answer.text) == (413, "Request Entity Too Large")
+    assert json_of(api.get("Contacts"))["Contacts"] == []
+
+
+def test_a_chunked_body_is_read_like_any_other(api):
+    def chunks():
+        yield b'{"Contacts":[{"Name":'
+        yield b'"Streamed Supplies"}]}'
+
+    answer = api.session.put(
+        api.url("Contacts"), data=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert [c["Name"] for c in json_of(api.get("Contacts"))["Contacts"]] == ["Streamed Supplies"]
+
+
+def test_json_nested_past_any_parser_or_with_a_lone_surrogate_is_not_valid_json(api):
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"Contacts":[{"Name":"Bad \\ud800 Co"}]}'):
+        answer = api.session.put(
+            api.url("Contacts"), data=body, headers={"Content-Type": "application/json"}
+        )
+        assert answer.status_code == 400
+        assert json_of(answer)["Message"] == "The request body is not valid JSON."
+    assert json_of(api.get("Contacts"))["Contacts"] == []
