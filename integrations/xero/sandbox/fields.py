@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
+from . import wire
 from .faults import Invalid
+
+# Amounts and quantities stay below one trillion: beyond any ledger this sandbox serves, and
+# small enough that a quantity times a unit amount, and a sum of any number of lines, stay exact
+# within Decimal's 28 digits (past them, rounding to the cent raises InvalidOperation).
+NUMBER_LIMIT = Decimal(10) ** 12
 
 
 def text(element: dict, name: str, maximum: int | None = None, *, required: bool = False):
@@ -20,6 +27,19 @@ def text(element: dict, name: str, maximum: int | None = None, *, required: bool
     value = value.strip()
     if maximum is not None and len(value) > maximum:
         raise Invalid(f"{name} must not be more than {maximum} characters long.")
+    return value
+
+
+def number(element: dict, name: str) -> Decimal | None:
+    """The number `element[name]` (JSON number or numeric text), None when absent; Invalid when
+    it is not a number or not below one trillion in size."""
+    if element.get(name) is None:
+        return None
+    value = wire.decimal_or_none(element[name])
+    if value is None:
+        raise Invalid(f"{name} must be a number.")
+    if abs(value) >= NUMBER_LIMIT:
+        raise Invalid(f"{name} must be between -1,000,000,000,000 and 1,000,000,000,000.")
     return value
 
 

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from . import wire
 from .books import Books
 from .faults import Invalid
-from .fields import is_uuid, new_id, text
+from .fields import NUMBER_LIMIT, is_uuid, new_id, number, text
 
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 QUANTITY_PLACES = Decimal("0.0001")
@@ -32,15 +32,6 @@ class Totals:
     total: Decimal
 
 
-def _number(line: dict, name: str) -> Decimal | None:
-    if line.get(name) is None:
-        return None
-    value = wire.decimal_or_none(line[name])
-    if value is None:
-        raise Invalid(f"{name} must be a number.")
-    return value
-
-
 def _round(value: Decimal, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
@@ -50,9 +41,9 @@ def _amounts(
 ) -> tuple[Decimal | None, Decimal | None, Decimal]:
     """(Quantity, UnitAmount, LineAmount) of a line: given values over the line's old ones,
     with the missing one of the three worked out from the other two."""
-    quantity = _number(given, "Quantity")
-    unit = _number(given, "UnitAmount")
-    amount = _number(given, "LineAmount")
+    quantity = number(given, "Quantity")
+    unit = number(given, "UnitAmount")
+    amount = number(given, "LineAmount")
     if quantity is None and "Quantity" not in given:
         quantity = base.get("Quantity")
     if unit is None and "UnitAmount" not in given:
@@ -86,7 +77,10 @@ def _amounts(
         quantity = Decimal("1.0000")
     if unit is None or quantity is None:
         return quantity, unit, ZERO
-    return quantity, unit, wire.money(quantity * unit)
+    amount = wire.money(quantity * unit)
+    if abs(amount) >= NUMBER_LIMIT:
+        raise Invalid("Quantity times UnitAmount must be less than 1,000,000,000,000.")
+    return quantity, unit, amount
 
 
 def _account(books: Books, given: dict, base: dict, item: dict | None) -> dict | None:
@@ -249,7 +243,7 @@ def _line(books: Books, given: dict, base: dict, amount_types: str) -> dict:
     tax = ZERO
     if rate is not None:
         line["TaxType"] = rate["TaxType"]
-        override = _number(given, "TaxAmount")
+        override = number(given, "TaxAmount")
         tax = (
             wire.money(override)
             if override is not None and amount_types != "NoTax"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from . import documents, wire
 from .books import Books
 from .faults import Invalid
-from .fields import is_uuid, new_id
+from .fields import is_uuid, new_id, number
 
 KIND = "Payment"
 
@@ -50,8 +50,9 @@ def _account(books: Books, given) -> dict:
 def create(books: Books, element: dict) -> dict:
     bill = _bill(books, element.get("Invoice"))
     account = _account(books, element.get("Account"))
-    amount = wire.decimal_or_none(element.get("Amount"))
-    if amount is None or amount <= 0:
+    amount = number(element, "Amount")
+    # Rounded to the cent first: 0.004 is a payment of nothing.
+    if amount is None or wire.money(amount) <= 0:
         raise Invalid("Payment amount must be greater than zero.")
     amount = wire.money(amount)
     if bill["Status"] != "AUTHORISED":

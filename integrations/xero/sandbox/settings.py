@@ -8,12 +8,10 @@ archived, not deleted.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from . import seeding
 from .books import Books
 from .faults import Invalid
-from .fields import choice, new_id, text
+from .fields import choice, new_id, number, text
 
 MAX_ACTIVE_CATEGORIES = 2
 DEFAULT_MAX_ACTIVE_OPTIONS = 100
@@ -95,8 +93,9 @@ def _details(books: Books, element: dict, name: str, existing: dict | None) -> d
     if not isinstance(given, dict):
         raise Invalid(f"{name} is not valid.")
     details = dict(existing or {})
-    if given.get("UnitPrice") is not None:
-        details["UnitPrice"] = Decimal(str(given["UnitPrice"]))
+    price = number(given, "UnitPrice")
+    if price is not None:
+        details["UnitPrice"] = price
     for field in ("AccountCode", "TaxType"):
         if given.get(field):
             details[field] = str(given[field])

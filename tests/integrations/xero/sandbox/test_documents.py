@@ -144,6 +144,15 @@ def test_payments_lower_amount_due_pay_the_bill_and_deleting_one_gives_it_back(a
     assert (reopened["Status"], reopened["AmountDue"]) == ("AUTHORISED", Decimal("50.00"))
 
 
+def test_a_payment_that_rounds_to_nothing_is_refused(api, supplier):
+    created = api.create("Invoices", bill(supplier["ContactID"], line(100), Status="AUTHORISED"))
+    payment = {"Invoice": {"InvoiceID": created["InvoiceID"]}, "Account": {"Code": "090"}}
+    answer = api.put("Payments", {"Payments": [{**payment, "Amount": 0.004}]})
+    assert messages(answer) == ["Payment amount must be greater than zero."]
+    unpaid = json_of(api.get(f"Invoices/{created['InvoiceID']}"))["Invoices"][0]
+    assert (unpaid["AmountDue"], unpaid["Payments"]) == (Decimal("110.00"), [])
+
+
 def test_lock_dates_refuse_approved_documents_dated_within_them(api, supplier, xero_sandbox):
     xero_sandbox.set_lock_dates(PeriodLockDate="2026-01-31")
     organisation = json_of(api.get("Organisation"))["Organisations"][0]

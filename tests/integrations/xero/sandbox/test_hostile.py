@@ -9,7 +9,7 @@ import socket
 
 from integrations.xero.sandbox.server import MAX_BODY_BYTES
 
-from .conftest import json_of
+from .conftest import bill, json_of, line, messages
 
 
 def raw_exchange(handle, request: bytes) -> bytes:
@@ -61,3 +61,28 @@ def test_json_nested_past_any_parser_or_with_a_lone_surrogate_is_not_valid_json(
         assert answer.status_code == 400
         assert json_of(answer)["Message"] == "The request body is not valid JSON."
     assert json_of(api.get("Contacts"))["Contacts"] == []
+
+
+def test_amounts_and_quantities_of_a_trillion_or_more_are_refused(api, supplier):
+    too_big = "between -1,000,000,000,000 and 1,000,000,000,000."
+    cases = [
+        (line(UnitAmount=1e30, Quantity=1), f"UnitAmount must be {too_big}"),
+        (line("1E+40"), f"LineAmount must be {too_big}"),
+        (line(10, TaxAmount=-1e20), f"TaxAmount must be {too_big}"),
+        (
+            line(Quantity=900_000_000_000, UnitAmount=900_000_000_000),
+            "Quantity times UnitAmount must be less than 1,000,000,000,000.",
+        ),
+    ]
+    for given, message in cases:
+        answer = api.put("Invoices", {"Invoices": [bill(supplier["ContactID"], given)]})
+        assert messages(answer) == [message]
+    item = api.put("Items", {"Items": [{"Code": "LUMBER", "PurchaseDetails": {"UnitPrice": "x"}}]})
+    assert messages(item) == ["UnitPrice must be a number."]
+    created = api.create("Invoices", bill(supplier["ContactID"], line(10), Status="AUTHORISED"))
+    payment = {
+        "Invoice": {"InvoiceID": created["InvoiceID"]},
+        "Account": {"Code": "090"},
+        "Amount": 1e30,
+    }
+    assert messages(api.put("Payments", {"Payments": [payment]})) == [f"Amount must be {too_big}"]
