@@ -79,7 +79,8 @@ def parse_date(value) -> date | None:
     text = value.strip()
     found = _MS_DATE.match(text)
     if found:
-        return datetime.fromtimestamp(int(found["ms"]) / 1000, UTC).date()
+        moment = _from_epoch_ms(int(found["ms"]))
+        return None if moment is None else moment.date()
     try:
         return date.fromisoformat(text[:10]) if len(text) >= 10 else None
     except ValueError:
@@ -92,7 +93,8 @@ def parse_datetime_ms(text: str) -> int | None:
     candidate = text.strip()
     found = _MS_DATE.match(candidate)
     if found:
-        return int(found["ms"])
+        epoch_ms = int(found["ms"])
+        return epoch_ms if _from_epoch_ms(epoch_ms) is not None else None
     if candidate.endswith("Z"):
         candidate = candidate[:-1] + "+00:00"
     try:
@@ -102,6 +104,14 @@ def parse_datetime_ms(text: str) -> int | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp() * 1000)
+
+
+def _from_epoch_ms(epoch_ms: int) -> datetime | None:
+    """The moment, or None when it lies outside the years 1 to 9999 a date can hold."""
+    try:
+        return datetime.fromtimestamp(epoch_ms / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def today_in(offset_hours: int) -> date:

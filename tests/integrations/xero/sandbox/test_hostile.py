@@ -86,3 +86,15 @@ def test_amounts_and_quantities_of_a_trillion_or_more_are_refused(api, supplier)
         "Amount": 1e30,
     }
     assert messages(api.put("Payments", {"Payments": [payment]})) == [f"Amount must be {too_big}"]
+
+
+def test_dates_beyond_the_calendar_are_not_valid_dates(api, supplier):
+    far = "/Date(999999999999999999+0000)/"
+    for moment in (far, "/Date(-999999999999999999)/"):
+        answer = api.put(
+            "Invoices", {"Invoices": [bill(supplier["ContactID"], line(10), Date=moment)]}
+        )
+        assert messages(answer) == ["Date is not a valid date."]
+    since = api.get("Contacts", headers={"If-Modified-Since": far})
+    assert since.status_code == 400
+    assert json_of(since)["Message"] == f"If-Modified-Since '{far}' is not a valid date-time."
