@@ -86,17 +86,19 @@ class _Parser:
             raise faults.query_parse_error("Syntax error")
         return tree
 
+    # AND and OR gather their operands in one list, not a nested pair per operator, so that a
+    # long chain evaluates in a loop rather than one Python frame per operator.
     def disjunction(self):
-        tree = self.conjunction()
+        terms = [self.conjunction()]
         while self.accept("OR", "||"):
-            tree = ("or", tree, self.conjunction())
-        return tree
+            terms.append(self.conjunction())
+        return terms[0] if len(terms) == 1 else ("or", terms)
 
     def conjunction(self):
-        tree = self.negation()
+        terms = [self.negation()]
         while self.accept("AND", "&&"):
-            tree = ("and", tree, self.negation())
-        return tree
+            terms.append(self.negation())
+        return terms[0] if len(terms) == 1 else ("and", terms)
 
     def negation(self):
         if self.accept("NOT", "!"):
@@ -134,7 +136,10 @@ class _Parser:
         if lowered == "null":
             return ("literal", None)
         if lowered == "guid":
-            return ("literal", self.arguments(1)[0].lower())
+            (text,) = self.arguments(1)
+            if not isinstance(text, str):
+                raise faults.query_parse_error("No applicable constructor exists in type 'Guid'")
+            return ("literal", text.lower())
         if lowered == "datetime":
             if self.accept("."):
                 method = self.take().text.lower()
@@ -179,7 +184,7 @@ def _moment(parts: list) -> datetime:
     try:
         numbers = [int(part) for part in parts]
         return datetime(*numbers, tzinfo=UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise faults.query_parse_error(
             "No applicable constructor exists in type 'DateTime'"
         ) from None
@@ -260,9 +265,9 @@ def _compare(operator: str, left, right) -> bool:
 def _evaluate(tree, record: dict) -> bool:
     tag = tree[0]
     if tag == "or":
-        return _evaluate(tree[1], record) or _evaluate(tree[2], record)
+        return any(_evaluate(term, record) for term in tree[1])
     if tag == "and":
-        return _evaluate(tree[1], record) and _evaluate(tree[2], record)
+        return all(_evaluate(term, record) for term in tree[1])
     if tag == "not":
         return not _evaluate(tree[1], record)
     if tag == "compare":
@@ -274,7 +279,10 @@ def where_filter(text: str | None):
     """A predicate over records for `where`, or None when there is none."""
     if text is None or not text.strip():
         return None
-    tree = _Parser(tokenize(text)).parse()
+    try:
+        tree = _Parser(tokenize(text)).parse()
+    except RecursionError:
+        raise faults.query_parse_error("The expression is nested too deeply") from None
     return lambda record: _evaluate(tree, record)
 
 
@@ -288,10 +296,13 @@ def order_records(records: list[dict], text: str | None) -> list[dict]:
             raise faults.query_parse_error("Syntax error")
         path = words[0].split(".")
         descending = len(words) == 2 and words[1].upper() == "DESC"
-        present = [r for r in records if _sort_key(r, path) is not None]
-        absent = [r for r in records if _sort_key(r, path) is None]
-        present.sort(key=lambda r, p=path: _sort_key(r, p), reverse=descending)
-        records = present + absent
+        keyed = [(_sort_key(record, path), record) for record in records]
+        present = [(key, record) for key, record in keyed if key is not None]
+        if any(isinstance(key, dict | list) for key, _ in present):
+            # Lists and objects (Addresses, Contact) have no order.
+            raise faults.query_parse_error(f"'{words[0]}' cannot be used to order")
+        present.sort(key=lambda pair: pair[0], reverse=descending)
+        records = [record for _, record in present] + [r for key, r in keyed if key is None]
     return records
 
 

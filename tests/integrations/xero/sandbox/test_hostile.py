@@ -98,3 +98,36 @@ def test_dates_beyond_the_calendar_are_not_valid_dates(api, supplier):
     since = api.get("Contacts", headers={"If-Modified-Since": far})
     assert since.status_code == 400
     assert json_of(since)["Message"] == f"If-Modified-Since '{far}' is not a valid date-time."
+
+
+def query_error(answer) -> str:
+    assert answer.status_code == 400, answer.text
+    body = json_of(answer)
+    assert body["Type"] == "QueryParseException"
+    return body["Message"]
+
+
+def test_where_and_order_built_to_break_the_parser_are_query_parse_exceptions(api):
+    api.create("Contacts", {"Name": "Acme", "Addresses": [{"AddressType": "STREET", "City": "A"}]})
+    api.create("Contacts", {"Name": "Beta", "Addresses": [{"AddressType": "STREET", "City": "B"}]})
+    assert query_error(api.get("Contacts", where="ContactID == Guid(5)")) == (
+        "No applicable constructor exists in type 'Guid'"
+    )
+    assert query_error(
+        api.get("Contacts", where="UpdatedDateUTC > DateTime(99999999999999999999,1,1)")
+    ) == ("No applicable constructor exists in type 'DateTime'")
+    for nested in ("(" * 3000 + 'Name=="Acme"' + ")" * 3000, "NOT " * 3000 + 'Name=="Acme"'):
+        assert query_error(api.get("Contacts", where=nested)) == (
+            "The expression is nested too deeply"
+        )
+    assert query_error(api.get("Contacts", order="Addresses")) == (
+        "'Addresses' cannot be used to order"
+    )
+
+
+def test_a_long_chain_of_conditions_is_evaluated(api):
+    api.create("Contacts", {"Name": "Acme"})
+    for joiner, expected in ((" OR ", ["Acme"]), (" AND ", [])):
+        where = joiner.join(['Name=="Beta"'] * 1499 + ['Name=="Acme"'])
+        contacts = json_of(api.get("Contacts", where=where))["Contacts"]
+        assert [c["Name"] for c in contacts] == expected
