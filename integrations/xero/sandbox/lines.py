@@ -262,11 +262,16 @@ def build(books: Books, given, existing: list[dict], amount_types: str) -> list[
     if not isinstance(given, list) or not all(isinstance(line, dict) for line in given):
         raise Invalid("LineItems must be a list of line items.")
     old = {line["LineItemID"]: line for line in existing}
-    lines = []
+    lines, kept = [], set()
     for line in given:
         line_id = str(line.get("LineItemID") or "").lower()
         if line_id and line_id not in old:
             raise Invalid(f"The line item {line_id} is not a line of this document.")
+        if line_id in kept:
+            # Two lines with one id would leave the document with a LineItemID no update can name.
+            raise Invalid(f"The line item {line_id} is given more than once.")
+        if line_id:
+            kept.add(line_id)
         lines.append(_line(books, line, old.get(line_id, {}), amount_types))
     return lines
 

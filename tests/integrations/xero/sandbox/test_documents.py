@@ -229,6 +229,30 @@ def test_a_purchase_order_update_keeps_lines_by_id_and_deletes_the_ones_left_out
     ] == Decimal("1650.00")
 
 
+def test_an_update_naming_one_line_twice_is_refused(api, supplier):
+    order = api.create(
+        "PurchaseOrders",
+        {"Contact": {"ContactID": supplier["ContactID"]}, "LineItems": [line(10), line(20)]},
+    )
+    first = order["LineItems"][0]["LineItemID"]
+    twice = api.post(
+        f"PurchaseOrders/{order['PurchaseOrderID']}",
+        {
+            "PurchaseOrders": [
+                {
+                    "LineItems": [
+                        {"LineItemID": first, "Quantity": 3},
+                        {"LineItemID": first.upper(), "Quantity": 4},
+                    ]
+                }
+            ]
+        },
+    )
+    assert messages(twice) == [f"The line item {first} is given more than once."]
+    kept = json_of(api.get(f"PurchaseOrders/{order['PurchaseOrderID']}"))["PurchaseOrders"][0]
+    assert [x["LineAmount"] for x in kept["LineItems"]] == [Decimal("10.00"), Decimal("20.00")]
+
+
 def test_bills_without_paging_leave_lines_out_and_filters_combine(api, supplier):
     other = api.create("Contacts", {"Name": "Other Co"})
     one = api.create(
