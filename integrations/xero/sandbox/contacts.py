@@ -7,7 +7,7 @@ import re
 
 from .books import Books
 from .faults import Invalid
-from .fields import choice, copy_present, new_id, text
+from .fields import choice, new_id, text
 
 KIND = "Contact"
 TEXT_FIELDS = {
@@ -25,7 +25,29 @@ TEXT_FIELDS = {
     "SalesDefaultAccountCode": None,
     "PurchasesDefaultAccountCode": None,
 }
-LIST_FIELDS = ("Addresses", "Phones", "ContactPersons")
+# The writable fields of a contact's addresses, phones and people, as the spec lists them (with
+# its maximum lengths): anything else a client sends in them is ignored, as Xero ignores it.
+ADDRESS_TYPES = ("POBOX", "STREET")
+ADDRESS_FIELDS = {
+    "AddressLine1": 500,
+    "AddressLine2": 500,
+    "AddressLine3": 500,
+    "AddressLine4": 500,
+    "City": 255,
+    "Region": 255,
+    "PostalCode": 50,
+    "Country": 50,
+    "AttentionTo": 255,
+}
+PHONE_TYPES = ("DEFAULT", "DDI", "MOBILE", "FAX", "OFFICE")
+PHONE_FIELDS = {"PhoneNumber": 50, "PhoneAreaCode": 10, "PhoneCountryCode": 20}
+PERSON_FIELDS = {"FirstName": None, "LastName": None, "EmailAddress": None}
+PAYMENT_TERM_TYPES = (
+    "DAYSAFTERBILLDATE",
+    "DAYSAFTERBILLMONTH",
+    "OFCURRENTMONTH",
+    "OFFOLLOWINGMONTH",
+)
 DEFAULT_ADDRESSES = ({"AddressType": "STREET"}, {"AddressType": "POBOX"})
 DEFAULT_PHONES = (
     {"PhoneType": "DEFAULT"},
@@ -58,8 +80,15 @@ def _apply(books: Books, contact: dict, element: dict) -> dict:
     email = contact.get("EmailAddress")
     if email and not _EMAIL.match(email):
         raise Invalid("Email address must be valid.")
-    copy_present(element, contact, LIST_FIELDS, (list,))
-    copy_present(element, contact, ("PaymentTerms",), (dict,))
+    for name, build in (("Addresses", _address), ("Phones", _phone), ("ContactPersons", _person)):
+        entries = element.get(name)
+        if entries is None:
+            continue
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise Invalid(f"{name} must be a list of objects.")
+        contact[name] = [build(entry) for entry in entries]
+    if element.get("PaymentTerms") is not None:
+        contact["PaymentTerms"] = _payment_terms(element["PaymentTerms"])
     contact["ContactStatus"] = choice(
         element, "ContactStatus", ("ACTIVE", "ARCHIVED"), contact.get("ContactStatus", "ACTIVE")
     )
@@ -68,6 +97,52 @@ def _apply(books: Books, contact: dict, element: dict) -> dict:
     ):
         raise Invalid(duplicate_name_message(contact["Name"]))
     return contact
+
+
+def _texts(entry: dict, fields: dict[str, int | None]) -> dict:
+    return {
+        name: value for name, maximum in fields.items() if (value := text(entry, name, maximum))
+    }
+
+
+def _address(entry: dict) -> dict:
+    address_type = choice(entry, "AddressType", ADDRESS_TYPES)
+    if address_type is None:
+        raise Invalid("AddressType is required for each address.")
+    return {"AddressType": address_type, **_texts(entry, ADDRESS_FIELDS)}
+
+
+def _phone(entry: dict) -> dict:
+    phone_type = choice(entry, "PhoneType", PHONE_TYPES)
+    if phone_type is None:
+        raise Invalid("PhoneType is required for each phone.")
+    return {"PhoneType": phone_type, **_texts(entry, PHONE_FIELDS)}
+
+
+def _person(entry: dict) -> dict:
+    person = _texts(entry, PERSON_FIELDS)
+    include = entry.get("IncludeInEmails")
+    if include is not None:
+        if not isinstance(include, bool):
+            raise Invalid("IncludeInEmails must be true or false.")
+        person["IncludeInEmails"] = include
+    return person
+
+
+def _payment_terms(given) -> dict:
+    if not isinstance(given, dict):
+        raise Invalid("PaymentTerms must be an object.")
+    terms = {}
+    for name in ("Bills", "Sales"):
+        term = given.get(name)
+        if term is None:
+            continue
+        term = term if isinstance(term, dict) else {}
+        day, term_type = term.get("Day"), choice(term, "Type", PAYMENT_TERM_TYPES)
+        if not isinstance(day, int) or isinstance(day, bool) or day < 0 or term_type is None:
+            raise Invalid(f"PaymentTerms {name} needs a whole Day of 0 or more and a Type.")
+        terms[name] = {"Day": day, "Type": term_type}
+    return terms
 
 
 def create(books: Books, element: dict) -> dict:

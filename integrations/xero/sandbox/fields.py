@@ -62,12 +62,3 @@ def is_uuid(value) -> bool:
     except ValueError:
         return False
     return True
-
-
-def copy_present(source: dict, target: dict, names: tuple[str, ...], kinds=(str,)) -> None:
-    """Copy the named fields that `source` carries, each of one of `kinds`."""
-    for name in names:
-        if name in source and source[name] is not None:
-            if not isinstance(source[name], kinds):
-                raise Invalid(f"{name} is not valid.")
-            target[name] = source[name]

@@ -49,6 +49,43 @@ def test_is_supplier_is_xeros_to_set_not_the_clients(api):
     assert (contact["IsSupplier"], contact["HasValidationErrors"]) == (False, False)
 
 
+def test_a_contacts_addresses_phones_and_terms_keep_the_spec_s_fields_only(api):
+    contact = api.create(
+        "Contacts",
+        {
+            "Name": "<script>alert(1)</script> Pty",
+            "Addresses": [{"AddressType": "POBOX", "City": "Perth", "Evil": {"x": 1}}],
+            "Phones": [{"PhoneType": "MOBILE", "PhoneNumber": "0400 000 000", "Extra": 1}],
+            "ContactPersons": [{"FirstName": "Ann", "IncludeInEmails": True, "Role": "AP"}],
+            "PaymentTerms": {"Bills": {"Day": 45, "Type": "DAYSAFTERBILLDATE", "Note": "x"}},
+        },
+    )
+    assert contact["Name"] == "<script>alert(1)</script> Pty"  # stored as text, as Xero does
+    assert contact["Addresses"] == [{"AddressType": "POBOX", "City": "Perth"}]
+    assert contact["Phones"] == [{"PhoneType": "MOBILE", "PhoneNumber": "0400 000 000"}]
+    assert contact["ContactPersons"] == [{"FirstName": "Ann", "IncludeInEmails": True}]
+    assert contact["PaymentTerms"] == {"Bills": {"Day": 45, "Type": "DAYSAFTERBILLDATE"}}
+    cases = [
+        ({"Addresses": [1, 2]}, "Addresses must be a list of objects."),
+        (
+            {"Phones": [{"PhoneType": "PAGER"}]},
+            "PhoneType must be one of DEFAULT, DDI, MOBILE, FAX, OFFICE; 'PAGER' is not.",
+        ),
+        ({"Addresses": [{"City": "Perth"}]}, "AddressType is required for each address."),
+        (
+            {"Addresses": [{"AddressType": "STREET", "PostalCode": "9" * 51}]},
+            "PostalCode must not be more than 50 characters long.",
+        ),
+        (
+            {"PaymentTerms": {"Bills": {"Day": "soon", "Type": "OFCURRENTMONTH"}}},
+            "PaymentTerms Bills needs a whole Day of 0 or more and a Type.",
+        ),
+    ]
+    for fields, message in cases:
+        answer = api.put("Contacts", {"Contacts": [{"Name": "Careless Co", **fields}]})
+        assert messages(answer) == [message]
+
+
 def test_contacts_are_read_by_id_number_ids_where_search_and_page(api, xero_sandbox):
     acme = api.create(
         "Contacts", {"Name": "Acme", "ContactNumber": "V-100", "EmailAddress": "ap@acme.example"}
