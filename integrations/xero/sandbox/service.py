@@ -133,6 +133,7 @@ COLLECTIONS = {
         _document_saver(documents.BILL),
         {"InvoiceNumber": 255},
         "HasErrors",
+        number_field="InvoiceNumber",
     ),
     "creditnotes": Collection(
         "CreditNotes",
@@ -141,6 +142,7 @@ COLLECTIONS = {
         _document_saver(documents.SUPPLIER_CREDIT),
         {"CreditNoteNumber": 255},
         "HasErrors",
+        number_field="CreditNoteNumber",
     ),
     "banktransactions": Collection(
         "BankTransactions",

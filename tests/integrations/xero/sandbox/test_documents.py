@@ -281,6 +281,26 @@ def test_bills_without_paging_leave_lines_out_and_filters_combine(api, supplier)
     assert len(json_of(api.get("Invoices", createdByMyApp="true"))["Invoices"]) == 2
 
 
+def test_a_bill_and_a_credit_note_are_read_by_their_numbers(api, supplier):
+    created = api.create(
+        "Invoices", bill(supplier["ContactID"], line(10), InvoiceNumber="SUP-1001")
+    )
+    found = json_of(api.get("Invoices/sup-1001"))["Invoices"]
+    assert [(x["InvoiceID"], len(x["LineItems"])) for x in found] == [(created["InvoiceID"], 1)]
+    credit = api.create(
+        "CreditNotes",
+        {
+            "Type": "ACCPAYCREDIT",
+            "Contact": {"ContactID": supplier["ContactID"]},
+            "CreditNoteNumber": "CN-7",
+            "LineItems": [line(5)],
+        },
+    )
+    shown = json_of(api.get("CreditNotes/CN-7"))["CreditNotes"]
+    assert [x["CreditNoteID"] for x in shown] == [credit["CreditNoteID"]]
+    assert api.get("Invoices/SUP-9999").status_code == 404
+
+
 def test_supplier_credit_notes_and_spend_money(api, supplier):
     credit = api.create(
         "CreditNotes",
