@@ -33,6 +33,7 @@ class SandboxConfig:
     client_id: str = "sandbox-client"
     client_secret: str = "sandbox-secret"
     app_name: str = "Sandbox App"
+    redirect_uris: tuple[str, ...] = ()  # the app's registered redirect URIs; none: any
     auto_approve: bool = False
     limits: Limits = field(default_factory=Limits)
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
@@ -77,7 +78,10 @@ class Sandbox:
         self.base_url = ""
         self.notifier = WebhookNotifier(replace(config.webhook))
         self.oauth = OAuthServer(
-            self.store, client_id=config.client_id, client_secret=config.client_secret
+            self.store,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            redirect_uris=config.redirect_uris,
         )
         self.service = service.AccountingService(self.store, self.notifier.publish)
         self.limiter = RateLimiter(config.limits)

@@ -58,6 +58,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--client-secret", default="sandbox-secret")
     parser.add_argument("--app-name", default="Sandbox App", help="The envelope's ProviderName.")
     parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        metavar="URI",
+        help="A redirect URI registered for the app (repeatable); with none, any is taken.",
+    )
+    parser.add_argument(
         "--country",
         default="AU",
         help=f"The organisation's country: {', '.join(seeding.COUNTRIES)} (UK for GB).",
@@ -97,6 +104,7 @@ def serve(options: dict, stdout) -> None:
         client_id=options["client_id"],
         client_secret=options["client_secret"],
         app_name=options["app_name"],
+        redirect_uris=tuple(options["redirect_uri"]),
         auto_approve=options["auto_approve"],
         country=options["country"],
         second_country=options["second_organisation"],

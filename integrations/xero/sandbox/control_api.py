@@ -71,6 +71,7 @@ def _status(sandbox: Sandbox) -> dict:
         ],
         "client_id": sandbox.config.client_id,
         "client_secret": sandbox.config.client_secret,
+        "redirect_uris": list(sandbox.config.redirect_uris),
         "auto_approve": sandbox.auto_approve,
         "consent_tenants": sandbox.consent_tenants,
         "max_active_options": sandbox.max_active_options,

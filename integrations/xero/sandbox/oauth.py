@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ ACCOUNTING_SCOPES = (
 )
 KNOWN_SCOPES = (*ACCOUNTING_SCOPES, "openid", "profile", "email", "offline_access")
 SANDBOX_USER_ID = "2f8a3a5e-1c1d-4a5b-9f50-8d4c1a7e6b21"
+# Xero's PKCE page: "a random string between 43 and 128 characters long that consists of the
+# characters A-Z, a-z, 0-9, and the punctuation -._~".
+CODE_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 
 
 class OAuthError(Exception):
@@ -150,10 +154,19 @@ def discovery_document(base_url: str) -> dict:
 
 
 class OAuthServer:
-    def __init__(self, store: Store, *, client_id: str, client_secret: str, issuer: str = ""):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        client_id: str,
+        client_secret: str,
+        redirect_uris: tuple[str, ...] = (),
+        issuer: str = "",
+    ):
         self.store = store
         self.client_id = client_id
         self.client_secret = client_secret
+        self.redirect_uris = redirect_uris  # none registered: any http(s) URI is taken
         self.issuer = issuer
         self.signer = Signer()
 
@@ -167,6 +180,9 @@ class OAuthServer:
         redirect_uri = params.get("redirect_uri", "")
         parts = urlsplit(redirect_uri)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+            raise OAuthError(400, "invalid_request", "Invalid redirect_uri")
+        if self.redirect_uris and redirect_uri not in self.redirect_uris:
+            # Xero sends the user nowhere it was not told of: an error page, no redirect.
             raise OAuthError(400, "invalid_request", "Invalid redirect_uri")
         return AuthorizationRequest(
             client_id=self.client_id,
@@ -264,7 +280,9 @@ class OAuthServer:
                     if method == "S256"
                     else verifier
                 )
-                if not verifier or not secrets.compare_digest(computed, challenge):
+                if not CODE_VERIFIER.match(verifier) or not secrets.compare_digest(
+                    computed, challenge
+                ):
                     raise OAuthError(400, "invalid_grant", "Invalid code_verifier")
             elif not confidential:
                 raise OAuthError(400, "invalid_client")
@@ -389,9 +407,9 @@ class OAuthServer:
 
     def revoke(self, authorization: str | None, form: dict[str, str]) -> None:
         """Revoking a refresh token ends its grant: its tokens stop working and the tenants it
-        connected are disconnected. An unknown token is accepted silently (RFC 7009)."""
-        if not self._authenticate_client(authorization, form):
-            raise OAuthError(400, "invalid_client")
+        connected are disconnected. An unknown token is accepted silently (RFC 7009). A PKCE app
+        has no secret, so it revokes naming its client_id alone, as it refreshes."""
+        self._authenticate_client(authorization, form)
         token = form.get("token")
         if not token:
             raise OAuthError(400, "invalid_request", "token is required")

@@ -12,6 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from integrations.xero.sandbox.app import SandboxConfig
+from integrations.xero.sandbox.control import SandboxHandle
+from integrations.xero.sandbox.server import start_in_thread
+
 from .conftest import XeroAPI, json_of
 
 REDIRECT_URI = "http://127.0.0.1:9/callback"
@@ -129,6 +133,66 @@ def test_pkce_needs_the_verifier_that_matches_the_challenge(xero_sandbox):
     assert token(xero_sandbox, {**form, "code_verifier": "x" * 50}, basic=False).status_code == 400
     answer = token(xero_sandbox, {**form, "code_verifier": verifier}, basic=False)
     assert answer.status_code == 200, answer.text
+
+
+def s256(verifier: str) -> str:
+    return (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+
+
+def test_a_code_verifier_must_be_43_to_128_unreserved_characters(xero_sandbox):
+    for verifier in ("v" * 42, "v" * 129, "v" * 42 + "!"):
+        code = code_of(
+            authorize(xero_sandbox, code_challenge=s256(verifier), code_challenge_method="S256")
+        )
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "client_id": xero_sandbox.client_id,
+            "code_verifier": verifier,
+        }
+        answer = token(xero_sandbox, form, basic=False)
+        assert answer.json() == {
+            "error": "invalid_grant",
+            "error_description": "Invalid code_verifier",
+        }
+
+
+def test_a_pkce_app_revokes_its_grant_naming_only_its_client_id(xero_sandbox):
+    verifier = "v" * 64
+    code = code_of(
+        authorize(xero_sandbox, code_challenge=s256(verifier), code_challenge_method="S256")
+    )
+    tokens = exchange(xero_sandbox, code, client_id=xero_sandbox.client_id, code_verifier=verifier)
+    revoke = {"token": tokens["refresh_token"], "client_id": xero_sandbox.client_id}
+    answer = requests.post(f"{xero_sandbox.base_url}/connect/revocation", data=revoke, timeout=10)
+    assert answer.status_code == 200
+    form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    assert token(xero_sandbox, form).json() == {"error": "invalid_grant"}
+
+
+def test_only_a_registered_redirect_uri_is_sent_the_code(tmp_path):
+    server = start_in_thread(
+        SandboxConfig(
+            data_file=str(tmp_path / "xero.sqlite3"),
+            auto_approve=True,
+            redirect_uris=(REDIRECT_URI,),
+        )
+    )
+    try:
+        handle = SandboxHandle(server.base_url)
+        assert handle.status()["redirect_uris"] == [REDIRECT_URI]
+        for elsewhere in ("https://attacker.example/steal", REDIRECT_URI + "/"):
+            refused = authorize(handle, redirect_uri=elsewhere)
+            assert refused.status_code == 400
+            assert "Location" not in refused.headers
+        code_of(authorize(handle))
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.sandbox.store.close()
 
 
 def test_refresh_rotates_and_a_used_refresh_token_still_works_during_its_grace(xero_sandbox):

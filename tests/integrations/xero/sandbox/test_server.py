@@ -161,6 +161,8 @@ def test_the_management_command_serves_two_organisations_with_faults(tmp_path):
         "cli-client",
         "--client-secret",
         "cli-secret",
+        "--redirect-uri",
+        "http://localhost:8000/xero/callback",
         "--second-organisation",
         "UK",
         "--per-day",
@@ -182,6 +184,7 @@ def test_the_management_command_serves_two_organisations_with_faults(tmp_path):
                 time.sleep(0.1)
         status = handle.status()
         assert (status["client_id"], status["auto_approve"]) == ("cli-client", True)
+        assert status["redirect_uris"] == ["http://localhost:8000/xero/callback"]
         assert [org["country"] for org in status["organisations"]] == ["AU", "GB"]
         assert status["limits"]["per_day"] == 40
         api = XeroAPI(handle, handle.issue_tokens()["access_token"])
