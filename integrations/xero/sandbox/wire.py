@@ -12,6 +12,7 @@ import re
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
 
 CENT = Decimal("0.01")
 
@@ -89,7 +90,8 @@ def parse_date(value) -> date | None:
 
 def parse_datetime_ms(text: str) -> int | None:
     """An `If-Modified-Since` value as epoch milliseconds: an ISO date-time with or without an
-    offset (none means UTC), microseconds allowed, or `/Date(…)/`; None when it is neither."""
+    offset (none means UTC), microseconds allowed, `/Date(…)/`, or the HTTP date that standard
+    HTTP clients send in this header (`Wed, 21 Oct 2026 07:28:00 GMT`); None otherwise."""
     candidate = text.strip()
     found = _MS_DATE.match(candidate)
     if found:
@@ -100,7 +102,10 @@ def parse_datetime_ms(text: str) -> int | None:
     try:
         parsed = datetime.fromisoformat(candidate)
     except ValueError:
-        return None
+        try:
+            parsed = parsedate_to_datetime(candidate)
+        except (TypeError, ValueError):
+            return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp() * 1000)

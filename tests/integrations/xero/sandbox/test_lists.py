@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.utils import format_datetime
 
 from .conftest import json_of, messages
 
@@ -148,6 +149,15 @@ def test_if_modified_since_returns_what_changed_since_with_or_without_offset(api
             for c in json_of(api.get("Contacts", headers={"If-Modified-Since": header}))["Contacts"]
         ]
         assert names == ["Late"], header
+
+
+def test_if_modified_since_takes_the_http_date_standard_clients_send(api):
+    api.create("Contacts", {"Name": "Acme"})
+    now = datetime.now(UTC)
+    for moment, expected in ((now - timedelta(days=1), ["Acme"]), (now + timedelta(days=1), [])):
+        header = format_datetime(moment, usegmt=True)  # "Wed, 21 Oct 2026 07:28:00 GMT"
+        answer = api.get("Contacts", headers={"If-Modified-Since": header})
+        assert [c["Name"] for c in json_of(answer)["Contacts"]] == expected, header
 
 
 def test_the_chart_of_accounts_tax_rates_and_organisation(api):
