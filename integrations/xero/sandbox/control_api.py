@@ -47,8 +47,8 @@ class ControlError(Exception):
 def _payload(body: bytes) -> dict:
     try:
         payload = wire.loads(body) if body.strip() else {}
-    except ValueError as error:
-        raise ControlError(400, f"The body is not valid JSON: {error}") from None
+    except (ValueError, RecursionError) as error:
+        raise ControlError(400, f"The body is not valid JSON: {error!r}") from None
     if not isinstance(payload, dict):
         raise ControlError(400, "The body must be a JSON object.")
     return payload
@@ -127,6 +127,8 @@ def _route(sandbox: Sandbox, method: str, path: str, params: dict, body: bytes):
         payload = _payload(body)
         sandbox.auto_approve = bool(payload.get("auto_approve", sandbox.auto_approve))
         if payload.get("tenant_ids") is not None:
+            if not isinstance(payload["tenant_ids"], list):
+                raise ControlError(400, "tenant_ids must be a list of tenant ids.")
             sandbox.consent_tenants = [_tenant(sandbox, t) for t in payload["tenant_ids"]]
         return {"auto_approve": sandbox.auto_approve, "tenant_ids": sandbox.consent_tenants}
     if route == ("POST", "settings"):
@@ -235,6 +237,8 @@ def _tokens(sandbox: Sandbox, method: str, rest: list[str], body: bytes):
     if rest == []:
         payload = _payload(body)
         tenant_ids = payload.get("tenant_ids") or [sandbox.config.tenant_id]
+        if not isinstance(tenant_ids, list):
+            raise ControlError(400, "tenant_ids must be a list of tenant ids.")
         tenants = [_tenant(sandbox, tenant_id) for tenant_id in tenant_ids]
         seconds = float(payload.get("access_ttl_seconds", 1800))
         return oauth.issue_directly(tenants, str(payload.get("scope") or DEFAULT_SCOPE), seconds)
@@ -252,3 +256,6 @@ def handle_control(sandbox: Sandbox, method: str, path: str, params: dict, body:
         return json_response(200, _route(sandbox, method, path, params, body))
     except ControlError as error:
         return json_response(error.status, {"error": error.message})
+    except (TypeError, ValueError) as error:
+        # A setting of the wrong kind (`"count": "ten"`, `"tenant_ids": "…"`): the caller's to fix.
+        return json_response(400, {"error": f"A value in the request is not valid: {error}"})

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
+from integrations.xero.sandbox.control import SandboxControlError
 from integrations.xero.sandbox.server import MAX_BODY_BYTES
 
 from .conftest import bill, json_of, line, messages
@@ -131,3 +134,18 @@ def test_a_long_chain_of_conditions_is_evaluated(api):
         where = joiner.join(['Name=="Beta"'] * 1499 + ['Name=="Acme"'])
         contacts = json_of(api.get("Contacts", where=where))["Contacts"]
         assert [c["Name"] for c in contacts] == expected
+
+
+def test_the_control_api_answers_400_to_settings_of_the_wrong_kind(xero_sandbox):
+    calls = [
+        lambda: xero_sandbox.seed_contacts("ten"),
+        lambda: xero_sandbox.set_limits(per_minute="x"),
+        lambda: xero_sandbox.issue_tokens(access_ttl_seconds="soon"),
+        lambda: xero_sandbox.issue_tokens(tenant_ids=xero_sandbox.tenant_id),
+        lambda: xero_sandbox.set_max_active_options("many"),
+    ]
+    for call in calls:
+        with pytest.raises(SandboxControlError) as refused:
+            call()
+        assert refused.value.status == 400
+    assert xero_sandbox.status()["limits"]["per_minute"] == 60
