@@ -73,6 +73,10 @@ class SandboxHandle:
     def expire_access_tokens(self) -> None:
         self._call("POST", "/tokens/expire-access")
 
+    def expire_idempotency_keys(self) -> None:
+        """As if the 6 minutes Xero keeps an Idempotency-Key had passed for every key."""
+        self._call("POST", "/idempotency/expire")
+
     def revoke_all_tokens(self) -> None:
         """As if the user disconnected the app in Xero: every grant and connection ends."""
         self._call("POST", "/tokens/revoke-all")

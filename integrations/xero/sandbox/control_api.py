@@ -160,6 +160,9 @@ def _route(sandbox: Sandbox, method: str, path: str, params: dict, body: bytes):
             sandbox.clear_request_log()
             return {"requests": []}
         return {"requests": sandbox.request_log()}
+    if route == ("POST", "idempotency/expire"):
+        sandbox.expire_idempotency_keys()
+        return {"expired": True}
     if route == ("POST", "seed-contacts"):
         return _seed_contacts(sandbox, _payload(body))
     raise ControlError(404, f"No control endpoint {method} {path}.")

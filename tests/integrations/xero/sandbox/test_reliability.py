@@ -8,7 +8,7 @@ import threading
 import pytest
 import requests
 
-from .conftest import bill, json_of, line
+from .conftest import XeroAPI, bill, json_of, line
 
 
 def test_the_same_key_and_body_replay_the_first_answer(api, supplier, xero_sandbox):
@@ -25,6 +25,23 @@ def test_the_same_key_and_body_replay_the_first_answer(api, supplier, xero_sandb
     assert json_of(other)["Message"] == "Idempotency Key bill-1 is used with a different request."
     too_long = api.send("PUT", "Invoices", payload, headers={"Idempotency-Key": "k" * 129})
     assert too_long.status_code == 400
+
+
+def test_a_key_belongs_to_the_app_for_six_minutes_then_is_new_again(api, supplier, xero_sandbox):
+    payload = {"Invoices": [bill(supplier["ContactID"], line(100))]}
+    headers = {"Idempotency-Key": "bill-2"}
+    first = api.send("PUT", "Invoices", payload, headers=headers)
+    assert first.status_code == 200
+    elsewhere = {"Contacts": [{"Name": "Other"}]}
+    assert api.send("PUT", "Contacts", elsewhere, headers=headers).status_code == 400
+    other_tenant = xero_sandbox.add_organisation("NZ")
+    both = xero_sandbox.issue_tokens([xero_sandbox.tenant_id, other_tenant])["access_token"]
+    there = XeroAPI(xero_sandbox, both, other_tenant)
+    assert there.send("PUT", "Contacts", elsewhere, headers=headers).status_code == 400
+    xero_sandbox.expire_idempotency_keys()
+    again = api.send("PUT", "Invoices", payload, headers=headers)
+    assert json_of(again)["Invoices"][0]["InvoiceID"] != json_of(first)["Invoices"][0]["InvoiceID"]
+    assert len(xero_sandbox.records("Invoice")) == 2
 
 
 def test_an_error_answer_is_replayed_too(api):
