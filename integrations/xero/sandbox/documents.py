@@ -212,10 +212,15 @@ def save(books: Books, doc_type: DocumentType, element: dict, existing: dict | N
     document = dict(existing or doc_type.extra)
     document_type = _check_type(doc_type, element, existing)
     status = _status(doc_type, element, existing)
-    if _paid(existing) and (element.get("LineItems") is not None or status == "VOIDED"):
+    paid = bool(_paid(existing))
+    # What a payment was made against stays: its lines, how they are taxed, its contact.
+    retaxed = element.get("LineAmountTypes") not in (None, document.get("LineAmountTypes"))
+    if paid and (element.get("LineItems") is not None or retaxed or status == "VOIDED"):
         raise Invalid(EDIT_PAID_MESSAGE)
     if existing is None or element.get("Contact") is not None:
         contact = contacts.reference(books, element.get("Contact"))
+        if paid and contact["ContactID"] != document["Contact"]["ContactID"]:
+            raise Invalid(EDIT_PAID_MESSAGE)
         document["Contact"] = contacts.on_document(contact)
     if document_type:
         document["Type"] = document_type

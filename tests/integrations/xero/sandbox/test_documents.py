@@ -144,6 +144,24 @@ def test_payments_lower_amount_due_pay_the_bill_and_deleting_one_gives_it_back(a
     assert (reopened["Status"], reopened["AmountDue"]) == ("AUTHORISED", Decimal("50.00"))
 
 
+def test_a_part_paid_bill_keeps_its_taxation_and_contact(api, supplier):
+    created = api.create("Invoices", bill(supplier["ContactID"], line(100), Status="AUTHORISED"))
+    payment = {"Invoice": {"InvoiceID": created["InvoiceID"]}, "Account": {"Code": "090"}}
+    api.create("Payments", {**payment, "Amount": 105})
+    for change in ({"LineAmountTypes": "NoTax"}, {"Contact": {"Name": "Someone Else"}}):
+        answer = api.post(f"Invoices/{created['InvoiceID']}", {"Invoices": [change]})
+        assert messages(answer) == [
+            "This document cannot be edited as it has a payment or credit note allocated to it."
+        ]
+    kept = json_of(api.get(f"Invoices/{created['InvoiceID']}"))["Invoices"][0]
+    assert (kept["Total"], kept["AmountDue"]) == (Decimal("110.00"), Decimal("5.00"))
+    assert [c["Name"] for c in json_of(api.get("Contacts"))["Contacts"]] == ["Acme Drywall"]
+    new_due_date = api.post(
+        f"Invoices/{created['InvoiceID']}", {"Invoices": [{"DueDate": "2026-03-01"}]}
+    )
+    assert new_due_date.status_code == 200
+
+
 def test_a_payment_that_rounds_to_nothing_is_refused(api, supplier):
     created = api.create("Invoices", bill(supplier["ContactID"], line(100), Status="AUTHORISED"))
     payment = {"Invoice": {"InvoiceID": created["InvoiceID"]}, "Account": {"Code": "090"}}
