@@ -37,6 +37,28 @@ def test_bill_tax_is_computed_per_line_to_the_cent(api, supplier, amount_types, 
     assert created["AmountDue"] == Decimal(totals[2])
 
 
+@pytest.mark.parametrize(
+    ("amount_types", "totals"),
+    [
+        # Each 0.05 line: 0.005 → 0.01, so 200 lines carry 2.00 of tax (on the total it would
+        # be 1.00); the -0.05 line: -0.005 → -0.01, half away from zero.
+        ("Exclusive", ("9.95", "1.99", "11.94")),
+        # Each 0.05 line: 0.05 * 10/110 = 0.0045… → 0.00; on the total it would be 0.90.
+        ("Inclusive", ("9.95", "0.00", "9.95")),
+    ],
+)
+def test_tax_is_rounded_on_each_of_many_lines_and_on_negative_ones(
+    api, supplier, amount_types, totals
+):
+    lines = [line(Quantity=1, UnitAmount=0.05)] * 200 + [line(-0.05)]
+    created = api.create(
+        "Invoices", bill(supplier["ContactID"], *lines, LineAmountTypes=amount_types)
+    )
+    assert (created["SubTotal"], created["TotalTax"], created["Total"]) == tuple(
+        Decimal(t) for t in totals
+    )
+
+
 def test_bill_dates_answer_both_forms_and_accept_both(api, supplier):
     created = api.create(
         "Invoices",
@@ -109,6 +131,36 @@ def test_bill_statuses_follow_xeros_transitions(api, supplier):
     assert messages(api.post(path, {"Invoices": [{"Status": "AUTHORISED"}]})) == [
         "Invoice not of valid status for modification"
     ]
+
+
+def test_only_an_approved_bill_of_an_active_contact_is_paid_and_a_paid_one_is_not_voided(
+    api, supplier
+):
+    def pay(invoice, amount):
+        return api.put(
+            "Payments",
+            {
+                "Payments": [
+                    {
+                        "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                        "Account": {"Code": "090"},
+                        "Amount": amount,
+                    }
+                ]
+            },
+        )
+
+    draft = api.create("Invoices", bill(supplier["ContactID"], line(10)))
+    assert messages(pay(draft, 1)) == ["Payments can only be made against an AUTHORISED invoice."]
+    approved = api.create("Invoices", bill(supplier["ContactID"], line(10), Status="AUTHORISED"))
+    assert pay(approved, 11).status_code == 200
+    void = api.post(f"Invoices/{approved['InvoiceID']}", {"Invoices": [{"Status": "VOIDED"}]})
+    assert messages(void) == [
+        "This document cannot be edited as it has a payment or credit note allocated to it."
+    ]
+    api.post(f"Contacts/{supplier['ContactID']}", {"Contacts": [{"ContactStatus": "ARCHIVED"}]})
+    archived = api.put("Invoices", {"Invoices": [bill(supplier["ContactID"], line(10))]})
+    assert messages(archived) == ["The contact Acme Drywall is archived and cannot be used."]
 
 
 def test_payments_lower_amount_due_pay_the_bill_and_deleting_one_gives_it_back(api, supplier):

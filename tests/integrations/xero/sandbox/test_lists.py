@@ -116,6 +116,13 @@ def test_contacts_are_read_by_id_number_ids_where_search_and_page(api, xero_sand
     assert "Addresses" not in summary["Contacts"][0]
 
 
+def test_a_page_past_the_last_is_empty_and_says_how_many_there_are(api, xero_sandbox):
+    xero_sandbox.seed_contacts(3)
+    answer = json_of(api.get("Contacts", page=3, pageSize=2))
+    assert answer["Contacts"] == []
+    assert answer["pagination"] == {"page": 3, "pageSize": 2, "pageCount": 2, "itemCount": 3}
+
+
 def test_a_bad_where_is_a_query_parse_exception(api):
     answer = api.get("Contacts", where='Name=="Acme" AND')
     assert answer.status_code == 400
