@@ -5,8 +5,8 @@ Tokens are RS256 JWTs like Xero's (the access token carries `authentication_even
 `GET /connections?authEventId=` filters on), signed with a key made when the sandbox starts and
 published at the discovery document's `jwks_uri`. A refresh token is issued only with the
 `offline_access` scope; each refresh returns a new one, and the one just used keeps working for
-30 minutes in case its answer was lost. Revoking a refresh token ends the grant and removes its
-connections.
+30 minutes in case its answer was lost. Revoking a refresh token ends the grant and removes the
+user's connections to the app.
 """
 
 from __future__ import annotations
@@ -406,39 +406,32 @@ class OAuthServer:
             return self._issue(conn, grant_id, scope, auth_event_id, access_seconds=access_seconds)
 
     def revoke(self, authorization: str | None, form: dict[str, str]) -> None:
-        """Revoking a refresh token ends its grant: its tokens stop working and the tenants it
-        connected are disconnected. An unknown token is accepted silently (RFC 7009). A PKCE app
-        has no secret, so it revokes naming its client_id alone, as it refreshes."""
+        """Revoking a refresh token ends its grant (its tokens stop working) and, in the words of
+        Xero's SDK, "removes all their connections to your app": every tenant the sandbox's one
+        user connected, whichever consent connected it. An unknown token is accepted silently
+        (RFC 7009). A PKCE app has no secret, so it revokes naming its client_id alone."""
         self._authenticate_client(authorization, form)
         token = form.get("token")
         if not token:
             raise OAuthError(400, "invalid_request", "token is required")
         with self.store.transaction() as conn:
             found = conn.execute(
-                "SELECT g.id, g.auth_event_id FROM refresh_token r JOIN grant_ g "
-                "ON g.id = r.grant_id WHERE r.token = ?",
-                (token,),
+                "SELECT grant_id FROM refresh_token WHERE token = ?", (token,)
             ).fetchone()
             if found is None:
                 return
-            self._end_grant(conn, *found)
-
-    @staticmethod
-    def _end_grant(conn, grant_id: str, auth_event_id: str) -> None:
-        conn.execute("UPDATE grant_ SET revoked = 1 WHERE id = ?", (grant_id,))
-        conn.execute("DELETE FROM connection WHERE auth_event_id = ?", (auth_event_id,))
+            conn.execute("UPDATE grant_ SET revoked = 1 WHERE id = ?", found)
+            conn.execute("DELETE FROM connection WHERE client_id = ?", (self.client_id,))
 
     def expire_access_tokens(self) -> None:
         with self.store.transaction() as conn:
             conn.execute("UPDATE access_token SET expires_at = ?", (wire.now() - 1,))
 
     def revoke_all(self) -> None:
-        """What a user disconnecting the app in Xero does to every grant."""
+        """What a user disconnecting the app in Xero does: every grant ends, every connection."""
         with self.store.transaction() as conn:
-            for grant_id, auth_event_id in conn.execute(
-                "SELECT id, auth_event_id FROM grant_ WHERE revoked = 0"
-            ).fetchall():
-                self._end_grant(conn, grant_id, auth_event_id)
+            conn.execute("UPDATE grant_ SET revoked = 1")
+            conn.execute("DELETE FROM connection")
 
     # -- bearer tokens ---------------------------------------------------------------------
 

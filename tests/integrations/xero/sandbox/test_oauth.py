@@ -223,6 +223,32 @@ def test_revoking_the_refresh_token_disconnects_and_ends_its_tokens(xero_sandbox
     assert token(xero_sandbox, form).json() == {"error": "invalid_grant"}
 
 
+def test_revoking_one_refresh_token_removes_every_connection_of_the_user(xero_sandbox):
+    first = exchange(xero_sandbox, code_of(authorize(xero_sandbox)))
+    second_tenant = xero_sandbox.add_organisation("NZ")
+    xero_sandbox.set_consent(auto_approve=True, tenant_ids=[second_tenant])
+    second = exchange(xero_sandbox, code_of(authorize(xero_sandbox)))
+
+    def connected(tokens) -> list[str]:
+        answer = requests.get(
+            f"{xero_sandbox.base_url}/connections",
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            timeout=10,
+        )
+        return sorted(c["tenantId"] for c in answer.json())
+
+    assert connected(first) == sorted([xero_sandbox.tenant_id, second_tenant])
+    answer = requests.post(
+        f"{xero_sandbox.base_url}/connect/revocation",
+        data={"token": second["refresh_token"]},
+        auth=(xero_sandbox.client_id, xero_sandbox.client_secret),
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    assert connected(first) == []
+    assert XeroAPI(xero_sandbox, first["access_token"]).get("Contacts").status_code == 403
+
+
 def test_the_consent_page_lets_the_user_choose_the_organisations(xero_sandbox):
     second = xero_sandbox.add_organisation("NZ")
     xero_sandbox.set_consent(auto_approve=False)
