@@ -50,15 +50,15 @@ class Books:
     # -- contacts --------------------------------------------------------------------------
 
     def active_contact_named(self, name: str, *, other_than: str | None = None) -> dict | None:
-        key = name.strip().casefold()
-        for contact in self.unit.all("Contact"):
-            if (
-                contact["ContactStatus"] == "ACTIVE"
-                and contact["Name"].strip().casefold() == key
-                and contact["ContactID"] != other_than
-            ):
-                return contact
-        return None
+        """The active contact with this name, without regard to case or surrounding spaces."""
+        return next(
+            (
+                contact
+                for contact in self.unit.named("Contact", name)
+                if contact["ContactStatus"] == "ACTIVE" and contact["ContactID"] != other_than
+            ),
+            None,
+        )
 
     # -- tracking --------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS record (
     seq INTEGER NOT NULL,
     updated_ms INTEGER NOT NULL,
     created_by TEXT NOT NULL DEFAULT '',
+    name_key TEXT,
     data TEXT NOT NULL,
     PRIMARY KEY (tenant_id, kind, id)
 );
@@ -103,6 +104,11 @@ TABLES = (
 )
 
 
+def name_key(name) -> str | None:
+    """How Xero compares names: without regard to case or surrounding spaces."""
+    return name.strip().casefold() if isinstance(name, str) else None
+
+
 class Store:
     def __init__(self, path: str | Path):
         if str(path) != ":memory:":
@@ -115,10 +121,27 @@ class Store:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
+        self._index_names()
         (stored_last,) = self.conn.execute(
             "SELECT COALESCE(MAX(updated_ms), 0) FROM record"
         ).fetchone()
         self._last_ms = stored_last
+
+    def _index_names(self) -> None:
+        """Each record's `name_key`, indexed: a name is checked against an organisation's
+        contacts by the index, not by reading them all (n contacts created in one call would
+        read n²/2 records). A data file from before the column gets it filled in."""
+        columns = [row[1] for row in self.conn.execute("PRAGMA table_info(record)")]
+        if "name_key" not in columns:
+            self.conn.execute("ALTER TABLE record ADD COLUMN name_key TEXT")
+            rows = self.conn.execute("SELECT rowid, data FROM record").fetchall()
+            self.conn.executemany(
+                "UPDATE record SET name_key = ? WHERE rowid = ?",
+                [(name_key(wire.loads(text).get("Name")), rowid) for rowid, text in rows],
+            )
+        self.conn.execute(
+            "CREATE INDEX IF NOT EXISTS record_name ON record (tenant_id, kind, name_key)"
+        )
 
     @contextmanager
     def transaction(self):
@@ -231,6 +254,15 @@ class Unit:
         ).fetchall()
         return [wire.loads(text) for (text,) in rows]
 
+    def named(self, kind: str, name: str) -> list[dict]:
+        """The records of `kind` whose `Name` is `name`, compared as `name_key` compares."""
+        rows = self.conn.execute(
+            "SELECT data FROM record WHERE tenant_id = ? AND kind = ? AND name_key = ? "
+            "ORDER BY seq",
+            (self.tenant_id, kind, name_key(name)),
+        ).fetchall()
+        return [wire.loads(text) for (text,) in rows]
+
     def created_by(self, kind: str) -> dict[str, str]:
         """Record id → the client id of the app that created it (`createdByMyApp`)."""
         rows = self.conn.execute(
@@ -248,17 +280,18 @@ class Unit:
             "SELECT 1 FROM record WHERE tenant_id = ? AND kind = ? AND id = ?",
             (self.tenant_id, kind, key),
         ).fetchone()
+        name = name_key(data.get("Name"))
         if exists:
             self.conn.execute(
-                "UPDATE record SET updated_ms = ?, data = ? "
+                "UPDATE record SET updated_ms = ?, name_key = ?, data = ? "
                 "WHERE tenant_id = ? AND kind = ? AND id = ?",
-                (stamp, wire.dumps(data), self.tenant_id, kind, key),
+                (stamp, name, wire.dumps(data), self.tenant_id, kind, key),
             )
         else:
             self.conn.execute(
-                "INSERT INTO record (tenant_id, kind, id, seq, updated_ms, created_by, data) "
-                "VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record "
-                "WHERE tenant_id = ? AND kind = ?), ?, ?, ?)",
+                "INSERT INTO record (tenant_id, kind, id, seq, updated_ms, created_by, name_key, "
+                "data) VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM record "
+                "WHERE tenant_id = ? AND kind = ?), ?, ?, ?, ?)",
                 (
                     self.tenant_id,
                     kind,
@@ -267,6 +300,7 @@ class Unit:
                     kind,
                     stamp,
                     self.client_id,
+                    name,
                     wire.dumps(data),
                 ),
             )

@@ -38,7 +38,15 @@ def dumps_bytes(value) -> bytes:
     return dumps(value).encode("utf-8")
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
 def loads(text: str | bytes):
+    """JSON with amounts as Decimal. Stored text goes to one shared decoder (`json.loads` builds
+    a new one per call when given `parse_float`); bytes from the wire go through `json.loads`,
+    which finds their encoding."""
+    if isinstance(text, str):
+        return _DECODER.decode(text)
     return json.loads(text, parse_float=Decimal)
 
 

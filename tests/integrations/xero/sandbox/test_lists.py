@@ -30,6 +30,24 @@ def test_contact_names_are_unique_among_active_contacts_only(api):
     assert restore.status_code == 400
 
 
+def test_a_renamed_contact_frees_its_old_name_and_takes_the_new_one(api):
+    contact = api.create("Contacts", {"Name": "Old Name Pty"})
+    api.post(f"Contacts/{contact['ContactID']}", {"Contacts": [{"Name": "New Name Pty"}]})
+    assert api.put("Contacts", {"Contacts": [{"Name": "old name pty"}]}).status_code == 200
+    assert api.put("Contacts", {"Contacts": [{"Name": "NEW NAME PTY"}]}).status_code == 400
+
+
+def test_names_are_checked_against_each_other_in_a_call_of_many(api):
+    many = [{"Name": f"Subcontractor {number:04d}"} for number in range(600)]
+    answer = api.put("Contacts", {"Contacts": [*many, {"Name": "subcontractor 0042 "}]})
+    assert messages(answer) == [
+        "The contact name subcontractor 0042 is already assigned to another contact. The "
+        "contact name must be unique across all active contacts."
+    ]
+    assert api.put("Contacts", {"Contacts": many}).status_code == 200
+    assert len(json_of(api.get("Contacts"))["Contacts"]) == 600
+
+
 def test_a_failing_element_fails_the_whole_call_unless_summarize_errors_is_false(api, xero_sandbox):
     payload = {"Contacts": [{"Name": "Good Co"}, {"Name": "x" * 256}]}
     assert api.put("Contacts", payload).status_code == 400

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import queue
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,7 +22,7 @@ from integrations.xero.sandbox.control import SandboxHandle
 from integrations.xero.sandbox.server import start_in_thread
 from integrations.xero.sandbox.webhooks import sign
 
-from .conftest import XeroAPI, bill, json_of, line
+from .conftest import XeroAPI, bill, json_of, line, messages
 from .openapi_check import SPEC_DIR, SpecCheck, _load
 
 PROJECT = Path(__file__).resolve().parents[4]
@@ -134,6 +135,28 @@ def test_data_tokens_and_connections_survive_a_restart(tmp_path):
         shown = json_of(again.get(f"Contacts/{contact['ContactID']}"))["Contacts"][0]
         assert shown["Name"] == "Acme"
         assert again.put("Contacts", {"Contacts": [{"Name": "acme"}]}).status_code == 400
+    finally:
+        stop(second)
+
+
+def test_a_data_file_from_before_the_name_index_gets_it_on_start(tmp_path):
+    data_file = str(tmp_path / "xero.sqlite3")
+    first = start_in_thread(SandboxConfig(data_file=data_file))
+    handle = SandboxHandle(first.base_url)
+    tokens = handle.issue_tokens()
+    XeroAPI(handle, tokens["access_token"]).create("Contacts", {"Name": "Straße Bau"})
+    stop(first)
+    with sqlite3.connect(data_file) as older:  # the file as the sandbox first wrote it
+        older.execute("DROP INDEX record_name")
+        older.execute("ALTER TABLE record DROP COLUMN name_key")
+    second = start_in_thread(SandboxConfig(data_file=data_file))
+    try:
+        again = XeroAPI(SandboxHandle(second.base_url), tokens["access_token"])
+        duplicate = again.put("Contacts", {"Contacts": [{"Name": " STRASSE BAU "}]})
+        assert messages(duplicate) == [
+            "The contact name STRASSE BAU is already assigned to another contact. The contact "
+            "name must be unique across all active contacts."
+        ]
     finally:
         stop(second)
 
