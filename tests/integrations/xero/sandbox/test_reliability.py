@@ -4,6 +4,7 @@ retrying through lost answers, throttling and outages meets."""
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
 import pytest
 import requests
@@ -75,6 +76,39 @@ def test_concurrent_duplicates_wait_for_the_first_and_share_its_answer(api, supp
         thread.join()
     assert len(set(bodies)) == 1
     assert len(xero_sandbox.records("Invoice")) == 1
+
+
+def test_concurrent_payments_never_pay_a_bill_past_its_total(api, supplier, xero_sandbox):
+    xero_sandbox.set_limits(concurrent=20)
+    created = api.create("Invoices", bill(supplier["ContactID"], line(100), Status="AUTHORISED"))
+    payment = {
+        "Payments": [
+            {
+                "Invoice": {"InvoiceID": created["InvoiceID"]},
+                "Account": {"Code": "090"},
+                "Amount": 30,
+            }
+        ]
+    }
+    statuses = []
+
+    def pay():
+        session = requests.Session()
+        session.headers.update(api.session.headers)
+        statuses.append(session.put(api.url("Payments"), json=payment, timeout=10).status_code)
+
+    threads = [threading.Thread(target=pay) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 3 + [400] * 5
+    paid = json_of(api.get(f"Invoices/{created['InvoiceID']}"))["Invoices"][0]
+    assert (paid["AmountPaid"], paid["AmountDue"], len(paid["Payments"])) == (
+        Decimal("90.00"),
+        Decimal("20.00"),
+        3,
+    )
 
 
 def test_a_dropped_answer_after_commit_is_recovered_by_retrying_with_the_same_key(
