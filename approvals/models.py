@@ -871,6 +871,14 @@ class ERPVendor(models.Model):
     region = models.CharField(max_length=255, blank=True)
     postal_code = models.CharField(max_length=30, blank=True)
     country = models.CharField(max_length=255, blank=True)
+    open_balance = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What the company owes the vendor in the ERP, as of the last vendor sync.",
+    )
+    currency = models.CharField(max_length=3, blank=True)
     is_active = models.BooleanField(default=True)
     is_archived = models.BooleanField(
         default=False, help_text="An accountant said this vendor will not be used here."

@@ -102,6 +102,7 @@ def _date(text: str) -> date | None:
 
 def vendor_from_qbo(document: dict) -> ImportedVendor:
     address = document.get("BillAddr") or {}
+    balance = document.get("Balance")
     return ImportedVendor(
         erp_id=_text(document, "Id"),
         version=_text(document, "SyncToken"),
@@ -116,6 +117,8 @@ def vendor_from_qbo(document: dict) -> ImportedVendor:
         postal_code=_text(address, "PostalCode")[:30],
         country=_text(address, "Country")[:255],
         is_active=document.get("Active", True) is not False,
+        open_balance=cents(as_decimal(balance)) if balance is not None else None,
+        currency=_text(document, "CurrencyRef", "value")[:3],
     )
 
 
