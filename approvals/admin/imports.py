@@ -6,6 +6,9 @@ import services, which check the approver's rights; each item's outcome is a mes
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -18,7 +21,9 @@ from approvals.models import Company, ERPJob, ERPVendor, Project
 from approvals.services import erp
 from approvals.services.importing import imports_jobs, imports_vendors
 from approvals.services.workflow.errors import WorkflowError
+from approvals.services.workflow.matching import Suggestion, masked_tax_id
 from approvals.states import SyncStatus
+from money import format_money, plain_money
 
 LIST_LIMIT = 200
 VENDORS_URL_NAME = "approvals_imports_vendors"
@@ -90,6 +95,59 @@ def _report(request, action) -> None:
         messages.success(request, outcome)
 
 
+@dataclass(frozen=True)
+class PartyFacts:
+    """What an accountant compares to decide a match; tax ids only by their last four digits."""
+
+    email: str
+    tax_id: str
+    address: str
+    open_balance: str = ""
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    suggestion: Suggestion
+    vendor: PartyFacts
+    company: PartyFacts
+
+
+@dataclass(frozen=True)
+class VendorRow:
+    vendor: ERPVendor
+    facts: PartyFacts
+    suggestions: list[Suggestion]
+
+
+def _address(party) -> str:
+    region_and_code = " ".join(part for part in (party.region, party.postal_code) if part)
+    parts = (party.address_line1, party.city, region_and_code, party.country)
+    return ", ".join(part for part in parts if part)
+
+
+def _balance(vendor: ERPVendor) -> str:
+    if vendor.open_balance is None:
+        return ""
+    if not vendor.currency:
+        return plain_money(vendor.open_balance)
+    return format_money(vendor.open_balance, vendor.currency)
+
+
+def vendor_facts(vendor: ERPVendor) -> PartyFacts:
+    return PartyFacts(
+        email=vendor.email,
+        tax_id=masked_tax_id(vendor.tax_id),
+        address=_address(vendor),
+        open_balance=_balance(vendor),
+    )
+
+
+def company_facts(company: Company) -> PartyFacts:
+    return PartyFacts(
+        email=company.email, tax_id=masked_tax_id(company.tax_id), address=_address(company)
+    )
+
+
 def vendors_view(request, site):
     if not permissions.can_decide_type(request.user, Company):
         raise PermissionDenied
@@ -100,23 +158,33 @@ def vendors_view(request, site):
     suggestions = imports_vendors.vendor_suggestions(connection=connection) if connection else []
     # The sure ones first: they are what "Link all" links.
     suggestions.sort(key=lambda suggestion: not suggestion.for_link_all)
+    suggested = defaultdict(list)
+    for suggestion in suggestions:
+        suggested[suggestion.vendor.pk].append(suggestion)
     confirm_link_all = request.GET.get("confirm") == "link_all"
     nouns = erp.import_nouns(connection)
+    vendors = (
+        imports_vendors.vendors_only_in_erp(connection=connection)[:LIST_LIMIT]
+        if connection
+        else []
+    )
     context = {
         **site.each_context(request),
         **_erp_words(connection),
         "title": f"{nouns.vendors.capitalize()} ⇄ companies",
-        "suggestions": suggestions[:LIST_LIMIT],
+        "suggestions": [
+            SuggestionRow(s, vendor_facts(s.vendor), company_facts(s.company))
+            for s in suggestions[:LIST_LIMIT]
+        ],
         "suggestion_count": len(suggestions),
         "link_all_count": sum(suggestion.for_link_all for suggestion in suggestions),
         # "Link all" links exactly the pairs the accountant was shown and confirmed.
         "link_all_pairs": [_pair(s) for s in suggestions if s.for_link_all],
         "confirm_link_all": confirm_link_all,
-        "vendors": (
-            imports_vendors.vendors_only_in_erp(connection=connection)[:LIST_LIMIT]
-            if connection
-            else []
-        ),
+        "vendors": [
+            VendorRow(vendor, vendor_facts(vendor), suggested.get(vendor.pk, []))
+            for vendor in vendors
+        ],
         "companies": imports_vendors.companies_only_here()[:LIST_LIMIT],
     }
     return TemplateResponse(request, "admin/approvals/imports_vendors.html", context)

@@ -138,3 +138,71 @@ def test_the_import_pages_name_the_connected_erp_and_use_its_nouns(client, monke
     assert "No tracking options wait to be imported." in jobs
     assert "Contacts only in Ledger Cloud" in vendors
     assert "QuickBooks" not in jobs + vendors
+
+
+def _erp_vendor(connection, name: str, **fields):
+    from approvals.models import ERPVendor
+
+    return ERPVendor.objects.create(
+        erp_connection=connection,
+        erp_id=str(ERPVendor.objects.count() + 100),
+        display_name=name,
+        **fields,
+    )
+
+
+def test_the_vendors_page_shows_what_decides_a_match_with_tax_ids_only_by_their_last_four(
+    client,
+):
+    from decimal import Decimal
+
+    connection = make_erp_connection()
+    # An ERP that hands tax ids over whole, and one that masks them: both show the last four.
+    _erp_vendor(
+        connection,
+        "Keystone Concrete LLC",
+        email="ap@keystone.example",
+        tax_id="93-1234567",
+        address_line1="1200 SE Water Ave",
+        city="Portland",
+        region="OR",
+        postal_code="97214",
+        open_balance=Decimal("18250.40"),
+        currency="USD",
+    )
+    _erp_vendor(
+        connection,
+        "Granite Countertops",
+        tax_id="XXXXXXX6789",
+        open_balance=Decimal("0.00"),
+        currency="CAD",
+    )
+    make_company(name="Keystone Concrete", tax_id="93-1234567", city="Portland")
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_imports_vendors")).content.decode()
+
+    assert "ap@keystone.example" in page
+    assert "1200 SE Water Ave, Portland, OR 97214" in page
+    assert "$18,250.40" in page and "CAD 0.00" in page
+    assert "•••• 4567" in page and "•••• 6789" in page
+    assert "1234567" not in page and "XXXXXXX" not in page
+
+
+def test_a_vendor_with_a_suggested_match_is_not_offered_for_the_directory_and_the_page_says_why(
+    client, qbo_sandbox, qbo_connection
+):
+    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Star Framing, LLC"})
+    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Home Depot Pro"})
+    imports_vendors.vendors_sync(connection=qbo_connection)
+    make_company(name="Star Framing")
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_imports_vendors")).content.decode()
+
+    only_in_erp = page[page.index('id="erp-only-vendors"') :]
+    star = only_in_erp[only_in_erp.index("Star Framing, LLC") :].split("</tr>")[0]
+    depot = only_in_erp[only_in_erp.index("Home Depot Pro") :].split("</tr>")[0]
+    assert "Add to company directory" not in star
+    assert "Suggested match: company 'Star Framing' (same name ignoring" in star
+    assert "Add to company directory" in depot
