@@ -265,6 +265,14 @@ class Project(Exportable):
         permissions = [("approve_project", "Can accept, reject, retry and unlink projects")]
 
     def __str__(self):
+        # A project numbered with its own name (added from an ERP job that has no number) says
+        # its name once, not "Lincoln Gym Lincoln Gym"; a long name's number is its first 30
+        # characters.
+        number_length = type(self)._meta.get_field("number").max_length
+        if self.name == self.number or (
+            len(self.number) == number_length and self.name.startswith(self.number)
+        ):
+            return self.name
         return f"{self.number} {self.name}"
 
 

@@ -248,6 +248,14 @@ def _vendor_action(request, connection) -> None:
             messages.warning(request, f"Not added, {reason}: {', '.join(examples)}.")
 
 
+@dataclass(frozen=True)
+class JobRow:
+    job: ERPJob
+    name: str
+    project_number: str
+    matching_project: Project | None
+
+
 def jobs_view(request, site):
     if not permissions.can_decide_type(request.user, Project):
         raise PermissionDenied
@@ -256,23 +264,56 @@ def jobs_view(request, site):
         _posted(request, _job_action, connection)
         return redirect(request.path)
     nouns = erp.import_nouns(connection)
+    jobs = (
+        list(imports_jobs.jobs_ready_to_import(connection=connection)[:LIST_LIMIT])
+        if connection
+        else []
+    )
+    unsynced_projects = list(
+        Project.objects.filter(
+            erp_id="", sync_status__in=(SyncStatus.NOT_SENT, SyncStatus.REJECTED)
+        ).order_by("number")[:LIST_LIMIT]
+    )
+    matches = imports_jobs.projects_matching_jobs(jobs, unsynced_projects)
     context = {
         **site.each_context(request),
         **_erp_words(connection),
         "title": f"{nouns.jobs.capitalize()} ⇄ projects",
-        "jobs": (
-            imports_jobs.jobs_ready_to_import(connection=connection)[:LIST_LIMIT]
-            if connection
-            else []
-        ),
-        "unsynced_projects": Project.objects.filter(
-            erp_id="", sync_status__in=(SyncStatus.NOT_SENT, SyncStatus.REJECTED)
-        ).order_by("number")[:LIST_LIMIT],
+        "jobs": [
+            JobRow(
+                job=job,
+                name=imports_jobs.one_line(job.display_name),
+                project_number=imports_jobs.project_number_for(job),
+                matching_project=matches.get(job.pk),
+            )
+            for job in jobs
+        ],
+        "unsynced_projects": unsynced_projects,
+        "project_managers": [
+            (user.pk, imports_jobs.person_name(user))
+            for user in imports_jobs.project_manager_choices()
+        ],
         "cost_sync_candidates": Project.objects.filter(
             sync_status=SyncStatus.SYNCED, job_cost_sync_enabled=False, is_active=True
         ).order_by("number")[:LIST_LIMIT],
     }
     return TemplateResponse(request, "admin/approvals/imports_jobs.html", context)
+
+
+def _chosen_managers(request) -> list:
+    chosen = [parsed_id(value) for value in request.POST.getlist("managers")]
+    if None in chosen:
+        raise NotListed(
+            "A project manager chosen is not one of those listed; nothing was changed. Reload "
+            "the page and choose again."
+        )
+    managers = list(imports_jobs.project_manager_choices().filter(pk__in=chosen))
+    if len(managers) != len(set(chosen)):
+        raise NotListed(
+            "A person chosen is no longer an active project manager; nothing was changed. "
+            "Reload the page and choose again."
+        )
+    return managers
 
 
 def _job_action(request, connection) -> None:
@@ -290,11 +331,12 @@ def _job_action(request, connection) -> None:
         return
     job = _listed(request, ERPJob, "job", erp_connection=connection)
     if action == "add":
-        _report(
-            request,
-            lambda: f"Project '{imports_jobs.job_add_to_projects(job=job, actor=user)}' added.",
-        )
+        managers = _chosen_managers(request)
+        _report(request, lambda: _added(job, user, managers))
     elif action == "link":
+        if not request.POST.get("project"):
+            messages.error(request, f"Choose the project to link job '{job}' to; nothing changed.")
+            return
         project = _listed(request, Project, "project")
         _report(
             request,
@@ -316,3 +358,14 @@ def _job_action(request, connection) -> None:
                 or f"Job '{job}' archived; it is no longer listed."
             ),
         )
+
+
+def _added(job: ERPJob, user, managers: list) -> str:
+    project = imports_jobs.job_add_to_projects(job=job, actor=user, managers=managers)
+    if not managers:
+        return (
+            f"Project '{project}' added. No project manager sees it yet: add them on the "
+            "project's page."
+        )
+    names = ", ".join(imports_jobs.person_name(manager) for manager in managers)
+    return f"Project '{project}' added; {names} can see it now."
