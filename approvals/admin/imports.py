@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 
 from approvals import permissions
 from approvals.ids import parsed_id
@@ -31,7 +33,10 @@ JOBS_URL_NAME = "approvals_imports_jobs"
 
 
 def register_imports(site) -> None:
+    """Serve the import pages, and list them with what waits on them beside the record types in
+    the admin index, the app page and the sidebar."""
     site_urls = site.get_urls
+    site_app_list = site.get_app_list
 
     def get_urls():
         return [
@@ -48,7 +53,114 @@ def register_imports(site) -> None:
             *site_urls(),
         ]
 
+    def get_app_list(request, app_label=None):
+        app_list = site_app_list(request, app_label)
+        if app_label not in (None, APP_LABEL):
+            return app_list
+        entries = _app_list_entries(request)
+        if not entries:
+            return app_list
+        app = next((app for app in app_list if app["app_label"] == APP_LABEL), None)
+        if app is None:
+            # Someone who may import but view no record type still finds the pages.
+            app = _app_entry()
+            app_list = sorted([*app_list, app], key=lambda app: app["name"].lower())
+        app["models"] = sorted([*app["models"], *entries], key=lambda model: model["name"])
+        return app_list
+
     site.get_urls = get_urls
+    site.get_app_list = get_app_list
+
+
+APP_LABEL = "approvals"
+# Where an accountant lands: there the suggested matches are counted too. Counting them runs the
+# matcher over every unmatched vendor, too slow for the sidebar of every admin page.
+PAGES_COUNTING_SUGGESTIONS = {"index", "app_list"}
+_WAITING_MEMO = "_erp_imports_waiting"
+
+
+@dataclass(frozen=True)
+class ImportWaiting:
+    """What waits on one import page, as the admin index, sidebar and dashboard show it."""
+
+    title: str
+    url: str
+    object_name: str
+    counts: list[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({', '.join(self.counts)})" if self.counts else self.title
+
+
+def imports_waiting(request, *, with_suggestions: bool) -> list[ImportWaiting]:
+    """The import pages `request.user` may open, with the jobs not linked, the vendors not
+    matched and (`with_suggestions`) the suggested matches among them; counted once per request
+    (a page that counted suggestions shows them in its sidebar too)."""
+    counted = getattr(request, _WAITING_MEMO, None)
+    if counted is None or (with_suggestions and not counted[0]):
+        counted = (with_suggestions, _imports_waiting(request.user, with_suggestions))
+        setattr(request, _WAITING_MEMO, counted)
+    return counted[1]
+
+
+def _imports_waiting(user, with_suggestions: bool) -> list[ImportWaiting]:
+    connection = erp.active_connection_or_none()
+    nouns = erp.import_nouns(connection)
+    pages = []
+    if permissions.can_decide_type(user, Project):
+        jobs = imports_jobs.jobs_ready_to_import(connection=connection).count() if connection else 0
+        pages.append(
+            ImportWaiting(
+                title=f"{nouns.jobs.capitalize()} ⇄ projects",
+                url=reverse(f"admin:{JOBS_URL_NAME}"),
+                object_name="ImportedJobs",
+                counts=[f"{jobs} not linked"] if connection else [],
+            )
+        )
+    if permissions.can_decide_type(user, Company):
+        counts = []
+        if connection:
+            vendors = imports_vendors.vendors_only_in_erp(connection=connection).count()
+            counts.append(f"{vendors} not matched")
+            if with_suggestions and vendors:
+                suggested = len(imports_vendors.vendor_suggestions(connection=connection))
+                counts.append(f"{suggested} suggested match{pluralize(suggested, 'es')}")
+        pages.append(
+            ImportWaiting(
+                title=f"{nouns.vendors.capitalize()} ⇄ companies",
+                url=reverse(f"admin:{VENDORS_URL_NAME}"),
+                object_name="ImportedVendors",
+                counts=counts,
+            )
+        )
+    return pages
+
+
+def _app_entry() -> dict:
+    return {
+        "name": apps.get_app_config(APP_LABEL).verbose_name,
+        "app_label": APP_LABEL,
+        "app_url": reverse("admin:app_list", kwargs={"app_label": APP_LABEL}),
+        "has_module_perms": True,
+        "models": [],
+    }
+
+
+def _app_list_entries(request) -> list[dict]:
+    match = request.resolver_match
+    counting = match is not None and match.url_name in PAGES_COUNTING_SUGGESTIONS
+    return [
+        {
+            "name": page.label,
+            "object_name": page.object_name,
+            "perms": {"view": True},
+            "admin_url": page.url,
+            "add_url": None,
+            "view_only": True,
+        }
+        for page in imports_waiting(request, with_suggestions=counting)
+    ]
 
 
 def _connection_or_message(request):

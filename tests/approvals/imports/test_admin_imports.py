@@ -8,7 +8,7 @@ from approvals.services.importing import imports_jobs, imports_vendors
 from approvals.states import SyncStatus
 from integrations import registry
 from integrations.models import ERPKind
-from tests.factories import make_company, make_erp_connection, make_user
+from tests.factories import make_company, make_erp_connection, make_project, make_user
 from tests.html_forms import form_values
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +206,66 @@ def test_a_vendor_with_a_suggested_match_is_not_offered_for_the_directory_and_th
     assert "Add to company directory" not in star
     assert "Suggested match: company 'Star Framing' (same name ignoring" in star
     assert "Add to company directory" in depot
+
+
+def _waiting_scene(connection):
+    from approvals.models import ERPJob
+
+    ERPJob.objects.create(erp_connection=connection, erp_id="71", display_name="Lincoln Gym")
+    ERPJob.objects.create(erp_connection=connection, erp_id="72", display_name="Linked")
+    linked = make_project(synced=True)
+    Project.objects.filter(pk=linked.pk).update(erp_id="72")
+    _erp_vendor(connection, "Star Framing, LLC")
+    _erp_vendor(connection, "Home Depot Pro")
+    make_company(name="Star Framing")
+
+
+def test_the_admin_index_lists_both_import_pages_with_what_waits_on_them(client):
+    _waiting_scene(make_erp_connection())
+    client.force_login(make_user(role="approver"))
+
+    index = client.get(reverse("admin:index")).content.decode()
+
+    jobs = reverse("admin:approvals_imports_jobs")
+    vendors = reverse("admin:approvals_imports_vendors")
+    assert f'<a href="{jobs}">Jobs ⇄ projects (1 not linked)</a>' in index
+    assert (
+        f'<a href="{vendors}">Vendors ⇄ companies (2 not matched, 1 suggested match)</a>' in index
+    )
+
+
+def test_every_admin_page_links_the_import_pages_in_its_sidebar(client):
+    _waiting_scene(make_erp_connection())
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_commitment_changelist")).content.decode()
+
+    sidebar = page[page.index('id="nav-sidebar"') :]
+    assert "Jobs ⇄ projects (1 not linked)</a>" in sidebar
+    # The matcher runs where an accountant lands, not on every page.
+    assert "Vendors ⇄ companies (2 not matched)</a>" in sidebar
+
+
+def test_the_dashboard_links_the_import_pages_with_their_counts(client):
+    _waiting_scene(make_erp_connection())
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_dashboard")).content.decode()
+
+    module = page[page.index('id="erp-imports"') :].split("</div>")[0]
+    assert "From QuickBooks Online" in module
+    assert "Jobs ⇄ projects</a>: 1 not linked" in module
+    assert "Vendors ⇄ companies</a>: 2 not matched, 1 suggested match" in module
+    sidebar = page[page.index('id="nav-sidebar"') :]
+    assert "Vendors ⇄ companies (2 not matched, 1 suggested match)</a>" in sidebar
+
+
+def test_an_approver_of_projects_only_is_shown_only_the_jobs_page(client):
+    _waiting_scene(make_erp_connection())
+    approver = make_user(approve=[Project])
+    type(approver).objects.filter(pk=approver.pk).update(is_staff=True)
+    client.force_login(approver)
+
+    index = client.get(reverse("admin:index")).content.decode()
+
+    assert "Jobs ⇄ projects" in index and "⇄ companies" not in index
