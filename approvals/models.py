@@ -836,7 +836,8 @@ class SyncCursor(models.Model):
 
     `resume_token` is the ERP reader's own note of where the next run starts (after the last
     batch stored, so a failed import resumes there); only the reader reads it. The lease keeps
-    two runs of one kind from overlapping.
+    two runs of one kind from overlapping. `last_summary` is what the last run did, and while a
+    run holds the lease, what it did so far (pages show its progress from it).
     """
 
     erp_connection = models.ForeignKey(
