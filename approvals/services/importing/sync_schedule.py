@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from approvals.models import SyncCursor, SyncKind
 from approvals.services.importing import sync_runs
@@ -78,6 +79,7 @@ class SyncState:
     counts: dict = field(default_factory=dict)
     next_due_at: datetime | None = None
     due_now: bool = True
+    finished_ago: str = ""
 
     @property
     def running(self) -> bool:
@@ -125,7 +127,16 @@ def sync_state(*, connection: ERPConnection, kind: str, now=None) -> SyncState:
         counts=cursor.last_summary or {},
         next_due_at=next_due_at,
         due_now=next_due_at is None or next_due_at <= now,
+        finished_ago=_ago(cursor.last_success_at, now),
     )
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return ""
+    if now - moment < timedelta(minutes=1):
+        return "less than a minute ago"
+    return f"{timesince(moment, now)} ago"
 
 
 def syncs_due(*, now=None) -> list[tuple[ERPConnection, str]]:
