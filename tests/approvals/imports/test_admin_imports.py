@@ -137,7 +137,10 @@ def test_the_import_pages_name_the_connected_erp_and_use_its_nouns(client, monke
     assert "Tracking options in Ledger Cloud with no project here." in jobs
     assert "No tracking options wait to be imported." in jobs
     assert "Contacts only in Ledger Cloud" in vendors
-    assert "QuickBooks" not in jobs + vendors
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "Tracking options ⇄ projects (0 not linked)</a>" in index
+    assert "Contacts ⇄ companies (0 not matched)</a>" in index
+    assert "QuickBooks" not in jobs + vendors + index
 
 
 def _erp_vendor(connection, name: str, **fields):
@@ -206,6 +209,19 @@ def test_a_vendor_with_a_suggested_match_is_not_offered_for_the_directory_and_th
     assert "Add to company directory" not in star
     assert "Suggested match: company 'Star Framing' (same name ignoring" in star
     assert "Add to company directory" in depot
+
+    # Posted all the same, from a page shown before the company existed: refused, with why.
+    star_vendor = imports_vendors.vendors_only_in_erp(connection=qbo_connection).get(
+        display_name="Star Framing, LLC"
+    )
+    done = client.post(
+        reverse("admin:approvals_imports_vendors"),
+        {"action": "add", "vendor": star_vendor.pk},
+        follow=True,
+    )
+    said = " ".join(str(message) for message in done.context["messages"])
+    assert "looks like a company already here: link it instead" in said
+    assert not Company.objects.filter(erp_id=star_vendor.erp_id).exists()
 
 
 def _waiting_scene(connection):
