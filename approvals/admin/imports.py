@@ -109,13 +109,16 @@ def _imports_waiting(user, with_suggestions: bool) -> list[ImportWaiting]:
     nouns = erp.import_nouns(connection)
     pages = []
     if permissions.can_decide_type(user, Project):
-        jobs = imports_jobs.jobs_ready_to_import(connection=connection).count() if connection else 0
+        counts = []
+        if connection:
+            jobs = imports_jobs.jobs_ready_to_import(connection=connection).count()
+            counts.append(f"{jobs} not linked")
         pages.append(
             ImportWaiting(
                 title=f"{nouns.jobs.capitalize()} ⇄ projects",
                 url=reverse(f"admin:{JOBS_URL_NAME}"),
                 object_name="ImportedJobs",
-                counts=[f"{jobs} not linked"] if connection else [],
+                counts=counts,
             )
         )
     if permissions.can_decide_type(user, Company):
