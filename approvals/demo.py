@@ -75,6 +75,25 @@ COMPANIES = {
     "star": dict(name="Star Framing", email="info@starframing.example"),
 }
 
+# Vendors the bookkeeper keeps in QuickBooks only, as an accountant sees them when matching.
+QUICKBOOKS_ONLY_VENDORS = {
+    "Star Framing, LLC": {},
+    "Granite Countertops Inc": {
+        "PrimaryEmailAddr": {"Address": "billing@granitecountertops.example"},
+        "TaxIdentifier": "91-7654321",
+        "BillAddr": {
+            "Line1": "310 NE Alberta St",
+            "City": "Portland",
+            "CountrySubDivisionCode": "OR",
+            "PostalCode": "97211",
+        },
+    },
+    "Home Depot Pro": {
+        "PrimaryEmailAddr": {"Address": "pro-ar@homedepot.example"},
+        "BillAddr": {"Line1": "PO Box 9055", "City": "Des Moines", "CountrySubDivisionCode": "IA"},
+    },
+}
+
 
 def seed_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
     """Seed once; later runs find the marker project and leave everything as it is."""
@@ -331,12 +350,18 @@ def _cost_codes(sandbox: SandboxHandle, connection: ERPConnection) -> dict[str, 
 
 def _quickbooks_only_records(sandbox, codes, parents) -> None:
     """Jobs, vendors and costs entered straight into QuickBooks, for the import side."""
-    for name in ("Star Framing, LLC", "Granite Countertops Inc", "Home Depot Pro"):
-        sandbox.create_entity("Vendor", {"DisplayName": name, "CompanyName": name})
+    for name, details in QUICKBOOKS_ONLY_VENDORS.items():
+        sandbox.create_entity("Vendor", {"DisplayName": name, "CompanyName": name, **details})
     sandbox.create_entity(
         "Customer",
         {
             "DisplayName": "Harbor Point Parking Garage",
+            "ShipAddr": {
+                "Line1": "11 Harbor Point Way",
+                "City": "Vancouver",
+                "CountrySubDivisionCode": "WA",
+                "PostalCode": "98660",
+            },
             "Job": True,
             "ParentRef": {"value": parents[2]},
         },

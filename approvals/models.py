@@ -265,6 +265,14 @@ class Project(Exportable):
         permissions = [("approve_project", "Can accept, reject, retry and unlink projects")]
 
     def __str__(self):
+        # A project numbered with its own name (added from an ERP job that has no number) says
+        # its name once, not "Lincoln Gym Lincoln Gym"; a long name's number is its first 30
+        # characters.
+        number_length = type(self)._meta.get_field("number").max_length
+        if self.name == self.number or (
+            len(self.number) == number_length and self.name.startswith(self.number)
+        ):
+            return self.name
         return f"{self.number} {self.name}"
 
 
@@ -828,7 +836,8 @@ class SyncCursor(models.Model):
 
     `resume_token` is the ERP reader's own note of where the next run starts (after the last
     batch stored, so a failed import resumes there); only the reader reads it. The lease keeps
-    two runs of one kind from overlapping.
+    two runs of one kind from overlapping. `last_summary` is what the last run did, and while a
+    run holds the lease, what it did so far (pages show its progress from it).
     """
 
     erp_connection = models.ForeignKey(
@@ -871,6 +880,14 @@ class ERPVendor(models.Model):
     region = models.CharField(max_length=255, blank=True)
     postal_code = models.CharField(max_length=30, blank=True)
     country = models.CharField(max_length=255, blank=True)
+    open_balance = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What the company owes the vendor in the ERP, as of the last vendor sync.",
+    )
+    currency = models.CharField(max_length=3, blank=True)
     is_active = models.BooleanField(default=True)
     is_archived = models.BooleanField(
         default=False, help_text="An accountant said this vendor will not be used here."

@@ -44,6 +44,16 @@ urlpatterns = [
     path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
     path("projects/<int:pk>/job-costs/", job_costs.project_job_costs, name="project_job_costs"),
     path(
+        "projects/<int:pk>/job-costs/sync/",
+        job_costs.project_job_costs_sync,
+        name="project_job_costs_sync",
+    ),
+    path(
+        "projects/<int:pk>/job-costs/sync/status/",
+        job_costs.project_job_costs_sync_status,
+        name="project_job_costs_sync_status",
+    ),
+    path(
         "projects/<int:pk>/directory/add/",
         companies.project_add_company,
         name="project_add_company",

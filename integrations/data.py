@@ -46,6 +46,10 @@ class ImportedVendor:
     postal_code: str
     country: str
     is_active: bool
+    # What the company owes the vendor in the ERP (open bills less unapplied credits), in the
+    # vendor's currency; None when the ERP does not say.
+    open_balance: Decimal | None = None
+    currency: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from approvals.admin.imports import imports_waiting
 from approvals.admin.queues import QUEUES, Queue, connected_erp_name, queue_url
 from approvals.admin.vendor_updates import failed_url, waiting_url
 from approvals.models import Company, VendorUpdateStatus
@@ -93,6 +94,8 @@ def dashboard_view(request, site):
         for queue in QUEUES
         if not queue.only_while_filled or any(counts[model][queue.status] for model in models)
     ]
+    # Counted before the sidebar is, which then shows the same counts.
+    imports = imports_waiting(request, with_suggestions=True)
     context = {
         **site.each_context(request),
         "title": "ERP Integrations dashboard",
@@ -103,6 +106,8 @@ def dashboard_view(request, site):
         "failures": _failure_links(models),
         "findings": _findings(models),
         "vendor_updates": _vendor_update_counts(request),
+        "imports": imports,
+        "erp_name": erp_name,
     }
     request.current_app = site.name
     return TemplateResponse(request, "admin/approvals/dashboard.html", context)

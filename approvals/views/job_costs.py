@@ -1,20 +1,30 @@
-"""The project's job costs: committed, invoiced and actual cost per cost code, with drill-down."""
+"""The project's job costs: committed, invoiced and actual cost per cost code, with drill-down;
+and the job-cost sync that brings the actual costs, which anyone on the project may start."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from approvals import permissions
 from approvals.ids import parsed_id
-from approvals.models import CostCode
+from approvals.models import CostCode, SyncKind
 from approvals.selectors_job_costs import (
     NO_COST_CODE,
     project_job_cost_detail,
     project_job_cost_report,
     project_job_cost_transactions,
 )
+from approvals.services import erp
+from approvals.services.importing import sync_schedule
 from approvals.views.access import member_project
 
 NONE = "none"
+SYNC_STATUS_TEMPLATE = "approvals/_job_cost_sync_status.html"
 
 
 @login_required
@@ -44,5 +54,69 @@ def project_job_costs(request, pk):
             "detail": detail,
             "heading": heading,
             "none": NONE,
+            "sync": _sync_context(request.user, project),
         },
+    )
+
+
+def _sync_context(user, project) -> dict:
+    """What the page says about the job-cost sync: its state read from our database, never
+    from the ERP, so the page answers at once whatever the ERP does."""
+    connection, problem = erp.active_connection_with_problem()
+    state = (
+        sync_schedule.sync_state(connection=connection, kind=SyncKind.JOB_COSTS)
+        if connection is not None and project.job_cost_sync_enabled
+        else None
+    )
+    return {
+        "project": project,
+        "state": state,
+        "problem": problem,
+        "erp_name": erp.erp_name(connection),
+        "interval_minutes": int(sync_schedule.interval(SyncKind.JOB_COSTS).total_seconds() // 60),
+        "may_enable": permissions.can_decide(user, project),
+    }
+
+
+@login_required
+@require_POST
+def project_job_costs_sync(request, pk):
+    """Sync now: queue the job-cost import for a worker (never run it while the person waits);
+    a second click while one waits or runs queues nothing more."""
+    project = member_project(request.user, pk)
+    page = reverse("approvals:project_job_costs", args=[project.pk]) + "#sync"
+    if not project.job_cost_sync_enabled:
+        messages.error(
+            request,
+            f"Job-cost syncing is not enabled for project '{project}'; an accountant enables "
+            "it once the project is synced.",
+        )
+        return redirect(page)
+    connection, problem = erp.active_connection_with_problem()
+    if connection is None:
+        messages.error(request, problem)
+        return redirect(page)
+    state = sync_schedule.sync_state(connection=connection, kind=SyncKind.JOB_COSTS)
+    if state.running:
+        messages.info(request, "A job-cost sync is running now; its result shows here when done.")
+    elif sync_schedule.sync_request(connection=connection, kind=SyncKind.JOB_COSTS):
+        messages.success(request, "Job-cost sync requested; it starts as soon as a worker is free.")
+    else:
+        messages.info(request, "A job-cost sync was already requested; it starts shortly.")
+    return redirect(page)
+
+
+@never_cache
+@login_required
+def project_job_costs_sync_status(request, pk):
+    """The sync's state for the page to follow while it waits or runs (polled every few
+    seconds); `active` false once it has ended, when the page reloads with the new costs."""
+    project = member_project(request.user, pk)
+    sync = _sync_context(request.user, project)
+    state = sync["state"]
+    return JsonResponse(
+        {
+            "active": state is not None and (state.running or state.queued),
+            "html": render_to_string(SYNC_STATUS_TEMPLATE, {"sync": sync}, request=request),
+        }
     )

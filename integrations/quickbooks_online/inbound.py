@@ -102,6 +102,7 @@ def _date(text: str) -> date | None:
 
 def vendor_from_qbo(document: dict) -> ImportedVendor:
     address = document.get("BillAddr") or {}
+    balance = document.get("Balance")
     return ImportedVendor(
         erp_id=_text(document, "Id"),
         version=_text(document, "SyncToken"),
@@ -116,6 +117,8 @@ def vendor_from_qbo(document: dict) -> ImportedVendor:
         postal_code=_text(address, "PostalCode")[:30],
         country=_text(address, "Country")[:255],
         is_active=document.get("Active", True) is not False,
+        open_balance=cents(as_decimal(balance)) if balance is not None else None,
+        currency=_text(document, "CurrencyRef", "value")[:3],
     )
 
 
@@ -146,11 +149,20 @@ def job_from_qbo(document: dict) -> ImportedJob:
         fully_qualified_name=qualified[:2000],
         parent_erp_id=_text(document, "ParentRef", "value"),
         parent_name=parent_name[:500],
-        address=", ".join(
-            part for part in (_text(address, "Line1"), _text(address, "City")) if part
-        )[:500],
+        address=_one_line_address(address)[:500],
         is_active=document.get("Active", True) is not False,
     )
+
+
+def _one_line_address(address: dict) -> str:
+    """ "11 Harbor Point Way, Vancouver, WA 98660": street, city, state and postal code."""
+    region = " ".join(
+        part
+        for part in (_text(address, "CountrySubDivisionCode"), _text(address, "PostalCode"))
+        if part
+    )
+    parts = (_text(address, "Line1"), _text(address, "City"), region)
+    return ", ".join(part for part in parts if part)
 
 
 def is_cost_code_item(document: dict) -> bool:

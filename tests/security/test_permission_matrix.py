@@ -41,6 +41,8 @@ EXPECTED = {
     "approvals:project_edit": MEMBER,
     "approvals:project_add_company": MEMBER,
     "approvals:project_job_costs": MEMBER,
+    "approvals:project_job_costs_sync": MEMBER,
+    "approvals:project_job_costs_sync_status": MEMBER,
     "approvals:commitment_create": MEMBER,
     "approvals:invoices_send": MEMBER,
     # The company directory is shared by every project; approvers may read it too.
@@ -142,6 +144,7 @@ EXPECTED_ADMIN_VIEWS = {
 POSTED = {
     "approvals:invoices_send": lambda world: {"invoice": [world.draft_invoice.pk]},
     "approvals:project_add_company": lambda world: {"company": world.company.pk},
+    "approvals:project_job_costs_sync": lambda world: {},
     "approvals:record_action": lambda world: {},
     "approvals:vendor_update_withdraw": lambda world: {},
     "quickbooks_online:connect": lambda world: {},
@@ -151,9 +154,14 @@ POSTED = {
 }
 # Allowed visitors get past the permission check, then a sentence about the request itself:
 # a connection already exists, the callback carries no answer from QuickBooks, tax codes cannot
-# be read without a company answering.
+# be read without a company answering, the world's project does not sync its job costs.
 ANSWERED_WITH_A_MESSAGE = frozenset(
-    {"quickbooks_online:connect", "quickbooks_online:callback", "quickbooks_online:tax_codes"}
+    {
+        "quickbooks_online:connect",
+        "quickbooks_online:callback",
+        "quickbooks_online:tax_codes",
+        "approvals:project_job_costs_sync",
+    }
 )
 PERMISSION_REFUSALS = frozenset(
     {"sent to sign in", "refused (401)", "refused (403)", "refused (404)"}

@@ -94,6 +94,8 @@ def url_in_world(name: str, world) -> str:
         "approvals:project_edit": [world.project.pk],
         "approvals:project_add_company": [world.project.pk],
         "approvals:project_job_costs": [world.project.pk],
+        "approvals:project_job_costs_sync": [world.project.pk],
+        "approvals:project_job_costs_sync_status": [world.project.pk],
         "approvals:commitment_create": [world.project.pk],
         "approvals:invoices_send": [world.project.pk],
         "approvals:company_detail": [world.company.pk],

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from approvals import permissions
-from approvals.models import AuditEvent, ERPCustomer, ERPJob, Project, SyncKind
+from approvals.models import (
+    AuditEvent,
+    ERPCustomer,
+    ERPJob,
+    Project,
+    ProjectMembership,
+    SyncKind,
+)
 from approvals.preconditions import STANDARD_COST_CODES_REQUIRED
 from approvals.services.importing import sync_runs
 from approvals.services.importing.imported_lists import imported_rows_store
@@ -36,6 +44,7 @@ JOB_FIELDS = (
     "address",
     "is_active",
 )
+NUMBER_LENGTH = Project._meta.get_field("number").max_length
 _LEADING_NUMBER = re.compile(
     r"^\s*(?P<number>[A-Za-z]{0,4}[-#]?\d[\w\-.]{0,25})\s+[-\u2013:]?\s*\S"
 )
@@ -120,18 +129,33 @@ def jobs_ready_to_import(*, connection: ERPConnection) -> QuerySet[ERPJob]:
     )
 
 
+def one_line(text: str) -> str:
+    """An ERP name as our single-line fields hold it: line breaks and runs of spaces made one."""
+    return " ".join((text or "").split())
+
+
+def project_number_and_name(job: ERPJob) -> tuple[str, str]:
+    """The job's own number and the rest of its name ("P-104 Riverside Clinic" → "P-104",
+    "Riverside Clinic": how an exported project's job is named), else its name as both, the
+    number cut to the 30 characters it holds: what the team calls the job, never the ERP's id."""
+    name = one_line(job.display_name)
+    found = _LEADING_NUMBER.match(name)
+    if found is None:
+        return name[:NUMBER_LENGTH].strip(), name
+    return found["number"], name[found.end("number") :].lstrip(" -\u2013:")
+
+
 def project_number_for(job: ERPJob) -> str:
-    """The job's leading number ("P-104 Riverside Clinic" → "P-104"), else "QB-<id>"."""
-    found = _LEADING_NUMBER.match(job.display_name)
-    return found["number"] if found else f"QB-{job.erp_id}"[:30]
+    return project_number_and_name(job)[0]
 
 
 def existing_projects_like(job: ERPJob) -> list[Project]:
     """Projects here that may be the same as the job: same number, or same name."""
     number = project_number_for(job)
-    key = normalise_name(job.display_name).key
+    name = one_line(job.display_name)
+    key = normalise_name(name).key
     candidates = Project.objects.filter(number__iexact=number) | Project.objects.filter(
-        name__iexact=job.display_name.strip()
+        name__iexact=name
     )
     found = list(candidates.distinct())
     found += [
@@ -142,32 +166,88 @@ def existing_projects_like(job: ERPJob) -> list[Project]:
     return found
 
 
+def _job_keys(job: ERPJob) -> set[str]:
+    return {
+        f"number:{project_number_for(job).casefold()}",
+        f"name:{normalise_name(one_line(job.display_name)).key}",
+    }
+
+
+def _project_keys(project: Project) -> set[str]:
+    return {f"number:{project.number.casefold()}", f"name:{normalise_name(project.name).key}"}
+
+
+def projects_matching_jobs(jobs, projects) -> dict[int, Project]:
+    """For each job (by pk), the one project among `projects` with its number or its name; a
+    job that meets none, or two, gets none: only a real match is offered ready to link."""
+    by_key: dict[str, list[Project]] = {}
+    for project in projects:
+        for key in _project_keys(project):
+            by_key.setdefault(key, []).append(project)
+    matches = {}
+    for job in jobs:
+        met = {project.pk: project for key in _job_keys(job) for project in by_key.get(key, [])}
+        if len(met) == 1:
+            matches[job.pk] = next(iter(met.values()))
+    return matches
+
+
 def _require_project_rights(actor) -> None:
     if not permissions.can_decide_type(actor, Project):
         raise NotPermitted("Only accounting approvers for projects can import or link jobs.")
 
 
-def job_add_to_projects(*, job: ERPJob, actor) -> Project:
-    """Create the project for an ERP job, already synced and linked (Add to projects)."""
+def project_manager_choices() -> QuerySet:
+    """The people a project added from a job may be given to: active project managers."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=permissions.PROJECT_MANAGERS)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def job_add_to_projects(*, job: ERPJob, actor, managers=()) -> Project:
+    """Create the project for an ERP job, already synced and linked (Add to projects), with the
+    project managers the accountant chose as its members, so they see it at once."""
     _require_project_rights(actor)
+    name = one_line(job.display_name)
     if not job.is_active:
-        raise PreconditionsNotMet([f"Job '{job.display_name}' is inactive in the ERP."])
+        raise PreconditionsNotMet([f"Job '{name}' is inactive in the ERP."])
+    managers = list(managers)
+    not_managers = [user for user in managers if not permissions.is_project_manager(user)]
+    if not_managers:
+        raise PreconditionsNotMet(
+            [
+                f"{person_name(user)} is not an active project manager; choose project managers "
+                "only."
+                for user in not_managers
+            ]
+        )
     linked = Project.objects.filter(erp_connection=job.erp_connection_id, erp_id=job.erp_id).first()
     if linked is not None:
-        raise PreconditionsNotMet([f"Job '{job.display_name}' is already project '{linked}'."])
+        raise PreconditionsNotMet([f"Job '{name}' is already project '{linked}'."])
+    number, project_name = project_number_and_name(job)
+    if not number:
+        raise PreconditionsNotMet([f"Job {job.erp_id} has no name to number its project by."])
     twins = existing_projects_like(job)
     if twins:
         raise PreconditionsNotMet([_existing_sentence(job, twins[0])])
     now = timezone.now()
+    team = ", ".join(person_name(user) for user in managers) or "none yet"
     try:
         with transaction.atomic():
             [project] = records_import(
                 records=[
                     Project(
-                        number=project_number_for(job),
-                        name=job.display_name[:255],
-                        address=job.address,
-                        customer_name=job.parent_name[:255],
+                        number=number,
+                        name=project_name[:255],
+                        address=one_line(job.address)[:500],
+                        customer_name=one_line(job.parent_name)[:255],
                         erp_parent_customer_id=job.parent_erp_id,
                         uses_standard_cost_codes=True,
                         erp_connection_id=job.erp_connection_id,
@@ -180,11 +260,16 @@ def job_add_to_projects(*, job: ERPJob, actor) -> Project:
                     )
                 ],
                 actor=actor,
-                reason_of=lambda _project: f"added from job '{job.display_name}' ({job.erp_id})",
+                reason_of=lambda _project: (
+                    f"added from job '{name}' ({job.erp_id}); project managers: {team}"
+                ),
+            )
+            ProjectMembership.objects.bulk_create(
+                [ProjectMembership(project=project, user=user) for user in managers]
             )
     except IntegrityError as error:
         raise PreconditionsNotMet(
-            [f"Job '{job.display_name}' was added as a project by someone else a moment ago."]
+            [f"Job '{name}' was added as a project by someone else a moment ago."]
         ) from error
     return project
 

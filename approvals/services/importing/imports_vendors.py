@@ -46,6 +46,8 @@ VENDOR_FIELDS = (
     "region",
     "postal_code",
     "country",
+    "open_balance",
+    "currency",
     "is_active",
 )
 IMPORTER = "vendor import"
@@ -83,6 +85,8 @@ def _vendor_values(vendor) -> dict:
         "region": vendor.region,
         "postal_code": vendor.postal_code,
         "country": vendor.country,
+        "open_balance": vendor.open_balance,
+        "currency": vendor.currency,
         "is_active": vendor.is_active,
     }
 

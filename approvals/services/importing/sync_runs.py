@@ -152,6 +152,8 @@ def leased(connection: ERPConnection, kind: str) -> Iterator[Lease]:
         lease_until=now + timedelta(seconds=lease_seconds()),
         requested_at=None,
         last_run_at=now,
+        # From here on what this run did so far, which pages show while it runs.
+        last_summary={},
     )
     if taken != 1:
         raise SyncAlreadyRunning(kind)
@@ -175,14 +177,15 @@ def run_batches(
     summary: SyncSummary,
     save_token: bool = True,
 ) -> None:
-    """Store batch after batch; each batch and the token to resume after it commit together
-    (unless `save_token` is False: a run aside, that leaves where the next one starts)."""
+    """Store batch after batch; each batch commits with the token to resume after it (unless
+    `save_token` is False: a run aside, that leaves where the next one starts) and what the run
+    did so far."""
     for batch in batches:
         summary.full_read = summary.full_read or batch.full_read
         with transaction.atomic():
             store(batch)
-            if save_token:
-                lease.save(resume_token=batch.resume_token)
+            resume = {"resume_token": batch.resume_token} if save_token else {}
+            lease.save(last_summary=summary.as_dict(), **resume)
         lease.renew()
         summary.page_done()
 

@@ -8,12 +8,14 @@ settings.ERP_SYNC_INTERVAL_MINUTES, e.g. {"jobs": 60, "vendors": 60, "job_costs"
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from approvals.models import SyncCursor, SyncKind
 from approvals.services.importing import sync_runs
@@ -62,6 +64,79 @@ def sync_request(*, connection: ERPConnection, kind: str) -> bool:
         if claimed:
             erp_sync.enqueue(str(kind), connection.pk)
     return bool(claimed)
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where one import of one connection stands, for a page to say without asking the ERP."""
+
+    kind: str
+    running_since: datetime | None = None
+    requested_at: datetime | None = None
+    last_run_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str = ""
+    counts: dict = field(default_factory=dict)
+    next_due_at: datetime | None = None
+    due_now: bool = True
+    finished_ago: str = ""
+
+    @property
+    def running(self) -> bool:
+        return self.running_since is not None
+
+    @property
+    def queued(self) -> bool:
+        return self.requested_at is not None and not self.running
+
+    @property
+    def failed(self) -> bool:
+        return not self.running and bool(self.last_error)
+
+    @property
+    def counted(self) -> str:
+        """What the run did (so far, while it runs): "12 new, 3 changed, 1 removed"."""
+        counts = self.counts
+        parts = [
+            f"{counts.get('created', 0)} new",
+            f"{counts.get('updated', 0)} changed",
+            f"{counts.get('deleted', 0)} removed",
+            f"{counts.get('unchanged', 0)} unchanged",
+        ]
+        return ", ".join(parts)
+
+
+def sync_state(*, connection: ERPConnection, kind: str, now=None) -> SyncState:
+    """Running (someone holds the lease), queued (a request waits for a worker), how the last
+    run ended and when the schedule next runs it."""
+    now = now or timezone.now()
+    cursor = SyncCursor.objects.filter(erp_connection=connection, kind=kind).first()
+    if cursor is None:
+        return SyncState(kind=kind)
+    running = cursor.lease_until is not None and cursor.lease_until > now
+    forgotten = now - timedelta(seconds=sync_runs.lease_seconds())
+    waiting = cursor.requested_at is not None and cursor.requested_at >= forgotten
+    next_due_at = cursor.last_run_at + interval(kind) if cursor.last_run_at else None
+    return SyncState(
+        kind=kind,
+        running_since=cursor.last_run_at if running else None,
+        requested_at=cursor.requested_at if waiting else None,
+        last_run_at=cursor.last_run_at,
+        last_success_at=cursor.last_success_at,
+        last_error=cursor.last_error,
+        counts=cursor.last_summary or {},
+        next_due_at=next_due_at,
+        due_now=next_due_at is None or next_due_at <= now,
+        finished_ago=_ago(cursor.last_success_at, now),
+    )
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return ""
+    if now - moment < timedelta(minutes=1):
+        return "less than a minute ago"
+    return f"{timesince(moment, now)} ago"
 
 
 def syncs_due(*, now=None) -> list[tuple[ERPConnection, str]]:

@@ -483,6 +483,14 @@ def visible_tax_digits(tax_id: str) -> str:
     return digits[-4:] if len(digits) >= 4 else ""
 
 
+def masked_tax_id(tax_id: str) -> str:
+    """A tax id as lists show it, whatever the ERP hands over: its last four digits only
+    ('93-1234567' and 'XXXXXXX4567' → '•••• 4567'); '' when there is none."""
+    if not (tax_id or "").strip():
+        return ""
+    return f"•••• {visible_tax_digits(tax_id)}".strip()
+
+
 def normalise_email(email: str) -> str:
     text = (email or "").strip().casefold()
     return text if "@" in text else ""

@@ -8,7 +8,7 @@ from approvals.services.importing import imports_jobs, imports_vendors
 from approvals.states import SyncStatus
 from integrations import registry
 from integrations.models import ERPKind
-from tests.factories import make_company, make_erp_connection, make_user
+from tests.factories import make_company, make_erp_connection, make_project, make_user
 from tests.html_forms import form_values
 
 pytestmark = pytest.mark.django_db
@@ -137,4 +137,151 @@ def test_the_import_pages_name_the_connected_erp_and_use_its_nouns(client, monke
     assert "Tracking options in Ledger Cloud with no project here." in jobs
     assert "No tracking options wait to be imported." in jobs
     assert "Contacts only in Ledger Cloud" in vendors
-    assert "QuickBooks" not in jobs + vendors
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "Tracking options ⇄ projects (0 not linked)</a>" in index
+    assert "Contacts ⇄ companies (0 not matched)</a>" in index
+    assert "QuickBooks" not in jobs + vendors + index
+
+
+def _erp_vendor(connection, name: str, **fields):
+    from approvals.models import ERPVendor
+
+    return ERPVendor.objects.create(
+        erp_connection=connection,
+        erp_id=str(ERPVendor.objects.count() + 100),
+        display_name=name,
+        **fields,
+    )
+
+
+def test_the_vendors_page_shows_what_decides_a_match_with_tax_ids_only_by_their_last_four(
+    client,
+):
+    from decimal import Decimal
+
+    connection = make_erp_connection()
+    # An ERP that hands tax ids over whole, and one that masks them: both show the last four.
+    _erp_vendor(
+        connection,
+        "Keystone Concrete LLC",
+        email="ap@keystone.example",
+        tax_id="93-1234567",
+        address_line1="1200 SE Water Ave",
+        city="Portland",
+        region="OR",
+        postal_code="97214",
+        open_balance=Decimal("18250.40"),
+        currency="USD",
+    )
+    _erp_vendor(
+        connection,
+        "Granite Countertops",
+        tax_id="XXXXXXX6789",
+        open_balance=Decimal("0.00"),
+        currency="CAD",
+    )
+    make_company(name="Keystone Concrete", tax_id="93-1234567", city="Portland")
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_imports_vendors")).content.decode()
+
+    assert "ap@keystone.example" in page
+    assert "1200 SE Water Ave, Portland, OR 97214" in page
+    assert "$18,250.40" in page and "CAD 0.00" in page
+    assert "•••• 4567" in page and "•••• 6789" in page
+    assert "1234567" not in page and "XXXXXXX" not in page
+
+
+def test_a_vendor_with_a_suggested_match_is_not_offered_for_the_directory_and_the_page_says_why(
+    client, qbo_sandbox, qbo_connection
+):
+    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Star Framing, LLC"})
+    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Home Depot Pro"})
+    imports_vendors.vendors_sync(connection=qbo_connection)
+    make_company(name="Star Framing")
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_imports_vendors")).content.decode()
+
+    only_in_erp = page[page.index('id="erp-only-vendors"') :]
+    star = only_in_erp[only_in_erp.index("Star Framing, LLC") :].split("</tr>")[0]
+    depot = only_in_erp[only_in_erp.index("Home Depot Pro") :].split("</tr>")[0]
+    assert "Add to company directory" not in star
+    assert "Suggested match: company 'Star Framing' (same name ignoring" in star
+    assert "Add to company directory" in depot
+
+    # Posted all the same, from a page shown before the company existed: refused, with why.
+    star_vendor = imports_vendors.vendors_only_in_erp(connection=qbo_connection).get(
+        display_name="Star Framing, LLC"
+    )
+    done = client.post(
+        reverse("admin:approvals_imports_vendors"),
+        {"action": "add", "vendor": star_vendor.pk},
+        follow=True,
+    )
+    said = " ".join(str(message) for message in done.context["messages"])
+    assert "looks like a company already here: link it instead" in said
+    assert not Company.objects.filter(erp_id=star_vendor.erp_id).exists()
+
+
+def _waiting_scene(connection):
+    from approvals.models import ERPJob
+
+    ERPJob.objects.create(erp_connection=connection, erp_id="71", display_name="Lincoln Gym")
+    ERPJob.objects.create(erp_connection=connection, erp_id="72", display_name="Linked")
+    linked = make_project(synced=True)
+    Project.objects.filter(pk=linked.pk).update(erp_id="72")
+    _erp_vendor(connection, "Star Framing, LLC")
+    _erp_vendor(connection, "Home Depot Pro")
+    make_company(name="Star Framing")
+
+
+def test_the_admin_index_lists_both_import_pages_with_what_waits_on_them(client):
+    _waiting_scene(make_erp_connection())
+    client.force_login(make_user(role="approver"))
+
+    index = client.get(reverse("admin:index")).content.decode()
+
+    jobs = reverse("admin:approvals_imports_jobs")
+    vendors = reverse("admin:approvals_imports_vendors")
+    assert f'<a href="{jobs}">Jobs ⇄ projects (1 not linked)</a>' in index
+    assert (
+        f'<a href="{vendors}">Vendors ⇄ companies (2 not matched, 1 suggested match)</a>' in index
+    )
+
+
+def test_every_admin_page_links_the_import_pages_in_its_sidebar(client):
+    _waiting_scene(make_erp_connection())
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_commitment_changelist")).content.decode()
+
+    sidebar = page[page.index('id="nav-sidebar"') :]
+    assert "Jobs ⇄ projects (1 not linked)</a>" in sidebar
+    # The matcher runs where an accountant lands, not on every page.
+    assert "Vendors ⇄ companies (2 not matched)</a>" in sidebar
+
+
+def test_the_dashboard_links_the_import_pages_with_their_counts(client):
+    _waiting_scene(make_erp_connection())
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_dashboard")).content.decode()
+
+    module = page[page.index('id="erp-imports"') :].split("</div>")[0]
+    assert "From QuickBooks Online" in module
+    assert "Jobs ⇄ projects</a>: 1 not linked" in module
+    assert "Vendors ⇄ companies</a>: 2 not matched, 1 suggested match" in module
+    sidebar = page[page.index('id="nav-sidebar"') :]
+    assert "Vendors ⇄ companies (2 not matched, 1 suggested match)</a>" in sidebar
+
+
+def test_an_approver_of_projects_only_is_shown_only_the_jobs_page(client):
+    _waiting_scene(make_erp_connection())
+    approver = make_user(approve=[Project])
+    type(approver).objects.filter(pk=approver.pk).update(is_staff=True)
+    client.force_login(approver)
+
+    index = client.get(reverse("admin:index")).content.decode()
+
+    assert "Jobs ⇄ projects" in index and "⇄ companies" not in index

@@ -96,6 +96,8 @@ def test_name_lists_come_as_typed_rows(reader, books):
             postal_code="",
             country="",
             is_active=True,
+            open_balance=Decimal("0.00"),
+            currency="USD",
         ),
     )
     assert set(jobs.rows) == {
@@ -120,6 +122,54 @@ def test_name_lists_come_as_typed_rows(reader, books):
             is_active=True,
         )
         in cost_codes.rows
+    )
+
+
+def test_a_vendor_comes_with_what_is_owed_to_it_its_tax_id_as_the_erp_shows_it_and_address(
+    qbo, reader, books
+):
+    vendor = qbo.create(
+        "Vendor",
+        {
+            "DisplayName": "Keystone Concrete",
+            "TaxIdentifier": "93-1234567",
+            "BillAddr": {
+                "Line1": "1200 SE Water Ave",
+                "City": "Portland",
+                "CountrySubDivisionCode": "OR",
+                "PostalCode": "97214",
+            },
+        },
+        request_id="r-keystone",
+    )
+    qbo.create(
+        "Bill",
+        {
+            "VendorRef": {"value": vendor["Id"]},
+            "Line": [
+                {
+                    "DetailType": "AccountBasedExpenseLineDetail",
+                    "Amount": Decimal("1500.25"),
+                    "AccountBasedExpenseLineDetail": {
+                        "AccountRef": {"value": books["accounts"]["Subcontractors"]}
+                    },
+                }
+            ],
+        },
+        request_id="r-keystone-bill",
+    )
+
+    [vendors] = _all(reader.vendor_batches(""))
+
+    [keystone] = [row for row in vendors.rows if row.erp_id == vendor["Id"]]
+    assert (keystone.open_balance, keystone.currency) == (Decimal("1500.25"), "USD")
+    # QuickBooks never answers a tax id whole: only its last four digits are readable.
+    assert keystone.tax_id.endswith("4567") and "1234567" not in keystone.tax_id
+    assert (keystone.address_line1, keystone.city, keystone.region, keystone.postal_code) == (
+        "1200 SE Water Ave",
+        "Portland",
+        "OR",
+        "97214",
     )
 
 
