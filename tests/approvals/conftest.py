@@ -3,7 +3,8 @@
 The generic workflow is tested against a connected Xero company: this installation has no Xero
 connector, so nothing here reaches the network, and every export of it fails permanently with
 the registry's own sentence. Tests that need an export to behave a certain way register the
-scripted connector of tests/approvals/scripted_connector.py for Xero.
+scripted connector of tests/approvals/scripted_connector.py for Xero; tests of the imports
+register it with the scripted reader of tests/approvals/scripted_reader.py.
 """
 
 import pytest
@@ -52,10 +53,22 @@ def scripted_connector(monkeypatch, erp_connection):
     module.SCRIPT.clear()
     module.CALLS.clear()
     module.FOUND.clear()
+    module.CLOSED_THROUGH.clear()
     register_test_connector(
-        monkeypatch, ERPKind.XERO, "tests.approvals.scripted_connector.ScriptedConnector"
+        monkeypatch,
+        ERPKind.XERO,
+        "tests.approvals.scripted_connector.ScriptedConnector",
+        reader="tests.approvals.scripted_reader.ScriptedReader",
     )
     return module
+
+
+@pytest.fixture
+def erp_books(scripted_connector):
+    """What the scripted ERP of the Xero connection holds, read through the scripted reader."""
+    from tests.approvals import scripted_reader
+
+    return scripted_reader.reset()
 
 
 EXPORTABLE = [Company, Commitment, CommitmentChangeOrder, SubcontractorInvoice]

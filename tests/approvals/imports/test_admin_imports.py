@@ -1,4 +1,6 @@
-from dataclasses import replace
+"""The import pages of the admin, with any ERP: link a suggested vendor, import another, add a job
+as a project and enable its job costs; each page names the connected ERP in its own nouns. The
+scripted ERP holds the vendors and jobs (tests/approvals/scripted_reader.py)."""
 
 import pytest
 from django.urls import reverse
@@ -20,11 +22,11 @@ def _plain_http(settings):
 
 
 def test_an_approver_links_a_suggested_vendor_and_imports_another(
-    client, qbo_sandbox, qbo_connection
+    client, erp_books, erp_connection
 ):
-    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Star Framing, LLC"})
-    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Fresh Vendor"})
-    imports_vendors.vendors_sync(connection=qbo_connection)
+    erp_books.add_vendor("Star Framing, LLC")
+    erp_books.add_vendor("Fresh Vendor")
+    imports_vendors.vendors_sync(connection=erp_connection)
     star = make_company(name="Star Framing")
     client.force_login(make_user(role="approver"))
     url = reverse("admin:approvals_imports_vendors")
@@ -41,12 +43,12 @@ def test_an_approver_links_a_suggested_vendor_and_imports_another(
     assert star.sync_status == SyncStatus.SYNCED
     assert late.sync_status == SyncStatus.NOT_SENT
     late.delete()
-    fresh = imports_vendors.vendors_only_in_erp(connection=qbo_connection).get()
+    fresh = imports_vendors.vendors_only_in_erp(connection=erp_connection).get()
     client.post(url, {"action": "add", "vendor": fresh.pk})
     assert Company.objects.get(name="Fresh Vendor").sync_status == SyncStatus.SYNCED
 
 
-def test_project_managers_cannot_open_the_import_pages(client, qbo_connection):
+def test_project_managers_cannot_open_the_import_pages(client, erp_connection):
     manager = make_user(role="project_manager")
     type(manager).objects.filter(pk=manager.pk).update(is_staff=True)
     client.force_login(manager)
@@ -54,17 +56,12 @@ def test_project_managers_cannot_open_the_import_pages(client, qbo_connection):
     assert client.get(reverse("admin:approvals_imports_vendors")).status_code == 403
 
 
-def test_an_approver_adds_a_job_and_enables_its_job_costs(client, qbo, qbo_connection):
-    owner = qbo.create("Customer", {"DisplayName": "City Schools"}, request_id="owner")
-    qbo.create(
-        "Customer",
-        {"DisplayName": "Lincoln Gym", "Job": True, "ParentRef": {"value": owner["Id"]}},
-        request_id="job",
-    )
-    imports_jobs.jobs_sync(connection=qbo_connection)
+def test_an_approver_adds_a_job_and_enables_its_job_costs(client, erp_books, erp_connection):
+    erp_books.add_job("Lincoln Gym", under=erp_books.add_customer("City Schools"))
+    imports_jobs.jobs_sync(connection=erp_connection)
     client.force_login(make_user(role="approver"))
     url = reverse("admin:approvals_imports_jobs")
-    job = imports_jobs.jobs_ready_to_import(connection=qbo_connection).get()
+    job = imports_jobs.jobs_ready_to_import(connection=erp_connection).get()
     client.post(url, {"action": "add", "job": job.pk})
     project = Project.objects.get(name="Lincoln Gym")
     assert (project.sync_status, project.customer_name) == (SyncStatus.SYNCED, "City Schools")
@@ -83,7 +80,7 @@ def test_an_approver_adds_a_job_and_enables_its_job_costs(client, qbo, qbo_conne
     ],
 )
 def test_an_id_that_is_not_a_number_is_answered_with_a_sentence(
-    client, qbo_connection, page, posted
+    client, erp_connection, page, posted
 ):
     client.force_login(make_user(role="approver"))
     url = reverse(f"admin:approvals_imports_{page}")
@@ -95,46 +92,46 @@ def test_an_id_that_is_not_a_number_is_answered_with_a_sentence(
     assert any("is not one of those listed" in message for message in messages), messages
 
 
+def erp_entry(display_name: str, connection_page: str, **fields) -> registry.ERPEntry:
+    return registry.ERPEntry(
+        display_name=display_name,
+        connector="tests.approvals.scripted_connector.ScriptedConnector",
+        reader="",
+        connection_page=connection_page,
+        sandbox="",
+        **fields,
+    )
+
+
 def test_the_admin_index_links_the_connection_page_of_every_erp_the_registry_names(
     client, monkeypatch
 ):
-    monkeypatch.setitem(
-        registry.ERPS,
-        "books_desktop",
-        registry.ERPEntry(
-            display_name="Books Desktop",
-            connector="tests.approvals.scripted_connector.ScriptedConnector",
-            reader="",
-            connection_page="admin:approvals_imports_jobs",
-            sandbox="",
-        ),
+    monkeypatch.setattr(
+        registry,
+        "ERPS",
+        {
+            ERPKind.XERO: erp_entry("Xero", "admin:approvals_imports_vendors"),
+            "books_desktop": erp_entry("Books Desktop", "admin:approvals_imports_jobs"),
+        },
     )
     client.force_login(make_user(role="administrator"))
     page = client.get(reverse("admin:index")).content.decode()
-    assert (
-        f'<a href="{reverse("quickbooks_online:connection")}">QuickBooks Online connection' in page
-    )
+    assert f'<a href="{reverse("admin:approvals_imports_vendors")}">Xero connection' in page
     assert f'<a href="{reverse("admin:approvals_imports_jobs")}">Books Desktop connection' in page
 
 
 def test_the_import_pages_name_the_connected_erp_and_use_its_nouns(client, monkeypatch):
-    quickbooks = registry.ERPS[ERPKind.QUICKBOOKS_ONLINE]
-    monkeypatch.setitem(
-        registry.ERPS,
-        ERPKind.QUICKBOOKS_ONLINE,
-        replace(
-            quickbooks,
-            display_name="Ledger Cloud",
-            nouns=registry.ImportNouns(
-                job="tracking option", jobs="tracking options", vendor="contact", vendors="contacts"
-            ),
-        ),
+    nouns = registry.ImportNouns(
+        job="tracking option", jobs="tracking options", vendor="contact", vendors="contacts"
     )
-    make_erp_connection()
+    monkeypatch.setitem(
+        registry.ERPS, ERPKind.XERO, erp_entry("Ledger Cloud", "admin:index", nouns=nouns)
+    )
+    make_erp_connection(kind=ERPKind.XERO)
     client.force_login(make_user(role="approver"))
     jobs = client.get(reverse("admin:approvals_imports_jobs")).content.decode()
     vendors = client.get(reverse("admin:approvals_imports_vendors")).content.decode()
     assert "Tracking options in Ledger Cloud with no project here." in jobs
     assert "No tracking options wait to be imported." in jobs
     assert "Contacts only in Ledger Cloud" in vendors
-    assert "QuickBooks" not in jobs + vendors
+    assert "Xero" not in jobs + vendors
