@@ -22,6 +22,8 @@ SCRIPT: list = []
 CALLS: list[dict] = []
 # What find_exported answers: an ExportResult (the last attempt's document), an exception, or None.
 FOUND: list = []
+# What each find_exported looked for: the ApprovedDocument it was given.
+LOOKED_UP: list = []
 CONTACT_GROUPS = (("trades", "Trades"), ("suppliers", "Suppliers"))
 # The date its books are closed through, when one is set here (else they are open).
 CLOSED_THROUGH: list = []
@@ -85,6 +87,7 @@ class ScriptedConnector:
         return NOTHING_ASKED
 
     def find_exported(self, record, approved):
+        LOOKED_UP.append(approved)
         outcome = FOUND.pop(0) if FOUND else None
         if isinstance(outcome, Exception):
             raise outcome
