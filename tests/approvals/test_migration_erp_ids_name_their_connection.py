@@ -30,9 +30,7 @@ def company_with_an_id(apps, name: str, erp_id: str):
 
 def test_the_only_connection_that_ever_existed_is_named(old_schema):
     connection_model = old_schema.get_model("integrations", "ERPConnection")
-    only = connection_model.objects.create(
-        kind="xero", company_id="1", is_active=False
-    )
+    only = connection_model.objects.create(kind="xero", company_id="1", is_active=False)
     linked = company_with_an_id(old_schema, "Acme", "58")
     unlinked = company_with_an_id(old_schema, "Beta", "")
 
