@@ -67,6 +67,7 @@ def scripted_connector(monkeypatch, erp_connection):
     module.FOUND.clear()
     module.LOOKED_UP.clear()
     module.CLOSED_THROUGH.clear()
+    module.PROBLEMS.clear()
     register_test_connector(
         monkeypatch,
         ERPKind.XERO,

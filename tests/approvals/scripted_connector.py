@@ -27,6 +27,8 @@ LOOKED_UP: list = []
 CONTACT_GROUPS = (("trades", "Trades"), ("suppliers", "Suppliers"))
 # The date its books are closed through, when one is set here (else they are open).
 CLOSED_THROUGH: list = []
+# What it would refuse in any record it is asked to check (nothing unless a test says so).
+PROBLEMS: list[str] = []
 
 
 class ScriptedConnector:
@@ -37,7 +39,7 @@ class ScriptedConnector:
         self.connection = connection
 
     def export_problems(self, record) -> list[str]:
-        return []
+        return list(PROBLEMS)
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
         CALLS.append({"record": record, "idempotency_key": idempotency_key})

@@ -6,8 +6,9 @@ tests/approvals/test_vendor_updates.py.)"""
 import copy
 
 import pytest
+from django.urls import reverse
 
-from approvals.models import AuditEvent, VendorUpdateStatus
+from approvals.models import AuditEvent, VendorUpdate, VendorUpdateStatus
 from approvals.services.workflow.vendor_updates import (
     vendor_update_accept,
     vendor_update_propose,
@@ -18,7 +19,7 @@ from integrations.quickbooks_online import mapping
 from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.connector import ExportRefused, QuickBooksOnlineConnector
 from tests.approvals.admin.helpers import run_queued_exports
-from tests.factories import make_company, make_user
+from tests.factories import make_company, make_erp_connection, make_user
 
 ADDRESS = {
     "address_line1": "12 Harbor Road",
@@ -382,3 +383,38 @@ class TestThroughTheWorker:
         update.refresh_from_db()
         assert update.status == VendorUpdateStatus.UPDATING
         assert update.last_error
+
+
+COMPANY_FORM_FIELDS = (
+    "name",
+    "legal_name",
+    "tax_id",
+    "email",
+    "phone",
+    "address_line1",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+)
+
+
+@pytest.mark.django_db
+def test_a_name_quickbooks_refuses_gets_its_sentence_on_the_edit_page_and_no_proposal(client):
+    # Checking a proposed change for QuickBooks needs no HTTP: no sandbox is started.
+    company = make_company(
+        name="Acme Drywall",
+        sync_status=SyncStatus.SYNCED,
+        erp_id="58",
+        erp_connection=make_erp_connection(),
+    )
+    client.force_login(make_user(role="approver", username="pat"))
+    posted = {name: getattr(company, name) for name in COMPANY_FORM_FIELDS}
+
+    response = client.post(
+        reverse("approvals:company_edit", args=[company.pk]), {**posted, "name": "Acme: Drywall"}
+    )
+
+    assert response.status_code == 200
+    assert "contains a colon" in response.content.decode()
+    assert not VendorUpdate.objects.exists()
