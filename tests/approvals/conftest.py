@@ -59,9 +59,12 @@ def administrator(db):
 
 @pytest.fixture
 def scripted_connector(monkeypatch, erp_connection):
-    """Register the scripted connector for the Xero connection; returns its script."""
+    """Register the scripted connector and reader for the Xero connection, their ERP empty;
+    returns the connector's script."""
     from tests.approvals import scripted_connector as module
+    from tests.approvals import scripted_reader
 
+    scripted_reader.reset()
     module.SCRIPT.clear()
     module.CALLS.clear()
     module.FOUND.clear()
@@ -82,7 +85,7 @@ def erp_books(scripted_connector):
     """What the scripted ERP of the Xero connection holds, read through the scripted reader."""
     from tests.approvals import scripted_reader
 
-    return scripted_reader.reset()
+    return scripted_reader.BOOKS
 
 
 @dataclass
