@@ -15,6 +15,10 @@ SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me" if D
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The accounting systems this installation speaks to: the apps of their folders, comma-separated.
+# Every one we ship by default; empty installs none (the workflow tests run that way).
+ERP_APPS = env.list("ERP_APPS", default=["integrations.quickbooks_online"])
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -26,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "integrations",
     # Each accounting system is an app of its own folder (integrations/registry.py names them).
-    "integrations.quickbooks_online",
+    *ERP_APPS,
     # Before django_tasks_db: our db_worker (which outlives database outages) replaces its own.
     "approvals",
     "django_tasks_db",

@@ -7,3 +7,6 @@ class QuickBooksOnlineConfig(AppConfig):
     name = "integrations.quickbooks_online"
     label = "quickbooks_online"
     verbose_name = "QuickBooks Online"
+
+    def ready(self):
+        from integrations.quickbooks_online import checks  # noqa: F401  (registers its checks)

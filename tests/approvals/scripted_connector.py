@@ -3,7 +3,8 @@
 The QuickBooks sandbox covers real exchanges; this one lets a test say "the ERP throttled
 twice, then answered" without depending on any ERP's wire format. It asks its own questions at
 accept (a contact group for companies, nothing for a project but link or create), so tests
-using it show the workflow asks what the connector declares, not what one ERP needs.
+using it show the workflow asks what the connector declares, not what one ERP needs. It also
+updates vendors and knows the date its books are closed through, both from the script.
 """
 
 from decimal import Decimal
@@ -11,16 +12,23 @@ from decimal import Decimal
 from approvals.models import Commitment, Company, Project
 from approvals.services.workflow.edits import exported_values
 from approvals.services.workflow.records import noun
-from integrations.base import ApprovedDocument, ExportResult
+from integrations.base import ApprovedDocument, ExportResult, VendorUpdateResult
 from integrations.describe import DescribedLine, DocumentDescription
 from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
 
-# Each entry is an exception to raise or an ExportResult to return, consumed in order.
+# Each entry is an exception to raise, or the ExportResult or VendorUpdateResult to return,
+# consumed in order by exports and vendor updates alike.
 SCRIPT: list = []
 CALLS: list[dict] = []
 # What find_exported answers: an ExportResult (the last attempt's document), an exception, or None.
 FOUND: list = []
+# What each find_exported looked for: the ApprovedDocument it was given.
+LOOKED_UP: list = []
 CONTACT_GROUPS = (("trades", "Trades"), ("suppliers", "Suppliers"))
+# The date its books are closed through, when one is set here (else they are open).
+CLOSED_THROUGH: list = []
+# What it would refuse in any record it is asked to check (nothing unless a test says so).
+PROBLEMS: list[str] = []
 
 
 class ScriptedConnector:
@@ -31,7 +39,7 @@ class ScriptedConnector:
         self.connection = connection
 
     def export_problems(self, record) -> list[str]:
-        return []
+        return list(PROBLEMS)
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
         CALLS.append({"record": record, "idempotency_key": idempotency_key})
@@ -81,7 +89,18 @@ class ScriptedConnector:
         return NOTHING_ASKED
 
     def find_exported(self, record, approved):
+        LOOKED_UP.append(approved)
         outcome = FOUND.pop(0) if FOUND else None
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
+
+    def vendor_update(self, company, *, new_values: dict, request_key: str) -> VendorUpdateResult:
+        CALLS.append({"record": company, "new_values": new_values, "request_key": request_key})
+        outcome = SCRIPT.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def books_closed_through(self):
+        return CLOSED_THROUGH[-1] if CLOSED_THROUGH else None

@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -14,6 +15,7 @@ from approvals.services import (
 )
 from approvals.services.importing.job_costs import job_costs_sync
 from approvals.states import Action, SyncStatus
+from integrations.data import BillSummary, JobCostBatch
 from tests.factories import make_commitment, make_company, make_invoice, make_project, make_user
 
 pytestmark = pytest.mark.django_db
@@ -165,15 +167,10 @@ def test_bulk_accept_refuses_local_twins_unless_confirmed(project, pm, approver)
     assert event.reason.startswith("accepted despite possible duplicate of invoice 1043 (")
 
 
-def test_bulk_accept_flags_imported_quickbooks_bills_without_asking_quickbooks(
-    qbo_sandbox, qbo_connection
+def test_bulk_accept_flags_imported_bills_without_asking_the_erp(
+    erp_connection, erp_books, scripted_connector, pm, approver, project
 ):
     vendor = make_company(name="Acme Drywall", synced=True)
-    vendor.erp_id = qbo_sandbox.create_entity("Vendor", {"DisplayName": "Acme Drywall"})["Id"]
-    vendor.save(update_fields=["erp_id"])
-    project = make_project(synced=True)
-    pm = make_user(role="project_manager", projects=[project])
-    approver = make_user(role="approver", username="carol")
     commitment = make_commitment(project=project, vendor=vendor, synced=True)
     same_number, same_total, clean = (
         make_invoice(commitment=commitment, number="PA-07", lines=[{"work_completed": "5"}]),
@@ -182,36 +179,34 @@ def test_bulk_accept_flags_imported_quickbooks_bills_without_asking_quickbooks(
     )
     for invoice in (same_number, same_total, clean):
         record_send(record=invoice, actor=pm)
-    account = qbo_sandbox.create_entity("Account", {"Name": "Job costs", "AccountType": "Expense"})
-    for number, total, day in (("PA-07", "1.00", "2026-01-15"), ("OTHER", "900.00", "2026-05-20")):
-        qbo_sandbox.create_entity(
-            "Bill",
-            {
-                "DocNumber": number,
-                "TxnDate": day,
-                "VendorRef": {"value": vendor.erp_id},
-                "Line": [
-                    {
-                        "Amount": total,
-                        "DetailType": "AccountBasedExpenseLineDetail",
-                        "AccountBasedExpenseLineDetail": {"AccountRef": {"value": account["Id"]}},
-                    }
-                ],
-            },
+    keyed_in_the_erp = [
+        BillSummary(
+            erp_id=erp_id,
+            vendor_erp_id=vendor.erp_id,
+            number=number,
+            billed_on=day,
+            total=Decimal(total),
+            pre_tax_total=Decimal(total),
+            balance=Decimal(total),
+            is_voided=False,
         )
-    job_costs_sync(connection=qbo_connection)
-    qbo_sandbox.clear_request_log()
+        for erp_id, number, total, day in (
+            ("701", "PA-07", "1.00", date(2026, 1, 15)),
+            ("702", "OTHER", "900.00", date(2026, 5, 20)),
+        )
+    ]
+    erp_books.job_cost_runs.append(
+        [JobCostBatch(resume_token="1", full_read=True, bills=tuple(keyed_in_the_erp))]
+    )
+    job_costs_sync(connection=erp_connection)
+    reads = len(erp_books.tokens)
 
     outcomes = records_accept_bulk(records=[same_number, same_total, clean], actor=approver)
 
-    assert qbo_sandbox.request_log() == []
+    assert len(erp_books.tokens) == reads and scripted_connector.CALLS == []
     assert [outcome.ok for outcome in outcomes] == [False, False, True]
-    assert "bill PA-07 in QuickBooks Online from Acme Drywall dated 2026-01-15" in (
-        outcomes[0].message
-    )
-    assert "bill OTHER in QuickBooks Online from Acme Drywall dated 2026-05-20" in (
-        outcomes[1].message
-    )
+    assert "bill PA-07 in Xero from Acme Drywall dated 2026-01-15" in outcomes[0].message
+    assert "bill OTHER in Xero from Acme Drywall dated 2026-05-20" in outcomes[1].message
 
 
 def test_bulk_queued_exports_are_the_rows_the_task_backend_writes_itself():

@@ -117,16 +117,14 @@ def test_transient_errors_give_up_after_the_configured_tries(
 def test_a_permanent_error_fails_the_export_in_plain_words(scripted_connector, exporting):
     scripted_connector.SCRIPT.append(
         PermanentERPError(
-            "The vendor 'Acme Drywall' is inactive in QuickBooks Online.",
+            "The vendor 'Acme Drywall' is inactive in the ERP.",
             response_body={"Fault": {"type": "ValidationFault"}},
         )
     )
     assert export_run(model_label=LABEL, record_id=exporting.pk) == "failed"
     exporting.refresh_from_db()
     assert exporting.sync_status == SyncStatus.EXPORT_FAILED
-    assert (
-        exporting.last_export_error == "The vendor 'Acme Drywall' is inactive in QuickBooks Online."
-    )
+    assert exporting.last_export_error == "The vendor 'Acme Drywall' is inactive in the ERP."
     event = AuditEvent.objects.get(action=Action.EXPORT_FAILED)
     assert event.response_payload == {"Fault": {"type": "ValidationFault"}}
 

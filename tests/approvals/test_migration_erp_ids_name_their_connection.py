@@ -30,9 +30,7 @@ def company_with_an_id(apps, name: str, erp_id: str):
 
 def test_the_only_connection_that_ever_existed_is_named(old_schema):
     connection_model = old_schema.get_model("integrations", "ERPConnection")
-    only = connection_model.objects.create(
-        kind="quickbooks_online", company_id="1", is_active=False
-    )
+    only = connection_model.objects.create(kind="xero", company_id="1", is_active=False)
     linked = company_with_an_id(old_schema, "Acme", "58")
     unlinked = company_with_an_id(old_schema, "Beta", "")
 
@@ -46,8 +44,8 @@ def test_the_only_connection_that_ever_existed_is_named(old_schema):
 
 def test_with_several_connections_ids_are_kept_under_a_company_not_recorded(old_schema):
     connection_model = old_schema.get_model("integrations", "ERPConnection")
-    connection_model.objects.create(kind="quickbooks_online", company_id="1", is_active=False)
-    connection_model.objects.create(kind="quickbooks_online", company_id="2", is_active=True)
+    connection_model.objects.create(kind="xero", company_id="1", is_active=False)
+    connection_model.objects.create(kind="xero", company_id="2", is_active=True)
     linked = company_with_an_id(old_schema, "Acme", "58")
 
     apps = migrate(AFTER)

@@ -1,5 +1,7 @@
 """Invoices bill the commitment as it stands: change-order lines, and never past a line's
-balance, through the project manager's pages, the services and the export worker."""
+balance, through the project manager's pages, the services and the export worker, with the
+scripted ERP (tests/approvals/scripted_connector.py). What QuickBooks Online makes of a bill of
+the revised schedule is tested in tests/integrations/quickbooks_online/test_revised_schedule.py."""
 
 from __future__ import annotations
 
@@ -15,22 +17,15 @@ from approvals.models import ApprovalPolicy, SubcontractorInvoice
 from approvals.services import PreconditionsNotMet, record_accept, record_send
 from approvals.services.importing.job_costs import job_costs_sync
 from approvals.states import SyncStatus
+from integrations.base import ExportResult
+from tests import records
 from tests.approvals.admin.helpers import run_queued_exports
 from tests.html_forms import form_values
-from tests.reliability import scene
-
-
-@pytest.fixture
-def books(qbo_sandbox, qbo_settings, settings):
-    settings.EXPORT_RETRY_BASE_SECONDS = 0
-    settings.EXPORT_RETRY_MAX_SECONDS = 0
-    pm, approver = scene.people()
-    return scene.open_books(qbo_sandbox, pm=pm, approver=approver, tag=811)
 
 
 def signed_in(user) -> Client:
     client = Client()
-    client.force_login(scene.fresh(user))
+    client.force_login(records.fresh(user))
     return client
 
 
@@ -48,8 +43,11 @@ def row_of(values: dict, key: str) -> str:
     )
 
 
-def synced_change_order(books):
-    change_order = scene.new_change_order(books)
+def synced_change_order(books, scripted_connector):
+    """Change order 007, exported: the ERP put its two lines on the purchase order."""
+    change_order = records.new_change_order(books)
+    line_ids = {line.pk: f"po-line-{line.pk}" for line in change_order.lines.all()}
+    scripted_connector.SCRIPT.append(ExportResult(erp_id="po-1", line_ids=line_ids))
     record_send(record=change_order, actor=books.pm)
     record_accept(record=change_order, actor=books.approver)
     assert run_queued_exports() == ["synced"]
@@ -58,9 +56,12 @@ def synced_change_order(books):
 
 
 @pytest.mark.django_db
-def test_a_change_order_line_is_billed_and_the_bill_line_links_to_the_line_it_added(books):
-    change_order = synced_change_order(books)
+def test_a_change_order_line_is_billed_on_the_line_the_change_order_added(
+    books, scripted_connector
+):
+    change_order = synced_change_order(books, scripted_connector)
     soffits = change_order.lines.get(description="Lobby soffits")
+    assert soffits.erp_line_id == f"po-line-{soffits.pk}"
     pm = signed_in(books.pm)
     values = new_invoice_page(pm, books.commitment)
     index = row_of(values, f"o{soffits.pk}")
@@ -80,28 +81,23 @@ def test_a_change_order_line_is_billed_and_the_bill_line_links_to_the_line_it_ad
         == 302
     )
     invoice = SubcontractorInvoice.objects.get(number="INV-5001")
+    scripted_connector.SCRIPT.append(ExportResult(erp_id="bill-5001"))
     record_send(record=invoice, actor=books.pm)
     record_accept(record=invoice, actor=books.approver)
     assert run_queued_exports() == ["synced"]
 
-    (bill,) = [b for b in books.entities("Bill") if b.get("DocNumber") == "INV-5001"]
-    (billed,) = [line for line in bill["Line"] if line.get("Description", "").startswith("CCO 007")]
-    assert billed["LinkedTxn"] == [
-        {
-            "TxnId": books.commitment.erp_id,
-            "TxnType": "PurchaseOrder",
-            "TxnLineId": soffits.erp_line_id,
-        }
-    ]
+    sent = scripted_connector.CALLS[-1]["record"]
+    (billed,) = [line for line in sent.lines.all() if line.work_completed]
+    assert (billed.change_order_line, billed.work_completed) == (soffits, Decimal("4000.00"))
     page = pm.get(reverse("approvals:invoice_detail", args=[invoice.pk])).content.decode()
     assert "CCO 007.1" in page and "(change order 007)" in page
 
 
 @pytest.mark.django_db
 def test_a_change_order_line_waits_for_its_change_order_to_be_synced(books):
-    change_order = scene.new_change_order(books)
+    change_order = records.new_change_order(books)
     soffits = change_order.lines.get(description="Lobby soffits")
-    invoice = scene.new_invoice(books, number="INV-5002")
+    invoice = records.new_invoice(books, number="INV-5002")
     invoice.lines.all().delete()
     invoice.lines.create(change_order_line=soffits, work_completed=Decimal("100.00"))
 
@@ -112,7 +108,7 @@ def test_a_change_order_line_waits_for_its_change_order_to_be_synced(books):
 @pytest.mark.django_db
 def test_billing_past_a_lines_balance_is_refused_at_save_and_at_send(books):
     pm = signed_in(books.pm)
-    first = scene.new_invoice(books, number="INV-5003")  # 12,062.50 on line 1 of 48,250.00
+    first = records.new_invoice(books, number="INV-5003")  # 12,062.50 on line 1 of 48,250.00
     record_send(record=first, actor=books.pm)
     values = new_invoice_page(pm, books.commitment)
     line = books.commitment.lines.get(position=1)
@@ -136,7 +132,7 @@ def test_billing_past_a_lines_balance_is_refused_at_save_and_at_send(books):
     assert not SubcontractorInvoice.objects.filter(number="INV-5004").exists()
 
     # Saved by another path (the admin), the send still refuses it, naming the line and excess.
-    second = scene.new_invoice(books, number="INV-5005")
+    second = records.new_invoice(books, number="INV-5005")
     second.lines.filter(commitment_line=line).update(work_completed=Decimal("40000.00"))
     with pytest.raises(PreconditionsNotMet, match=r"Line 1 \(.*\) would be billed \$52,062.50"):
         record_send(record=second, actor=books.pm)
@@ -150,7 +146,7 @@ def test_two_invoices_sent_at_once_cannot_together_pass_a_lines_balance(books):
     line = books.commitment.lines.get(position=1)  # 48,250.00
     invoices = []
     for number in ("INV-5101", "INV-5102"):
-        invoice = scene.new_invoice(books, number=number)
+        invoice = records.new_invoice(books, number=number)
         invoice.lines.filter(commitment_line=line).update(work_completed=Decimal("30000.00"))
         invoices.append(invoice)
     start = threading.Barrier(2)
@@ -190,7 +186,7 @@ def test_when_the_policy_allows_it_the_approver_confirms_each_line_past_its_bala
         content_type=ContentType.objects.get_for_model(SubcontractorInvoice), enabled=True
     )
     line = books.commitment.lines.get(position=1)
-    invoice = scene.new_invoice(books, number="INV-5201")
+    invoice = records.new_invoice(books, number="INV-5201")
     invoice.lines.filter(commitment_line=line).update(work_completed=Decimal("50000.00"))
     record_send(record=invoice, actor=books.pm)
     invoice.refresh_from_db()
@@ -216,17 +212,19 @@ def test_when_the_policy_allows_it_the_approver_confirms_each_line_past_its_bala
 
 
 @pytest.mark.django_db
-def test_a_posting_date_in_a_closed_period_is_refused_at_send_and_at_accept(books):
+def test_a_posting_date_in_a_closed_period_is_refused_at_send_and_at_accept(
+    books, scripted_connector
+):
     from datetime import date
 
     from tests.approvals.admin.helpers import decision_url, messages_of
 
-    books.sandbox.set_book_close_date("2026-06-30", realm_id=books.realm_id)
+    scripted_connector.CLOSED_THROUGH.append(date(2026, 6, 30))
     job_costs_sync(connection=books.connection)  # the closing date comes with the sync
-    invoice = scene.new_invoice(books, number="INV-5301")  # dated 2026-05-31
+    invoice = records.new_invoice(books, number="INV-5301")  # dated 2026-05-31
     with pytest.raises(
         PreconditionsNotMet,
-        match=r"closed through 2026-06-30 in QuickBooks Online \(as of the last sync less than",
+        match=r"closed through 2026-06-30 in Xero \(as of the last sync less than",
     ):
         record_send(record=invoice, actor=books.pm)
 
@@ -241,7 +239,7 @@ def test_a_posting_date_in_a_closed_period_is_refused_at_send_and_at_accept(book
     refused = approver.post(decision_url(SubcontractorInvoice, "accept"), values, follow=True)
     assert "cannot post on 2026-06-15" in " ".join(messages_of(refused))
     values[f"posting_date_{invoice.pk}"] = ["2026-07-01"]
+    scripted_connector.SCRIPT.append(ExportResult(erp_id="bill-5301"))
     approver.post(decision_url(SubcontractorInvoice, "accept"), values)
     assert run_queued_exports() == ["synced"]
-    (bill,) = [b for b in books.entities("Bill") if b.get("DocNumber") == "INV-5301"]
-    assert bill["TxnDate"] == "2026-07-01"
+    assert scripted_connector.CALLS[-1]["record"].posting_date == date(2026, 7, 1)

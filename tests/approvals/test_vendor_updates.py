@@ -1,5 +1,8 @@
 """Vendor updates from proposal to the ERP vendor: the services, the worker's task and the emails,
-with the QuickBooks Online sandbox over a real socket and the real connector."""
+with any ERP. The scripted connector answers the worker's updates and the scripted reader
+brings the ERP's vendor list (tests/approvals/scripted_connector.py, scripted_reader.py); the
+update through QuickBooks Online's connector is tested in
+tests/integrations/quickbooks_online/test_vendor_updates.py."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from approvals.services.workflow.vendor_updates import (
     vendor_update_withdraw,
 )
 from approvals.states import Note, SyncStatus
-from integrations.quickbooks_online.client import QuickBooksClient
+from integrations.base import DuplicateNameError, TransientERPError, VendorUpdateResult
 from tests.approvals.admin.helpers import run_queued_exports
 from tests.factories import make_company, make_user
 
@@ -34,24 +37,25 @@ pytestmark = pytest.mark.django_db
 S = VendorUpdateStatus
 
 
+TAKEN = "The ERP already has another vendor named 'Bravo Paint'."
+
+
 @pytest.fixture
-def vendor(qbo_sandbox, qbo_connection):
-    return qbo_sandbox.create_entity(
-        "Vendor",
-        {
-            "DisplayName": "Acme Drywall",
-            "CompanyName": "Acme Drywall",
-            "PrimaryEmailAddr": {"Address": "ap@acme.test"},
-            "PrimaryPhone": {"FreeFormNumber": "555-0100"},
-            "TaxIdentifier": "12-3456789",
-            "BillAddr": {"Line1": "12 Harbor Road", "City": "Portland", "PostalCode": "97201"},
-            "AcctNum": "ACME-7",
-        },
+def vendor(erp_books):
+    return erp_books.add_vendor(
+        "Acme Drywall",
+        company_name="Acme Drywall",
+        email="ap@acme.test",
+        phone="555-0100",
+        tax_id="12-3456789",
+        address_line1="12 Harbor Road",
+        city="Portland",
+        postal_code="97201",
     )
 
 
 @pytest.fixture
-def company(vendor, qbo_connection):
+def company(vendor, erp_connection):
     return make_company(
         name="Acme Drywall",
         email="ap@acme.test",
@@ -61,9 +65,9 @@ def company(vendor, qbo_connection):
         city="Portland",
         postal_code="97201",
         sync_status=SyncStatus.SYNCED,
-        erp_id=vendor["Id"],
-        erp_version=vendor["SyncToken"],
-        erp_connection=qbo_connection,
+        erp_id=vendor.erp_id,
+        erp_version=vendor.version,
+        erp_connection=erp_connection,
     )
 
 
@@ -75,10 +79,6 @@ def proposer(db):
 @pytest.fixture
 def approver(db):
     return make_user(role="approver", username="alice", first_name="Alice")
-
-
-def stored_vendor(qbo_sandbox, erp_id: str) -> dict:
-    return next(v for v in qbo_sandbox.entities("Vendor") if v["Id"] == erp_id)
 
 
 def history(company, action=None) -> list[AuditEvent]:
@@ -119,7 +119,7 @@ def test_nothing_changed_proposes_nothing(company, proposer):
     assert not VendorUpdate.objects.exists()
 
 
-def test_a_company_not_synced_is_edited_directly(qbo_connection, proposer):
+def test_a_company_not_synced_is_edited_directly(erp_connection, proposer):
     unsynced = make_company()
     with pytest.raises(TransitionNotAllowed, match="edited directly"):
         vendor_update_propose(company=unsynced, actor=proposer, new_values={"phone": "1"})
@@ -179,36 +179,41 @@ def test_a_phone_only_change_emails_nobody(company, proposer, django_capture_on_
 
 
 def test_accepted_the_worker_updates_the_vendor_then_the_company_in_one_step(
-    company, proposer, approver, qbo_sandbox
+    company, proposer, approver, scripted_connector
 ):
     update = vendor_update_propose(
         company=company,
         actor=proposer,
         new_values={"tax_id": "98-7654321", "address_line1": "4 Mill Lane", "phone": "555-0199"},
     )
-    qbo_sandbox.clear_request_log()
     accepted(update, approver)
-    assert qbo_sandbox.request_log() == []  # the accept asked nothing of QuickBooks
+    assert scripted_connector.CALLS == []  # the accept asked nothing of the ERP
     update.refresh_from_db()
     assert update.status == S.UPDATING
+    sent = {"vendor": company.erp_id, "TaxId": "98-7654321"}
+    scripted_connector.SCRIPT.append(
+        VendorUpdateResult(version="1", request_payload=sent, response_payload={"version": "1"})
+    )
 
     assert run_queued_exports() == ["applied"]
 
+    [call] = scripted_connector.CALLS
+    assert call["record"] == company
+    assert call["new_values"] == {
+        "tax_id": "98-7654321",
+        "address_line1": "4 Mill Lane",
+        "phone": "555-0199",
+    }
+    assert call["request_key"] == update.request_key
     update.refresh_from_db()
     company.refresh_from_db()
-    vendor = stored_vendor(qbo_sandbox, company.erp_id)
     assert update.status == S.APPLIED
     assert (company.tax_id, company.address_line1, company.phone) == (
         "98-7654321",
         "4 Mill Lane",
         "555-0199",
     )
-    assert company.erp_version == vendor["SyncToken"]
-    assert vendor["TaxIdentifier"] == "98-7654321"
-    assert vendor["BillAddr"]["Line1"] == "4 Mill Lane"
-    assert vendor["BillAddr"]["City"] == "Portland"
-    assert vendor["PrimaryPhone"] == {"FreeFormNumber": "555-0199"}
-    assert vendor["AcctNum"] == "ACME-7"  # sparse: untouched fields kept
+    assert company.erp_version == "1"
     [applied] = history(company, Note.VENDOR_UPDATE_APPLIED)
     assert applied.actor_label == "export worker"
     assert {change["field"] for change in applied.changes} == {
@@ -216,7 +221,8 @@ def test_accepted_the_worker_updates_the_vendor_then_the_company_in_one_step(
         "Address line1",
         "Phone",
     }
-    assert applied.request_payload["sparse"] is True
+    assert applied.request_payload == sent
+    assert applied.response_payload == {"version": "1"}
     assert [event.action for event in history(company)] == [
         Note.VENDOR_UPDATE_PROPOSED,
         Note.VENDOR_UPDATE_ACCEPTED,
@@ -224,47 +230,10 @@ def test_accepted_the_worker_updates_the_vendor_then_the_company_in_one_step(
     ]
 
 
-def test_a_vendor_edited_in_quickbooks_between_read_and_update_is_re_read_and_applied(
-    company, proposer, approver, qbo_sandbox, qbo_connection, monkeypatch
-):
-    books = QuickBooksClient(qbo_connection)
-    read = QuickBooksClient.read
-    edited = []
-
-    def read_then_the_accountant_saves_it(client, entity, entity_id):
-        document = read(client, entity, entity_id)
-        if entity == "Vendor" and not edited:
-            edited.append(
-                books.update(
-                    "Vendor",
-                    {
-                        "Id": document["Id"],
-                        "SyncToken": document["SyncToken"],
-                        "Mobile": {"FreeFormNumber": "555-0188"},
-                    },
-                    request_id="books-edit",
-                    sparse=True,
-                )
-            )
-        return document
-
-    monkeypatch.setattr(QuickBooksClient, "read", read_then_the_accountant_saves_it)
-    update = vendor_update_propose(company=company, actor=proposer, new_values={"city": "Salem"})
-    accepted(update, approver)
-
-    assert run_queued_exports() == ["applied"]
-    vendor = stored_vendor(qbo_sandbox, company.erp_id)
-    assert vendor["BillAddr"]["City"] == "Salem"
-    assert vendor["Mobile"] == {"FreeFormNumber": "555-0188"}
-    company.refresh_from_db()
-    assert company.city == "Salem"
-    assert company.erp_version == vendor["SyncToken"]
-
-
 def test_a_name_another_vendor_has_fails_with_a_sentence_and_the_company_keeps_its_name(
-    company, proposer, approver, qbo_sandbox, django_capture_on_commit_callbacks
+    company, proposer, approver, scripted_connector, django_capture_on_commit_callbacks
 ):
-    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Bravo Paint"})
+    scripted_connector.SCRIPT.append(DuplicateNameError(TAKEN, code="taken"))
     update = vendor_update_propose(
         company=company, actor=proposer, new_values={"name": "Bravo Paint"}
     )
@@ -276,11 +245,8 @@ def test_a_name_another_vendor_has_fails_with_a_sentence_and_the_company_keeps_i
     update.refresh_from_db()
     company.refresh_from_db()
     assert update.status == S.FAILED
-    assert "already has another vendor, customer or employee named 'Bravo Paint'" in (
-        update.last_error
-    )
+    assert update.last_error == TAKEN
     assert company.name == "Acme Drywall"
-    assert stored_vendor(qbo_sandbox, company.erp_id)["DisplayName"] == "Acme Drywall"
     [failed] = history(company, Note.VENDOR_UPDATE_FAILED)
     assert failed.reason == update.last_error
     [email] = mail.outbox
@@ -289,44 +255,42 @@ def test_a_name_another_vendor_has_fails_with_a_sentence_and_the_company_keeps_i
 
     # The approver rejects it; a late task for the failed attempt then does nothing.
     vendor_update_reject(update=update, actor=approver, reason="Keep the old name.")
-    qbo_sandbox.clear_request_log()
     assert vendor_update_run(update_id=update.pk, attempt=update.attempt) == (
         "skipped: not updating"
     )
-    assert qbo_sandbox.request_log() == []
+    assert len(scripted_connector.CALLS) == 1
 
 
 def test_a_failed_update_is_retried_once_the_cause_is_fixed(
-    company, proposer, approver, qbo_sandbox, qbo_connection
+    company, proposer, approver, scripted_connector
 ):
-    taken = qbo_sandbox.create_entity("Vendor", {"DisplayName": "Bravo Paint"})
+    scripted_connector.SCRIPT += [
+        DuplicateNameError(TAKEN, code="taken"),
+        VendorUpdateResult(version="1"),  # the other vendor was renamed in the ERP meanwhile
+    ]
     update = vendor_update_propose(
         company=company, actor=proposer, new_values={"name": "Bravo Paint"}
     )
     accepted(update, approver)
-    run_queued_exports()
-    QuickBooksClient(qbo_connection).update(
-        "Vendor",
-        {"Id": taken["Id"], "SyncToken": taken["SyncToken"], "DisplayName": "Bravo Paint (old)"},
-        request_id="rename-other",
-        sparse=True,
-    )
+    assert run_queued_exports() == ["failed"]
 
     update.refresh_from_db()
     vendor_update_retry(update=update, actor=approver, version=update.version)
     assert run_queued_exports() == ["applied"]
     company.refresh_from_db()
     assert company.name == "Bravo Paint"
+    assert [call["new_values"] for call in scripted_connector.CALLS] == [
+        {"name": "Bravo Paint"}
+    ] * 2
 
 
-def test_the_worker_does_nothing_for_a_withdrawn_proposal(company, proposer, qbo_sandbox):
+def test_the_worker_does_nothing_for_a_withdrawn_proposal(company, proposer, scripted_connector):
     update = vendor_update_propose(company=company, actor=proposer, new_values={"phone": "1"})
     vendor_update_withdraw(update=update, actor=proposer)
-    qbo_sandbox.clear_request_log()
 
     assert vendor_update_run(update_id=update.pk, attempt=0) == "skipped: not updating"
     assert vendor_update_run(update_id=update.pk, attempt=1) == "skipped: not updating"
-    assert qbo_sandbox.request_log() == []
+    assert scripted_connector.CALLS == []
     update.refresh_from_db()
     assert update.status == S.WITHDRAWN
     [event] = history(company, Note.VENDOR_UPDATE_WITHDRAWN)
@@ -339,7 +303,10 @@ def test_only_the_proposer_withdraws(company, proposer, approver):
         vendor_update_withdraw(update=update, actor=approver)
 
 
-def test_a_double_accept_queues_one_task_and_updates_once(company, proposer, approver, qbo_sandbox):
+def test_a_double_accept_queues_one_task_and_updates_once(
+    company, proposer, approver, scripted_connector
+):
+    scripted_connector.SCRIPT.append(VendorUpdateResult(version="1"))
     update = vendor_update_propose(company=company, actor=proposer, new_values={"phone": "1"})
     update.refresh_from_db()
     shown = update.version
@@ -352,12 +319,7 @@ def test_a_double_accept_queues_one_task_and_updates_once(company, proposer, app
 
     assert vendor_update_tasks() == 1
     assert run_queued_exports() == ["applied"]
-    vendor_writes = [
-        entry
-        for entry in qbo_sandbox.request_log()
-        if entry["method"] == "POST" and entry["path"].endswith("/vendor")
-    ]
-    assert len(vendor_writes) == 1
+    assert len(scripted_connector.CALLS) == 1
     assert len(history(company, Note.VENDOR_UPDATE_ACCEPTED)) == 1
 
 
@@ -372,21 +334,15 @@ def test_the_proposer_cannot_accept_their_own_change_unless_the_policy_allows_it
     assert "Accepted by the person who proposed it, as the approval policy allows" in event.reason
 
 
-def test_a_rename_imported_from_quickbooks_stops_the_accept(
-    company, proposer, approver, qbo_sandbox, qbo_connection, vendor
+def test_a_rename_imported_from_the_erp_stops_the_accept(
+    company, proposer, approver, erp_books, erp_connection, vendor
 ):
     update = vendor_update_propose(
         company=company, actor=proposer, new_values={"name": "Acme Interiors"}
     )
-    vendors_sync(connection=qbo_connection)  # the first, full read
-    current = stored_vendor(qbo_sandbox, vendor["Id"])
-    QuickBooksClient(qbo_connection).update(
-        "Vendor",
-        {"Id": current["Id"], "SyncToken": current["SyncToken"], "DisplayName": "Acme Drywall Inc"},
-        request_id="rename-in-books",
-        sparse=True,
-    )
-    vendors_sync(connection=qbo_connection)
+    vendors_sync(connection=erp_connection)  # the first, full read
+    erp_books.change(vendor, display_name="Acme Drywall Inc")
+    vendors_sync(connection=erp_connection)
     company.refresh_from_db()
     assert company.name == "Acme Drywall Inc"  # the import follows the rename, in the history
 
@@ -400,31 +356,34 @@ def test_a_rename_imported_from_quickbooks_stops_the_accept(
 
 
 def test_a_change_after_the_accept_stops_the_worker_before_anything_is_sent(
-    company, proposer, approver, qbo_sandbox
+    company, proposer, approver, scripted_connector
 ):
     update = vendor_update_propose(company=company, actor=proposer, new_values={"city": "Salem"})
     accepted(update, approver)
     Company.objects.filter(pk=company.pk).update(city="Eugene")
-    qbo_sandbox.clear_request_log()
 
     assert run_queued_exports() == ["failed: company changed"]
     update.refresh_from_db()
     assert update.status == S.FAILED
     assert "City is now 'Eugene', no longer 'Portland'" in update.last_error
-    assert qbo_sandbox.request_log() == []
+    assert scripted_connector.CALLS == []
 
 
-def test_a_quickbooks_outage_is_retried_later_with_the_exports_back_off(
-    company, proposer, approver, qbo_sandbox
+def test_an_erp_outage_is_retried_later_with_the_exports_back_off(
+    company, proposer, approver, scripted_connector
 ):
+    scripted_connector.SCRIPT.append(
+        TransientERPError("The ERP is down for maintenance.", status=503)
+    )
     update = vendor_update_propose(company=company, actor=proposer, new_values={"city": "Salem"})
     accepted(update, approver)
-    qbo_sandbox.inject_fault("http_503", count=10)
+    key = VendorUpdate.objects.get(pk=update.pk).request_key
 
     assert run_queued_exports() == ["retry scheduled"]
     update.refresh_from_db()
     assert update.status == S.UPDATING
-    assert update.last_error
+    assert update.last_error == "The ERP is down for maintenance."
+    assert update.request_key != key  # the ERP answered an error: the next try asks anew
     assert vendor_update_tasks() == 2
 
 

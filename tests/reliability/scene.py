@@ -2,41 +2,33 @@
 project, vendor and subcontract already exported to it, so each cell exercises one export.
 
 Prerequisites are exported with the real connector (so QuickBooks holds real documents) and
-then marked synced, the way a finished export leaves them.
+then marked synced, the way a finished export leaves them. The records themselves are built as
+tests/records.py builds them for any ERP.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from approvals.models import (
-    ChangeOrderLine,
-    ChangeOrderStatus,
-    Commitment,
-    CommitmentChangeOrder,
-    CommitmentKind,
-    CommitmentLine,
-    CommitmentStatus,
-    Company,
-    CostCode,
-    InvoiceLine,
-    InvoiceStatus,
-    Project,
-    SubcontractorInvoice,
-)
+from approvals.models import Commitment, Company, CostCode, Project
 from approvals.states import SyncStatus
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
-from tests.factories import make_project, make_user
-
-ITEMS = ("Gypsum board", "Painting", "Electrical")
+from tests.factories import make_project
+from tests.records import ITEMS as ITEMS
+from tests.records import fresh as fresh
+from tests.records import fresh_record as fresh_record
+from tests.records import new_change_order as new_change_order
+from tests.records import new_commitment as new_commitment
+from tests.records import new_company as new_company
+from tests.records import new_invoice as new_invoice
+from tests.records import people as people
 
 
 @dataclass
@@ -64,22 +56,6 @@ class Books:
 
     def create_entity(self, entity: str, payload: dict) -> dict:
         return self.sandbox.create_entity(entity, payload, realm_id=self.realm_id)
-
-
-def people() -> tuple:
-    pm = make_user(role="project_manager", username="pat", first_name="Pat")
-    approver = make_user(role="approver", username="alex", first_name="Alex")
-    return pm, approver
-
-
-def fresh(user):
-    """The user anew from the database: a user object caches its projects and permissions."""
-    return get_user_model().objects.get(pk=user.pk)
-
-
-def fresh_record(record):
-    """The record anew from the database, as the next page or worker run would read it."""
-    return type(record).objects.get(pk=record.pk)
 
 
 def connect_new_company(sandbox, tag: int) -> ERPConnection:
@@ -155,96 +131,8 @@ def _exported(connector: QuickBooksOnlineConnector, record) -> None:
     record.refresh_from_db()
 
 
-def new_company(name: str = "Riverside Drywall LLC") -> Company:
-    return Company.objects.create(
-        name=name,
-        legal_name=f"{name} (Oregon)",
-        email="billing@riverside-drywall.example",
-        phone="(503) 555-0199",
-        address_line1="4100 Riverside Dr",
-        city="Portland",
-        region="OR",
-        postal_code="97214",
-        country="USA",
-    )
-
-
 def new_project(books: Books) -> Project:
     return make_project(number=f"P-2{books.tag:03d}", name="North Annex", members=[books.pm])
-
-
-def new_commitment(project, vendor, cost_codes, *, number: str = "SC-2001-007") -> Commitment:
-    commitment = Commitment.objects.create(
-        project=project,
-        vendor=vendor,
-        kind=CommitmentKind.SUBCONTRACT,
-        number=number,
-        title="Framing and drywall",
-        status=CommitmentStatus.APPROVED,
-        default_retainage_percent=Decimal("10.00"),
-    )
-    CommitmentLine.objects.create(
-        commitment=commitment,
-        position=1,
-        cost_code=cost_codes["Gypsum board"],
-        description="Metal studs and gypsum board",
-        amount=Decimal("48250.00"),
-    )
-    CommitmentLine.objects.create(
-        commitment=commitment,
-        position=2,
-        cost_code=cost_codes["Painting"],
-        description="Prime and paint",
-        quantity=Decimal("1850"),
-        unit_cost=Decimal("12.75"),
-        amount=Decimal("23587.50"),
-    )
-    return commitment
-
-
-def new_change_order(books: Books) -> CommitmentChangeOrder:
-    change_order = CommitmentChangeOrder.objects.create(
-        commitment=books.commitment,
-        number="007",
-        title="Added soffits at the lobby",
-        status=ChangeOrderStatus.APPROVED,
-    )
-    for cost_code, description, amount in (
-        ("Gypsum board", "Lobby soffits", "8425.00"),
-        ("Electrical", "Soffit lighting rough-in", "1310.55"),
-    ):
-        ChangeOrderLine.objects.create(
-            change_order=change_order,
-            cost_code=books.cost_codes[cost_code],
-            description=description,
-            amount=Decimal(amount),
-        )
-    return change_order
-
-
-def new_invoice(books: Books, *, number: str = "INV-2001") -> SubcontractorInvoice:
-    invoice = SubcontractorInvoice.objects.create(
-        commitment=books.commitment,
-        number=number,
-        billing_date=date(2026, 5, 31),
-        period_start=date(2026, 5, 1),
-        period_end=date(2026, 5, 31),
-        status=InvoiceStatus.APPROVED,
-    )
-    first, second = books.commitment.lines.order_by("position")
-    InvoiceLine.objects.create(
-        invoice=invoice,
-        commitment_line=first,
-        work_completed=Decimal("12062.50"),
-        retainage_withheld=Decimal("1206.25"),
-    )
-    InvoiceLine.objects.create(
-        invoice=invoice,
-        commitment_line=second,
-        work_completed=Decimal("3187.45"),
-        retainage_withheld=Decimal("318.75"),
-    )
-    return invoice
 
 
 def someone_in_quickbooks(connection: ERPConnection) -> QuickBooksClient:

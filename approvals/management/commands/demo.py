@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import requests
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals.demo import seed_demo
-from integrations.quickbooks_online.sandbox.control import SandboxHandle
+QUICKBOOKS_ONLINE_APP = "integrations.quickbooks_online"
 
 
 class Command(BaseCommand):
@@ -30,6 +30,15 @@ class Command(BaseCommand):
             raise CommandError(
                 "The demo runs only with DEBUG=true: its users have well-known passwords."
             )
+        if not apps.is_installed(QUICKBOOKS_ONLINE_APP):
+            raise CommandError(
+                "The demo exports to the QuickBooks Online sandbox, which this installation "
+                f"leaves out: add {QUICKBOOKS_ONLINE_APP} to ERP_APPS."
+            )
+        # Imported only now: an installation without QuickBooks Online never loads its code.
+        from approvals.demo import seed_demo
+        from integrations.quickbooks_online.sandbox.control import SandboxHandle
+
         call_command("migrate", interactive=False, verbosity=0)
         children = []
         try:

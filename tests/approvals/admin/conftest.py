@@ -1,32 +1,22 @@
-"""The scene of the admin tests: a QuickBooks Online connection, an approver, a project manager.
+"""The scene of the admin tests: a connected ERP that answers from a script (the scripted
+connector of tests/approvals/scripted_connector.py), an approver and a project manager.
 
-Checking a record for QuickBooks needs no HTTP, so sending and accepting run without a server;
-only the tests that read from or export to QuickBooks start the sandbox.
+Checking, describing and accepting a record need no ERP call; exports go to the script.
 """
 
 import pytest
 
-from tests.factories import make_erp_connection, make_project, make_user
+from tests.factories import make_user
 
 
-@pytest.fixture
-def erp_connection(db):
-    return make_erp_connection()
-
-
-@pytest.fixture
-def project(erp_connection):
-    return make_project(synced=True)
+@pytest.fixture(autouse=True)
+def _scripted_erp(scripted_connector):
+    """Every admin test speaks to the scripted ERP."""
 
 
 @pytest.fixture
 def project_manager(project):
     return make_user(role="project_manager", projects=[project], first_name="Pat")
-
-
-@pytest.fixture
-def approver(db):
-    return make_user(role="approver", username="alice", first_name="Alice")
 
 
 @pytest.fixture

@@ -34,9 +34,9 @@ def test_the_accept_action_shows_what_will_happen_before_anything_does(
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "are exported to QuickBooks Online in the background" in page
+    assert "are exported to Scripted ERP in the background" in page
     assert page.count("Nothing to check first.") == 2
-    assert page.count("QuickBooks Online purchase order") == 2
+    assert page.count("Scripted ERP commitment") == 2  # the connector's description of each
     assert 'value="Accept and export"' in page
     assert f'name="next" value="{changelist_url(Commitment, queue="ready")}"' in page
     assert queued_exports() == []
@@ -47,13 +47,13 @@ def test_the_accept_page_warns_about_a_record_that_will_not_pass(
     approver_client, project, project_manager
 ):
     ready, broken = send([make_commitment(project=project) for _ in range(2)], by=project_manager)
-    # An import from QuickBooks removed the item behind the broken commitment's cost code.
+    # An import from the ERP removed the item behind the broken commitment's cost code.
     CostCode.objects.filter(pk=broken.lines.get().cost_code_id).update(erp_id="")
 
     page = approver_client.get(decision_url(Commitment, "accept", [ready, broken])).content.decode()
 
     assert page.count("Nothing to check first.") == 1
-    assert "which is not a standard QuickBooks Online cost code" in page
+    assert "which is not a standard Scripted ERP cost code" in page
 
 
 def test_bulk_accept_reports_each_record_and_one_failure_stops_no_other(
@@ -76,7 +76,7 @@ def test_bulk_accept_reports_each_record_and_one_failure_stops_no_other(
     assert f"Commitment {first.number} '{first.title}': accepted; the export is queued." in shown
     assert f"Commitment {last.number} '{last.title}': accepted; the export is queued." in shown
     refusal = next(message for message in shown if broken.number in message)
-    assert "which is not a standard QuickBooks Online cost code" in refusal
+    assert "which is not a standard Scripted ERP cost code" in refusal
     assert refreshed(first).sync_status == SyncStatus.EXPORTING
     assert refreshed(last).sync_status == SyncStatus.EXPORTING
     assert refreshed(broken).sync_status == SyncStatus.READY_TO_EXPORT
@@ -85,26 +85,6 @@ def test_bulk_accept_reports_each_record_and_one_failure_stops_no_other(
     )
     assert refreshed(first).decided_by == approver
     assert AuditEvent.objects.filter(action="accept").count() == 2
-
-
-def test_accepting_a_company_sets_the_vendor_type_chosen(
-    approver_client, erp_connection, project_manager
-):
-    erp_connection.settings = {"vendor_types": ["Subcontractor", "Supplier", "Consultant"]}
-    erp_connection.save(update_fields=["settings"])
-    (company,) = send([make_company(name="Acme Drywall")], by=project_manager)
-
-    page = approver_client.get(decision_url(Company, "accept", [company])).content.decode()
-    assert '<option value="Consultant">Consultant</option>' in page
-
-    response = approver_client.post(
-        decision_url(Company, "accept"), {**reviewed([company]), "vendor_type": "Consultant"}
-    )
-
-    assert response.status_code == 302
-    company = refreshed(company)
-    assert company.vendor_type == "Consultant"
-    assert company.sync_status == SyncStatus.EXPORTING
 
 
 def test_a_vendor_type_not_offered_is_refused(approver_client, project_manager):

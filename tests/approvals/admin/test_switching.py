@@ -9,7 +9,7 @@ from django.urls import reverse
 from approvals.models import AuditEvent, Company, CostCode, ERPCostCode, ERPVendor, Project
 from approvals.preconditions import send_problems
 from approvals.states import Action, SyncStatus
-from integrations.models import ERPConnection
+from integrations.models import ERPConnection, ERPKind
 from tests.factories import (
     make_commitment,
     make_company,
@@ -34,7 +34,7 @@ def old_connection(erp_connection):
 
 @pytest.fixture
 def new_connection(old_connection):
-    return make_erp_connection(company_name="New Books Inc")
+    return make_erp_connection(kind=ERPKind.XERO, company_name="New Books Inc")
 
 
 @pytest.fixture
@@ -115,19 +115,19 @@ def test_the_vendor_page_and_the_send_say_where_it_is_linked(
     problems = send_problems(commitment)
 
     assert (
-        "Vendor 'Acme <script>alert(1)</script> Drywall' is linked to QuickBooks Online "
-        "(Old <b>Books</b> & Co), not the connected QuickBooks Online (New Books Inc): re-link "
+        "Vendor 'Acme <script>alert(1)</script> Drywall' is linked to Xero "
+        "(Old <b>Books</b> & Co), not the connected Xero (New Books Inc): re-link "
         "or unlink it under ERP Integrations → Switching accounting systems."
     ) in problems
     page = signed_in(administrator).get(reverse("admin:approvals_company_change", args=[vendor.pk]))
     text = page.content.decode()
-    assert "Linked to QuickBooks Online (Old &lt;b&gt;Books&lt;/b&gt; &amp; Co), not the" in text
+    assert "Linked to Xero (Old &lt;b&gt;Books&lt;/b&gt; &amp; Co), not the" in text
     assert "<script>alert(1)</script>" not in text
     # The project manager's page says it too, in the sync panel.
     panel = signed_in(project_manager).get(reverse("approvals:company_detail", args=[vendor.pk]))
     assert (
-        'id="erp-elsewhere"><strong>Linked to QuickBooks Online (Old &lt;b&gt;Books&lt;/b&gt; '
-        "&amp; Co), not the connected QuickBooks Online (New Books Inc).</strong>"
+        'id="erp-elsewhere"><strong>Linked to Xero (Old &lt;b&gt;Books&lt;/b&gt; '
+        "&amp; Co), not the connected Xero (New Books Inc).</strong>"
     ) in panel.content.decode()
 
 

@@ -1,4 +1,6 @@
-from dataclasses import replace
+"""The import pages of the admin, with any ERP: link a suggested vendor, import another, add a job
+as a project and enable its job costs; each page names the connected ERP in its own nouns. The
+scripted ERP holds the vendors and jobs (tests/approvals/scripted_reader.py)."""
 
 import pytest
 from django.urls import reverse
@@ -20,11 +22,11 @@ def _plain_http(settings):
 
 
 def test_an_approver_links_a_suggested_vendor_and_imports_another(
-    client, qbo_sandbox, qbo_connection
+    client, erp_books, erp_connection
 ):
-    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Star Framing, LLC"})
-    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Fresh Vendor"})
-    imports_vendors.vendors_sync(connection=qbo_connection)
+    erp_books.add_vendor("Star Framing, LLC")
+    erp_books.add_vendor("Fresh Vendor")
+    imports_vendors.vendors_sync(connection=erp_connection)
     star = make_company(name="Star Framing")
     client.force_login(make_user(role="approver"))
     url = reverse("admin:approvals_imports_vendors")
@@ -41,12 +43,12 @@ def test_an_approver_links_a_suggested_vendor_and_imports_another(
     assert star.sync_status == SyncStatus.SYNCED
     assert late.sync_status == SyncStatus.NOT_SENT
     late.delete()
-    fresh = imports_vendors.vendors_only_in_erp(connection=qbo_connection).get()
+    fresh = imports_vendors.vendors_only_in_erp(connection=erp_connection).get()
     client.post(url, {"action": "add", "vendor": fresh.pk})
     assert Company.objects.get(name="Fresh Vendor").sync_status == SyncStatus.SYNCED
 
 
-def test_project_managers_cannot_open_the_import_pages(client, qbo_connection):
+def test_project_managers_cannot_open_the_import_pages(client, erp_connection):
     manager = make_user(role="project_manager")
     type(manager).objects.filter(pk=manager.pk).update(is_staff=True)
     client.force_login(manager)
@@ -54,17 +56,12 @@ def test_project_managers_cannot_open_the_import_pages(client, qbo_connection):
     assert client.get(reverse("admin:approvals_imports_vendors")).status_code == 403
 
 
-def test_an_approver_adds_a_job_and_enables_its_job_costs(client, qbo, qbo_connection):
-    owner = qbo.create("Customer", {"DisplayName": "City Schools"}, request_id="owner")
-    qbo.create(
-        "Customer",
-        {"DisplayName": "Lincoln Gym", "Job": True, "ParentRef": {"value": owner["Id"]}},
-        request_id="job",
-    )
-    imports_jobs.jobs_sync(connection=qbo_connection)
+def test_an_approver_adds_a_job_and_enables_its_job_costs(client, erp_books, erp_connection):
+    erp_books.add_job("Lincoln Gym", under=erp_books.add_customer("City Schools"))
+    imports_jobs.jobs_sync(connection=erp_connection)
     client.force_login(make_user(role="approver"))
     url = reverse("admin:approvals_imports_jobs")
-    job = imports_jobs.jobs_ready_to_import(connection=qbo_connection).get()
+    job = imports_jobs.jobs_ready_to_import(connection=erp_connection).get()
     client.post(url, {"action": "add", "job": job.pk})
     project = Project.objects.get(name="Lincoln Gym")
     assert (project.sync_status, project.customer_name) == (SyncStatus.SYNCED, "City Schools")
@@ -83,7 +80,7 @@ def test_an_approver_adds_a_job_and_enables_its_job_costs(client, qbo, qbo_conne
     ],
 )
 def test_an_id_that_is_not_a_number_is_answered_with_a_sentence(
-    client, qbo_connection, page, posted
+    client, erp_connection, page, posted
 ):
     client.force_login(make_user(role="approver"))
     url = reverse(f"admin:approvals_imports_{page}")
@@ -95,42 +92,42 @@ def test_an_id_that_is_not_a_number_is_answered_with_a_sentence(
     assert any("is not one of those listed" in message for message in messages), messages
 
 
+def erp_entry(display_name: str, connection_page: str, **fields) -> registry.ERPEntry:
+    return registry.ERPEntry(
+        display_name=display_name,
+        connector="tests.approvals.scripted_connector.ScriptedConnector",
+        reader="",
+        connection_page=connection_page,
+        sandbox="",
+        **fields,
+    )
+
+
 def test_the_admin_index_links_the_connection_page_of_every_erp_the_registry_names(
     client, monkeypatch
 ):
-    monkeypatch.setitem(
-        registry.ERPS,
-        "books_desktop",
-        registry.ERPEntry(
-            display_name="Books Desktop",
-            connector="tests.approvals.scripted_connector.ScriptedConnector",
-            reader="",
-            connection_page="admin:approvals_imports_jobs",
-            sandbox="",
-        ),
+    monkeypatch.setattr(
+        registry,
+        "ERPS",
+        {
+            ERPKind.XERO: erp_entry("Xero", "admin:approvals_imports_vendors"),
+            "books_desktop": erp_entry("Books Desktop", "admin:approvals_imports_jobs"),
+        },
     )
     client.force_login(make_user(role="administrator"))
     page = client.get(reverse("admin:index")).content.decode()
-    assert (
-        f'<a href="{reverse("quickbooks_online:connection")}">QuickBooks Online connection' in page
-    )
+    assert f'<a href="{reverse("admin:approvals_imports_vendors")}">Xero connection' in page
     assert f'<a href="{reverse("admin:approvals_imports_jobs")}">Books Desktop connection' in page
 
 
 def test_the_import_pages_name_the_connected_erp_and_use_its_nouns(client, monkeypatch):
-    quickbooks = registry.ERPS[ERPKind.QUICKBOOKS_ONLINE]
-    monkeypatch.setitem(
-        registry.ERPS,
-        ERPKind.QUICKBOOKS_ONLINE,
-        replace(
-            quickbooks,
-            display_name="Ledger Cloud",
-            nouns=registry.ImportNouns(
-                job="tracking option", jobs="tracking options", vendor="contact", vendors="contacts"
-            ),
-        ),
+    nouns = registry.ImportNouns(
+        job="tracking option", jobs="tracking options", vendor="contact", vendors="contacts"
     )
-    make_erp_connection()
+    monkeypatch.setitem(
+        registry.ERPS, ERPKind.XERO, erp_entry("Ledger Cloud", "admin:index", nouns=nouns)
+    )
+    make_erp_connection(kind=ERPKind.XERO)
     client.force_login(make_user(role="approver"))
     jobs = client.get(reverse("admin:approvals_imports_jobs")).content.decode()
     vendors = client.get(reverse("admin:approvals_imports_vendors")).content.decode()
@@ -141,6 +138,7 @@ def test_the_import_pages_name_the_connected_erp_and_use_its_nouns(client, monke
     assert "Tracking options ⇄ projects (0 not linked)</a>" in index
     assert "Contacts ⇄ companies (0 not matched)</a>" in index
     assert "QuickBooks" not in jobs + vendors + index
+    assert "Xero" not in jobs + vendors
 
 
 def _erp_vendor(connection, name: str, **fields):
@@ -155,11 +153,11 @@ def _erp_vendor(connection, name: str, **fields):
 
 
 def test_the_vendors_page_shows_what_decides_a_match_with_tax_ids_only_by_their_last_four(
-    client,
+    client, erp_books, erp_connection
 ):
     from decimal import Decimal
 
-    connection = make_erp_connection()
+    connection = erp_connection
     # An ERP that hands tax ids over whole, and one that masks them: both show the last four.
     _erp_vendor(
         connection,
@@ -193,11 +191,11 @@ def test_the_vendors_page_shows_what_decides_a_match_with_tax_ids_only_by_their_
 
 
 def test_a_vendor_with_a_suggested_match_is_not_offered_for_the_directory_and_the_page_says_why(
-    client, qbo_sandbox, qbo_connection
+    client, erp_books, erp_connection
 ):
-    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Star Framing, LLC"})
-    qbo_sandbox.create_entity("Vendor", {"DisplayName": "Home Depot Pro"})
-    imports_vendors.vendors_sync(connection=qbo_connection)
+    erp_books.add_vendor("Star Framing, LLC")
+    erp_books.add_vendor("Home Depot Pro")
+    imports_vendors.vendors_sync(connection=erp_connection)
     make_company(name="Star Framing")
     client.force_login(make_user(role="approver"))
 
@@ -211,7 +209,7 @@ def test_a_vendor_with_a_suggested_match_is_not_offered_for_the_directory_and_th
     assert "Add to company directory" in depot
 
     # Posted all the same, from a page shown before the company existed: refused, with why.
-    star_vendor = imports_vendors.vendors_only_in_erp(connection=qbo_connection).get(
+    star_vendor = imports_vendors.vendors_only_in_erp(connection=erp_connection).get(
         display_name="Star Framing, LLC"
     )
     done = client.post(
@@ -236,8 +234,10 @@ def _waiting_scene(connection):
     make_company(name="Star Framing")
 
 
-def test_the_admin_index_lists_both_import_pages_with_what_waits_on_them(client):
-    _waiting_scene(make_erp_connection())
+def test_the_admin_index_lists_both_import_pages_with_what_waits_on_them(
+    client, erp_books, erp_connection
+):
+    _waiting_scene(erp_connection)
     client.force_login(make_user(role="approver"))
 
     index = client.get(reverse("admin:index")).content.decode()
@@ -250,8 +250,8 @@ def test_the_admin_index_lists_both_import_pages_with_what_waits_on_them(client)
     )
 
 
-def test_every_admin_page_links_the_import_pages_in_its_sidebar(client):
-    _waiting_scene(make_erp_connection())
+def test_every_admin_page_links_the_import_pages_in_its_sidebar(client, erp_books, erp_connection):
+    _waiting_scene(erp_connection)
     client.force_login(make_user(role="approver"))
 
     page = client.get(reverse("admin:approvals_commitment_changelist")).content.decode()
@@ -262,22 +262,24 @@ def test_every_admin_page_links_the_import_pages_in_its_sidebar(client):
     assert "Vendors ⇄ companies (2 not matched)</a>" in sidebar
 
 
-def test_the_dashboard_links_the_import_pages_with_their_counts(client):
-    _waiting_scene(make_erp_connection())
+def test_the_dashboard_links_the_import_pages_with_their_counts(client, erp_books, erp_connection):
+    _waiting_scene(erp_connection)
     client.force_login(make_user(role="approver"))
 
     page = client.get(reverse("admin:approvals_dashboard")).content.decode()
 
     module = page[page.index('id="erp-imports"') :].split("</div>")[0]
-    assert "From QuickBooks Online" in module
+    assert "From Xero" in module
     assert "Jobs ⇄ projects</a>: 1 not linked" in module
     assert "Vendors ⇄ companies</a>: 2 not matched, 1 suggested match" in module
     sidebar = page[page.index('id="nav-sidebar"') :]
     assert "Vendors ⇄ companies (2 not matched, 1 suggested match)</a>" in sidebar
 
 
-def test_an_approver_of_projects_only_is_shown_only_the_jobs_page(client):
-    _waiting_scene(make_erp_connection())
+def test_an_approver_of_projects_only_is_shown_only_the_jobs_page(
+    client, erp_books, erp_connection
+):
+    _waiting_scene(erp_connection)
     approver = make_user(approve=[Project])
     type(approver).objects.filter(pk=approver.pk).update(is_staff=True)
     client.force_login(approver)

@@ -1,6 +1,10 @@
-"""The duplicate-bill check reads the bills the job-cost sync imported, never QuickBooks itself:
-a bill keyed straight into QuickBooks is flagged at send and at accept with no request to it."""
+"""The duplicate-bill check reads the bills the job-cost sync imported, never the ERP itself: a
+bill keyed straight into the ERP is flagged at send and at accept with no request to it, and
+a bill voided or deleted there stops counting. The scripted ERP hands over its bills
+(tests/approvals/scripted_reader.py); QuickBooks Online's own bills are read in
+tests/integrations/quickbooks_online/imports/test_duplicate_bills_imported.py."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,102 +13,95 @@ from approvals.models import ERPBill
 from approvals.services.importing import job_costs
 from approvals.services.workflow.actions import record_accept, record_send
 from approvals.services.workflow.errors import PossibleDuplicate
+from integrations.data import BillSummary, Deletion, DocumentKind, JobCostBatch
 from tests.factories import make_commitment, make_company, make_invoice, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def commitment(qbo_sandbox, qbo_connection):
+def commitment(erp_books, erp_connection):
     vendor = make_company(name="Acme Drywall", synced=True)
-    vendor.erp_id = qbo_sandbox.create_entity("Vendor", {"DisplayName": "Acme Drywall"})["Id"]
-    vendor.save(update_fields=["erp_id"])
     # No project has job costs enabled: the bills are imported all the same.
     return make_commitment(project=make_project(synced=True), vendor=vendor, synced=True)
 
 
-@pytest.fixture
-def key_bill(qbo_sandbox, commitment, accounts):
-    def key(number: str, total: str, day: str) -> dict:
-        return qbo_sandbox.create_entity(
-            "Bill",
-            {
-                "DocNumber": number,
-                "TxnDate": day,
-                "VendorRef": {"value": commitment.vendor.erp_id},
-                "Line": [
-                    {
-                        "Amount": total,
-                        "DetailType": "AccountBasedExpenseLineDetail",
-                        "AccountBasedExpenseLineDetail": {
-                            "AccountRef": {"value": accounts["Job Materials"]}
-                        },
-                    }
-                ],
-            },
-        )
-
-    return key
+def bill(
+    commitment, erp_id: str, number: str, total: str, billed_on: date, *, is_voided=False
+) -> BillSummary:
+    return BillSummary(
+        erp_id=erp_id,
+        vendor_erp_id=commitment.vendor.erp_id,
+        number=number,
+        billed_on=billed_on,
+        total=Decimal(total),
+        pre_tax_total=Decimal(total),
+        balance=Decimal(total),
+        is_voided=is_voided,
+    )
 
 
-def test_a_bill_keyed_into_quickbooks_is_flagged_at_send_and_accept_without_asking_it(
-    qbo_sandbox, qbo_connection, commitment, key_bill
+def test_a_bill_keyed_into_the_erp_is_flagged_at_send_and_accept_without_asking_it(
+    erp_connection, erp_books, scripted_connector, commitment
 ):
     pm = make_user(role="project_manager", projects=[commitment.project])
     approver = make_user(role="approver", username="carol")
-    same_number = key_bill("PA-07", "5.00", "2026-01-15")
-    job_costs.job_costs_sync(connection=qbo_connection)
-    # Keyed after the first sync: the next one brings it in through change data capture.
-    same_total = key_bill("OTHER", "900.00", "2026-05-20")
-    assert not job_costs.job_costs_sync(connection=qbo_connection).full_read
+    same_number = bill(commitment, "501", "PA-07", "5.00", date(2026, 1, 15))
+    same_total = bill(commitment, "502", "OTHER", "900.00", date(2026, 5, 20))
+    erp_books.job_cost_runs += [
+        [JobCostBatch(resume_token="after-first", full_read=True, bills=(same_number,))],
+        # Keyed after the first sync: the next one brings only what changed.
+        [JobCostBatch(resume_token="after-second", bills=(same_total,))],
+    ]
+    job_costs.job_costs_sync(connection=erp_connection)
+    assert not job_costs.job_costs_sync(connection=erp_connection).full_read
     numbered = make_invoice(commitment=commitment, number="pa-07", lines=[{"work_completed": "5"}])
     in_period = make_invoice(commitment=commitment)  # $1,000.00 less $100.00 retainage
-    qbo_sandbox.clear_request_log()
+    reads = len(erp_books.tokens)
 
     record_send(record=numbered, actor=pm)
     record_send(record=in_period, actor=pm)
     with pytest.raises(PossibleDuplicate) as flagged:
         record_accept(record=numbered, actor=approver)
 
-    assert qbo_sandbox.request_log() == []
+    assert len(erp_books.tokens) == reads and scripted_connector.CALLS == []
     numbered.refresh_from_db()
     in_period.refresh_from_db()
     assert numbered.duplicate_warning == (
-        "Possible duplicate of bill PA-07 in QuickBooks Online from Acme Drywall dated "
-        "2026-01-15 for $5.00, unpaid (QuickBooks Online id "
-        f"{same_number['Id']}, as of the last sync less than a minute ago)."
+        "Possible duplicate of bill PA-07 in Xero from Acme Drywall dated "
+        "2026-01-15 for $5.00, unpaid (Xero id 501, as of the last sync less than a "
+        "minute ago)."
     )
     assert flagged.value.twins == [numbered.duplicate_warning[len("Possible duplicate of ") : -1]]
     assert (
-        "bill OTHER in QuickBooks Online from Acme Drywall dated 2026-05-20 for $900.00, "
-        f"unpaid (QuickBooks Online id {same_total['Id']}"
+        "bill OTHER in Xero from Acme Drywall dated 2026-05-20 for $900.00, unpaid (Xero id 502"
     ) in in_period.duplicate_warning
 
 
-def test_imported_bills_follow_voids_and_deletes_in_quickbooks(
-    qbo, qbo_connection, commitment, key_bill
-):
+def test_imported_bills_follow_voids_and_deletes_in_the_erp(erp_connection, erp_books, commitment):
     pm = make_user(role="project_manager", projects=[commitment.project])
     kept, deleted, voided = (
-        key_bill("B-1", "1200.50", "2026-03-02"),
-        key_bill("B-2", "10.00", "2026-03-03"),
-        key_bill("B-3", "20.00", "2026-03-04"),
+        bill(commitment, "601", "B-1", "1200.50", date(2026, 3, 2)),
+        bill(commitment, "602", "B-2", "10.00", date(2026, 3, 3)),
+        bill(commitment, "603", "B-3", "20.00", date(2026, 3, 4)),
     )
-    job_costs.job_costs_sync(connection=qbo_connection)
-    assert ERPBill.objects.get(erp_id=kept["Id"]).total == Decimal("1200.50")
+    erp_books.job_cost_runs += [
+        [JobCostBatch(resume_token="1", full_read=True, bills=(kept, deleted, voided))],
+        [
+            JobCostBatch(
+                resume_token="2",
+                bills=(bill(commitment, "603", "B-3", "0.00", date(2026, 3, 4), is_voided=True),),
+                deletions=(Deletion(kind=DocumentKind.BILL, erp_id="602"),),
+            )
+        ],
+    ]
+    job_costs.job_costs_sync(connection=erp_connection)
+    assert ERPBill.objects.get(erp_id="601").total == Decimal("1200.50")
 
-    qbo.delete("Bill", deleted["Id"], deleted["SyncToken"], request_id="bill-2-del")
-    # QuickBooks voids a bill only in its own screens: zero amounts and a "Voided" note.
-    zeroed = [{**line, "Amount": Decimal("0.00")} for line in voided["Line"]]
-    qbo.update(
-        "Bill",
-        {**voided, "Line": zeroed, "PrivateNote": "Voided"},
-        request_id="bill-3-void",
-    )
-    job_costs.job_costs_sync(connection=qbo_connection)
+    job_costs.job_costs_sync(connection=erp_connection)
 
-    assert not ERPBill.objects.filter(erp_id=deleted["Id"]).exists()
-    assert ERPBill.objects.get(erp_id=voided["Id"]).is_voided
+    assert not ERPBill.objects.filter(erp_id="602").exists()
+    assert ERPBill.objects.get(erp_id="603").is_voided
     invoices = [
         make_invoice(commitment=commitment, number=number, lines=[{"work_completed": amount}])
         for number, amount in (("B-1", "1"), ("B-2", "2"), ("B-3", "3"))

@@ -46,8 +46,8 @@ def _said(response) -> list[str]:
 
 
 @pytest.fixture
-def scene(client):
-    connection = make_erp_connection()
+def scene(client, erp_books, erp_connection):
+    connection = erp_connection
     project = make_project(synced=True, job_cost_sync_enabled=True)
     manager = make_user(role="project_manager", projects=[project])
     client.force_login(manager)
@@ -158,15 +158,12 @@ def test_sync_now_with_no_accounting_system_connected_says_so(client):
 
 
 def test_the_sync_task_brings_the_job_costs_and_the_page_then_shows_the_result(
-    client, qbo_connection, qbo_sandbox
+    client, erp_books, erp_connection
 ):
-    owner = qbo_sandbox.create_entity("Customer", {"DisplayName": "City Schools"})
-    qbo_sandbox.create_entity(
-        "Customer", {"DisplayName": "Lincoln Gym", "Job": True, "ParentRef": {"value": owner["Id"]}}
-    )
-    imports_jobs.jobs_sync(connection=qbo_connection)
+    erp_books.add_job("Lincoln Gym", under=erp_books.add_customer("City Schools"))
+    imports_jobs.jobs_sync(connection=erp_connection)
     approver = make_user(role="approver")
-    job = imports_jobs.jobs_ready_to_import(connection=qbo_connection).get()
+    job = imports_jobs.jobs_ready_to_import(connection=erp_connection).get()
     manager = make_user(role="project_manager")
     project = imports_jobs.job_add_to_projects(job=job, actor=approver, managers=[manager])
     imports_jobs.project_enable_job_costs(project=project, actor=approver)
@@ -184,18 +181,17 @@ def test_the_sync_task_brings_the_job_costs_and_the_page_then_shows_the_result(
     assert Project.objects.get(pk=project.pk).job_costs_synced_at is not None
 
 
-def test_a_running_sync_records_what_it_did_so_far_after_each_batch(qbo_connection, qbo_sandbox):
+def test_a_running_sync_records_what_it_did_so_far_after_each_batch(erp_books, erp_connection):
     from approvals.services.importing.imports_vendors import vendors_sync
 
-    for number in range(3):
-        qbo_sandbox.create_entity("Vendor", {"DisplayName": f"Vendor {number}"})
-    cursor = cursor_for(qbo_connection, SyncKind.VENDORS)
+    erp_books.add_vendors(3, prefix="Vendor")
+    cursor = cursor_for(erp_connection, SyncKind.VENDORS)
     SyncCursor.objects.filter(pk=cursor.pk).update(last_summary={"created": 999})
     recorded = []
 
     def progress(summary):
         recorded.append(SyncCursor.objects.get(pk=cursor.pk).last_summary["created"])
 
-    summary = vendors_sync(connection=qbo_connection, progress=progress)
+    summary = vendors_sync(connection=erp_connection, progress=progress)
 
     assert recorded == [summary.created] and summary.created == 3

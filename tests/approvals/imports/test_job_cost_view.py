@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from approvals.models import JobCostTransaction
-from tests.factories import make_cost_code, make_erp_connection, make_project, make_user
+from tests.factories import make_cost_code, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -14,12 +14,12 @@ def _plain_http(settings):
     settings.SECURE_SSL_REDIRECT = False
 
 
-def test_members_see_actual_cost_per_cost_code_and_drill_down(client):
+def test_members_see_actual_cost_per_cost_code_and_drill_down(client, erp_connection):
     project = make_project(synced=True, job_cost_sync_enabled=True)
     outsider_project = make_project(synced=True)
     code = make_cost_code(code="09-2900", name="Drywall")
     JobCostTransaction.objects.create(
-        erp_connection=make_erp_connection(),
+        erp_connection=erp_connection,
         project=project,
         txn_type="bill",
         txn_id="41",

@@ -1,119 +1,102 @@
-import time
+"""Job costs, payments, jobs and cost codes imported, with any ERP: the services store what the
+reader hands over (typed batches, then the token to resume after them), follow edits, deletions
+and voids, and never merge a project and a job silently. The scripted ERP holds the books
+(tests/approvals/scripted_reader.py); what QuickBooks Online's reader makes of its documents is
+tested in tests/integrations/quickbooks_online/imports/test_job_costs.py."""
+
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
-from approvals.models import (
-    Commitment,
-    Company,
-    CostCode,
-    JobCostTransaction,
-    Project,
-    SubcontractorInvoice,
-)
+from approvals.models import CostCode, JobCostTransaction, Project, SubcontractorInvoice
 from approvals.selectors_job_costs import project_job_cost_report, project_job_cost_transactions
 from approvals.services.importing import imports_cost_codes, imports_jobs, job_costs
 from approvals.services.workflow.errors import PreconditionsNotMet
 from approvals.states import SyncStatus
-from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
+from integrations.data import (
+    Deletion,
+    DocumentKind,
+    ImportedPayment,
+    JobCostBatch,
+    JobCostDocument,
+    JobCostLine,
+    PaymentAllocation,
+)
 from tests.factories import make_commitment, make_invoice, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def books(qbo, accounts):
-    """A job with two cost-code items and a vendor in the sandbox company."""
-    owner = qbo.create("Customer", {"DisplayName": "Harbor Health"}, request_id="c-owner")
-    job = qbo.create(
-        "Customer",
-        {"DisplayName": "P-200 Harbor Clinic", "Job": True, "ParentRef": {"value": owner["Id"]}},
-        request_id="c-job",
-    )
-    drywall = qbo.create(
-        "Item",
-        {
-            "Name": "09-2900 Drywall",
-            "Type": "NonInventory",
-            "ExpenseAccountRef": {"value": accounts["Subcontractors"]},
-        },
-        request_id="i-drywall",
-    )
-    concrete = qbo.create(
-        "Item",
-        {
-            "Name": "03-3000 Concrete",
-            "Type": "NonInventory",
-            "ExpenseAccountRef": {"value": accounts["Job Materials"]},
-        },
-        request_id="i-concrete",
-    )
-    vendor = qbo.create("Vendor", {"DisplayName": "Acme Drywall"}, request_id="v-acme")
-    return {"job": job, "drywall": drywall, "concrete": concrete, "vendor": vendor}
-
-
-def _item_line(item, job, amount, line_id=None):
-    line = {
-        "DetailType": "ItemBasedExpenseLineDetail",
-        "Amount": Decimal(amount),
-        "ItemBasedExpenseLineDetail": {
-            "ItemRef": {"value": item["Id"]},
-            "CustomerRef": {"value": job["Id"]},
-        },
+def books(erp_books):
+    """A job with two cost-code items and a vendor in the scripted ERP."""
+    owner = erp_books.add_customer("Harbor Health")
+    return {
+        "job": erp_books.add_job("P-200 Harbor Clinic", under=owner),
+        "drywall": erp_books.add_cost_code("09-2900", "Drywall"),
+        "concrete": erp_books.add_cost_code("03-3000", "Concrete"),
+        "vendor": erp_books.add_vendor("Acme Drywall"),
     }
-    if line_id:
-        line["Id"] = line_id
-    return line
 
 
 @pytest.fixture
-def project(qbo_connection, books):
-    imports_cost_codes.cost_codes_sync(connection=qbo_connection)
-    imports_jobs.jobs_sync(connection=qbo_connection)
+def project(erp_connection, books):
+    imports_cost_codes.cost_codes_sync(connection=erp_connection)
+    imports_jobs.jobs_sync(connection=erp_connection)
     approver = make_user(role="approver")
-    job = imports_jobs.jobs_ready_to_import(connection=qbo_connection).get()
+    job = imports_jobs.jobs_ready_to_import(connection=erp_connection).get()
     project = imports_jobs.job_add_to_projects(job=job, actor=approver)
     imports_jobs.project_enable_job_costs(project=project, actor=approver)
     return project
 
 
-def test_job_costs_follow_edits_and_deletes_in_quickbooks(
-    qbo_sandbox, qbo_connection, qbo, accounts, books, project
-):
-    job, drywall, concrete, vendor = (
-        books["job"],
-        books["drywall"],
-        books["concrete"],
-        books["vendor"],
-    )
-    bill = qbo.create(
-        "Bill",
-        {
-            "VendorRef": {"value": vendor["Id"]},
-            "DocNumber": "B-1",
-            "TxnDate": "2026-03-02",
-            "Line": [_item_line(drywall, job, "1200.50"), _item_line(concrete, job, "300.00")],
-        },
-        request_id="bill-1",
-    )
-    expense = qbo.create(
-        "Purchase",
-        {
-            "PaymentType": "Check",
-            "AccountRef": {"value": accounts["Checking"]},
-            "EntityRef": {"value": vendor["Id"], "type": "Vendor"},
-            "Line": [_item_line(drywall, job, "99.99")],
-        },
-        request_id="purchase-1",
-    )
-    qbo.create(
-        "VendorCredit",
-        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "50.00")]},
-        request_id="credit-1",
+def line(line_id: str, books, item: str, amount: str) -> JobCostLine:
+    return JobCostLine(
+        line_id=line_id,
+        job_erp_id=books["job"].erp_id,
+        cost_code_erp_id=books[item].erp_id,
+        account_name="Job costs",
+        description="",
+        amount=Decimal(amount),
     )
 
-    first = job_costs.job_costs_sync(connection=qbo_connection)
+
+def document(kind, erp_id: str, books, *lines, number: str = "") -> JobCostDocument:
+    return JobCostDocument(
+        kind=kind,
+        erp_id=erp_id,
+        date=date(2026, 3, 2),
+        number=number,
+        vendor_erp_id=books["vendor"].erp_id,
+        vendor_name="Acme Drywall",
+        lines=lines,
+    )
+
+
+def test_job_costs_follow_edits_and_deletes_in_the_erp(erp_connection, erp_books, books, project):
+    bill = document(
+        DocumentKind.BILL,
+        "B-1",
+        books,
+        line("1", books, "drywall", "1200.50"),
+        line("2", books, "concrete", "300.00"),
+        number="B-1",
+    )
+    expense = document(DocumentKind.EXPENSE, "E-1", books, line("1", books, "drywall", "99.99"))
+    credit = document(DocumentKind.CREDIT, "C-1", books, line("1", books, "drywall", "-50.00"))
+    erp_books.job_cost_runs.append(
+        [
+            JobCostBatch(
+                resume_token="after-first", full_read=True, documents=(bill, expense, credit)
+            )
+        ]
+    )
+
+    first = job_costs.job_costs_sync(connection=erp_connection)
+
+    assert erp_books.tokens[-1] == ""  # a project just enabled has its whole history read
     assert first.full_read and first.created == 4
     report = {row.label: row.actual for row in project_job_cost_report(project).rows}
     assert report == {
@@ -121,25 +104,23 @@ def test_job_costs_follow_edits_and_deletes_in_quickbooks(
         "09-2900 Drywall": Decimal("1250.49"),
     }
 
-    bill_line_ids = [line["Id"] for line in bill["Line"]]
-    qbo.update(
-        "Bill",
-        {
-            "Id": bill["Id"],
-            "SyncToken": bill["SyncToken"],
-            "VendorRef": {"value": vendor["Id"]},
-            "DocNumber": "B-1",
-            "TxnDate": "2026-03-02",
-            "Line": [_item_line(drywall, job, "1000.00", bill_line_ids[0])],
-        },
-        request_id="bill-1-edit",
+    edited = document(
+        DocumentKind.BILL, "B-1", books, line("1", books, "drywall", "1000.00"), number="B-1"
     )
-    qbo.delete("Purchase", expense["Id"], expense["SyncToken"], request_id="purchase-1-del")
-    qbo_sandbox.clear_request_log()
+    erp_books.job_cost_runs.append(
+        [
+            JobCostBatch(
+                resume_token="after-second",
+                documents=(edited,),
+                deletions=(Deletion(kind=DocumentKind.EXPENSE, erp_id="E-1"),),
+            )
+        ]
+    )
 
-    second = job_costs.job_costs_sync(connection=qbo_connection)
-    # The changes, then the accounts and the items once, to tell costs from balance-sheet lines.
-    assert not second.full_read and len(qbo_sandbox.request_log()) == 3
+    second = job_costs.job_costs_sync(connection=erp_connection)
+
+    assert erp_books.tokens[-1] == "after-first"  # where the last run left off
+    assert not second.full_read
     assert (second.updated, second.deleted) == (1, 2)
     rows = {
         (t.txn_type, t.doc_number): t.amount
@@ -153,70 +134,63 @@ def test_job_costs_follow_edits_and_deletes_in_quickbooks(
     drill_down = project_job_cost_transactions(project, cost_code_id=drywall_row.cost_code.pk)
     assert sorted(t.txn_type for t in drill_down) == ["bill", "credit"]
 
-    qbo_sandbox.clear_request_log()
-    quiet = job_costs.job_costs_sync(connection=qbo_connection)
-    # Documents changed within the look-back before the last sync come again and are judged
-    # again: the changes, the accounts and the items.
-    assert len(qbo_sandbox.request_log()) <= 3
-    assert quiet.created == quiet.deleted == 0
+    quiet = job_costs.job_costs_sync(connection=erp_connection)
+    assert erp_books.tokens[-1] == "after-second"
+    assert quiet.created == quiet.updated == quiet.deleted == 0
 
 
-def test_bill_payments_show_on_the_invoice(
-    qbo_sandbox, qbo_connection, qbo, accounts, books, project
-):
-    job, drywall, vendor = books["job"], books["drywall"], books["vendor"]
-    bill = qbo.create(
-        "Bill",
-        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "500.00")]},
-        request_id="bill-paid",
+def payment(erp_id: str, bill_id: str, amount: str, paid_on: date) -> ImportedPayment:
+    allocation = PaymentAllocation(
+        payment_id=erp_id, bill_id=bill_id, amount=Decimal(amount), paid_on=paid_on, method="Check"
     )
+    return ImportedPayment(erp_id=erp_id, allocations=(allocation,))
+
+
+def paid(invoice) -> tuple:
+    invoice.refresh_from_db()
+    return invoice.amount_paid, invoice.last_paid_on, invoice.last_payment_method
+
+
+def test_bill_payments_show_on_the_invoice_until_voided_or_deleted(
+    erp_connection, erp_books, project
+):
     commitment = make_commitment(project=project)
     invoice = make_invoice(commitment=commitment)
     SubcontractorInvoice.objects.filter(pk=invoice.pk).update(
-        sync_status=SyncStatus.SYNCED, erp_connection=qbo_connection, erp_id=bill["Id"]
+        sync_status=SyncStatus.SYNCED, erp_connection=erp_connection, erp_id="B-9"
     )
-    job_costs.job_costs_sync(connection=qbo_connection)
-    payment = qbo.create(
-        "BillPayment",
-        {
-            "VendorRef": {"value": vendor["Id"]},
-            "PayType": "Check",
-            "TxnDate": "2026-04-01",
-            "TotalAmt": Decimal("200.00"),
-            "CheckPayment": {"BankAccountRef": {"value": accounts["Checking"]}},
-            "Line": [
-                {
-                    "Amount": Decimal("200.00"),
-                    "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}],
-                }
-            ],
-        },
-        request_id="pay-1",
-    )
-    job_costs.job_costs_sync(connection=qbo_connection)
-    invoice.refresh_from_db()
-    assert (invoice.amount_paid, str(invoice.last_paid_on), invoice.last_payment_method) == (
-        Decimal("200.00"),
-        "2026-04-01",
-        "Check",
-    )
+    april_first, april_15 = date(2026, 4, 1), date(2026, 4, 15)
+    erp_books.job_cost_runs += [
+        [JobCostBatch(resume_token="1", payments=(payment("P-1", "B-9", "200.00", april_first),))],
+        [JobCostBatch(resume_token="2", payments=(payment("P-2", "B-9", "250.55", april_15),))],
+        # Voided: the payment pays nothing any more.
+        [JobCostBatch(resume_token="3", payments=(ImportedPayment(erp_id="P-2", allocations=()),))],
+        [JobCostBatch(resume_token="4", deletions=(Deletion(DocumentKind.PAYMENT, "P-1"),))],
+    ]
+
+    job_costs.job_costs_sync(connection=erp_connection)
+    assert paid(invoice) == (Decimal("200.00"), april_first, "Check")
     assert job_costs.commitment_paid_to_date(commitment)["paid"] == Decimal("200.00")
 
-    qbo.delete("BillPayment", payment["Id"], payment["SyncToken"], request_id="pay-1-del")
-    job_costs.job_costs_sync(connection=qbo_connection)
-    invoice.refresh_from_db()
-    assert (invoice.amount_paid, invoice.last_paid_on, invoice.last_payment_method) == (
-        Decimal("0.00"),
-        None,
-        "",
-    )
+    job_costs.job_costs_sync(connection=erp_connection)
+    assert paid(invoice) == (Decimal("450.55"), april_15, "Check")
+    assert job_costs.commitment_paid_to_date(commitment) == {
+        "paid": Decimal("450.55"),
+        "last_paid_on": april_15,
+    }
+
+    job_costs.job_costs_sync(connection=erp_connection)
+    assert paid(invoice) == (Decimal("200.00"), april_first, "Check")
+
+    job_costs.job_costs_sync(connection=erp_connection)
+    assert paid(invoice) == (Decimal("0.00"), None, "")
 
 
-def test_an_existing_project_and_job_are_not_merged_silently(qbo_connection, books):
-    imports_jobs.jobs_sync(connection=qbo_connection)
+def test_an_existing_project_and_job_are_not_merged_silently(erp_connection, books):
+    imports_jobs.jobs_sync(connection=erp_connection)
     existing = Project.objects.create(number="P-200", name="Harbor Clinic")
     approver = make_user(role="approver")
-    job = imports_jobs.jobs_ready_to_import(connection=qbo_connection).get()
+    job = imports_jobs.jobs_ready_to_import(connection=erp_connection).get()
     with pytest.raises(PreconditionsNotMet) as refused:
         imports_jobs.job_add_to_projects(job=job, actor=approver)
     assert refused.value.message.startswith("Existing jobs/projects cannot be integrated")
@@ -231,35 +205,34 @@ def test_an_existing_project_and_job_are_not_merged_silently(qbo_connection, boo
     imports_jobs.job_link(job=job, project=existing, actor=approver, confirmed=True)
     existing.refresh_from_db()
     assert (existing.sync_status, existing.erp_id) == (SyncStatus.SYNCED, job.erp_id)
-    assert imports_jobs.jobs_ready_to_import(connection=qbo_connection).count() == 0
+    assert existing.erp_parent_customer_id == books["job"].parent_erp_id
+    assert imports_jobs.jobs_ready_to_import(connection=erp_connection).count() == 0
 
 
-def test_cost_codes_import_twice_and_export(qbo_connection, qbo, accounts, books):
-    first = imports_cost_codes.cost_codes_sync(connection=qbo_connection)
+def test_cost_codes_import_twice_and_export(erp_connection, erp_books, books):
+    first = imports_cost_codes.cost_codes_sync(connection=erp_connection)
     assert first.created == 2
-    again = imports_cost_codes.cost_codes_sync(connection=qbo_connection)
+    again = imports_cost_codes.cost_codes_sync(connection=erp_connection)
     assert (again.created, again.unchanged) == (0, 2)
     ours = CostCode.objects.create(code="31-2000", name="Earthwork")
     admin = make_user(role="administrator")
     imports_cost_codes.cost_code_export(
-        cost_code=ours,
-        actor=admin,
-        connection=qbo_connection,
-        expense_account_id=accounts["Subcontractors"],
+        cost_code=ours, actor=admin, connection=erp_connection, expense_account_id="5000"
     )
     assert ours.is_standard
-    assert qbo.read("Item", ours.erp_id)["Sku"] == "31-2000"
-    third = imports_cost_codes.cost_codes_sync(connection=qbo_connection)
+    [created] = erp_books.created_cost_codes.values()
+    assert (created.erp_id, created.code, created.name) == (ours.erp_id, "31-2000", "Earthwork")
+    third = imports_cost_codes.cost_codes_sync(connection=erp_connection)
     assert (third.created, third.unchanged) == (0, 3)
 
 
-def test_erp_sync_command_prints_a_summary(qbo_connection, books, capsys):
+def test_erp_sync_command_prints_a_summary(erp_connection, books, capsys):
     call_command("erp_sync", "vendors")
     out = capsys.readouterr().out
     assert "Vendors: 1 created, 0 updated, 0 linked, 0 removed, 0 unchanged, 0 skipped" in out
 
 
-def test_the_schedule_queues_what_is_due_once(qbo_connection, settings, capsys):
+def test_the_schedule_queues_what_is_due_once(erp_connection, settings, capsys):
     from django_tasks_db.models import DBTaskResult
 
     settings.ERP_SYNC_INTERVAL_MINUTES = {"job_costs": 15}
@@ -268,214 +241,3 @@ def test_the_schedule_queues_what_is_due_once(qbo_connection, settings, capsys):
     queued = sorted(result.args_kwargs["args"][0] for result in DBTaskResult.objects.all())
     assert queued == ["cost_codes", "job_costs", "jobs", "vendors"]
     assert capsys.readouterr().out.count("Queued:") == 4
-
-
-def test_retainage_withheld_on_an_exported_bill_does_not_lower_the_job_cost(
-    qbo_connection, books, project
-):
-    """The job's actual cost is the gross work billed; retainage is money owed, not saved."""
-    vendor = Company.objects.create(
-        name="Acme Drywall",
-        sync_status=SyncStatus.SYNCED,
-        erp_connection=qbo_connection,
-        erp_id=books["vendor"]["Id"],
-    )
-    drywall = CostCode.objects.get(erp_id=books["drywall"]["Id"])
-    commitment = make_commitment(project=project, vendor=vendor, lines=[(drywall, "10000.00")])
-    connector = QuickBooksOnlineConnector(qbo_connection)
-    purchase_order = connector.export(commitment, idempotency_key="po-retainage-1")
-    Commitment.objects.filter(pk=commitment.pk).update(
-        sync_status=SyncStatus.SYNCED, erp_connection=qbo_connection, erp_id=purchase_order.erp_id
-    )
-    invoice = make_invoice(
-        commitment=commitment,
-        lines=[{"work_completed": "4000.00", "retainage_withheld": "400.00"}],
-    )
-    bill = connector.export(invoice, idempotency_key="bill-retainage-1")
-
-    job_costs.job_costs_sync(connection=qbo_connection)
-
-    pulled = JobCostTransaction.objects.filter(project=project, txn_id=bill.erp_id)
-    assert [row.amount for row in pulled] == [Decimal("4000.00")]
-    report = {row.cost_code: row for row in project_job_cost_report(project).rows}
-    assert report[drywall].actual == Decimal("4000.00")
-
-
-def _exported_invoice(project, connection, bill) -> SubcontractorInvoice:
-    invoice = make_invoice(commitment=make_commitment(project=project))
-    SubcontractorInvoice.objects.filter(pk=invoice.pk).update(
-        sync_status=SyncStatus.SYNCED, erp_connection=connection, erp_id=bill["Id"]
-    )
-    return invoice
-
-
-def _check_payment(vendor, accounts, total, txn_date, *links):
-    """`links`: (TxnType, document, amount) the payment applies."""
-    return {
-        "VendorRef": {"value": vendor["Id"]},
-        "PayType": "Check",
-        "TxnDate": txn_date,
-        "TotalAmt": Decimal(total),
-        "CheckPayment": {"BankAccountRef": {"value": accounts["Checking"]}},
-        "Line": [
-            {"Amount": Decimal(amount), "LinkedTxn": [{"TxnId": doc["Id"], "TxnType": txn_type}]}
-            for txn_type, doc, amount in links
-        ],
-    }
-
-
-def _paid(invoice) -> tuple:
-    invoice.refresh_from_db()
-    return invoice.amount_paid, str(invoice.last_paid_on), invoice.last_payment_method
-
-
-def test_a_voided_payment_pays_nothing(qbo_connection, qbo, accounts, books, project):
-    job, drywall, vendor = books["job"], books["drywall"], books["vendor"]
-    bill = qbo.create(
-        "Bill",
-        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "800.00")]},
-        request_id="bill-void",
-    )
-    invoice = _exported_invoice(project, qbo_connection, bill)
-    first = qbo.create(
-        "BillPayment",
-        _check_payment(vendor, accounts, "300.00", "2026-04-01", ("Bill", bill, "300.00")),
-        request_id="pay-first",
-    )
-    second = qbo.create(
-        "BillPayment",
-        _check_payment(vendor, accounts, "250.55", "2026-04-15", ("Bill", bill, "250.55")),
-        request_id="pay-second",
-    )
-    job_costs.job_costs_sync(connection=qbo_connection)
-    assert _paid(invoice) == (Decimal("550.55"), "2026-04-15", "Check")
-
-    qbo.void("BillPayment", second["Id"], second["SyncToken"], request_id="pay-second-void")
-    job_costs.job_costs_sync(connection=qbo_connection)
-    balance = Decimal(str(qbo.read("Bill", bill["Id"])["Balance"]))
-    assert _paid(invoice) == (Decimal("800.00") - balance, "2026-04-01", "Check")
-    assert invoice.amount_paid == Decimal("300.00")
-
-    qbo.void("BillPayment", first["Id"], first["SyncToken"], request_id="pay-first-void")
-    job_costs.job_costs_sync(connection=qbo_connection)
-    assert _paid(invoice) == (Decimal("0.00"), "None", "")
-
-
-def test_a_vendor_credit_applied_to_a_bill_counts_as_paid(
-    qbo_connection, qbo, accounts, books, project
-):
-    job, drywall, vendor = books["job"], books["drywall"], books["vendor"]
-    bill = qbo.create(
-        "Bill",
-        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "1000.00")]},
-        request_id="bill-credited",
-    )
-    credit = qbo.create(
-        "VendorCredit",
-        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "120.40")]},
-        request_id="credit-applied",
-    )
-    invoice = _exported_invoice(project, qbo_connection, bill)
-    mixed = qbo.create(
-        "BillPayment",
-        _check_payment(
-            vendor,
-            accounts,
-            "479.60",
-            "2026-05-02",
-            ("Bill", bill, "600.00"),
-            ("VendorCredit", credit, "120.40"),
-        ),
-        request_id="pay-mixed",
-    )
-    job_costs.job_costs_sync(connection=qbo_connection)
-    balance = Decimal(str(qbo.read("Bill", bill["Id"])["Balance"]))
-    assert balance == Decimal("400.00")
-    assert _paid(invoice) == (
-        Decimal("1000.00") - balance,
-        "2026-05-02",
-        "Check and vendor credit",
-    )
-
-    qbo.void("BillPayment", mixed["Id"], mixed["SyncToken"], request_id="pay-mixed-void")
-    second_credit = qbo.create(
-        "VendorCredit",
-        {"VendorRef": {"value": vendor["Id"]}, "Line": [_item_line(drywall, job, "75.25")]},
-        request_id="credit-only",
-    )
-    qbo.create(
-        "BillPayment",
-        _check_payment(
-            vendor,
-            accounts,
-            "0",
-            "2026-05-09",
-            ("Bill", bill, "75.25"),
-            ("VendorCredit", second_credit, "75.25"),
-        ),
-        request_id="pay-credit-only",
-    )
-    job_costs.job_costs_sync(connection=qbo_connection)
-    balance = Decimal(str(qbo.read("Bill", bill["Id"])["Balance"]))
-    assert _paid(invoice) == (Decimal("1000.00") - balance, "2026-05-09", "Vendor credit")
-    assert invoice.amount_paid == Decimal("75.25")
-
-
-def test_lines_posting_to_balance_sheet_accounts_are_not_job_costs(
-    qbo_sandbox, qbo_connection, qbo, accounts, books, project, settings
-):
-    """Retainage keyed to the job is money owed to the vendor (a liability), not a cost."""
-    # No look-back before the last sync, so the next sync has truly nothing changed to read.
-    settings.ERP_CHANGES_OVERLAP_SECONDS = 0
-    job, drywall, vendor = books["job"], books["drywall"], books["vendor"]
-    retainage = qbo.create(
-        "Item",
-        {
-            "Name": "Retainage",
-            "Type": "NonInventory",
-            "ExpenseAccountRef": {"value": accounts["Retainage Payable"]},
-        },
-        request_id="i-retainage",
-    )
-
-    def account_line(account: str, amount: str) -> dict:
-        return {
-            "DetailType": "AccountBasedExpenseLineDetail",
-            "Amount": Decimal(amount),
-            "AccountBasedExpenseLineDetail": {
-                "AccountRef": {"value": accounts[account]},
-                "CustomerRef": {"value": job["Id"]},
-            },
-        }
-
-    bill = qbo.create(
-        "Bill",
-        {
-            "VendorRef": {"value": vendor["Id"]},
-            "DocNumber": "PA-3",
-            "Line": [
-                _item_line(drywall, job, "12062.50"),
-                account_line("Equipment Rental", "937.50"),
-                _item_line(retainage, job, "-1206.25"),
-                account_line("Retainage Payable", "-93.75"),
-                account_line("Checking", "-10.00"),
-            ],
-        },
-        request_id="bill-retainage-lines",
-    )
-    assert bill["TotalAmt"] == Decimal("11690.00")
-    time.sleep(1.1)  # changes are asked for to the second: the bill is older than this sync
-
-    job_costs.job_costs_sync(connection=qbo_connection)
-
-    pulled = JobCostTransaction.objects.filter(project=project, txn_id=bill["Id"])
-    assert sorted((row.line_id, row.amount) for row in pulled) == [
-        (bill["Line"][0]["Id"], Decimal("12062.50")),
-        (bill["Line"][1]["Id"], Decimal("937.50")),
-    ]
-    assert sum(row.actual for row in project_job_cost_report(project).rows) == Decimal("13000.00")
-
-    qbo_sandbox.clear_request_log()
-    quiet = job_costs.job_costs_sync(connection=qbo_connection)
-    assert not quiet.full_read
-    assert [entry["path"].rsplit("/", 1)[-1] for entry in qbo_sandbox.request_log()] == ["cdc"]

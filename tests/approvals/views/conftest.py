@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import make_erp_connection, make_project, make_user
+from tests.factories import make_project, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -10,9 +10,10 @@ def _plain_http(settings):
 
 
 @pytest.fixture
-def connection(db):
-    """An active ERP connection, so sends are not refused for want of one."""
-    return make_erp_connection()
+def connection(erp_connection, scripted_connector):
+    """An active ERP connection, so sends are not refused for want of one: the scripted ERP,
+    whose connector checks records without any ERP call."""
+    return erp_connection
 
 
 @pytest.fixture

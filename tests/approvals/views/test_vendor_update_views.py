@@ -6,7 +6,7 @@ from django.urls import reverse
 from approvals.models import ApprovalPolicy, Company, VendorUpdate
 from approvals.states import SyncStatus
 from tests.approvals.views.conftest import messages_of
-from tests.factories import make_company, make_erp_connection, make_user
+from tests.factories import make_company, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,7 @@ FIELDS = (
 
 
 @pytest.fixture
-def company(db):
-    connection = make_erp_connection()
+def company(connection):
     return make_company(
         name="Acme Drywall",
         email="ap@acme.test",
@@ -139,7 +138,6 @@ def test_a_second_proposal_is_refused_naming_the_first_with_a_link(client, compa
         ("city", "Port\tland", "must be a single line"),
         ("email", "not-an-email", "Enter a valid email address."),
         ("postal_code", "9" * 31, "at most 30 characters"),
-        ("name", "Acme: Drywall", "contains a colon"),
     ],
 )
 def test_bad_input_gets_a_sentence_and_no_proposal(
@@ -149,6 +147,17 @@ def test_bad_input_gets_a_sentence_and_no_proposal(
     response = client.post(edit_url(company), posted(company, **{field: value}))
     assert response.status_code == 200
     assert sentence in response.content.decode()
+    assert not VendorUpdate.objects.exists()
+
+
+def test_a_change_the_erp_would_refuse_gets_its_sentence_and_no_proposal(
+    client, company, accountant, scripted_connector
+):
+    scripted_connector.PROBLEMS.append("The ERP refuses names with a colon.")
+    client.force_login(accountant)
+    response = client.post(edit_url(company), posted(company, name="Acme: Drywall"))
+    assert response.status_code == 200
+    assert "The ERP refuses names with a colon." in response.content.decode()
     assert not VendorUpdate.objects.exists()
 
 

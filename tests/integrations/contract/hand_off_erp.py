@@ -27,6 +27,7 @@ from integrations.base import (
     PermanentERPError,
 )
 from integrations.models import ERPKind
+from tests import records
 from tests.approvals.scripted_connector import ScriptedConnector
 from tests.factories import make_company, make_cost_code, make_erp_connection, make_project
 from tests.integrations.contract.erp_under_test import (
@@ -37,7 +38,6 @@ from tests.integrations.contract.erp_under_test import (
 )
 from tests.integrations.contract.erp_under_test import Books as ContractBooks
 from tests.registering import register_test_connector
-from tests.reliability import scene
 
 LOST = "answer lost"
 
@@ -211,14 +211,14 @@ class ScriptedHandOff:
 
     def open_books(self) -> ContractBooks:
         connection = make_erp_connection(kind=ERPKind.XERO)
-        pm, approver = scene.people()
+        pm, approver = records.people()
         cost_codes = {
             name: make_cost_code(code=f"930-{position}00", name=name)
-            for position, name in enumerate(scene.ITEMS, start=1)
+            for position, name in enumerate(records.ITEMS, start=1)
         }
         project = make_project(synced=True, members=[pm])
         vendor = make_company(name="Acme Drywall", synced=True)
-        commitment = scene.new_commitment(project, vendor, cost_codes, number="SC-1001-004")
+        commitment = records.new_commitment(project, vendor, cost_codes, number="SC-1001-004")
         for record in (project, vendor, commitment):
             type(record).objects.filter(pk=record.pk).update(
                 sync_status=SyncStatus.SYNCED,

@@ -31,9 +31,9 @@ from approvals.services.importing.imports_jobs import jobs_sync
 from approvals.services.importing.imports_vendors import vendors_sync
 from approvals.states import Action, SyncStatus
 from integrations.models import ERPConnection, ERPKind
-from tests.approvals.test_exports_quickbooks import run_queued_exports
 from tests.factories import make_user
 from tests.integrations.quickbooks_online.test_connect import approve_at_quickbooks, our_path
+from tests.integrations.quickbooks_online.test_exports_end_to_end import run_queued_exports
 
 pytestmark = pytest.mark.django_db
 

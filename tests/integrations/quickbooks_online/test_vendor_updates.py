@@ -1,16 +1,25 @@
-"""Vendor updates through the QuickBooks Online connector: the pure sparse payload, and the update
-against the sandbox over a real socket (read back from what the sandbox stored)."""
+"""Vendor updates through the QuickBooks Online connector: the pure sparse payload, the update
+against the sandbox over a real socket (read back from what the sandbox stored), and the same
+through the export worker's task. (The workflow of a vendor update, with any ERP, is tested in
+tests/approvals/test_vendor_updates.py.)"""
 
 import copy
 
 import pytest
+from django.urls import reverse
 
-from approvals.states import SyncStatus
+from approvals.models import AuditEvent, VendorUpdate, VendorUpdateStatus
+from approvals.services.workflow.vendor_updates import (
+    vendor_update_accept,
+    vendor_update_propose,
+)
+from approvals.states import Note, SyncStatus
 from integrations.base import DuplicateNameError, TransientERPError, UpdatesVendors
 from integrations.quickbooks_online import mapping
 from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.connector import ExportRefused, QuickBooksOnlineConnector
-from tests.factories import make_company
+from tests.approvals.admin.helpers import run_queued_exports
+from tests.factories import make_company, make_erp_connection, make_user
 
 ADDRESS = {
     "address_line1": "12 Harbor Road",
@@ -278,3 +287,134 @@ class TestAgainstTheSandbox:
 
 def _sparse(document: dict) -> dict:
     return {"Id": document["Id"], "SyncToken": document["SyncToken"]}
+
+
+# Through the worker: proposed, accepted, then the export worker's task -----------------------
+
+
+def vendor_update_accepted(company, new_values: dict):
+    proposer = make_user(role="approver", username="pat", first_name="Pat")
+    approver = make_user(role="approver", username="alice", first_name="Alice")
+    update = vendor_update_propose(company=company, actor=proposer, new_values=new_values)
+    update.refresh_from_db()
+    vendor_update_accept(update=update, actor=approver, version=update.version)
+    return update
+
+
+@pytest.mark.django_db
+class TestThroughTheWorker:
+    def test_the_worker_updates_the_vendor_in_quickbooks_then_the_company(
+        self, linked_company, qbo_sandbox
+    ):
+        qbo_sandbox.clear_request_log()
+        vendor_update_accepted(
+            linked_company,
+            {"tax_id": "98-7654321", "address_line1": "4 Mill Lane", "phone": "555-0199"},
+        )
+        assert qbo_sandbox.request_log() == []  # the accept asked nothing of QuickBooks
+
+        assert run_queued_exports() == ["applied"]
+
+        linked_company.refresh_from_db()
+        vendor = stored_vendor(qbo_sandbox, linked_company.erp_id)
+        assert linked_company.erp_version == vendor["SyncToken"]
+        assert vendor["TaxIdentifier"] == "98-7654321"
+        assert vendor["BillAddr"]["Line1"] == "4 Mill Lane"
+        assert vendor["BillAddr"]["City"] == "Portland"
+        assert vendor["PrimaryPhone"] == {"FreeFormNumber": "555-0199"}
+        assert vendor["AcctNum"] == "ACME-7"  # sparse: untouched fields kept
+        applied = AuditEvent.objects.get(
+            object_id=linked_company.pk, action=Note.VENDOR_UPDATE_APPLIED
+        )
+        assert applied.request_payload["sparse"] is True
+        assert applied.request_payload["TaxIdentifier"] == "98-7654321"
+
+    def test_a_vendor_edited_in_quickbooks_between_read_and_update_is_re_read_and_applied(
+        self, linked_company, qbo_sandbox, qbo_connection, monkeypatch
+    ):
+        books = QuickBooksClient(qbo_connection)
+        read = QuickBooksClient.read
+        edited = []
+
+        def read_then_the_accountant_saves_it(client, entity, entity_id):
+            document = read(client, entity, entity_id)
+            if entity == "Vendor" and not edited:
+                edited.append(
+                    books.update(
+                        "Vendor",
+                        {**_sparse(document), "Mobile": {"FreeFormNumber": "555-0188"}},
+                        request_id="books-edit",
+                        sparse=True,
+                    )
+                )
+            return document
+
+        monkeypatch.setattr(QuickBooksClient, "read", read_then_the_accountant_saves_it)
+        vendor_update_accepted(linked_company, {"city": "Salem"})
+
+        assert run_queued_exports() == ["applied"]
+        vendor = stored_vendor(qbo_sandbox, linked_company.erp_id)
+        assert vendor["BillAddr"]["City"] == "Salem"
+        assert vendor["Mobile"] == {"FreeFormNumber": "555-0188"}
+        linked_company.refresh_from_db()
+        assert linked_company.city == "Salem"
+        assert linked_company.erp_version == vendor["SyncToken"]
+
+    def test_a_name_another_vendor_has_fails_the_update_with_quickbooks_sentence(
+        self, linked_company, qbo_sandbox
+    ):
+        qbo_sandbox.create_entity("Vendor", {"DisplayName": "Bravo Paint"})
+        update = vendor_update_accepted(linked_company, {"name": "Bravo Paint"})
+
+        assert run_queued_exports() == ["failed"]
+
+        update.refresh_from_db()
+        assert "already has another vendor, customer or employee named 'Bravo Paint'" in (
+            update.last_error
+        )
+        linked_company.refresh_from_db()
+        assert linked_company.name == "Acme Drywall"
+
+    def test_a_quickbooks_outage_is_retried_later(self, linked_company, qbo_sandbox):
+        update = vendor_update_accepted(linked_company, {"city": "Salem"})
+        qbo_sandbox.inject_fault("http_503", count=10)
+
+        assert run_queued_exports() == ["retry scheduled"]
+        update.refresh_from_db()
+        assert update.status == VendorUpdateStatus.UPDATING
+        assert update.last_error
+
+
+COMPANY_FORM_FIELDS = (
+    "name",
+    "legal_name",
+    "tax_id",
+    "email",
+    "phone",
+    "address_line1",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+)
+
+
+@pytest.mark.django_db
+def test_a_name_quickbooks_refuses_gets_its_sentence_on_the_edit_page_and_no_proposal(client):
+    # Checking a proposed change for QuickBooks needs no HTTP: no sandbox is started.
+    company = make_company(
+        name="Acme Drywall",
+        sync_status=SyncStatus.SYNCED,
+        erp_id="58",
+        erp_connection=make_erp_connection(),
+    )
+    client.force_login(make_user(role="approver", username="pat"))
+    posted = {name: getattr(company, name) for name in COMPANY_FORM_FIELDS}
+
+    response = client.post(
+        reverse("approvals:company_edit", args=[company.pk]), {**posted, "name": "Acme: Drywall"}
+    )
+
+    assert response.status_code == 200
+    assert "contains a colon" in response.content.decode()
+    assert not VendorUpdate.objects.exists()

@@ -1,8 +1,12 @@
-"""Decisions that talk to QuickBooks Online: the sandbox over a real socket, the real connector."""
+"""Decisions that talk to QuickBooks Online: the sandbox over a real socket, the real connector.
+
+What QuickBooks asks at accept (the parent customer of a job, a vendor type), what it answered
+in the history, what it refuses, and when a document it holds can be unlinked. (The decision
+pages with any ERP are tested in tests/approvals/admin.)"""
 
 import pytest
 
-from approvals.models import Company, Project, SubcontractorInvoice
+from approvals.models import Company, Project
 from approvals.services.importing.imports_jobs import jobs_sync
 from approvals.services.importing.imports_vendors import vendors_sync
 from approvals.states import SyncStatus
@@ -16,7 +20,7 @@ from tests.approvals.admin.helpers import (
     run_queued_exports,
     send,
 )
-from tests.factories import make_commitment, make_company, make_invoice, make_project, make_user
+from tests.factories import make_company, make_project, make_user
 
 
 @pytest.fixture
@@ -173,39 +177,21 @@ def test_unlink_is_refused_while_the_quickbooks_document_exists(
     assert company.erp_id == ""
 
 
-def test_a_possible_duplicate_invoice_needs_an_explicit_accept_anyway(
-    client, quickbooks_approver, qbo_sandbox
+def test_accepting_a_company_sets_the_vendor_type_chosen(
+    client, quickbooks_approver, sender, qbo_connection
 ):
-    project = make_project(synced=True)
-    sender = make_user(role="project_manager", projects=[project])
-    commitment = make_commitment(
-        project=project, vendor=make_company(name="Acme Drywall", synced=True), synced=True
-    )
-    original, twin = send(
-        [make_invoice(commitment=commitment, number="1043") for _ in range(2)], by=sender
+    qbo_connection.settings = {"vendor_types": ["Subcontractor", "Supplier", "Consultant"]}
+    qbo_connection.save(update_fields=["settings"])
+    (company,) = send([make_company(name="Acme Drywall")], by=sender)
+
+    page = client.get(decision_url(Company, "accept", [company])).content.decode()
+    assert '<option value="Consultant">Consultant</option>' in page
+
+    response = client.post(
+        decision_url(Company, "accept"), {**reviewed([company]), "vendor_type": "Consultant"}
     )
 
-    page = client.get(
-        decision_url(SubcontractorInvoice, "accept", [original, twin])
-    ).content.decode()
-    assert "Possible duplicate" in page
-    assert "invoice 1043 (Acme Drywall, $900.00" in page
-    assert f'name="confirm_duplicate_{twin.pk}"' in page
-
-    unconfirmed = client.post(
-        decision_url(SubcontractorInvoice, "accept"), {**reviewed([twin])}, follow=True
-    )
-    assert any("may be a duplicate of invoice 1043" in m for m in messages_of(unconfirmed))
-    assert refreshed(twin).sync_status == SyncStatus.READY_TO_EXPORT
-
-    confirmed = client.post(
-        decision_url(SubcontractorInvoice, "accept"),
-        {**reviewed([twin]), f"confirm_duplicate_{twin.pk}": "on"},
-        follow=True,
-    )
-    assert "Invoice 1043 (Acme Drywall): accepted; the export is queued." in messages_of(confirmed)
-    twin = refreshed(twin)
-    assert twin.sync_status == SyncStatus.EXPORTING
-    assert twin.duplicate_confirmed_by == quickbooks_approver
-    history = client.get(change_url(twin)).content.decode()
-    assert "accepted despite possible duplicate of invoice 1043" in history
+    assert response.status_code == 302
+    company = refreshed(company)
+    assert company.vendor_type == "Consultant"
+    assert company.sync_status == SyncStatus.EXPORTING

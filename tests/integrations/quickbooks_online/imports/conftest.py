@@ -1,3 +1,5 @@
+"""The QuickBooks Online company the imports read, changed the way a bookkeeper would."""
+
 import pytest
 
 from integrations.quickbooks_online.client import QuickBooksClient
