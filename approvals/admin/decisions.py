@@ -19,8 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from approvals.admin import outcomes
 from approvals.admin.badges import sync_badge
-from approvals.admin.described import ShownDocument, shown
 from approvals.admin.forms import AcceptForm, ConfirmForm, RejectForm
+from approvals.admin.review import Review, reviews
 from approvals.ids import parsed_id, parsed_ids
 from approvals.models import ApprovalPolicy
 from approvals.permissions import can_decide_type
@@ -28,7 +28,6 @@ from approvals.services import Outcome
 from approvals.services.erp import active_connection_with_problem
 from approvals.services.importing import freshness
 from approvals.services.workflow.accept_questions import accept_questions
-from approvals.services.workflow.descriptions import documents_approved, documents_described
 from approvals.services.workflow.lookalikes import lookalikes
 from approvals.services.workflow.posting import DATED_MODELS, default_posting_date
 from approvals.services.workflow.records import plural_noun, record_title
@@ -93,12 +92,9 @@ class RecordRow:
     title: str
     badge: str
     notes: list[str]
-    twins: list[str]
+    review: Review
     confirm_field: object = None
     questions: list = field(default_factory=list)
-    document: ShownDocument | None = None
-    """What the ERP will receive (for a retry: what the last accept approved)."""
-    last_error: str = ""
 
 
 class DecisionsMixin:
@@ -208,7 +204,6 @@ class DecisionsMixin:
             ),
             "rows": rows,
             "erp_name": connection_name,
-            "show_documents": any(row.document is not None for row in rows),
             "form": form,
             "general_fields": _general_fields(form, rows),
             "unavailable": unavailable,
@@ -226,7 +221,13 @@ class DecisionsMixin:
         return TemplateResponse(request, self.decision_template, context)
 
     def decision_rows(self, decision, records, form) -> list[RecordRow]:
-        documents = self.documents(decision, records)
+        found = reviews(self.model, [record.pk for record in records])
+        waiting = [
+            found[record.pk].record
+            for record in records
+            if record.pk in found and record.sync_status in decision.applies_to
+        ]
+        accept_notes = self.accept_notes_many(waiting) if decision is ACCEPT else {}
         rows = []
         for record in records:
             notes = []
@@ -235,33 +236,20 @@ class DecisionsMixin:
                 notes.append(
                     f"It is {record.sync_status_label}, not {expected}: it will be left as it is."
                 )
-            elif decision is ACCEPT:
-                notes.extend(self.accept_notes(record))
+            else:
+                notes.extend(accept_notes.get(record.pk, []))
             rows.append(
                 RecordRow(
                     record=record,
                     title=record_title(record),
                     badge=sync_badge(record),
                     notes=notes,
-                    twins=self.duplicate_twins(form, record) if decision is ACCEPT else [],
                     confirm_field=self.duplicate_confirm_field(form, record),
                     questions=_questions(form, record) if decision is ACCEPT else [],
-                    document=shown(documents[record.pk]) if record.pk in documents else None,
-                    last_error=record.last_export_error if decision is RETRY else "",
+                    review=found.get(record.pk) or Review(record=record),
                 )
             )
         return rows
-
-    def documents(self, decision, records) -> dict:
-        """By primary key, the description of each record's document the page shows: for a
-        retry the one approved (what the retry exports), else the one an accept would approve."""
-        if decision is UNLINK:
-            return {}
-        pks = [record.pk for record in records]
-        described = documents_described(self.model, pks)
-        if decision is RETRY:
-            described.update(documents_approved(self.model, pks))
-        return described
 
     # --- hooks the record types override -------------------------------------------------
 
@@ -301,11 +289,9 @@ class DecisionsMixin:
         )
         return form, ""
 
-    def accept_notes(self, record) -> list[str]:
-        return outcomes.accept_problems_of(record)
-
-    def duplicate_twins(self, form, record) -> list[str]:
-        return []
+    def accept_notes_many(self, records) -> dict[int, list[str]]:
+        """By primary key, what stops each record (loaded with its lines) from being exported."""
+        return outcomes.accept_problems_many(records)
 
     def duplicate_confirm_field(self, form, record):
         confirm_field = getattr(form, "confirm_field", None)

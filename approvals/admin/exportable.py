@@ -11,6 +11,7 @@ from approvals.admin.decisions import DecisionsMixin
 from approvals.admin.history import history_rows
 from approvals.admin.paginator import CappedCountPaginator
 from approvals.admin.queues import QueueFilter, queue_tabs, selected_queue
+from approvals.admin.review import reviews
 from approvals.locking import lines_locked, locked_fields
 from approvals.services import erp, erp_links
 from approvals.services.workflow.edits import exported_values, record_edited
@@ -146,6 +147,8 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            context["erp_review"] = reviews(self.model, [obj.pk]).get(obj.pk)
+            context["erp_name"] = self.erp_display_name()
             context["erp_history"] = history_rows(obj)
             context["erp_elsewhere"] = erp_links.elsewhere_note(
                 obj, erp.active_connection_or_none()

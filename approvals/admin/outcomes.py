@@ -105,8 +105,8 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
-def accept_problems_of(record) -> list[str]:
-    return preconditions.accept_problems(record)
+def accept_problems_many(records) -> dict[int, list[str]]:
+    return preconditions.accept_problems_many(records)
 
 
 def connection() -> ERPConnection | None:

@@ -17,10 +17,11 @@ from approvals.models import (
     CommitmentLine,
     InvoiceLine,
     ProjectMembership,
+    SubcontractorInvoice,
 )
-from approvals.services.workflow.actions import past_balance_sentences
-from approvals.services.workflow.duplicates import invoice_possible_duplicates
-from approvals.services.workflow.lookalikes import lookalike_sentences
+from approvals.services.workflow.actions import past_balance_sentences_many
+from approvals.services.workflow.descriptions import records_for_description
+from approvals.services.workflow.duplicates import invoices_possible_duplicates
 from approvals.states import SyncStatus
 from money import format_money
 
@@ -40,17 +41,11 @@ class ProjectAdmin(ExportableAdmin):
     filter_horizontal = ("companies",)
     inlines = (ProjectMembershipInline,)
 
-    def accept_notes(self, record) -> list[str]:
-        return [*super().accept_notes(record), *lookalike_sentences(record)]
-
 
 class CompanyAdmin(ExportableAdmin):
     list_display = ("name", "vendor_type", "city", "sync_badge", "erp_reference", "sent_at")
     list_filter = (*ExportableAdmin.list_filter, "is_archived")
     search_fields = ("name", "legal_name", "tax_id", "email")
-
-    def accept_notes(self, record) -> list[str]:
-        return [*super().accept_notes(record), *lookalike_sentences(record)]
 
 
 class CommitmentLineInline(LinesInline):
@@ -222,17 +217,23 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
 
     def accept_form(self, request, records, *, data):
         if data is None:
+            waiting = records_for_description(
+                SubcontractorInvoice,
+                [
+                    record.pk
+                    for record in records
+                    if record.sync_status == SyncStatus.READY_TO_EXPORT
+                ],
+            )
             twins = {
-                record.pk: invoice_possible_duplicates(record)[1]
-                for record in records
-                if record.sync_status == SyncStatus.READY_TO_EXPORT
+                pk: described
+                for pk, (_, described) in invoices_possible_duplicates(waiting).items()
+                if described
             }
-            twins = {pk: described for pk, described in twins.items() if described}
             past_balance = {
-                record.pk: sentences
-                for record in records
-                if record.sync_status == SyncStatus.READY_TO_EXPORT
-                and (sentences := past_balance_sentences(record))
+                pk: sentences
+                for pk, sentences in past_balance_sentences_many(waiting).items()
+                if sentences
             }
         else:
             # The boxes ticked on the page; the service checks everything again anyway.
@@ -247,9 +248,6 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
             posting_defaults=posting_defaults(records),
         )
         return form, ""
-
-    def duplicate_twins(self, form, record) -> list[str]:
-        return form.twins.get(record.pk, [])
 
     def perform_decision(self, request, decision, records, form, versions):
         if decision.slug != "accept":

@@ -19,7 +19,7 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
-from approvals.schedule import overbilled_lines
+from approvals.schedule import SharedSchedules, overbilled_lines
 from approvals.services import erp
 from approvals.services.exporting import failed_exports
 from approvals.services.exporting.exports import export_enqueue
@@ -422,6 +422,16 @@ def past_balance_sentences(invoice) -> list[str]:
     if not ApprovalPolicy.current().allow_billing_past_balance:
         return []
     return overbilled_lines(invoice)
+
+
+def past_balance_sentences_many(invoices) -> dict[int, list[str]]:
+    """past_balance_sentences of each invoice, by primary key, reading their commitments'
+    schedules together."""
+    if not ApprovalPolicy.current().allow_billing_past_balance:
+        return {invoice.pk: [] for invoice in invoices}
+    schedules = SharedSchedules()
+    schedules.load({invoice.commitment_id for invoice in invoices})
+    return {invoice.pk: schedules.overbilled(invoice) for invoice in invoices}
 
 
 def past_balance_reason(record, *, confirmed: bool) -> str:
