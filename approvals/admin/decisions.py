@@ -28,6 +28,7 @@ from approvals.services import Outcome
 from approvals.services.erp import active_connection_with_problem
 from approvals.services.importing import freshness
 from approvals.services.workflow.accept_questions import accept_questions
+from approvals.services.workflow.descriptions import records_for_description
 from approvals.services.workflow.lookalikes import lookalikes
 from approvals.services.workflow.posting import DATED_MODELS, default_posting_date
 from approvals.services.workflow.records import plural_noun, record_title
@@ -102,8 +103,9 @@ class DecisionsMixin:
 
     actions = ["accept_selected", "reject_selected", "retry_selected", "unlink_selected"]
     decision_template = "admin/approvals/decision.html"
-    # A page the accountant reads row by row; each invoice row also asks the ERP for twins.
-    decision_limit = 100
+    # A page the accountant reads record by record, each with its document: "select all" of a
+    # queue up to this many (a few seconds to show 500 invoices of five lines).
+    decision_limit = 500
 
     # --- permissions ---------------------------------------------------------------------
 
@@ -133,12 +135,12 @@ class DecisionsMixin:
         if len(records) > self.decision_limit:
             self.message_user(
                 request,
-                f"Please select at most {self.decision_limit} {plural_noun(self.model)} at a time.",
+                f"Please select at most {self.decision_limit} {plural_noun(self.model)} at a "
+                "time: filter the queue by project or vendor to narrow it down.",
                 messages.ERROR,
             )
             return None
-        form, unavailable = self.decision_form(request, decision, records, data=None)
-        return self._decision_page(request, decision, records, form, unavailable)
+        return self._show_decision(request, decision, self._loaded(records))
 
     # --- the decision URLs ---------------------------------------------------------------
 
@@ -160,7 +162,7 @@ class DecisionsMixin:
         if not self.has_approve_permission(request):
             raise PermissionDenied
         params = request.POST if request.method == "POST" else request.GET
-        records = list(
+        records = self._loaded(
             self.get_queryset(request).filter(pk__in=parsed_ids(params.get("ids", "")))[
                 : self.decision_limit
             ]
@@ -171,14 +173,15 @@ class DecisionsMixin:
             )
             return HttpResponseRedirect(self._changelist_url())
         if request.method != "POST":
-            form, unavailable = self.decision_form(request, decision, records, data=None)
-            return self._decision_page(request, decision, records, form, unavailable)
+            return self._show_decision(request, decision, records)
 
         # The versions of the records the page showed: a record changed since is refused.
         versions = _parse_versions(request.POST.get("versions", ""))
         form, unavailable = self.decision_form(request, decision, records, data=request.POST)
         if unavailable or not form.is_valid():
-            return self._decision_page(request, decision, records, form, unavailable, versions)
+            return self._show_decision(
+                request, decision, records, form=form, unavailable=unavailable, versions=versions
+            )
         reviewed = records
         if decision.needs_review_version:
             reviewed = [record for record in records if record.pk in versions]
@@ -187,10 +190,24 @@ class DecisionsMixin:
         outcomes.report(self, request, results)
         return HttpResponseRedirect(self._return_url(request))
 
+    def _loaded(self, records) -> list:
+        """The records, in their order, loaded with everything their review reads."""
+        pks = [record.pk for record in records]
+        loaded = {record.pk: record for record in records_for_description(self.model, pks)}
+        return [loaded[pk] for pk in pks if pk in loaded]
+
     # --- the page ------------------------------------------------------------------------
 
-    def _decision_page(self, request, decision, records, form, unavailable: str, versions=None):
-        rows = self.decision_rows(decision, records, form)
+    def _show_decision(
+        self, request, decision, records, *, form=None, unavailable: str = "", versions=None
+    ):
+        """The decision page of loaded records; without a form, one asking afresh."""
+        found = reviews(self.model, records)
+        if form is None:
+            form, unavailable = self.decision_form(
+                request, decision, records, data=None, found=found
+            )
+        rows = self.decision_rows(decision, records, form, found)
         shown = versions or {}
         connection_name = self.erp_display_name()
         context = {
@@ -220,13 +237,8 @@ class DecisionsMixin:
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.decision_template, context)
 
-    def decision_rows(self, decision, records, form) -> list[RecordRow]:
-        found = reviews(self.model, [record.pk for record in records])
-        waiting = [
-            found[record.pk].record
-            for record in records
-            if record.pk in found and record.sync_status in decision.applies_to
-        ]
+    def decision_rows(self, decision, records, form, found: dict) -> list[RecordRow]:
+        waiting = [record for record in records if record.sync_status in decision.applies_to]
         accept_notes = self.accept_notes_many(waiting) if decision is ACCEPT else {}
         rows = []
         for record in records:
@@ -246,22 +258,23 @@ class DecisionsMixin:
                     notes=notes,
                     confirm_field=self.duplicate_confirm_field(form, record),
                     questions=_questions(form, record) if decision is ACCEPT else [],
-                    review=found.get(record.pk) or Review(record=record),
+                    review=found[record.pk],
                 )
             )
         return rows
 
     # --- hooks the record types override -------------------------------------------------
 
-    def decision_form(self, request, decision, records, *, data):
-        """(form, unavailable): `unavailable` says in words why the decision cannot be made now."""
+    def decision_form(self, request, decision, records, *, data, found=None):
+        """(form, unavailable): `unavailable` says in words why the decision cannot be made now.
+        `found`: the reviews of the records the page shows (None when a posted form is read)."""
         if decision is REJECT:
             return RejectForm(data), ""
         if decision is ACCEPT:
-            return self.accept_form(request, records, data=data)
+            return self.accept_form(request, records, data=data, found=found)
         return ConfirmForm(data), ""
 
-    def accept_form(self, request, records, *, data):
+    def accept_form(self, request, records, *, data, found=None):
         """The connected ERP's questions about this record type (choices from imported data),
         link or create where a record looks like what the ERP has, and posting dates."""
         connection, not_connected = active_connection_with_problem()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html
 
 from approvals.admin import outcomes
 from approvals.admin.decisions import posting_defaults
@@ -12,16 +13,14 @@ from approvals.admin.forms import (
     confirm_field_name,
     past_balance_field_name,
 )
+from approvals.admin.queues import QueueFilter, project_filter, vendor_filter
 from approvals.models import (
     ChangeOrderLine,
     CommitmentLine,
     InvoiceLine,
     ProjectMembership,
-    SubcontractorInvoice,
 )
 from approvals.services.workflow.actions import past_balance_sentences_many
-from approvals.services.workflow.descriptions import records_for_description
-from approvals.services.workflow.duplicates import invoices_possible_duplicates
 from approvals.states import SyncStatus
 from money import format_money
 
@@ -34,7 +33,7 @@ class ProjectMembershipInline(admin.TabularInline):
 
 
 class ProjectAdmin(ExportableAdmin):
-    list_display = ("number", "name", "customer_name", "sync_badge", "erp_reference", "sent_at")
+    list_display = ("number", "name", "customer_name", "sync_badge", "erp_reference", "age")
     list_display_links = ("number", "name")
     search_fields = ("number", "name", "customer_name")
     erp_fields = ("erp_parent_customer_id", "job_costs_synced_at")
@@ -43,7 +42,7 @@ class ProjectAdmin(ExportableAdmin):
 
 
 class CompanyAdmin(ExportableAdmin):
-    list_display = ("name", "vendor_type", "city", "sync_badge", "erp_reference", "sent_at")
+    list_display = ("name", "vendor_type", "city", "sync_badge", "erp_reference", "age")
     list_filter = (*ExportableAdmin.list_filter, "is_archived")
     search_fields = ("name", "legal_name", "tax_id", "email")
 
@@ -67,16 +66,15 @@ class CommitmentAdmin(ExportableAdmin):
     list_display = (
         "number",
         "title",
+        "vendor",
+        "project",
+        "total",
         "sync_badge",
         "erp_reference",
-        "project",
-        "vendor",
-        "kind",
-        "status",
-        "total",
-        "sent_at",
+        "age",
     )
     list_display_links = ("number", "title")
+    list_filter = (QueueFilter, project_filter("project"), vendor_filter("vendor"))
     related_for_display = ("project", "vendor")
     search_fields = ("number", "title", "project__number", "project__name", "vendor__name")
     autocomplete_fields = ("project", "vendor")
@@ -107,16 +105,20 @@ class CommitmentChangeOrderAdmin(ExportableAdmin):
     list_display = (
         "number",
         "title",
+        "vendor",
+        "project",
+        "commitment",
+        "change",
         "sync_badge",
         "erp_reference",
-        "commitment",
-        "project",
-        "vendor",
-        "status",
-        "change",
-        "sent_at",
+        "age",
     )
     list_display_links = ("number", "title")
+    list_filter = (
+        QueueFilter,
+        project_filter("commitment__project"),
+        vendor_filter("commitment__vendor"),
+    )
     related_for_display = ("commitment__project", "commitment__vendor")
     search_fields = ("number", "title", "commitment__number", "commitment__vendor__name")
     autocomplete_fields = ("commitment",)
@@ -158,15 +160,17 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     list_display = (
         "number",
         "vendor",
+        "project",
+        "commitment",
+        "amount",
         "sync_badge",
         "erp_reference",
-        "possible_duplicate",
-        "commitment",
-        "project",
-        "period",
-        "gross",
-        "retainage",
-        "sent_at",
+        "age",
+    )
+    list_filter = (
+        QueueFilter,
+        project_filter("commitment__project"),
+        vendor_filter("commitment__vendor"),
     )
     related_for_display = ("commitment__project", "commitment__vendor")
     search_fields = ("number", "commitment__number", "commitment__vendor__name")
@@ -193,21 +197,21 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     def project(self, obj):
         return obj.commitment.project
 
-    @admin.display(description="Period", ordering="period_end")
-    def period(self, obj):
-        return f"{obj.period_start:%Y-%m-%d} to {obj.period_end:%Y-%m-%d}"
+    @admin.display(description="Amount", ordering="totals_net")
+    def amount(self, obj):
+        """What the bill comes to: billed, less retainage withheld, plus any released."""
+        return format_money(obj.totals_net, obj.commitment.currency)
 
-    @admin.display(description="Gross", ordering="totals_gross")
-    def gross(self, obj):
-        return format_money(obj.totals_gross, obj.commitment.currency)
-
-    @admin.display(description="Retainage withheld", ordering="totals_withheld")
-    def retainage(self, obj):
-        return format_money(obj.totals_withheld, obj.commitment.currency)
-
-    @admin.display(description="Possible duplicate")
-    def possible_duplicate(self, obj):
-        return "Possible duplicate" if obj.duplicate_warning else ""
+    @admin.display(description="ERP sync", ordering="sync_status")
+    def sync_badge(self, obj):
+        badge = super().sync_badge(obj)
+        if not obj.duplicate_warning:
+            return badge
+        return format_html(
+            '{}<div class="erp-finding" title="{}">Possible duplicate</div>',
+            badge,
+            obj.duplicate_warning,
+        )
 
     @admin.display(description="Gross / retainage / net")
     def totals(self, obj):
@@ -215,20 +219,15 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
         currency = obj.commitment.currency
         return " / ".join(format_money(amount, currency) for amount in (gross, retainage, net))
 
-    def accept_form(self, request, records, *, data):
+    def accept_form(self, request, records, *, data, found=None):
         if data is None:
-            waiting = records_for_description(
-                SubcontractorInvoice,
-                [
-                    record.pk
-                    for record in records
-                    if record.sync_status == SyncStatus.READY_TO_EXPORT
-                ],
-            )
+            waiting = [
+                record for record in records if record.sync_status == SyncStatus.READY_TO_EXPORT
+            ]
             twins = {
-                pk: described
-                for pk, (_, described) in invoices_possible_duplicates(waiting).items()
-                if described
+                record.pk: found[record.pk].duplicates
+                for record in waiting
+                if found[record.pk].duplicates
             }
             past_balance = {
                 pk: sentences

@@ -25,11 +25,7 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.schedule import change_order_rows_many, invoice_rows_many
-from approvals.services.workflow.descriptions import (
-    documents_approved,
-    documents_of,
-    records_for_description,
-)
+from approvals.services.workflow.descriptions import documents_approved, documents_of
 from approvals.services.workflow.duplicates import invoices_possible_duplicates
 from approvals.services.workflow.lookalikes import lookalike_sentences
 from approvals.states import SyncStatus
@@ -100,9 +96,9 @@ class Review:
     last_error: str = ""
 
 
-def reviews(model, pks) -> dict[int, Review]:
-    """By primary key, the review of each record of `model` with these primary keys."""
-    records = records_for_description(model, pks)
+def reviews(model, records) -> dict[int, Review]:
+    """By primary key, the review of each record of `model`, loaded by
+    records_for_description."""
     found = {record.pk: Review(record=record) for record in records}
     _add_documents(model, records, found)
     for record in records:

@@ -42,10 +42,9 @@ def records_for_description(model, pks) -> list:
     """The records of `model` with these primary keys, loaded with everything a description
     (and a page reviewing them: their lines, schedules, vendor and project) reads."""
     related, prefetched = _RELATED.get(model, ((), ()))
+    # The connection a handed-off record waits for names its badge.
     records = model.objects.filter(pk__in=list(pks)).prefetch_related(*prefetched)
-    if related:
-        records = records.select_related(*related)
-    return list(records)
+    return list(records.select_related("handed_off_to", *related))
 
 
 def documents_described(model, pks) -> dict[int, DocumentDescription]:
