@@ -22,6 +22,7 @@ from approvals.services.workflow.actions import (
     lock_commitments,
     record_accept,
     record_reject,
+    record_resend,
     record_send,
 )
 from approvals.services.workflow.approved import approval_of, export_started_changes
@@ -348,3 +349,16 @@ def invoices_send_bulk(*, invoices: Iterable, actor) -> list[Outcome]:
         return "sent to the approvers."
 
     return each_record(invoices, send)
+
+
+def records_resend_bulk(*, records: Iterable, actor) -> list[Outcome]:
+    """Send rejected records again, each on its own: one not fixed yet stops no other."""
+
+    def resend(record) -> str:
+        event = record_resend(record=record, actor=actor)
+        if record.sync_status == SyncStatus.EXPORTING:
+            return "sent again and accepted at once by the direct export setting."
+        # What the approver will be asked about: a look-alike, a possible duplicate.
+        return " ".join(filter(None, ["sent to the approvers again.", event.reason]))
+
+    return each_record(records, resend)
