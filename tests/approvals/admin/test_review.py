@@ -347,3 +347,22 @@ def test_a_change_order_page_costs_as_many_queries_for_many_as_for_one(
         page = approver_client.get(decision_url(CommitmentChangeOrder, "accept", many))
 
     assert page.content.decode().count("erp-document-lines erp-changes") == 6
+
+
+def test_an_invoice_of_hundreds_of_lines_costs_as_many_queries_as_one_of_two(
+    approver_client, project, project_manager, django_assert_max_num_queries
+):
+    vendor = make_company(synced=True)
+    short, long = (
+        make_commitment(project=project, vendor=vendor, lines=["100.00"] * count, synced=True)
+        for count in (2, 400)
+    )
+    (few,) = send([invoice_with_lines(short, 2)], by=project_manager)
+    (many,) = send([invoice_with_lines(long, 400)], by=project_manager)
+    with django_assert_max_num_queries(60) as captured:
+        approver_client.get(decision_url(SubcontractorInvoice, "accept", [few]))
+
+    with django_assert_max_num_queries(len(captured)):
+        page = approver_client.get(decision_url(SubcontractorInvoice, "accept", [many]))
+
+    assert page.content.decode().count('<td class="erp-amount">$10.00</td>') == 2 * 400
