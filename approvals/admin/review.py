@@ -40,6 +40,7 @@ APPROVED_SHOWN = frozenset(
         SyncStatus.EXPORT_FAILED,
     }
 )
+UNDECIDED = frozenset({SyncStatus.NOT_SENT, SyncStatus.READY_TO_EXPORT, SyncStatus.REJECTED})
 NONE = "—"
 
 
@@ -112,7 +113,9 @@ def reviews(model, records) -> dict[int, Review]:
         _add_changes(records, found)
     elif model in (Company, Project):
         for record in records:
-            found[record.pk].lookalikes = lookalike_sentences(record)
+            # Once accepted, a record was linked to or created as one of them: nothing to ask.
+            if record.sync_status in UNDECIDED:
+                found[record.pk].lookalikes = lookalike_sentences(record)
     return found
 
 
