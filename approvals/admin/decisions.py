@@ -7,6 +7,7 @@ record, what happened and why. GET on that URL (?ids=1,2) shows the same page.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib import admin, messages
@@ -35,6 +36,7 @@ from approvals.services.workflow.records import plural_noun, record_title
 from approvals.states import SyncStatus
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+FINGERPRINT = re.compile("[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -175,8 +177,10 @@ class DecisionsMixin:
         if request.method != "POST":
             return self._show_decision(request, decision, records)
 
-        # The versions of the records the page showed: a record changed since is refused.
+        # The versions of the records the page showed, and the fingerprints of their documents:
+        # a record changed since, or whose document reads otherwise now, is refused.
         versions = _parse_versions(request.POST.get("versions", ""))
+        shown = _parse_shown(request.POST.get("shown", ""))
         form, unavailable = self.decision_form(request, decision, records, data=request.POST)
         if unavailable or not form.is_valid():
             return self._show_decision(
@@ -185,7 +189,7 @@ class DecisionsMixin:
         reviewed = records
         if decision.needs_review_version:
             reviewed = [record for record in records if record.pk in versions]
-        results = self.perform_decision(request, decision, reviewed, form, versions)
+        results = self.perform_decision(request, decision, reviewed, form, versions, shown)
         results += [_not_reviewed(record) for record in records if record not in reviewed]
         outcomes.report(self, request, results)
         return HttpResponseRedirect(self._return_url(request))
@@ -208,7 +212,7 @@ class DecisionsMixin:
                 request, decision, records, data=None, found=found
             )
         rows = self.decision_rows(decision, records, form, found)
-        shown = versions or {}
+        reviewed_versions = versions or {}
         connection_name = self.erp_display_name()
         context = {
             **self.admin_site.each_context(request),
@@ -226,7 +230,13 @@ class DecisionsMixin:
             "unavailable": unavailable,
             "ids": ",".join(str(record.pk) for record in records),
             "versions": ",".join(
-                f"{record.pk}:{shown.get(record.pk, record.review_version)}" for record in records
+                f"{record.pk}:{reviewed_versions.get(record.pk, record.review_version)}"
+                for record in records
+            ),
+            "shown": ",".join(
+                f"{pk}:{review.document_fingerprint}"
+                for pk, review in found.items()
+                if review.document_fingerprint
             ),
             "next": self._return_url(request),
             "form_url": reverse(
@@ -310,9 +320,16 @@ class DecisionsMixin:
         confirm_field = getattr(form, "confirm_field", None)
         return confirm_field(record.pk) if confirm_field else None
 
-    def perform_decision(self, request, decision, records, form, versions: dict[int, int]):
+    def perform_decision(
+        self, request, decision, records, form, versions: dict[int, int], shown: dict[int, str]
+    ):
         return outcomes.perform(
-            decision.slug, records=records, actor=request.user, form=form, versions=versions
+            decision.slug,
+            records=records,
+            actor=request.user,
+            form=form,
+            versions=versions,
+            shown=shown,
         )
 
     def erp_display_name(self) -> str:
@@ -379,6 +396,17 @@ def _not_reviewed(record) -> Outcome:
         message=f"{title[:1].upper()}{title[1:]}: this page did not say which version of it you "
         "reviewed, so nothing was done. Open the page again from the list and decide there.",
     )
+
+
+def _parse_shown(raw: str) -> dict[int, str]:
+    """'12:<hex>,14:<hex>' → {12: '<hex>', ...}; anything malformed is left out."""
+    shown = {}
+    for part in raw.split(","):
+        pk, _, digest = part.partition(":")
+        pk = parsed_id(pk)
+        if pk is not None and FINGERPRINT.fullmatch(digest):
+            shown[pk] = digest
+    return shown
 
 
 def _parse_versions(raw: str) -> dict[int, int]:

@@ -248,9 +248,9 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
         )
         return form, ""
 
-    def perform_decision(self, request, decision, records, form, versions):
+    def perform_decision(self, request, decision, records, form, versions, shown):
         if decision.slug != "accept":
-            return super().perform_decision(request, decision, records, form, versions)
+            return super().perform_decision(request, decision, records, form, versions, shown)
         return outcomes.accept_invoices(
             records=records,
             actor=request.user,
@@ -258,4 +258,5 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
             past_balance_ids=form.past_balance_confirmed_ids(),
             versions=versions,
             posting_dates=form.posting_dates(),
+            shown=shown,
         )

@@ -25,6 +25,7 @@ from approvals.models import (
     SubcontractorInvoice,
 )
 from approvals.schedule import change_order_rows_many, invoice_rows_many
+from approvals.services.workflow.approved import description_fingerprint
 from approvals.services.workflow.descriptions import documents_approved, documents_of
 from approvals.services.workflow.duplicates import invoices_possible_duplicates
 from approvals.services.workflow.lookalikes import lookalike_sentences
@@ -88,6 +89,8 @@ class Review:
     document: ShownDocument | None = None
     document_approved: bool = False
     """The document is the one the last accept approved (what was or is being exported)."""
+    document_fingerprint: str = ""
+    """Of the document an accept would approve: the page posts it back with the accept."""
     billed: list[BilledLine] = field(default_factory=list)
     billed_totals: BilledLine | None = None
     changed: list[ChangedLine] = field(default_factory=list)
@@ -132,6 +135,7 @@ def _add_documents(model, records, found: dict[int, Review]) -> None:
     ]
     for pk, description in documents_of(waiting).items():
         found[pk].document = shown(description)
+        found[pk].document_fingerprint = description_fingerprint(description)
     for pk, description in approved.items():
         found[pk].document = shown(description)
         found[pk].document_approved = True

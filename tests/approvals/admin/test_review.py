@@ -12,6 +12,7 @@ from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
     CommitmentLine,
+    CostCode,
     InvoiceLine,
     SubcontractorInvoice,
 )
@@ -27,6 +28,7 @@ from tests.approvals.admin.helpers import (
     send,
 )
 from tests.factories import make_change_order, make_commitment, make_company, make_invoice
+from tests.html_forms import form_values
 
 
 def text_of(html: str) -> str:
@@ -209,8 +211,8 @@ def test_a_decision_page_left_open_while_the_sender_edits_cannot_accept_what_it_
 ):
     (commitment,) = send([make_commitment(project=project, lines=["500.00"])], by=project_manager)
     shown = approver_client.get(decision_url(Commitment, "accept", [commitment]))
-    versions = re.search(r'name="versions" value="([^"]*)"', shown.content.decode()).group(1)
     assert "$500.00" in shown.content.decode()
+    posted = form_values(shown.content.decode(), containing="ids")
 
     # Meanwhile the project manager takes it back, raises the line and sends it again.
     record_retrieve(record=commitment, actor=project_manager)
@@ -219,14 +221,47 @@ def test_a_decision_page_left_open_while_the_sender_edits_cannot_accept_what_it_
     record_edited(record=commitment, before=before, actor=project_manager)
     record_send(record=refreshed(commitment), actor=project_manager)
 
-    response = approver_client.post(
-        decision_url(Commitment, "accept"),
-        {"ids": str(commitment.pk), "versions": versions},
-        follow=True,
-    )
+    response = approver_client.post(decision_url(Commitment, "accept"), posted, follow=True)
 
     assert any("changed after you opened this page" in message for message in messages_of(response))
     assert refreshed(commitment).sync_status == SyncStatus.READY_TO_EXPORT
+
+
+def test_a_document_re_linked_while_the_page_is_open_is_not_accepted_unseen(
+    approver_client, project, project_manager
+):
+    """The record itself did not change, but what the ERP would receive did: an import
+    re-linked a cost code to another item."""
+    vendor = make_company(synced=True)
+    commitment = make_commitment(project=project, vendor=vendor, lines=["5000.00"], synced=True)
+    invoice, other = send(
+        [make_invoice(commitment=commitment, number=number) for number in ("A-1", "A-2")],
+        by=project_manager,
+    )
+    (purchase,) = send([make_commitment(project=project, lines=["500.00"])], by=project_manager)
+    pages = [
+        approver_client.get(decision_url(SubcontractorInvoice, "accept", [invoice, other])),
+        approver_client.get(decision_url(Commitment, "accept", [purchase])),
+    ]
+    posted = [form_values(page.content.decode(), containing="ids") for page in pages]
+    for relinked, record in enumerate((commitment, purchase), start=990):
+        CostCode.objects.filter(pk=record.lines.get().cost_code_id).update(erp_id=str(relinked))
+    for values in posted:
+        values[f"confirm_duplicate_{other.pk}"] = ["on"]
+        values[f"confirm_duplicate_{invoice.pk}"] = ["on"]
+
+    invoices = approver_client.post(
+        decision_url(SubcontractorInvoice, "accept"), posted[0], follow=True
+    )
+    purchases = approver_client.post(decision_url(Commitment, "accept"), posted[1], follow=True)
+
+    said = messages_of(invoices) + messages_of(purchases)
+    assert said.count("0 of 2 invoices done.") == 1
+    assert said.count("0 of 1 commitments done.") == 1
+    assert sum("would receive for this" in message for message in said) == 3
+    assert {refreshed(record).sync_status for record in (invoice, other, purchase)} == {
+        SyncStatus.READY_TO_EXPORT
+    }
 
 
 def test_what_an_accept_approves_is_what_the_page_showed(approver_client, project, project_manager):
@@ -243,8 +278,13 @@ def test_what_an_accept_approves_is_what_the_page_showed(approver_client, projec
     page = approver_client.get(decision_url(SubcontractorInvoice, "accept", [invoice]))
     shown = page.context["rows"][0].review.document
 
-    approver_client.post(decision_url(SubcontractorInvoice, "accept"), reviewed([invoice]))
+    done = approver_client.post(
+        decision_url(SubcontractorInvoice, "accept"),
+        form_values(page.content.decode(), containing="ids"),
+        follow=True,
+    )
 
+    assert messages_of(done)[0] == "1 of 1 invoices done."
     accepted = AuditEvent.objects.get(object_id=invoice.pk, action=Action.ACCEPT)
     approved = accepted.approved["description"]
     assert [line.amount for line in shown.lines] == ["$1,000.00", "-$100.00"]
