@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from approvals import selectors
 from approvals.models import (
     ApprovalPolicy,
@@ -38,7 +40,10 @@ def accept_problems_many(records) -> dict[int, list[str]]:
     Records loaded with their lines prefetched (and, for invoices, each line's commitment line
     and cost code) are checked without further queries.
     """
-    check = _checker()
+    records = list(records)
+    check = _checker(
+        invoices=[record for record in records if isinstance(record, SubcontractorInvoice)]
+    )
     return {record.pk: check(record) for record in records}
 
 
@@ -46,12 +51,14 @@ def _problems(record) -> list[str]:
     return _checker()(record)
 
 
-def _checker():
+def _checker(*, invoices=()):
+    """`invoices`: those about to be checked, whose schedules are read together up front."""
     connection, not_connected = erp.active_connection_with_problem()
     connector = erp.connector_or_none(connection)
     erp_name = erp.erp_name(connection, connector)
     policy = ApprovalPolicy.current()
     schedules = SharedSchedules()
+    schedules.load({invoice.commitment_id for invoice in invoices})
     allow_past_balance = policy.allow_billing_past_balance
     closing: list = []
     # Links through another connection exist only once a company switched: asked once.
@@ -176,7 +183,7 @@ def _change_order_problems(change_order: CommitmentChangeOrder, erp_name: str) -
         problems.append(f"Change order {change_order.number} has no lines.")
     for position, line in enumerate(lines, start=1):
         problems += _cost_code_problem(position, line.cost_code, erp_name)
-    revised = selectors.commitment_revised_total(commitment)
+    revised = _revised_total(commitment)
     if change_order.status != ChangeOrderStatus.APPROVED:
         revised += sum((line.amount for line in lines), ZERO)
     if revised < 0:
@@ -185,6 +192,25 @@ def _change_order_problems(change_order: CommitmentChangeOrder, erp_name: str) -
             f"below zero ({format_money(revised, commitment.currency)})."
         )
     return problems
+
+
+def _revised_total(commitment) -> Decimal:
+    """selectors.commitment_revised_total, from the commitment's lines and its change orders'
+    lines when the caller loaded them (a page of change orders), else in two queries."""
+    loaded = getattr(commitment, "_prefetched_objects_cache", {})
+    if "lines" not in loaded or "change_orders" not in loaded:
+        return selectors.commitment_revised_total(commitment)
+    original = sum((line.amount for line in commitment.lines.all()), ZERO)
+    changes = sum(
+        (
+            line.amount
+            for change_order in commitment.change_orders.all()
+            if change_order.status == ChangeOrderStatus.APPROVED
+            for line in change_order.lines.all()
+        ),
+        ZERO,
+    )
+    return cents(original + changes)
 
 
 def _invoice_problems(

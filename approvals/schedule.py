@@ -10,7 +10,7 @@ yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import F, Sum
@@ -85,8 +85,14 @@ def line_key(invoice_line: InvoiceLine) -> str:
 def revised_schedule(commitment, *, excluding=None) -> list[ScheduleLine]:
     """Every billable line of the commitment, original lines first, then the lines approved
     change orders added (by change order); `excluding` is the invoice being billed."""
+    return revised_schedules([commitment.pk], excluding=excluding)[commitment.pk]
+
+
+def revised_schedules(commitment_ids, *, excluding=None) -> dict[int, list[ScheduleLine]]:
+    """revised_schedule of each commitment, by primary key, in four queries however many."""
+    ids = set(commitment_ids)
     approved = ChangeOrderLine.objects.filter(
-        change_order__commitment=commitment, change_order__status=ChangeOrderStatus.APPROVED
+        change_order__commitment_id__in=ids, change_order__status=ChangeOrderStatus.APPROVED
     )
     changes = dict(
         approved.filter(commitment_line__isnull=False)
@@ -94,25 +100,26 @@ def revised_schedule(commitment, *, excluding=None) -> list[ScheduleLine]:
         .annotate(total=Sum("amount"))
         .values_list("commitment_line", "total")
     )
-    lines = [
-        ScheduleLine(
-            key=f"c{line.pk}",
-            label=str(line.position),
-            cost_code=line.cost_code,
-            description=line.description or line.cost_code.name,
-            original=line.amount,
-            changes=changes.get(line.pk) or ZERO,
-            commitment_line=line,
+    schedules: dict[int, list[ScheduleLine]] = {pk: [] for pk in ids}
+    for line in CommitmentLine.objects.filter(commitment_id__in=ids).select_related("cost_code"):
+        schedules[line.commitment_id].append(
+            ScheduleLine(
+                key=f"c{line.pk}",
+                label=str(line.position),
+                cost_code=line.cost_code,
+                description=line.description or line.cost_code.name,
+                original=line.amount,
+                changes=changes.get(line.pk) or ZERO,
+                commitment_line=line,
+            )
         )
-        for line in CommitmentLine.objects.filter(commitment=commitment).select_related("cost_code")
-    ]
     added = approved.filter(commitment_line__isnull=True).select_related(
         "cost_code", "change_order"
     )
     positions: dict[int, int] = defaultdict(int)
-    for line in added.order_by("change_order__number", "pk"):
+    for line in added.order_by("change_order__commitment", "change_order__number", "pk"):
         positions[line.change_order_id] += 1
-        lines.append(
+        schedules[line.change_order.commitment_id].append(
             ScheduleLine(
                 key=f"o{line.pk}",
                 label=change_order_line_label(line, positions[line.change_order_id]),
@@ -123,13 +130,15 @@ def revised_schedule(commitment, *, excluding=None) -> list[ScheduleLine]:
                 change_order_line=line,
             )
         )
-    _fill_billed_before(lines, commitment, excluding)
-    return lines
+    _fill_billed_before(
+        [line for schedule in schedules.values() for line in schedule], ids, excluding
+    )
+    return schedules
 
 
-def _fill_billed_before(lines: list[ScheduleLine], commitment, excluding) -> None:
+def _fill_billed_before(lines: list[ScheduleLine], commitment_ids, excluding) -> None:
     billed = InvoiceLine.objects.filter(
-        invoice__commitment=commitment, invoice__sync_status__in=BILLED_STATUSES
+        invoice__commitment_id__in=commitment_ids, invoice__sync_status__in=BILLED_STATUSES
     )
     if excluding is not None and excluding.pk:
         billed = billed.exclude(invoice=excluding)
@@ -189,6 +198,12 @@ class SharedSchedules:
     def __init__(self):
         self._by_commitment: dict[int, list[ScheduleLine]] = {}
 
+    def load(self, commitment_ids) -> None:
+        """Read the schedules of these commitments together (a page of invoices on many)."""
+        missing = set(commitment_ids) - set(self._by_commitment)
+        if missing:
+            self._by_commitment.update(revised_schedules(missing))
+
     def overbilled(self, invoice) -> list[str]:
         if invoice.commitment_id not in self._by_commitment:
             self._by_commitment[invoice.commitment_id] = revised_schedule(invoice.commitment)
@@ -220,17 +235,93 @@ class BilledRow:
 def invoice_rows(invoice) -> list[BilledRow]:
     """The lines an invoice bills, each with its revised value, what was billed before, this
     period, % complete, retainage and the balance to finish."""
-    schedule = {line.key: line for line in revised_schedule(invoice.commitment, excluding=invoice)}
-    rows = []
-    for invoice_line in invoice.lines.all():
-        line = schedule.get(line_key(invoice_line))
-        if line is not None:
-            rows.append(
-                BilledRow(
-                    line=line,
-                    work_completed=invoice_line.work_completed,
-                    materials_stored=invoice_line.materials_stored,
-                    retainage_withheld=invoice_line.retainage_withheld,
+    return invoice_rows_many([invoice])[invoice.pk]
+
+
+def invoice_rows_many(invoices) -> dict[int, list[BilledRow]]:
+    """invoice_rows of each invoice, by primary key: the schedules of all their commitments
+    read together, each invoice's lines from its prefetch (INVOICE_LINE_RELATIONS) when loaded
+    with it."""
+    schedules = revised_schedules({invoice.commitment_id for invoice in invoices})
+    rows = {}
+    for invoice in invoices:
+        lines = list(invoice.lines.all())
+        # The schedules count every billed invoice: this one's own lines come back out.
+        own_gross: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        own_retainage: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        if invoice.sync_status in BILLED_STATUSES:
+            for invoice_line in lines:
+                own_gross[line_key(invoice_line)] += invoice_line.gross_amount
+                own_retainage[line_key(invoice_line)] += invoice_line.retainage_withheld
+        schedule = {line.key: line for line in schedules[invoice.commitment_id]}
+        rows[invoice.pk] = [
+            BilledRow(
+                line=replace(
+                    schedule[key],
+                    billed_before=schedule[key].billed_before - own_gross[key],
+                    retainage_before=schedule[key].retainage_before - own_retainage[key],
+                ),
+                work_completed=invoice_line.work_completed,
+                materials_stored=invoice_line.materials_stored,
+                retainage_withheld=invoice_line.retainage_withheld,
+            )
+            for invoice_line in lines
+            if (key := line_key(invoice_line)) in schedule
+        ]
+    return rows
+
+
+@dataclass(frozen=True)
+class ChangedLine:
+    """One line of a commitment before and after a change order."""
+
+    label: str
+    cost_code: object
+    description: str
+    before: Decimal | None
+    """None for a line the change order adds."""
+    change: Decimal
+
+    @property
+    def after(self) -> Decimal:
+        return (self.before or ZERO) + self.change
+
+
+def change_order_rows_many(change_orders) -> dict[int, list[ChangedLine]]:
+    """Each change order's commitment line by line, before and after it, by primary key: the
+    revised schedule without this change order (its original lines with the other approved
+    change orders, and the lines those added), then the lines it adds. Each change order's
+    lines are read from its prefetch when loaded with them."""
+    schedules = revised_schedules({change_order.commitment_id for change_order in change_orders})
+    rows = {}
+    for change_order in change_orders:
+        own = list(change_order.lines.all())
+        changes: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for line in own:
+            if line.commitment_line_id is not None:
+                changes[line.commitment_line_id] += line.amount
+        # An approved change order is already part of the revised schedule: taken back out.
+        counted = change_order.status == ChangeOrderStatus.APPROVED
+        shown = []
+        for line in schedules[change_order.commitment_id]:
+            if line.change_order_line is not None:
+                if line.change_order_line.change_order_id == change_order.pk:
+                    continue
+                change = ZERO
+            else:
+                change = changes[line.commitment_line.pk]
+            before = line.revised - change if counted else line.revised
+            shown.append(ChangedLine(line.label, line.cost_code, line.description, before, change))
+        added = [line for line in own if line.commitment_line_id is None]
+        for position, line in enumerate(added, start=1):
+            shown.append(
+                ChangedLine(
+                    change_order_line_label(line, position),
+                    line.cost_code,
+                    line.description or line.cost_code.name,
+                    None,
+                    line.amount,
                 )
             )
+        rows[change_order.pk] = shown
     return rows

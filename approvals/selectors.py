@@ -65,10 +65,10 @@ def records_waiting(*, model, status: str = SyncStatus.READY_TO_EXPORT) -> Query
     return queryset.order_by("sent_at", "pk")
 
 
-def dashboard_counts() -> dict[type, dict[str, int]]:
+def dashboard_counts(models=EXPORTABLE_MODELS) -> dict[type, dict[str, int]]:
     """For each record type, how many records are in each sync status (zeros included)."""
     counts: dict[type, dict[str, int]] = {}
-    for model in EXPORTABLE_MODELS:
+    for model in models:
         per_status = dict.fromkeys(SyncStatus.values, 0)
         rows = model.objects.order_by().values_list("sync_status").annotate(n=Count("pk"))
         per_status.update(dict(rows))

@@ -8,6 +8,7 @@ from approvals.views import (
     invoices,
     job_costs,
     projects,
+    rejected,
     sync,
     vendor_updates,
 )
@@ -39,6 +40,7 @@ register_converter(SyncActionConverter, "sync_action")
 app_name = "approvals"
 urlpatterns = [
     path("", home.home, name="home"),
+    path("rejected/", rejected.rejected_list, name="rejected_list"),
     path("projects/new/", projects.project_create, name="project_create"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),

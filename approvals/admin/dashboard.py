@@ -81,27 +81,52 @@ def register_dashboard(site) -> None:
     site.get_urls = get_urls
 
 
-def dashboard_view(request, site):
-    models = [
+@dataclass(frozen=True)
+class QueueTable:
+    """How many records of each type the user may see wait in each queue."""
+
+    queue_labels: list[str]
+    rows: list[TypeRow]
+
+
+def visible_models(request, site) -> list:
+    return [
         model
         for model in EXPORTABLE_MODELS
         if site.is_registered(model) and site.get_model_admin(model).has_view_permission(request)
     ]
-    counts = dashboard_counts()
+
+
+def queue_table(request, site) -> QueueTable:
+    """The queues table of the dashboard and of the admin index: one grouped count per type."""
+    models = visible_models(request, site)
+    if not models:
+        return QueueTable(queue_labels=[], rows=[])
+    counts = dashboard_counts(models)
     erp_name = connected_erp_name()
     queues = [
         queue
         for queue in QUEUES
         if not queue.only_while_filled or any(counts[model][queue.status] for model in models)
     ]
+    return QueueTable(
+        queue_labels=[queue.label_for(erp_name) for queue in queues],
+        rows=[_type_row(model, counts[model], queues, erp_name) for model in models],
+    )
+
+
+def dashboard_view(request, site):
+    models = visible_models(request, site)
+    table = queue_table(request, site)
+    erp_name = connected_erp_name()
     # Counted before the sidebar is, which then shows the same counts.
     imports = imports_waiting(request, with_suggestions=True)
     context = {
         **site.each_context(request),
         "title": "ERP Integrations dashboard",
         "subtitle": None,
-        "rows": [_type_row(model, counts[model], queues, erp_name) for model in models],
-        "queue_labels": [queue.label_for(erp_name) for queue in queues],
+        "rows": table.rows,
+        "queue_labels": table.queue_labels,
         "oldest": _oldest_link(models),
         "failures": _failure_links(models),
         "findings": _findings(models),

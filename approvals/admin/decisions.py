@@ -7,6 +7,7 @@ record, what happened and why. GET on that URL (?ids=1,2) shows the same page.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib import admin, messages
@@ -19,8 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from approvals.admin import outcomes
 from approvals.admin.badges import sync_badge
-from approvals.admin.described import ShownDocument, shown
 from approvals.admin.forms import AcceptForm, ConfirmForm, RejectForm
+from approvals.admin.review import Review, reviews
 from approvals.ids import parsed_id, parsed_ids
 from approvals.models import ApprovalPolicy
 from approvals.permissions import can_decide_type
@@ -28,13 +29,14 @@ from approvals.services import Outcome
 from approvals.services.erp import active_connection_with_problem
 from approvals.services.importing import freshness
 from approvals.services.workflow.accept_questions import accept_questions
-from approvals.services.workflow.descriptions import documents_approved, documents_described
+from approvals.services.workflow.descriptions import records_for_description
 from approvals.services.workflow.lookalikes import lookalikes
 from approvals.services.workflow.posting import DATED_MODELS, default_posting_date
 from approvals.services.workflow.records import plural_noun, record_title
 from approvals.states import SyncStatus
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+FINGERPRINT = re.compile("[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,9 @@ class RecordRow:
     title: str
     badge: str
     notes: list[str]
-    twins: list[str]
+    review: Review
     confirm_field: object = None
     questions: list = field(default_factory=list)
-    document: ShownDocument | None = None
-    """What the ERP will receive (for a retry: what the last accept approved)."""
-    last_error: str = ""
 
 
 class DecisionsMixin:
@@ -106,8 +105,9 @@ class DecisionsMixin:
 
     actions = ["accept_selected", "reject_selected", "retry_selected", "unlink_selected"]
     decision_template = "admin/approvals/decision.html"
-    # A page the accountant reads row by row; each invoice row also asks the ERP for twins.
-    decision_limit = 100
+    # A page the accountant reads record by record, each with its document: "select all" of a
+    # queue up to this many (a few seconds to show 500 invoices of five lines).
+    decision_limit = 500
 
     # --- permissions ---------------------------------------------------------------------
 
@@ -137,12 +137,12 @@ class DecisionsMixin:
         if len(records) > self.decision_limit:
             self.message_user(
                 request,
-                f"Please select at most {self.decision_limit} {plural_noun(self.model)} at a time.",
+                f"Please select at most {self.decision_limit} {plural_noun(self.model)} at a "
+                "time: filter the queue by project or vendor to narrow it down.",
                 messages.ERROR,
             )
             return None
-        form, unavailable = self.decision_form(request, decision, records, data=None)
-        return self._decision_page(request, decision, records, form, unavailable)
+        return self._show_decision(request, decision, self._loaded(records))
 
     # --- the decision URLs ---------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class DecisionsMixin:
         if not self.has_approve_permission(request):
             raise PermissionDenied
         params = request.POST if request.method == "POST" else request.GET
-        records = list(
+        records = self._loaded(
             self.get_queryset(request).filter(pk__in=parsed_ids(params.get("ids", "")))[
                 : self.decision_limit
             ]
@@ -175,27 +175,44 @@ class DecisionsMixin:
             )
             return HttpResponseRedirect(self._changelist_url())
         if request.method != "POST":
-            form, unavailable = self.decision_form(request, decision, records, data=None)
-            return self._decision_page(request, decision, records, form, unavailable)
+            return self._show_decision(request, decision, records)
 
-        # The versions of the records the page showed: a record changed since is refused.
+        # The versions of the records the page showed, and the fingerprints of their documents:
+        # a record changed since, or whose document reads otherwise now, is refused.
         versions = _parse_versions(request.POST.get("versions", ""))
+        shown = _parse_shown(request.POST.get("shown", ""))
         form, unavailable = self.decision_form(request, decision, records, data=request.POST)
         if unavailable or not form.is_valid():
-            return self._decision_page(request, decision, records, form, unavailable, versions)
+            return self._show_decision(
+                request, decision, records, form=form, unavailable=unavailable, versions=versions
+            )
         reviewed = records
         if decision.needs_review_version:
             reviewed = [record for record in records if record.pk in versions]
-        results = self.perform_decision(request, decision, reviewed, form, versions)
+        results = self.perform_decision(request, decision, reviewed, form, versions, shown)
         results += [_not_reviewed(record) for record in records if record not in reviewed]
         outcomes.report(self, request, results)
         return HttpResponseRedirect(self._return_url(request))
 
+    def _loaded(self, records) -> list:
+        """The records, in their order, loaded with everything their review reads."""
+        pks = [record.pk for record in records]
+        loaded = {record.pk: record for record in records_for_description(self.model, pks)}
+        return [loaded[pk] for pk in pks if pk in loaded]
+
     # --- the page ------------------------------------------------------------------------
 
-    def _decision_page(self, request, decision, records, form, unavailable: str, versions=None):
-        rows = self.decision_rows(decision, records, form)
-        shown = versions or {}
+    def _show_decision(
+        self, request, decision, records, *, form=None, unavailable: str = "", versions=None
+    ):
+        """The decision page of loaded records; without a form, one asking afresh."""
+        found = reviews(self.model, records)
+        if form is None:
+            form, unavailable = self.decision_form(
+                request, decision, records, data=None, found=found
+            )
+        rows = self.decision_rows(decision, records, form, found)
+        reviewed_versions = versions or {}
         connection_name = self.erp_display_name()
         context = {
             **self.admin_site.each_context(request),
@@ -208,13 +225,18 @@ class DecisionsMixin:
             ),
             "rows": rows,
             "erp_name": connection_name,
-            "show_documents": any(row.document is not None for row in rows),
             "form": form,
             "general_fields": _general_fields(form, rows),
             "unavailable": unavailable,
             "ids": ",".join(str(record.pk) for record in records),
             "versions": ",".join(
-                f"{record.pk}:{shown.get(record.pk, record.review_version)}" for record in records
+                f"{record.pk}:{reviewed_versions.get(record.pk, record.review_version)}"
+                for record in records
+            ),
+            "shown": ",".join(
+                f"{pk}:{review.document_fingerprint}"
+                for pk, review in found.items()
+                if review.document_fingerprint
             ),
             "next": self._return_url(request),
             "form_url": reverse(
@@ -225,8 +247,9 @@ class DecisionsMixin:
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.decision_template, context)
 
-    def decision_rows(self, decision, records, form) -> list[RecordRow]:
-        documents = self.documents(decision, records)
+    def decision_rows(self, decision, records, form, found: dict) -> list[RecordRow]:
+        waiting = [record for record in records if record.sync_status in decision.applies_to]
+        accept_notes = self.accept_notes_many(waiting) if decision is ACCEPT else {}
         rows = []
         for record in records:
             notes = []
@@ -235,45 +258,33 @@ class DecisionsMixin:
                 notes.append(
                     f"It is {record.sync_status_label}, not {expected}: it will be left as it is."
                 )
-            elif decision is ACCEPT:
-                notes.extend(self.accept_notes(record))
+            else:
+                notes.extend(accept_notes.get(record.pk, []))
             rows.append(
                 RecordRow(
                     record=record,
                     title=record_title(record),
                     badge=sync_badge(record),
                     notes=notes,
-                    twins=self.duplicate_twins(form, record) if decision is ACCEPT else [],
                     confirm_field=self.duplicate_confirm_field(form, record),
                     questions=_questions(form, record) if decision is ACCEPT else [],
-                    document=shown(documents[record.pk]) if record.pk in documents else None,
-                    last_error=record.last_export_error if decision is RETRY else "",
+                    review=found[record.pk],
                 )
             )
         return rows
 
-    def documents(self, decision, records) -> dict:
-        """By primary key, the description of each record's document the page shows: for a
-        retry the one approved (what the retry exports), else the one an accept would approve."""
-        if decision is UNLINK:
-            return {}
-        pks = [record.pk for record in records]
-        described = documents_described(self.model, pks)
-        if decision is RETRY:
-            described.update(documents_approved(self.model, pks))
-        return described
-
     # --- hooks the record types override -------------------------------------------------
 
-    def decision_form(self, request, decision, records, *, data):
-        """(form, unavailable): `unavailable` says in words why the decision cannot be made now."""
+    def decision_form(self, request, decision, records, *, data, found=None):
+        """(form, unavailable): `unavailable` says in words why the decision cannot be made now.
+        `found`: the reviews of the records the page shows (None when a posted form is read)."""
         if decision is REJECT:
             return RejectForm(data), ""
         if decision is ACCEPT:
-            return self.accept_form(request, records, data=data)
+            return self.accept_form(request, records, data=data, found=found)
         return ConfirmForm(data), ""
 
-    def accept_form(self, request, records, *, data):
+    def accept_form(self, request, records, *, data, found=None):
         """The connected ERP's questions about this record type (choices from imported data),
         link or create where a record looks like what the ERP has, and posting dates."""
         connection, not_connected = active_connection_with_problem()
@@ -301,19 +312,24 @@ class DecisionsMixin:
         )
         return form, ""
 
-    def accept_notes(self, record) -> list[str]:
-        return outcomes.accept_problems_of(record)
-
-    def duplicate_twins(self, form, record) -> list[str]:
-        return []
+    def accept_notes_many(self, records) -> dict[int, list[str]]:
+        """By primary key, what stops each record (loaded with its lines) from being exported."""
+        return outcomes.accept_problems_many(records)
 
     def duplicate_confirm_field(self, form, record):
         confirm_field = getattr(form, "confirm_field", None)
         return confirm_field(record.pk) if confirm_field else None
 
-    def perform_decision(self, request, decision, records, form, versions: dict[int, int]):
+    def perform_decision(
+        self, request, decision, records, form, versions: dict[int, int], shown: dict[int, str]
+    ):
         return outcomes.perform(
-            decision.slug, records=records, actor=request.user, form=form, versions=versions
+            decision.slug,
+            records=records,
+            actor=request.user,
+            form=form,
+            versions=versions,
+            shown=shown,
         )
 
     def erp_display_name(self) -> str:
@@ -380,6 +396,17 @@ def _not_reviewed(record) -> Outcome:
         message=f"{title[:1].upper()}{title[1:]}: this page did not say which version of it you "
         "reviewed, so nothing was done. Open the page again from the list and decide there.",
     )
+
+
+def _parse_shown(raw: str) -> dict[int, str]:
+    """'12:<hex>,14:<hex>' → {12: '<hex>', ...}; anything malformed is left out."""
+    shown = {}
+    for part in raw.split(","):
+        pk, _, digest = part.partition(":")
+        pk = parsed_id(pk)
+        if pk is not None and FINGERPRINT.fullmatch(digest):
+            shown[pk] = digest
+    return shown
 
 
 def _parse_versions(raw: str) -> dict[int, int]:

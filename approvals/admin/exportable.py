@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from approvals.admin.badges import erp_reference, sync_badge
 from approvals.admin.decisions import DecisionsMixin
 from approvals.admin.history import history_rows
 from approvals.admin.paginator import CappedCountPaginator
-from approvals.admin.queues import QueueFilter, queue_tabs, selected_queue
+from approvals.admin.queues import QueueFilter, queue_tabs, queue_url, selected_queue
+from approvals.admin.review import reviews
 from approvals.locking import lines_locked, locked_fields
 from approvals.services import erp, erp_links
+from approvals.services.workflow.descriptions import records_for_description
 from approvals.services.workflow.edits import exported_values, record_edited
 from approvals.states import SyncStatus
 from money import ZERO
@@ -48,6 +53,7 @@ SYNC_FIELDS = (
     "updated_at",
 )
 EDITABLE_WHILE_NOT_SENT = frozenset({SyncStatus.NOT_SENT})
+NOT_SENT_AGE = "—"
 
 
 def sum_of_lines(line_model, parent_field: str, expression):
@@ -61,6 +67,18 @@ def sum_of_lines(line_model, parent_field: str, expression):
     )
     money = DecimalField(max_digits=16, decimal_places=2)
     return Coalesce(Subquery(total, output_field=money), Value(ZERO), output_field=money)
+
+
+class QueueChangeList(ChangeList):
+    """Marks the columns a queue is sorted by: its own ordering (the waiting queues oldest
+    first, by age), where the stock list marks those of the model's default ordering."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.queue_request = request
+        super().__init__(request, *args, **kwargs)
+
+    def _get_default_ordering(self):
+        return self.model_admin.get_ordering(self.queue_request)
 
 
 class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
@@ -92,13 +110,41 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
             return ("sent_at", "pk")
         return ("-sent_at", "-pk")
 
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        queue = selected_queue(request)
+        if queue is not None and queue.waiting:
+            # Nothing waiting for a decision has an ERP id yet: the room goes to the rest.
+            shown = [name for name in shown if name != "erp_reference"]
+        return shown
+
     def changelist_view(self, request, extra_context=None):
         tabs = queue_tabs(
             queryset=super().get_queryset(request),
             changelist_url=self._changelist_url(),
             active=selected_queue(request),
         )
-        return super().changelist_view(request, {**(extra_context or {}), "queue_tabs": tabs})
+        shown = [
+            list_filter
+            for list_filter in self.get_list_filter(request)
+            if list_filter is not QueueFilter
+        ]
+        # Clearing the project and vendor filters keeps the queue.
+        filtered = any(
+            request.GET.get(getattr(list_filter, "parameter_name", list_filter))
+            for list_filter in shown
+        )
+        context = {
+            "queue_tabs": tabs,
+            "erp_filters_shown": bool(shown),
+            "erp_clear_filters_url": (
+                queue_url(self._changelist_url(), selected_queue(request)) if filtered else ""
+            ),
+        }
+        return super().changelist_view(request, {**(extra_context or {}), **context})
 
     def get_actions(self, request, action_location=admin.options.ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)
@@ -113,6 +159,13 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
     @admin.display(description="ERP id", ordering="erp_id")
     def erp_reference(self, obj):
         return erp_reference(obj)
+
+    @admin.display(description="Age", ordering="sent_at")
+    def age(self, obj):
+        """How long since it was (last) sent to the approvers; sorted by when, oldest first."""
+        if obj.sent_at is None:
+            return NOT_SENT_AGE
+        return timesince(obj.sent_at, timezone.now(), depth=1)
 
     # --- the change page -----------------------------------------------------------------
 
@@ -146,6 +199,9 @@ class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            loaded = records_for_description(self.model, [obj.pk])
+            context["erp_review"] = reviews(self.model, loaded).get(obj.pk)
+            context["erp_name"] = self.erp_display_name()
             context["erp_history"] = history_rows(obj)
             context["erp_elsewhere"] = erp_links.elsewhere_note(
                 obj, erp.active_connection_or_none()

@@ -20,7 +20,9 @@ from approvals.services.workflow.records import plural_noun
 from integrations.models import ERPConnection
 
 
-def perform(slug: str, *, records: list, actor, form, versions: dict[int, int]) -> list[Outcome]:
+def perform(
+    slug: str, *, records: list, actor, form, versions: dict[int, int], shown: dict[int, str]
+) -> list[Outcome]:
     if slug == "accept":
         answers = form.answers() if hasattr(form, "answers") else {}
         posting_dates = form.posting_dates() if hasattr(form, "posting_dates") else {}
@@ -31,6 +33,7 @@ def perform(slug: str, *, records: list, actor, form, versions: dict[int, int]) 
             review_versions=versions,
             answers=answers,
             posting_dates=posting_dates,
+            shown_documents=shown,
         )
     if slug == "reject":
         return records_reject_bulk(
@@ -58,6 +61,7 @@ def accept_invoices(
     past_balance_ids: set[int],
     versions: dict[int, int],
     posting_dates: dict,
+    shown: dict[int, str],
 ) -> list[Outcome]:
     """Accept invoices; only those whose "accept anyway" box was ticked pass a duplicate check,
     and only those whose "past the balance" box was ticked may bill past a line's balance."""
@@ -74,6 +78,7 @@ def accept_invoices(
             confirm_past_balance=past_balance_confirmed,
             review_versions=versions,
             posting_dates=posting_dates,
+            shown_documents=shown,
         )
     position = {record.pk: index for index, record in enumerate(records)}
     return sorted(results, key=lambda outcome: position[outcome.record.pk])
@@ -105,8 +110,8 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
-def accept_problems_of(record) -> list[str]:
-    return preconditions.accept_problems(record)
+def accept_problems_many(records) -> dict[int, list[str]]:
+    return preconditions.accept_problems_many(records)
 
 
 def connection() -> ERPConnection | None:

@@ -1,11 +1,20 @@
-"""The queues an accountant works through, as a list filter and as tabs above each changelist."""
+"""The queues an accountant works through, as tabs above each changelist (a list filter that
+shows nothing of its own), and the project and vendor filters beside them.
+
+A changelist opens on Ready to Export: that is what waits for the accountant. "All" is a queue
+of its own in the query string, so that sorting, searching or filtering keeps what is shown.
+"""
 
 from dataclasses import dataclass
 
 from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
 from django.utils.http import urlencode
 
 from approvals.admin.paginator import CappedCountPaginator
+from approvals.ids import parsed_id
+from approvals.models import Company, Project
 from approvals.services import erp
 from approvals.states import SyncStatus, status_label
 
@@ -44,12 +53,14 @@ QUEUES = (
     Queue("rejected", "Rejected", SyncStatus.REJECTED, waiting=False),
 )
 QUEUES_BY_SLUG = {queue.slug: queue for queue in QUEUES}
+DEFAULT_QUEUE = QUEUES_BY_SLUG["ready"]
+ALL_QUEUES = "all"
 
 
 def queue_url(changelist_url: str, queue: Queue | None) -> str:
-    if queue is None:
-        return changelist_url
-    return f"{changelist_url}?{urlencode({QUEUE_PARAMETER: queue.slug})}"
+    """The changelist showing one queue, or every record (`queue` None)."""
+    slug = queue.slug if queue is not None else ALL_QUEUES
+    return f"{changelist_url}?{urlencode({QUEUE_PARAMETER: slug})}"
 
 
 def connected_erp_name() -> str:
@@ -70,23 +81,88 @@ def queues_shown(queryset, *, active: Queue | None = None) -> list[Queue]:
 
 
 def selected_queue(request) -> Queue | None:
-    return QUEUES_BY_SLUG.get(request.GET.get(QUEUE_PARAMETER, ""))
+    """The queue a changelist shows; None for every record ("all", or a pop-up choosing one)."""
+    slug = request.GET.get(QUEUE_PARAMETER)
+    if slug is None:
+        return None if IS_POPUP_VAR in request.GET else DEFAULT_QUEUE
+    return QUEUES_BY_SLUG.get(slug)
 
 
 class QueueFilter(admin.SimpleListFilter):
+    """Filters by the queue of the tabs; the tabs are its only face."""
+
     title = "queue"
     parameter_name = QUEUE_PARAMETER
+    template = "admin/approvals/filters/none.html"
 
     def lookups(self, request, model_admin):
-        erp_name = connected_erp_name()
-        shown = queues_shown(model_admin.model.objects.all(), active=selected_queue(request))
-        return [(queue.slug, queue.label_for(erp_name)) for queue in shown]
+        return [(queue.slug, queue.label) for queue in QUEUES] + [(ALL_QUEUES, "All")]
 
     def queryset(self, request, queryset):
-        queue = QUEUES_BY_SLUG.get(self.value() or "")
+        queue = selected_queue(request)
         if queue is None:
             return queryset
         return queryset.filter(sync_status=queue.status)
+
+
+class RelatedChoiceFilter(admin.SimpleListFilter):
+    """One of a few hundred projects or vendors, chosen in a drop-down (the stock filter lists
+    them all as links) that submits with the rest of the query string."""
+
+    template = "admin/approvals/filters/select.html"
+    path = ""
+    """The lookup from a record to the related row's primary key ("commitment__vendor")."""
+
+    def choice_queryset(self, model_admin):
+        raise NotImplementedError
+
+    def lookups(self, request, model_admin):
+        return [(str(row.pk), str(row)) for row in self.choice_queryset(model_admin)]
+
+    def queryset(self, request, queryset):
+        pk = parsed_id(self.value() or "")
+        if pk is None:
+            return queryset
+        return queryset.filter(**{f"{self.path}_id": pk})
+
+    def choices(self, changelist):
+        kept = [
+            (name, value)
+            for name, values in changelist.filter_params.items()
+            if name not in (self.parameter_name, PAGE_VAR, ERROR_FLAG)
+            for value in values
+        ]
+        yield {"value": "", "display": "All", "selected": self.value() is None, "kept": kept}
+        for value, display in self.lookup_choices:
+            yield {"value": value, "display": display, "selected": self.value() == value}
+
+
+class ProjectFilter(RelatedChoiceFilter):
+    title = "project"
+    parameter_name = "project"
+
+    def choice_queryset(self, model_admin):
+        used = model_admin.model.objects.values(f"{self.path}_id")
+        return Project.objects.filter(pk__in=used).order_by("number", "pk")
+
+
+class VendorFilter(RelatedChoiceFilter):
+    title = "vendor"
+    parameter_name = "vendor"
+
+    def choice_queryset(self, model_admin):
+        used = model_admin.model.objects.values(f"{self.path}_id")
+        return Company.objects.filter(pk__in=used).order_by("name", "pk")
+
+
+def project_filter(path: str) -> type[ProjectFilter]:
+    """The project filter of records reaching their project through `path`."""
+    return type("ProjectFilter", (ProjectFilter,), {"path": path})
+
+
+def vendor_filter(path: str) -> type[VendorFilter]:
+    """The vendor filter of records reaching their vendor through `path`."""
+    return type("VendorFilter", (VendorFilter,), {"path": path})
 
 
 @dataclass(frozen=True)
@@ -102,7 +178,7 @@ def queue_tabs(*, queryset, changelist_url: str, active: Queue | None) -> list[Q
     """One tab per queue; waiting queues carry a count that the (sync_status, sent_at) index answers."""
     cap = CappedCountPaginator.count_cap
     erp_name = connected_erp_name()
-    tabs = [QueueTab("All", changelist_url, None, False, active is None)]
+    tabs = [QueueTab("All", queue_url(changelist_url, None), None, False, active is None)]
     for queue in queues_shown(queryset, active=active):
         count = None
         if queue.waiting:

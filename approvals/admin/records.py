@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html
 
 from approvals.admin import outcomes
 from approvals.admin.decisions import posting_defaults
@@ -12,15 +13,14 @@ from approvals.admin.forms import (
     confirm_field_name,
     past_balance_field_name,
 )
+from approvals.admin.queues import QueueFilter, project_filter, vendor_filter
 from approvals.models import (
     ChangeOrderLine,
     CommitmentLine,
     InvoiceLine,
     ProjectMembership,
 )
-from approvals.services.workflow.actions import past_balance_sentences
-from approvals.services.workflow.duplicates import invoice_possible_duplicates
-from approvals.services.workflow.lookalikes import lookalike_sentences
+from approvals.services.workflow.actions import past_balance_sentences_many
 from approvals.states import SyncStatus
 from money import format_money
 
@@ -33,24 +33,18 @@ class ProjectMembershipInline(admin.TabularInline):
 
 
 class ProjectAdmin(ExportableAdmin):
-    list_display = ("number", "name", "customer_name", "sync_badge", "erp_reference", "sent_at")
+    list_display = ("number", "name", "customer_name", "sync_badge", "erp_reference", "age")
     list_display_links = ("number", "name")
     search_fields = ("number", "name", "customer_name")
     erp_fields = ("erp_parent_customer_id", "job_costs_synced_at")
     filter_horizontal = ("companies",)
     inlines = (ProjectMembershipInline,)
 
-    def accept_notes(self, record) -> list[str]:
-        return [*super().accept_notes(record), *lookalike_sentences(record)]
-
 
 class CompanyAdmin(ExportableAdmin):
-    list_display = ("name", "vendor_type", "city", "sync_badge", "erp_reference", "sent_at")
+    list_display = ("name", "vendor_type", "city", "sync_badge", "erp_reference", "age")
     list_filter = (*ExportableAdmin.list_filter, "is_archived")
     search_fields = ("name", "legal_name", "tax_id", "email")
-
-    def accept_notes(self, record) -> list[str]:
-        return [*super().accept_notes(record), *lookalike_sentences(record)]
 
 
 class CommitmentLineInline(LinesInline):
@@ -72,16 +66,15 @@ class CommitmentAdmin(ExportableAdmin):
     list_display = (
         "number",
         "title",
+        "vendor",
+        "project",
+        "total",
         "sync_badge",
         "erp_reference",
-        "project",
-        "vendor",
-        "kind",
-        "status",
-        "total",
-        "sent_at",
+        "age",
     )
     list_display_links = ("number", "title")
+    list_filter = (QueueFilter, project_filter("project"), vendor_filter("vendor"))
     related_for_display = ("project", "vendor")
     search_fields = ("number", "title", "project__number", "project__name", "vendor__name")
     autocomplete_fields = ("project", "vendor")
@@ -112,16 +105,20 @@ class CommitmentChangeOrderAdmin(ExportableAdmin):
     list_display = (
         "number",
         "title",
+        "vendor",
+        "project",
+        "commitment",
+        "change",
         "sync_badge",
         "erp_reference",
-        "commitment",
-        "project",
-        "vendor",
-        "status",
-        "change",
-        "sent_at",
+        "age",
     )
     list_display_links = ("number", "title")
+    list_filter = (
+        QueueFilter,
+        project_filter("commitment__project"),
+        vendor_filter("commitment__vendor"),
+    )
     related_for_display = ("commitment__project", "commitment__vendor")
     search_fields = ("number", "title", "commitment__number", "commitment__vendor__name")
     autocomplete_fields = ("commitment",)
@@ -163,15 +160,17 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     list_display = (
         "number",
         "vendor",
+        "project",
+        "commitment",
+        "amount",
         "sync_badge",
         "erp_reference",
-        "possible_duplicate",
-        "commitment",
-        "project",
-        "period",
-        "gross",
-        "retainage",
-        "sent_at",
+        "age",
+    )
+    list_filter = (
+        QueueFilter,
+        project_filter("commitment__project"),
+        vendor_filter("commitment__vendor"),
     )
     related_for_display = ("commitment__project", "commitment__vendor")
     search_fields = ("number", "commitment__number", "commitment__vendor__name")
@@ -198,21 +197,21 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
     def project(self, obj):
         return obj.commitment.project
 
-    @admin.display(description="Period", ordering="period_end")
-    def period(self, obj):
-        return f"{obj.period_start:%Y-%m-%d} to {obj.period_end:%Y-%m-%d}"
+    @admin.display(description="Amount", ordering="totals_net")
+    def amount(self, obj):
+        """What the bill comes to: billed, less retainage withheld, plus any released."""
+        return format_money(obj.totals_net, obj.commitment.currency)
 
-    @admin.display(description="Gross", ordering="totals_gross")
-    def gross(self, obj):
-        return format_money(obj.totals_gross, obj.commitment.currency)
-
-    @admin.display(description="Retainage withheld", ordering="totals_withheld")
-    def retainage(self, obj):
-        return format_money(obj.totals_withheld, obj.commitment.currency)
-
-    @admin.display(description="Possible duplicate")
-    def possible_duplicate(self, obj):
-        return "Possible duplicate" if obj.duplicate_warning else ""
+    @admin.display(description="ERP sync", ordering="sync_status")
+    def sync_badge(self, obj):
+        badge = super().sync_badge(obj)
+        if not obj.duplicate_warning:
+            return badge
+        return format_html(
+            '{}<div class="erp-finding" title="{}">Possible duplicate</div>',
+            badge,
+            obj.duplicate_warning,
+        )
 
     @admin.display(description="Gross / retainage / net")
     def totals(self, obj):
@@ -220,19 +219,20 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
         currency = obj.commitment.currency
         return " / ".join(format_money(amount, currency) for amount in (gross, retainage, net))
 
-    def accept_form(self, request, records, *, data):
+    def accept_form(self, request, records, *, data, found=None):
         if data is None:
+            waiting = [
+                record for record in records if record.sync_status == SyncStatus.READY_TO_EXPORT
+            ]
             twins = {
-                record.pk: invoice_possible_duplicates(record)[1]
-                for record in records
-                if record.sync_status == SyncStatus.READY_TO_EXPORT
+                record.pk: found[record.pk].duplicates
+                for record in waiting
+                if found[record.pk].duplicates
             }
-            twins = {pk: described for pk, described in twins.items() if described}
             past_balance = {
-                record.pk: sentences
-                for record in records
-                if record.sync_status == SyncStatus.READY_TO_EXPORT
-                and (sentences := past_balance_sentences(record))
+                pk: sentences
+                for pk, sentences in past_balance_sentences_many(waiting).items()
+                if sentences
             }
         else:
             # The boxes ticked on the page; the service checks everything again anyway.
@@ -248,12 +248,9 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
         )
         return form, ""
 
-    def duplicate_twins(self, form, record) -> list[str]:
-        return form.twins.get(record.pk, [])
-
-    def perform_decision(self, request, decision, records, form, versions):
+    def perform_decision(self, request, decision, records, form, versions, shown):
         if decision.slug != "accept":
-            return super().perform_decision(request, decision, records, form, versions)
+            return super().perform_decision(request, decision, records, form, versions, shown)
         return outcomes.accept_invoices(
             records=records,
             actor=request.user,
@@ -261,4 +258,5 @@ class SubcontractorInvoiceAdmin(ExportableAdmin):
             past_balance_ids=form.past_balance_confirmed_ids(),
             versions=versions,
             posting_dates=form.posting_dates(),
+            shown=shown,
         )

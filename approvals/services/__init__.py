@@ -19,6 +19,7 @@ from approvals.services.workflow.bulk import (
     invoices_send_bulk,
     records_accept_bulk,
     records_reject_bulk,
+    records_resend_bulk,
 )
 from approvals.services.workflow.errors import (
     NotPermitted,
@@ -51,4 +52,5 @@ __all__ = [
     "record_unlink",
     "records_accept_bulk",
     "records_reject_bulk",
+    "records_resend_bulk",
 ]

@@ -751,14 +751,7 @@ class QuickBooksOnlineConnector:
 
     def _describe_change_order(self, change_order: CommitmentChangeOrder) -> DocumentDescription:
         commitment = change_order.commitment
-        earlier = list(
-            # The change orders already on the purchase order: the ones linked to it.
-            CommitmentChangeOrder.objects.filter(commitment=commitment)
-            .exclude(erp_id="")
-            .exclude(pk=change_order.pk)
-            .order_by("erp_synced_at", "pk")
-            .prefetch_related("lines__cost_code", "lines__commitment_line")
-        )
+        earlier = _change_orders_on_purchase_order(change_order)
         before = self._purchase_order_payload(commitment, self._configured_ap_account())["Line"]
         for synced in earlier:
             before += self._taxed({"Line": mapping.change_order_added_lines(synced)})["Line"]
@@ -1338,4 +1331,29 @@ def _result(
         request_payload=mapping.jsonable(payload) if payload is not None else None,
         response_payload=mapping.jsonable(document),
         problem=problem,
+    )
+
+
+def _change_orders_on_purchase_order(change_order: CommitmentChangeOrder) -> list:
+    """The change orders already on the purchase order (the ones linked to it) in the order they
+    were synced: from the commitment's change orders when the caller loaded them with their
+    lines (a page of change orders), else in one query."""
+    commitment = change_order.commitment
+    if "change_orders" not in getattr(commitment, "_prefetched_objects_cache", {}):
+        return list(
+            CommitmentChangeOrder.objects.filter(commitment=commitment)
+            .exclude(erp_id="")
+            .exclude(pk=change_order.pk)
+            .order_by("erp_synced_at", "pk")
+            .prefetch_related("lines__cost_code", "lines__commitment_line")
+        )
+    linked = [
+        other
+        for other in commitment.change_orders.all()
+        if other.erp_id and other.pk != change_order.pk
+    ]
+    # As the query orders them: by when they were synced, those never stamped last.
+    return sorted(
+        linked,
+        key=lambda other: (other.erp_synced_at is None, other.erp_synced_at or 0, other.pk),
     )

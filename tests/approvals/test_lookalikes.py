@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 from approvals.models import AuditEvent, Company, DirectExportSetting, ERPJob, ERPVendor, Project
 from approvals.services import PreconditionsNotMet, record_accept, record_send
 from approvals.states import Action, SyncStatus
-from tests.approvals.admin.helpers import decision_url, messages_of, reviewed
+from tests.approvals.admin.helpers import change_url, decision_url, messages_of, reviewed
 from tests.factories import make_company, make_project, make_user
 from tests.html_forms import form_values
 
@@ -198,3 +198,19 @@ def test_a_job_one_letter_apart_is_to_check_first_and_a_different_building_is_no
     record_send(record=harbor, actor=pm)
     assert "Tower B" not in event(tower, Action.SEND).reason
     assert "(check first: names one letter apart)" in event(harbor, Action.SEND).reason
+
+
+def test_a_records_admin_page_names_its_look_alikes_until_it_is_linked(acme, pm, client):
+    twin = make_company(name="ACME Drywall, Inc.")
+    record_send(record=twin, actor=pm)
+    client.force_login(make_user(role="approver"))
+    sentence = "already has the vendor &#x27;Acme Drywall Inc&#x27; (id 58)"
+
+    def review():
+        page = client.get(change_url(twin)).content.decode()
+        shown = page[page.index('id="erp-review"') :]
+        return shown[: shown.index("</fieldset>")]
+
+    assert sentence in review()
+    record_accept(record=twin, actor=make_user(role="approver"), link_to="58")
+    assert sentence not in review()

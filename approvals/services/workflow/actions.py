@@ -19,7 +19,7 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
-from approvals.schedule import overbilled_lines
+from approvals.schedule import SharedSchedules, overbilled_lines
 from approvals.services import erp
 from approvals.services.exporting import failed_exports
 from approvals.services.exporting.exports import export_enqueue
@@ -31,7 +31,11 @@ from approvals.services.workflow.accept_questions import (
     questions_of,
     unanswered,
 )
-from approvals.services.workflow.approved import approval_of, export_started_changes
+from approvals.services.workflow.approved import (
+    approval_of,
+    export_started_changes,
+    shown_differs,
+)
 from approvals.services.workflow.errors import (
     PastBalance,
     PossibleDuplicate,
@@ -42,6 +46,7 @@ from approvals.services.workflow.lookalikes import lookalike_sentences, lookalik
 from approvals.services.workflow.records import noun, record_title
 from approvals.services.workflow.transitions import (
     changed_since_review_message,
+    changed_since_shown_message,
     check_allowed,
     check_permission,
     record_transition,
@@ -190,6 +195,7 @@ def record_accept(
     create_reason: str = "",
     confirm_past_balance: bool = False,
     posting_date: date | None = None,
+    shown_document: str = "",
 ):
     """Approve `record` for export: it moves to 'exporting' and its export task is queued.
 
@@ -204,6 +210,8 @@ def record_accept(
     possible when the approval policy allows billing past the balance).
     posting_date: for a commitment, change order or invoice, the date it posts on (default:
     posting.default_posting_date); never inside the ERP's closed period.
+    shown_document: the description_fingerprint of the document the approver's page showed; a
+    document that reads otherwise now is refused.
     """
     _check(record=record, actor=actor, action=Action.ACCEPT)
     changes = {"decided_by": actor, "decided_at": timezone.now()}
@@ -231,6 +239,7 @@ def record_accept(
             create_reason=clean_text(create_reason),
             confirm_past_balance=confirm_past_balance,
             posting_date=posting_date,
+            shown_document=shown_document,
         )
 
 
@@ -247,6 +256,7 @@ def _accept(
     create_reason: str = "",
     confirm_past_balance: bool = False,
     posting_date: date | None = None,
+    shown_document: str = "",
 ):
     # The row stays locked from reading what is approved to the accept's own update.
     _lock_commitment_of(record)
@@ -257,6 +267,8 @@ def _accept(
     # The connected ERP's questions about this type, and the answers given (checked even when
     # the record is linked instead, so a wrong answer is never silently dropped).
     connector = erp.connector_or_none(erp.active_connection_or_none())
+    if shown_differs(current, connector, shown_document):
+        raise StaleState(changed_since_shown_message(record))
     questions = questions_of(connector, type(record))
     answers = answered_fields(current, choices, questions)
     found = lookalikes(current)
@@ -272,6 +284,7 @@ def _accept(
         changes = {**changes, "posting_date": current.posting_date}
     _require(unanswered(current, questions))
     _require(preconditions.accept_problems(current))
+    approved = approval_of(current, connector)
     event = record_transition(
         record=record,
         action=Action.ACCEPT,
@@ -280,7 +293,7 @@ def _accept(
         reason=reason,
         changes={**changes, **export_started_changes(type(record))},
         review_version=current.review_version,
-        approved=approval_of(current, connector),
+        approved=approved,
     )
     export_enqueue(record=record)
     return event
@@ -422,6 +435,16 @@ def past_balance_sentences(invoice) -> list[str]:
     if not ApprovalPolicy.current().allow_billing_past_balance:
         return []
     return overbilled_lines(invoice)
+
+
+def past_balance_sentences_many(invoices) -> dict[int, list[str]]:
+    """past_balance_sentences of each invoice, by primary key, reading their commitments'
+    schedules together."""
+    if not ApprovalPolicy.current().allow_billing_past_balance:
+        return {invoice.pk: [] for invoice in invoices}
+    schedules = SharedSchedules()
+    schedules.load({invoice.commitment_id for invoice in invoices})
+    return {invoice.pk: schedules.overbilled(invoice) for invoice in invoices}
 
 
 def past_balance_reason(record, *, confirmed: bool) -> str:

@@ -63,6 +63,22 @@ def approval_of(record, connector: Connector | None) -> dict | None:
     }
 
 
+def description_fingerprint(description: DocumentDescription) -> str:
+    """The fingerprint of what a decision page shows of a document: a page posts it back, and
+    the accept refuses a document that no longer reads the same."""
+    return fingerprint(description.facts())
+
+
+def shown_differs(record, connector: Connector | None, shown: str) -> bool:
+    """Does `record`'s document, before the approver's answers (posting date, the ERP's
+    questions) are applied, read otherwise than what the page showed (`shown`, its
+    description_fingerprint; "" when the page showed none)? Then data it refers to changed
+    while the page was open: a cost code, vendor or job re-linked, the connection's settings."""
+    if not shown or connector is None:
+        return False
+    return description_fingerprint(connector.describe(record)) != shown
+
+
 def approval_fingerprint(approved: ApprovedDocument) -> str:
     """One fingerprint of the document and of its description (of the document alone for an
     accept kept before descriptions were)."""

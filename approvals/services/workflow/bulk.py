@@ -22,9 +22,14 @@ from approvals.services.workflow.actions import (
     lock_commitments,
     record_accept,
     record_reject,
+    record_resend,
     record_send,
 )
-from approvals.services.workflow.approved import approval_of, export_started_changes
+from approvals.services.workflow.approved import (
+    approval_of,
+    export_started_changes,
+    shown_differs,
+)
 from approvals.services.workflow.errors import (
     PastBalance,
     PossibleDuplicate,
@@ -36,6 +41,7 @@ from approvals.services.workflow.posting import default_posting_date
 from approvals.services.workflow.records import record_title
 from approvals.services.workflow.transitions import (
     changed_since_review_message,
+    changed_since_shown_message,
     check_allowed,
     check_permission,
     edited_since_last_accept,
@@ -96,17 +102,21 @@ def records_accept_bulk(
     answers: dict[int, tuple[str, str]] | None = None,
     confirm_past_balance: bool = False,
     posting_dates: dict | None = None,
+    shown_documents: dict[int, str] | None = None,
 ) -> list[Outcome]:
     """Accept each record; each choice applies to the records of the type it belongs to.
 
     review_versions: by primary key, the version of each record the approver reviewed; a record
-    changed since is refused. answers: by primary key, (ERP id to link to, reason to create a
+    changed since is refused. shown_documents: by primary key, the description_fingerprint of
+    the document the approver's page showed; a record whose document reads otherwise now (data
+    it refers to changed) is refused. answers: by primary key, (ERP id to link to, reason to create a
     new one) for companies and projects that look like a vendor or job the ERP already has. Invoices are accepted together, in a number of SQL statements that
     does not grow with their count except for one queued export task each; other records one
     after the other.
     """
     records = list(records)
     versions = review_versions or {}
+    shown = shown_documents or {}
     together, seen = [], set()
     for record in records:
         if isinstance(record, SubcontractorInvoice) and record.pk not in seen:
@@ -121,6 +131,7 @@ def records_accept_bulk(
             confirm_past_balance=confirm_past_balance,
             versions=versions,
             posting_dates=posting_dates or {},
+            shown=shown,
         )
     }
 
@@ -135,6 +146,7 @@ def records_accept_bulk(
             link_to=link_to,
             create_reason=create_reason,
             posting_date=(posting_dates or {}).get(record.pk),
+            shown_document=shown.get(record.pk, ""),
         )
         if event.action == Action.LINK:
             return "linked to the existing one in the accounting system; nothing was exported."
@@ -153,6 +165,7 @@ def _invoices_accept(
     confirm_past_balance: bool,
     versions: dict[int, int],
     posting_dates: dict,
+    shown: dict[int, str],
 ) -> list[Outcome]:
     """record_accept for each invoice (no two with one primary key), set-based."""
     if not invoices:
@@ -181,6 +194,11 @@ def _invoices_accept(
         for invoice in SubcontractorInvoice.objects.filter(pk__in=[i.pk for i in allowed])
         .select_related("commitment__project", "commitment__vendor")
         .prefetch_related(*INVOICE_LINE_RELATIONS)
+    }
+    connector = erp.connector_or_none(erp.active_connection_or_none())
+    # What each would export must read as the page showed it (before the posting date chosen).
+    changed_since_shown = {
+        pk for pk, invoice in loaded.items() if shown_differs(invoice, connector, shown.get(pk, ""))
     }
     policy = ApprovalPolicy.current()
     for invoice in loaded.values():
@@ -215,7 +233,6 @@ def _invoices_accept(
         note = self_approval_note(actor=actor, record=invoice, edited=invoice.pk in edited)
         if note:
             reasons[invoice.pk] = " ".join(filter(None, [reasons.get(invoice.pk), note]))
-    connector = erp.connector_or_none(erp.active_connection_or_none())
     with transaction.atomic():
         lock_commitments(loaded[invoice.pk].commitment_id for invoice in undoubted)
         problems = preconditions.accept_problems_many([loaded[i.pk] for i in undoubted])
@@ -257,6 +274,11 @@ def _invoices_accept(
         approved_now = {
             invoice.pk: approval_of(loaded[invoice.pk], connector) for invoice in moving
         }
+        for invoice in moving:
+            if invoice.pk in changed_since_shown:
+                changed = StaleState(changed_since_shown_message(invoice))
+                refuse(invoice, _title(loaded[invoice.pk]), changed)
+        moving = [invoice for invoice in moving if invoice.pk not in changed_since_shown]
         outcomes += _move(
             moving,
             actor=actor,
@@ -348,3 +370,16 @@ def invoices_send_bulk(*, invoices: Iterable, actor) -> list[Outcome]:
         return "sent to the approvers."
 
     return each_record(invoices, send)
+
+
+def records_resend_bulk(*, records: Iterable, actor) -> list[Outcome]:
+    """Send rejected records again, each on its own: one not fixed yet stops no other."""
+
+    def resend(record) -> str:
+        event = record_resend(record=record, actor=actor)
+        if record.sync_status == SyncStatus.EXPORTING:
+            return "sent again and accepted at once by the direct export setting."
+        # What the approver will be asked about: a look-alike, a possible duplicate.
+        return " ".join(filter(None, ["sent to the approvers again.", event.reason]))
+
+    return each_record(records, resend)

@@ -26,22 +26,38 @@ _RELATED = {
     Commitment: (("project", "vendor"), ("lines__cost_code",)),
     CommitmentChangeOrder: (
         ("commitment__project", "commitment__vendor"),
-        ("lines__cost_code", "lines__commitment_line", "commitment__lines__cost_code"),
+        (
+            "lines__cost_code",
+            "lines__commitment_line",
+            "commitment__lines__cost_code",
+            "commitment__change_orders__lines__cost_code",
+            "commitment__change_orders__lines__commitment_line",
+        ),
     ),
     SubcontractorInvoice: (("commitment__project", "commitment__vendor"), INVOICE_LINE_RELATIONS),
 }
 
 
+def records_for_description(model, pks) -> list:
+    """The records of `model` with these primary keys, loaded with everything a description
+    (and a page reviewing them: their lines, schedules, vendor and project) reads."""
+    related, prefetched = _RELATED.get(model, ((), ()))
+    # The connection a handed-off record waits for names its badge.
+    records = model.objects.filter(pk__in=list(pks)).prefetch_related(*prefetched)
+    return list(records.select_related("handed_off_to", *related))
+
+
 def documents_described(model, pks) -> dict[int, DocumentDescription]:
     """By primary key, the document exporting each record as it stands would create; empty
     while no ERP can be used."""
+    return documents_of(records_for_description(model, pks))
+
+
+def documents_of(records) -> dict[int, DocumentDescription]:
+    """documents_described of records loaded by records_for_description."""
     connector = erp.connector_or_none(erp.active_connection_or_none())
     if connector is None:
         return {}
-    related, prefetched = _RELATED.get(model, ((), ()))
-    records = model.objects.filter(pk__in=list(pks)).prefetch_related(*prefetched)
-    if related:
-        records = records.select_related(*related)
     return {record.pk: connector.describe(record) for record in records}
 
 

@@ -287,6 +287,16 @@ def edited_since_last_accept(*, actor, model, pks) -> set[int]:
     )
 
 
+def changed_since_shown_message(record) -> str:
+    """What the ERP would receive changed after the page showed it, though the record did not:
+    data it refers to (a cost code, vendor or job re-linked, the connection's settings)."""
+    return (
+        f"What the accounting system would receive for this {noun(record)} changed after you "
+        "opened this page (something it refers to was re-linked or re-imported), so it was not "
+        "accepted. Review it again before you decide."
+    )
+
+
 def changed_since_review_message(record, attempted: Action) -> str:
     """Say who changed the record after the person opened the page they decided on."""
     what = noun(record)

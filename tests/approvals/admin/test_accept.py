@@ -122,5 +122,8 @@ def test_selecting_more_than_the_limit_is_refused_with_a_message(
         changelist_url(Commitment), action_post(commitments, "accept_selected"), follow=True
     )
 
-    assert "Please select at most 2 commitments at a time." in messages_of(response)
+    assert (
+        "Please select at most 2 commitments at a time: filter the queue by project or vendor "
+        "to narrow it down." in messages_of(response)
+    )
     assert queued_exports() == []
