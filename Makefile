@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # keep both cores busy. `make test PYTEST_ARGS=-p no:xdist` runs them one by one.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test lint bench reliability install browser clean
+.PHONY: demo test lint bench reliability install browser axe clean
 
 $(PY):
 	@interpreter=""; \
@@ -35,13 +35,26 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The accessibility rules the browser tests run (axe-core from the npm registry, pinned by the
+# lock file), installed once into tests/e2e/axe/node_modules.
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "Installing Debian's npm for the accessibility check"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	fi
+	npm ci --no-audit --no-fund --prefix tests/e2e/axe
+	@touch $@
+
+axe: $(AXE)
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Tests run with production-like settings (DEBUG off) and a throwaway key unless one is given.
-test: $(STAMP) browser lint
+test: $(STAMP) browser $(AXE) lint
 	SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-not-for-production-use}" \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -59,4 +72,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) db.sqlite3* var/
+	rm -rf $(VENV) db.sqlite3* var/ tests/e2e/axe/node_modules

@@ -65,6 +65,10 @@ def sum_of_lines(line_model, parent_field: str, expression):
 
 class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
     paginator = CappedCountPaginator
+
+    class Media:
+        js = ("approvals/admin_autocomplete_names.js",)
+
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50

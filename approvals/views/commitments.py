@@ -45,7 +45,7 @@ def commitment_create(request, project_pk):
         else:
             messages.success(request, f"Commitment {commitment} was created.")
             return redirect("approvals:commitment_detail", pk=commitment.pk)
-    context = {"form": form, "formset": formset, "project": project}
+    context = {"form": form, "formset": formset, "project": project, "commitment": commitment}
     return render(request, "approvals/commitment_form.html", context)
 
 
