@@ -130,6 +130,19 @@ def violations_on(page, *, role: str, url: str) -> list[Violation]:
 # --- every page of the URL configuration ------------------------------------------------------
 
 
+def open_page(page, url: str) -> bool:
+    """Shows the URL if it answers this role with an HTML page of its own: not a refusal, a
+    redirect (to the login page, checked on its own), a 405 to a posted-only URL or something
+    other than HTML. The answer is asked for once and handed to the browser as it came."""
+    answer = page.request.get(url, max_redirects=0)
+    if answer.status != 200 or "text/html" not in answer.headers.get("content-type", ""):
+        return False
+    page.route(url, lambda route: route.fulfill(response=answer))
+    page.goto(url)
+    page.unroute(url)
+    return True
+
+
 def named_patterns() -> list[tuple[str, list[str], object]]:
     """(namespaced name, literal path segments in order, pattern) of every named URL."""
     found = []

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from tests.e2e.accessibility import axe_script, demo_urls, violations_on
+from tests.e2e.accessibility import axe_script, demo_urls, open_page, violations_on
 from tests.e2e.conftest import DEMO_PASSWORD, VIEWPORT, watch_content_security_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,19 +29,6 @@ def open_as(browser, live_server, role: str, csp_violations: list[str], script: 
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(f"{live_server.url}/")
     return context, page
-
-
-def open_page(page, url: str) -> bool:
-    """Shows the URL if it answers this role with an HTML page of its own: not a refusal, a
-    redirect (to the login page, checked on its own), a 405 to a posted-only URL or something
-    other than HTML. The answer is asked for once and handed to the browser as it came."""
-    answer = page.request.get(url, max_redirects=0)
-    if answer.status != 200 or "text/html" not in answer.headers.get("content-type", ""):
-        return False
-    page.route(url, lambda route: route.fulfill(response=answer))
-    page.goto(url)
-    page.unroute(url)
-    return True
 
 
 def test_every_page_has_no_serious_accessibility_violation_for_any_role(
