@@ -150,10 +150,10 @@ def invoice_number_check(request, commitment_pk):
             or invoice
         )
         invoice.number = number
-    return JsonResponse({"number": number, "warning": number_warning(invoice)})
+    return JsonResponse({"number": number, "warning": _number_warning(invoice)})
 
 
-def number_warning(invoice: SubcontractorInvoice) -> str:
+def _number_warning(invoice: SubcontractorInvoice) -> str:
     return duplicate_warning(invoice_number_twins(invoice))
 
 
@@ -167,7 +167,8 @@ def _render_form(request, commitment, form, formset, *, invoice):
     check_url = reverse("approvals:invoice_number_check", args=[commitment.pk])
     if invoice:
         check_url = f"{check_url}?invoice={invoice.pk}"
-    if not form.fields["number"].disabled:
+    number_open = not form.fields["number"].disabled
+    if number_open:
         form.fields["number"].widget.attrs.update(
             {
                 "data-number-check": check_url,
@@ -187,6 +188,7 @@ def _render_form(request, commitment, form, formset, *, invoice):
             if formset is not None
             else None
         ),
-        "number_warning": number_warning(typed),
+        # A locked number was checked when the invoice was sent; its page says what was found.
+        "number_warning": _number_warning(typed) if number_open else "",
     }
     return render(request, "approvals/invoice_form.html", context)

@@ -19,7 +19,9 @@ TABLET = {"width": 768, "height": 1024}
 SCROLLS_SIDEWAYS = "document.scrollingElement.scrollWidth > window.innerWidth"
 
 
-def test_the_job_cost_page_shows_a_chart_then_the_figures_then_a_cost_code(demo, sign_in):
+def test_the_job_cost_page_shows_a_chart_then_the_figures_then_a_cost_code(
+    demo, sign_in, screenshot
+):
     pm = sign_in("pm")
     pm_open_project(pm, "P-1001")
     pm.get_by_role("link", name="Job costs").click()
@@ -32,13 +34,16 @@ def test_the_job_cost_page_shows_a_chart_then_the_figures_then_a_cost_code(demo,
     amount = pm.locator("#job-costs td.money").first
     assert amount.evaluate("cell => getComputedStyle(cell).textAlign") == "right"
     expect(amount).to_have_text(re.compile(r"^-?\$[\d,]+\.\d\d$"))
+    screenshot(pm, "job-costs-chart")
 
     pm.locator("#chart").get_by_role("link", name="03-300 Cast-in-Place Concrete").click()
     expect(pm.locator("#detail-heading")).to_have_text("Cost code 03-300 Cast-in-Place Concrete")
     assert pm.url.endswith("#detail")
 
 
-def test_project_manager_pages_fit_a_phone_and_the_queues_a_tablet(demo, sign_in, live_server):
+def test_project_manager_pages_fit_a_phone_and_the_queues_a_tablet(
+    demo, sign_in, live_server, screenshot
+):
     pm = sign_in("pm")
     pm.set_viewport_size(PHONE)
     pm_pages = [url for url in demo_urls() if not url.startswith(("/admin/", "/erp/"))]
@@ -52,6 +57,8 @@ def test_project_manager_pages_fit_a_phone_and_the_queues_a_tablet(demo, sign_in
             too_wide.append(url)
     assert opened >= 15
     assert too_wide == []
+    pm_open_project(pm, "P-1001")
+    screenshot(pm, "project-manager-phone")
 
     # The keyboard shows where it is: the first Tab reaches the skip link, outlined.
     pm.goto(live_server.url + "/")
