@@ -178,6 +178,8 @@
     for (const line of lines(table)) enhanceRemove(table, line);
     const add = form.querySelector(`[data-add-line="${table.id}"]`);
     if (add) {
+      // No longer a submit button: Enter in a field saves the form, as it does elsewhere.
+      add.type = "button";
       add.addEventListener("click", (event) => {
         event.preventDefault();
         addLine(table);
