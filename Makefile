@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # keep both cores busy. `make test PYTEST_ARGS=-p no:xdist` runs them one by one.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test lint bench reliability install browser clean
+.PHONY: demo test lint bench reliability install browser axe clean
 
 $(PY):
 	@interpreter=""; \
@@ -35,6 +35,19 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The accessibility rules the browser tests run (axe-core from the npm registry, pinned by the
+# lock file), installed once into tests/e2e/axe/node_modules.
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "Installing Debian's npm for the accessibility check"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	fi
+	npm ci --no-audit --no-fund --prefix tests/e2e/axe
+	@touch $@
+
+axe: $(AXE)
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -45,7 +58,7 @@ lint: $(STAMP)
 # scripted ones, which proves the workflow needs none; the rest run with every ERP we ship.
 TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-not-for-production-use}" \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true
-test: $(STAMP) browser lint
+test: $(STAMP) browser $(AXE) lint
 	$(TEST_ENV) ERP_APPS= $(PY) -m pytest tests/approvals $(PYTEST_ARGS)
 	$(TEST_ENV) $(PY) -m pytest --ignore=tests/approvals $(PYTEST_ARGS)
 
@@ -63,4 +76,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) db.sqlite3* var/
+	rm -rf $(VENV) db.sqlite3* var/ tests/e2e/axe/node_modules

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from approvals.people import person_name
 from approvals.states import BADGE_COLOURS, ERPDrift, SyncStatus, status_label
 from approvals.validators import single_line
 from integrations.models import ERPConnection
@@ -49,11 +50,16 @@ class ERPLinked(models.Model):
     """Link from one of our records to its document in the connected ERP."""
 
     erp_connection = models.ForeignKey(
-        ERPConnection, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ERPConnection,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="ERP connection",
     )
     erp_id = models.CharField("ERP id", max_length=64, blank=True, default="")
     erp_version = models.CharField("ERP version", max_length=32, blank=True, default="")
-    erp_synced_at = models.DateTimeField(null=True, blank=True)
+    erp_synced_at = models.DateTimeField("synced with the ERP at", null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -99,6 +105,7 @@ class Exportable(ERPLinked):
     )
     last_export_error = models.TextField(blank=True)
     nothing_in_erp_for_attempt = models.PositiveIntegerField(
+        "attempt the ERP holds nothing of",
         null=True,
         blank=True,
         help_text="The failed export attempt a background look-up found nothing of in the ERP; "
@@ -285,6 +292,9 @@ class ProjectMembership(models.Model):
             models.UniqueConstraint(fields=["project", "user"], name="membership_unique")
         ]
 
+    def __str__(self):
+        return f"{person_name(self.user)} on {self.project}"
+
 
 class CommitmentKind(models.TextChoices):
     SUBCONTRACT = "subcontract", "Subcontract"
@@ -319,7 +329,7 @@ class Commitment(Exportable):
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
     )
     currency = models.CharField(max_length=3, default="USD")
-    erp_doc_number = models.CharField(max_length=21, blank=True)
+    erp_doc_number = models.CharField("ERP document number", max_length=21, blank=True)
     posting_date = posting_date_field()
 
     class Meta:
@@ -353,7 +363,7 @@ class CommitmentLine(models.Model):
     quantity = models.DecimalField(**QUANTITY, null=True, blank=True)
     unit_cost = models.DecimalField(**QUANTITY, null=True, blank=True)
     amount = models.DecimalField(**MONEY)
-    erp_line_id = models.CharField(max_length=36, blank=True)
+    erp_line_id = models.CharField("ERP line id", max_length=36, blank=True)
 
     class Meta:
         ordering = ["commitment", "position", "pk"]
@@ -422,10 +432,14 @@ class ChangeOrderLine(models.Model):
     cost_code = models.ForeignKey(CostCode, on_delete=models.PROTECT, related_name="+")
     description = models.CharField(max_length=4000, blank=True)
     amount = models.DecimalField(**MONEY, help_text="The change; negative for a deduction.")
-    erp_line_id = models.CharField(max_length=36, blank=True)
+    erp_line_id = models.CharField("ERP line id", max_length=36, blank=True)
 
     class Meta:
         ordering = ["change_order", "pk"]
+
+    def __str__(self):
+        changed = f"line {self.commitment_line.position}" if self.commitment_line else "a new line"
+        return f"Change order {self.change_order.number}: {changed}"
 
 
 class InvoiceStatus(models.TextChoices):
@@ -590,6 +604,9 @@ class InvoiceLine(models.Model):
                 ),
             ),
         ]
+
+    def __str__(self):
+        return f"{self.invoice}, line {self.label}"
 
     @property
     def gross_amount(self) -> Decimal:
@@ -841,7 +858,10 @@ class SyncCursor(models.Model):
     """
 
     erp_connection = models.ForeignKey(
-        ERPConnection, on_delete=models.CASCADE, related_name="sync_cursors"
+        ERPConnection,
+        on_delete=models.CASCADE,
+        related_name="sync_cursors",
+        verbose_name="ERP connection",
     )
     kind = models.CharField(max_length=20, choices=SyncKind.choices)
     resume_token = models.TextField(blank=True)
@@ -867,9 +887,11 @@ class SyncCursor(models.Model):
 class ERPVendor(models.Model):
     """A vendor as the ERP has it, kept so accountants can match, link or import it."""
 
-    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_connection = models.ForeignKey(
+        ERPConnection, on_delete=models.CASCADE, related_name="+", verbose_name="ERP connection"
+    )
     erp_id = models.CharField("ERP id", max_length=64)
-    erp_version = models.CharField(max_length=32, blank=True)
+    erp_version = models.CharField("ERP version", max_length=32, blank=True)
     display_name = models.CharField(max_length=500)
     company_name = models.CharField(max_length=500, blank=True)
     tax_id = models.CharField("tax id", max_length=20, blank=True)
@@ -911,12 +933,14 @@ class ERPVendor(models.Model):
 class ERPJob(models.Model):
     """A job (sub-customer) as the ERP has it, kept so accountants can import or link it."""
 
-    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_connection = models.ForeignKey(
+        ERPConnection, on_delete=models.CASCADE, related_name="+", verbose_name="ERP connection"
+    )
     erp_id = models.CharField("ERP id", max_length=64)
-    erp_version = models.CharField(max_length=32, blank=True)
+    erp_version = models.CharField("ERP version", max_length=32, blank=True)
     display_name = models.CharField(max_length=500)
     fully_qualified_name = models.CharField(max_length=2000, blank=True)
-    parent_erp_id = models.CharField(max_length=64, blank=True)
+    parent_erp_id = models.CharField("parent's ERP id", max_length=64, blank=True)
     parent_name = models.CharField(max_length=500, blank=True)
     address = models.CharField(max_length=500, blank=True)
     is_active = models.BooleanField(default=True)
@@ -940,9 +964,11 @@ class ERPCostCode(models.Model):
     """An item of the ERP's standard cost-code list as last imported, kept so a cost code linked
     through an earlier connection can be re-linked to the connected ERP's item of the same code."""
 
-    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_connection = models.ForeignKey(
+        ERPConnection, on_delete=models.CASCADE, related_name="+", verbose_name="ERP connection"
+    )
     erp_id = models.CharField("ERP id", max_length=64)
-    erp_version = models.CharField(max_length=32, blank=True)
+    erp_version = models.CharField("ERP version", max_length=32, blank=True)
     code = models.CharField(max_length=100)
     name = models.CharField(max_length=500, blank=True)
     is_active = models.BooleanField(default=True)
@@ -964,7 +990,9 @@ class ERPCostCode(models.Model):
 class ERPCustomer(models.Model):
     """A top-level customer as the ERP has it: the choices for a project's job at accept."""
 
-    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_connection = models.ForeignKey(
+        ERPConnection, on_delete=models.CASCADE, related_name="+", verbose_name="ERP connection"
+    )
     erp_id = models.CharField("ERP id", max_length=64)
     display_name = models.CharField(max_length=500)
     is_active = models.BooleanField(default=True)
@@ -987,7 +1015,9 @@ class ERPBill(models.Model):
     """A vendor's bill as the ERP has it: what a new invoice is checked against for duplicates
     without asking the ERP while a person waits. Kept by the job-cost sync for every vendor."""
 
-    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_connection = models.ForeignKey(
+        ERPConnection, on_delete=models.CASCADE, related_name="+", verbose_name="ERP connection"
+    )
     erp_id = models.CharField("ERP id", max_length=64)
     vendor_erp_id = models.CharField("vendor's ERP id", max_length=64)
     number = models.CharField(max_length=50, blank=True)
@@ -1026,14 +1056,16 @@ class JobCostType(models.TextChoices):
 class JobCostTransaction(models.Model):
     """One line of an ERP bill, expense or vendor credit charged to a project's job (read-only)."""
 
-    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    erp_connection = models.ForeignKey(
+        ERPConnection, on_delete=models.CASCADE, related_name="+", verbose_name="ERP connection"
+    )
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="job_costs")
-    txn_type = models.CharField(max_length=20, choices=JobCostType.choices)
-    txn_id = models.CharField(max_length=64)
-    line_id = models.CharField(max_length=32)
-    txn_date = models.DateField(null=True, blank=True)
+    txn_type = models.CharField("type", max_length=20, choices=JobCostType.choices)
+    txn_id = models.CharField("ERP transaction id", max_length=64)
+    line_id = models.CharField("ERP line id", max_length=32)
+    txn_date = models.DateField("date", null=True, blank=True)
     doc_number = models.CharField(max_length=30, blank=True)
-    vendor_erp_id = models.CharField(max_length=64, blank=True)
+    vendor_erp_id = models.CharField("vendor's ERP id", max_length=64, blank=True)
     vendor_name = models.CharField(max_length=500, blank=True)
     cost_code = models.ForeignKey(
         CostCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -1059,9 +1091,11 @@ class JobCostTransaction(models.Model):
 class BillPaymentAllocation(models.Model):
     """How much of one exported bill one ERP bill payment paid."""
 
-    erp_connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
-    payment_id = models.CharField(max_length=64)
-    bill_id = models.CharField(max_length=64)
+    erp_connection = models.ForeignKey(
+        ERPConnection, on_delete=models.CASCADE, related_name="+", verbose_name="ERP connection"
+    )
+    payment_id = models.CharField("ERP payment id", max_length=64)
+    bill_id = models.CharField("ERP bill id", max_length=64)
     amount = models.DecimalField(**MONEY)
     paid_on = models.DateField(null=True, blank=True)
     method = models.CharField(max_length=50, blank=True)
@@ -1073,3 +1107,6 @@ class BillPaymentAllocation(models.Model):
             )
         ]
         indexes = [models.Index(fields=["erp_connection", "bill_id"], name="billpayment_bill_idx")]
+
+    def __str__(self):
+        return f"Payment {self.payment_id} of bill {self.bill_id}"

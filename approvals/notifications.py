@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from approvals import permissions, selectors
 from approvals.models import Company, VendorUpdate, VendorUpdateStatus
+from approvals.people import person_name
 from approvals.services.workflow.records import EXPORTABLE_MODELS, noun, plural_noun, record_title
 from approvals.states import SyncStatus
 
@@ -24,14 +25,10 @@ MAX_SUBJECT = 150
 EMAIL_RETRY_DELAYS = tuple(timedelta(minutes=minutes) for minutes in (1, 5, 30, 120, 360, 720))
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _send(*, recipient, subject: str, template: str, context: dict) -> None:
     """Send one email; a failure is logged and retried later, never raised: it runs after the
     decision it reports was committed, and must not turn that decision into an error page."""
-    body = render_to_string(template, {"recipient_name": _name(recipient), **context})
+    body = render_to_string(template, {"recipient_name": person_name(recipient), **context})
     # A header cannot carry line breaks; titles typed by people may.
     one_line = " ".join(subject.split())
     if len(one_line) > MAX_SUBJECT:
@@ -86,7 +83,7 @@ def rejection_notify(*, record, decider, reason: str) -> None:
     }
     title = record_title(record)
     context = {
-        "decider_name": _name(decider) if decider is not None else "An approver",
+        "decider_name": person_name(decider) if decider is not None else "An approver",
         "title": title,
         "reason": reason,
         "noun": noun(record),
@@ -163,7 +160,7 @@ def vendor_update_sensitive_notify(*, update, sensitive: list[dict]) -> None:
     proposer = update.proposed_by
     context = {
         "company": company,
-        "proposer_name": _name(proposer) if proposer is not None else "Someone",
+        "proposer_name": person_name(proposer) if proposer is not None else "Someone",
         "changes": changes,
     }
 
@@ -190,7 +187,7 @@ def vendor_update_outcome_notify(
     context = {
         "company": company,
         "reason": reason,
-        "decider_name": _name(decider) if decider is not None else "An approver",
+        "decider_name": person_name(decider) if decider is not None else "An approver",
         "erp_name": erp_name,
     }
     subject = {"rejected": "Vendor update rejected", "failed": "Vendor update failed"}[outcome]

@@ -76,6 +76,35 @@ class ScheduleLine:
         return max(self.billed_before + this_period - self.revised, ZERO)
 
 
+@dataclass(frozen=True)
+class ScheduleTotals:
+    """The foot of a commitment's schedule of values: each column summed."""
+
+    original: Decimal
+    changes: Decimal
+    revised: Decimal
+    billed_before: Decimal
+    retainage_before: Decimal
+    balance_before: Decimal
+
+
+def schedule_totals(lines: list[ScheduleLine]) -> ScheduleTotals:
+    """Lines a change order added count as approved changes, not as original value."""
+
+    def total(values) -> Decimal:
+        return sum(values, ZERO)
+
+    return ScheduleTotals(
+        original=total(line.original for line in lines if line.change_order is None),
+        changes=total(line.changes for line in lines if line.change_order is None)
+        + total(line.original for line in lines if line.change_order is not None),
+        revised=total(line.revised for line in lines),
+        billed_before=total(line.billed_before for line in lines),
+        retainage_before=total(line.retainage_before for line in lines),
+        balance_before=total(line.balance_before for line in lines),
+    )
+
+
 def line_key(invoice_line: InvoiceLine) -> str:
     if invoice_line.commitment_line_id is not None:
         return f"c{invoice_line.commitment_line_id}"

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from approvals.models import (
     ChangeOrderLine,
     ChangeOrderStatus,
+    Commitment,
     CommitmentLine,
     CommitmentStatus,
     CostCode,
@@ -52,11 +53,20 @@ class CostCodeRow:
     def remaining(self) -> Decimal:
         return self.committed - self.actual
 
+    @property
+    def overrun(self) -> Decimal:
+        """How far actual cost, or what was invoiced (synced or on its way), passes what is
+        committed on the cost code; zero when neither does."""
+        return max(
+            self.actual - self.committed, self.invoiced + self.waiting - self.committed, ZERO
+        )
+
 
 @dataclass
 class JobCostReport:
     project: Project
     rows: list[CostCodeRow] = field(default_factory=list)
+    currency: str = "USD"
 
     @property
     def totals(self) -> CostCodeRow:
@@ -120,7 +130,11 @@ def project_job_cost_report(project: Project) -> JobCostReport:
         rows.values(),
         key=lambda row: (row.cost_code is None, row.cost_code.code if row.cost_code else ""),
     )
-    return JobCostReport(project=project, rows=ordered)
+    currency = (
+        Commitment.objects.filter(project=project).values_list("currency", flat=True).first()
+        or Commitment._meta.get_field("currency").default
+    )
+    return JobCostReport(project=project, rows=ordered, currency=currency)
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,11 @@ urlpatterns = [
         invoices.invoice_create,
         name="invoice_create",
     ),
+    path(
+        "commitments/<int:commitment_pk>/invoices/number-check/",
+        invoices.invoice_number_check,
+        name="invoice_number_check",
+    ),
     path("change-orders/<int:pk>/", change_orders.change_order_detail, name="change_order_detail"),
     path("change-orders/<int:pk>/edit/", change_orders.change_order_edit, name="change_order_edit"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),

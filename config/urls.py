@@ -8,6 +8,8 @@ from approvals.views.health import health
 admin.site.site_header = "ERP Integrations"
 admin.site.site_title = "ERP Integrations"
 admin.site.index_title = "Accounting approvals"
+# One sign for an empty cell, as on the project managers' pages.
+admin.site.empty_value_display = "—"
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [

@@ -38,6 +38,7 @@ class ERPConnection(models.Model):
     disconnected_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "ERP connection"
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "company_id"], name="erpconnection_unique_company"
@@ -63,12 +64,16 @@ class WebhookDelivery(models.Model):
     """A notification body already acted on, by its hash: a replay of it is ignored."""
 
     kind = models.CharField(max_length=32, choices=ERPKind.choices)
-    body_sha256 = models.CharField(max_length=64)
+    body_sha256 = models.CharField("SHA-256 of the body", max_length=64)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name_plural = "webhook deliveries"
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "body_sha256"], name="webhookdelivery_unique_body"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} notification received {self.received_at:%Y-%m-%d %H:%M}"

@@ -83,6 +83,10 @@ class QueueChangeList(ChangeList):
 
 class ExportableAdmin(DecisionsMixin, admin.ModelAdmin):
     paginator = CappedCountPaginator
+
+    class Media:
+        js = ("approvals/admin_autocomplete_names.js",)
+
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50

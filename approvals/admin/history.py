@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from approvals.people import person_name
 from approvals.selectors import record_history
 from approvals.states import SyncStatus, event_label
 
@@ -47,7 +48,7 @@ def _row(event) -> HistoryRow:
 
 def _actor(event) -> str:
     if event.actor is not None:
-        return event.actor.get_full_name() or event.actor.get_username()
+        return person_name(event.actor)
     return event.actor_label or SYSTEM_ACTOR
 
 

@@ -25,7 +25,8 @@ from approvals.states import SyncStatus
 from money import format_money
 
 
-class ProjectMembershipInline(admin.TabularInline):
+class ProjectMembershipInline(admin.StackedInline):
+    # Stacked: the tabular inline's delete box has no label a screen reader could read.
     model = ProjectMembership
     extra = 0
     autocomplete_fields = ("user",)
@@ -37,7 +38,6 @@ class ProjectAdmin(ExportableAdmin):
     list_display_links = ("number", "name")
     search_fields = ("number", "name", "customer_name")
     erp_fields = ("erp_parent_customer_id", "job_costs_synced_at")
-    filter_horizontal = ("companies",)
     inlines = (ProjectMembershipInline,)
 
 

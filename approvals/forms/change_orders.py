@@ -2,6 +2,7 @@ from django import forms
 from django.utils.functional import cached_property
 
 from approvals.forms.choices import share_choices
+from approvals.forms.lines import LineInputsNamed, change_line_amount, lines_total, number_lines
 from approvals.forms.locking import LockedFieldsFormMixin
 from approvals.models import ChangeOrderLine, CommitmentChangeOrder, CommitmentLine, CostCode
 
@@ -37,7 +38,7 @@ class ChangeOrderForm(LockedFieldsFormMixin, forms.ModelForm):
         return title
 
 
-class ChangeOrderLineForm(forms.ModelForm):
+class ChangeOrderLineForm(LineInputsNamed, forms.ModelForm):
     """Changes an existing schedule-of-values line, or adds a new line to the commitment."""
 
     class Meta:
@@ -107,7 +108,11 @@ class BaseChangeOrderLineFormSet(forms.BaseInlineFormSet):
     def forms(self):
         line_forms = super().forms
         share_choices(line_forms, "commitment_line", "cost_code")
+        number_lines(line_forms)
         return line_forms
+
+    def typed_total(self):
+        return lines_total(self.forms, change_line_amount)
 
 
 ChangeOrderLineFormSet = forms.inlineformset_factory(
@@ -115,7 +120,8 @@ ChangeOrderLineFormSet = forms.inlineformset_factory(
     ChangeOrderLine,
     form=ChangeOrderLineForm,
     formset=BaseChangeOrderLineFormSet,
-    extra=3,
+    # One blank line to start with; the page adds more as they are needed.
+    extra=1,
     can_delete=True,
     max_num=MAX_LINES,
     absolute_max=MAX_LINES,

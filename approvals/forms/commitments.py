@@ -2,6 +2,7 @@ from django import forms
 from django.utils.functional import cached_property
 
 from approvals.forms.choices import share_choices
+from approvals.forms.lines import LineInputsNamed, commitment_line_amount, lines_total, number_lines
 from approvals.forms.locking import LockedFieldsFormMixin
 from approvals.models import (
     ChangeOrderLine,
@@ -61,7 +62,7 @@ class CommitmentForm(LockedFieldsFormMixin, forms.ModelForm):
         return title
 
 
-class CommitmentLineForm(forms.ModelForm):
+class CommitmentLineForm(LineInputsNamed, forms.ModelForm):
     """One schedule-of-values line: an amount, or a quantity times a unit cost."""
 
     class Meta:
@@ -119,7 +120,11 @@ class BaseCommitmentLineFormSet(forms.BaseInlineFormSet):
     def forms(self):
         line_forms = super().forms
         share_choices(line_forms, "cost_code")
+        number_lines(line_forms)
         return line_forms
+
+    def typed_total(self):
+        return lines_total(self.forms, commitment_line_amount)
 
     def clean(self):
         super().clean()
@@ -161,7 +166,8 @@ CommitmentLineFormSet = forms.inlineformset_factory(
     CommitmentLine,
     form=CommitmentLineForm,
     formset=BaseCommitmentLineFormSet,
-    extra=3,
+    # One blank line to start with; the page adds more as they are needed.
+    extra=1,
     can_delete=True,
     max_num=MAX_LINES,
     absolute_max=MAX_LINES,

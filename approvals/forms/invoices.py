@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
+from approvals.forms.lines import LineInputsNamed
 from approvals.forms.locking import LockedFieldsFormMixin
 from approvals.models import MONEY, ApprovalPolicy, InvoiceLine, SubcontractorInvoice
 from approvals.schedule import line_key, revised_schedule
@@ -82,7 +83,7 @@ def _money_field(label: str) -> forms.DecimalField:
     )
 
 
-class InvoiceLineForm(forms.Form):
+class InvoiceLineForm(LineInputsNamed, forms.Form):
     """What is billed on one line of the revised schedule of values this period."""
 
     # The schedule line's key ("c12", "o7"); `self.line` is the line itself.

@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 
 from approvals.forms.change_orders import ChangeOrderForm, ChangeOrderLineFormSet
+from approvals.forms.lines import adding_line, with_added_line
 from approvals.locking import locked_fields
 from approvals.models import CommitmentChangeOrder
 from approvals.views.access import member_change_order, member_commitment, require_permission
@@ -28,11 +29,13 @@ def change_order_create(request, commitment_pk):
     require_permission(request.user, "add_commitmentchangeorder")
     change_order = CommitmentChangeOrder(commitment=commitment, created_by=request.user)
     data = request.POST if request.method == "POST" else None
+    if adding_line(request):
+        data = with_added_line(request.POST, LINES_PREFIX)
     form = ChangeOrderForm(data, instance=change_order, commitment=commitment)
     formset = ChangeOrderLineFormSet(
         data, instance=change_order, commitment=commitment, prefix=LINES_PREFIX
     )
-    if data is not None and form.is_valid() and formset.is_valid():
+    if data is not None and not adding_line(request) and form.is_valid() and formset.is_valid():
         try:
             with transaction.atomic():
                 save_edit(form)

@@ -4,9 +4,10 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 
 from approvals.forms.commitments import CommitmentForm, CommitmentLineFormSet
+from approvals.forms.lines import adding_line, with_added_line
 from approvals.locking import locked_fields
 from approvals.models import Commitment
-from approvals.schedule import revised_schedule
+from approvals.schedule import revised_schedule, schedule_totals
 from approvals.selectors import commitment_retainage, commitment_revised_total, commitment_total
 from approvals.services.importing.job_costs import commitment_paid_to_date
 from approvals.views.access import member_commitment, member_project, require_permission
@@ -30,9 +31,11 @@ def commitment_create(request, project_pk):
     require_permission(request.user, "add_commitment")
     commitment = Commitment(project=project, created_by=request.user)
     data = request.POST if request.method == "POST" else None
+    if adding_line(request):
+        data = with_added_line(request.POST, LINES_PREFIX)
     form = CommitmentForm(data, instance=commitment, project=project)
     formset = CommitmentLineFormSet(data, instance=commitment, prefix=LINES_PREFIX)
-    if data is not None and form.is_valid() and formset.is_valid():
+    if data is not None and not adding_line(request) and form.is_valid() and formset.is_valid():
         try:
             with transaction.atomic():
                 save_edit(form)
@@ -42,7 +45,7 @@ def commitment_create(request, project_pk):
         else:
             messages.success(request, f"Commitment {commitment} was created.")
             return redirect("approvals:commitment_detail", pk=commitment.pk)
-    context = {"form": form, "formset": formset, "project": project}
+    context = {"form": form, "formset": formset, "project": project, "commitment": commitment}
     return render(request, "approvals/commitment_form.html", context)
 
 
@@ -50,15 +53,16 @@ def commitment_create(request, project_pk):
 def commitment_detail(request, pk):
     commitment = member_commitment(request.user, pk)
     held, released = commitment_retainage(commitment)
+    schedule = revised_schedule(commitment)
     context = {
         "commitment": commitment,
         "project": commitment.project,
-        "lines": commitment.lines.select_related("cost_code"),
-        "schedule": revised_schedule(commitment),
+        "schedule": schedule,
+        "schedule_totals": schedule_totals(schedule),
         "total": commitment_total(commitment),
         "revised_total": commitment_revised_total(commitment),
         "change_orders": commitment.change_orders.order_by("number"),
-        "invoices": commitment.invoices.order_by("-billing_date", "number"),
+        "invoices": commitment.invoices.with_totals().order_by("-billing_date", "number"),
         "retainage_held": held,
         "retainage_released": released,
         "payments": commitment_paid_to_date(commitment),

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.forms import ModelForm
 from django.shortcuts import redirect
 
+from approvals.forms.lines import adding_line, with_added_line
 from approvals.locking import lines_locked
 from approvals.services.workflow.edits import exported_values, record_edited
 from approvals.views.records import record_url
@@ -59,6 +60,11 @@ def edit_with_lines(
     if request.method != "POST":
         formset = None if lines_locked(record) else make_formset(record, None)
         return render_page(make_form(record, None), formset, record)
+    if adding_line(request):
+        # Without the page's script: the same page with a blank line more; nothing is saved.
+        data = with_added_line(request.POST, LINES_PREFIX)
+        formset = None if lines_locked(record) else make_formset(record, data)
+        return render_page(make_form(record, data), formset, record)
     try:
         with transaction.atomic():
             record = locked_for_update(type(record), record.pk)

@@ -1,16 +1,25 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from approvals.forms.invoices import InvoiceForm, invoice_line_formset
+from approvals.forms.lines import invoice_totals_typed
 from approvals.ids import parsed_id
 from approvals.locking import locked_fields
 from approvals.models import SubcontractorInvoice
 from approvals.schedule import invoice_rows
 from approvals.services import invoices_send_bulk
+from approvals.services.workflow.actions import duplicate_warning
+from approvals.services.workflow.duplicates import (
+    invoice_number_twins,
+    invoice_possible_duplicates,
+)
+from approvals.states import SyncStatus
 from approvals.views.access import (
     member_commitment,
     member_invoice,
@@ -25,6 +34,7 @@ LINES_LOCKED = (
     "Retrieve it first to change them."
 )
 NOTHING_CHOSEN = "Tick at least one invoice to send."
+MAX_NUMBER = SubcontractorInvoice._meta.get_field("number").max_length
 
 
 @login_required
@@ -54,6 +64,7 @@ def invoice_detail(request, pk):
     gross, retainage, net = invoice.totals()
     context = {
         "invoice": invoice,
+        "duplicate_warning": _duplicate_warning(invoice),
         "commitment": invoice.commitment,
         "project": invoice.commitment.project,
         "rows": invoice_rows(invoice),
@@ -63,6 +74,14 @@ def invoice_detail(request, pk):
         **sync_panel(request.user, invoice),
     }
     return render(request, "approvals/invoice_detail.html", context)
+
+
+def _duplicate_warning(invoice: SubcontractorInvoice) -> str:
+    """Until it is sent, what the invoice looks like now (number, amount, period): the warning
+    follows every edit. From send on, what was found when it was sent, as the approver sees it."""
+    if invoice.sync_status in (SyncStatus.NOT_SENT, SyncStatus.REJECTED):
+        return duplicate_warning(invoice_possible_duplicates(invoice)[1])
+    return invoice.duplicate_warning
 
 
 @login_required
@@ -110,7 +129,53 @@ def invoices_send(request, project_pk):
     return redirect(reverse("approvals:project_detail", args=[project.pk]) + "#invoices")
 
 
+@login_required
+@require_GET
+def invoice_number_check(request, commitment_pk):
+    """{"number", "warning"}: what already carries the typed invoice number for the
+    commitment's vendor, here or in the ERP as last imported. Asked by the invoice form while
+    the number is typed; it never calls the ERP."""
+    commitment = member_commitment(request.user, commitment_pk)
+    if not (
+        request.user.has_perm("approvals.add_subcontractorinvoice")
+        or request.user.has_perm("approvals.change_subcontractorinvoice")
+    ):
+        raise PermissionDenied("You may not enter invoices.")
+    number = request.GET.get("number", "").strip()[:MAX_NUMBER]
+    editing = parsed_id(request.GET.get("invoice", ""))
+    invoice = SubcontractorInvoice(commitment=commitment, number=number)
+    if editing is not None:
+        invoice = (
+            SubcontractorInvoice.objects.filter(commitment=commitment, pk=editing).first()
+            or invoice
+        )
+        invoice.number = number
+    return JsonResponse({"number": number, "warning": _number_warning(invoice)})
+
+
+def _number_warning(invoice: SubcontractorInvoice) -> str:
+    return duplicate_warning(invoice_number_twins(invoice))
+
+
 def _render_form(request, commitment, form, formset, *, invoice):
+    typed = SubcontractorInvoice(
+        pk=invoice.pk if invoice else None,
+        commitment=commitment,
+        number=str(form["number"].value() or "").strip()[:MAX_NUMBER],
+        erp_id=invoice.erp_id if invoice else "",
+    )
+    check_url = reverse("approvals:invoice_number_check", args=[commitment.pk])
+    if invoice:
+        check_url = f"{check_url}?invoice={invoice.pk}"
+    number_open = not form.fields["number"].disabled
+    if number_open:
+        form.fields["number"].widget.attrs.update(
+            {
+                "data-number-check": check_url,
+                "data-number-check-shown-in": "number-check",
+                "aria-describedby": "number-check",
+            }
+        )
     context = {
         "form": form,
         "formset": formset,
@@ -118,5 +183,12 @@ def _render_form(request, commitment, form, formset, *, invoice):
         "project": commitment.project,
         "invoice": invoice,
         "rows": invoice_rows(invoice) if invoice else [],
+        "typed_totals": (
+            invoice_totals_typed(form, formset.forms, commitment.default_retainage_percent)
+            if formset is not None
+            else None
+        ),
+        # A locked number was checked when the invoice was sent; its page says what was found.
+        "number_warning": _number_warning(typed) if number_open else "",
     }
     return render(request, "approvals/invoice_form.html", context)

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from approvals.locking import lines_locked, locked_fields
+from approvals.people import person_name
 from approvals.permissions import can_send, send_refusal
 from approvals.preconditions import send_problems
 from approvals.selectors import record_history
@@ -37,11 +38,20 @@ def record_action(request, kind: str, pk: int, action: str):
         messages.error(request, error.message)
     else:
         said = success.format(title=_capitalised(record_title(record)))
-        if action in ("send", "resend") and event.reason:
+        if action in ("send", "resend"):
             # What the approver will be asked about: a look-alike, a possible duplicate.
-            said = f"{said} {event.reason}"
+            said = " ".join(filter(None, [said, _not_on_the_page(event.reason, record)]))
         messages.success(request, said)
     return redirect(record_url(record))
+
+
+def _not_on_the_page(reason: str, record) -> str:
+    """The send's reason less an invoice's possible duplicates, which its page shows anyway."""
+    duplicates = getattr(record, "duplicate_warning", "")
+    if not duplicates or duplicates not in reason:
+        return reason
+    rest = reason.replace(duplicates, "").strip().rstrip(":").strip()
+    return f"{rest}." if rest and not rest.endswith(".") else rest
 
 
 def sync_panel(user, record) -> dict:
@@ -84,7 +94,7 @@ def history_rows(record) -> list[dict]:
 def _actor_name(event) -> str:
     if event.actor is None:
         return event.actor_label
-    return event.actor.get_full_name() or event.actor.get_username()
+    return person_name(event.actor)
 
 
 def _label(choices, value: str) -> str:

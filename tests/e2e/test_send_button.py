@@ -1,4 +1,7 @@
-"""The project manager sees why a record cannot be sent, next to its disabled Send button."""
+"""The project manager sees why a record cannot be sent, next to its disabled Send button, and
+reaches the button and its reasons with the keyboard."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -23,3 +26,14 @@ def test_a_draft_subcontract_of_an_unlinked_vendor_cannot_be_sent(demo, sign_in,
         ]
     )
     expect(send).to_have_attribute("aria-describedby", "send-reasons")
+    # Reached with the keyboard, it is read with its reasons; pressing it sends nothing.
+    expect(send).to_have_accessible_description(
+        re.compile(r"It cannot be sent yet: .*is not linked to a QuickBooks Online vendor")
+    )
+    for _ in range(80):
+        pm.keyboard.press("Tab")
+        if send.evaluate("button => button === document.activeElement"):
+            break
+    expect(send).to_be_focused()
+    pressed = "button => !button.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}))"
+    assert send.evaluate(pressed), "pressing the button would have sent the form"

@@ -54,6 +54,8 @@ EXPECTED = {
     "approvals:commitment_edit": MEMBER,
     "approvals:change_order_create": MEMBER,
     "approvals:invoice_create": MEMBER,
+    # Whether the vendor already has an invoice of the number typed on the invoice form.
+    "approvals:invoice_number_check": MEMBER,
     "approvals:change_order_detail": MEMBER,
     "approvals:change_order_edit": MEMBER,
     "approvals:invoice_detail": MEMBER,

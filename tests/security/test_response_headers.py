@@ -30,7 +30,16 @@ def gunicorn_url(tmp_path):
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "SECURE_SSL_REDIRECT": "false",
+        "STATIC_ROOT": str(tmp_path / "static"),
     }
+    # As deployed: pages link the static files by the names collectstatic hashed.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=PROJECT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"],
         cwd=PROJECT,

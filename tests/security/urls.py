@@ -104,6 +104,7 @@ def url_in_world(name: str, world) -> str:
         "approvals:commitment_edit": [world.commitment.pk],
         "approvals:change_order_create": [synced_commitment.pk],
         "approvals:invoice_create": [synced_commitment.pk],
+        "approvals:invoice_number_check": [synced_commitment.pk],
         "approvals:change_order_detail": [world.change_order.pk],
         "approvals:change_order_edit": [world.change_order.pk],
         "approvals:invoice_detail": [world.invoice.pk],

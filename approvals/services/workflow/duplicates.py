@@ -46,6 +46,40 @@ def describe_twin(twin: SubcontractorInvoice) -> str:
     )
 
 
+def invoice_number_twins(invoice: SubcontractorInvoice) -> list[str]:
+    """What already carries this invoice's number for its vendor, described for people: the
+    vendor's other invoices here, and the bills the ERP had at the last sync (no ERP call).
+    Asked while a project manager types the number, before amounts and period are known."""
+    number = invoice.number.strip()
+    if not number:
+        return []
+    vendor = invoice.commitment.vendor
+    local = (
+        SubcontractorInvoice.objects.filter(commitment__vendor_id=vendor.pk, number__iexact=number)
+        .exclude(status=InvoiceStatus.VOID)
+        .exclude(pk=invoice.pk)
+        .select_related("commitment__vendor")
+        .order_by("pk")
+    )
+    described = [describe_twin(twin) for twin in local]
+    connection = erp.active_connection_or_none()
+    if connection is None or not vendor.erp_id:
+        return described
+    bills = (
+        ERPBill.objects.filter(
+            erp_connection=connection, vendor_erp_id=vendor.erp_id, number__iexact=number
+        )
+        .exclude(is_voided=True)
+        .exclude(erp_id__in=[invoice.erp_id] if invoice.erp_id else [])
+        .order_by("billed_on", "erp_id")
+    )
+    if bills:
+        name = erp.erp_name(connection)
+        fresh = freshness.imported_as_of(connection, SyncKind.JOB_COSTS)
+        described += [_describe_bill(bill, invoice, name, fresh) for bill in bills]
+    return described
+
+
 def invoice_erp_twins(invoice: SubcontractorInvoice) -> list[str]:
     """Bills the ERP had at the last sync that look like this invoice (the imported bills)."""
     return invoices_erp_twins([invoice])[invoice.pk]

@@ -39,6 +39,7 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
+from approvals.people import person_name
 from approvals.services import erp_links
 from approvals.services.importing.imports_jobs import project_number_for
 from approvals.services.importing.imports_vendors import MATCHED_COMPANY_FIELDS
@@ -174,7 +175,7 @@ def _changed_meanwhile(model, expected: int, now: int, what: str) -> str:
     )
     by = ""
     if last is not None and last.actor is not None:
-        name = last.actor.get_full_name() or last.actor.get_username()
+        name = person_name(last.actor)
         when = date_format(timezone.localtime(last.created_at), "H:i")
         done = "re-linked" if last.action == Action.LINK else "unlinked"
         by = f" ({name} {done} some at {when})"

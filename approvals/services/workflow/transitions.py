@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 
 from approvals import permissions
 from approvals.models import ApprovalPolicy, AuditEvent
+from approvals.people import person_name
 from approvals.services.workflow.audit import AuditEntry, audit_write, audit_write_many
 from approvals.services.workflow.errors import NotPermitted, StaleState, TransitionNotAllowed
 from approvals.services.workflow.records import noun, plural_noun
@@ -363,5 +364,5 @@ def stale_state_message(record, attempted: Action) -> str:
 
 def _actor_name(event: AuditEvent) -> str:
     if event.actor is not None:
-        return event.actor.get_full_name() or event.actor.get_username()
+        return person_name(event.actor)
     return event.actor_label or "someone else"

@@ -25,6 +25,7 @@ from approvals.models import (
     VendorUpdate,
     VendorUpdateStatus,
 )
+from approvals.people import person_name
 from approvals.services import erp, erp_links
 from approvals.services.workflow.audit import AuditEntry, audit_write
 from approvals.services.workflow.errors import (
@@ -426,7 +427,7 @@ def _proposed_by(actor, update: VendorUpdate) -> bool:
 def _who(user) -> str:
     if user is None:
         return "someone no longer here"
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 def _when(moment) -> str:

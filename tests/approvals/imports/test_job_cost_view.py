@@ -66,12 +66,13 @@ def test_invoiced_counts_what_reached_the_books_and_the_drill_down_names_everyth
     client.force_login(make_user(role="project_manager", projects=[project]))
 
     page = client.get(reverse("approvals:project_job_costs", args=[project.pk])).content.decode()
-    row = page[page.index("03-300 Concrete") :].split("</tr>")[0]
-    assert "50,000.00" in row and "1,000.00" in row and "250.00" in row
+    table = page[page.index('id="job-costs"') :]
+    row = table[table.index("03-300 Concrete") :].split("</tr>")[0]
+    assert "$50,000.00" in row and "$1,000.00" in row and "$250.00" in row
     assert "99.00" not in row  # not sent: not invoiced to anyone yet
 
     detail = client.get(
         reverse("approvals:project_job_costs", args=[project.pk]), {"cost_code": code.pk}
     ).content.decode()
-    assert "<h2>03-300 Concrete</h2>" in detail
+    assert '<h2 id="detail-heading">Cost code 03-300 Concrete</h2>' in detail
     assert "SC-77" in detail and "KC-1" in detail and "KC-2" in detail and "KC-3" not in detail

@@ -235,7 +235,7 @@ def test_locked_fields_posted_anyway_are_refused(pm_client, project, vendor, con
 
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Title cannot be changed: this record was sent to the ERP." in text
+    assert "Title cannot be changed: this commitment was sent to the ERP." in text
     assert "The schedule of values is locked" in text
     commitment.refresh_from_db()
     assert commitment.title == "Original title"

@@ -117,8 +117,9 @@ def test_project_page_lists_records_with_badges_and_totals(pm_client, project):
     response = pm_client.get(reverse("approvals:project_detail", args=[project.pk]))
     text = response.content.decode()
 
-    assert "3,000.30" in text
-    assert "-250.05" in text
+    # Every amount carries its currency.
+    assert "$3,000.30" in text
+    assert "-$250.05" in text
     invoice = response.context["invoices"][0]
     assert (invoice.totals_gross, invoice.totals_retainage, invoice.totals_net) == (
         Decimal("525.25"),

@@ -86,7 +86,11 @@ def test_send_is_disabled_with_the_reasons_listed(pm_client, project, connection
     page = pm_client.get(reverse("approvals:commitment_detail", args=[commitment.pk]))
     text = page.content.decode()
 
-    assert '<button type="submit" disabled aria-describedby="send-reasons">Send to ERP' in text
+    # Focusable, so a keyboard reaches it and a screen reader reads the reasons it names.
+    assert (
+        '<button type="submit" aria-disabled="true" aria-describedby="send-reasons">Send to ERP'
+        in text
+    )
     assert "Vendor &#x27;Unlinked Framing&#x27; is not linked to" in text
     assert f"Commitment {commitment.number} is not approved yet (it is Draft)." in text
 
