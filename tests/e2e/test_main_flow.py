@@ -87,7 +87,7 @@ def test_a_rejected_invoice_goes_back_with_the_reason_and_is_resent(demo, sign_i
     pm = sign_in("pm")
     panel = pm_open_record(pm, project="P-1001", section="invoices", number="KC-1042")
     expect(panel.locator(".badge")).to_have_text("Rejected")
-    expect(panel.locator(".rejection")).to_contain_text("Rejected by accountant")
+    expect(panel.locator(".rejection")).to_contain_text("Rejected by Alex Chen")
     expect(panel.locator(".rejection")).to_contain_text(f"Reason: {REJECTION}")
     screenshot(panel, "project-manager-rejected-invoice")
     panel.get_by_role("button", name="Resend to ERP").click()
