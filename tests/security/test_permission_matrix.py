@@ -36,6 +36,8 @@ EXPECTED = {
     # For load balancers and monitors: states only, no records, no names.
     "health": ANYONE,
     "approvals:home": SIGNED_IN,
+    # Each person's own rejected records (records_resend_bulk checks each one again).
+    "approvals:rejected_list": SIGNED_IN,
     "approvals:project_create": PROJECT_MANAGERS,
     "approvals:project_detail": MEMBER,
     "approvals:project_edit": MEMBER,

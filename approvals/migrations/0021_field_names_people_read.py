@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0019_erp_id_requires_its_connection'),
+        ('approvals', '0020_erp_vendor_open_balance'),
         ('integrations', '0003_erp_connection_named_for_people'),
     ]
 
