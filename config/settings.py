@@ -153,9 +153,6 @@ QUICKBOOKS_ONLINE = {
     # Each worker process keeps to its share of the realm's limits.
     "WORKER_PROCESSES": env.int("QBO_WORKER_PROCESSES", default=1),
     "CONNECT_TIMEOUT_SECONDS": env.float("QBO_CONNECT_TIMEOUT_SECONDS", default=10.0),
-    "MAX_ATTEMPTS": env.int("QBO_MAX_ATTEMPTS", default=3),
-    "RETRY_BACKOFF_SECONDS": env.float("QBO_RETRY_BACKOFF_SECONDS", default=1.0),
-    "THROTTLE_RETRIES": env.int("QBO_THROTTLE_RETRIES", default=3),
 }
 
 # Exports: tries of a transient failure before the record lands in Failed to Export.

@@ -1,7 +1,9 @@
 """What every ERP connector offers the approval workflow, and the errors it raises.
 
 Errors are classified once, where the ERP's answer is read (the connector and its client):
-a TransientERPError is worth retrying later; a PermanentERPError needs a person.
+a TransientERPError is worth retrying later; a PermanentERPError needs a person. A client makes
+one attempt per call (a refreshed token aside): retrying, backing off and giving up are the
+callers' (the export service, the look-ups, the imports), which reschedule instead of sleeping.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ class TransientERPError(ERPError):
     """Timeouts, dropped connections, throttling, 5xx: retry with back-off."""
 
     transient = True
+
+
+class RateLimitedError(TransientERPError):
+    """The ERP asked us to slow down (429), or this connection's share of its rate limits is
+    spent for now: try again after `retry_after` seconds. Not a failed try: waiting for the ERP's
+    budget never counts toward the tries that fail a record."""
 
 
 class PermanentERPError(ERPError):

@@ -12,7 +12,7 @@ import pytest
 
 @pytest.fixture
 def qbo_settings(qbo_sandbox, settings):
-    """settings.QUICKBOOKS_ONLINE for the sandbox, with quick retries so failures stay fast."""
+    """settings.QUICKBOOKS_ONLINE for the sandbox."""
     from integrations.quickbooks_online.ratelimit import forget_limiters
 
     settings.QUICKBOOKS_ONLINE = {
@@ -21,7 +21,6 @@ def qbo_settings(qbo_sandbox, settings):
         "DISCOVERY_URL": qbo_sandbox.discovery_url,
         "CLIENT_ID": qbo_sandbox.client_id,
         "CLIENT_SECRET": qbo_sandbox.client_secret,
-        "RETRY_BACKOFF_SECONDS": 0.01,
     }
     forget_limiters()
     yield settings.QUICKBOOKS_ONLINE

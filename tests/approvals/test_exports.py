@@ -13,7 +13,12 @@ from approvals.services import export_run, exports_recover_stuck, record_accept,
 from approvals.services.exporting.exports import idempotency_key, retry_delay_seconds
 from approvals.services.workflow.approved import new_request_key
 from approvals.states import Action, SyncStatus
-from integrations.base import ExportResult, PermanentERPError, TransientERPError
+from integrations.base import (
+    ExportResult,
+    PermanentERPError,
+    RateLimitedError,
+    TransientERPError,
+)
 from tests.factories import make_commitment
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +117,35 @@ def test_transient_errors_give_up_after_the_configured_tries(
     assert exporting.last_export_error == (
         "Xero did not answer after 3 tries: The service is unavailable."
     )
+
+
+def test_a_throttled_try_runs_again_when_the_erp_said_without_counting_as_a_try(
+    scripted_connector, exporting, settings
+):
+    settings.EXPORT_MAX_TRIES = 2
+    before = timezone.now()
+    for _ in range(3):
+        scripted_connector.SCRIPT.append(
+            RateLimitedError("Xero is receiving too many requests from us.", retry_after=45)
+        )
+    # Even the last try the settings allow, throttled again and again, is not failed.
+    for _ in range(3):
+        assert (
+            export_run(model_label=LABEL, record_id=exporting.pk, try_number=2)
+            == "rate limited: try rescheduled"
+        )
+
+    exporting.refresh_from_db()
+    assert exporting.sync_status == SyncStatus.EXPORTING
+    assert exporting.last_export_error == "Xero is receiving too many requests from us."
+    retry = export_tasks().last()
+    assert retry.args_kwargs["args"] == [LABEL, exporting.pk, 1, 2]
+    assert (
+        before + timedelta(seconds=45) <= retry.run_after <= timezone.now() + timedelta(seconds=45)
+    )
+    assert not AuditEvent.objects.filter(action=Action.EXPORT_FAILED).exists()
+    scripted_connector.SCRIPT.append(ExportResult(erp_id="9"))
+    assert export_run(model_label=LABEL, record_id=exporting.pk, try_number=2) == "synced"
 
 
 def test_a_permanent_error_fails_the_export_in_plain_words(scripted_connector, exporting):

@@ -24,7 +24,13 @@ from approvals.services.workflow.records import (
 )
 from approvals.services.workflow.transitions import record_transition
 from approvals.states import Action, SyncStatus
-from integrations.base import ERPError, ExportResult, HandedOff, TransientERPError
+from integrations.base import (
+    ERPError,
+    ExportResult,
+    HandedOff,
+    RateLimitedError,
+    TransientERPError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -141,18 +147,8 @@ def export_run(
             export_fail(record, changed, connection, try_number, None)
             return "failed: changed since approved"
         result = connector.export(record, idempotency_key=idempotency_key(record))
-    except TransientERPError as error:
-        if try_number < max_tries():
-            _schedule_retry(record, error, try_number)
-            return "retry scheduled"
-        message = (
-            f"{erp.erp_name(connection)} did not answer after {try_number} tries: {error.message}"
-        )
-        export_fail(record, message, connection, try_number, error.response_body)
-        return "failed"
     except ERPError as error:
-        export_fail(record, error.message, connection, try_number, error.response_body)
-        return "failed"
+        return export_try_failed(record, error, connection, try_number)
     except DATABASE_UNREACHABLE:
         # Not the export's fault: the worker waits for the database and runs this try again.
         raise
@@ -163,6 +159,36 @@ def export_run(
     if isinstance(result, HandedOff):
         return _hand_off(record, result, connection, erp.erp_name(connection, connector))
     return export_succeed(record, result, connection)
+
+
+def next_try_after(error: TransientERPError, try_number: int) -> tuple[int, float]:
+    """The try that follows try `try_number` ending in `error`, and the seconds to wait for it.
+
+    The ERP's rate limits having no room is not the try's failure: it runs again as the same
+    try, when the ERP (or our share of its budget) said. Any other transient error counts, and
+    waits the back-off, never less than the ERP's Retry-After. Shared by every job that talks to
+    an ERP from the worker (exports, look-ups, vendor updates, imports).
+    """
+    if isinstance(error, RateLimitedError):
+        return try_number, error.retry_after or retry_delay_seconds(try_number=1)
+    return try_number + 1, retry_delay_seconds(try_number=try_number, retry_after=error.retry_after)
+
+
+def export_try_failed(record, error: ERPError, connection, try_number: int) -> str:
+    """What a try that ended in `error` leads to: another try while the error is transient and
+    tries are left (a rate-limited one is not counted), else the failure, in the ERP's words."""
+    if isinstance(error, TransientERPError):
+        next_try, delay = next_try_after(error, try_number)
+        if next_try <= max_tries():
+            _schedule_retry(record, error, try_number, next_try=next_try, delay=delay)
+            return "retry scheduled" if next_try > try_number else "rate limited: try rescheduled"
+        message = (
+            f"{erp.erp_name(connection)} did not answer after {try_number} tries: {error.message}"
+        )
+        export_fail(record, message, connection, try_number, error.response_body)
+        return "failed"
+    export_fail(record, error.message, connection, try_number, error.response_body)
+    return "failed"
 
 
 def linked_changes(record, result: ExportResult, connection) -> dict:
@@ -287,22 +313,24 @@ def export_fail(
     return True
 
 
-def _schedule_retry(record, error: TransientERPError, try_number: int) -> None:
-    delay = retry_delay_seconds(try_number=try_number, retry_after=error.retry_after)
+def _schedule_retry(
+    record, error: TransientERPError, try_number: int, *, next_try: int, delay: float
+) -> None:
     run_after = timezone.now() + timedelta(seconds=delay)
     logger.warning(
-        "Export of %s %s: try %s failed (%s); next try in %.0f s",
+        "Export of %s %s: try %s %s (%s); next try in %.1f s",
         model_label(record),
         record.pk,
         try_number,
+        "rate limited" if next_try == try_number else "failed",
         error.message,
         delay,
     )
-    next_try = {"export_started_at": run_after, "last_export_error": error.message}
+    changes = {"export_started_at": run_after, "last_export_error": error.message}
     if _answered_with_error(error):
         # The ERP may remember its error answer under the key: the next try asks anew, and
         # the connector's look-up before create finds a document this try did leave.
-        next_try["export_request_key"] = approved.new_request_key(record)
+        changes["export_request_key"] = approved.new_request_key(record)
     with transaction.atomic():
         # The start of the next try, so stuck-export recovery leaves a scheduled retry alone.
         claimed = (
@@ -312,10 +340,10 @@ def _schedule_retry(record, error: TransientERPError, try_number: int) -> None:
                 sync_status=SyncStatus.EXPORTING,
                 export_attempt=record.export_attempt,
             )
-            .update(**next_try)
+            .update(**changes)
         )
         if claimed:
-            export_enqueue(record=record, try_number=try_number + 1, run_after=run_after)
+            export_enqueue(record=record, try_number=next_try, run_after=run_after)
 
 
 def _answered_with_error(error: TransientERPError) -> bool:

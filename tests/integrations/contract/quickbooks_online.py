@@ -47,10 +47,7 @@ class QuickBooksOnline:
     }
 
     def __init__(self, request):
-        settings = request.getfixturevalue("settings")
         request.getfixturevalue("qbo_settings")
-        # One client attempt per try, so a lost answer stays lost until the worker's next try.
-        settings.QUICKBOOKS_ONLINE = {**settings.QUICKBOOKS_ONLINE, "MAX_ATTEMPTS": 1}
         self.sandbox = request.getfixturevalue("qbo_sandbox")
         self.server = request.getfixturevalue("qbo_sandbox_server")
         self.books: scene.Books | None = None

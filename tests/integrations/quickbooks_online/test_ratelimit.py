@@ -116,25 +116,6 @@ def with_limits(settings, **limits):
     settings.QUICKBOOKS_ONLINE = {**settings.QUICKBOOKS_ONLINE, **limits}
 
 
-def test_a_throttled_request_waits_and_succeeds(qbo_connection, qbo_sandbox, settings):
-    with_limits(settings, RATE_WINDOW_SECONDS=0.2)
-    qbo_sandbox.inject_fault("throttle", count=2)
-    started = time.monotonic()
-    with QuickBooksClient(qbo_connection) as client:
-        assert client.count("Vendor") >= 0
-    assert api_statuses(qbo_sandbox) == [429, 429, 200]
-    assert time.monotonic() - started >= 0.4
-
-
-def test_throttling_that_never_ends_is_reported_as_transient(qbo_connection, qbo_sandbox, settings):
-    with_limits(settings, RATE_WINDOW_SECONDS=0.05, THROTTLE_RETRIES=2)
-    qbo_sandbox.inject_fault("throttle", count=10)
-    with QuickBooksClient(qbo_connection) as client, pytest.raises(ThrottledError) as raised:
-        client.count("Vendor")
-    assert raised.value.transient
-    assert api_statuses(qbo_sandbox) == [429, 429, 429]
-
-
 def test_staying_under_the_sandbox_window_avoids_every_429(qbo_connection, qbo_sandbox, settings):
     qbo_sandbox.set_limits(requests_per_window=10, window_seconds=0.5)
     with_limits(settings, REQUESTS_PER_MINUTE=8, RATE_WINDOW_SECONDS=0.5)
@@ -149,7 +130,7 @@ def test_staying_under_the_sandbox_window_avoids_every_429(qbo_connection, qbo_s
 
 def test_without_the_limiter_the_same_burst_is_throttled(qbo_connection, qbo_sandbox, settings):
     qbo_sandbox.set_limits(requests_per_window=10, window_seconds=0.5)
-    with_limits(settings, REQUESTS_PER_MINUTE=1000, RATE_WINDOW_SECONDS=0.5, THROTTLE_RETRIES=0)
+    with_limits(settings, REQUESTS_PER_MINUTE=1000, RATE_WINDOW_SECONDS=0.5)
     with QuickBooksClient(qbo_connection) as client, pytest.raises(ThrottledError):
         for _ in range(20):
             client.count("Vendor")
