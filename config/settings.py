@@ -150,11 +150,14 @@ QUICKBOOKS_ONLINE = {
     "MAX_CONCURRENT": env.int("QBO_MAX_CONCURRENT", default=10),
     "BATCH_REQUESTS_PER_MINUTE": env.int("QBO_BATCH_REQUESTS_PER_MINUTE", default=40),
     "RATE_WINDOW_SECONDS": env.float("QBO_RATE_WINDOW_SECONDS", default=60.0),
-    # Each worker process keeps to its share of the realm's limits.
-    "WORKER_PROCESSES": env.int("QBO_WORKER_PROCESSES", default=1),
+    # Intuit documents no daily limit; a number here is a daily budget every worker shares.
+    "REQUESTS_PER_DAY": env.int("QBO_REQUESTS_PER_DAY", default=0),
     "CONNECT_TIMEOUT_SECONDS": env.float("QBO_CONNECT_TIMEOUT_SECONDS", default=10.0),
 }
 
+# How long a call may wait (without any lock) for room in its ERP's rate limits, shared by every
+# worker; past it, the work is rescheduled for when room frees up.
+ERP_RATE_LIMIT_MAX_WAIT_SECONDS = env.float("ERP_RATE_LIMIT_MAX_WAIT_SECONDS", default=5.0)
 # Exports: tries of a transient failure before the record lands in Failed to Export.
 EXPORT_MAX_TRIES = env.int("EXPORT_MAX_TRIES", default=6)
 # How often the job-cost sync reads the ERP's closing date again (sends and accepts use the last read).

@@ -13,8 +13,6 @@ import pytest
 @pytest.fixture
 def qbo_settings(qbo_sandbox, settings):
     """settings.QUICKBOOKS_ONLINE for the sandbox."""
-    from integrations.quickbooks_online.ratelimit import forget_limiters
-
     settings.QUICKBOOKS_ONLINE = {
         **settings.QUICKBOOKS_ONLINE,
         "API_BASE_URL": qbo_sandbox.base_url,
@@ -22,9 +20,7 @@ def qbo_settings(qbo_sandbox, settings):
         "CLIENT_ID": qbo_sandbox.client_id,
         "CLIENT_SECRET": qbo_sandbox.client_secret,
     }
-    forget_limiters()
-    yield settings.QUICKBOOKS_ONLINE
-    forget_limiters()
+    return settings.QUICKBOOKS_ONLINE
 
 
 @pytest.fixture

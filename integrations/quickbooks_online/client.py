@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,10 +33,11 @@ from django.db import transaction
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
+from integrations import rate_limits as shared_limits
 from integrations.base import NotConnectedError, TransientERPError
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import errors, oauth
-from integrations.quickbooks_online.ratelimit import limiter_for
+from integrations.quickbooks_online.limits import rate_limits
 from integrations.registry import disconnected_message
 
 REFRESH_MARGIN = timedelta(minutes=1)
@@ -44,6 +46,7 @@ MAX_BATCH_REQUEST_ID_LENGTH = 36
 MAX_BATCH_ID_LENGTH = 10
 MAX_BATCH_ITEMS = 30
 MAX_PAGE_SIZE = 1000
+ERP_NAME = "QuickBooks Online"
 ENTITY_NAME = re.compile(r"[A-Za-z]+")
 ORDER_BY = re.compile(r"[A-Za-z][A-Za-z.]*( (ASC|DESC))?", re.IGNORECASE)
 
@@ -67,7 +70,7 @@ class QuickBooksClient:
         self.minor_version = str(config["MINOR_VERSION"])
         self.timeout = oauth.request_timeout()
         self.throttle_wait = float(config.get("RATE_WINDOW_SECONDS", 60))
-        self.limiter = limiter_for(self.realm_id)
+        self.limits = rate_limits()
         self.session = requests.Session()
         pool = max(1, int(config["MAX_CONCURRENT"]))
         self.session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=pool))
@@ -280,7 +283,7 @@ class QuickBooksClient:
             if data is not None:
                 headers["Content-Type"] = content_type
             try:
-                with self.limiter.slot(batch=batch):
+                with self._counted(batch=batch):
                     response = self.session.request(
                         method,
                         url,
@@ -301,8 +304,14 @@ class QuickBooksClient:
                     response, payload=payload, throttle_wait=self.throttle_wait
                 )
             except errors.ThrottledError as error:
-                self.limiter.pause(error.retry_after or self.throttle_wait)
+                # Another app on the company, or limits set above QuickBooks' own: every
+                # worker holds back for as long as QuickBooks asked.
+                shared_limits.pause(self.connection, error.retry_after or self.throttle_wait)
                 raise
+
+    def _counted(self, *, batch: bool) -> AbstractContextManager:
+        """A place for this call in the company's rate limits, shared by every worker."""
+        return shared_limits.call_slot(self.connection, self.limits, erp_name=ERP_NAME, batch=batch)
 
     def _ensure_fresh_token(self) -> None:
         if not _token_is_fresh(self.connection):

@@ -18,8 +18,6 @@ from tests.reliability.results import RESULTS
 def fast_exports(qbo_settings, settings):
     """Export retries and QuickBooks' rate window scaled down to fractions of a second; same
     logic, less wait."""
-    from integrations.quickbooks_online.ratelimit import forget_limiters
-
     settings.QUICKBOOKS_ONLINE = {
         **settings.QUICKBOOKS_ONLINE,
         "RATE_WINDOW_SECONDS": 0.2,
@@ -29,9 +27,7 @@ def fast_exports(qbo_settings, settings):
     settings.EXPORT_MAX_TRIES = 4
     settings.EXPORT_RETRY_BASE_SECONDS = 0.05
     settings.EXPORT_RETRY_MAX_SECONDS = 0.5
-    forget_limiters()
-    yield settings
-    forget_limiters()
+    return settings
 
 
 @pytest.fixture
