@@ -167,6 +167,27 @@ class Connector(Protocol):
 
 
 @runtime_checkable
+class ExportsInBatches(Protocol):
+    """Optional: a connector whose ERP takes many documents in one request (QuickBooks Online's
+    batch of 30, Xero's 50). A connector without it sends one document per request."""
+
+    def export_batch_size(self, model) -> int:
+        """How many records of `model` one request may carry (1: they go alone)."""
+
+    def export_batch(
+        self, records: list, *, idempotency_keys: list[str]
+    ) -> list[ExportResult | HandedOff | ERPError]:
+        """Export records of one type and one connection in as few requests as the ERP takes,
+        each looked up first as its export alone would be; `idempotency_keys` are the records'
+        own transport keys (for what an item's export writes beyond its create).
+
+        Returns each record's outcome, in order: what its export left in the ERP, or the error
+        of that record alone. When the request as a whole got no usable answer, each record
+        sent has that error; one without an error status means the answer was lost and the ERP
+        may hold some of the documents (the caller looks each up)."""
+
+
+@runtime_checkable
 class KnowsClosedPeriods(Protocol):
     """Optional: a connector that can read the date the ERP's books are closed through."""
 

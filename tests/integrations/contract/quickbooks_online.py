@@ -132,6 +132,16 @@ class QuickBooksOnline:
             }
         self._opened().create_entity("Vendor", payload)
 
+    def batch_requests(self) -> int:
+        return sum(
+            1
+            for entry in self.sandbox.request_log()
+            if entry["method"] == "POST" and entry["path"].endswith("/batch")
+        )
+
+    def lose_next_batch_answer(self, *, stored: int) -> None:
+        self.sandbox.inject_fault("drop_mid_batch", entity="batch", items=stored)
+
     def seed_vendors(self, pages: int) -> None:
         """Enough vendors that a full import reads `pages` pages, the last one not full."""
         books = self._opened()
