@@ -78,6 +78,7 @@ class WebhookDelivery(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} notification received {self.received_at:%Y-%m-%d %H:%M}"
 
+
 class RateBudget(models.Model):
     """One row per connection, locked while a call is taken from its rate limits, so the
     workers of every machine count one budget (integrations.rate_limits)."""
