@@ -107,17 +107,19 @@ class QueueFilter(admin.SimpleListFilter):
 
 class RelatedChoiceFilter(admin.SimpleListFilter):
     """One of a few hundred projects or vendors, chosen in a drop-down (the stock filter lists
-    them all as links) that submits with the rest of the query string."""
+    them all as links) that submits with the rest of the query string. Made by
+    project_filter and vendor_filter."""
 
     template = "admin/approvals/filters/select.html"
-    path = ""
-    """The lookup from a record to the related row's primary key ("commitment__vendor")."""
-
-    def choice_queryset(self, model_admin):
-        raise NotImplementedError
+    related_model: type
+    ordering: tuple[str, ...]
+    path: str
+    """The lookup from a record to the related row ("commitment__vendor")."""
 
     def lookups(self, request, model_admin):
-        return [(str(row.pk), str(row)) for row in self.choice_queryset(model_admin)]
+        used = model_admin.model.objects.values(f"{self.path}_id")
+        rows = self.related_model.objects.filter(pk__in=used).order_by(*self.ordering)
+        return [(str(row.pk), str(row)) for row in rows]
 
     def queryset(self, request, queryset):
         pk = parsed_id(self.value() or "")
@@ -137,32 +139,34 @@ class RelatedChoiceFilter(admin.SimpleListFilter):
             yield {"value": value, "display": display, "selected": self.value() == value}
 
 
-class ProjectFilter(RelatedChoiceFilter):
-    title = "project"
-    parameter_name = "project"
-
-    def choice_queryset(self, model_admin):
-        used = model_admin.model.objects.values(f"{self.path}_id")
-        return Project.objects.filter(pk__in=used).order_by("number", "pk")
-
-
-class VendorFilter(RelatedChoiceFilter):
-    title = "vendor"
-    parameter_name = "vendor"
-
-    def choice_queryset(self, model_admin):
-        used = model_admin.model.objects.values(f"{self.path}_id")
-        return Company.objects.filter(pk__in=used).order_by("name", "pk")
-
-
-def project_filter(path: str) -> type[ProjectFilter]:
+def project_filter(path: str) -> type[RelatedChoiceFilter]:
     """The project filter of records reaching their project through `path`."""
-    return type("ProjectFilter", (ProjectFilter,), {"path": path})
+    return type(
+        "ProjectFilter",
+        (RelatedChoiceFilter,),
+        {
+            "title": "project",
+            "parameter_name": "project",
+            "related_model": Project,
+            "ordering": ("number", "pk"),
+            "path": path,
+        },
+    )
 
 
-def vendor_filter(path: str) -> type[VendorFilter]:
+def vendor_filter(path: str) -> type[RelatedChoiceFilter]:
     """The vendor filter of records reaching their vendor through `path`."""
-    return type("VendorFilter", (VendorFilter,), {"path": path})
+    return type(
+        "VendorFilter",
+        (RelatedChoiceFilter,),
+        {
+            "title": "vendor",
+            "parameter_name": "vendor",
+            "related_model": Company,
+            "ordering": ("name", "pk"),
+            "path": path,
+        },
+    )
 
 
 @dataclass(frozen=True)

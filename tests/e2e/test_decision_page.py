@@ -63,7 +63,6 @@ def test_an_accountant_reviews_an_invoice_with_its_lines_and_totals_and_accepts_
     ]
     expect(record.locator(".erp-parties")).to_contain_text("Keystone Concrete LLC")
     expect(record.locator(".erp-before-deciding")).to_contain_text("Nothing to check first.")
-    accountant.screenshot(path="/tmp/i15a-invoice-decision.png", full_page=True)
     screenshot(accountant, "accountant-invoice-decision")
 
     accountant.get_by_role("button", name="Accept and export").click()

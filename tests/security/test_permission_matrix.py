@@ -36,7 +36,8 @@ EXPECTED = {
     # For load balancers and monitors: states only, no records, no names.
     "health": ANYONE,
     "approvals:home": SIGNED_IN,
-    # Each person's own rejected records (records_resend_bulk checks each one again).
+    # Each sees the rejected records of their own projects (none for a non-member); resending
+    # any of them is the services' decision, record by record.
     "approvals:rejected_list": SIGNED_IN,
     "approvals:project_create": PROJECT_MANAGERS,
     "approvals:project_detail": MEMBER,
