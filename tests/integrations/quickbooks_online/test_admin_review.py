@@ -6,6 +6,8 @@ page, its history with every field changed."""
 import re
 from decimal import Decimal
 
+import pytest
+
 from approvals.models import (
     AuditEvent,
     ChangeOrderLine,
@@ -27,8 +29,44 @@ from tests.approvals.admin.helpers import (
     reviewed,
     send,
 )
-from tests.factories import make_change_order, make_commitment, make_company, make_invoice
+from tests.factories import (
+    make_change_order,
+    make_commitment,
+    make_company,
+    make_erp_connection,
+    make_invoice,
+    make_project,
+    make_user,
+)
 from tests.html_forms import form_values
+
+
+# The decision pages as an accountant sees them for a QuickBooks Online company: what the
+# connector describes, in QuickBooks' words (checking and describing need no HTTP).
+@pytest.fixture
+def erp_connection(db):
+    return make_erp_connection()
+
+
+@pytest.fixture
+def project(erp_connection):
+    return make_project(synced=True)
+
+
+@pytest.fixture
+def project_manager(project):
+    return make_user(role="project_manager", projects=[project], first_name="Pat")
+
+
+@pytest.fixture
+def approver(db):
+    return make_user(role="approver", username="alice", first_name="Alice")
+
+
+@pytest.fixture
+def approver_client(client, approver):
+    client.force_login(approver)
+    return client
 
 
 def text_of(html: str) -> str:
