@@ -102,6 +102,6 @@ def test_sync_now_brings_a_new_cost_to_the_job_cost_page(
     expect(pm.locator(".messages li").first).to_contain_text("Job-cost sync requested")
     # The page follows the worker's run and reloads with the new cost once it has ended.
     expect(pm.locator("#sync-last")).to_contain_text(re.compile(r": 1 new, "), timeout=30_000)
-    pm.get_by_role("link", name=re.compile("^01-100")).click()
+    pm.locator("#job-costs").get_by_role("link", name=re.compile("^01-100")).click()
     expect(pm.locator("#detail")).to_contain_text("HD-7781")
     screenshot(pm, "job-costs-sync-now")
