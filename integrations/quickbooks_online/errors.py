@@ -39,7 +39,6 @@ from integrations.base import (
     ERPError,
     NotConnectedError,
     PermanentERPError,
-    RateLimitedError,
     StaleObjectError,
     TransientERPError,
 )
@@ -67,7 +66,7 @@ RECONNECT_ADVICE = (
 )
 
 
-class ThrottledError(RateLimitedError):
+class ThrottledError(TransientERPError):
     """QuickBooks Online asked us to slow down; `retry_after` says for how long (seconds)."""
 
 

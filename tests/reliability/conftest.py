@@ -16,10 +16,14 @@ from tests.reliability.results import RESULTS
 
 @pytest.fixture
 def fast_exports(qbo_settings, settings):
-    """Export retries and QuickBooks' rate window scaled down to fractions of a second; same
-    logic, less wait."""
+    """Client and export retries scaled down to fractions of a second; same logic, less wait."""
+    from integrations.quickbooks_online.ratelimit import forget_limiters
+
     settings.QUICKBOOKS_ONLINE = {
         **settings.QUICKBOOKS_ONLINE,
+        "MAX_ATTEMPTS": matrix.CLIENT_ATTEMPTS,
+        "RETRY_BACKOFF_SECONDS": 0.01,
+        "THROTTLE_RETRIES": 1,
         "RATE_WINDOW_SECONDS": 0.2,
         "TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
         "CONNECT_TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
@@ -27,7 +31,9 @@ def fast_exports(qbo_settings, settings):
     settings.EXPORT_MAX_TRIES = 4
     settings.EXPORT_RETRY_BASE_SECONDS = 0.05
     settings.EXPORT_RETRY_MAX_SECONDS = 0.5
-    return settings
+    forget_limiters()
+    yield settings
+    forget_limiters()
 
 
 @pytest.fixture

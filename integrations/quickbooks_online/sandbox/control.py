@@ -84,19 +84,11 @@ class SandboxHandle:
         entity: str | None = None,
         method: str | None = None,
         seconds: float | None = None,
-        items: int | None = None,
     ) -> None:
         self._call(
             "POST",
             "/faults",
-            {
-                "kind": kind,
-                "count": count,
-                "entity": entity,
-                "method": method,
-                "seconds": seconds,
-                "items": items,
-            },
+            {"kind": kind, "count": count, "entity": entity, "method": method, "seconds": seconds},
         )
 
     def clear_faults(self) -> None:
