@@ -92,6 +92,19 @@ class Exportable(ERPLinked):
         default=0, help_text="Counts accepts and retries; part of the ERP idempotency key."
     )
     export_started_at = models.DateTimeField(null=True, blank=True)
+    export_try = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Which try of the current attempt runs next; a try the ERP's rate limits "
+        "held back runs again as the same try.",
+    )
+    export_claimed_by = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The worker sending this export now, alone or in a batch with others.",
+    )
+    export_claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="When that worker's claim lapses, should it die."
+    )
     handed_off_to = models.ForeignKey(
         ERPConnection,
         null=True,

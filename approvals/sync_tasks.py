@@ -5,8 +5,8 @@ import logging
 from django.tasks import task
 
 from approvals.services.importing.sync_runs import SyncAlreadyRunning
-from approvals.services.importing.sync_schedule import sync_run
-from integrations.base import NotConnectedError
+from approvals.services.importing.sync_schedule import sync_request_again, sync_run
+from integrations.base import NotConnectedError, TransientERPError
 from integrations.models import ERPConnection
 
 IMPORTS_QUEUE = "imports"
@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 @task(queue_name=IMPORTS_QUEUE)
-def erp_sync(kind: str, connection_id: int) -> dict:
+def erp_sync(kind: str, connection_id: int, try_number: int = 1) -> dict:
     connection = ERPConnection.objects.filter(pk=connection_id, is_active=True).first()
     if connection is None:
         return {"kind": kind, "skipped": "the connection is no longer active"}
@@ -27,3 +27,10 @@ def erp_sync(kind: str, connection_id: int) -> dict:
         # Waits for an administrator to reconnect; the sync panel shows the cursor's last error.
         logger.warning("The %s import did not run: %s", kind, error.message)
         return {"kind": kind, "skipped": error.message}
+    except TransientERPError as error:
+        # The client tries each call once; the run is queued again and resumes where it stopped.
+        logger.warning("The %s import stopped: %s", kind, error.message)
+        again = sync_request_again(
+            connection=connection, kind=kind, error=error, try_number=try_number
+        )
+        return {"kind": kind, "stopped": error.message, "next": again}

@@ -24,7 +24,6 @@ from django.test import override_settings
 from django.utils import timezone
 
 from integrations.models import ERPConnection, ERPKind
-from integrations.quickbooks_online.ratelimit import forget_limiters
 from integrations.quickbooks_online.sandbox.control import SandboxHandle
 
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
@@ -101,7 +100,7 @@ def _wait_for(process: subprocess.Popen, base_url: str) -> SandboxHandle:
     raise SandboxDidNotStart(f"The sandbox did not answer within {STARTUP_SECONDS} s.")
 
 
-def client_settings(handle: SandboxHandle, limits: Limits, *, worker_processes: int = 1) -> dict:
+def client_settings(handle: SandboxHandle, limits: Limits) -> dict:
     """settings.QUICKBOOKS_ONLINE for talking to `handle` under `limits`."""
     return {
         **settings.QUICKBOOKS_ONLINE,
@@ -113,11 +112,10 @@ def client_settings(handle: SandboxHandle, limits: Limits, *, worker_processes: 
         "BATCH_REQUESTS_PER_MINUTE": limits.batch_requests_per_window,
         "MAX_CONCURRENT": limits.concurrent,
         "RATE_WINDOW_SECONDS": limits.window_seconds,
-        "WORKER_PROCESSES": worker_processes,
     }
 
 
-def client_environment(handle: SandboxHandle, limits: Limits, *, worker_processes: int) -> dict:
+def client_environment(handle: SandboxHandle, limits: Limits) -> dict:
     """The same settings as environment variables, for worker processes."""
     return {
         "QBO_API_BASE_URL": handle.base_url,
@@ -128,17 +126,14 @@ def client_environment(handle: SandboxHandle, limits: Limits, *, worker_processe
         "QBO_BATCH_REQUESTS_PER_MINUTE": str(limits.batch_requests_per_window),
         "QBO_MAX_CONCURRENT": str(limits.concurrent),
         "QBO_RATE_WINDOW_SECONDS": str(limits.window_seconds),
-        "QBO_WORKER_PROCESSES": str(worker_processes),
     }
 
 
 @contextmanager
 def pointed_at(handle: SandboxHandle, limits: Limits) -> Iterator[None]:
     """This process's QuickBooks client talks to `handle` under `limits`."""
-    forget_limiters()
     with override_settings(QUICKBOOKS_ONLINE=client_settings(handle, limits)):
         yield
-    forget_limiters()
 
 
 def connection_to(handle: SandboxHandle) -> ERPConnection:

@@ -154,18 +154,23 @@ QUICKBOOKS_ONLINE = {
     "MAX_CONCURRENT": env.int("QBO_MAX_CONCURRENT", default=10),
     "BATCH_REQUESTS_PER_MINUTE": env.int("QBO_BATCH_REQUESTS_PER_MINUTE", default=40),
     "RATE_WINDOW_SECONDS": env.float("QBO_RATE_WINDOW_SECONDS", default=60.0),
-    # Each worker process keeps to its share of the realm's limits.
-    "WORKER_PROCESSES": env.int("QBO_WORKER_PROCESSES", default=1),
+    # Intuit documents no daily limit; a number here is a daily budget every worker shares.
+    "REQUESTS_PER_DAY": env.int("QBO_REQUESTS_PER_DAY", default=0),
+    # Documents per batch request of exports accepted together (QuickBooks takes at most 30).
+    "BATCH_SIZE": env.int("QBO_BATCH_SIZE", default=30),
     "CONNECT_TIMEOUT_SECONDS": env.float("QBO_CONNECT_TIMEOUT_SECONDS", default=10.0),
-    "MAX_ATTEMPTS": env.int("QBO_MAX_ATTEMPTS", default=3),
-    "RETRY_BACKOFF_SECONDS": env.float("QBO_RETRY_BACKOFF_SECONDS", default=1.0),
-    "THROTTLE_RETRIES": env.int("QBO_THROTTLE_RETRIES", default=3),
 }
 
+# How long a call may wait (without any lock) for room in its ERP's rate limits, shared by every
+# worker; past it, the work is rescheduled for when room frees up.
+ERP_RATE_LIMIT_MAX_WAIT_SECONDS = env.float("ERP_RATE_LIMIT_MAX_WAIT_SECONDS", default=5.0)
 # Exports: tries of a transient failure before the record lands in Failed to Export.
 EXPORT_MAX_TRIES = env.int("EXPORT_MAX_TRIES", default=6)
 # How often the job-cost sync reads the ERP's closing date again (sends and accepts use the last read).
 ERP_CLOSING_DATE_MAX_AGE_SECONDS = env.int("ERP_CLOSING_DATE_MAX_AGE_SECONDS", default=300)
+# How long a worker's claim on the exports it is sending holds should the worker die (the
+# stuck-export recovery releases it sooner when it re-queues them).
+EXPORT_CLAIM_SECONDS = env.int("EXPORT_CLAIM_SECONDS", default=600)
 EXPORT_RETRY_BASE_SECONDS = env.float("EXPORT_RETRY_BASE_SECONDS", default=30.0)
 EXPORT_RETRY_MAX_SECONDS = env.float("EXPORT_RETRY_MAX_SECONDS", default=600.0)
 

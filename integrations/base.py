@@ -1,7 +1,9 @@
 """What every ERP connector offers the approval workflow, and the errors it raises.
 
 Errors are classified once, where the ERP's answer is read (the connector and its client):
-a TransientERPError is worth retrying later; a PermanentERPError needs a person.
+a TransientERPError is worth retrying later; a PermanentERPError needs a person. A client makes
+one attempt per call (a refreshed token aside): retrying, backing off and giving up are the
+callers' (the export service, the look-ups, the imports), which reschedule instead of sleeping.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ class TransientERPError(ERPError):
     """Timeouts, dropped connections, throttling, 5xx: retry with back-off."""
 
     transient = True
+
+
+class RateLimitedError(TransientERPError):
+    """The ERP asked us to slow down (429), or this connection's share of its rate limits is
+    spent for now: try again after `retry_after` seconds. Not a failed try: waiting for the ERP's
+    budget never counts toward the tries that fail a record."""
 
 
 class PermanentERPError(ERPError):
@@ -156,6 +164,27 @@ class Connector(Protocol):
         """The document the record's last export attempt left in the ERP, looked up by what
         its accept approved (`approved`; the record as it stands when None), or None when the
         ERP holds nothing that is clearly that document."""
+
+
+@runtime_checkable
+class ExportsInBatches(Protocol):
+    """Optional: a connector whose ERP takes many documents in one request (QuickBooks Online's
+    batch of 30, Xero's 50). A connector without it sends one document per request."""
+
+    def export_batch_size(self, model) -> int:
+        """How many records of `model` one request may carry (1: they go alone)."""
+
+    def export_batch(
+        self, records: list, *, idempotency_keys: list[str]
+    ) -> list[ExportResult | HandedOff | ERPError]:
+        """Export records of one type and one connection in as few requests as the ERP takes,
+        each looked up first as its export alone would be; `idempotency_keys` are the records'
+        own transport keys (for what an item's export writes beyond its create).
+
+        Returns each record's outcome, in order: what its export left in the ERP, or the error
+        of that record alone. When the request as a whole got no usable answer, each record
+        sent has that error; one without an error status means the answer was lost and the ERP
+        may hold some of the documents (the caller looks each up)."""
 
 
 @runtime_checkable

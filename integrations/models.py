@@ -77,3 +77,40 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} notification received {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class RateBudget(models.Model):
+    """One row per connection, locked while a call is taken from its rate limits, so the
+    workers of every machine count one budget (integrations.rate_limits)."""
+
+    connection = models.OneToOneField(
+        ERPConnection, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    paused_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The ERP throttled us anyway: no call to it starts before this.",
+    )
+
+
+class RateCall(models.Model):
+    """One call to an ERP, counted against its connection's limits while it runs and for a
+    window after its answer (for a day where the ERP has a daily budget)."""
+
+    connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
+    batch = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    lease_until = models.DateTimeField(
+        help_text="A call still running after this is presumed dead (its worker crashed): it "
+        "no longer holds a place among the calls at once."
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts_until = models.DateTimeField(
+        help_text="Until when it counts toward the calls per window."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["connection", "counts_until"], name="ratecall_window_idx"),
+            models.Index(fields=["connection", "started_at"], name="ratecall_day_idx"),
+        ]

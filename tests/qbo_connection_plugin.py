@@ -12,20 +12,15 @@ import pytest
 
 @pytest.fixture
 def qbo_settings(qbo_sandbox, settings):
-    """settings.QUICKBOOKS_ONLINE for the sandbox, with quick retries so failures stay fast."""
-    from integrations.quickbooks_online.ratelimit import forget_limiters
-
+    """settings.QUICKBOOKS_ONLINE for the sandbox."""
     settings.QUICKBOOKS_ONLINE = {
         **settings.QUICKBOOKS_ONLINE,
         "API_BASE_URL": qbo_sandbox.base_url,
         "DISCOVERY_URL": qbo_sandbox.discovery_url,
         "CLIENT_ID": qbo_sandbox.client_id,
         "CLIENT_SECRET": qbo_sandbox.client_secret,
-        "RETRY_BACKOFF_SECONDS": 0.01,
     }
-    forget_limiters()
-    yield settings.QUICKBOOKS_ONLINE
-    forget_limiters()
+    return settings.QUICKBOOKS_ONLINE
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def _export_one_per_request(handle, limits, *, windows: int, workers: int, appro
     handle.clear_request_log()
     drain_exports(
         processes=workers,
-        environment=quickbooks.client_environment(handle, limits, worker_processes=workers),
+        environment=quickbooks.client_environment(handle, limits),
         timeout_seconds=windows * limits.window_seconds * 20 + 120,
     )
     return backlog, handle.request_log()

@@ -34,7 +34,7 @@ def run(*, vendors: int) -> list[Row]:
         quickbooks.connection_to(handle)
         env = {
             **os.environ,
-            **quickbooks.client_environment(handle, LIMITS, worker_processes=1),
+            **quickbooks.client_environment(handle, LIMITS),
             "DATABASE_URL": current_database_url(),
         }
         probe = subprocess.run(

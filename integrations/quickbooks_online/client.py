@@ -1,10 +1,11 @@
 """The one place that speaks HTTP to QuickBooks Online (Accounting API v3).
 
 Every call carries `minorversion`; every write carries a `requestid`, so a retry after a lost
-answer makes QuickBooks replay its first answer instead of doing the work twice. Transient
-failures are retried here a few times with back-off and jitter (writes only ever with their
-original requestid); throttling waits as long as QuickBooks asks. What is left is raised as an
-integrations.base error whose message an accountant can read.
+answer makes QuickBooks replay its first answer instead of doing the work twice. Each call is one
+attempt (a refreshed token aside): a failure is raised at once as an integrations.base error
+whose message an accountant can read, and whoever called decides when to try again (the export
+service reschedules the export; see integrations.base). A 429 is a RateLimitedError carrying the
+wait QuickBooks asked for; nothing here sleeps through it.
 
 Tokens: the access token is refreshed when it expires within a minute, and once more when
 QuickBooks answers 401. The refresh runs under a row lock on the ERPConnection and the newest
@@ -18,11 +19,9 @@ Amounts go out as exact JSON numbers from Decimal (floats are refused) and come 
 from __future__ import annotations
 
 import json
-import logging
 import re
-import secrets
-import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,13 +33,12 @@ from django.db import transaction
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
-from integrations.base import ERPError, NotConnectedError, TransientERPError
+from integrations import rate_limits as shared_limits
+from integrations.base import NotConnectedError, TransientERPError
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import errors, oauth
-from integrations.quickbooks_online.ratelimit import limiter_for
+from integrations.quickbooks_online.limits import rate_limits
 from integrations.registry import disconnected_message
-
-logger = logging.getLogger(__name__)
 
 REFRESH_MARGIN = timedelta(minutes=1)
 MAX_REQUEST_ID_LENGTH = 50
@@ -48,9 +46,9 @@ MAX_BATCH_REQUEST_ID_LENGTH = 36
 MAX_BATCH_ID_LENGTH = 10
 MAX_BATCH_ITEMS = 30
 MAX_PAGE_SIZE = 1000
+ERP_NAME = "QuickBooks Online"
 ENTITY_NAME = re.compile(r"[A-Za-z]+")
 ORDER_BY = re.compile(r"[A-Za-z][A-Za-z.]*( (ASC|DESC))?", re.IGNORECASE)
-_jitter = secrets.SystemRandom()
 
 
 class QuickBooksClient:
@@ -71,11 +69,8 @@ class QuickBooksClient:
         )
         self.minor_version = str(config["MINOR_VERSION"])
         self.timeout = oauth.request_timeout()
-        self.max_attempts = max(1, int(config.get("MAX_ATTEMPTS", 3)))
-        self.backoff_seconds = float(config.get("RETRY_BACKOFF_SECONDS", 1.0))
-        self.throttle_retries = max(0, int(config.get("THROTTLE_RETRIES", 3)))
         self.throttle_wait = float(config.get("RATE_WINDOW_SECONDS", 60))
-        self.limiter = limiter_for(self.realm_id)
+        self.limits = rate_limits()
         self.session = requests.Session()
         pool = max(1, int(config["MAX_CONCURRENT"]))
         self.session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=pool))
@@ -280,8 +275,6 @@ class QuickBooksClient:
         url = f"{self.base_url}/{path}"
         query = {**(params or {}), "minorversion": self.minor_version}
         data = to_json(json_body) if json_body is not None else text_body
-        failed_attempts = 0
-        throttled = 0
         refreshed = False
         while True:
             self._ensure_fresh_token()
@@ -290,7 +283,7 @@ class QuickBooksClient:
             if data is not None:
                 headers["Content-Type"] = content_type
             try:
-                with self.limiter.slot(batch=batch):
+                with self._counted(batch=batch):
                     response = self.session.request(
                         method,
                         url,
@@ -300,32 +293,25 @@ class QuickBooksClient:
                         timeout=self.timeout,
                     )
             except requests.RequestException as exc:
-                error = errors.error_for_exception(exc)
-            else:
-                if response.status_code == 401 and not refreshed:
-                    refreshed = True
-                    self._refresh_tokens(rejected_token=token)
-                    continue
-                try:
-                    return errors.read_answer(
-                        response, payload=payload, throttle_wait=self.throttle_wait
-                    )
-                except ERPError as exc:
-                    error = exc
-            if isinstance(error, errors.ThrottledError):
-                if throttled >= self.throttle_retries:
-                    raise error
-                throttled += 1
-                self.limiter.pause(error.retry_after or self.throttle_wait)
+                raise errors.error_for_exception(exc) from exc
+            if response.status_code == 401 and not refreshed:
+                # The one second attempt: the token expired early, or another worker refreshed.
+                refreshed = True
+                self._refresh_tokens(rejected_token=token)
                 continue
-            failed_attempts += 1
-            if not error.transient or failed_attempts >= self.max_attempts:
-                raise error
-            logger.info("Retrying %s %s after: %s", method, path, error.detail or error.message)
-            time.sleep(self._backoff(failed_attempts))
+            try:
+                return errors.read_answer(
+                    response, payload=payload, throttle_wait=self.throttle_wait
+                )
+            except errors.ThrottledError as error:
+                # Another app on the company, or limits set above QuickBooks' own: every
+                # worker holds back for as long as QuickBooks asked.
+                shared_limits.pause(self.connection, error.retry_after or self.throttle_wait)
+                raise
 
-    def _backoff(self, failed_attempts: int) -> float:
-        return self.backoff_seconds * 2 ** (failed_attempts - 1) * _jitter.uniform(0.5, 1.5)
+    def _counted(self, *, batch: bool) -> AbstractContextManager:
+        """A place for this call in the company's rate limits, shared by every worker."""
+        return shared_limits.call_slot(self.connection, self.limits, erp_name=ERP_NAME, batch=batch)
 
     def _ensure_fresh_token(self) -> None:
         if not _token_is_fresh(self.connection):

@@ -39,6 +39,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings as django_settings
+
 from approvals.inbound import INVOICE_LINE_RELATIONS, record_title
 from approvals.models import (
     Commitment,
@@ -52,6 +54,7 @@ from approvals.models import (
 from integrations.base import (
     ApprovedDocument,
     DuplicateNameError,
+    ERPError,
     ExportResult,
     PermanentERPError,
     StaleObjectError,
@@ -62,8 +65,8 @@ from integrations.describe import DocumentDescription, Reference
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
 from integrations.quickbooks_online import describing, drift, mapping, order_links
-from integrations.quickbooks_online.client import QuickBooksClient, query_literal
-from integrations.quickbooks_online.errors import MISSING_REFERENCE_CODES
+from integrations.quickbooks_online.client import MAX_BATCH_ITEMS, QuickBooksClient, query_literal
+from integrations.quickbooks_online.errors import MISSING_REFERENCE_CODES, error_for_batch_item
 from money import cents, plain_money
 
 STALE_RETRIES = 3
@@ -82,6 +85,22 @@ class ExportRefused(PermanentERPError):
     """The record cannot go to QuickBooks Online as it stands; nothing was sent."""
 
 
+def _refused_as_is(error: PermanentERPError) -> ExportResult:
+    raise error
+
+
+@dataclass(frozen=True)
+class _Create:
+    """A create an export still has to send, alone or as one item of a batch: `finish` turns
+    the document QuickBooks stored into the export's result; `refused` turns QuickBooks' refusal
+    into a link to the document it already holds, or raises it."""
+
+    entity: str
+    payload: dict
+    finish: Callable[[dict], ExportResult]
+    refused: Callable[[PermanentERPError], ExportResult] = _refused_as_is
+
+
 @dataclass(frozen=True)
 class _RecordType:
     """Each step of getting one of our record types into QuickBooks Online."""
@@ -90,7 +109,8 @@ class _RecordType:
     problems: Callable[[Any], list[str]]  # what QuickBooks would refuse, in an accountant's words
     approved: Callable[[Any], tuple[dict, dict]]  # the document sent, and how to find it again
     describe: Callable[[Any], DocumentDescription]
-    export: Callable[[Any, str], ExportResult]
+    # a change order's update, sent at once; else the create still to send, alone or batched
+    plan: Callable[[Any, str], ExportResult | _Create]
     find_exported: Callable[[Any, dict, dict], ExportResult | None]
 
 
@@ -107,6 +127,8 @@ class QuickBooksOnlineConnector:
         self._client = client
         self._ap_account_id: str | None = None
         self._retainage_item_id: str | None = None
+        # What one query said of a batch's numbers: (entity, number) -> documents with it.
+        self._numbered: dict[tuple[str, str], list[dict]] = {}
 
     @property
     def client(self) -> QuickBooksClient:
@@ -134,7 +156,7 @@ class QuickBooksOnlineConnector:
                 problems=self._vendor_problems,
                 approved=self._approved_vendor,
                 describe=self._describe_vendor,
-                export=self._export_vendor,
+                plan=self._vendor_plan,
                 find_exported=self._exported_vendor,
             ),
             # A project is a job: a Customer (under the parent customer chosen at accept).
@@ -143,7 +165,7 @@ class QuickBooksOnlineConnector:
                 problems=self._job_problems,
                 approved=self._approved_job,
                 describe=self._describe_job,
-                export=self._export_job,
+                plan=self._job_plan,
                 find_exported=self._exported_job,
             ),
             # A commitment is a PurchaseOrder, one line per schedule-of-values line.
@@ -152,7 +174,7 @@ class QuickBooksOnlineConnector:
                 problems=self._purchase_order_problems,
                 approved=self._approved_purchase_order,
                 describe=self._describe_purchase_order,
-                export=self._export_purchase_order,
+                plan=self._purchase_order_plan,
                 find_exported=self._exported_purchase_order,
             ),
             # A change order is an update of its commitment's PurchaseOrder: lines changed or
@@ -162,7 +184,7 @@ class QuickBooksOnlineConnector:
                 problems=self._change_order_problems,
                 approved=self._approved_change_order,
                 describe=self._describe_change_order,
-                export=self._export_change_order,
+                plan=self._export_change_order,
                 find_exported=self._exported_change_order,
             ),
             # A subcontractor invoice is a Bill linked to the PurchaseOrder's lines, retainage held
@@ -172,7 +194,7 @@ class QuickBooksOnlineConnector:
                 problems=self._bill_problems,
                 approved=self._approved_bill,
                 describe=self._describe_bill,
-                export=self._export_bill,
+                plan=self._bill_plan,
                 find_exported=self._exported_bill,
             ),
         }
@@ -333,26 +355,138 @@ class QuickBooksOnlineConnector:
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
         record = _reloaded(record)
+        try:
+            plan = self._plan(record, idempotency_key)
+            if isinstance(plan, ExportResult):
+                return plan
+            try:
+                document = self.client.create(plan.entity, plan.payload, request_id=idempotency_key)
+            except PermanentERPError as error:
+                return plan.refused(error)
+            return plan.finish(document)
+        except PermanentERPError as error:
+            explained = self._explained(record, error)
+            if explained is error:
+                raise
+            raise explained from error
+
+    def export_batch_size(self, model) -> int:
+        """How many records of `model` one export request may carry: a change order updates its
+        purchase order on the SyncToken it read, so it goes alone; the others are creates,
+        up to QuickBooks' 30 a batch (BATCH_SIZE may lower it)."""
+        if model is CommitmentChangeOrder:
+            return 1
+        configured = int(django_settings.QUICKBOOKS_ONLINE.get("BATCH_SIZE", MAX_BATCH_ITEMS))
+        return max(1, min(MAX_BATCH_ITEMS, configured))
+
+    def export_batch(
+        self, records: list, *, idempotency_keys: list[str]
+    ) -> list[ExportResult | ERPError]:
+        """Records of one type in one batch request: each looked up first as its export alone
+        would (purchase orders and bills in one query by number), each settled on its own.
+
+        An item's outcome is its ExportResult or its own ERPError; when the batch as a whole got
+        no usable answer, each item sent has that error (one without a status: the answer was
+        lost, and QuickBooks may hold some of them; its look-up tells)."""
+        keys = dict(zip((record.pk for record in records), idempotency_keys, strict=True))
+        records = _reloading(type(records[0])).in_bulk(list(keys))
+        try:
+            self._look_up_numbers(list(records.values()))
+        except ERPError as error:
+            # Nothing was sent: each record's try ends in what stopped the look-up.
+            return [error] * len(keys)
+        outcomes: dict[int, ExportResult | ERPError] = {}
+        plans: dict[int, _Create] = {}
+        # A record numbered as one the batch creates goes alone after it, so that its look-up
+        # sees what the batch made, as it would have one export after the other.
+        numbers: set[tuple[str, str]] = set()
+        after: list[int] = []
+        for pk in keys:
+            record = records[pk]
+            number = _number_of(record)
+            if number in numbers:
+                after.append(pk)
+                continue
+            try:
+                plan = self._plan(record, keys[pk])
+            except PermanentERPError as error:
+                outcomes[pk] = self._explained_if_it_can(record, error)
+            except ERPError as error:
+                outcomes[pk] = error
+            else:
+                if isinstance(plan, ExportResult):
+                    outcomes[pk] = plan
+                else:
+                    plans[pk] = plan
+                    if number:
+                        numbers.add(number)
+        if plans:
+            outcomes.update(self._send_batch(records, plans))
+        for pk in after:
+            try:
+                outcomes[pk] = self.export(records[pk], idempotency_key=keys[pk])
+            except ERPError as error:
+                outcomes[pk] = error
+        return [outcomes[pk] for pk in keys]
+
+    def _send_batch(self, records: dict, plans: dict[int, _Create]) -> dict:
+        operations = [
+            {"bId": str(number), "operation": "create", plan.entity: plan.payload}
+            for number, plan in enumerate(plans.values(), start=1)
+        ]
+        try:
+            answers = self.client.batch(operations, request_id=uuid.uuid4().hex)
+        except ERPError as error:
+            return dict.fromkeys(plans, error)
+        outcomes: dict[int, ExportResult | ERPError] = {}
+        for (pk, plan), answer in zip(plans.items(), answers, strict=True):
+            try:
+                refusal = error_for_batch_item(answer, payload=plan.payload)
+                if refusal is None:
+                    outcomes[pk] = plan.finish(_stored(answer, plan.entity))
+                elif isinstance(refusal, PermanentERPError):
+                    outcomes[pk] = plan.refused(refusal)
+                else:
+                    outcomes[pk] = refusal
+            except PermanentERPError as error:
+                outcomes[pk] = self._explained_if_it_can(records[pk], error)
+            except ERPError as error:
+                outcomes[pk] = error
+        return outcomes
+
+    def _plan(self, record, key: str) -> ExportResult | _Create:
+        """What exporting `record` takes: the create still to send (alone or in a batch), or the
+        result when the look-up found the document already (a change order, which updates its
+        purchase order, is done here)."""
         problems = self._unmappable(record) + self.export_problems(record)
         if not problems and self._learned_the_company():
             problems = self.export_problems(record)
         if problems:
             raise ExportRefused(" ".join(problems), code="export_problems")
+        return self._becomes(record).plan(record, key)
+
+    def _explained_if_it_can(self, record, error: PermanentERPError) -> PermanentERPError:
+        """In a batch, one item's explanation that QuickBooks cannot give now (a read throttled,
+        say) leaves its error as QuickBooks said it, and the other items as they are."""
         try:
-            return self._becomes(record).export(record, idempotency_key)
-        except PermanentERPError as error:
-            if error.code not in MISSING_REFERENCE_CODES:
-                raise
-            unusable = self._unusable_references(record)
-            if not unusable:
-                raise
-            raise ExportRefused(
-                f"{_sentence(error.message)} In QuickBooks Online, {'; '.join(unusable)}.",
-                code=error.code,
-                detail=error.detail,
-                status=error.status,
-                response_body=error.response_body,
-            ) from error
+            return self._explained(record, error)
+        except ERPError:
+            return error
+
+    def _explained(self, record, error: PermanentERPError) -> PermanentERPError:
+        """A missing or inactive reference, said with which of the record's references it is."""
+        if error.code not in MISSING_REFERENCE_CODES:
+            return error
+        unusable = self._unusable_references(record)
+        if not unusable:
+            return error
+        return ExportRefused(
+            f"{_sentence(error.message)} In QuickBooks Online, {'; '.join(unusable)}.",
+            code=error.code,
+            detail=error.detail,
+            status=error.status,
+            response_body=error.response_body,
+        )
 
     def _unusable_references(self, record) -> list[str]:
         """Which of the record's vendor, customer, job and items QuickBooks cannot use."""
@@ -370,7 +504,7 @@ class QuickBooksOnlineConnector:
     def _vendor_payload(self, company: Company) -> dict:
         return mapping.vendor_payload(company, track_1099=self._tracks_1099(company))
 
-    def _export_vendor(self, company: Company, key: str) -> ExportResult:
+    def _vendor_plan(self, company: Company, key: str) -> _Create:
         payload = self._vendor_payload(company)
 
         def refusal_unless_ours(existing: dict) -> str:
@@ -382,9 +516,7 @@ class QuickBooksOnlineConnector:
                 "or rename one of them."
             )
 
-        return self._create_or_link_named(
-            company, "Vendor", payload, key, "vendor", refusal_unless_ours
-        )
+        return self._named_create(company, "Vendor", payload, "vendor", refusal_unless_ours)
 
     # Vendor updates ----------------------------------------------------------------------
 
@@ -440,7 +572,7 @@ class QuickBooksOnlineConnector:
         vendor_types = {kind.lower() for kind in self.settings.get("vendor_1099_types", [])}
         return company.vendor_type.lower() in vendor_types
 
-    def _export_job(self, project: Project, key: str) -> ExportResult:
+    def _job_plan(self, project: Project, key: str) -> _Create:
         parent_id = project.erp_parent_customer_id
         if not parent_id:
             raise ExportRefused(
@@ -459,53 +591,53 @@ class QuickBooksOnlineConnector:
                 "or link the project to it."
             )
 
-        return self._create_or_link_named(
-            project, "Customer", payload, key, "job", refusal_unless_ours
-        )
+        return self._named_create(project, "Customer", payload, "job", refusal_unless_ours)
 
-    def _create_or_link_named(
-        self,
-        record,
-        entity: str,
-        payload: dict,
-        key: str,
-        what: str,
-        refusal_unless_ours: Callable,
-    ) -> ExportResult:
+    def _named_create(
+        self, record, entity: str, payload: dict, what: str, refusal_unless_ours: Callable
+    ) -> _Create:
         """Create a vendor or job; when its name is taken, link it if it is clearly ours.
 
         QuickBooks keeps DisplayNames unique itself (6240), so the create is the look-up: one
         request per document, and a retry after a lost answer still links instead of duplicating.
         """
-        try:
-            return _result(self.client.create(entity, payload, request_id=key), payload)
-        except DuplicateNameError:
+
+        def refused(error: PermanentERPError) -> ExportResult:
+            if not isinstance(error, DuplicateNameError):
+                raise error
             existing = self._named(entity, payload["DisplayName"])
             if existing is None:
-                raise
-        refusal = refusal_unless_ours(existing)
-        if refusal:
-            raise ExportRefused(refusal, code="name_taken")
-        _ensure_active(existing, what)
-        self._refuse_if_taken(record, existing, f"{what} '{payload['DisplayName']}'")
-        return _result(existing, payload, linked=True)
+                raise error
+            refusal = refusal_unless_ours(existing)
+            if refusal:
+                raise ExportRefused(refusal, code="name_taken")
+            _ensure_active(existing, what)
+            self._refuse_if_taken(record, existing, f"{what} '{payload['DisplayName']}'")
+            return _result(existing, payload, linked=True)
 
-    def _export_purchase_order(self, commitment: Commitment, key: str) -> ExportResult:
+        return _Create(
+            entity, payload, finish=lambda document: _result(document, payload), refused=refused
+        )
+
+    def _purchase_order_plan(self, commitment: Commitment, key: str) -> ExportResult | _Create:
         self._check_vendor_currency(commitment.vendor, commitment.currency)
         payload = self._purchase_order_payload(commitment, self.ap_account_id())
         lines = list(commitment.lines.all())
         expected = sum((cents(line.amount) for line in lines), Decimal("0.00"))
         mapping.ensure_total_matches(payload, expected)
-        document = self._document_with_number(
+        label = f"purchase order {commitment.number}"
+
+        def finish(document: dict, *, linked: bool = False) -> ExportResult:
+            _check_stored_total(document, expected, label)
+            return _result(document, payload, linked=linked, lines=lines)
+
+        found = self._document_with_number(
             "PurchaseOrder", commitment.number, commitment.vendor.erp_id
         )
-        linked = document is not None
-        if document is None:
-            document = self.client.create("PurchaseOrder", payload, request_id=key)
-        else:
-            self._refuse_if_taken(commitment, document, f"purchase order {commitment.number}")
-        _check_stored_total(document, expected, f"purchase order {commitment.number}")
-        return _result(document, payload, linked=linked, lines=lines)
+        if found is None:
+            return _Create("PurchaseOrder", payload, finish=finish)
+        self._refuse_if_taken(commitment, found, label)
+        return finish(found, linked=True)
 
     def _export_change_order(self, change_order: CommitmentChangeOrder, key: str) -> ExportResult:
         marker = mapping.change_order_marker(change_order)
@@ -552,13 +684,14 @@ class QuickBooksOnlineConnector:
             code="5010",
         )
 
-    def _export_bill(self, invoice: SubcontractorInvoice, key: str) -> ExportResult:
+    def _bill_plan(self, invoice: SubcontractorInvoice, key: str) -> ExportResult | _Create:
         commitment = invoice.commitment
         needs_retainage = bool(invoice.totals().withheld or invoice.is_retainage_release)
         self._check_vendor_currency(commitment.vendor, commitment.currency)
         ap_account_id = self.ap_account_id()
         retainage_item_id = self.retainage_item_id() if needs_retainage else ""
         billed_lines = _billed_lines(invoice)
+        expected = invoice.totals().net
 
         def payload_linking(order_lines: dict[int, str]) -> dict:
             payload = self._bill_payload(
@@ -570,31 +703,34 @@ class QuickBooksOnlineConnector:
             mapping.ensure_total_matches(payload, expected)
             return payload
 
-        expected = invoice.totals().net
+        def finish_with(payload: dict, *, linked: bool) -> Callable[[dict], ExportResult]:
+            def finish(document: dict) -> ExportResult:
+                _check_stored_total(document, expected, f"bill {invoice.number}")
+                links = order_links.check_and_repair(
+                    client=self.client,
+                    bill=document,
+                    billed_lines=billed_lines,
+                    purchase_order_id=commitment.erp_id,
+                    request_id=f"{key}-links",
+                )
+                return _result(
+                    links.bill, payload, linked=linked, lines=billed_lines, problem=links.problem
+                )
+
+            return finish
+
         payload = payload_linking({})
-        document = self._document_with_number("Bill", invoice.number, commitment.vendor.erp_id)
-        linked = document is not None
-        if document is None:
-            order_lines = order_links.order_line_ids(
-                client=self.client, billed_lines=billed_lines, purchase_order_id=commitment.erp_id
-            )
-            if order_lines:
-                payload = payload_linking(order_lines)
-            document = self.client.create("Bill", payload, request_id=key)
-        else:
-            self._refuse_if_taken(invoice, document, f"bill {invoice.number}")
-            self._refuse_if_different(invoice, document, payload)
-        _check_stored_total(document, expected, f"bill {invoice.number}")
-        links = order_links.check_and_repair(
-            client=self.client,
-            bill=document,
-            billed_lines=billed_lines,
-            purchase_order_id=commitment.erp_id,
-            request_id=f"{key}-links",
+        found = self._document_with_number("Bill", invoice.number, commitment.vendor.erp_id)
+        if found is not None:
+            self._refuse_if_taken(invoice, found, f"bill {invoice.number}")
+            self._refuse_if_different(invoice, found, payload)
+            return finish_with(payload, linked=True)(found)
+        order_lines = order_links.order_line_ids(
+            client=self.client, billed_lines=billed_lines, purchase_order_id=commitment.erp_id
         )
-        return _result(
-            links.bill, payload, linked=linked, lines=billed_lines, problem=links.problem
-        )
+        if order_lines:
+            payload = payload_linking(order_lines)
+        return _Create("Bill", payload, finish=finish_with(payload, linked=False))
 
     # What an accept approves, and what the last attempt left -------------------------------
 
@@ -895,18 +1031,35 @@ class QuickBooksOnlineConnector:
 
     def _document_with_number(self, entity: str, number: str, vendor_id: str) -> dict | None:
         """The live document with this number from this vendor: a voided one is history, never
-        what an export sent or should link to."""
-        where = f"DocNumber = {query_literal(number)}"
+        what an export sent or should link to. A batch's look-up answers once for each number
+        (`_look_up_numbers`); every other look-up asks QuickBooks."""
+        rows = self._numbered.pop((entity, number), None)
+        if rows is None:
+            rows = self.client.query_all(entity, f"DocNumber = {query_literal(number)}")
         return next(
             (
                 row
-                for row in self.client.query_all(entity, where)
+                for row in rows
                 if row.get("DocNumber") == number
                 and _ref_value(row, "VendorRef") == vendor_id
                 and not drift.is_voided(row)
             ),
             None,
         )
+
+    def _look_up_numbers(self, records: list) -> None:
+        """The purchase orders or bills with the numbers of a batch's records, in one query,
+        kept for the plan of each (numbers without a document are kept as such)."""
+        entity = {Commitment: "PurchaseOrder", SubcontractorInvoice: "Bill"}.get(type(records[0]))
+        if entity is None:
+            return
+        numbers = sorted({record.number for record in records})
+        listed = ", ".join(query_literal(number) for number in numbers)
+        found: dict[str, list[dict]] = {number: [] for number in numbers}
+        for row in self.client.query_all(entity, f"DocNumber IN ({listed})"):
+            found.setdefault(str(row.get("DocNumber", "")), []).append(row)
+        for number in numbers:
+            self._numbered[(entity, number)] = found[number]
 
     def ap_account_id(self) -> str:
         if self._ap_account_id is None:
@@ -984,6 +1137,30 @@ class QuickBooksOnlineConnector:
 
 
 # Helpers --------------------------------------------------------------------------------------
+
+
+def _number_of(record) -> tuple[str, str] | None:
+    """What a purchase order or bill is looked up by: its number and vendor."""
+    if isinstance(record, Commitment):
+        return record.number, record.vendor.erp_id
+    if isinstance(record, SubcontractorInvoice):
+        return record.number, record.commitment.vendor.erp_id
+    return None
+
+
+def _stored(answer: dict, entity: str) -> dict:
+    """The document a batch item's answer holds; an answer without it leaves us not knowing
+    what QuickBooks did with the item (transient: its look-up tells)."""
+    document = answer.get(entity)
+    if not isinstance(document, dict):
+        raise TransientERPError(
+            "QuickBooks Online sent an answer we could not read; "
+            "we will check what happened and try again.",
+            detail=f"the answer to batch item {answer.get('bId')} had no {entity}",
+            status=200,
+            response_body=mapping.jsonable(answer),
+        )
+    return document
 
 
 def _sentence(text: str) -> str:

@@ -39,6 +39,7 @@ from integrations.base import (
     ERPError,
     NotConnectedError,
     PermanentERPError,
+    RateLimitedError,
     StaleObjectError,
     TransientERPError,
 )
@@ -66,7 +67,7 @@ RECONNECT_ADVICE = (
 )
 
 
-class ThrottledError(TransientERPError):
+class ThrottledError(RateLimitedError):
     """QuickBooks Online asked us to slow down; `retry_after` says for how long (seconds)."""
 
 

@@ -13,7 +13,12 @@ from approvals.services import export_run, exports_recover_stuck, record_accept,
 from approvals.services.exporting.exports import idempotency_key, retry_delay_seconds
 from approvals.services.workflow.approved import new_request_key
 from approvals.states import Action, SyncStatus
-from integrations.base import ExportResult, PermanentERPError, TransientERPError
+from integrations.base import (
+    ExportResult,
+    PermanentERPError,
+    RateLimitedError,
+    TransientERPError,
+)
 from tests.factories import make_commitment
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +38,11 @@ def export_tasks():
     return DBTaskResult.objects.filter(task_path="approvals.tasks.export_record").order_by(
         "enqueued_at"
     )
+
+
+def come_due(record) -> None:
+    """The time a retry was scheduled for has come (the worker runs it now)."""
+    type(record).objects.filter(pk=record.pk).update(export_started_at=timezone.now())
 
 
 def test_success_links_the_record_and_keeps_the_exchange(scripted_connector, exporting):
@@ -72,6 +82,7 @@ def test_a_lost_answer_is_asked_again_with_the_same_key(scripted_connector, expo
     scripted_connector.SCRIPT.append(TransientERPError("Did not answer in time."))
     assert export_run(model_label=LABEL, record_id=exporting.pk) == "retry scheduled"
     scripted_connector.SCRIPT.append(ExportResult(erp_id="9"))
+    come_due(exporting)
     assert export_run(model_label=LABEL, record_id=exporting.pk, try_number=2) == "synced"
 
     keys = [call["idempotency_key"] for call in scripted_connector.CALLS]
@@ -91,8 +102,12 @@ def test_after_an_error_answer_the_next_try_uses_a_new_key(scripted_connector, e
     assert retry.args_kwargs["args"] == [LABEL, exporting.pk, 1, 2]
     assert retry.run_after >= before + timedelta(seconds=90)
     assert exporting.export_started_at == retry.run_after
+    assert exporting.export_try == 2
+    # Until then the task it replaced, run again by a worker, sends nothing.
+    assert export_run(model_label=LABEL, record_id=exporting.pk) == "skipped: its try is due later"
 
     scripted_connector.SCRIPT.append(ExportResult(erp_id="9"))
+    come_due(exporting)
     assert export_run(model_label=LABEL, record_id=exporting.pk, try_number=2) == "synced"
     keys = [call["idempotency_key"] for call in scripted_connector.CALLS]
     assert len(set(keys)) == 2
@@ -112,6 +127,38 @@ def test_transient_errors_give_up_after_the_configured_tries(
     assert exporting.last_export_error == (
         "Xero did not answer after 3 tries: The service is unavailable."
     )
+
+
+def test_a_throttled_try_runs_again_when_the_erp_said_without_counting_as_a_try(
+    scripted_connector, exporting, settings
+):
+    settings.EXPORT_MAX_TRIES = 2
+    before = timezone.now()
+    for _ in range(3):
+        scripted_connector.SCRIPT.append(
+            RateLimitedError("Xero is receiving too many requests from us.", retry_after=45)
+        )
+    # Even the last try the settings allow, throttled again and again, is not failed.
+    for _ in range(3):
+        come_due(exporting)
+        assert (
+            export_run(model_label=LABEL, record_id=exporting.pk, try_number=2)
+            == "rate limited: try rescheduled"
+        )
+
+    exporting.refresh_from_db()
+    assert exporting.sync_status == SyncStatus.EXPORTING
+    assert exporting.last_export_error == "Xero is receiving too many requests from us."
+    retry = export_tasks().last()
+    assert retry.args_kwargs["args"] == [LABEL, exporting.pk, 1, 2]
+    assert (
+        before + timedelta(seconds=45) <= retry.run_after <= timezone.now() + timedelta(seconds=45)
+    )
+    assert exporting.export_try == 2
+    assert not AuditEvent.objects.filter(action=Action.EXPORT_FAILED).exists()
+    scripted_connector.SCRIPT.append(ExportResult(erp_id="9"))
+    come_due(exporting)
+    assert export_run(model_label=LABEL, record_id=exporting.pk, try_number=2) == "synced"
 
 
 def test_a_permanent_error_fails_the_export_in_plain_words(scripted_connector, exporting):

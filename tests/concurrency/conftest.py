@@ -29,8 +29,8 @@ def worker_environment(qbo_sandbox) -> dict[str, str]:
         qbo_sandbox,
         {
             "QBO_REQUESTS_PER_MINUTE": "100000",
+            "QBO_BATCH_REQUESTS_PER_MINUTE": "100000",
             "QBO_MAX_CONCURRENT": "30",
-            "QBO_RETRY_BACKOFF_SECONDS": "0.01",
             "EXPORT_RETRY_BASE_SECONDS": "0.1",
             "EXPORT_RETRY_MAX_SECONDS": "0.5",
         },

@@ -1,6 +1,7 @@
-"""A worker is killed (SIGKILL) while QuickBooks is creating a bill for it. After the stuck-export
-recovery and new workers, every invoice is one bill: none stuck, none twice."""
+"""A worker is killed (SIGKILL) while QuickBooks is creating the bills of its batch. After the
+stuck-export recovery and new workers, every invoice is one bill: none stuck, none twice."""
 
+import threading
 import time
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -14,6 +15,7 @@ from approvals.models import AuditEvent, CostCode, SubcontractorInvoice
 from approvals.services import exports_recover_stuck, record_accept, record_send
 from approvals.states import Action, SyncStatus
 from integrations.quickbooks_online.connector import QuickBooksOnlineConnector
+from integrations.quickbooks_online.sandbox.chaos import FaultRule
 from tests.concurrency.conftest import wait_until_settled
 from tests.factories import (
     linking_connection,
@@ -23,9 +25,10 @@ from tests.factories import (
     make_project,
     make_user,
 )
+from tests.reliability.sandbox_faults import add_fault
 
 INVOICES = 24
-LATENCY_SECONDS = 0.4
+LATENCY_SECONDS = 1.0
 EXPORT_TASK = "approvals.tasks.export_record"
 
 
@@ -69,8 +72,18 @@ def commitment_in_quickbooks(qbo_sandbox, qbo_connection):
     return linked(commitment, result.erp_id)
 
 
-def latency_faulted(qbo_sandbox) -> list[dict]:
-    return [entry for entry in qbo_sandbox.request_log() if "latency" in entry["faults"]]
+class HeldBatch(FaultRule):
+    """The next batch sits at QuickBooks for a while; `arrived` is set once it is there."""
+
+    def __init__(self):
+        super().__init__(kind="latency", entity="batch", seconds=LATENCY_SECONDS)
+        self.arrived = threading.Event()
+
+    def matches(self, method: str, resources: tuple[str, ...]) -> bool:
+        if not super().matches(method, resources):
+            return False
+        self.arrived.set()
+        return True
 
 
 def wait_for(condition, *, timeout: float = 30.0, what: str):
@@ -83,7 +96,7 @@ def wait_for(condition, *, timeout: float = 30.0, what: str):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_export_leaves_nothing_stuck_and_nothing_twice(
-    qbo_sandbox, commitment_in_quickbooks, workers
+    qbo_sandbox, qbo_sandbox_server, commitment_in_quickbooks, workers
 ):
     project = commitment_in_quickbooks.project
     pm = make_user(role="project_manager", projects=[project])
@@ -99,31 +112,34 @@ def test_a_worker_killed_mid_export_leaves_nothing_stuck_and_nothing_twice(
         record_accept(record=invoice, actor=approver)
         invoices.append(invoice)
     qbo_sandbox.clear_request_log()
-    # Every bill request (the look-up and the create) takes a while, as on a slow day.
-    qbo_sandbox.inject_fault("latency", count=1000, entity="bill", seconds=LATENCY_SECONDS)
+    # QuickBooks takes a while over the batch, as on a slow day.
+    held = add_fault(qbo_sandbox_server, HeldBatch())
 
     [doomed] = workers.start(1)
-    # Two bills done, then the third look-up: the third create is now on its way.
-    wait_for(lambda: len(latency_faulted(qbo_sandbox)) >= 5, what="the third bill's look-up")
+    assert held.arrived.wait(timeout=60), workers.logs()
     time.sleep(LATENCY_SECONDS / 4)
     workers.kill(doomed)
 
-    [in_flight] = SubcontractorInvoice.objects.filter(
+    claimed = SubcontractorInvoice.objects.filter(
         pk__in=[invoice.pk for invoice in invoices], sync_status=SyncStatus.EXPORTING
-    ).filter(number="PA-002")
+    ).exclude(export_claimed_by="")
+    assert claimed.count() == INVOICES
     [orphan] = DBTaskResult.objects.filter(task_path=EXPORT_TASK, status="RUNNING")
-    assert orphan.args_kwargs["args"][1] == in_flight.pk
-    # QuickBooks finishes the create nobody is waiting for any more.
+    # QuickBooks finishes the batch nobody is waiting for any more.
     wait_for(
-        lambda: any(entry["path"].endswith("/bill") for entry in latency_faulted(qbo_sandbox)[5:]),
-        what="the orphaned create to reach QuickBooks",
+        lambda: any(entry["path"].endswith("/batch") for entry in qbo_sandbox.request_log()),
+        what="QuickBooks to finish the orphaned batch",
     )
-    [orphaned_bill] = [
-        bill for bill in qbo_sandbox.entities("Bill") if bill["DocNumber"] == in_flight.number
-    ]
+    orphaned_bills = {
+        bill["DocNumber"]: bill["Id"]
+        for bill in qbo_sandbox.entities("Bill")
+        if bill["DocNumber"].startswith("PA-")
+    }
+    assert len(orphaned_bills) == INVOICES
 
     requeued = exports_recover_stuck(older_than=timedelta(milliseconds=100))
-    assert requeued == INVOICES - 2
+    assert requeued == INVOICES
+    assert not claimed.exists()
     qbo_sandbox.clear_faults()
     workers.start(2)
 
@@ -137,24 +153,34 @@ def test_a_worker_killed_mid_export_leaves_nothing_stuck_and_nothing_twice(
     for invoice in query:
         bill = by_id[invoice.erp_id]
         assert bill["DocNumber"] == invoice.number
+        assert orphaned_bills[invoice.number] == invoice.erp_id
         assert Decimal(str(bill["TotalAmt"])) == Decimal(1000 + int(invoice.number[3:]))
-    in_flight.refresh_from_db()
-    assert in_flight.erp_id == orphaned_bill["Id"]
-    assert in_flight.export_attempt == 1
+        assert invoice.export_attempt == 1
 
     trails = defaultdict(list)
     for event in AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(SubcontractorInvoice)
     ).order_by("created_at", "pk"):
-        trails[event.object_id].append(event.action)
+        trails[event.object_id].append((event.action, event.reason))
     for invoice in invoices:
-        assert trails[invoice.pk] == [Action.SEND, Action.ACCEPT, Action.EXPORT_SUCCEEDED]
+        assert trails[invoice.pk] == [
+            (Action.SEND, ""),
+            (Action.ACCEPT, trails[invoice.pk][1][1]),
+            (Action.EXPORT_SUCCEEDED, "Linked to an existing document in the ERP."),
+        ]
 
-    # The recovery re-queued exports that were only waiting in the queue, too: those second
-    # runs of the same attempt find the record synced and do nothing.
+    # The queued tasks and the re-queued ones ran: the first of them linked every bill, in
+    # batches; the others found their invoice synced and did nothing.
     tasks = DBTaskResult.objects.filter(task_path=EXPORT_TASK).exclude(pk=orphan.pk)
     wait_for(lambda: not tasks.exclude(status="SUCCESSFUL").exists(), what="the queue to drain")
     outcomes = Counter(tasks.values_list("return_value", flat=True))
-    assert outcomes.pop("synced") == INVOICES
-    assert set(outcomes) <= {"skipped: not exporting", "skipped: already recorded"}
-    assert outcomes.total() == INVOICES - 3
+    linked = sum(
+        int(outcome.split(": ")[1].split()[0]) * count
+        for outcome, count in outcomes.items()
+        if outcome.startswith("batch of ")
+    ) + outcomes.pop("synced", 0)
+    assert linked == INVOICES
+    assert {outcome for outcome in outcomes if not outcome.startswith("batch of ")} <= {
+        "skipped: not exporting",
+        "skipped: another worker is exporting it",
+    }

@@ -16,14 +16,10 @@ from tests.reliability.results import RESULTS
 
 @pytest.fixture
 def fast_exports(qbo_settings, settings):
-    """Client and export retries scaled down to fractions of a second; same logic, less wait."""
-    from integrations.quickbooks_online.ratelimit import forget_limiters
-
+    """Export retries and QuickBooks' rate window scaled down to fractions of a second; same
+    logic, less wait."""
     settings.QUICKBOOKS_ONLINE = {
         **settings.QUICKBOOKS_ONLINE,
-        "MAX_ATTEMPTS": matrix.CLIENT_ATTEMPTS,
-        "RETRY_BACKOFF_SECONDS": 0.01,
-        "THROTTLE_RETRIES": 1,
         "RATE_WINDOW_SECONDS": 0.2,
         "TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
         "CONNECT_TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
@@ -31,9 +27,7 @@ def fast_exports(qbo_settings, settings):
     settings.EXPORT_MAX_TRIES = 4
     settings.EXPORT_RETRY_BASE_SECONDS = 0.05
     settings.EXPORT_RETRY_MAX_SECONDS = 0.5
-    forget_limiters()
-    yield settings
-    forget_limiters()
+    return settings
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """The fault matrix: every export x every fault, with what each cell must end in.
 
 A row knows how to make its record and find its documents in QuickBooks; a fault knows how to
-set QuickBooks up to misbehave and what the accountant must end up with. Transient faults hit
-the write as many times as the client tries it (MAX_ATTEMPTS), so the export's first try fails
-as a whole and the worker's retry, with the same requestid, has to finish the job.
+set QuickBooks up to misbehave and what the accountant must end up with. The client makes one
+attempt per call, so transient faults hit the write on the first FAULTED_TRIES tries of the
+export, and a later try of the worker (with the same requestid after a lost answer) has to
+finish the job.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from integrations.quickbooks_online import mapping
 from tests.reliability import scene
 from tests.reliability.sandbox_faults import WriteFault, add_fault
 
-CLIENT_ATTEMPTS = 2
+FAULTED_TRIES = 2
 TIMEOUT_SECONDS = 1.0
 HELD_SECONDS = 1.5  # how long the sandbox sits on a request before dropping it
 STALE_WINDOW_SECONDS = 0.8  # our update waits this long while someone else saves the PO
@@ -129,7 +130,7 @@ ROWS = [
 
 def _write_fault(kind: str, seconds: float | None = None):
     def arm(cell: Cell) -> None:
-        rule = WriteFault(kind, entity=cell.row.entity, count=CLIENT_ATTEMPTS, seconds=seconds)
+        rule = WriteFault(kind, entity=cell.row.entity, count=FAULTED_TRIES, seconds=seconds)
         add_fault(cell.server, rule)
 
     return arm
@@ -246,24 +247,23 @@ FAULTS = [
         _write_fault("http_500"),
         True,
         "problem on its side (HTTP 500)",
-        how="the write is answered 500 (SystemFault) without being stored, on every attempt "
-        "of the first try",
+        how="the write is answered 500 (SystemFault) without being stored, on the first two tries",
     ),
     Fault(
         "HTTP 503",
         _write_fault("http_503"),
         True,
         "problem on its side (HTTP 503)",
-        how="the write is answered 503 with an HTML page, without being stored, on every "
-        "attempt of the first try",
+        how="the write is answered 503 with an HTML page, without being stored, on the first "
+        "two tries",
     ),
     Fault(
         "429, wait and retry",
         _write_fault("throttle"),
         True,
         "too many requests",
-        how="the write is answered 429 with QuickBooks' XML ThrottleExceeded body; the client "
-        "waits and asks again, then the worker retries later",
+        how="the write is answered 429 with QuickBooks' XML ThrottleExceeded body on the first "
+        "two tries; each is run again when QuickBooks said, without counting as a try",
     ),
     Fault(
         "timeout before any response",

@@ -80,9 +80,9 @@ def post_edit(client: Client, record, values: dict) -> str:
 
 
 def lose_the_answer_then_fail(cell: matrix.Cell, entity: str) -> None:
-    """The create is stored, its answer lost on every attempt of the first try; every request
+    """The create is stored, its answer lost on the first two tries; every request
     after that meets a server error until the export gives up."""
-    write = WriteFault("drop_after_commit", entity=entity, count=matrix.CLIENT_ATTEMPTS)
+    write = WriteFault("drop_after_commit", entity=entity, count=matrix.FAULTED_TRIES)
     add_fault(cell.server, FaultAfter("http_503", after=write))
     add_fault(cell.server, write)
     run_exports_until_settled(cell.record)

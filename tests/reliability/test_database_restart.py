@@ -48,7 +48,6 @@ UNSETTLED = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING)
 PROCESS_SETTINGS = {
     "QBO_REQUESTS_PER_MINUTE": "100000",
     "QBO_MAX_CONCURRENT": "30",
-    "QBO_RETRY_BACKOFF_SECONDS": "0.01",
     # Longer than the held create: the worker is waiting for its answer when the database goes.
     "QBO_TIMEOUT_SECONDS": "10",
     "EXPORT_RETRY_BASE_SECONDS": "0.1",

@@ -1,10 +1,21 @@
-"""Running exports: enqueue at accept, call the connector, retry what is transient, recover the stuck."""
+"""Running exports: enqueue at accept, call the connector, retry what is transient, recover the stuck.
+
+Exports accepted together go out together where the connector takes many documents in one
+request (ExportsInBatches): the worker running one record's task claims up to a batch of others
+of its type waiting for the same connection (claims.py), checks each as a single export is
+checked, sends one request, and settles each record on its own through the same success and
+failure paths (one audit event per record). A batch whose answer was lost is recovered record
+by record by looking each up in the ERP.
+"""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,6 +25,7 @@ from approvals import notifications
 from approvals.models import ChangeOrderLine, Commitment, CommitmentChangeOrder, CommitmentLine
 from approvals.services import erp, erp_links
 from approvals.services.database_outage import DATABASE_UNREACHABLE
+from approvals.services.exporting import claims
 from approvals.services.importing.drift import NO_DRIFT
 from approvals.services.workflow import approved
 from approvals.services.workflow.errors import StaleState
@@ -24,7 +36,14 @@ from approvals.services.workflow.records import (
 )
 from approvals.services.workflow.transitions import record_transition
 from approvals.states import Action, SyncStatus
-from integrations.base import ERPError, ExportResult, HandedOff, TransientERPError
+from integrations.base import (
+    ERPError,
+    ExportResult,
+    ExportsInBatches,
+    HandedOff,
+    RateLimitedError,
+    TransientERPError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,53 +135,234 @@ def idempotency_key(record) -> str:
 def export_run(
     *, model_label: str, record_id: int, export_attempt: int | None = None, try_number: int = 1
 ) -> str:
-    """Export one record if it still waits for it; returns what happened, for the task result."""
+    """Export one record if it still waits for it, with others of its type waiting for the same
+    connection where the ERP takes many documents in one request; returns what happened, for
+    the task result."""
     model = model_for_label(model_label)
     record = model.objects.filter(pk=record_id).first()
     if record is None or record.sync_status != SyncStatus.EXPORTING:
         return "skipped: not exporting"
     if export_attempt is not None and record.export_attempt != export_attempt:
         return "skipped: superseded by a later attempt"
+    claim = claims.new_claim()
+    if not claims.claim_record(record, claim):
+        return _not_claimed(record)
+    # What is checked and sent is the record as it is once claimed.
+    record.refresh_from_db()
     connection = record.erp_connection or erp.active_connection_or_none()
     try:
         connector = erp.connector_for_export(connection)
-        elsewhere = erp_links.dependency_problems(record, connection)
-        if elsewhere:
-            # Accepted before the company switched accounting systems: never sent silently.
-            export_fail(record, " ".join(elsewhere), connection, try_number, None)
-            return "failed: linked through another connection"
-        changed = approved.mismatch_sentence(
-            record,
-            approved.latest_approval(record),
-            approved.current_approval(record, connector),
-            erp.erp_name(connection, connector),
-        )
-        if changed:
-            export_fail(record, changed, connection, try_number, None)
-            return "failed: changed since approved"
+    except ERPError as error:
+        return export_try_failed(record, error, connection, try_number)
+    size = connector.export_batch_size(model) if isinstance(connector, ExportsInBatches) else 1
+    others = claims.claim_batch(record, connection, claim, how_many=size - 1) if size > 1 else []
+    if others:
+        members = [(record, try_number), *((other, other.export_try) for other in others)]
+        return _export_batch(members, connection, connector, claim)
+    return _export_alone(record, connection, connector, try_number)
+
+
+def _not_claimed(record) -> str:
+    """Why the task of `record` sends nothing: settled or superseded meanwhile, its try is due
+    later (the task of a try rescheduled since), or another worker's batch is sending it."""
+    record.refresh_from_db()
+    if record.sync_status != SyncStatus.EXPORTING:
+        return "skipped: not exporting"
+    if record.export_started_at and record.export_started_at > timezone.now():
+        return "skipped: its try is due later"
+    return "skipped: another worker is exporting it"
+
+
+def _refusal(record, connection, connector) -> tuple[str, str] | None:
+    """Why `record` must not go out, checked before anything is sent: (the sentence for the
+    record, the outcome for the task result), or None."""
+    elsewhere = erp_links.dependency_problems(record, connection)
+    if elsewhere:
+        # Accepted before the company switched accounting systems: never sent silently.
+        return " ".join(elsewhere), "failed: linked through another connection"
+    changed = approved.mismatch_sentence(
+        record,
+        approved.latest_approval(record),
+        approved.current_approval(record, connector),
+        erp.erp_name(connection, connector),
+    )
+    if changed:
+        return changed, "failed: changed since approved"
+    return None
+
+
+def _export_alone(record, connection, connector, try_number: int) -> str:
+    try:
+        refusal = _refusal(record, connection, connector)
+        if refusal:
+            export_fail(record, refusal[0], connection, try_number, None)
+            return refusal[1]
         result = connector.export(record, idempotency_key=idempotency_key(record))
-    except TransientERPError as error:
-        if try_number < max_tries():
-            _schedule_retry(record, error, try_number)
-            return "retry scheduled"
+    except ERPError as error:
+        return export_try_failed(record, error, connection, try_number)
+    except DATABASE_UNREACHABLE:
+        # Not the export's fault: the worker waits for the database and runs this try again.
+        raise
+    except Exception:
+        logger.exception("Export of %s %s failed unexpectedly", model_label(record), record.pk)
+        export_fail(record, UNEXPECTED_FAILURE, connection, try_number, None)
+        return "failed"
+    return _settled(record, result, connection, connector, try_number)
+
+
+def _export_batch(members: list[tuple], connection, connector, claim: claims.Claim) -> str:
+    """Records claimed together, sent in one request; each checked, settled and audited on its
+    own, as if it had gone alone."""
+    outcomes: Counter[str] = Counter()
+    tries = {record.pk: try_number for record, try_number in members}
+    # What is checked and sent is each record as it is once the whole batch is claimed.
+    claimed = type(members[0][0]).objects.in_bulk(list(tries))
+    ready = []
+    for pk, try_number in tries.items():
+        record = claimed[pk]
+        outcome = _on_its_own(
+            record, connection, try_number, partial(_checked, record, connection, connector)
+        )
+        if outcome:
+            outcomes[outcome] += 1
+        else:
+            ready.append(record)
+    sending = claims.still_claimed(ready, claim)
+    outcomes["skipped: settled meanwhile"] += len(ready) - len(sending)
+    if len(sending) == 1:
+        outcomes[_export_alone(sending[0], connection, connector, tries[sending[0].pk])] += 1
+    elif sending:
+        try:
+            results = connector.export_batch(
+                sending, idempotency_keys=[idempotency_key(record) for record in sending]
+            )
+        except ERPError as error:
+            results = [error] * len(sending)
+        except DATABASE_UNREACHABLE:
+            raise
+        except Exception:
+            logger.exception("Batch export of %s records failed unexpectedly", len(sending))
+            results = [None] * len(sending)
+        lost = []
+        for record, result in zip(sending, results, strict=True):
+            if result is None:
+                export_fail(record, UNEXPECTED_FAILURE, connection, tries[record.pk], None)
+                outcomes["failed"] += 1
+            elif _answer_lost(result):
+                lost.append((record, result))
+            else:
+                outcomes[
+                    _on_its_own(
+                        record,
+                        connection,
+                        tries[record.pk],
+                        partial(_settled, record, result, connection, connector, tries[record.pk]),
+                    )
+                ] += 1
+        for outcome in _looked_up(lost, connection, connector, tries):
+            outcomes[outcome] += 1
+    summary = ", ".join(
+        f"{count} {outcome}" for outcome, count in sorted(outcomes.items()) if count
+    )
+    return f"batch of {len(members)}: {summary}"
+
+
+def _checked(record, connection, connector) -> str:
+    """'' when `record` may go out; else what became of it (failed, or its try rescheduled)."""
+    try:
+        refusal = _refusal(record, connection, connector)
+    except ERPError as error:
+        return export_try_failed(record, error, connection, record.export_try)
+    if refusal:
+        export_fail(record, refusal[0], connection, record.export_try, None)
+        return refusal[1]
+    return ""
+
+
+def _on_its_own(record, connection, try_number: int, step: Callable[[], str]) -> str:
+    """One record's step of a batch: an unexpected error fails that record alone, as it would
+    have failed alone, and the others carry on."""
+    try:
+        return step()
+    except DATABASE_UNREACHABLE:
+        raise
+    except Exception:
+        logger.exception("Export of %s %s failed unexpectedly", model_label(record), record.pk)
+        export_fail(record, UNEXPECTED_FAILURE, connection, try_number, None)
+        return "failed"
+
+
+def _settled(record, result, connection, connector, try_number: int) -> str:
+    """One record's try settled by what the ERP made of it."""
+    if isinstance(result, HandedOff):
+        return _hand_off(record, result, connection, erp.erp_name(connection, connector))
+    if isinstance(result, ERPError):
+        return export_try_failed(record, result, connection, try_number)
+    return export_succeed(record, result, connection)
+
+
+def _answer_lost(error: ExportResult | HandedOff | ERPError) -> bool:
+    """The ERP may hold the document: its answer never came, or came unreadable."""
+    return (
+        isinstance(error, TransientERPError)
+        and not isinstance(error, RateLimitedError)
+        and not _answered_with_error(error)
+    )
+
+
+def _looked_up(lost: list[tuple], connection, connector, tries: dict[int, int]) -> list[str]:
+    """The batch's answer was lost, maybe after the ERP stored some of its documents: each
+    record is looked up by what its accept approved, and linked to its document when the ERP
+    holds it; the others get another try, which looks up again before it creates. When the ERP
+    cannot answer a look-up, the rest wait for their next try without asking."""
+    outcomes = []
+    answering = True
+    for record, error in lost:
+
+        def settle(record=record, error=error) -> str:
+            nonlocal answering
+            found = None
+            if answering:
+                try:
+                    found = connector.find_exported(record, approved.latest_approval(record))
+                except ERPError:
+                    answering = False
+            if found is None:
+                return export_try_failed(record, error, connection, tries[record.pk])
+            return export_succeed(record, found, connection)
+
+        outcomes.append(_on_its_own(record, connection, tries[record.pk], settle))
+    return outcomes
+
+
+def next_try_after(error: TransientERPError, try_number: int) -> tuple[int, float]:
+    """The try that follows try `try_number` ending in `error`, and the seconds to wait for it.
+
+    The ERP's rate limits having no room is not the try's failure: it runs again as the same
+    try, when the ERP (or our share of its budget) said. Any other transient error counts, and
+    waits the back-off, never less than the ERP's Retry-After. Shared by every job that talks to
+    an ERP from the worker (exports, look-ups, vendor updates, imports).
+    """
+    if isinstance(error, RateLimitedError):
+        return try_number, error.retry_after or retry_delay_seconds(try_number=1)
+    return try_number + 1, retry_delay_seconds(try_number=try_number, retry_after=error.retry_after)
+
+
+def export_try_failed(record, error: ERPError, connection, try_number: int) -> str:
+    """What a try that ended in `error` leads to: another try while the error is transient and
+    tries are left (a rate-limited one is not counted), else the failure, in the ERP's words."""
+    if isinstance(error, TransientERPError):
+        next_try, delay = next_try_after(error, try_number)
+        if next_try <= max_tries():
+            _schedule_retry(record, error, try_number, next_try=next_try, delay=delay)
+            return "retry scheduled" if next_try > try_number else "rate limited: try rescheduled"
         message = (
             f"{erp.erp_name(connection)} did not answer after {try_number} tries: {error.message}"
         )
         export_fail(record, message, connection, try_number, error.response_body)
         return "failed"
-    except ERPError as error:
-        export_fail(record, error.message, connection, try_number, error.response_body)
-        return "failed"
-    except DATABASE_UNREACHABLE:
-        # Not the export's fault: the worker waits for the database and runs this try again.
-        raise
-    except Exception:
-        logger.exception("Export of %s %s failed unexpectedly", model_label, record_id)
-        export_fail(record, UNEXPECTED_FAILURE, connection, try_number, None)
-        return "failed"
-    if isinstance(result, HandedOff):
-        return _hand_off(record, result, connection, erp.erp_name(connection, connector))
-    return export_succeed(record, result, connection)
+    export_fail(record, error.message, connection, try_number, error.response_body)
+    return "failed"
 
 
 def linked_changes(record, result: ExportResult, connection) -> dict:
@@ -173,6 +373,7 @@ def linked_changes(record, result: ExportResult, connection) -> dict:
         "erp_connection": connection,
         "export_started_at": None,
         **NOT_HANDED_OFF,
+        **claims.NOT_CLAIMED,
         "last_export_error": "",
         "erp_problem": result.problem,
         **NO_DRIFT,
@@ -196,6 +397,7 @@ def _hand_off(record, handed_off: HandedOff, connection, name: str) -> str:
                 "handed_off_to": connection,
                 "handed_off_at": timezone.now(),
                 "export_started_at": None,
+                **claims.NOT_CLAIMED,
             },
             request_payload=handed_off.request_payload,
             export_attempt=record.export_attempt,
@@ -270,6 +472,7 @@ def export_fail(
                     "last_export_error": message,
                     "export_started_at": None,
                     **NOT_HANDED_OFF,
+                    **claims.NOT_CLAIMED,
                 },
                 response_payload=response,
                 export_attempt=record.export_attempt,
@@ -287,22 +490,29 @@ def export_fail(
     return True
 
 
-def _schedule_retry(record, error: TransientERPError, try_number: int) -> None:
-    delay = retry_delay_seconds(try_number=try_number, retry_after=error.retry_after)
+def _schedule_retry(
+    record, error: TransientERPError, try_number: int, *, next_try: int, delay: float
+) -> None:
     run_after = timezone.now() + timedelta(seconds=delay)
     logger.warning(
-        "Export of %s %s: try %s failed (%s); next try in %.0f s",
+        "Export of %s %s: try %s %s (%s); next try in %.1f s",
         model_label(record),
         record.pk,
         try_number,
+        "rate limited" if next_try == try_number else "failed",
         error.message,
         delay,
     )
-    next_try = {"export_started_at": run_after, "last_export_error": error.message}
+    changes = {
+        "export_started_at": run_after,
+        "export_try": next_try,
+        "last_export_error": error.message,
+        **claims.NOT_CLAIMED,
+    }
     if _answered_with_error(error):
         # The ERP may remember its error answer under the key: the next try asks anew, and
         # the connector's look-up before create finds a document this try did leave.
-        next_try["export_request_key"] = approved.new_request_key(record)
+        changes["export_request_key"] = approved.new_request_key(record)
     with transaction.atomic():
         # The start of the next try, so stuck-export recovery leaves a scheduled retry alone.
         claimed = (
@@ -312,10 +522,10 @@ def _schedule_retry(record, error: TransientERPError, try_number: int) -> None:
                 sync_status=SyncStatus.EXPORTING,
                 export_attempt=record.export_attempt,
             )
-            .update(**next_try)
+            .update(**changes)
         )
         if claimed:
-            export_enqueue(record=record, try_number=try_number + 1, run_after=run_after)
+            export_enqueue(record=record, try_number=next_try, run_after=run_after)
 
 
 def _answered_with_error(error: TransientERPError) -> bool:
@@ -327,8 +537,10 @@ def _answered_with_error(error: TransientERPError) -> bool:
 def exports_recover_stuck(*, older_than: timedelta) -> int:
     """Re-queue exports whose current try started longer ago than `older_than`; return how many.
 
-    A worker that died mid-export leaves its record in 'exporting'. The re-queued run keeps the
-    same idempotency key, so if the first request did reach the ERP it is replayed, not repeated.
+    A worker that died mid-export leaves its record in 'exporting', claimed: the claim is
+    released. The re-queued run keeps the same idempotency key, so if the first request did reach
+    the ERP it is replayed, not repeated; records that went in a batch are looked up before
+    they are created again.
     A record waiting for an ERP's own agent ('awaiting_erp') is never re-queued: its request is
     queued in that ERP already, and its answer settles it.
     """
@@ -337,7 +549,7 @@ def exports_recover_stuck(*, older_than: timedelta) -> int:
     for model in EXPORTABLE_MODELS:
         stuck = model.objects.filter(
             sync_status=SyncStatus.EXPORTING, export_started_at__lt=cutoff
-        ).only("pk", "export_attempt")
+        ).only("pk", "export_attempt", "export_try")
         for record in stuck:
             with transaction.atomic():
                 claimed = model.objects.filter(
@@ -345,9 +557,9 @@ def exports_recover_stuck(*, older_than: timedelta) -> int:
                     sync_status=SyncStatus.EXPORTING,
                     export_attempt=record.export_attempt,
                     export_started_at__lt=cutoff,
-                ).update(export_started_at=timezone.now())
+                ).update(export_started_at=timezone.now(), **claims.NOT_CLAIMED)
                 if claimed:
-                    export_enqueue(record=record)
+                    export_enqueue(record=record, try_number=record.export_try)
                     requeued += 1
     logger.info("%s: re-queued %s stuck exports", RECOVERY, requeued)
     return requeued

@@ -22,6 +22,7 @@ from approvals.services.database_outage import DATABASE_UNREACHABLE
 from approvals.services.exporting.exports import (
     EXPORT_WORKER,
     linked_changes,
+    next_try_after,
     retry_delay_seconds,
     store_line_ids,
 )
@@ -30,7 +31,7 @@ from approvals.services.workflow.errors import StaleState
 from approvals.services.workflow.records import EXPORTABLE_MODELS, model_for_label, model_label
 from approvals.services.workflow.transitions import record_transition
 from approvals.states import Action, SyncStatus
-from integrations.base import ERPError
+from integrations.base import ERPError, TransientERPError
 
 logger = logging.getLogger(__name__)
 
@@ -107,9 +108,10 @@ def lookup_run(*, model_label: str, record_id: int, export_attempt: int, try_num
 
 
 def _ask_again(record, error: ERPError, try_number: int) -> str:
-    delay = retry_delay_seconds(
-        try_number=try_number, retry_after=getattr(error, "retry_after", None)
-    )
+    if isinstance(error, TransientERPError):
+        next_try, delay = next_try_after(error, try_number)
+    else:
+        next_try, delay = try_number + 1, retry_delay_seconds(try_number=try_number)
     run_after = timezone.now() + timedelta(seconds=delay)
     logger.warning(
         "Look-up of failed %s %s: %s; next in %.0f s",
@@ -129,7 +131,7 @@ def _ask_again(record, error: ERPError, try_number: int) -> str:
             .update(erp_lookup_error=error.message)
         )
         if claimed:
-            lookup_enqueue(record=record, try_number=try_number + 1, run_after=run_after)
+            lookup_enqueue(record=record, try_number=next_try, run_after=run_after)
     return "look-up could not answer; asked again later"
 
 

@@ -18,7 +18,7 @@ from approvals import notifications
 from approvals.models import Company, VendorUpdate, VendorUpdateStatus
 from approvals.services import erp, erp_links
 from approvals.services.database_outage import DATABASE_UNREACHABLE
-from approvals.services.exporting.exports import EXPORT_WORKER, max_tries, retry_delay_seconds
+from approvals.services.exporting.exports import EXPORT_WORKER, max_tries, next_try_after
 from approvals.services.workflow.vendor_updates import (
     changed_since_proposed,
     new_request_key,
@@ -72,8 +72,9 @@ def vendor_update_run(*, update_id: int, attempt: int, try_number: int = 1) -> s
             request_key=update.request_key,
         )
     except TransientERPError as error:
-        if try_number < max_tries():
-            _schedule_retry(update, error, try_number)
+        next_try, delay = next_try_after(error, try_number)
+        if next_try <= max_tries():
+            _schedule_retry(update, error, try_number, next_try=next_try, delay=delay)
             return "retry scheduled"
         message = (
             f"{erp.erp_name(connection)} did not answer after {try_number} tries: {error.message}"
@@ -156,8 +157,9 @@ def _fail(update: VendorUpdate, message: str, erp_name: str, response_body=None)
         )
 
 
-def _schedule_retry(update: VendorUpdate, error: TransientERPError, try_number: int) -> None:
-    delay = retry_delay_seconds(try_number=try_number, retry_after=error.retry_after)
+def _schedule_retry(
+    update: VendorUpdate, error: TransientERPError, try_number: int, *, next_try: int, delay: float
+) -> None:
     run_after = timezone.now() + timedelta(seconds=delay)
     logger.warning(
         "Vendor update %s: try %s failed (%s); next try in %.0f s",
@@ -166,16 +168,16 @@ def _schedule_retry(update: VendorUpdate, error: TransientERPError, try_number: 
         error.message,
         delay,
     )
-    next_try = {"started_at": run_after, "last_error": error.message}
+    changes = {"started_at": run_after, "last_error": error.message}
     if error.status is not None and error.status >= 400:
         # The ERP answered with an error it may remember under the key: ask anew next time.
-        next_try["request_key"] = new_request_key()
+        changes["request_key"] = new_request_key()
     with transaction.atomic():
         claimed = VendorUpdate.objects.filter(
             pk=update.pk, status=S.UPDATING, attempt=update.attempt
-        ).update(**next_try)
+        ).update(**changes)
         if claimed:
-            vendor_update_enqueue(update=update, try_number=try_number + 1, run_after=run_after)
+            vendor_update_enqueue(update=update, try_number=next_try, run_after=run_after)
 
 
 def vendor_updates_recover_stuck(*, older_than: timedelta) -> int:

@@ -18,11 +18,13 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from approvals.models import SyncCursor, SyncKind
+from approvals.services.exporting.exports import max_tries, next_try_after
 from approvals.services.importing import sync_runs
 from approvals.services.importing.imports_cost_codes import cost_codes_sync
 from approvals.services.importing.imports_jobs import jobs_sync
 from approvals.services.importing.imports_vendors import vendors_sync
 from approvals.services.importing.job_costs import job_costs_sync
+from integrations.base import TransientERPError
 from integrations.models import ERPConnection
 
 SYNCS = {
@@ -137,6 +139,25 @@ def _ago(moment: datetime | None, now: datetime) -> str:
     if now - moment < timedelta(minutes=1):
         return "less than a minute ago"
     return f"{timesince(moment, now)} ago"
+
+
+def sync_request_again(
+    *, connection: ERPConnection, kind: str, error: TransientERPError, try_number: int
+) -> str:
+    """Queue the run of `kind` that `error` interrupted again, when the ERP said or after the
+    back-off (a rate-limited run is not counted); it resumes after the last batch stored. Past
+    the last try it waits for its next scheduled run."""
+    from approvals.sync_tasks import erp_sync
+
+    next_try, delay = next_try_after(error, try_number)
+    if next_try > max_tries():
+        return f"gave up after {try_number} tries; the next scheduled run carries on"
+    run_after = timezone.now() + timedelta(seconds=delay)
+    cursor = sync_runs.cursor_for(connection, kind)
+    with transaction.atomic():
+        SyncCursor.objects.filter(pk=cursor.pk).update(requested_at=timezone.now())
+        erp_sync.using(run_after=run_after).enqueue(str(kind), connection.pk, next_try)
+    return f"asked again in {delay:.0f} s"
 
 
 def syncs_due(*, now=None) -> list[tuple[ERPConnection, str]]:

@@ -22,6 +22,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from approvals.models import AuditEvent
+from approvals.services.exporting.claims import NOT_CLAIMED
 from approvals.services.workflow.records import key_prefix, noun
 from approvals.states import Action
 from integrations.base import ApprovedDocument, Connector
@@ -122,6 +123,8 @@ def export_started_changes(model) -> dict:
     return {
         "export_attempt": F("export_attempt") + 1,
         "export_started_at": timezone.now(),
+        "export_try": 1,
+        **NOT_CLAIMED,
         "last_export_error": "",
         "export_request_key": Concat(
             Value(f"{key_prefix(model)}-"),

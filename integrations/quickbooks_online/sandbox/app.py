@@ -59,6 +59,7 @@ class Response:
     drop: bool = False  # close the connection without answering
     replayed: bool = False
     faults: list[str] = field(default_factory=list)
+    items: int = 0  # how many items a batch request carried, for the request log
 
 
 def json_response(status: int, body, **headers: str) -> Response:
@@ -126,6 +127,12 @@ class Sandbox:
         self, method: str, realm_id: str, segments: list[str], params: dict, body: bytes
     ) -> Response:
         """One authenticated company API request."""
+        response = self._answer(method, realm_id, segments, params, body)
+        if segments[:1] == ["batch"]:
+            response.items = _batch_items(body)
+        return response
+
+    def _answer(self, method, realm_id, segments, params, body) -> Response:
         request_id = params.get("requestid")
         is_batch = segments[:1] == ["batch"]
         if request_id is not None:
@@ -169,6 +176,15 @@ class Sandbox:
                 "ValidationFault",
             )
             return Response(400, body_xml, XML_TYPE)
+        if "drop_mid_batch" in rules and segments[:1] == ["batch"]:
+            # QuickBooks stored the first items, then the answer never left: nothing to replay.
+            self.service.batch(
+                realm_id,
+                _json(body),
+                with_request_id=params.get("requestid") is not None,
+                stop_after=rules["drop_mid_batch"].items or 1,
+            )
+            return Response(0, drop=True)
         response = self._replayable(method, realm_id, segments, params, body)
         if "drop_after_commit" in rules:
             return Response(response.status, drop=True)
@@ -271,6 +287,14 @@ def _text(body: bytes) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         raise faults.unsupported_operation("The request body is not valid UTF-8.") from None
+
+
+def _batch_items(body: bytes) -> int:
+    try:
+        items = wire.loads(body.decode("utf-8")).get("BatchItemRequest")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return 0
+    return len(items) if isinstance(items, list) else 0
 
 
 def _json(body: bytes):

@@ -15,6 +15,7 @@ KINDS = (
     "malformed_body",
     "xml_error",
     "timeout",
+    "drop_mid_batch",
 )
 DEFAULT_TIMEOUT_SECONDS = 130.0
 
@@ -26,6 +27,8 @@ class FaultRule:
     entity: str | None = None
     method: str | None = None
     seconds: float | None = None
+    items: int | None = None
+    """drop_mid_batch: how many of the batch's items QuickBooks stores before its answer is lost."""
 
     def matches(self, method: str, resources: tuple[str, ...]) -> bool:
         if self.method and self.method.upper() != method:

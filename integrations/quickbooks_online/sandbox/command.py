@@ -17,14 +17,15 @@ HELP = "QuickBooks Online: OAuth, the accounting API, webhooks, throttles and in
 
 
 def fault_rule(spec: str) -> FaultRule:
-    """`kind[,count=N][,entity=E][,method=M][,seconds=S]`, e.g. `http_503,count=2,entity=bill`."""
+    """`kind[,count=N][,entity=E][,method=M][,seconds=S][,items=I]`, e.g.
+    `http_503,count=2,entity=bill` or `drop_mid_batch,items=2`."""
     kind, *options = [part.strip() for part in spec.split(",")]
     if kind not in KINDS:
         raise CommandError(f"Unknown fault {kind!r}; choose from {', '.join(KINDS)}.")
     values = {}
     for option in options:
         name, _, value = option.partition("=")
-        if name not in ("count", "entity", "method", "seconds") or not value:
+        if name not in ("count", "entity", "method", "seconds", "items") or not value:
             raise CommandError(f"Fault option {option!r} is not name=value with a known name.")
         values[name] = value
     try:
@@ -34,6 +35,7 @@ def fault_rule(spec: str) -> FaultRule:
             entity=values.get("entity"),
             method=values.get("method"),
             seconds=float(values["seconds"]) if "seconds" in values else None,
+            items=int(values["items"]) if "items" in values else None,
         )
     except ValueError as error:
         raise CommandError(f"Fault {spec!r}: {error}") from None
@@ -73,7 +75,7 @@ def add_arguments(parser) -> None:
         action="append",
         default=[],
         metavar="SPEC",
-        help="Inject a fault: kind[,count=N][,entity=E][,method=M][,seconds=S]. "
+        help="Inject a fault: kind[,count=N][,entity=E][,method=M][,seconds=S][,items=I]. "
         f"Kinds: {', '.join(KINDS)}.",
     )
 

@@ -84,11 +84,19 @@ class SandboxHandle:
         entity: str | None = None,
         method: str | None = None,
         seconds: float | None = None,
+        items: int | None = None,
     ) -> None:
         self._call(
             "POST",
             "/faults",
-            {"kind": kind, "count": count, "entity": entity, "method": method, "seconds": seconds},
+            {
+                "kind": kind,
+                "count": count,
+                "entity": entity,
+                "method": method,
+                "seconds": seconds,
+                "items": items,
+            },
         )
 
     def clear_faults(self) -> None:

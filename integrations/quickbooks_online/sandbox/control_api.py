@@ -193,6 +193,7 @@ def _faults(sandbox: Sandbox, method: str, body: bytes):
             entity=payload.get("entity"),
             method=payload.get("method"),
             seconds=None if payload.get("seconds") is None else float(payload["seconds"]),
+            items=None if payload.get("items") is None else int(payload["items"]),
         )
         sandbox.faults.add(rule)
     except (TypeError, ValueError) as error:

@@ -90,6 +90,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if path.startswith("/_sandbox/"):
             self._send(handle_control(self.sandbox, method, path, params, body))
             return
+        started = wire.now()
         response = self._route(method, path, params, body)
         self.sandbox.log_request(
             {
@@ -100,6 +101,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 "dropped": response.drop,
                 "replayed": response.replayed,
                 "faults": response.faults,
+                "items": response.items,
+                "started": started,
                 "time": wire.now(),
             }
         )

@@ -82,6 +82,14 @@ class ERPUnderTest(Protocol):
         """The agent carries out `record`'s pending request and its answer arrives twice at the
         same moment: how each settled, sorted."""
 
+    def batch_requests(self) -> int:
+        """Requests that carried several exports at once since the books were opened (asked only
+        of an ERP whose connector batches, as are the next ones)."""
+
+    def lose_next_batch_answer(self, *, stored: int) -> None:
+        """The ERP stores the first `stored` documents of the next batch, then its answer never
+        reaches us (the rest of the batch is never carried out)."""
+
     def seed_vendors(self, pages: int) -> None:
         """The ERP holds enough vendors that a full import reads `pages` pages."""
 

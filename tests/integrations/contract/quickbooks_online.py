@@ -47,10 +47,7 @@ class QuickBooksOnline:
     }
 
     def __init__(self, request):
-        settings = request.getfixturevalue("settings")
         request.getfixturevalue("qbo_settings")
-        # One client attempt per try, so a lost answer stays lost until the worker's next try.
-        settings.QUICKBOOKS_ONLINE = {**settings.QUICKBOOKS_ONLINE, "MAX_ATTEMPTS": 1}
         self.sandbox = request.getfixturevalue("qbo_sandbox")
         self.server = request.getfixturevalue("qbo_sandbox_server")
         self.books: scene.Books | None = None
@@ -134,6 +131,16 @@ class QuickBooksOnline:
                 "PrimaryEmailAddr": {"Address": "office@another-business.example"},
             }
         self._opened().create_entity("Vendor", payload)
+
+    def batch_requests(self) -> int:
+        return sum(
+            1
+            for entry in self.sandbox.request_log()
+            if entry["method"] == "POST" and entry["path"].endswith("/batch")
+        )
+
+    def lose_next_batch_answer(self, *, stored: int) -> None:
+        self.sandbox.inject_fault("drop_mid_batch", entity="batch", items=stored)
 
     def seed_vendors(self, pages: int) -> None:
         """Enough vendors that a full import reads `pages` pages, the last one not full."""

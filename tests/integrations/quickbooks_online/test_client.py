@@ -12,11 +12,12 @@ from integrations.base import (
     DuplicateNameError,
     NotConnectedError,
     PermanentERPError,
+    RateLimitedError,
     StaleObjectError,
     TransientERPError,
 )
 from integrations.quickbooks_online.client import QuickBooksClient, query_literal, to_json
-from integrations.quickbooks_online.errors import error_for_batch_item
+from integrations.quickbooks_online.errors import ThrottledError, error_for_batch_item
 
 
 def request_id() -> str:
@@ -112,9 +113,15 @@ def test_json_refuses_floats_and_writes_decimals_exactly():
         to_json({"Amount": Decimal("NaN")})
 
 
-def test_a_write_retried_after_a_lost_answer_is_stored_once(qbo, qbo_sandbox):
+def test_a_write_whose_answer_was_lost_is_stored_once_when_asked_again_with_its_key(
+    qbo, qbo_sandbox
+):
     qbo_sandbox.inject_fault("drop_after_commit", entity="vendor", method="POST")
-    created = qbo.create("Vendor", {"DisplayName": "Dropped Once"}, request_id=request_id())
+    write_id = request_id()
+    with pytest.raises(TransientERPError) as lost:
+        qbo.create("Vendor", {"DisplayName": "Dropped Once"}, request_id=write_id)
+    assert lost.value.status is None
+    created = qbo.create("Vendor", {"DisplayName": "Dropped Once"}, request_id=write_id)
     assert len(vendors_named(qbo_sandbox, "Dropped Once")) == 1
     assert vendors_named(qbo_sandbox, "Dropped Once")[0]["Id"] == created["Id"]
 
@@ -306,30 +313,27 @@ def test_change_data_capture_needs_an_aware_moment(qbo):
         qbo.cdc(["Vendor"], timezone.now().replace(tzinfo=None))
 
 
-def test_a_server_error_is_retried(qbo, qbo_sandbox):
-    qbo_sandbox.inject_fault("http_503", count=1)
-    assert qbo.count("Vendor") >= 0
-    statuses = [call["status"] for call in api_calls(qbo_sandbox)]
-    assert 503 in statuses and statuses[-1] == 200
-
-
-def test_persistent_server_errors_end_as_a_transient_error(qbo_connection, qbo_sandbox, settings):
-    settings.QUICKBOOKS_ONLINE = {**settings.QUICKBOOKS_ONLINE, "MAX_ATTEMPTS": 3}
+def test_a_server_error_is_raised_after_one_attempt_for_the_caller_to_reschedule(qbo, qbo_sandbox):
     qbo_sandbox.inject_fault("http_500", count=10)
-    with QuickBooksClient(qbo_connection) as qbo, pytest.raises(TransientERPError) as raised:
+    with pytest.raises(TransientERPError) as raised:
         qbo.count("Vendor")
     assert raised.value.status == 500
     assert "problem on its side" in raised.value.message
-    assert [call["status"] for call in api_calls(qbo_sandbox)] == [500, 500, 500]
+    assert [call["status"] for call in api_calls(qbo_sandbox)] == [500]
+
+
+def test_a_throttle_is_raised_at_once_with_the_wait_quickbooks_asked_for(qbo, qbo_sandbox):
+    qbo_sandbox.inject_fault("throttle", count=1)
+    with pytest.raises(ThrottledError) as raised:
+        qbo.count("Vendor")
+    assert isinstance(raised.value, RateLimitedError)
+    assert raised.value.retry_after == 60
+    assert [call["status"] for call in api_calls(qbo_sandbox)] == [429]
 
 
 def test_no_answer_in_time_is_a_transient_timeout(qbo_connection, qbo_sandbox, settings):
-    settings.QUICKBOOKS_ONLINE = {
-        **settings.QUICKBOOKS_ONLINE,
-        "TIMEOUT_SECONDS": 0.3,
-        "MAX_ATTEMPTS": 2,
-    }
-    qbo_sandbox.inject_fault("timeout", count=2, seconds=1.0)
+    settings.QUICKBOOKS_ONLINE = {**settings.QUICKBOOKS_ONLINE, "TIMEOUT_SECONDS": 0.3}
+    qbo_sandbox.inject_fault("timeout", count=1, seconds=1.0)
     with QuickBooksClient(qbo_connection) as qbo, pytest.raises(TransientERPError) as raised:
         qbo.count("Vendor")
     assert raised.value.message == "QuickBooks Online did not answer in time; we will try again."
@@ -346,7 +350,6 @@ def test_an_unreachable_quickbooks_is_transient(qbo_connection, settings):
     settings.QUICKBOOKS_ONLINE = {
         **settings.QUICKBOOKS_ONLINE,
         "API_BASE_URL": "http://127.0.0.1:9",
-        "MAX_ATTEMPTS": 1,
     }
     with QuickBooksClient(qbo_connection) as qbo, pytest.raises(TransientERPError) as raised:
         qbo.count("Vendor")

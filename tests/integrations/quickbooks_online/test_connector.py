@@ -23,6 +23,7 @@ from tests.factories import (
     make_invoice,
     make_project,
 )
+from tests.reliability import scene
 
 pytestmark = pytest.mark.django_db
 
@@ -207,22 +208,9 @@ class LosesTheAnswerToItsCreates(QuickBooksClient):
         return super().create(entity, payload, request_id=request_id)
 
 
-def test_a_lost_answer_is_retried_into_one_purchase_order(qbo_sandbox, qbo_connection, commitment):
-    client = LosesTheAnswerToItsCreates(qbo_connection, qbo_sandbox)
-    connector = QuickBooksOnlineConnector(qbo_connection, client=client)
-    qbo_sandbox.clear_request_log()
-
-    result = connector.export(commitment, idempotency_key="commitment-1-1")
-
-    (stored,) = qbo_sandbox.entities("PurchaseOrder")
-    assert result.erp_id == stored["Id"]
-    assert len(writes(qbo_sandbox, "PurchaseOrder")) == 2
-
-
 def test_a_later_attempt_after_a_lost_answer_links_the_stored_purchase_order(
     qbo_sandbox, qbo_settings, qbo_connection, commitment
 ):
-    qbo_settings["MAX_ATTEMPTS"] = 1
     client = LosesTheAnswerToItsCreates(qbo_connection, qbo_sandbox)
     with pytest.raises(TransientERPError):
         QuickBooksOnlineConnector(qbo_connection, client=client).export(
@@ -555,3 +543,89 @@ def test_a_purchase_order_to_an_inactive_vendor_names_the_vendor(
     )
     assert str(refused.value).endswith("In QuickBooks Online, vendor 'Acme Drywall' is inactive.")
     assert qbo_sandbox.entities("PurchaseOrder") == []
+
+
+def test_bills_of_a_batch_are_looked_up_in_one_query_created_in_one_request_each_on_its_own(
+    qbo_sandbox, qbo_connection, connector, synced_commitment, cost_codes
+):
+    gypsum, painting = cost_codes["Gypsum board"], cost_codes["Painting"]
+    invoices = [
+        invoice_for(synced_commitment, number=f"PA-1{n}", lines=[{"work_completed": f"10{n}0.00"}])
+        for n in (0, 1)
+    ]
+    invoices.append(
+        invoice_for(
+            synced_commitment,
+            number="PA-12",
+            lines=[{"work_completed": "0.00"}, {"work_completed": "1020.00"}],
+        )
+    )
+    invoices.append(
+        invoice_for(synced_commitment, number="PA-13", lines=[{"work_completed": "1030.00"}])
+    )
+    # PA-11 is in QuickBooks already (a lost answer, say); PA-12 bills an item made inactive.
+    existing = qbo_sandbox.create_entity(
+        "Bill",
+        {
+            "DocNumber": "PA-11",
+            "VendorRef": {"value": synced_commitment.vendor.erp_id},
+            "Line": [
+                {
+                    "Amount": "1010.00",
+                    "DetailType": "ItemBasedExpenseLineDetail",
+                    "ItemBasedExpenseLineDetail": {
+                        "ItemRef": {"value": gypsum.erp_id},
+                        "CustomerRef": {"value": synced_commitment.project.erp_id},
+                    },
+                }
+            ],
+        },
+    )
+    scene.deactivate(qbo_connection, "Item", painting.erp_id)
+    qbo_sandbox.clear_request_log()
+
+    outcomes = connector.export_batch(
+        invoices, idempotency_keys=[f"invoice-{invoice.pk}-1" for invoice in invoices]
+    )
+
+    created, linked, refused, last = outcomes
+    bills = {bill["DocNumber"]: bill for bill in qbo_sandbox.entities("Bill")}
+    assert sorted(bills) == ["PA-10", "PA-11", "PA-13"]
+    assert (created.erp_id, created.linked_existing) == (bills["PA-10"]["Id"], False)
+    assert (linked.erp_id, linked.linked_existing) == (existing["Id"], True)
+    assert last.erp_id == bills["PA-13"]["Id"]
+    assert amount(bills["PA-13"]["TotalAmt"]) == Decimal("1030.00")
+    assert isinstance(refused, ExportRefused)
+    assert "item '09-200 Painting' is inactive" in refused.message
+    (batch,) = [e for e in qbo_sandbox.request_log() if e["path"].endswith("/batch")]
+    assert batch["items"] == 3
+    assert [e for e in qbo_sandbox.request_log() if e["path"].endswith("/bill")] == [
+        e for e in writes(qbo_sandbox, "Bill") if "-links&" in e["query"]
+    ]
+
+
+def test_change_orders_go_alone_and_the_others_up_to_the_batch_size(connector, settings):
+    from approvals.models import Commitment, CommitmentChangeOrder, Company
+
+    assert connector.export_batch_size(CommitmentChangeOrder) == 1
+    assert connector.export_batch_size(Company) == 30
+    settings.QUICKBOOKS_ONLINE = {**settings.QUICKBOOKS_ONLINE, "BATCH_SIZE": 50}
+    assert connector.export_batch_size(Commitment) == 30
+    settings.QUICKBOOKS_ONLINE = {**settings.QUICKBOOKS_ONLINE, "BATCH_SIZE": 10}
+    assert connector.export_batch_size(Commitment) == 10
+
+
+def test_two_invoices_of_one_number_in_a_batch_make_one_bill_the_second_looked_up_after(
+    qbo_sandbox, connector, synced_commitment
+):
+    first = invoice_for(synced_commitment, number="PA-20", lines=[{"work_completed": "1000.00"}])
+    second = invoice_for(synced_commitment, number="PA-20", lines=[{"work_completed": "2000.00"}])
+
+    created, refused = connector.export_batch(
+        [first, second], idempotency_keys=[f"invoice-{first.pk}-1", f"invoice-{second.pk}-1"]
+    )
+
+    (bill,) = [bill for bill in qbo_sandbox.entities("Bill") if bill["DocNumber"] == "PA-20"]
+    assert created.erp_id == bill["Id"]
+    assert isinstance(refused, ExportRefused)
+    assert "already has bill PA-20" in refused.message

@@ -287,8 +287,11 @@ def test_an_xml_error_body_from_the_sandbox_is_classified(qbo, qbo_sandbox):
     assert not [v for v in qbo_sandbox.entities("Vendor") if v["DisplayName"] == "Xml Error"]
 
 
-def test_a_malformed_body_from_the_sandbox_is_retried(qbo, qbo_sandbox):
+def test_a_malformed_body_is_transient_and_the_same_key_replays_the_stored_vendor(qbo, qbo_sandbox):
     qbo_sandbox.inject_fault("malformed_body", count=1, entity="vendor", method="POST")
-    created = qbo.create("Vendor", {"DisplayName": "Garbled Once"}, request_id=uuid.uuid4().hex)
+    write_id = uuid.uuid4().hex
+    with pytest.raises(TransientERPError):
+        qbo.create("Vendor", {"DisplayName": "Garbled Once"}, request_id=write_id)
+    created = qbo.create("Vendor", {"DisplayName": "Garbled Once"}, request_id=write_id)
     stored = [v for v in qbo_sandbox.entities("Vendor") if v["DisplayName"] == "Garbled Once"]
     assert [v["Id"] for v in stored] == [created["Id"]]

@@ -13,8 +13,14 @@ from tests.reliability import scene
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _retries_due_at_once(settings):
+    settings.EXPORT_RETRY_BASE_SECONDS = 0
+    settings.EXPORT_RETRY_MAX_SECONDS = 0
+
+
 def run_queued_exports() -> list[str]:
-    """Run every queued export task once, in order, as a worker would (retries without waiting)."""
+    """Run every queued export task once, in order, as a worker would (retries are due at once)."""
     done, outcomes = set(), []
     while True:
         pending = (

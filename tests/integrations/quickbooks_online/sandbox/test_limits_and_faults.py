@@ -155,3 +155,38 @@ def test_clear_faults(api, qbo_sandbox):
     qbo_sandbox.inject_fault("http_500", count=5)
     qbo_sandbox.clear_faults()
     assert api.query("select * from Vendor").status_code == 200
+
+
+def test_a_batch_counts_once_toward_the_requests_and_once_toward_the_batches(api, qbo_sandbox):
+    qbo_sandbox.set_limits(requests_per_window=2, batch_requests_per_window=5, window_seconds=30)
+    batch = {
+        "BatchItemRequest": [
+            {"bId": str(n), "operation": "create", "Vendor": {"DisplayName": f"Counted {n}"}}
+            for n in range(1, 31)
+        ]
+    }
+    assert api.post("batch", batch).status_code == 200
+    assert api.query("select * from Vendor").status_code == 200
+    assert api.query("select * from Vendor").status_code == 429
+    (logged,) = [entry for entry in qbo_sandbox.request_log() if entry["path"].endswith("/batch")]
+    assert logged["items"] == 30
+    assert float(logged["started"]) <= float(logged["time"])
+
+
+def test_a_batch_cut_short_stores_its_first_items_and_loses_its_answer(api, qbo_sandbox):
+    qbo_sandbox.inject_fault("drop_mid_batch", entity="batch", items=2)
+    batch = {
+        "BatchItemRequest": [
+            {"bId": str(n), "operation": "create", "Vendor": {"DisplayName": f"Cut {n}"}}
+            for n in range(1, 5)
+        ]
+    }
+    with pytest.raises(requests.ConnectionError):
+        api.post("batch", batch, requestid="cut-short")
+    assert sorted(v["DisplayName"] for v in qbo_sandbox.entities("Vendor")) == ["Cut 1", "Cut 2"]
+
+    # Nothing is remembered under its requestid: asked again, the batch runs anew, and the
+    # items already stored meet their names taken.
+    answers = json_of(api.post("batch", batch, requestid="cut-short"))["BatchItemResponse"]
+    assert [("Fault" in answer) for answer in answers] == [True, True, False, False]
+    assert answers[0]["Fault"]["Error"][0]["code"] == "6240"

@@ -1,0 +1,210 @@
+"""An ERP company's rate limits, shared by every worker on every machine, counted in the database.
+
+Each ERP declares its limits per connected company (`RateLimits`): calls per window (a minute,
+scaled down by the benchmarks), calls at once, calls per day where the ERP has a daily budget,
+and batch calls per window where batch requests have a limit of their own. Every call to the ERP
+takes a `RateCall` row before it is sent and finishes it when the answer is in:
+
+- it counts toward the window from when it is taken until a full window after its answer (the
+  ERP counted it somewhere in between, so this never undercounts);
+- it holds a place among the calls at once until it finishes, or until its lease expires: the
+  request timeout plus a margin, so a worker that crashed mid-call never holds a place for ever;
+- it counts toward the day for 24 hours from when it was taken (a rolling day: never more in any
+  day, however the ERP aligns its own).
+
+Why the database: every worker already shares it (the task queue lives there), so the limits
+need nothing more to run, and a call is taken in one short transaction that locks the
+connection's `RateBudget` row (PostgreSQL: that row's lock; SQLite, the demo on one machine:
+its one writer at a time). Nobody sleeps holding that lock: a caller that finds no room leaves
+the transaction and waits, briefly (ERP_RATE_LIMIT_MAX_WAIT_SECONDS), or gives up with
+`BudgetExhausted`, a RateLimitedError naming when room frees up, and its work is rescheduled for
+then (exports do not count it as a try). An ERP that throttles us anyway (another app on the
+same company) pauses the connection for every worker for as long as it asked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from integrations.base import RateLimitedError
+from integrations.models import ERPConnection, RateBudget, RateCall
+
+DAY = timedelta(days=1)
+# While every place for a call at once is taken, look again this soon: a call usually ends in
+# a fraction of a second, and the database is asked nothing while waiting.
+BUSY_POLL_SECONDS = 0.02
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """What one ERP company allows us, as the ERP's documentation states it."""
+
+    per_window: int
+    concurrent: int
+    window_seconds: float = 60.0
+    batch_per_window: int | None = None
+    per_day: int | None = None
+    lease_seconds: float = 60.0
+    """How long a call may run before its place among the calls at once is presumed dead."""
+
+    def __post_init__(self):
+        limits = [self.per_window, self.concurrent, self.batch_per_window, self.per_day]
+        if any(limit is not None and limit < 1 for limit in limits):
+            raise ValueError("Every rate limit must allow at least one call.")
+        if self.window_seconds <= 0 or self.lease_seconds <= 0:
+            raise ValueError("A rate window and a call's lease must last longer than zero seconds.")
+
+
+class BudgetExhausted(RateLimitedError):
+    """Our share of the ERP's limits has no room for this call before `retry_after` seconds."""
+
+
+def max_wait_seconds() -> float:
+    return float(settings.ERP_RATE_LIMIT_MAX_WAIT_SECONDS)
+
+
+@contextmanager
+def call_slot(
+    connection: ERPConnection,
+    limits: RateLimits,
+    *,
+    erp_name: str,
+    batch: bool = False,
+    max_wait: float | None = None,
+) -> Iterator[None]:
+    """Hold a place for one call to the ERP while it runs.
+
+    Waits (without any lock) while room frees up within `max_wait` seconds (the setting by
+    default); raises BudgetExhausted when it would take longer.
+    """
+    patience = max_wait_seconds() if max_wait is None else max_wait
+    deadline = time.monotonic() + patience
+    while True:
+        taken = take(connection, limits, batch=batch)
+        if isinstance(taken, RateCall):
+            break
+        left = deadline - time.monotonic()
+        if taken > left:
+            raise BudgetExhausted(
+                f"We have used the requests {erp_name} allows us for now; the work carries on "
+                f"in {_seconds(taken)}.",
+                retry_after=taken,
+            )
+        time.sleep(taken)
+    try:
+        yield
+    finally:
+        finish(taken, limits)
+
+
+def take(connection: ERPConnection, limits: RateLimits, *, batch: bool = False) -> RateCall | float:
+    """A call taken from the connection's budget, or the seconds until there may be room."""
+    with transaction.atomic():
+        budget = _locked_budget(connection)
+        now = timezone.now()
+        wait = _wait_for_room(budget, limits, now, batch=batch)
+        if wait > 0:
+            return wait
+        lease_until = now + timedelta(seconds=limits.lease_seconds)
+        call = RateCall.objects.create(
+            connection=connection,
+            batch=batch,
+            started_at=now,
+            lease_until=lease_until,
+            counts_until=lease_until + timedelta(seconds=limits.window_seconds),
+        )
+        # What no longer counts toward any limit is forgotten (kept for a day where a daily
+        # budget counts it).
+        forgotten = now - DAY if limits.per_day else now
+        RateCall.objects.filter(
+            connection=connection, counts_until__lt=now, started_at__lt=forgotten
+        ).delete()
+        return call
+
+
+def finish(call: RateCall, limits: RateLimits) -> None:
+    """The call's answer is in (or it failed): it frees its place at once, and counts toward
+    the window for a full window from now."""
+    now = timezone.now()
+    RateCall.objects.filter(pk=call.pk).update(
+        finished_at=now, counts_until=now + timedelta(seconds=limits.window_seconds)
+    )
+
+
+def pause(connection: ERPConnection, seconds: float) -> None:
+    """The ERP throttled us anyway: no worker starts a call to it for `seconds`."""
+    until = timezone.now() + timedelta(seconds=seconds)
+    _ensure_budget(connection)
+    RateBudget.objects.filter(
+        Q(paused_until__isnull=True) | Q(paused_until__lt=until), connection=connection
+    ).update(paused_until=until)
+
+
+def _wait_for_room(budget: RateBudget, limits: RateLimits, now: datetime, *, batch: bool) -> float:
+    waits = [0.0]
+    if budget.paused_until and budget.paused_until > now:
+        waits.append((budget.paused_until - now).total_seconds())
+    counted = RateCall.objects.filter(connection_id=budget.pk, counts_until__gt=now)
+    tally = counted.aggregate(
+        in_window=Count("pk"),
+        batches=Count("pk", filter=Q(batch=True)),
+        running=Count("pk", filter=Q(finished_at__isnull=True, lease_until__gt=now)),
+    )
+    if tally["running"] >= limits.concurrent:
+        waits.append(BUSY_POLL_SECONDS)
+    if tally["in_window"] >= limits.per_window:
+        waits.append(_until_counted_out(counted, tally["in_window"] - limits.per_window, now))
+    if batch and limits.batch_per_window and tally["batches"] >= limits.batch_per_window:
+        waits.append(
+            _until_counted_out(
+                counted.filter(batch=True), tally["batches"] - limits.batch_per_window, now
+            )
+        )
+    if limits.per_day:
+        today = RateCall.objects.filter(connection_id=budget.pk, started_at__gt=now - DAY)
+        made = today.count()
+        if made >= limits.per_day:
+            oldest = today.order_by("started_at").values_list("started_at", flat=True)[
+                made - limits.per_day
+            ]
+            waits.append((oldest + DAY - now).total_seconds())
+    return max(waits)
+
+
+def _until_counted_out(counted, position: int, now: datetime) -> float:
+    """Seconds until all but `position` of the counted calls (oldest first) stop counting."""
+    leaves = counted.order_by("counts_until").values_list("counts_until", flat=True)[position]
+    return max((leaves - now).total_seconds(), BUSY_POLL_SECONDS)
+
+
+def _locked_budget(connection: ERPConnection) -> RateBudget:
+    """The connection's budget row, locked until the caller's transaction ends."""
+    _ensure_budget(connection)
+    return RateBudget.objects.select_for_update().get(connection=connection)
+
+
+def _ensure_budget(connection: ERPConnection) -> None:
+    if RateBudget.objects.filter(connection=connection).exists():
+        return
+    try:
+        with transaction.atomic():
+            RateBudget.objects.create(connection=connection)
+    except IntegrityError:
+        pass  # another worker created it first
+
+
+def _seconds(wait: float) -> str:
+    if wait < 90:
+        return f"{max(wait, 1):.0f} seconds"
+    if wait < 90 * 60:
+        return f"{wait / 60:.0f} minutes"
+    return f"{wait / 3600:.1f} hours"
