@@ -92,13 +92,19 @@ class RateBudget(models.Model):
         help_text="The ERP throttled us anyway: no call to it starts before this.",
     )
 
+    class Meta:
+        verbose_name = "rate-limit budget"
+
+    def __str__(self):
+        return f"Rate limits of {self.connection}"
+
 
 class RateCall(models.Model):
     """One call to an ERP, counted against its connection's limits while it runs and for a
     window after its answer (for a day where the ERP has a daily budget)."""
 
     connection = models.ForeignKey(ERPConnection, on_delete=models.CASCADE, related_name="+")
-    batch = models.BooleanField(default=False)
+    batch = models.BooleanField("batch request", default=False)
     started_at = models.DateTimeField()
     lease_until = models.DateTimeField(
         help_text="A call still running after this is presumed dead (its worker crashed): it "
@@ -110,7 +116,13 @@ class RateCall(models.Model):
     )
 
     class Meta:
+        verbose_name = "call counted against rate limits"
+        verbose_name_plural = "calls counted against rate limits"
         indexes = [
             models.Index(fields=["connection", "counts_until"], name="ratecall_window_idx"),
             models.Index(fields=["connection", "started_at"], name="ratecall_day_idx"),
         ]
+
+    def __str__(self):
+        what = "Batch request" if self.batch else "Request"
+        return f"{what} to {self.connection} at {self.started_at:%Y-%m-%d %H:%M:%S}"

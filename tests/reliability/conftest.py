@@ -59,6 +59,7 @@ def pytest_sessionfinish(session, exitstatus):
         and RESULTS.soak is not None
         and RESULTS.outage is not None
         and RESULTS.hanging is not None
+        and RESULTS.lost_batch is not None
     )
     if exitstatus != 0 or not complete:
         message = (
@@ -67,7 +68,8 @@ def pytest_sessionfinish(session, exitstatus):
             f"{len(RESULTS.people)}/{len(people.SCENARIOS)} scenarios of people, "
             f"soak {'done' if RESULTS.soak else 'missing'}, "
             f"database restart {'done' if RESULTS.outage else 'missing'}, "
-            f"hanging QuickBooks {'done' if RESULTS.hanging else 'missing'}).\n"
+            f"hanging QuickBooks {'done' if RESULTS.hanging else 'missing'}, "
+            f"lost batch answer {'done' if RESULTS.lost_batch else 'missing'}).\n"
         )
     else:
         write_report(RESULTS, REPORT_PATH)

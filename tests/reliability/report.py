@@ -76,6 +76,7 @@ def render(results: Results, *, generated: datetime) -> str:
         *_soak(results),
         *_database_restart(results),
         *_hanging_erp(results),
+        *_lost_batch(results),
     ]
     return "\n".join(parts) + "\n"
 
@@ -273,3 +274,28 @@ def _hanging_erp(results: Results) -> list[str]:
 
 def _cell_text(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
+
+
+def _lost_batch(results: Results) -> list[str]:
+    lost = results.lost_batch
+    if lost is None:
+        return ["## A batch's answer lost after QuickBooks stored part of it", "", "Not run.", ""]
+    return [
+        "## A batch's answer lost after QuickBooks stored part of it",
+        "",
+        f"{lost.records} invoices were accepted together and went to QuickBooks in one batch "
+        f"request; QuickBooks stored the first {lost.stored_before_the_loss} bills, then the "
+        "connection closed without an answer (the sandbox's `drop_mid_batch` fault). The "
+        "worker looked each invoice up by what its accept approved: the stored bills were "
+        "linked, the others were created by their next try, after looking up again.",
+        "",
+        "| Figure | Value |",
+        "|---|---|",
+        f"| Batch requests (items each) | {', '.join(map(str, lost.batch_requests))} |",
+        f"| Batch answers lost | {lost.dropped} |",
+        f"| Linked by the look-up | {lost.linked_by_look_up} |",
+        f"| Invoices at the end | {', '.join(lost.statuses)} |",
+        f"| Documents per record | {', '.join(map(str, lost.documents_per_record))} |",
+        f"| Requests to QuickBooks from the accept on | {lost.requests} |",
+        "",
+    ]

@@ -84,9 +84,21 @@ class HangingERPFigures:
     seconds: dict[str, float]  # how long each step took while QuickBooks hung
     requests_while_people_waited: int
     flagged: str  # the duplicate warning read from the imported bills
-    statuses: list[str]  # the exports once QuickBooks answered again
+    statuses: list[str]  # each record and its status once QuickBooks answered again
     documents_per_record: list[int]
     recovery_seconds: float
+
+
+@dataclass
+class LostBatchFigures:
+    records: int
+    stored_before_the_loss: int
+    batch_requests: list[int]  # the items each batch request carried, in order
+    dropped: int  # batch requests whose answer never arrived
+    statuses: list[str]  # each record and its status at the end
+    linked_by_look_up: int
+    documents_per_record: list[int]
+    requests: int  # company API requests from the accept on
 
 
 @dataclass
@@ -96,6 +108,7 @@ class Results:
     soak: SoakFigures | None = None
     outage: OutageFigures | None = None
     hanging: HangingERPFigures | None = None
+    lost_batch: LostBatchFigures | None = None
     machine: dict[str, str] = field(default_factory=dict)
 
 
