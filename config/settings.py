@@ -17,7 +17,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The accounting systems this installation speaks to: the apps of their folders, comma-separated.
 # Every one we ship by default; empty installs none (the workflow tests run that way).
-ERP_APPS = env.list("ERP_APPS", default=["integrations.quickbooks_online"])
+ERP_APPS = env.list("ERP_APPS", default=["integrations.quickbooks_online", "integrations.xero"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -160,6 +160,33 @@ QUICKBOOKS_ONLINE = {
     "MAX_ATTEMPTS": env.int("QBO_MAX_ATTEMPTS", default=3),
     "RETRY_BACKOFF_SECONDS": env.float("QBO_RETRY_BACKOFF_SECONDS", default=1.0),
     "THROTTLE_RETRIES": env.int("QBO_THROTTLE_RETRIES", default=3),
+}
+
+XERO = {
+    "CLIENT_ID": env("XERO_CLIENT_ID", default="sandbox-client"),
+    "CLIENT_SECRET": env("XERO_CLIENT_SECRET", default="sandbox-secret"),
+    "REDIRECT_URI": env("XERO_REDIRECT_URI", default="http://127.0.0.1:8000/erp/xero/callback/"),
+    # Xero's hosts are login.xero.com, identity.xero.com and api.xero.com; the sandbox serves
+    # all three on one.
+    "AUTHORIZE_URL": env(
+        "XERO_AUTHORIZE_URL", default="http://127.0.0.1:8020/identity/connect/authorize"
+    ),
+    "IDENTITY_BASE_URL": env("XERO_IDENTITY_BASE_URL", default="http://127.0.0.1:8020"),
+    "API_BASE_URL": env("XERO_API_BASE_URL", default="http://127.0.0.1:8020"),
+    "SCOPES": env(
+        "XERO_SCOPES",
+        default=(
+            "openid profile email offline_access accounting.settings accounting.contacts "
+            "accounting.transactions"
+        ),
+    ),
+    "TIMEOUT_SECONDS": env.float("XERO_TIMEOUT_SECONDS", default=30.0),
+    "CONNECT_TIMEOUT_SECONDS": env.float("XERO_CONNECT_TIMEOUT_SECONDS", default=10.0),
+    "REQUESTS_PER_MINUTE": env.int("XERO_REQUESTS_PER_MINUTE", default=60),
+    "MAX_CONCURRENT": env.int("XERO_MAX_CONCURRENT", default=5),
+    "RATE_WINDOW_SECONDS": env.float("XERO_RATE_WINDOW_SECONDS", default=60.0),
+    "WORKER_PROCESSES": env.int("XERO_WORKER_PROCESSES", default=1),
+    "WEBHOOK_KEY": env("XERO_WEBHOOK_KEY", default="sandbox-webhook-key"),
 }
 
 # Exports: tries of a transient failure before the record lands in Failed to Export.

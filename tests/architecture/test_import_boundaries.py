@@ -35,7 +35,7 @@ def python_files(folder: str) -> list[Path]:
 
 
 def test_every_erp_of_the_registry_has_its_folder():
-    assert ERP_FOLDERS == ["quickbooks_online"]
+    assert ERP_FOLDERS == ["quickbooks_online", "xero"]
     assert all((ROOT / "integrations" / folder).is_dir() for folder in ERP_FOLDERS)
 
 

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class XeroConfig(AppConfig):
+    """Xero as one folder: its connector, pages, templates and sandbox."""
+
+    name = "integrations.xero"
+    label = "xero"
+    verbose_name = "Xero"
