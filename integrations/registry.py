@@ -55,7 +55,7 @@ ERPS: dict[str, ERPEntry] = {
     ERPKind.XERO: ERPEntry(
         display_name="Xero",
         connector="integrations.xero.connector.XeroConnector",
-        reader="",
+        reader="integrations.xero.reading.XeroReader",
         connection_page="xero:connection",
         sandbox="integrations.xero.sandbox.command",
         app="integrations.xero",

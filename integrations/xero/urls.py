@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations.xero import views
+from integrations.xero import views, webhooks
 
 app_name = "xero"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("organisation/", views.choose_organisation, name="choose_organisation"),
     path("choices/", views.save_choices, name="choices"),
     path("disconnect/", views.disconnect, name="disconnect"),
+    path("webhooks/", webhooks.notifications, name="webhooks"),
 ]
