@@ -297,12 +297,65 @@ class XeroConnector:
         problems = self._becomes(record).prerequisites(record) + self.export_problems(record)
         if problems:
             raise ExportRefused(" ".join(problems), code="export_problems")
+        self._check_items(record)
         try:
             return self._becomes(record).export(record, idempotency_key)
         except XeroError as error:
             if error.code != "ValidationException":
                 raise
-            raise _explained(error, record) from error
+            raise _explained(error, self._unusable_references(record)) from error
+
+    def _check_items(self, record) -> None:
+        """Each line's cost code is linked to an item by its id; Xero's lines name items by
+        code: the item must still be there, under the cost code's code."""
+        codes = _cost_codes(record)
+        if not codes:
+            return
+        items = {str(item["ItemID"]): item for item in self.client.get("Items")["Items"]}
+        problems = []
+        for code in codes:
+            item = items.get(code.erp_id)
+            if item is None:
+                problems.append(
+                    f"Cost code '{code}' is linked to a Xero item (id {code.erp_id}) that Xero "
+                    "no longer holds. Import the cost codes again, or link it to another item."
+                )
+            elif str(item.get("Code", "")) != code.code:
+                problems.append(
+                    f"Cost code '{code}' is linked to the Xero item coded '{item.get('Code')}', "
+                    f"not '{code.code}'. Import the cost codes again so the codes agree."
+                )
+        if problems:
+            raise ExportRefused(" ".join(problems), code="missing_reference")
+
+    def _unusable_references(self, record) -> list[str]:
+        """Which of the record's contact and tracking option Xero can no longer use."""
+        unusable = []
+        vendor = _vendor_of(record)
+        if vendor is not None and vendor.erp_id:
+            contact = self.client.find("Contacts", vendor.erp_id)
+            if contact is None:
+                unusable.append(f"contact '{vendor.name}' no longer exists")
+            elif contact.get("ContactStatus") != "ACTIVE":
+                unusable.append(f"contact '{vendor.name}' is archived (inactive)")
+        project = _project_of(record)
+        if project is not None and project.erp_id and self.books.tracking_category_id:
+            category = self.client.get(
+                f"TrackingCategories/{self.books.tracking_category_id}",
+                params={"includeArchived": "true"},
+            )["TrackingCategories"]
+            options = {
+                str(o["TrackingOptionID"]): o
+                for o in (category[0].get("Options") if category else [])
+            }
+            option = options.get(project.erp_id)
+            if option is None:
+                unusable.append(f"the tracking option of project '{project}' no longer exists")
+            elif option.get("Status") != "ACTIVE":
+                unusable.append(
+                    f"the tracking option of project '{project}' is archived (inactive)"
+                )
+        return unusable
 
     def _read_organisation_when_stale(self) -> None:
         """Currency and lock dates as Xero has them now: read again when older than
@@ -683,9 +736,11 @@ class XeroConnector:
 # Helpers --------------------------------------------------------------------------------------
 
 
-def _explained(error: XeroError, record) -> ExportRefused:
-    """Xero's validation messages, with what to do where we know it."""
+def _explained(error: XeroError, unusable: list[str]) -> ExportRefused:
+    """Xero's validation messages, with what of ours Xero cannot use and what to do."""
     sentence = error.message
+    if unusable:
+        sentence += f" In Xero, {'; '.join(unusable)}."
     if any("lock date" in message for message in error.validation_errors):
         sentence += (
             " The posting date is inside Xero's lock dates: choose a later one, or have the "
@@ -855,6 +910,35 @@ def _bill_result(bill: dict, payload, invoice, *, linked: bool = False) -> Expor
         request_payload=mapping.jsonable(payload) if payload is not None else None,
         response_payload=mapping.jsonable(bill),
     )
+
+
+def _cost_codes(record) -> list:
+    """The cost codes whose items the record's lines name, once each."""
+    if isinstance(record, SubcontractorInvoice):
+        codes = [
+            line.schedule_line.cost_code for line in record.lines.all() if cents(line.gross_amount)
+        ]
+    elif isinstance(record, Commitment | CommitmentChangeOrder):
+        codes = [line.cost_code for line in record.lines.all()]
+    else:
+        return []
+    return list({code.pk: code for code in codes}.values())
+
+
+def _vendor_of(record) -> Company | None:
+    if isinstance(record, Commitment):
+        return record.vendor
+    if isinstance(record, SubcontractorInvoice | CommitmentChangeOrder):
+        return record.commitment.vendor
+    return None
+
+
+def _project_of(record) -> Project | None:
+    if isinstance(record, Commitment):
+        return record.project
+    if isinstance(record, SubcontractorInvoice | CommitmentChangeOrder):
+        return record.commitment.project
+    return None
 
 
 def _has_retainage_line(invoice: SubcontractorInvoice) -> bool:
