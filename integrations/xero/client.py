@@ -92,10 +92,10 @@ class XeroClient:
         return organisation
 
     def find(self, resource: str, key: str) -> dict | None:
-        """The document at `resource/key` (an id or Xero's number for it), or None when Xero has
-        none (404)."""
+        """The document at `resource/key` (an id or Xero's number for it), unit amounts to four
+        places, or None when Xero has none (404)."""
         try:
-            body = self.get(f"{resource}/{quote(str(key), safe='')}")
+            body = self.get(f"{resource}/{quote(str(key), safe='')}", params={"unitdp": 4})
         except errors.XeroError as error:
             if error.status == 404:
                 return None
@@ -105,13 +105,26 @@ class XeroClient:
 
     # Writing --------------------------------------------------------------------------------
 
-    def create(self, resource: str, body: Any, *, idempotency_key: str) -> dict:
-        """PUT: create (Xero's create-only verb). Returns the envelope."""
-        return self._send("PUT", resource, json_body=body, idempotency_key=idempotency_key)
+    def create(
+        self, resource: str, body: Any, *, idempotency_key: str, unitdp: int | None = None
+    ) -> dict:
+        """PUT: create (Xero's create-only verb). Returns the envelope. `unitdp=4` keeps unit
+        amounts to four places (Xero rounds them to two otherwise)."""
+        return self._send(
+            "PUT", resource, params=_unitdp(unitdp), json_body=body, idempotency_key=idempotency_key
+        )
 
-    def update(self, resource: str, body: Any, *, idempotency_key: str) -> dict:
+    def update(
+        self, resource: str, body: Any, *, idempotency_key: str, unitdp: int | None = None
+    ) -> dict:
         """POST: update what the body names by id (Xero keeps the fields not sent)."""
-        return self._send("POST", resource, json_body=body, idempotency_key=idempotency_key)
+        return self._send(
+            "POST",
+            resource,
+            params=_unitdp(unitdp),
+            json_body=body,
+            idempotency_key=idempotency_key,
+        )
 
     # Transport ------------------------------------------------------------------------------
 
@@ -212,6 +225,10 @@ def _token_is_fresh(connection: ERPConnection) -> bool:
     return bool(
         connection.access_token and expires_at and expires_at > timezone.now() + REFRESH_MARGIN
     )
+
+
+def _unitdp(unitdp: int | None) -> dict | None:
+    return {"unitdp": unitdp} if unitdp else None
 
 
 def _checked_key(key: str | None) -> str:

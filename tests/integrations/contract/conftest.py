@@ -4,12 +4,12 @@ import pytest
 
 from tests.integrations.contract.hand_off_erp import ScriptedHandOff
 from tests.integrations.contract.quickbooks_online import QuickBooksOnline
-from tests.integrations.contract.xero_imports import XeroImports
+from tests.integrations.contract.xero import Xero
 
 ADAPTERS = {
     "quickbooks_online": QuickBooksOnline,
     "scripted_hand_off": ScriptedHandOff,
-    "xero": XeroImports,
+    "xero": Xero,
 }
 
 
