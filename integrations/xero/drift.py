@@ -20,6 +20,7 @@ from approvals.models import ChangeOrderLine, Commitment, CommitmentLine, Subcon
 from approvals.states import ERPDrift, SyncStatus
 from integrations.base import DocumentState
 from integrations.data import DocumentKind
+from integrations.xero import mapping
 from money import cents, plain_money
 
 KIND_OF_MODEL = {
@@ -89,11 +90,37 @@ def _contact_difference(document: dict, vendor) -> list[str]:
 
 
 def _bill_differences(invoice: SubcontractorInvoice, document: dict) -> list[str]:
+    approved = mapping.bill_payload(invoice, mapping.Books.of(invoice.erp_connection.settings))
     differences = []
     number = str(document.get("InvoiceNumber") or "")
     if number.strip().casefold() != invoice.number.strip().casefold():
         differences.append(f"its number is now '{number}'")
+    dated = str(document.get("DateString") or "")[:10]
+    if dated and dated != approved["Date"]:
+        differences.append(f"it is dated {dated}, not {approved['Date']}")
+    same_total = line_total(document) == line_total(approved)
+    if same_total and line_signatures(document) != line_signatures(approved):
+        differences.append(
+            "its lines were changed (tracking option, item or amount per line; same total)"
+        )
     return differences
+
+
+def line_signatures(document: dict) -> list[tuple[str, str, Decimal]]:
+    """What each line books where, sorted: (tracking options, item, amount). The account is
+    left out: it follows a setting here that may change after the export."""
+    return sorted(
+        (
+            ",".join(
+                sorted(
+                    str(t.get("TrackingOptionID", "")).lower() for t in line.get("Tracking") or []
+                )
+            ),
+            str(line.get("ItemCode") or "").casefold(),
+            cents(Decimal(str(line.get("LineAmount") or 0))),
+        )
+        for line in document.get("LineItems") or []
+    )
 
 
 def _order_total(commitment: Commitment) -> Decimal:

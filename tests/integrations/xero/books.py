@@ -79,6 +79,9 @@ class SomeoneInXero:
         }
         return self._write("PUT", "Invoices", {"Invoices": [bill]})["Invoices"][0]["InvoiceID"]
 
+    def send(self, bill: dict) -> str:
+        return self._write("PUT", "Invoices", {"Invoices": [bill]})["Invoices"][0]["InvoiceID"]
+
     def set_bill(self, bill_id: str, **fields) -> None:
         self._write("POST", f"Invoices/{bill_id}", {"Invoices": [{"InvoiceID": bill_id, **fields}]})
 

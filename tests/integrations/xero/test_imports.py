@@ -29,6 +29,7 @@ from approvals.services.importing.imports_jobs import (
 from approvals.services.importing.imports_vendors import vendors_sync
 from approvals.services.importing.job_costs import job_costs_sync
 from approvals.states import ERPDrift, SyncStatus
+from integrations.xero import mapping
 from tests.factories import make_commitment, make_company, make_invoice
 from tests.integrations.xero.books import SomeoneInXero
 
@@ -109,7 +110,8 @@ def test_items_become_cost_codes(xero, xero_connection):
 @pytest.fixture
 def project_books(xero, xero_connection):
     """A project on its tracking option with job-cost syncing on, a cost code on its item, and
-    a synced invoice exported as bill HD-7 (lines 1,000.00 gross, 100.00 retainage)."""
+    a synced invoice exported as bill HD-7 (1,000.00 of work on the cost code, 100.00 retainage
+    on the liability account)."""
     option = xero.option("P-104 Riverside Clinic")
     other_option = xero.option("P-200 Elsewhere")
     item_id = xero.item("09-2900", "Drywall")
@@ -128,22 +130,13 @@ def project_books(xero, xero_connection):
         erp_id=vendor_id, erp_connection=xero_connection, sync_status=SyncStatus.SYNCED
     )
     company.refresh_from_db()
-    commitment = make_commitment(project=project, vendor=company)
-    invoice = make_invoice(commitment=commitment, number="HD-7")
-    bill_id = xero.bill(
-        vendor_id,
-        "HD-7",
-        [
-            xero.line("1000.00", option=option, item_code="09-2900"),
-            {
-                "Description": "Retainage",
-                "Quantity": Decimal(1),
-                "UnitAmount": Decimal("-100.00"),
-                "AccountCode": "830",
-                "TaxType": "BASEXCLUDED",
-            },
-        ],
+    cost_code = CostCode.objects.get(erp_connection=xero_connection, erp_id=item_id)
+    commitment = make_commitment(
+        project=project, vendor=company, lines=((cost_code, "10000.00"),), currency="AUD"
     )
+    invoice = make_invoice(commitment=commitment, number="HD-7")
+    # The bill as the export sends it.
+    bill_id = xero.send(mapping.bill_payload(invoice, mapping.Books.of(xero_connection.settings)))
     SubcontractorInvoice.objects.filter(pk=invoice.pk).update(
         erp_id=bill_id, erp_connection=xero_connection, sync_status=SyncStatus.SYNCED
     )
@@ -272,7 +265,7 @@ def test_a_synced_bill_changed_in_xero_is_flagged_in_xeros_words(
     invoice.refresh_from_db()
     assert invoice.erp_drift == ERPDrift.EDITED
     assert invoice.erp_drift_note == (
-        "Bill HD-7 was changed in Xero: it comes to $1,100.00 where $900.00 was approved."
+        "Bill HD-7 was changed in Xero: it comes to 1,100.00 where 900.00 was approved."
     )
     assert costs(books["project"])[0][2] == Decimal("1200.00")
 
@@ -301,3 +294,29 @@ def test_the_job_cost_import_resumes_at_the_list_it_stopped_at(
         if entry["method"] == "GET"
     }
     assert read == {"Payments", "PurchaseOrders"}
+
+
+def test_a_bill_moved_to_another_tracking_option_is_flagged_though_its_total_is_the_same(
+    xero, xero_connection, project_books
+):
+    books = project_books
+    job_costs_sync(connection=xero_connection)
+    retainage = {
+        "Description": "Retainage",
+        "Quantity": Decimal(1),
+        "UnitAmount": Decimal("-100.00"),
+        "AccountCode": "830",
+        "TaxType": "BASEXCLUDED",
+    }
+    moved = xero.line("1000.00", option=books["other_option"], item_code="09-2900")
+
+    xero.set_bill(books["bill_id"], LineItems=[moved, retainage])
+    job_costs_sync(connection=xero_connection)
+
+    invoice = SubcontractorInvoice.objects.get(pk=books["invoice"].pk)
+    assert invoice.erp_drift == ERPDrift.EDITED
+    assert invoice.erp_drift_note == (
+        "Bill HD-7 was changed in Xero: its lines were changed (tracking option, item or amount "
+        "per line; same total)."
+    )
+    assert costs(books["project"]) == []
