@@ -8,8 +8,7 @@ an interrupted run resumes at the page it stopped at. The token is ours alone: t
 only stores it and hands it back.
 
 Xero offers no `If-Modified-Since` on tracking categories, and items come in one unpaged list,
-so both are read whole each run (one call each), which also shows archived options and deleted
-items.
+so both are read whole each run (one call each), archived options included.
 
 What Xero answers for a changed document includes its status: a deleted one (DELETED) is
 handed over as a deletion, a voided one (VOIDED) as a document without lines, so its job costs
@@ -55,13 +54,12 @@ NO_CATEGORY = (
 @dataclass(frozen=True)
 class ResumePoint:
     """Changes are read since `since` (None: everything); the run that began at `started` goes
-    on with list number `position` at `page`; `whole` says it read that list from page 1."""
+    on with list number `position` at `page`."""
 
     since: datetime | None = None
     started: datetime | None = None
     position: int = 0
     page: int = 1
-    whole: bool = True
 
     @classmethod
     def parse(cls, token: str) -> ResumePoint:
@@ -73,7 +71,6 @@ class ResumePoint:
             started=_moment(values.get("started")),
             position=int(values.get("position") or 0),
             page=int(values.get("page") or 1),
-            whole=bool(values.get("whole", True)),
         )
 
     def dumps(self) -> str:
@@ -82,7 +79,6 @@ class ResumePoint:
             "started": self.started.isoformat() if self.started else None,
             "position": self.position,
             "page": self.page,
-            "whole": self.whole,
         }
         return json.dumps(values)
 
@@ -122,15 +118,20 @@ class XeroReader:
         """Every page of each list in turn, changed since the token's moment, from where it
         says; the last page's token is where the next run starts."""
         point = ResumePoint.parse(resume_token)
-        if point.started is None:
-            point = replace(point, started=timezone.now(), position=0, page=1, whole=True)
+        fresh = point.started is None
+        if fresh:
+            point = replace(point, started=timezone.now(), position=0, page=1)
         for position in range(point.position, len(resources)):
             resource = resources[position]
             page = point.page if position == point.position else 1
-            whole = point.whole if position == point.position else True
+            # Only a list this run read from its first page lists every id the ERP holds.
+            whole = page == 1
             seen: set[str] = set()
             while True:
-                rows = self._read_page(resource, page, point.since)
+                rows, answered_at = self._read_page(resource, page, point.since)
+                if fresh and answered_at is not None:
+                    # Xero's clock, not ours, says when this run began reading.
+                    point, fresh = replace(point, started=min(point.started, answered_at)), False
                 seen.update(inbound.record_id(resource, row) for row in rows)
                 last = len(rows) < PAGE_SIZE
                 listing = None
@@ -139,23 +140,26 @@ class XeroReader:
                 if last and position == len(resources) - 1:
                     after = point.finished()
                 elif last:
-                    after = replace(point, position=position + 1, page=1, whole=True)
+                    after = replace(point, position=position + 1, page=1)
                 else:
-                    after = replace(point, position=position, page=page + 1, whole=whole)
+                    after = replace(point, position=position, page=page + 1)
                 yield Page(resource, rows, after, listing)
                 if last:
                     break
                 page += 1
-            # A list resumed midway was not seen whole: no listing for it.
 
-    def _read_page(self, resource: str, page: int, since: datetime | None) -> list[dict]:
+    def _read_page(
+        self, resource: str, page: int, since: datetime | None
+    ) -> tuple[list[dict], datetime | None]:
+        """The page's records, and when Xero answered (its DateTimeUTC)."""
         params = {"page": str(page), "pageSize": str(PAGE_SIZE), "order": OLDEST_CHANGE_FIRST}
         if resource == "Contacts":
             params["includeArchived"] = "true"
         if resource in inbound.PURCHASES_ONLY:
             params["where"] = inbound.PURCHASES_ONLY[resource]
         answer = self.client.get(resource, params=params, modified_since=since)
-        return list(answer.get(resource) or [])
+        answered_at = inbound.updated_at({"UpdatedDateUTC": answer.get("DateTimeUTC")})
+        return list(answer.get(resource) or []), answered_at
 
     # Name lists ----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from approvals.models import (
     BillPaymentAllocation,
@@ -29,7 +30,8 @@ from approvals.services.importing.imports_jobs import (
 from approvals.services.importing.imports_vendors import vendors_sync
 from approvals.services.importing.job_costs import job_costs_sync
 from approvals.states import ERPDrift, SyncStatus
-from integrations.xero import mapping
+from integrations.base import ERPError
+from integrations.xero import mapping, reading
 from tests.factories import make_commitment, make_company, make_invoice
 from tests.integrations.xero.books import SomeoneInXero
 
@@ -94,7 +96,7 @@ def test_job_import_without_a_project_category_says_what_to_choose(xero_connecti
     }
     xero_connection.save(update_fields=["settings"])
 
-    with pytest.raises(Exception, match="Choose the tracking category of projects"):
+    with pytest.raises(ERPError, match="Choose the tracking category of projects"):
         jobs_sync(connection=xero_connection)
 
 
@@ -279,7 +281,7 @@ def test_the_job_cost_import_resumes_at_the_list_it_stopped_at(
     xero.spend_money(books["vendor_id"], "Card 0412", [xero.line("80.00", option=books["option"])])
     xero_sandbox.inject_fault("http_500", resource="payments")
 
-    with pytest.raises(Exception, match="Xero"):
+    with pytest.raises(ERPError):
         job_costs_sync(connection=xero_connection)
     # Bills, credit notes and spend money were stored with the token after them.
     assert ("expense", "Card 0412", Decimal("80.00"), None) in costs(books["project"])
@@ -320,3 +322,25 @@ def test_a_bill_moved_to_another_tracking_option_is_flagged_though_its_total_is_
         "per line; same total)."
     )
     assert costs(books["project"]) == []
+
+
+def test_a_first_read_stopped_midway_resumes_and_forgets_none_of_the_pages_before(
+    xero, xero_connection, xero_sandbox, project_books, monkeypatch
+):
+    books = project_books
+    # Costs read before, so a stopped run resumes rather than starting over for a new project.
+    Project.objects.filter(pk=books["project"].pk).update(job_costs_synced_at=timezone.now())
+    monkeypatch.setattr(reading, "PAGE_SIZE", 1)
+    for number in ("HD-8", "HD-9"):
+        xero.bill(books["vendor_id"], number, [xero.line("10.00", option=books["option"])])
+    xero_sandbox.inject_fault("http_500", resource="invoices", method="GET", after=1)
+
+    with pytest.raises(ERPError):
+        job_costs_sync(connection=xero_connection)
+    first_page = set(ERPBill.objects.values_list("number", flat=True))
+    assert len(first_page) == 1
+
+    job_costs_sync(connection=xero_connection)
+
+    assert set(ERPBill.objects.values_list("number", flat=True)) == {"HD-7", "HD-8", "HD-9"}
+    assert [row[1] for row in costs(books["project"])] == ["HD-7", "HD-8", "HD-9"]
