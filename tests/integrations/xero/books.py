@@ -82,6 +82,17 @@ class SomeoneInXero:
     def send(self, bill: dict) -> str:
         return self._write("PUT", "Invoices", {"Invoices": [bill]})["Invoices"][0]["InvoiceID"]
 
+    def purchase_order(self, order: dict) -> str:
+        answer = self._write("PUT", "PurchaseOrders", {"PurchaseOrders": [order]})
+        return answer["PurchaseOrders"][0]["PurchaseOrderID"]
+
+    def set_purchase_order(self, order_id: str, **fields) -> None:
+        self._write(
+            "POST",
+            f"PurchaseOrders/{order_id}",
+            {"PurchaseOrders": [{"PurchaseOrderID": order_id, **fields}]},
+        )
+
     def set_bill(self, bill_id: str, **fields) -> None:
         self._write("POST", f"Invoices/{bill_id}", {"Invoices": [{"InvoiceID": bill_id, **fields}]})
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from approvals.models import (
     BillPaymentAllocation,
+    Commitment,
     CostCode,
     ERPBill,
     ERPJob,
@@ -143,6 +144,7 @@ def project_books(xero, xero_connection):
         erp_id=bill_id, erp_connection=xero_connection, sync_status=SyncStatus.SYNCED
     )
     return {
+        "commitment": commitment,
         "project": project,
         "option": option,
         "other_option": other_option,
@@ -344,3 +346,34 @@ def test_a_first_read_stopped_midway_resumes_and_forgets_none_of_the_pages_befor
 
     assert set(ERPBill.objects.values_list("number", flat=True)) == {"HD-7", "HD-8", "HD-9"}
     assert [row[1] for row in costs(books["project"])] == ["HD-7", "HD-8", "HD-9"]
+
+
+def test_a_synced_purchase_order_changed_then_deleted_in_xero_is_flagged(
+    xero, xero_connection, project_books
+):
+    commitment = project_books["commitment"]
+    order = mapping.purchase_order_payload(commitment, mapping.Books.of(xero_connection.settings))
+    order_id = xero.purchase_order(order)
+    Commitment.objects.filter(pk=commitment.pk).update(
+        erp_id=order_id, erp_connection=xero_connection, sync_status=SyncStatus.SYNCED
+    )
+    job_costs_sync(connection=xero_connection)
+    assert Commitment.objects.get(pk=commitment.pk).erp_drift == ERPDrift.NONE
+
+    lines = [{**line, "UnitAmount": Decimal("12500.00")} for line in order["LineItems"]]
+    for line in lines:
+        line.pop("LineAmount")
+    xero.set_purchase_order(order_id, LineItems=lines)
+    job_costs_sync(connection=xero_connection)
+    commitment.refresh_from_db()
+    assert commitment.erp_drift == ERPDrift.EDITED
+    assert commitment.erp_drift_note == (
+        f"Purchase order {commitment.number} was changed in Xero: it comes to 12,500.00 where "
+        "10,000.00 was approved."
+    )
+
+    xero.set_purchase_order(order_id, Status="DELETED")
+    job_costs_sync(connection=xero_connection)
+    commitment.refresh_from_db()
+    assert commitment.erp_drift == ERPDrift.DELETED
+    assert commitment.erp_drift_note == f"Purchase order {commitment.number} was deleted in Xero."
