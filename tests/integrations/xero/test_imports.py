@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import (
@@ -33,7 +34,7 @@ from approvals.services.importing.job_costs import job_costs_sync
 from approvals.states import ERPDrift, SyncStatus
 from integrations.base import ERPError
 from integrations.xero import mapping, reading
-from tests.factories import make_commitment, make_company, make_invoice
+from tests.factories import make_commitment, make_company, make_invoice, make_user
 from tests.integrations.xero.books import SomeoneInXero
 
 
@@ -377,3 +378,23 @@ def test_a_synced_purchase_order_changed_then_deleted_in_xero_is_flagged(
     commitment.refresh_from_db()
     assert commitment.erp_drift == ERPDrift.DELETED
     assert commitment.erp_drift_note == f"Purchase order {commitment.number} was deleted in Xero."
+
+
+def test_the_contacts_page_says_which_contact_xero_does_not_hold_as_a_supplier(
+    xero, xero_connection, client, settings
+):
+    settings.SECURE_SSL_REDIRECT = False
+    supplier = xero.contact("Harbour Drywall Pty Ltd")
+    xero.bill(supplier, "HD-1", [xero.line("100.00")])
+    xero.contact("Owner Holdings <script>alert(1)</script>")
+    vendors_sync(connection=xero_connection)
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_imports_vendors")).content.decode()
+
+    assert "Contacts only in Xero" in page
+    not_supplier = "Not a supplier in Xero yet (no bill entered for this contact)"
+    assert page.count(not_supplier) == 1
+    owner = page.index("Owner Holdings &lt;script&gt;")
+    assert owner < page.index(not_supplier) < page.index("</tr>", owner)
+    assert "<script>alert(1)" not in page
