@@ -7,3 +7,8 @@ class XeroConfig(AppConfig):
     name = "integrations.xero"
     label = "xero"
     verbose_name = "Xero"
+
+    def ready(self):
+        from integrations.xero import admin_actions
+
+        admin_actions.register()
