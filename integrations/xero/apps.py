@@ -9,6 +9,6 @@ class XeroConfig(AppConfig):
     verbose_name = "Xero"
 
     def ready(self):
-        from integrations.xero import admin_actions
+        from integrations.xero import admin_actions, checks  # noqa: F401  (registers its checks)
 
         admin_actions.register()
