@@ -186,7 +186,6 @@ XERO = {
     "MAX_CONCURRENT": env.int("XERO_MAX_CONCURRENT", default=5),
     "RATE_WINDOW_SECONDS": env.float("XERO_RATE_WINDOW_SECONDS", default=60.0),
     "WORKER_PROCESSES": env.int("XERO_WORKER_PROCESSES", default=1),
-    "WEBHOOK_KEY": env("XERO_WEBHOOK_KEY", default="sandbox-webhook-key"),
 }
 
 # Exports: tries of a transient failure before the record lands in Failed to Export.

@@ -7,3 +7,8 @@ class XeroConfig(AppConfig):
     name = "integrations.xero"
     label = "xero"
     verbose_name = "Xero"
+
+    def ready(self):
+        from integrations.xero import admin_actions, checks  # noqa: F401  (registers its checks)
+
+        admin_actions.register()

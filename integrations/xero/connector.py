@@ -541,6 +541,15 @@ class XeroConnector:
         bills = [bill for bill in found if bill.get("Type") == "ACCPAY"]
         return bills[0] if bills else None
 
+    def archive_tracking_option(self, project: Project, *, idempotency_key: str) -> None:
+        """Archive the project's option in the projects' tracking category (room for others)."""
+        category_id = self.books.tracking_category_id
+        self.client.update(
+            f"TrackingCategories/{category_id}/Options/{project.erp_id}",
+            {"Status": "ARCHIVED"},
+            idempotency_key=idempotency_key,
+        )
+
     # What an accept approves, and what the last attempt left ---------------------------
 
     def approved_document(self, record) -> ApprovedDocument:

@@ -4,9 +4,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from approvals.models import ChangeOrderLine, CommitmentChangeOrder, Company, Project
+from approvals.preconditions import send_problems
 from approvals.services import record_accept, record_retry, record_send
 from approvals.states import SyncStatus
 from approvals.tasks import export_record
@@ -14,9 +16,9 @@ from integrations.models import ERPConnection
 from integrations.registry import connector_for
 from integrations.xero.client import XeroClient
 from integrations.xero.connector import XeroConnector
-from tests.factories import make_project
+from tests.factories import make_project, make_user
 from tests.integrations.xero import scene
-from tests.records import fresh_record, new_change_order, new_invoice, people
+from tests.records import fresh_record, new_change_order, new_commitment, new_invoice, people
 
 pytestmark = pytest.mark.django_db
 
@@ -311,3 +313,32 @@ def test_a_failed_bill_is_retried_by_looking_it_up_first(books):
     assert run_queued_exports()[-1] == "synced"
     assert len(bills(books)) == 1
     assert date.fromisoformat(bills(books)[0]["DateString"][:10]) == date(2026, 5, 31)
+
+
+def test_an_admin_action_archives_the_option_of_a_closed_project_making_room(books, client):
+    books.sandbox.set_max_active_options(1)
+    client.force_login(make_user(role="administrator"))
+    changelist = reverse("admin:approvals_project_changelist") + "?queue=all"
+    action = {"action": "archive_tracking_options", "_selected_action": [books.project.pk]}
+
+    still_open = client.post(changelist, action, follow=True)
+    assert "is still open, so its tracking option stays active" in still_open.content.decode()
+
+    Project.objects.filter(pk=books.project.pk).update(is_active=False)
+    done = client.post(changelist, action, follow=True)
+
+    assert "is archived in Xero" in done.content.decode()
+    (category,) = books.records("TrackingCategory")
+    assert [o["Status"] for o in category["Options"]] == ["ARCHIVED"]
+    # The room made is used: the next project becomes an option.
+    project = make_project(number="P-1002", name="North Annex", members=[books.pm])
+    assert accept(books, project) == ["synced"]
+
+
+def test_the_send_check_names_xero_s_own_things(books):
+    stranger = Company.objects.create(name="Pacific Plumbing Co")
+    commitment = new_commitment(books.project, stranger, books.cost_codes, number="SC-1001-009")
+
+    problems = send_problems(commitment)
+
+    assert "Vendor 'Pacific Plumbing Co' is not linked to a Xero contact." in problems
