@@ -62,8 +62,9 @@ test: $(STAMP) browser $(AXE) lint
 	$(TEST_ENV) ERP_APPS= $(PY) -m pytest tests/approvals $(PYTEST_ARGS)
 	$(TEST_ENV) $(PY) -m pytest --ignore=tests/approvals $(PYTEST_ARGS)
 
+# `make demo ERP=xero` runs it on the local Xero (port 8020) instead of QuickBooks Online.
 demo: $(STAMP)
-	DEBUG=true $(PY) manage.py demo
+	DEBUG=true $(PY) manage.py demo $(if $(ERP),--erp $(ERP))
 
 # Fault matrix and a longer soak against the sandbox on PostgreSQL; rewrites docs/reliability.md.
 reliability: $(STAMP)

@@ -924,6 +924,10 @@ class ERPVendor(models.Model):
     )
     currency = models.CharField(max_length=3, blank=True)
     is_active = models.BooleanField(default=True)
+    is_supplier = models.BooleanField(
+        default=True,
+        help_text="The ERP holds it as someone the company buys from (not only a customer).",
+    )
     is_archived = models.BooleanField(
         default=False, help_text="An accountant said this vendor will not be used here."
     )
@@ -1075,7 +1079,7 @@ class JobCostTransaction(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="job_costs")
     txn_type = models.CharField("type", max_length=20, choices=JobCostType.choices)
     txn_id = models.CharField("ERP transaction id", max_length=64)
-    line_id = models.CharField("ERP line id", max_length=32)
+    line_id = models.CharField("ERP line id", max_length=64)
     txn_date = models.DateField("date", null=True, blank=True)
     doc_number = models.CharField(max_length=30, blank=True)
     vendor_erp_id = models.CharField("vendor's ERP id", max_length=64, blank=True)

@@ -129,7 +129,9 @@ def _linked_vendor_problems(vendor: Company, erp_name: str) -> list[str]:
     if vendor.sync_status == SyncStatus.SYNCED and vendor.erp_id:
         return []
     label = "ERP" if erp_name == erp.NO_ERP_NAME else erp_name
-    return [f"Vendor '{vendor.name}' is not linked to {_article(label)} {label} vendor."]
+    # In the connected ERP's own noun for the businesses it pays.
+    noun = erp.import_nouns(erp.active_connection_or_none()).vendor
+    return [f"Vendor '{vendor.name}' is not linked to {_article(label)} {label} {noun}."]
 
 
 def _cost_code_problem(position, cost_code, erp_name: str) -> list[str]:

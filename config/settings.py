@@ -17,7 +17,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The accounting systems this installation speaks to: the apps of their folders, comma-separated.
 # Every one we ship by default; empty installs none (the workflow tests run that way).
-ERP_APPS = env.list("ERP_APPS", default=["integrations.quickbooks_online"])
+ERP_APPS = env.list("ERP_APPS", default=["integrations.quickbooks_online", "integrations.xero"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -164,6 +164,33 @@ QUICKBOOKS_ONLINE = {
 # How long a call may wait (without any lock) for room in its ERP's rate limits, shared by every
 # worker; past it, the work is rescheduled for when room frees up.
 ERP_RATE_LIMIT_MAX_WAIT_SECONDS = env.float("ERP_RATE_LIMIT_MAX_WAIT_SECONDS", default=5.0)
+
+XERO = {
+    "CLIENT_ID": env("XERO_CLIENT_ID", default="sandbox-client"),
+    "CLIENT_SECRET": env("XERO_CLIENT_SECRET", default="sandbox-secret"),
+    "REDIRECT_URI": env("XERO_REDIRECT_URI", default="http://127.0.0.1:8000/erp/xero/callback/"),
+    # Xero's hosts are login.xero.com, identity.xero.com and api.xero.com; the sandbox serves
+    # all three on one.
+    "AUTHORIZE_URL": env(
+        "XERO_AUTHORIZE_URL", default="http://127.0.0.1:8020/identity/connect/authorize"
+    ),
+    "IDENTITY_BASE_URL": env("XERO_IDENTITY_BASE_URL", default="http://127.0.0.1:8020"),
+    "API_BASE_URL": env("XERO_API_BASE_URL", default="http://127.0.0.1:8020"),
+    "SCOPES": env(
+        "XERO_SCOPES",
+        default=(
+            "openid profile email offline_access accounting.settings accounting.contacts "
+            "accounting.transactions"
+        ),
+    ),
+    "TIMEOUT_SECONDS": env.float("XERO_TIMEOUT_SECONDS", default=30.0),
+    "CONNECT_TIMEOUT_SECONDS": env.float("XERO_CONNECT_TIMEOUT_SECONDS", default=10.0),
+    "REQUESTS_PER_MINUTE": env.int("XERO_REQUESTS_PER_MINUTE", default=60),
+    "MAX_CONCURRENT": env.int("XERO_MAX_CONCURRENT", default=5),
+    "RATE_WINDOW_SECONDS": env.float("XERO_RATE_WINDOW_SECONDS", default=60.0),
+    "WORKER_PROCESSES": env.int("XERO_WORKER_PROCESSES", default=1),
+}
+
 # Exports: tries of a transient failure before the record lands in Failed to Export.
 EXPORT_MAX_TRIES = env.int("EXPORT_MAX_TRIES", default=6)
 # How often the job-cost sync reads the ERP's closing date again (sends and accepts use the last read).

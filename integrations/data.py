@@ -50,6 +50,9 @@ class ImportedVendor:
     # vendor's currency; None when the ERP does not say.
     open_balance: Decimal | None = None
     currency: str = ""
+    # Whether the ERP holds the party as one the company buys from (Xero keeps customers and
+    # suppliers in one contact list; QuickBooks' vendors are all suppliers).
+    is_supplier: bool = True
 
 
 @dataclass(frozen=True)

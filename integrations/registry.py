@@ -52,14 +52,25 @@ ERPS: dict[str, ERPEntry] = {
         url_prefix="quickbooks-online/",
         urls="integrations.quickbooks_online.urls",
     ),
+    ERPKind.XERO: ERPEntry(
+        display_name="Xero",
+        connector="integrations.xero.connector.XeroConnector",
+        reader="integrations.xero.reading.XeroReader",
+        connection_page="xero:connection",
+        sandbox="integrations.xero.sandbox.command",
+        app="integrations.xero",
+        url_prefix="xero/",
+        urls="integrations.xero.urls",
+        nouns=ImportNouns(
+            job="tracking option", jobs="tracking options", vendor="contact", vendors="contacts"
+        ),
+    ),
 }
 
 
 # Sandboxes built ahead of their ERP's connector: `manage.py erp_sandbox` serves them, but the
 # ERP is not offered for connecting until its entry joins ERPS (its sandbox then moves there).
-SANDBOX_ONLY: dict[str, str] = {
-    ERPKind.XERO: "integrations.xero.sandbox.command",
-}
+SANDBOX_ONLY: dict[str, str] = {}
 
 
 def installed() -> dict[str, ERPEntry]:

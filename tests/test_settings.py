@@ -21,6 +21,8 @@ def test_production_settings_pass_deploy_checks(tmp_path):
         "QBO_CLIENT_ID": "intuit-client-id",
         "QBO_CLIENT_SECRET": "intuit-client-secret",
         "QBO_WEBHOOK_VERIFIER_TOKEN": "intuit-verifier-token",
+        "XERO_CLIENT_ID": "xero-client-id",
+        "XERO_CLIENT_SECRET": "xero-client-secret",
         "PATH": "/usr/bin:/bin",
     }
     result = subprocess.run(

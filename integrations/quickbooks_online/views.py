@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +24,7 @@ from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import oauth
 from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.connector import purchase_tax_codes, remember_company_profile
+from integrations.views_access import administrator_required
 
 logger = logging.getLogger(__name__)
 
@@ -41,24 +39,6 @@ CONSENT_ERRORS = {
         "nothing was connected."
     ),
 }
-
-
-def is_connection_administrator(user) -> bool:
-    return user.is_active and (
-        user.is_superuser or (user.is_staff and user.has_perm("integrations.change_erpconnection"))
-    )
-
-
-def administrator_required(view):
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_connection_administrator(request.user):
-            raise PermissionDenied("Only administrators manage the QuickBooks Online connection.")
-        return view(request, *args, **kwargs)
-
-    return guarded
 
 
 @administrator_required

@@ -1,6 +1,6 @@
 """The workflow speaks no ERP's language: approvals/ and the workflow's templates name no ERP,
 none of its entities, and read no raw ERP document. Only migrations (history) and the demo's
-seeding (which starts the QuickBooks Online sandbox) may; each ERP's own templates live in its
+seeding (which starts the QuickBooks Online or Xero sandbox) may; each ERP's own templates live in its
 folder of templates/integrations/."""
 
 import re
@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = (
     "approvals/migrations/",
     "approvals/demo.py",
+    "approvals/demo_xero.py",
     "approvals/management/commands/demo.py",
     "templates/integrations/",
 )

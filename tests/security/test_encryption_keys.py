@@ -171,5 +171,7 @@ def test_the_deploy_check_names_each_missing_production_secret():
         "QBO_CLIENT_ID",
         "QBO_CLIENT_SECRET",
         "QBO_WEBHOOK_VERIFIER_TOKEN",
+        "XERO_CLIENT_ID",
+        "XERO_CLIENT_SECRET",
     ):
         assert f"{secret} is not set" in result.stderr + result.stdout

@@ -1,4 +1,5 @@
-"""`make demo`: the QuickBooks Online sandbox, a worker and the web server, with demo data."""
+"""`make demo`: the QuickBooks Online sandbox (or, with `--erp xero`, the Xero sandbox), a
+worker and the web server, with demo data."""
 
 import os
 import subprocess
@@ -13,6 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 QUICKBOOKS_ONLINE_APP = "integrations.quickbooks_online"
+XERO_APP = "integrations.xero"
+SANDBOX_PORTS = {"quickbooks_online": 8010, "xero": 8020}
 
 
 class Command(BaseCommand):
@@ -20,16 +23,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--sandbox-port", type=int, default=8010)
+        parser.add_argument(
+            "--erp",
+            choices=sorted(SANDBOX_PORTS),
+            default="quickbooks_online",
+            help="The accounting system the demo exports to (its local sandbox).",
+        )
+        parser.add_argument(
+            "--sandbox-port", type=int, help="Default: 8010 (QuickBooks Online), 8020 (Xero)."
+        )
         parser.add_argument(
             "--seed-only", action="store_true", help="Seed the demo data, then stop."
         )
 
-    def handle(self, *args, port, sandbox_port, seed_only, **options):
+    def handle(self, *args, port, erp, sandbox_port, seed_only, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "The demo runs only with DEBUG=true: its users have well-known passwords."
             )
+        if erp == "xero":
+            return self._xero_demo(port, sandbox_port or SANDBOX_PORTS["xero"], seed_only)
+        sandbox_port = sandbox_port or SANDBOX_PORTS["quickbooks_online"]
         if not apps.is_installed(QUICKBOOKS_ONLINE_APP):
             raise CommandError(
                 "The demo exports to the QuickBooks Online sandbox, which this installation "
@@ -68,6 +82,67 @@ class Command(BaseCommand):
             for child in children:
                 child.wait(timeout=10)
 
+    def _xero_demo(self, port: int, sandbox_port: int, seed_only: bool) -> None:
+        if not apps.is_installed(XERO_APP):
+            raise CommandError(
+                f"The Xero demo exports to the Xero sandbox, which this installation leaves "
+                f"out: add {XERO_APP} to ERP_APPS."
+            )
+        from approvals.demo_xero import seed_xero_demo
+        from integrations.xero.sandbox.control import SandboxHandle
+
+        call_command("migrate", interactive=False, verbosity=0)
+        children = []
+        try:
+            sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+            _point_xero_at_sandbox(sandbox_url)
+            if not _is_serving_xero(sandbox_url):
+                children.append(self._start_xero_sandbox(sandbox_port))
+                _wait_until(sandbox_url, _is_serving_xero, "Xero")
+            summary = seed_xero_demo(
+                sandbox=SandboxHandle(sandbox_url), password=settings.DEMO_PASSWORD
+            )
+            for line in summary:
+                self.stdout.write(line)
+            if seed_only:
+                return
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
+                    cwd=settings.BASE_DIR,
+                )
+            )
+            self._print_banner(port, sandbox_url, erp_name="Xero")
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=10)
+
+    def _start_xero_sandbox(self, port: int) -> subprocess.Popen:
+        data_file = Path(settings.BASE_DIR) / "var" / "xero_sandbox.sqlite3"
+        data_file.parent.mkdir(exist_ok=True)
+        xero = settings.XERO
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "erp_sandbox",
+                "xero",
+                "--port",
+                str(port),
+                "--auto-approve",
+                "--data-file",
+                str(data_file),
+                "--client-id",
+                xero["CLIENT_ID"],
+                "--client-secret",
+                xero["CLIENT_SECRET"],
+            ],
+            cwd=settings.BASE_DIR,
+        )
+
     def _start_sandbox(self, port: int) -> subprocess.Popen:
         data_file = Path(settings.BASE_DIR) / "var" / "qbo_sandbox.sqlite3"
         data_file.parent.mkdir(exist_ok=True)
@@ -91,7 +166,9 @@ class Command(BaseCommand):
             cwd=settings.BASE_DIR,
         )
 
-    def _print_banner(self, port: int, sandbox_url: str) -> None:
+    def _print_banner(
+        self, port: int, sandbox_url: str, *, erp_name: str = "QuickBooks Online"
+    ) -> None:
         password = settings.DEMO_PASSWORD
         self.stdout.write(
             self.style.SUCCESS(
@@ -99,7 +176,7 @@ class Command(BaseCommand):
                 f"  project manager: pm / {password}\n"
                 f"  accountant:      accountant / {password}  (ERP Integrations: /admin/)\n"
                 f"  administrator:   admin / {password}\n"
-                f"QuickBooks Online sandbox: {sandbox_url}\n"
+                f"{erp_name} sandbox: {sandbox_url}\n"
             )
         )
 
@@ -111,6 +188,34 @@ def _point_at_sandbox(sandbox_url: str) -> None:
     settings.QUICKBOOKS_ONLINE["DISCOVERY_URL"] = discovery_url
     os.environ["QBO_API_BASE_URL"] = sandbox_url
     os.environ["QBO_DISCOVERY_URL"] = discovery_url
+
+
+def _point_xero_at_sandbox(sandbox_url: str) -> None:
+    """This process and the worker it starts talk to the Xero sandbox on the chosen port."""
+    addresses = {
+        "AUTHORIZE_URL": f"{sandbox_url}/identity/connect/authorize",
+        "IDENTITY_BASE_URL": sandbox_url,
+        "API_BASE_URL": sandbox_url,
+    }
+    for name, value in addresses.items():
+        settings.XERO[name] = value
+        os.environ[f"XERO_{name}"] = value
+
+
+def _is_serving_xero(base_url: str) -> bool:
+    try:
+        return requests.get(f"{base_url}/_sandbox/status", timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+def _wait_until(base_url: str, is_serving, name: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if is_serving(base_url):
+            return
+        time.sleep(0.2)
+    raise CommandError(f"The {name} sandbox did not start at {base_url}.")
 
 
 def _is_serving(base_url: str) -> bool:

@@ -49,6 +49,7 @@ VENDOR_FIELDS = (
     "open_balance",
     "currency",
     "is_active",
+    "is_supplier",
 )
 IMPORTER = "vendor import"
 # What the matcher reads of a company.
@@ -88,6 +89,7 @@ def _vendor_values(vendor) -> dict:
         "open_balance": vendor.open_balance,
         "currency": vendor.currency,
         "is_active": vendor.is_active,
+        "is_supplier": vendor.is_supplier,
     }
 
 

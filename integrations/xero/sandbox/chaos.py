@@ -1,5 +1,6 @@
 """Faults injected on demand through the control API: each rule applies to the next `count`
-matching accounting requests (optionally one resource, such as `invoices`, and one method)."""
+matching accounting requests (optionally one resource, such as `invoices`, and one method),
+after letting the first `after` of them through (an import that stops on its third page)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class FaultRule:
     method: str | None = None
     seconds: float | None = None
     problem: str = "minute"
+    after: int = 0
 
     def matches(self, method: str, resource: str) -> bool:
         if self.method and self.method.upper() != method:
@@ -49,6 +51,8 @@ class FaultBoard:
             raise ValueError(f"problem must be one of {', '.join(PROBLEMS)}")
         if rule.count < 1:
             raise ValueError("count must be 1 or more")
+        if rule.after < 0:
+            raise ValueError("after must be 0 or more")
         with self._lock:
             self._rules.append(rule)
             self.released.clear()
@@ -69,6 +73,9 @@ class FaultBoard:
         with self._lock:
             for rule in list(self._rules):
                 if rule.kind in fired or not rule.matches(method, resource):
+                    continue
+                if rule.after:
+                    rule.after -= 1
                     continue
                 fired[rule.kind] = rule
                 rule.count -= 1

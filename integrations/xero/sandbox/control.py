@@ -90,7 +90,9 @@ class SandboxHandle:
         method: str | None = None,
         seconds: float | None = None,
         problem: str | None = None,
+        after: int = 0,
     ) -> None:
+        """The next `count` matching accounting requests, past the first `after`, get `kind`."""
         self._call(
             "POST",
             "/faults",
@@ -101,6 +103,7 @@ class SandboxHandle:
                 "method": method,
                 "seconds": seconds,
                 "problem": problem,
+                "after": after,
             },
         )
 

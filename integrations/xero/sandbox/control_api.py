@@ -226,6 +226,7 @@ def _faults(sandbox: Sandbox, method: str, body: bytes):
             method=payload.get("method"),
             seconds=None if payload.get("seconds") is None else float(payload["seconds"]),
             problem=str(payload.get("problem") or "minute"),
+            after=int(payload.get("after", 0)),
         )
         sandbox.faults.add(rule)
     except (TypeError, ValueError) as error:

@@ -1,11 +1,12 @@
-"""Xero's sandbox is served before Xero has a connector, without Xero being offered."""
+"""Xero is offered for connecting, with its own words on the import pages."""
 
 from integrations import registry
 from integrations.models import ERPKind
 
 
-def test_the_xero_sandbox_is_served_but_xero_is_not_offered_for_connecting():
+def test_xero_is_offered_with_its_sandbox_and_nouns():
+    entry = registry.entry_for(ERPKind.XERO)
+    assert entry is not None and entry.display_name == "Xero"
     assert registry.sandboxes()[ERPKind.XERO] == "integrations.xero.sandbox.command"
-    assert registry.entry_for(ERPKind.XERO) is None
-    assert ERPKind.XERO not in registry.installed()
-    assert "Xero" not in registry.connect_advice()
+    assert "Xero" in registry.connect_advice()
+    assert (entry.nouns.job, entry.nouns.vendor) == ("tracking option", "contact")
