@@ -3,8 +3,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Two workers: most tests wait on sockets (the ERP sandboxes, the browser), so two processes
-# keep both cores busy. `make test PYTEST_ARGS=-p no:xdist` runs them one by one.
-PYTEST_ARGS ?= -n 2
+# keep both cores busy. Tests are handed out one at a time: by default xdist hands a worker up to
+# half of what is left at once, and one worker could end the run alone on a batch of browser
+# tests while the other sat idle (tests/conftest.py starts the long tests first).
+# `make test PYTEST_ARGS=-p no:xdist` runs them one by one.
+PYTEST_ARGS ?= -n 2 --dist load --maxschedchunk 1
 
 .PHONY: demo test lint bench reliability install browser axe clean
 

@@ -8,6 +8,33 @@ pytest_plugins = [
     "tests.xero_connection_plugin",
 ]
 
+# Tests that take seconds to minutes each (timed soaks and outages, worker processes, the
+# browser, migrations run backwards, large fuzz and import runs), longest first. They run before
+# the rest so that, with xdist handing tests out one by one (`--maxschedchunk 1` in the
+# Makefile), the short ones fill the other worker meanwhile instead of one long test ending the
+# run alone.
+LONG_RUNNING = (
+    "tests/reliability/test_soak.py",
+    "tests/reliability/test_database_restart.py",
+    "tests/reliability/",
+    "tests/approvals/test_migration_erp_ids_name_their_connection.py",
+    "tests/e2e/",
+    "tests/concurrency/",
+    "tests/approvals/views/test_bad_input.py",
+    "tests/approvals/imports/test_vendors.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        path = item.nodeid
+        return next(
+            (n for n, prefix in enumerate(LONG_RUNNING) if path.startswith(prefix)),
+            len(LONG_RUNNING),
+        )
+
+    items.sort(key=rank)
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
