@@ -30,7 +30,10 @@ from bench.workers import drain_exports
 from integrations.quickbooks_online.client import MAX_BATCH_ITEMS
 
 TITLE = "Export throughput to QuickBooks Online"
-FULL = {"windows": 3, "window_seconds": 15.0, "workers": 4, "documents": 900, "orders": 30}
+# QuickBooks' own minute: the targets are documents and requests a minute. A window scaled
+# down to seconds multiplies the pace asked of the machine by as much (a 15 s window asks 80
+# documents a second of two cores), and the figure would measure the CPU, not the limits.
+FULL = {"windows": 3, "window_seconds": 60.0, "workers": 4, "documents": 900, "orders": 30}
 TOY = {
     "windows": 2,
     "window_seconds": 1.0,
