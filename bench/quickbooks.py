@@ -136,14 +136,21 @@ def pointed_at(handle: SandboxHandle, limits: Limits) -> Iterator[None]:
         yield
 
 
-def connection_to(handle: SandboxHandle) -> ERPConnection:
-    """The active ERPConnection to the sandbox's company, with fresh tokens."""
-    tokens = handle.issue_tokens(access_ttl_seconds=24 * 3600)
+def connection_to(
+    handle: SandboxHandle, *, realm_id: str | None = None, name: str = "Sandbox Construction Co"
+) -> ERPConnection:
+    """The active ERPConnection to a company of the sandbox (its first, or a new one named
+    `realm_id`), with fresh tokens, connected in place of any other."""
+    if realm_id is not None:
+        handle.add_company(realm_id, name)
+    realm_id = realm_id or handle.realm_id
+    tokens = handle.issue_tokens(realm_id, access_ttl_seconds=24 * 3600)
     now = timezone.now()
+    ERPConnection.objects.filter(is_active=True).update(is_active=False, disconnected_at=now)
     return ERPConnection.objects.create(
         kind=ERPKind.QUICKBOOKS_ONLINE,
-        company_id=handle.realm_id,
-        company_name="Sandbox Construction Co",
+        company_id=realm_id,
+        company_name=name,
         access_token=tokens["access_token"],
         access_token_expires_at=now + timedelta(seconds=int(tokens["expires_in"])),
         refresh_token=tokens["refresh_token"],

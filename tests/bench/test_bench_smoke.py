@@ -41,14 +41,20 @@ def test_bulk_accept_reports_statements_time_and_quickbooks_lookups():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_export_throughput_exports_every_vendor_once_without_throttle_failures():
+def test_export_throughput_keeps_to_the_shared_limits_and_exports_every_record_once():
     rows = run_toy("export")
-    single = rows["one request per document @12 vendors"]
-    assert "12 of 12 vendors synced, 12 vendors in QuickBooks" in single.note
-    assert rows["throttled requests that failed an export @12 vendors"].met is True
-    assert (
-        "90 of 90 vendors created" in rows["batches of 30 (QuickBooksClient.batch) @3 batches"].note
+    shared = "2 workers sharing the limits, {} @40 vendors"
+    # Whatever the pace, the workers together never exceed a limit or the day's budget.
+    for limit in ("most requests in any window", "most requests at once", "requests in the day"):
+        assert rows[shared.format(limit)].met is True, rows[shared.format(limit)].figure
+    assert "waiting for the next day's budget (rescheduled, not failed)" in (
+        rows[shared.format("requests per window")].note
     )
+    vendors = rows["bulk accept, batches of 30 @12 vendors"]
+    assert "12 of 12 synced" in vendors.note
+    invoices = rows["bulk accept, batches of 30 @12 invoices (2 purchase orders, 6 bills each)"]
+    assert "12 of 12 synced" in invoices.note
+    assert rows["throttled requests that failed an export @64 records"].met is True
 
 
 @pytest.mark.django_db
