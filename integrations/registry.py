@@ -31,7 +31,7 @@ class ImportNouns:
 @dataclass(frozen=True)
 class ERPEntry:
     display_name: str
-    connector: str  # dotted path of the Connector class
+    connector: str  # dotted path of the Connector class ("" while its exports are not built)
     reader: str  # dotted path of the Reader class ("" while its imports are not built)
     connection_page: str  # URL name of the page that connects and disconnects it
     sandbox: str  # dotted path of the module serving its local sandbox (manage.py erp_sandbox)
@@ -51,6 +51,17 @@ ERPS: dict[str, ERPEntry] = {
         app="integrations.quickbooks_online",
         url_prefix="quickbooks-online/",
         urls="integrations.quickbooks_online.urls",
+    ),
+    # The Web Connector's service and the lists it reads; exports come next (issue 18's sequel).
+    ERPKind.QUICKBOOKS_DESKTOP: ERPEntry(
+        display_name="QuickBooks Desktop",
+        connector="",
+        reader="",
+        connection_page="admin:quickbooks_desktop_desktopconnection_changelist",
+        sandbox="",
+        app="integrations.quickbooks_desktop",
+        url_prefix="quickbooks-desktop/",
+        urls="integrations.quickbooks_desktop.urls",
     ),
 }
 
@@ -134,7 +145,12 @@ def _load(path: str):
 
 
 def connector_for(connection: ERPConnection) -> Connector:
-    return _load(_usable_entry(connection, "Exports to").connector)(connection)
+    entry = _usable_entry(connection, "Exports to")
+    if not entry.connector:
+        raise NotConnectedError(
+            f"Exports to {entry.display_name} are not available yet. {connect_advice()}"
+        )
+    return _load(entry.connector)(connection)
 
 
 def reader_for(connection: ERPConnection) -> Reader:
