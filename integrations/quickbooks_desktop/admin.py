@@ -138,6 +138,9 @@ class DesktopConnectionAdmin(admin.ModelAdmin):
         "file_id",
     ]
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     def get_fieldsets(self, request, obj=None):
         settings = (
             None,
