@@ -23,7 +23,8 @@ def test_nothing_connected_is_refused_with_advice():
         active_connection()
     assert str(refused.value) == (
         "No accounting system is connected. "
-        "An administrator can connect QuickBooks Online under ERP Integrations."
+        "An administrator can connect QuickBooks Online or QuickBooks Desktop under ERP "
+        "Integrations."
     )
 
 
@@ -74,11 +75,11 @@ def test_an_erp_whose_app_is_not_installed_is_neither_offered_nor_used(client, m
         lambda name: name != "integrations.quickbooks_online" and is_installed(name),
     )
 
-    assert installed() == {}
+    assert list(installed()) == [ERPKind.QUICKBOOKS_DESKTOP]
     with pytest.raises(NotConnectedError) as refused:
         connector_for(connection)
     assert str(refused.value) == (
         "Exports to QuickBooks Online are not available yet. "
-        "This installation has no accounting system to connect yet."
+        "An administrator can connect QuickBooks Desktop under ERP Integrations."
     )
     assert "QuickBooks Online connection" not in client.get(reverse("admin:index")).content.decode()
