@@ -21,6 +21,11 @@ logger = logging.getLogger(__name__)
 
 WSDL = (Path(__file__).parent / "qbwc.wsdl").read_text()
 SOAP_TYPE = "text/xml; charset=utf-8"
+ADDRESS_ONLY = (
+    "This is the address QuickBooks Desktop's Web Connector calls; it answers SOAP calls only. "
+    "An administrator adds it to the Web Connector with the .qwc file from the connection's "
+    "page under ERP Integrations.\n"
+)
 
 
 def endpoint_url(request) -> str:
@@ -68,6 +73,8 @@ def qbwc(request):
             'location="ADDRESS"', f"location={quoteattr(endpoint_url(request))}"
         )
         return HttpResponse(document, content_type=SOAP_TYPE)
+    if request.method == "GET":
+        return HttpResponse(ADDRESS_ONLY, content_type="text/plain; charset=utf-8")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:

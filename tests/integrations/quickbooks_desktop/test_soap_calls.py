@@ -238,6 +238,11 @@ def test_the_wsdl_names_this_endpoint(client):
     assert len(soap.OPERATIONS) == 8
 
 
-def test_other_methods_are_refused_plainly(client):
-    assert client.get(ENDPOINT).status_code == 405
+def test_a_browser_is_told_what_the_address_is_for(client):
+    page = client.get(ENDPOINT)
+
+    assert page.status_code == 200
+    assert page.content.decode().startswith(
+        "This is the address QuickBooks Desktop's Web Connector calls"
+    )
     assert client.put(ENDPOINT, data="x").status_code == 405
