@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -41,8 +42,13 @@ NO_MATCH = 1
 UNKNOWN_RUN = (
     "This Web Connector run is over or unknown to the service. Run the Web Connector again."
 )
-# Spends as long as a real check, so a wrong user name is not told apart by its timing.
-_UNUSED_HASH = make_password(None)
+
+
+@cache
+def _stand_in_hash() -> str:
+    """A real hash of no one's password: checking it takes as long as checking a user's, so a
+    wrong user name is not told apart from a wrong password by the time the answer takes."""
+    return make_password(uuid.uuid4().hex)
 
 
 def busy_seconds() -> int:
@@ -66,7 +72,7 @@ def authenticate(username: str, password: str) -> list[str]:
         .first()
     )
     if desktop is None:
-        check_password(password, _UNUSED_HASH)
+        check_password(password, _stand_in_hash())
         return ["", NOT_A_USER]
     if not check_password(password, desktop.password_hash):
         return ["", NOT_A_USER]

@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from integrations.quickbooks_desktop import service, soap
-from integrations.quickbooks_desktop.models import Exchange, WebConnectorSession
+from integrations.quickbooks_desktop.models import Exchange, QuickBooksAccount, WebConnectorSession
 from tests.integrations.quickbooks_desktop.conftest import ENDPOINT, PASSWORD, make_desktop
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +246,21 @@ def test_a_browser_is_told_what_the_address_is_for(client):
         "This is the address QuickBooks Desktop's Web Connector calls"
     )
     assert client.put(ENDPOINT, data="x").status_code == 405
+
+
+def test_a_late_answer_from_an_interrupted_run_changes_nothing(client, settings, company):
+    make_desktop()
+    settings.QBWC_BUSY_SECONDS = 0
+    first = service.authenticate("riverside-qbwc", PASSWORD)[0]
+    request = service.send_request_xml(first, "", "", "US", 13, 0)
+    second = service.authenticate("riverside-qbwc", PASSWORD)[0]  # the first run is over
+
+    assert service.receive_response_xml(first, company.answer(request), "", "") == -1
+
+    assert QuickBooksAccount.objects.count() == 0
+    accounts = Exchange.objects.get().request
+    assert accounts.state == "queued"
+    again = service.send_request_xml(second, "", "", "US", 13, 0)
+    assert "<AccountQueryRq" in again
+    assert service.receive_response_xml(second, company.answer(again), "", "") == 25
+    assert QuickBooksAccount.objects.count() == 3
