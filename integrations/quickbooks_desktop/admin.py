@@ -73,6 +73,13 @@ class DesktopConnectionForm(forms.ModelForm):
             self.fields["company_name"].initial = self.instance.connection.company_name
             self.fields["username"].disabled = True
 
+    def clean_company_name(self):
+        """One line: it names the application in the Web Connector's list."""
+        name = " ".join(self.cleaned_data["company_name"].split())
+        if not name:
+            raise forms.ValidationError("Name the QuickBooks company.")
+        return name
+
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
         if not username or any(ch.isspace() for ch in username):

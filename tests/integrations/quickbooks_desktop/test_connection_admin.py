@@ -210,3 +210,17 @@ def test_only_administrators_reach_the_connection(client, role):
     assert client.get(change_url(desktop)).status_code in (302, 403)
     assert client.get(qwc_url(desktop), secure=True).status_code in (302, 403)
     assert client.post(ADD_URL, {}).status_code in (302, 403)
+
+
+def test_a_company_name_with_markup_and_line_breaks_stays_text(administrator):
+    name = "<script>alert(1)</script>\nRiverside & Sons"
+    response = connect(administrator, company_name=name)
+    assert "<script>alert(1)</script>" not in response.content.decode()
+    desktop = DesktopConnection.objects.get()
+
+    qwc = etree.fromstring(administrator.get(qwc_url(desktop), secure=True).content)
+
+    assert qwc.findtext("AppName") == (
+        "ERP approvals (<script>alert(1)</script> Riverside & Sons)"
+    )  # one line, escaped in the file, read back as typed
+    assert "<script>" not in administrator.get(change_url(desktop)).content.decode()
