@@ -4,6 +4,9 @@ accounts here, its customers and jobs, vendors and items through approvals' inbo
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -20,12 +23,13 @@ from integrations.quickbooks_desktop.models import (
 from integrations.quickbooks_desktop.xml import local_name
 
 WAITING = (RequestState.QUEUED, RequestState.READING)
-# The company's lists, in the order they are read: accounts first (items post to them).
+# The company's lists, in the order they are read (accounts first: items post to them), each
+# with the import whose interval (ERP_SYNC_INTERVAL_MINUTES) says how often it is read again.
 LIST_READS = (
-    ("AccountQueryRq", "Read the chart of accounts"),
-    ("CustomerQueryRq", "Read customers and jobs"),
-    ("VendorQueryRq", "Read vendors"),
-    ("ItemQueryRq", "Read items (the standard cost codes)"),
+    ("AccountQueryRq", "Read the chart of accounts", SyncKind.COST_CODES),
+    ("CustomerQueryRq", "Read customers and jobs", SyncKind.JOBS),
+    ("VendorQueryRq", "Read vendors", SyncKind.VENDORS),
+    ("ItemQueryRq", "Read items (the standard cost codes)", SyncKind.COST_CODES),
 )
 
 
@@ -33,12 +37,13 @@ class QueueLocked(Exception):
     """The next request is held by another call right now: ask the Web Connector to wait."""
 
 
-def list_reads_queue(desktop: DesktopConnection) -> int:
-    """Queue a read of every list not already waiting to be read; how many were queued."""
+def list_reads_queue(desktop: DesktopConnection, *, only_due: bool = False) -> int:
+    """Queue a read of every list not already waiting to be read (with `only_due`, of those
+    last read longer ago than their import interval, or never); how many were queued."""
     waiting = set(desktop.requests.filter(state__in=WAITING).values_list("operation", flat=True))
     queued = 0
-    for operation, purpose in LIST_READS:
-        if operation not in waiting:
+    for operation, purpose, kind in LIST_READS:
+        if operation not in waiting and (not only_due or _due(desktop, operation, kind)):
             QueuedRequest.objects.create(
                 desktop=desktop,
                 purpose=purpose,
@@ -47,6 +52,17 @@ def list_reads_queue(desktop: DesktopConnection) -> int:
             )
             queued += 1
     return queued
+
+
+def _due(desktop: DesktopConnection, operation: str, kind: str) -> bool:
+    last = (
+        desktop.requests.filter(operation=operation, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    interval = timedelta(minutes=settings.ERP_SYNC_INTERVAL_MINUTES[kind])
+    return last is None or last <= timezone.now() - interval
 
 
 def waiting_count(desktop: DesktopConnection) -> int:

@@ -3,6 +3,7 @@ WSDL logs in, collects the queued requests, brings QuickBooks' answers back and 
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from approvals.models import ERPCostCode, ERPCustomer, ERPJob, ERPVendor, SyncCursor, SyncKind
 from integrations.quickbooks_desktop import qbxml
@@ -13,6 +14,7 @@ from integrations.quickbooks_desktop.models import (
     SessionState,
     WebConnectorSession,
 )
+from tests.integrations.quickbooks_desktop import quickbooks as qb
 from tests.integrations.quickbooks_desktop.conftest import PASSWORD, make_desktop
 from tests.integrations.quickbooks_desktop.web_connector import WebConnector, soap_client
 
@@ -132,12 +134,31 @@ def test_a_disconnected_company_is_not_a_valid_user(web_connector):
 
 
 def test_nothing_to_do_is_said_at_log_in(web_connector):
-    make_desktop(read_lists=False)
+    make_desktop()
+    QueuedRequest.objects.update(state=RequestState.DONE, finished_at=timezone.now())
 
     run = web_connector.run("riverside-qbwc", PASSWORD)
 
     assert run.authenticated == "none"
     assert WebConnectorSession.objects.get().state == SessionState.CLOSED
+    assert QueuedRequest.objects.count() == 4
+
+
+def test_lists_are_read_again_once_their_import_interval_has_passed(
+    web_connector, company, settings
+):
+    make_desktop(read_lists=False)  # never read: every list is due at the first log-in
+    assert web_connector.run("riverside-qbwc", PASSWORD).percents[-1] == 100
+    assert ERPVendor.objects.count() == 3
+    company.lists["VendorQueryRq"].append(qb.vendor("Cascade Glazing"))
+    settings.ERP_SYNC_INTERVAL_MINUTES = {**settings.ERP_SYNC_INTERVAL_MINUTES, "vendors": 0}
+
+    again = web_connector.run("riverside-qbwc", PASSWORD)
+
+    assert again.authenticated == ""
+    latest = WebConnectorSession.objects.order_by("-started_at").first()
+    assert [exchange.request.operation for exchange in latest.exchanges.all()] == ["VendorQueryRq"]
+    assert ERPVendor.objects.filter(display_name="Cascade Glazing").exists()
 
 
 def test_quickbooks_closed_ends_the_run_and_the_next_run_does_the_work(web_connector):
