@@ -50,8 +50,8 @@ def web_connector_steps(desktop: DesktopConnection) -> list[str]:
         "Connector opens), then Add an Application, and open the .qwc file.",
         "QuickBooks asks whether to let the application in: choose “Yes, whenever this "
         "QuickBooks company file is open” and confirm.",
-        f"In the Web Connector, type the password into the Password column of “{qwc.APP_NAME}” "
-        "and save it when asked.",
+        "In the Web Connector, type the password into the Password column of "
+        f"“{qwc.app_name(desktop)}” and save it when asked.",
         f"Tick Auto-Run to run every {desktop.run_every_minutes} minute(s), or press "
         "Update Selected to run now.",
     ]

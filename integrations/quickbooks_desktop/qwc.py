@@ -25,11 +25,16 @@ def https_problem(app_url: str) -> str:
     return HTTPS_REQUIRED
 
 
+def app_name(desktop: DesktopConnection) -> str:
+    """What the Web Connector and QuickBooks' list of integrated applications call us."""
+    name = desktop.connection.company_name
+    return f"{APP_NAME} ({name})" if name else APP_NAME
+
+
 def qwc_document(desktop: DesktopConnection, *, app_url: str, support_url: str) -> bytes:
     root = etree.Element("QBWCXML")
-    name = desktop.connection.company_name
     for element, text in (
-        ("AppName", f"{APP_NAME} ({name})" if name else APP_NAME),
+        ("AppName", app_name(desktop)),
         ("AppID", ""),
         ("AppURL", app_url),
         (

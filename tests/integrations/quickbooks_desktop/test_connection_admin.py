@@ -150,6 +150,7 @@ def test_plain_http_is_refused_except_on_localhost(administrator):
     page = administrator.get(change_url(desktop), secure=True).content.decode()
     assert "It needs HTTPS, except for an address on the same computer (localhost)." in page
     assert "Add an Application" in page and "Download the Web Connector file" in page
+    assert "Password column of “ERP approvals (Riverside Builders)”" in page
 
 
 def test_a_second_company_is_refused_while_one_is_connected(administrator):
