@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from integrations.models import ERPConnection, ERPKind
-from integrations.quickbooks_desktop import outbox, qwc
+from integrations.quickbooks_desktop import outbox, qwc, service
 from integrations.quickbooks_desktop.models import (
     DesktopConnection,
     Exchange,
@@ -32,6 +32,8 @@ TEMPLATE = "integrations/quickbooks_desktop/password_once.html"
 # The change page's own submit buttons, beside Save (as the admin's "_saveasnew").
 NEW_PASSWORD = "_new_password"
 READ_LISTS = "_read_lists"
+DISCONNECT = "_disconnect"
+RECONNECT = "_reconnect"
 
 
 def new_password() -> str:
@@ -224,6 +226,9 @@ class DesktopConnectionAdmin(admin.ModelAdmin):
             "qwc_url": reverse("admin:quickbooks_desktop_desktopconnection_qwc", args=[desktop.pk]),
             "new_password_button": NEW_PASSWORD,
             "read_lists_button": READ_LISTS,
+            "is_connected": desktop.connection.is_active,
+            "disconnect_button": DISCONNECT,
+            "reconnect_button": RECONNECT,
         }
 
     # --- saving ----------------------------------------------------------------------------
@@ -257,6 +262,23 @@ class DesktopConnectionAdmin(admin.ModelAdmin):
             obj.password_hash = make_password(password)
             obj.save(update_fields=["password_hash"])
             return self._password_page(request, obj, password, created=False)
+        if DISCONNECT in request.POST:
+            service.disconnect(obj)
+            messages.success(
+                request,
+                "QuickBooks Desktop is disconnected: the Web Connector is refused until it is "
+                "reconnected here.",
+            )
+            return HttpResponseRedirect(request.path)
+        if RECONNECT in request.POST:
+            if service.reconnect(obj):
+                messages.success(request, "QuickBooks Desktop is connected again.")
+            else:
+                messages.error(
+                    request,
+                    "Another QuickBooks Desktop company is connected. Disconnect it first.",
+                )
+            return HttpResponseRedirect(request.path)
         if READ_LISTS in request.POST:
             queued = outbox.list_reads_queue(obj)
             messages.success(

@@ -97,6 +97,29 @@ def authenticate(username: str, password: str) -> list[str]:
     return [session.ticket, USE_OPEN_COMPANY if waiting else NOTHING_TO_DO]
 
 
+def disconnect(desktop: DesktopConnection) -> None:
+    """Refuse the Web Connector from now on ('nvu'); a run under way is over."""
+    with transaction.atomic():
+        connection = desktop.connection
+        connection.is_active = False
+        connection.disconnected_at = timezone.now()
+        connection.save(update_fields=["is_active", "disconnected_at"])
+        for session in desktop.sessions.select_for_update().filter(state=SessionState.OPEN):
+            _end(session, SessionState.INTERRUPTED)
+
+
+def reconnect(desktop: DesktopConnection) -> bool:
+    """Let the Web Connector in again; False while another company of this kind is connected."""
+    connection = desktop.connection
+    others = type(connection).objects.filter(kind=connection.kind, is_active=True)
+    if others.exclude(pk=connection.pk).exists():
+        return False
+    connection.is_active = True
+    connection.disconnected_at = None
+    connection.save(update_fields=["is_active", "disconnected_at"])
+    return True
+
+
 def _open_session(ticket: str) -> WebConnectorSession | None:
     """The run of `ticket`, locked for this call, while it is running."""
     session = (

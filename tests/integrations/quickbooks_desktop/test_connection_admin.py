@@ -225,3 +225,23 @@ def test_a_company_name_with_markup_and_line_breaks_stays_text(administrator):
         "ERP approvals (<script>alert(1)</script> Riverside & Sons)"
     )  # one line, escaped in the file, read back as typed
     assert "<script>" not in administrator.get(change_url(desktop)).content.decode()
+
+
+def test_a_disconnected_company_refuses_the_web_connector_until_reconnected(administrator):
+    password = shown_password(connect(administrator))
+    desktop = DesktopConnection.objects.get()
+    running = service.authenticate("riverside-qbwc", password)[0]
+    values = form_values(
+        administrator.get(change_url(desktop)).content.decode(), containing="retainage_account"
+    )
+
+    administrator.post(change_url(desktop), {**values, "_disconnect": "1"})
+
+    assert service.authenticate("riverside-qbwc", password)[1] == "nvu"
+    assert service.send_request_xml(running, "", "", "US", 13, 0) == ""  # that run is over
+    page = administrator.get(change_url(desktop)).content.decode()
+    assert "This company is disconnected: the Web Connector is refused." in page
+
+    administrator.post(change_url(desktop), {**values, "_reconnect": "1"})
+
+    assert service.authenticate("riverside-qbwc", password)[1] == ""
