@@ -91,7 +91,7 @@ class Session:
             self.handled += 1
             if status.is_error and message.on_error != "continueOnError":
                 break  # the requests after the first error are not processed
-        return qbxml.response_text(answers)
+        return qbxml.response_text(answers, message.version)
 
     def _answer(self, request) -> tuple:
         tag = request.tag

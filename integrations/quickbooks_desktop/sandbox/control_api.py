@@ -38,8 +38,15 @@ class QuickBooksDesktopSandbox:
         self.connector = connector
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+        self._initial = (asdict(connector.settings), asdict(company))
 
     def reset(self) -> None:
+        """An empty company with its chart of accounts; settings as started; no faults."""
+        settings, company = self._initial
+        for name, value in settings.items():
+            setattr(self.connector.settings, name, value)
+        for name, value in company.items():
+            setattr(self.company, name, value)
         self.books.wipe()
         seeding.default_accounts(self.books)
         self.connector.faults.clear()

@@ -130,9 +130,9 @@ def ret_element(tag: str, record: dict, include: list[str] | None = None):
     return element
 
 
-def response_text(responses: list) -> str:
+def response_text(responses: list, version: str) -> str:
     root = etree.Element("QBXML")
     messages = etree.SubElement(root, "QBXMLMsgsRs")
     messages.extend(responses)
     body = etree.tostring(root, encoding="unicode")
-    return f'<?xml version="1.0" ?>\n<?qbxml version="12.0"?>\n{body}'
+    return f'<?xml version="1.0" ?>\n<?qbxml version="{version}"?>\n{body}'

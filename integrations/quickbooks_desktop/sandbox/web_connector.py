@@ -36,8 +36,8 @@ OTHER_FILE = ("0x80040403", "Could not open the specified QuickBooks company dat
 # QBWC asks the endpoint what to do after a failed open; it does not loop on it for ever.
 CONNECTION_RETRIES = 2
 HOST_AND_COMPANY = (
-    '<?xml version="1.0"?><?qbxml version="12.0"?><QBXML><QBXMLMsgsRq onError="continueOnError">'
-    "<HostQueryRq/><CompanyQueryRq/></QBXMLMsgsRq></QBXML>"
+    '<?xml version="1.0"?><?qbxml version="{version}"?><QBXML>'
+    '<QBXMLMsgsRq onError="continueOnError"><HostQueryRq/><CompanyQueryRq/></QBXMLMsgsRq></QBXML>'
 )
 
 
@@ -146,7 +146,7 @@ class WebConnector:
         answer = self._call(
             log, service, "authenticate", strUserName=self.settings.username, strPassword=password
         )
-        strings = list(answer.string) if answer is not None and answer.string else []
+        strings = _strings(answer)
         ticket, instruction = [*strings, "", ""][:2]
         log.ticket = ticket or ""
         instruction = instruction or ""
@@ -189,7 +189,7 @@ class WebConnector:
 
     def _exchange(self, log: SessionLog, service, ticket: str) -> None:
         session = Session(self.books, self.company)
-        host_and_company = session.run(HOST_AND_COMPANY)
+        host_and_company = session.run(HOST_AND_COMPANY.format(version=self.company.highest_qbxml))
         first, noops, count = True, 0, 0
         while True:
             request = self._call(
@@ -254,7 +254,15 @@ class WebConnector:
         return response, "", ""
 
 
+def _strings(result) -> list[str]:
+    """authenticate's ArrayOfString: zeep gives the list itself or an object holding it."""
+    if result is None:
+        return []
+    items = result if isinstance(result, list) else (getattr(result, "string", None) or [])
+    return [item or "" for item in items]
+
+
 def _plain(result):
     if result is None or isinstance(result, (str, int)):
         return result
-    return list(getattr(result, "string", None) or [])
+    return _strings(result)
