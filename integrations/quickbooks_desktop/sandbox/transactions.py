@@ -63,7 +63,8 @@ def _total(lines: list[dict]) -> str:
 
 
 def _new_line(books: Books, element, ret_tag: str, where: str, rate_field: str) -> dict:
-    line = {"TxnLineID": books.new_id("line"), **field_values(books, element, ret_tag, where)}
+    given = field_values(books, element, ret_tag, where, skip=("TxnLineID",))
+    line = {"TxnLineID": books.new_id("line"), **given}
     line["Amount"] = _line_amount(line, rate_field)
     return line
 
