@@ -107,8 +107,8 @@ def field_values(books: Books, element, ret_tag: str, where: str, skip=()) -> di
         if REFERENCE_TARGETS.get(name):
             kinds, list_name = REFERENCE_TARGETS[name]
             value = ref_of(resolve(books, child, kinds, list_name, where))
-        elif len(child):
-            value = {grand.tag: grand.text or "" for grand in child}
+        elif rules.has_model(name):
+            value = field_values(books, child, name, where)
         else:
             value = child.text or ""
         if name in values:
