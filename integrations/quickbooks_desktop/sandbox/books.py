@@ -123,20 +123,25 @@ class Books:
     def _row_to_record(self, row) -> dict:
         return {"kind": row["kind"], **json.loads(row["body"])}
 
+    def _read(self, sql: str, parameters=()) -> list:
+        # One connection for every thread: a read waits for a write in progress to finish.
+        with self._lock:
+            return self._conn.execute(sql, parameters).fetchall()
+
     def get(self, record_id: str) -> dict | None:
-        row = self._conn.execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
-        return self._row_to_record(row) if row else None
+        rows = self._read("SELECT * FROM records WHERE id = ?", (record_id,))
+        return self._row_to_record(rows[0]) if rows else None
 
     def by_name(self, name_space: str, full_name: str) -> dict | None:
-        row = self._conn.execute(
+        rows = self._read(
             "SELECT * FROM records WHERE name_space = ? AND name_key = ?",
             (name_space, full_name.upper()),
-        ).fetchone()
-        return self._row_to_record(row) if row else None
+        )
+        return self._row_to_record(rows[0]) if rows else None
 
     def all(self, kinds: tuple[str, ...]) -> list[dict]:
         marks = ",".join("?" * len(kinds))
-        rows = self._conn.execute(
+        rows = self._read(
             f"SELECT * FROM records WHERE kind IN ({marks}) ORDER BY rowid",  # noqa: S608
             kinds,
         )
@@ -177,12 +182,12 @@ class Books:
 
     def deleted(self, kinds: tuple[str, ...]) -> list[dict]:
         marks = ",".join("?" * len(kinds))
-        rows = self._conn.execute(
+        rows = self._read(
             f"SELECT * FROM deleted WHERE kind IN ({marks}) ORDER BY deleted_at",  # noqa: S608
             kinds,
         )
         return [dict(row) for row in rows]
 
     def counts(self) -> dict[str, int]:
-        rows = self._conn.execute("SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
+        rows = self._read("SELECT kind, COUNT(*) AS n FROM records GROUP BY kind")
         return {row["kind"]: row["n"] for row in rows}

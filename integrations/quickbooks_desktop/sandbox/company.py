@@ -110,7 +110,10 @@ class Session:
             return self._rs(response_tag, request_id, status, rets, include), status
         if tag in QUERY_HANDLERS:
             return self._query(request, response_tag, request_id)
-        status, rets = self._special(tag, request)
+        try:
+            status, rets = self._special(tag, request)
+        except Refused as refused:
+            status, rets = refused.status, []
         return self._rs(response_tag, request_id, status, rets), status
 
     def _query(self, request, response_tag: str, request_id):
@@ -133,8 +136,11 @@ class Session:
                 return self._rs(response_tag, request_id, status, [], include), status
             status, found = Status.ok(), running.remaining
         else:
-            with self.books.transaction():
-                status, found = QUERY_HANDLERS[request.tag](self.books, request)
+            try:
+                with self.books.transaction():
+                    status, found = QUERY_HANDLERS[request.tag](self.books, request)
+            except Refused as refused:
+                return self._rs(response_tag, request_id, refused.status, []), refused.status
         page_size = qbxml.text_of(request, "MaxReturned")
         if iterator is None:
             rets = found[: int(page_size)] if page_size else found

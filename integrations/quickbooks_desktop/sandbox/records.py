@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -134,16 +135,41 @@ def touched(books: Books, record: dict) -> dict:
     return {**record, "TimeModified": stamp(time.time()), "EditSequence": books.edit_sequence()}
 
 
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:T(\d{1,2})(?::(\d{1,2})(?::(\d{1,2})"
+    r"(?:([+-])(\d{1,2}):(\d{1,2}))?)?)?)?"
+)
+
+
+def _unreadable_date(value: str) -> Status:
+    return Status(3020, "Error", f'There was an error when converting the date value "{value}".')
+
+
 def moment(value: str, end_of_day: bool = False) -> float:
-    """A DATETIMETYPE as seconds; a date alone means the start (or end) of that day."""
-    value = value.strip()
-    if "T" not in value:
-        day = datetime.fromisoformat(value).replace(tzinfo=UTC)
-        return (day + timedelta(days=1, seconds=-1) if end_of_day else day).timestamp()
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    """A DATETIMETYPE (parts optional from the right) as seconds; a date alone means the start
+    (or, for the end of a range, the end) of that day. Without an offset: the company's clock."""
+    parts = _DATETIME.fullmatch(value.strip())
+    if parts is None:
+        raise Refused(_unreadable_date(value))
+    year, month, day, hour, minute, second, sign, off_hours, off_minutes = parts.groups()
+    try:
+        when = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        raise Refused(_unreadable_date(value)) from None
+    if hour is None and end_of_day:
+        when += timedelta(days=1, seconds=-1)
+    if sign:
+        offset = timedelta(hours=int(off_hours), minutes=int(off_minutes))
+        when -= offset if sign == "+" else -offset
+    return when.timestamp()
 
 
 def within(record_time: str, start: str | None, end: str | None) -> bool:

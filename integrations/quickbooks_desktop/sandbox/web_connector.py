@@ -118,6 +118,11 @@ class WebConnector:
                 except (SoapError, requests.RequestException) as error:
                     log.outcome = "unreachable"
                     log.message = f"{type(error).__name__}: {error}"
+                except (
+                    Exception
+                ) as error:  # a fault of the sandbox: shown, and the next run goes on
+                    log.outcome = "sandbox_error"
+                    log.message = f"{type(error).__name__}: {error}"
             self.logs.append(log)
             del self.logs[:-50]
             return log

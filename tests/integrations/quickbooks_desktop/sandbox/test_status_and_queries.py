@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 
 from .conftest import answers, message, rets
 
@@ -297,3 +298,24 @@ def test_include_ret_element_keeps_only_the_named_fields(qbd_sandbox):
         "<VendorQueryRq><IncludeRetElement>ListID</IncludeRetElement><IncludeRetElement>Name</IncludeRetElement></VendorQueryRq>",
     )
     assert set(rets(answer)[0]) == {"ListID", "Name"}
+
+
+def test_modified_dates_take_an_offset_and_parts_left_out_from_the_right(qbd_sandbox):
+    vendor = qbd_sandbox.seed("Vendor", Name="Bolt Electric")
+    created = datetime.fromisoformat(vendor["TimeCreated"])  # e.g. 2026-11-27T21:06:09+00:00
+    an_hour_west = created.astimezone(timezone(timedelta(hours=-1)))
+    same_moment_elsewhere = an_hour_west.isoformat()  # ...T20:06:09-01:00
+    an_hour_later = (created + timedelta(hours=1)).isoformat()
+    day = vendor["TimeCreated"][:10]
+    at, after, that_day, unreadable = run(
+        qbd_sandbox,
+        f"<VendorQueryRq><FromModifiedDate>{same_moment_elsewhere}</FromModifiedDate></VendorQueryRq>",
+        f"<VendorQueryRq><FromModifiedDate>{an_hour_later}</FromModifiedDate></VendorQueryRq>",
+        f"<VendorQueryRq><FromModifiedDate>{day}</FromModifiedDate><ToModifiedDate>{day}</ToModifiedDate></VendorQueryRq>",
+        "<VendorQueryRq><FromModifiedDate>2026-13-01</FromModifiedDate></VendorQueryRq>",
+        on_error="continueOnError",
+    )
+    assert [v["Name"] for v in rets(at)] == ["Bolt Electric"]
+    assert status_of(after) == ("1", "Info")
+    assert [v["Name"] for v in rets(that_day)] == ["Bolt Electric"]
+    assert status_of(unreadable) == ("3020", "Error")
