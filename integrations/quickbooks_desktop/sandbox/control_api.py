@@ -118,7 +118,13 @@ class QuickBooksDesktopSandbox:
                 raise ControlError(400, "highest_qbxml is a qbXML version such as 12.0 or 8.0.")
             if name in SETTINGS:
                 kind = type(getattr(self.connector.settings, name))
-                setattr(self.connector.settings, name, kind(value))
+                try:
+                    value = kind(value)
+                except (TypeError, ValueError):
+                    raise ControlError(400, f"{name} must be a {kind.__name__}.") from None
+                if kind is float and value <= 0:
+                    raise ControlError(400, f"{name} must be more than 0.")
+                setattr(self.connector.settings, name, value)
             else:
                 setattr(self.company, name, str(value))
         return self.status()
@@ -133,12 +139,12 @@ class QuickBooksDesktopSandbox:
     def _records(self, method: str, rest: list[str], body: bytes) -> dict:
         if method == "POST" and not rest:
             payload = _payload(body)
+            fields = payload.get("fields") or {}
+            if not isinstance(fields, dict):
+                raise ControlError(400, "fields must be an object of the record's fields.")
             try:
                 record = seeding.seed(
-                    self.books,
-                    self.session(None),
-                    str(payload.get("kind")),
-                    payload.get("fields") or {},
+                    self.books, self.session(None), str(payload.get("kind")), fields
                 )
             except seeding.SeedError as error:
                 raise ControlError(400, str(error)) from None

@@ -5,6 +5,8 @@ import threading
 import pytest
 from lxml import etree
 
+from integrations.quickbooks_desktop.sandbox import rules
+
 from .scripted_endpoint import ScriptedEndpoint
 
 
@@ -33,9 +35,14 @@ def message(*requests: str, on_error: str = "stopOnError", version: str = "12.0"
 
 
 def answers(result: dict) -> list:
-    """The ...Rs elements of a control-API qbxml result (which must have parsed)."""
+    """The ...Rs elements of a control-API qbxml result (which must have parsed), each of their
+    records checked against the qbXML 12.0 model of its ...Ret, as QuickBooks writes them."""
     assert "response" in result, result
     root = etree.fromstring(result["response"].split("?>", 2)[2].encode())
+    for response in root[0]:
+        assert set(response.attrib) >= {"statusCode", "statusSeverity", "statusMessage"}
+        for ret in response:
+            rules.check(ret)
     return list(root[0])
 
 

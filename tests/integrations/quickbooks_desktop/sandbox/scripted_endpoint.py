@@ -11,7 +11,20 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from integrations.quickbooks_desktop.sandbox import rules
+
 NS = "http://developer.intuit.com/"
+RETS = (
+    "CustomerRet",
+    "VendorRet",
+    "ItemServiceRet",
+    "ItemOtherChargeRet",
+    "AccountRet",
+    "PurchaseOrderRet",
+    "BillRet",
+    "HostRet",
+    "CompanyRet",
+)
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 
 
@@ -93,7 +106,10 @@ class ScriptedEndpoint(ThreadingHTTPServer):
                 self.answers.append(None)
                 self._last_error = f"QuickBooks refused the request: {arguments.get('message')}"
                 return -1
-            self.answers.append(etree.fromstring(arguments["response"].split("?>", 2)[2].encode()))
+            answer = etree.fromstring(arguments["response"].split("?>", 2)[2].encode())
+            for ret in answer.iter(*RETS):
+                rules.check(ret)  # every record as QuickBooks writes it
+            self.answers.append(answer)
             return (
                 100
                 if self._position >= len(script.steps)

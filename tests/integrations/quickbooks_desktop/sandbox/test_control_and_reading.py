@@ -147,3 +147,26 @@ def test_seeded_entries_resolve_their_references(qbd_sandbox):
         expect=400,
     )
     assert refused["error"].startswith("3140:")
+
+
+def test_settings_and_seeds_of_the_wrong_shape_are_refused(qbd_sandbox):
+    assert (
+        "must be a float"
+        in qbd_sandbox.call("POST", "settings", {"every_seconds": "soon"}, expect=400)["error"]
+    )
+    assert (
+        "more than 0"
+        in qbd_sandbox.call("POST", "settings", {"every_seconds": 0}, expect=400)["error"]
+    )
+    wrong = qbd_sandbox.call("POST", "records", {"kind": "Vendor", "fields": ["Name"]}, expect=400)
+    assert "fields must be an object" in wrong["error"]
+
+
+def test_text_with_markup_ampersands_and_line_breaks_round_trips(qbd_sandbox):
+    hostile = '<script>alert(1)</script> & Sons\n"Müller"'
+    vendor = qbd_sandbox.seed("Vendor", Name="Müller & Sons <script>", Notes=hostile)
+    (read,) = run(
+        qbd_sandbox, f"<VendorQueryRq><ListID>{vendor['ListID']}</ListID></VendorQueryRq>"
+    )
+    (found,) = rets(read)
+    assert (found["Name"], found["Notes"]) == ("Müller & Sons <script>", hostile)
