@@ -79,7 +79,6 @@ class Session:
     books: Books
     company: CompanyFile
     iterators: dict[str, Iterator] = field(default_factory=dict)
-    handled: int = 0
 
     def run(self, text: str) -> str:
         """Answer a whole message, or raise qbxml.ParseError for one QuickBooks refuses."""
@@ -88,7 +87,6 @@ class Session:
         for request in message.requests:
             answer, status = self._answer(request)
             answers.append(answer)
-            self.handled += 1
             if status.is_error and message.on_error != "continueOnError":
                 break  # the requests after the first error are not processed
         return qbxml.response_text(answers, message.version)

@@ -3,7 +3,7 @@ linked to purchase-order lines."""
 
 from __future__ import annotations
 
-from .conftest import rets
+from .conftest import message, rets
 from .test_status_and_queries import books, purchase_order, run, status_of
 
 
@@ -196,3 +196,22 @@ def test_a_bill_linked_to_a_closed_order_is_stored_with_warning_570(qbd_sandbox)
 
     assert status_of(added) == ("570", "Warn")
     assert len(qbd_sandbox.records("Bill")) == 1
+
+
+def test_a_purchase_order_keeps_its_external_guid_and_a_malformed_one_is_refused(qbd_sandbox):
+    books(qbd_sandbox)
+    guid = "{6B29FC40-CA47-1067-B31D-00DD010662DA}"
+    order = (
+        "<PurchaseOrderAddRq><PurchaseOrderAdd><VendorRef><FullName>Bolt Electric</FullName></VendorRef>"
+        "<RefNumber>SC-9</RefNumber><ExternalGUID>{}</ExternalGUID>"
+        "<PurchaseOrderLineAdd><ItemRef><FullName>Electrical</FullName></ItemRef><Amount>10.00</Amount>"
+        "</PurchaseOrderLineAdd></PurchaseOrderAdd></PurchaseOrderAddRq>"
+    )
+    (added,) = run(qbd_sandbox, order.format(guid))
+    assert rets(added)[0]["ExternalGUID"] == guid
+    (read,) = run(
+        qbd_sandbox, "<PurchaseOrderQueryRq><RefNumber>SC-9</RefNumber></PurchaseOrderQueryRq>"
+    )
+    assert rets(read)[0]["ExternalGUID"] == guid
+    refused = qbd_sandbox.qbxml(message(order.format("not-a-guid")))
+    assert refused["hresult"] == "0x80040400" and "GUID" in refused["detail"]
