@@ -141,9 +141,10 @@ class Session:
                 return self._rs(response_tag, request_id, refused.status, []), refused.status
         page_size = qbxml.text_of(request, "MaxReturned")
         if iterator is None:
-            rets = found[: int(page_size)] if page_size else found
+            rets = found[: max(0, int(page_size))] if page_size else found
         else:
-            size = int(page_size) if page_size else len(found)
+            # A page of at least one, so that an iterator always comes to its end.
+            size = max(1, int(page_size)) if page_size else len(found)
             rets, rest = found[:size], found[size:]
             iterator_id = request.get("iteratorID") if iterator == "Continue" else None
             iterator_id = iterator_id or "{" + str(uuid.uuid4()) + "}"

@@ -319,3 +319,18 @@ def test_modified_dates_take_an_offset_and_parts_left_out_from_the_right(qbd_san
     assert status_of(after) == ("1", "Info")
     assert [v["Name"] for v in rets(that_day)] == ["Bolt Electric"]
     assert status_of(unreadable) == ("3020", "Error")
+
+
+def test_max_returned_caps_a_query_and_a_negative_one_returns_nothing(qbd_sandbox):
+    for name in ("C1", "C2", "C3"):
+        qbd_sandbox.seed("Vendor", Name=name)
+    two, negative, iterated = run(
+        qbd_sandbox,
+        "<VendorQueryRq><MaxReturned>2</MaxReturned></VendorQueryRq>",
+        "<VendorQueryRq><MaxReturned>-2</MaxReturned></VendorQueryRq>",
+        '<VendorQueryRq iterator="Start"><MaxReturned>0</MaxReturned></VendorQueryRq>',
+        on_error="continueOnError",
+    )
+    assert [v["Name"] for v in rets(two)] == ["C1", "C2"]
+    assert rets(negative) == []
+    assert (len(rets(iterated)), iterated.get("iteratorRemainingCount")) == (1, "2")
