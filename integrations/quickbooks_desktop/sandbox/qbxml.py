@@ -80,6 +80,9 @@ def read_request(text: str, highest_version: str) -> RequestMessage:
     if on_error not in ON_ERROR:
         raise ParseError(f"QBXMLMsgsRq needs onError, one of {', '.join(ON_ERROR)}.")
     requests = list(messages)
+    stray = [root.text, messages.text, messages.tail, *(request.tail for request in requests)]
+    if any((part or "").strip() for part in stray):
+        raise ParseError("Text outside the requests is not allowed.")
     for request in requests:
         if not request.tag.endswith("Rq") or not rules.has_model(request.tag):
             raise ParseError(f"{request.tag} is not a request this QuickBooks answers.")

@@ -220,9 +220,9 @@ def check(element: Element, model_name: str | None = None, path: str = "") -> No
     name = model_name or element.tag
     path = f"{path}/{element.tag}" if path else element.tag
     model = models[name]
-    if (element.text or "").strip():
-        raise SchemaError(f"{path}: text is not allowed here, only elements.")
     children = list(element)
+    if any((part or "").strip() for part in [element.text, *(c.tail for c in children)]):
+        raise SchemaError(f"{path}: text is not allowed here, only elements.")
     names = [child.tag for child in children]
     types: dict[str, str | None] = {}
     _child_types(model, types)

@@ -56,6 +56,7 @@ def test_the_schemas_order_passes(qbd_sandbox):
         ("<Name>Acme</Name><OpenBalance>12.5</OpenBalance>", "'12.5' is not a valid AMT"),
         ("<Name><b>Acme</b></Name>", "a value, not elements"),
         ("<Name>Acme</Name><ParentRef>Acme</ParentRef>", "text is not allowed here"),
+        ("<Name>Acme</Name>stray text<IsActive>true</IsActive>", "text is not allowed here"),
     ],
 )
 def test_what_the_schema_refuses(qbd_sandbox, inner, expected):
@@ -89,6 +90,7 @@ def test_choices_take_one_alternative(qbd_sandbox):
         (message("<CustomerQueryRq/>", version="13.0"), "newer than this QuickBooks supports"),
         (message("<SalesReceiptAddRq/>"), "not a request this QuickBooks answers"),
         (message("<CustomerQueryRq>"), "Not well-formed XML"),
+        (message("<CustomerQueryRq/>stray"), "Text outside the requests"),
         (
             message(
                 '<TxnDeletedQueryRq iterator="Start"><TxnDelType>Bill</TxnDelType></TxnDeletedQueryRq>'
