@@ -26,12 +26,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_the_sandbox_is_served_without_quickbooks_desktop_being_offered():
+def test_erp_sandbox_serves_the_local_quickbooks_desktop():
     assert (
         registry.sandboxes()["quickbooks_desktop"]
         == "integrations.quickbooks_desktop.sandbox.command"
     )
-    assert "QuickBooks Desktop" not in registry.connect_advice()
 
 
 def test_the_command_runs_the_web_connector_on_its_schedule(tmp_path, endpoint):
