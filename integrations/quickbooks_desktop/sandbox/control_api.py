@@ -51,6 +51,7 @@ class QuickBooksDesktopSandbox:
         seeding.default_accounts(self.books)
         self.connector.faults.clear()
         self.connector.logs.clear()
+        self.connector.postponed_seconds = self.connector.minimum_interval_seconds = 0.0
         with self._lock:
             self._sessions.clear()
 
@@ -61,6 +62,10 @@ class QuickBooksDesktopSandbox:
             "company": asdict(self.company),
             "web_connector": settings,
             "faults": self.connector.faults.state(),
+            "auto_run": {
+                "next_wait_seconds": self.connector.next_wait_seconds(),
+                "minimum_interval_seconds": self.connector.minimum_interval_seconds,
+            },
             "records": self.books.counts(),
             "runs": len(self.connector.logs),
         }

@@ -85,6 +85,10 @@ class WebConnector:
         self._running = threading.Lock()
         self._stopped = threading.Event()
         self._scheduler: threading.Thread | None = None
+        # What the endpoint's authenticate asked of Auto-Run: its answer's third string
+        # postpones the next run, its fourth is the least interval between runs.
+        self.postponed_seconds = 0.0
+        self.minimum_interval_seconds = 0.0
 
     # Scheduling -----------------------------------------------------------------------------
 
@@ -102,7 +106,14 @@ class WebConnector:
         while not self._stopped.is_set():
             if not self.faults.absent():
                 self.run()
-            self._stopped.wait(self.settings.every_seconds)
+            wait, self.postponed_seconds = self.next_wait_seconds(), 0.0
+            self._stopped.wait(wait)
+
+    def next_wait_seconds(self) -> float:
+        """How long Auto-Run waits after a run: a postponement, else the user's interval raised
+        to the endpoint's minimum."""
+        interval = max(self.settings.every_seconds, self.minimum_interval_seconds)
+        return self.postponed_seconds or interval
 
     # One run --------------------------------------------------------------------------------
 
@@ -152,8 +163,10 @@ class WebConnector:
             log, service, "authenticate", strUserName=self.settings.username, strPassword=password
         )
         strings = _strings(answer)
-        ticket, instruction = [*strings, "", ""][:2]
+        ticket, instruction, postpone, minimum = [*strings, "", "", "", ""][:4]
         log.ticket = ticket or ""
+        self.postponed_seconds = _seconds(postpone) or 0.0
+        self.minimum_interval_seconds = _seconds(minimum) or self.minimum_interval_seconds
         instruction = instruction or ""
         if instruction in ("nvu", "none", "busy"):
             log.outcome = instruction
@@ -257,6 +270,11 @@ class WebConnector:
             return "", error.hresult, error.message
         log.exchanges.append({"request": request, "response": response})
         return response, "", ""
+
+
+def _seconds(text: str) -> float | None:
+    """A count of seconds from authenticate's answer; anything else is ignored, as QBWC does."""
+    return float(text) if text.strip().isdigit() and int(text) > 0 else None
 
 
 def _strings(result) -> list[str]:

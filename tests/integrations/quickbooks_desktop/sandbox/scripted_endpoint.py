@@ -39,6 +39,7 @@ class Script:
     client_version_advice: str = ""
     noops_before_first_request: int = 0
     connection_error_reply: str = "done"
+    authenticate_extra: list = field(default_factory=list)  # postpone, minimum run interval
 
 
 class ScriptedEndpoint(ThreadingHTTPServer):
@@ -84,8 +85,9 @@ class ScriptedEndpoint(ThreadingHTTPServer):
             ):
                 return ["", "nvu"]
             if script.busy:
-                return ["ticket-1", "busy"]
-            return ["ticket-1", script.company_file if script.steps else "none"]
+                return ["ticket-1", "busy", *script.authenticate_extra]
+            instruction = script.company_file if script.steps else "none"
+            return ["ticket-1", instruction, *script.authenticate_extra]
         if operation == "sendRequestXML":
             if self._noops < script.noops_before_first_request:
                 self._noops += 1

@@ -245,3 +245,16 @@ def test_an_endpoint_that_cannot_be_reached_is_reported(qbd_sandbox):
     run = qbd_sandbox.run()
     assert run["outcome"] == "unreachable"
     assert qbd_sandbox.call("GET", "runs")["runs"][-1]["outcome"] == "unreachable"
+
+
+def test_authenticate_can_postpone_the_next_auto_run_and_raise_its_interval(qbd_sandbox, endpoint):
+    endpoint.load(Script(busy=True, authenticate_extra=["600", "3600"]))
+    assert qbd_sandbox.run()["outcome"] == "busy"
+    assert qbd_sandbox.status()["auto_run"] == {
+        "next_wait_seconds": 600.0,
+        "minimum_interval_seconds": 3600.0,
+    }
+    endpoint.load(Script(authenticate_extra=["", "nonsense"]))
+    assert qbd_sandbox.run()["outcome"] == "none"
+    # No postponement this time; the interval is the endpoint's minimum, above the user's 30 s.
+    assert qbd_sandbox.status()["auto_run"]["next_wait_seconds"] == 3600.0
