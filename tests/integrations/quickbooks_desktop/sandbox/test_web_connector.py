@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from lxml import etree
 
 from .conftest import message, ret_dict
@@ -258,3 +260,17 @@ def test_authenticate_can_postpone_the_next_auto_run_and_raise_its_interval(qbd_
     assert qbd_sandbox.run()["outcome"] == "none"
     # No postponement this time; the interval is the endpoint's minimum, above the user's 30 s.
     assert qbd_sandbox.status()["auto_run"]["next_wait_seconds"] == 3600.0
+
+
+def test_two_runs_asked_at_once_never_overlap(qbd_sandbox, endpoint):
+    qbd_sandbox.seed("Customer", Name="Acme Development")
+    endpoint.load(Script(steps=[message(ADD_JOB)], noops_before_first_request=3))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(run["outcome"] for run in pool.map(lambda _: qbd_sandbox.run(), range(2)))
+
+    assert outcomes == ["error", "ok"]  # the second found nothing more to send
+    operations = endpoint.operations()
+    first_close = operations.index("closeConnection")
+    assert operations.count("serverVersion") == 2
+    assert operations.index("serverVersion", 1) == first_close + 1
