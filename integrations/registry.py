@@ -70,6 +70,7 @@ ERPS: dict[str, ERPEntry] = {
 # ERP is not offered for connecting until its entry joins ERPS (its sandbox then moves there).
 SANDBOX_ONLY: dict[str, str] = {
     ERPKind.XERO: "integrations.xero.sandbox.command",
+    "quickbooks_desktop": "integrations.quickbooks_desktop.sandbox.command",
 }
 
 

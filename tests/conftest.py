@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.qbo_sandbox_plugin",
     "tests.qbo_connection_plugin",
     "tests.xero_sandbox_plugin",
+    "tests.qbd_sandbox_plugin",
 ]
 
 
