@@ -58,7 +58,7 @@ ERPS: dict[str, ERPEntry] = {
         connector="",
         reader="",
         connection_page="admin:quickbooks_desktop_desktopconnection_changelist",
-        sandbox="",
+        sandbox="integrations.quickbooks_desktop.sandbox.command",
         app="integrations.quickbooks_desktop",
         url_prefix="quickbooks-desktop/",
         urls="integrations.quickbooks_desktop.urls",
@@ -70,7 +70,6 @@ ERPS: dict[str, ERPEntry] = {
 # ERP is not offered for connecting until its entry joins ERPS (its sandbox then moves there).
 SANDBOX_ONLY: dict[str, str] = {
     ERPKind.XERO: "integrations.xero.sandbox.command",
-    "quickbooks_desktop": "integrations.quickbooks_desktop.sandbox.command",
 }
 
 

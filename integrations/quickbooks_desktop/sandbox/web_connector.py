@@ -24,7 +24,8 @@ from .books import Books
 from .company import CompanyFile, Session
 from .faults import Faults
 
-WSDL = Path(__file__).with_name("wsdl") / "QBWebConnectorSvc.wsdl"
+# The same WSDL the endpoint serves: one description of the interface for both sides.
+WSDL = Path(__file__).parents[1] / "qbwc.wsdl"
 BINDING = "{http://developer.intuit.com/}QBWebConnectorSvcSoap"
 QB_CLOSED = ("0x80040408", "Could not start QuickBooks.")
 FILE_IN_USE = (
