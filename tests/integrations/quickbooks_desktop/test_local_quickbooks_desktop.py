@@ -53,6 +53,15 @@ def test_one_run_brings_the_companys_lists_into_the_mirror(quickbooks):
     log = quickbooks.run()
 
     assert (log["outcome"], log["message"]) == ("ok", "Done: QuickBooks answered 4 request(s).")
+    assert [call["operation"] for call in log["calls"]] == [
+        "serverVersion",
+        "clientVersion",
+        "authenticate",
+        *["sendRequestXML", "receiveResponseXML"] * 4,
+        "closeConnection",
+    ]
+    answers = [call for call in log["calls"] if call["operation"] == "receiveResponseXML"]
+    assert [answer["result"] for answer in answers] == [25, 50, 75, 100]
     assert states() == {RequestState.DONE}
     assert list(ERPCustomer.objects.values_list("display_name", flat=True)) == ["Acme Development"]
     tower = ERPJob.objects.get()
