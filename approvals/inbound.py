@@ -19,20 +19,30 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
+from django.utils import timezone
+
+from approvals.models import SyncKind
 from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services import erp
 from approvals.services.exporting.exports import ALREADY_RECORDED, export_fail, export_succeed
+from approvals.services.importing.imports_cost_codes import cost_codes_store
+from approvals.services.importing.imports_jobs import customers_store, jobs_store
+from approvals.services.importing.imports_vendors import vendors_store
+from approvals.services.importing.sync_runs import SyncSummary, cursor_for
 from approvals.services.importing.sync_schedule import sync_request
 from approvals.services.workflow.audit import AuditEntry, audit_write
 from approvals.services.workflow.records import model_for_label, noun, record_title
 from approvals.states import Note, SyncStatus
 from integrations.base import ERPError, ExportResult
+from integrations.data import ImportedCustomer, ImportedJob
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "INVOICE_LINE_RELATIONS",
     "export_settled",
+    "list_rows_brought",
     "record_title",
     "sync_requested",
 ]
@@ -118,3 +128,38 @@ def sync_requested(*, connection, kind) -> None:
     """The ERP says something of `kind` changed (a webhook): queue that import for `connection`
     unless one is already due."""
     sync_request(connection=connection, kind=kind)
+
+
+def list_rows_brought(*, connection, kind: SyncKind, rows: list, finished: bool) -> SyncSummary:
+    """Store rows of one name list that the ERP's own agent brought back (an agent that answers
+    our queries when it runs, so no reader can be asked while we wait).
+
+    `kind` is the list (vendors, jobs with their customers, cost codes) and `rows` its
+    integrations.data objects, stored as an import stores them; `finished` says the agent has
+    now brought the whole list, so the list counts as imported from then on.
+    """
+    summary = SyncSummary(kind=kind, full_read=True)
+    with transaction.atomic():
+        if kind == SyncKind.VENDORS:
+            vendors_store(connection=connection, vendors=rows, summary=summary)
+        elif kind == SyncKind.JOBS:
+            jobs_store(
+                connection=connection,
+                jobs=[row for row in rows if isinstance(row, ImportedJob)],
+                summary=summary,
+            )
+            customers_store(
+                connection=connection,
+                customers=[row for row in rows if isinstance(row, ImportedCustomer)],
+            )
+        elif kind == SyncKind.COST_CODES:
+            cost_codes_store(connection=connection, items=rows, summary=summary)
+        else:
+            raise ValueError(f"{kind} is not a name list")
+        now = timezone.now()
+        cursor = cursor_for(connection, kind)
+        fields = {"last_run_at": now, "last_summary": summary.as_dict(), "last_error": ""}
+        if finished:
+            fields["last_success_at"] = now
+        type(cursor).objects.filter(pk=cursor.pk).update(**fields)
+    return summary

@@ -17,7 +17,14 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The accounting systems this installation speaks to: the apps of their folders, comma-separated.
 # Every one we ship by default; empty installs none (the workflow tests run that way).
-ERP_APPS = env.list("ERP_APPS", default=["integrations.quickbooks_online", "integrations.xero"])
+ERP_APPS = env.list(
+    "ERP_APPS",
+    default=[
+        "integrations.quickbooks_online",
+        "integrations.xero",
+        "integrations.quickbooks_desktop",
+    ],
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -7,14 +7,19 @@ from integrations.crypto import EncryptedTextField, is_unreadable
 class ERPKind(models.TextChoices):
     QUICKBOOKS_ONLINE = "quickbooks_online", "QuickBooks Online"
     XERO = "xero", "Xero"
+    QUICKBOOKS_DESKTOP = "quickbooks_desktop", "QuickBooks Desktop"
 
 
 class ERPConnection(models.Model):
-    """One connected accounting company (QuickBooks realm or Xero tenant)."""
+    """One connected accounting company (QuickBooks realm, Xero tenant, or QuickBooks Desktop
+    company file, named by the FileID its Web Connector file stamps into it)."""
 
     kind = models.CharField(max_length=32, choices=ERPKind.choices)
     company_id = models.CharField(
-        max_length=64, help_text="QuickBooks realmId or Xero tenantId of the connected company."
+        max_length=64,
+        help_text=(
+            "QuickBooks realmId, Xero tenantId, or the FileID of a QuickBooks Desktop company."
+        ),
     )
     company_name = models.CharField(max_length=255, blank=True)
     access_token = EncryptedTextField(blank=True)

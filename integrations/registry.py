@@ -31,7 +31,7 @@ class ImportNouns:
 @dataclass(frozen=True)
 class ERPEntry:
     display_name: str
-    connector: str  # dotted path of the Connector class
+    connector: str  # dotted path of the Connector class ("" while its exports are not built)
     reader: str  # dotted path of the Reader class ("" while its imports are not built)
     connection_page: str  # URL name of the page that connects and disconnects it
     sandbox: str  # dotted path of the module serving its local sandbox (manage.py erp_sandbox)
@@ -65,6 +65,17 @@ ERPS: dict[str, ERPEntry] = {
             job="tracking option", jobs="tracking options", vendor="contact", vendors="contacts"
         ),
     ),
+    # The Web Connector's service and the lists it reads; exports come next (issue 18's sequel).
+    ERPKind.QUICKBOOKS_DESKTOP: ERPEntry(
+        display_name="QuickBooks Desktop",
+        connector="",
+        reader="",
+        connection_page="admin:quickbooks_desktop_desktopconnection_changelist",
+        sandbox="integrations.quickbooks_desktop.sandbox.command",
+        app="integrations.quickbooks_desktop",
+        url_prefix="quickbooks-desktop/",
+        urls="integrations.quickbooks_desktop.urls",
+    ),
 }
 
 
@@ -93,10 +104,11 @@ def entry_for(kind: str) -> ERPEntry | None:
 
 
 def connect_advice() -> str:
-    names = " or ".join(entry.display_name for entry in installed().values())
+    names = [entry.display_name for entry in installed().values()]
     if not names:
         return "This installation has no accounting system to connect yet."
-    return f"An administrator can connect {names} under ERP Integrations."
+    listed = " or ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
+    return f"An administrator can connect {listed} under ERP Integrations."
 
 
 def not_connected_message() -> str:
@@ -145,7 +157,12 @@ def _load(path: str):
 
 
 def connector_for(connection: ERPConnection) -> Connector:
-    return _load(_usable_entry(connection, "Exports to").connector)(connection)
+    entry = _usable_entry(connection, "Exports to")
+    if not entry.connector:
+        raise NotConnectedError(
+            f"Exports to {entry.display_name} are not available yet. {connect_advice()}"
+        )
+    return _load(entry.connector)(connection)
 
 
 def reader_for(connection: ERPConnection) -> Reader:

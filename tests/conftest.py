@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.qbo_connection_plugin",
     "tests.xero_sandbox_plugin",
     "tests.xero_connection_plugin",
+    "tests.qbd_sandbox_plugin",
 ]
 
 # Tests that take seconds to minutes each (timed soaks and outages, worker processes, the

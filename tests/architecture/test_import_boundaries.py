@@ -11,7 +11,7 @@ import pytest
 from integrations.registry import ERPS
 
 ROOT = Path(__file__).resolve().parents[2]
-ERP_FOLDERS = sorted({entry.connector.split(".")[1] for entry in ERPS.values() if entry.connector})
+ERP_FOLDERS = sorted({entry.app.split(".")[1] for entry in ERPS.values() if entry.app})
 ERP_MODULES = tuple(f"integrations.{folder}" for folder in ERP_FOLDERS)
 WORKFLOW_SURFACE = ("approvals.models", "approvals.states", "approvals.inbound")
 # The demo seeds a QuickBooks Online company or a Xero organisation in its sandbox, and says so.
@@ -39,7 +39,7 @@ def python_files(folder: str) -> list[Path]:
 
 
 def test_every_erp_of_the_registry_has_its_folder():
-    assert ERP_FOLDERS == ["quickbooks_online", "xero"]
+    assert ERP_FOLDERS == ["quickbooks_desktop", "quickbooks_online", "xero"]
     assert all((ROOT / "integrations" / folder).is_dir() for folder in ERP_FOLDERS)
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-OUR_APPS = ("approvals", "integrations", "quickbooks_online", "accounts")
+OUR_APPS = ("approvals", "integrations", "quickbooks_online", "quickbooks_desktop", "accounts")
 MODELS = [model for model in apps.get_models() if model._meta.app_label in OUR_APPS]
 # Abbreviations as Django's default verbose names leave them: in lower case, as in the code.
 RAW_WORDS = re.compile(r"\b(?:erp|txn|qbo|sha\d*|url)\b")

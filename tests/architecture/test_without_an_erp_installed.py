@@ -71,8 +71,12 @@ def test_without_an_erp_no_erp_code_is_loaded_and_no_erp_is_offered():
 
 def test_by_default_every_erp_we_ship_is_installed():
     found = probe(None)
-    assert found["erp_apps"] == ["integrations.quickbooks_online", "integrations.xero"]
-    assert found["installed"] == ["quickbooks_online", "xero"]
+    assert found["erp_apps"] == [
+        "integrations.quickbooks_online",
+        "integrations.xero",
+        "integrations.quickbooks_desktop",
+    ]
+    assert found["installed"] == ["quickbooks_desktop", "quickbooks_online", "xero"]
     assert "integrations.W002" in found["checks"]  # its client id is still the sandbox's
     assert "xero.W001" in found["checks"]  # Xero's too
     assert "integrations.quickbooks_online.checks" in found["loaded"]

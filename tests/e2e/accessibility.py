@@ -41,6 +41,8 @@ NOT_PAGES = {
     "quickbooks_online:callback",
     "quickbooks_online:disconnect",
     "quickbooks_online:webhooks",
+    # The Web Connector's SOAP address: a browser gets one plain-text sentence, not a page.
+    "quickbooks_desktop:qbwc",
     "admin:view_on_site",
     "admin:autocomplete",
     "admin:jsi18n",

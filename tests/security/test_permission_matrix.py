@@ -81,6 +81,9 @@ EXPECTED = {
     "admin:approvals_imports_jobs": DECIDERS,
     # Unlinking or re-linking every record of a type after a switch of accounting company.
     "admin:approvals_switching": ADMINISTRATOR,
+    # The Web Connector logs in with its own user name and password, inside each SOAP call; a
+    # GET only says what the address is for (or gives the public WSDL).
+    "quickbooks_desktop:qbwc": ANYONE,
 }
 # The record type a URL that is not a model's admin page decides on.
 RECORD_TYPE_OF_PAGE = {
@@ -136,6 +139,30 @@ EXPECTED_ADMIN_VIEWS = {
         "reject": DECIDERS,
         "retry": DECIDERS,
     },
+    # The Web Connector's log-in and its .qwc file are an administrator's; nobody deletes one.
+    "desktopconnection": {
+        "changelist": ADMINISTRATOR,
+        "add": ADMINISTRATOR,
+        "change": ADMINISTRATOR,
+        "delete": NOBODY,
+        "history": ADMINISTRATOR,
+        "qwc": ADMINISTRATOR,
+    },
+    # What the Web Connector did and what waits for it: written by the service only.
+    "webconnectorsession": {
+        "changelist": ADMINISTRATOR,
+        "add": NOBODY,
+        "change": ADMINISTRATOR,
+        "delete": NOBODY,
+        "history": ADMINISTRATOR,
+    },
+    "queuedrequest": {
+        "changelist": ADMINISTRATOR,
+        "add": NOBODY,
+        "change": ADMINISTRATOR,
+        "delete": NOBODY,
+        "history": ADMINISTRATOR,
+    },
     # Connections are made through the connect flow only, and never deleted (records link to them).
     "erpconnection": {
         "changelist": STAFF,
@@ -166,6 +193,9 @@ ANSWERED_WITH_A_MESSAGE = frozenset(
         "quickbooks_online:callback",
         "quickbooks_online:tax_codes",
         "approvals:project_job_costs_sync",
+        # The test client speaks plain HTTP to a host other than localhost: the .qwc is refused
+        # with the sentence saying the Web Connector needs HTTPS.
+        "admin:quickbooks_desktop_desktopconnection_qwc",
     }
 )
 PERMISSION_REFUSALS = frozenset(

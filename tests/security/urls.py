@@ -17,7 +17,12 @@ from approvals.models import (
     SubcontractorInvoice,
     VendorUpdate,
 )
-from integrations.models import ERPConnection
+from integrations.models import ERPConnection, ERPKind
+from integrations.quickbooks_desktop.models import (
+    DesktopConnection,
+    QueuedRequest,
+    WebConnectorSession,
+)
 
 # Django's own pages that are not about our records: sign-in, password, translations.
 DJANGO_ADMIN_PAGES = frozenset(
@@ -45,6 +50,9 @@ ADMIN_MODELS = {
     "approvalpolicy": None,
     "erpconnection": ERPConnection,
     "vendorupdate": VendorUpdate,
+    "desktopconnection": DesktopConnection,
+    "webconnectorsession": WebConnectorSession,
+    "queuedrequest": QueuedRequest,
 }
 
 
@@ -77,7 +85,7 @@ def named_urls() -> dict[str, str]:
 
 def admin_model_and_view(name: str) -> tuple[str, str] | None:
     """('company', 'accept') for 'admin:approvals_company_accept'."""
-    for app in ("approvals", "integrations"):
+    for app in ("approvals", "integrations", "quickbooks_desktop"):
         prefix = f"admin:{app}_"
         if name.startswith(prefix):
             for model in sorted(ADMIN_MODELS, key=len, reverse=True):
@@ -123,7 +131,7 @@ def url_in_world(name: str, world) -> str:
     if admin_view is not None:
         model_name, view = admin_view
         record = _admin_record(model_name, world)
-        if view in {"change", "delete", "history"}:
+        if view in {"change", "delete", "history", "qwc"}:
             return reverse(name, args=[record.pk])
         if view in {"accept", "reject", "retry", "unlink"}:
             if model_name == "vendorupdate":
@@ -139,9 +147,31 @@ def _admin_record(model_name: str, world):
         return world.connection
     if model is VendorUpdate:
         return world.vendor_update
+    if model in (DesktopConnection, WebConnectorSession, QueuedRequest):
+        return _web_connector_record(model)
     if model is None:
         return _first_of(model_name)
     return world.record_of(model)
+
+
+def _web_connector_record(model):
+    """A QuickBooks Desktop connection (not the active one: the world exports elsewhere), one
+    of its Web Connector runs and one of its queued requests."""
+    desktop = DesktopConnection.objects.first()
+    if desktop is None:
+        connection = ERPConnection.objects.create(
+            kind=ERPKind.QUICKBOOKS_DESKTOP, company_id="{WORLD}", is_active=False
+        )
+        desktop = DesktopConnection.objects.create(
+            connection=connection, username="world-qbwc", password_hash="!"
+        )
+        WebConnectorSession.objects.create(desktop=desktop, ticket="world-ticket")
+        QueuedRequest.objects.create(
+            desktop=desktop, purpose="Read vendors", operation="VendorQueryRq", body="<x/>"
+        )
+    return model.objects.filter(
+        **({} if model is DesktopConnection else {"desktop": desktop})
+    ).first()
 
 
 def _first_of(model_name: str):

@@ -23,7 +23,8 @@ def test_nothing_connected_is_refused_with_advice():
         active_connection()
     assert str(refused.value) == (
         "No accounting system is connected. "
-        "An administrator can connect QuickBooks Online or Xero under ERP Integrations."
+        "An administrator can connect QuickBooks Online, Xero or QuickBooks Desktop under ERP "
+        "Integrations."
     )
 
 
@@ -69,11 +70,11 @@ def test_an_erp_whose_app_is_not_installed_is_neither_offered_nor_used(client, m
         lambda name: name != "integrations.quickbooks_online" and is_installed(name),
     )
 
-    assert ERPKind.QUICKBOOKS_ONLINE not in installed()
+    assert list(installed()) == [ERPKind.XERO, ERPKind.QUICKBOOKS_DESKTOP]
     with pytest.raises(NotConnectedError) as refused:
         connector_for(connection)
     assert str(refused.value) == (
         "Exports to QuickBooks Online are not available yet. "
-        "An administrator can connect Xero under ERP Integrations."
+        "An administrator can connect Xero or QuickBooks Desktop under ERP Integrations."
     )
     assert "QuickBooks Online connection" not in client.get(reverse("admin:index")).content.decode()
