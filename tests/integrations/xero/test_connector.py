@@ -359,3 +359,37 @@ def test_without_purchase_orders_an_invoice_is_billed_without_its_commitment(boo
     [bill] = [b for b in bills(books) if b["InvoiceNumber"] == "INV-3001"]
     assert fresh_record(invoice).erp_id == bill["InvoiceID"]
     assert fresh_record(commitment).erp_id == ""
+
+
+def test_a_cost_code_s_own_tax_rate_is_chosen_on_the_connection_page_and_used(books, client):
+    admin_user = make_user(role="administrator")
+    client.force_login(admin_user)
+    painting = books.cost_codes["Painting"]
+    page = client.get(reverse("xero:connection")).content.decode()
+    assert f'name="tax_type_{painting.pk}"' in page
+    settings = books.connection.settings
+    form = {
+        "tracking_category_id": settings["tracking_category_id"],
+        **{
+            name: settings[name]
+            for name in (
+                "retainage_account_code",
+                "item_account_code",
+                "tax_type",
+                "retainage_tax_type",
+                "line_amount_types",
+                "bill_status",
+            )
+        },
+        "purchase_orders": "on",
+        f"tax_type_{painting.pk}": "EXEMPTEXPENSES",
+    }
+    client.post(reverse("xero:choices"), form)
+    invoice = new_invoice(books)
+
+    assert accept(books, invoice) == ["synced"]
+
+    (bill,) = bills(books)
+    work, paint, _retainage = bill["LineItems"]
+    assert (work["TaxType"], paint["TaxType"]) == ("INPUT", "EXEMPTEXPENSES")
+    assert paint["TaxAmount"] == Decimal("0.00")
