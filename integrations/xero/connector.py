@@ -46,6 +46,11 @@ BATCH_SIZE = 50
 """Documents per request on the batched export path (Xero recommends up to 50)."""
 LIVE_BILL_STATUSES = "DRAFT,SUBMITTED,AUTHORISED,PAID"
 CHANGEABLE_ORDER_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
+NO_PURCHASE_ORDERS = (
+    "This Xero organisation keeps no purchase orders (a choice on the Xero connection page), "
+    "so commitments and their change orders are not sent; invoices go to Xero as bills "
+    "without them."
+)
 
 
 class ExportRefused(PermanentERPError):
@@ -184,7 +189,8 @@ class XeroConnector:
             ]
         return []
 
-    def _purchase_orders_kept(self) -> bool:
+    def exports_commitments(self) -> bool:
+        """Whether commitments become purchase orders: a choice of the connection page."""
         return bool(self.settings.get("purchase_orders", True))
 
     def _order_prerequisites(self, commitment: Commitment) -> list[str]:
@@ -207,11 +213,8 @@ class XeroConnector:
 
     def _order_problems(self, commitment: Commitment) -> list[str]:
         problems = []
-        if not self._purchase_orders_kept():
-            problems.append(
-                "This Xero organisation keeps no purchase orders (a choice on the Xero "
-                "connection page), so commitments are not sent; their invoices are sent as bills."
-            )
+        if not self.exports_commitments():
+            problems.append(NO_PURCHASE_ORDERS)
         problems += _number_problems("commitment", commitment.number)
         problems += self._currency_problems("commitment", commitment.currency)
         problems += self._lock_date_problems("commitment", commitment.posting_date)
@@ -236,7 +239,8 @@ class XeroConnector:
         return problems
 
     def _change_problems(self, change_order: CommitmentChangeOrder) -> list[str]:
-        problems = self._lock_date_problems("change order", change_order.posting_date)
+        problems = [] if self.exports_commitments() else [NO_PURCHASE_ORDERS]
+        problems += self._lock_date_problems("change order", change_order.posting_date)
         return problems + _amount_problems(
             "change order", [line.amount for line in change_order.lines.all()]
         )
