@@ -11,8 +11,8 @@ from tests.security.conftest import client_for
 from tests.security.test_permission_matrix import POSTED, expected_roles
 from tests.security.urls import named_urls, url_in_world
 
-# Signed by QuickBooks instead: a third party's server cannot hold our CSRF token.
-SIGNED_ELSEWHERE = frozenset({"quickbooks_online:webhooks"})
+# Signed by QuickBooks or Xero instead: a third party's server cannot hold our CSRF token.
+SIGNED_ELSEWHERE = frozenset({"quickbooks_online:webhooks", "xero:webhooks"})
 
 
 @contextmanager

@@ -79,6 +79,8 @@ EXPECTED = {
     "xero:choose_organisation": ADMINISTRATOR,
     "xero:choices": ADMINISTRATOR,
     "xero:disconnect": ADMINISTRATOR,
+    # Signed by Xero (x-xero-signature), not by a session.
+    "xero:webhooks": NOBODY,
     "admin:index": STAFF,
     "admin:app_list": STAFF,
     "admin:approvals_dashboard": STAFF,
@@ -165,6 +167,7 @@ POSTED = {
     "xero:connect": lambda world: {},
     "xero:choices": lambda world: {},
     "xero:disconnect": lambda world: {},
+    "xero:webhooks": lambda world: {},
 }
 # Allowed visitors get past the permission check, then a sentence about the request itself:
 # a connection already exists, the callback carries no answer from QuickBooks, tax codes cannot
