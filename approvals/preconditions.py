@@ -19,6 +19,7 @@ from approvals.schedule import SharedSchedules
 from approvals.services import erp, erp_links
 from approvals.services.workflow import posting
 from approvals.states import SyncStatus
+from integrations.base import CommitmentsOptional
 from money import ZERO, cents, format_money
 
 STANDARD_COST_CODES_REQUIRED = "Integrated projects require standard cost codes."
@@ -60,6 +61,9 @@ def _checker(*, invoices=()):
     schedules = SharedSchedules()
     schedules.load({invoice.commitment_id for invoice in invoices})
     allow_past_balance = policy.allow_billing_past_balance
+    commitments_exported = not isinstance(connector, CommitmentsOptional) or (
+        connector.exports_commitments()
+    )
     closing: list = []
     # Links through another connection exist only once a company switched: asked once.
     switched = connection is not None and erp_links.other_connections_exist(connection)
@@ -80,6 +84,7 @@ def _checker(*, invoices=()):
             problems += _invoice_problems(
                 record,
                 erp_name,
+                commitments_exported=commitments_exported,
                 allow_past_balance=allow_past_balance,
                 # One schedule per commitment, however many of its invoices are checked.
                 overbilled=schedules.overbilled,
@@ -216,12 +221,18 @@ def _revised_total(commitment) -> Decimal:
 
 
 def _invoice_problems(
-    invoice: SubcontractorInvoice, erp_name: str, *, allow_past_balance: bool, overbilled
+    invoice: SubcontractorInvoice,
+    erp_name: str,
+    *,
+    commitments_exported: bool = True,
+    allow_past_balance: bool,
+    overbilled,
 ) -> list[str]:
     commitment = invoice.commitment
     currency = commitment.currency
     problems = []
-    if commitment.sync_status != SyncStatus.SYNCED or not commitment.erp_id:
+    unsynced = commitment.sync_status != SyncStatus.SYNCED or not commitment.erp_id
+    if commitments_exported and unsynced:
         problems.append(f"Commitment {commitment.number} is not synced to {erp_name} yet.")
     problems += _linked_vendor_problems(commitment.vendor, erp_name)
     if not commitment.project.uses_standard_cost_codes:

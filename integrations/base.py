@@ -195,6 +195,15 @@ class KnowsClosedPeriods(Protocol):
         """The closing date (a datetime.date), or None when the books are open."""
 
 
+@runtime_checkable
+class CommitmentsOptional(Protocol):
+    """Optional: a connector for which sending commitments is the company's choice (Xero's
+    purchase orders); when it does not, invoices go to the books without them."""
+
+    def exports_commitments(self) -> bool:
+        """Whether commitments are sent (and invoices wait for theirs to be synced)."""
+
+
 @dataclass(frozen=True)
 class VendorUpdateResult:
     """What a vendor update left in the ERP, and the exchange that did it (kept in the history)."""

@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from approvals.models import Project
 from integrations.base import ERPError
 from integrations.models import ERPConnection, ERPKind
+from integrations.views_access import is_connection_administrator
 from integrations.xero.connector import XeroConnector
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 @admin.action(
     description="Archive the Xero tracking option of closed projects",
-    permissions=["change"],
+    permissions=["archive_tracking_option"],
 )
 def archive_tracking_options(modeladmin, request, queryset):
     connection = ERPConnection.objects.filter(kind=ERPKind.XERO, is_active=True).first()
@@ -64,4 +65,9 @@ def register() -> None:
     project_admin = admin.site._registry.get(Project)
     if project_admin is None or archive_tracking_options in project_admin.actions:
         return
+    # Changing what Xero holds of the organisation's lists is for those who manage the
+    # connection, not for every approver.
+    project_admin.has_archive_tracking_option_permission = lambda request: (
+        is_connection_administrator(request.user)
+    )
     project_admin.actions = [*project_admin.actions, archive_tracking_options]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from approvals.models import CostCode
 from integrations.models import ERPConnection
 from integrations.xero.client import XeroClient
 from integrations.xero.organisation import PROJECT_CATEGORY_NAME
@@ -104,6 +105,7 @@ def save(connection: ERPConnection, client: XeroClient, form) -> str:
         ),
         "bill_status": _one_of(form, "bill_status", BILL_STATUSES, "status of bills"),
         "purchase_orders": form.get("purchase_orders") == "on",
+        "tax_types_by_cost_code": _tax_types_by_cost_code(connection, form, options),
     }
     category = form.get("tracking_category_id", "")
     if category == NEW_CATEGORY:
@@ -124,6 +126,24 @@ def save(connection: ERPConnection, client: XeroClient, form) -> str:
         f"Saved: projects are options of the tracking category "
         f"'{chosen['tracking_category_name']}'."
     )
+
+
+def cost_codes(connection: ERPConnection):
+    """The cost codes linked to the organisation's items, each of which may have its own rate."""
+    return CostCode.objects.filter(erp_connection=connection, is_active=True).exclude(erp_id="")
+
+
+def _tax_types_by_cost_code(connection: ERPConnection, form, options: Options) -> dict[str, str]:
+    """{cost code id: tax type} where a cost code's lines take another rate than the default."""
+    offered = {key for key, _ in options.expense_tax_rates}
+    chosen = {}
+    for code in cost_codes(connection):
+        value = form.get(f"tax_type_{code.pk}", "")
+        if value and value not in offered:
+            raise ChoiceRefused(f"choose the tax rate of cost code '{code}' among those listed.")
+        if value:
+            chosen[str(code.pk)] = value
+    return chosen
 
 
 def _one_of(form, name: str, offered, what: str) -> str:

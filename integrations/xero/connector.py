@@ -46,6 +46,11 @@ BATCH_SIZE = 50
 """Documents per request on the batched export path (Xero recommends up to 50)."""
 LIVE_BILL_STATUSES = "DRAFT,SUBMITTED,AUTHORISED,PAID"
 CHANGEABLE_ORDER_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
+NO_PURCHASE_ORDERS = (
+    "This Xero organisation keeps no purchase orders (a choice on the Xero connection page), "
+    "so commitments and their change orders are not sent; invoices go to Xero as bills "
+    "without them."
+)
 
 
 class ExportRefused(PermanentERPError):
@@ -67,7 +72,6 @@ class _RecordType:
 class XeroConnector:
     kind = ERPKind.XERO
     display_name = "Xero"
-    batch_size = BATCH_SIZE
 
     def __init__(self, connection: ERPConnection, client: XeroClient | None = None):
         self.connection = connection
@@ -87,6 +91,12 @@ class XeroConnector:
     @property
     def books(self) -> mapping.Books:
         return mapping.Books.of(self.settings)
+
+    def export_batch_size(self, model) -> int:
+        """How many records of `model` one request may carry: contacts, purchase orders and
+        bills go many to a request (PUT takes a list); a tracking option and a change to one
+        purchase order go alone."""
+        return BATCH_SIZE if model in (Company, Commitment, SubcontractorInvoice) else 1
 
     def _becomes(self, record) -> _RecordType:
         return self._record_types[type(record)]
@@ -184,7 +194,8 @@ class XeroConnector:
             ]
         return []
 
-    def _purchase_orders_kept(self) -> bool:
+    def exports_commitments(self) -> bool:
+        """Whether commitments become purchase orders: a choice of the connection page."""
         return bool(self.settings.get("purchase_orders", True))
 
     def _order_prerequisites(self, commitment: Commitment) -> list[str]:
@@ -207,11 +218,8 @@ class XeroConnector:
 
     def _order_problems(self, commitment: Commitment) -> list[str]:
         problems = []
-        if not self._purchase_orders_kept():
-            problems.append(
-                "This Xero organisation keeps no purchase orders (a choice on the Xero "
-                "connection page), so commitments are not sent; their invoices are sent as bills."
-            )
+        if not self.exports_commitments():
+            problems.append(NO_PURCHASE_ORDERS)
         problems += _number_problems("commitment", commitment.number)
         problems += self._currency_problems("commitment", commitment.currency)
         problems += self._lock_date_problems("commitment", commitment.posting_date)
@@ -236,7 +244,8 @@ class XeroConnector:
         return problems
 
     def _change_problems(self, change_order: CommitmentChangeOrder) -> list[str]:
-        problems = self._lock_date_problems("change order", change_order.posting_date)
+        problems = [] if self.exports_commitments() else [NO_PURCHASE_ORDERS]
+        problems += self._lock_date_problems("change order", change_order.posting_date)
         return problems + _amount_problems(
             "change order", [line.amount for line in change_order.lines.all()]
         )

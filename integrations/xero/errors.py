@@ -73,7 +73,9 @@ def read_answer(response: requests.Response) -> Any:
             )
         return body
     error = error_for_status(response, body, text)
-    logger.warning("Xero answered %s: %s", status, error.detail or error.message)
+    # A 404 is most often a look-up finding nothing, which is what it should find.
+    level = logging.INFO if status == 404 else logging.WARNING
+    logger.log(level, "Xero answered %s: %s", status, error.detail or error.message)
     raise error
 
 

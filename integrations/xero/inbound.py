@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -213,12 +213,18 @@ def cost_code_item_payload(*, code: str, name: str, expense_account_code: str) -
 
 @dataclass(frozen=True)
 class Ledger:
-    """What judging lines needs: the project category, the balance-sheet account codes, and the
-    id of each item by its code (lines name items by code)."""
+    """What judging lines needs: the project category, the balance-sheet account codes, each
+    account's name by its code, and the id of each item by its code (lines name both by code)."""
 
     project_category_id: str
     balance_sheet_codes: frozenset[str]
     item_ids_by_code: dict[str, str]
+    account_names: dict[str, str] = field(default_factory=dict)
+
+    def account_label(self, code: str) -> str:
+        """ "320 Subcontractors": the code, and the name when the chart has it."""
+        name = self.account_names.get(code, "")
+        return f"{code} {name}" if code and name else code
 
 
 def ledger_from(category_id: str, accounts: list[dict], items: list[dict]) -> Ledger:
@@ -231,6 +237,9 @@ def ledger_from(category_id: str, accounts: list[dict], items: list[dict]) -> Le
         ),
         item_ids_by_code={
             text(item, "Code").casefold(): text(item, "ItemID") for item in items if item
+        },
+        account_names={
+            text(account, "Code"): text(account, "Name") for account in accounts if account
         },
     )
 
@@ -269,7 +278,7 @@ def job_cost_document(resource: str, document: dict, ledger: Ledger) -> JobCostD
                 line_id=text(line, "LineItemID") or str(position),
                 job_erp_id=option,
                 cost_code_erp_id=ledger.item_ids_by_code.get(text(line, "ItemCode").casefold(), ""),
-                account_name=text(line, "AccountCode")[:255],
+                account_name=ledger.account_label(text(line, "AccountCode"))[:255],
                 description=text(line, "Description")[:4000],
                 amount=-amount if negative else amount,
             )

@@ -56,6 +56,10 @@ def connection(request):
         try:
             with XeroClient(active) as client:
                 context["options"] = choices.read(client)
+            by_code = active.settings.get("tax_types_by_cost_code") or {}
+            context["cost_code_tax_types"] = [
+                (code, by_code.get(str(code.pk), "")) for code in choices.cost_codes(active)
+            ]
         except ERPError as error:
             messages.error(request, f"The organisation's lists could not be read: {error.message}")
     return render(request, "integrations/xero/connection.html", context)

@@ -80,7 +80,7 @@ def _pages_render_in_tests(settings):
 
 @pytest.fixture
 def world(db) -> World:
-    # Xero has no connector here: decision pages never reach the network.
+    # A Xero connection without tokens: its checks and descriptions need no network.
     connection = make_erp_connection(kind=ERPKind.XERO)
     project = make_project(synced=True, number="P-1")
     other_project = make_project(synced=True, number="P-2")

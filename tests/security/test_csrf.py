@@ -11,9 +11,11 @@ from tests.security.conftest import client_for
 from tests.security.test_permission_matrix import POSTED, expected_roles
 from tests.security.urls import named_urls, url_in_world
 
-# Signed by QuickBooks instead, or logged in by the Web Connector's own password inside the SOAP
-# call: a third party's program cannot hold our CSRF token.
-SIGNED_ELSEWHERE = frozenset({"quickbooks_online:webhooks", "quickbooks_desktop:qbwc"})
+# Signed by QuickBooks or Xero instead, or logged in by the Web Connector's own password inside
+# the SOAP call: a third party's program cannot hold our CSRF token.
+SIGNED_ELSEWHERE = frozenset(
+    {"quickbooks_online:webhooks", "xero:webhooks", "quickbooks_desktop:qbwc"}
+)
 
 
 @contextmanager

@@ -191,7 +191,7 @@ class HandOffConnector(ScriptedConnector):
 
 class ScriptedHandOff:
     """The contract's adapter for the scripted hand-off ERP (connected as a Xero company, whose
-    connector it stands in for: the installation has no Xero connector of its own yet)."""
+    connector it stands in for during the test: a kind the installation knows)."""
 
     does_not_apply = {
         STALE_VERSION: "the scripted ERP keeps no document versions; QuickBooks Desktop's "

@@ -7,7 +7,14 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from approvals.models import ChangeOrderLine, CommitmentChangeOrder, Company, Project
+from approvals.models import (
+    ChangeOrderLine,
+    Commitment,
+    CommitmentChangeOrder,
+    Company,
+    Project,
+    SubcontractorInvoice,
+)
 from approvals.preconditions import send_problems
 from approvals.services import record_accept, record_retry, record_send
 from approvals.states import SyncStatus
@@ -65,7 +72,8 @@ def bills(books) -> list[dict]:
 def test_the_registry_gives_a_xero_connection_its_connector(xero_connection):
     connector = connector_for(xero_connection)
     assert isinstance(connector, XeroConnector)
-    assert connector.batch_size == 50
+    assert connector.export_batch_size(SubcontractorInvoice) == 50
+    assert connector.export_batch_size(Project) == 1
 
 
 def test_prerequisites_became_a_tracking_option_a_contact_and_a_purchase_order(books):
@@ -342,3 +350,54 @@ def test_the_send_check_names_xero_s_own_things(books):
     problems = send_problems(commitment)
 
     assert "Vendor 'Pacific Plumbing Co' is not linked to a Xero contact." in problems
+
+
+def test_without_purchase_orders_an_invoice_is_billed_without_its_commitment(books):
+    connection = ERPConnection.objects.get(pk=books.connection.pk)
+    connection.settings = {**connection.settings, "purchase_orders": False}
+    connection.save()
+    commitment = new_commitment(books.project, books.vendor, books.cost_codes, number="SC-1001-010")
+    Commitment.objects.filter(pk=commitment.pk).update(currency="AUD")
+    assert any("keeps no purchase orders" in p for p in send_problems(commitment))
+    books.commitment = fresh_record(commitment)
+    invoice = new_invoice(books, number="INV-3001")
+
+    assert accept(books, invoice) == ["synced"]
+
+    [bill] = [b for b in bills(books) if b["InvoiceNumber"] == "INV-3001"]
+    assert fresh_record(invoice).erp_id == bill["InvoiceID"]
+    assert fresh_record(commitment).erp_id == ""
+
+
+def test_a_cost_code_s_own_tax_rate_is_chosen_on_the_connection_page_and_used(books, client):
+    admin_user = make_user(role="administrator")
+    client.force_login(admin_user)
+    painting = books.cost_codes["Painting"]
+    page = client.get(reverse("xero:connection")).content.decode()
+    assert f'name="tax_type_{painting.pk}"' in page
+    settings = books.connection.settings
+    form = {
+        "tracking_category_id": settings["tracking_category_id"],
+        **{
+            name: settings[name]
+            for name in (
+                "retainage_account_code",
+                "item_account_code",
+                "tax_type",
+                "retainage_tax_type",
+                "line_amount_types",
+                "bill_status",
+            )
+        },
+        "purchase_orders": "on",
+        f"tax_type_{painting.pk}": "EXEMPTEXPENSES",
+    }
+    client.post(reverse("xero:choices"), form)
+    invoice = new_invoice(books)
+
+    assert accept(books, invoice) == ["synced"]
+
+    (bill,) = bills(books)
+    work, paint, _retainage = bill["LineItems"]
+    assert (work["TaxType"], paint["TaxType"]) == ("INPUT", "EXEMPTEXPENSES")
+    assert paint["TaxAmount"] == Decimal("0.00")

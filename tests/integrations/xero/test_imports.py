@@ -184,6 +184,11 @@ def test_job_costs_come_from_bills_credit_notes_and_spend_money_on_the_projects_
         ("expense", "Card 0412", Decimal("80.00"), None),
     ]
     assert summary.created == 3
+    assert set(
+        JobCostTransaction.objects.filter(project=books["project"]).values_list(
+            "account_name", flat=True
+        )
+    ) == {"320 Subcontractors"}
     # Every bill of the contact is kept for the duplicate check, the draft too.
     assert set(
         ERPBill.objects.filter(erp_connection=xero_connection).values_list("number", flat=True)
