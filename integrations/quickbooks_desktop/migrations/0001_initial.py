@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("integrations", "0004_quickbooks_desktop"),
+        ("integrations", "0005_quickbooks_desktop"),
     ]
 
     operations = [

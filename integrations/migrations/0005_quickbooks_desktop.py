@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0003_erp_connection_named_for_people"),
+        ("integrations", "0004_shared_rate_limits"),
     ]
 
     operations = [
