@@ -15,9 +15,11 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import throttle
 from integrations.quickbooks_desktop import outbox, qbxml
 from integrations.quickbooks_desktop.models import (
     DesktopConnection,
@@ -65,7 +67,23 @@ def client_version(version: str) -> str:
     return ""
 
 
-def authenticate(username: str, password: str) -> list[str]:
+def authenticate(username: str, password: str, *, address: str) -> list[str]:
+    """A ticket for a run, or 'nvu'. Failures slow down that user name from that address as the
+    site's sign-in does, so the Web Connector's password cannot be guessed by trying; a caller
+    made to wait is told 'nvu' like any refusal."""
+    signed_in: list[DesktopConnection] = []
+    try:
+        throttle.attempt(
+            username=f"web-connector:{username.strip()}",
+            address=address,
+            authenticate=lambda: signed_in.append(_check_password(username, password)),
+        )
+    except (ValidationError, throttle.TooManyFailures):
+        return ["", NOT_A_USER]
+    return _open_run(signed_in[0])
+
+
+def _check_password(username: str, password: str) -> DesktopConnection:
     desktop = (
         DesktopConnection.objects.select_related("connection")
         .filter(username=username.strip(), connection__is_active=True)
@@ -73,9 +91,13 @@ def authenticate(username: str, password: str) -> list[str]:
     )
     if desktop is None:
         check_password(password, _stand_in_hash())
-        return ["", NOT_A_USER]
+        raise ValidationError("Unknown Web Connector user.")
     if not check_password(password, desktop.password_hash):
-        return ["", NOT_A_USER]
+        raise ValidationError("Wrong Web Connector password.")
+    return desktop
+
+
+def _open_run(desktop: DesktopConnection) -> list[str]:
     with transaction.atomic():
         desktop = DesktopConnection.objects.select_for_update().get(pk=desktop.pk)
         now = timezone.now()

@@ -15,6 +15,7 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.addresses import client_address
 from integrations.quickbooks_desktop import service, soap
 
 logger = logging.getLogger(__name__)
@@ -32,14 +33,16 @@ def endpoint_url(request) -> str:
     return request.build_absolute_uri(reverse("quickbooks_desktop:qbwc"))
 
 
-def _dispatch(call: soap.Call):
+def _dispatch(call: soap.Call, request):
     match call.operation:
         case "serverVersion":
             return service.server_version()
         case "clientVersion":
             return service.client_version(call.text("strVersion"))
         case "authenticate":
-            return service.authenticate(call.text("strUserName"), call.text("strPassword"))
+            return service.authenticate(
+                call.text("strUserName"), call.text("strPassword"), address=client_address(request)
+            )
         case "sendRequestXML":
             return service.send_request_xml(
                 call.text("ticket"),
@@ -86,7 +89,7 @@ def qbwc(request):
     except soap.BadCall as error:
         return HttpResponse(soap.fault(str(error)), status=400, content_type=SOAP_TYPE)
     try:
-        result = _dispatch(call)
+        result = _dispatch(call, request)
     except Exception:
         logger.exception("The Web Connector's %s call failed", call.operation)
         sentence = "The service failed to handle this call; it was logged. Try again later."

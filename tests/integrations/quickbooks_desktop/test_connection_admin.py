@@ -74,7 +74,7 @@ def test_the_password_is_shown_once_and_kept_hashed(administrator):
         desktop.file_id,
     )
     assert desktop.connection.company_name == "Riverside Builders"
-    assert service.authenticate("riverside-qbwc", password)[1] == ""
+    assert service.authenticate("riverside-qbwc", password, address="127.0.0.1")[1] == ""
     assert list(QueuedRequest.objects.values_list("operation", flat=True)) == [
         "AccountQueryRq",
         "CustomerQueryRq",
@@ -98,8 +98,8 @@ def test_a_new_password_replaces_the_old_one_and_is_shown_once(administrator):
 
     second = shown_password(response)
     assert second != first
-    assert service.authenticate("riverside-qbwc", first)[1] == "nvu"
-    assert service.authenticate("riverside-qbwc", second)[1] == ""
+    assert service.authenticate("riverside-qbwc", first, address="127.0.0.1")[1] == "nvu"
+    assert service.authenticate("riverside-qbwc", second, address="127.0.0.1")[1] == ""
 
 
 def test_the_qwc_file_parses_and_names_the_endpoint(administrator):
@@ -230,18 +230,18 @@ def test_a_company_name_with_markup_and_line_breaks_stays_text(administrator):
 def test_a_disconnected_company_refuses_the_web_connector_until_reconnected(administrator):
     password = shown_password(connect(administrator))
     desktop = DesktopConnection.objects.get()
-    running = service.authenticate("riverside-qbwc", password)[0]
+    running = service.authenticate("riverside-qbwc", password, address="127.0.0.1")[0]
     values = form_values(
         administrator.get(change_url(desktop)).content.decode(), containing="retainage_account"
     )
 
     administrator.post(change_url(desktop), {**values, "_disconnect": "1"})
 
-    assert service.authenticate("riverside-qbwc", password)[1] == "nvu"
+    assert service.authenticate("riverside-qbwc", password, address="127.0.0.1")[1] == "nvu"
     assert service.send_request_xml(running, "", "", "US", 13, 0) == ""  # that run is over
     page = administrator.get(change_url(desktop)).content.decode()
     assert "This company is disconnected: the Web Connector is refused." in page
 
     administrator.post(change_url(desktop), {**values, "_reconnect": "1"})
 
-    assert service.authenticate("riverside-qbwc", password)[1] == ""
+    assert service.authenticate("riverside-qbwc", password, address="127.0.0.1")[1] == ""

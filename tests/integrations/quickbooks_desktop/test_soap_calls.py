@@ -126,7 +126,7 @@ def test_qbxml_travels_escaped_inside_the_soap_strings(client):
 
 def test_an_answer_that_is_not_qbxml_is_recorded_and_the_request_kept(client):
     make_desktop()
-    ticket = service.authenticate("riverside-qbwc", PASSWORD)[0]
+    ticket = service.authenticate("riverside-qbwc", PASSWORD, address="127.0.0.1")[0]
     service.send_request_xml(ticket, "", "", "US", 13, 0)
 
     answered = post(
@@ -153,7 +153,7 @@ def test_an_answer_that_is_not_qbxml_is_recorded_and_the_request_kept(client):
 
 def test_an_answer_to_another_request_is_not_taken_for_this_one(client):
     make_desktop()
-    ticket = service.authenticate("riverside-qbwc", PASSWORD)[0]
+    ticket = service.authenticate("riverside-qbwc", PASSWORD, address="127.0.0.1")[0]
     service.send_request_xml(ticket, "", "", "US", 13, 0)
     stray = (
         '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><AccountQueryRs requestID="x999" '
@@ -173,7 +173,7 @@ def test_calls_with_a_ticket_that_is_over_or_unknown_are_answered(client):
     assert service.connection_error("no-such-ticket", "0x80040408", "") == "done"
 
     make_desktop()
-    ticket = service.authenticate("riverside-qbwc", PASSWORD)[0]
+    ticket = service.authenticate("riverside-qbwc", PASSWORD, address="127.0.0.1")[0]
     service.close_connection(ticket)
     assert service.send_request_xml(ticket, "", "", "US", 13, 0) == ""
     assert Exchange.objects.count() == 0
@@ -181,7 +181,7 @@ def test_calls_with_a_ticket_that_is_over_or_unknown_are_answered(client):
 
 def test_a_quickbooks_error_fails_that_request_only_and_the_run_goes_on(client):
     make_desktop()
-    ticket = service.authenticate("riverside-qbwc", PASSWORD)[0]
+    ticket = service.authenticate("riverside-qbwc", PASSWORD, address="127.0.0.1")[0]
     request = service.send_request_xml(ticket, "", "", "US", 13, 0)
     request_id = etree.fromstring(request.split("?>", 2)[-1].encode())[0][0].get("requestID")
     refused = (
@@ -206,7 +206,7 @@ def test_a_quickbooks_error_fails_that_request_only_and_the_run_goes_on(client):
 
 def test_quickbooks_busy_keeps_the_request_for_the_next_run(client):
     make_desktop()
-    ticket = service.authenticate("riverside-qbwc", PASSWORD)[0]
+    ticket = service.authenticate("riverside-qbwc", PASSWORD, address="127.0.0.1")[0]
     request = service.send_request_xml(ticket, "", "", "US", 13, 0)
     request_id = etree.fromstring(request.split("?>", 2)[-1].encode())[0][0].get("requestID")
     busy = (
@@ -251,9 +251,11 @@ def test_a_browser_is_told_what_the_address_is_for(client):
 def test_a_late_answer_from_an_interrupted_run_changes_nothing(client, settings, company):
     make_desktop()
     settings.QBWC_BUSY_SECONDS = 0
-    first = service.authenticate("riverside-qbwc", PASSWORD)[0]
+    first = service.authenticate("riverside-qbwc", PASSWORD, address="127.0.0.1")[0]
     request = service.send_request_xml(first, "", "", "US", 13, 0)
-    second = service.authenticate("riverside-qbwc", PASSWORD)[0]  # the first run is over
+    second = service.authenticate("riverside-qbwc", PASSWORD, address="127.0.0.1")[
+        0
+    ]  # the first run is over
 
     assert service.receive_response_xml(first, company.answer(request), "", "") == -1
 

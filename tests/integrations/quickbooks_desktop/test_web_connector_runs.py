@@ -1,12 +1,15 @@
 """Whole runs of the Web Connector over a real socket: a SOAP client built from the service's
 WSDL logs in, collects the queued requests, brings QuickBooks' answers back and closes."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import LoginThrottle
 from approvals.models import ERPCostCode, ERPCustomer, ERPJob, ERPVendor, SyncCursor, SyncKind
-from integrations.quickbooks_desktop import qbxml
+from integrations.quickbooks_desktop import qbxml, service
 from integrations.quickbooks_desktop.models import (
     Exchange,
     QueuedRequest,
@@ -123,6 +126,34 @@ def test_a_wrong_password_or_user_name_is_not_a_valid_user(web_connector):
 
     assert WebConnectorSession.objects.count() == 0
     assert set(states().values()) == {RequestState.QUEUED}
+
+
+def test_guessing_the_password_is_slowed_down_like_a_sign_in(web_connector):
+    """Five wrong passwords from one address, then even the right one is refused ('nvu', as
+    any refusal) until the wait is over; the user name's real owner elsewhere is not locked out."""
+    make_desktop()
+    for guess in range(5):
+        assert web_connector.run("riverside-qbwc", f"guess-{guess}").authenticated == "nvu"
+
+    assert web_connector.run("riverside-qbwc", PASSWORD).authenticated == "nvu"
+    assert WebConnectorSession.objects.count() == 0
+
+    LoginThrottle.objects.filter(username="web-connector:riverside-qbwc").update(
+        last_failure_at=timezone.now() - timedelta(minutes=16)
+    )
+    assert web_connector.run("riverside-qbwc", PASSWORD).authenticated == ""
+    assert not LoginThrottle.objects.filter(username="web-connector:riverside-qbwc").exists()
+
+
+def test_a_wrong_password_from_elsewhere_does_not_lock_the_web_connector_out():
+    make_desktop()
+    for guess in range(6):
+        assert (
+            service.authenticate("riverside-qbwc", f"guess-{guess}", address="203.0.113.9")[1]
+            == "nvu"
+        )
+
+    assert service.authenticate("riverside-qbwc", PASSWORD, address="127.0.0.1")[1] == ""
 
 
 def test_a_disconnected_company_is_not_a_valid_user(web_connector):
