@@ -26,6 +26,8 @@ class ImportNouns:
     jobs: str = "jobs"
     vendor: str = "vendor"
     vendors: str = "vendors"
+    job_parent: str = "customer"
+    """What a job sits under in the ERP; "" where jobs stand alone (Xero's tracking options)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,11 @@ ERPS: dict[str, ERPEntry] = {
         url_prefix="xero/",
         urls="integrations.xero.urls",
         nouns=ImportNouns(
-            job="tracking option", jobs="tracking options", vendor="contact", vendors="contacts"
+            job="tracking option",
+            jobs="tracking options",
+            vendor="contact",
+            vendors="contacts",
+            job_parent="",
         ),
     ),
     # The Web Connector's service and the lists it reads; exports come next (issue 18's sequel).

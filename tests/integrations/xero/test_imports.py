@@ -403,3 +403,21 @@ def test_the_contacts_page_says_which_contact_xero_does_not_hold_as_a_supplier(
     owner = page.index("Owner Holdings &lt;script&gt;")
     assert owner < page.index(not_supplier) < page.index("</tr>", owner)
     assert "<script>alert(1)" not in page
+
+
+def test_the_tracking_options_page_shows_no_customer_column_xero_has_none(
+    xero, xero_connection, client, settings
+):
+    settings.SECURE_SSL_REDIRECT = False
+    xero.option("P-104 Riverside Clinic")
+    jobs_sync(connection=xero_connection)
+    client.force_login(make_user(role="approver"))
+
+    page = client.get(reverse("admin:approvals_imports_jobs")).content.decode()
+
+    table = page.index('<table id="erp-jobs">')
+    header = page[table : page.index("</thead>", table)]
+    assert ">Tracking option</th>" in header
+    assert "Customer" not in header
+    row = page[page.index("P-104 Riverside Clinic") : page.index("</tr>", page.index("P-104"))]
+    assert row.count("<td") == 3  # address, add, link: no empty customer cell
