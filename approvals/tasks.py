@@ -1,17 +1,15 @@
-"""Background tasks: thin wrappers over services. Arguments are ids, never amounts."""
+"""Background tasks, each named after the service run it wraps. Arguments are ids, never amounts."""
 
 from django.tasks import task
 
-from approvals.services.exporting.exports import export_run
-from approvals.services.exporting.failed_exports import lookup_run
-from approvals.services.exporting.vendor_update_runs import vendor_update_run
+from approvals.services.exporting import exports, failed_exports, vendor_update_runs
 
 EXPORTS_QUEUE = "exports"
 
 
 @task(queue_name=EXPORTS_QUEUE)
-def export_record(model_label: str, record_id: int, export_attempt: int, try_number: int = 1):
-    return export_run(
+def export_run(model_label: str, record_id: int, export_attempt: int, try_number: int = 1):
+    return exports.export_run(
         model_label=model_label,
         record_id=record_id,
         export_attempt=export_attempt,
@@ -20,10 +18,8 @@ def export_record(model_label: str, record_id: int, export_attempt: int, try_num
 
 
 @task(queue_name=EXPORTS_QUEUE)
-def failed_export_look_up(
-    model_label: str, record_id: int, export_attempt: int, try_number: int = 1
-):
-    return lookup_run(
+def lookup_run(model_label: str, record_id: int, export_attempt: int, try_number: int = 1):
+    return failed_exports.lookup_run(
         model_label=model_label,
         record_id=record_id,
         export_attempt=export_attempt,
@@ -32,5 +28,7 @@ def failed_export_look_up(
 
 
 @task(queue_name=EXPORTS_QUEUE)
-def update_vendor(update_id: int, attempt: int, try_number: int = 1):
-    return vendor_update_run(update_id=update_id, attempt=attempt, try_number=try_number)
+def vendor_update_run(update_id: int, attempt: int, try_number: int = 1):
+    return vendor_update_runs.vendor_update_run(
+        update_id=update_id, attempt=attempt, try_number=try_number
+    )

@@ -18,11 +18,11 @@ LONG_RUNNING = (
     "tests/reliability/test_soak.py",
     "tests/reliability/test_database_restart.py",
     "tests/reliability/",
-    "tests/approvals/test_migration_erp_ids_name_their_connection.py",
+    "tests/approvals/migrations/test_migration_erp_ids_name_their_connection.py",
     "tests/e2e/",
     "tests/concurrency/",
     "tests/approvals/views/test_bad_input.py",
-    "tests/approvals/imports/test_vendors.py",
+    "tests/approvals/services/importing/test_vendors.py",
 )
 
 

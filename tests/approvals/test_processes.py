@@ -14,7 +14,7 @@ from tests.factories import make_commitment, make_company
 
 pytestmark = pytest.mark.django_db
 
-EXPORT_TASK = "approvals.tasks.export_record"
+EXPORT_TASK = "approvals.tasks.export_run"
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def qbo_fixtures(path: Path) -> list[str]:
 def test_the_scan_covers_the_workflow_tests():
     names = {str(path.relative_to(ROOT)) for path in WORKFLOW_TESTS}
     assert "tests/approvals/conftest.py" in names
-    assert "tests/approvals/imports/test_job_costs.py" in names
+    assert "tests/approvals/services/importing/test_job_costs.py" in names
     assert len(names) > 50
 
 

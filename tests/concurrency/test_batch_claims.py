@@ -17,7 +17,7 @@ from tests.factories import make_user
 
 RECORDS = 150
 BATCH_SECONDS = 0.4  # how long QuickBooks takes over each batch
-EXPORT_TASK = "approvals.tasks.export_record"
+EXPORT_TASK = "approvals.tasks.export_run"
 BATCH_OUTCOME = re.compile(r"batch of (\d+): (.*)")
 
 

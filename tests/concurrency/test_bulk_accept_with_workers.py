@@ -20,7 +20,7 @@ from tests.factories import make_user
 RECORDS = 300
 FIRST_APPROVER_TAKES = slice(0, 200)
 SECOND_APPROVER_TAKES = slice(100, 300)
-EXPORT_TASK = "approvals.tasks.export_record"
+EXPORT_TASK = "approvals.tasks.export_run"
 
 
 def vendor_creates(qbo_sandbox) -> list[dict]:

@@ -29,7 +29,7 @@ from tests.reliability.sandbox_faults import add_fault
 
 INVOICES = 24
 LATENCY_SECONDS = 1.0
-EXPORT_TASK = "approvals.tasks.export_record"
+EXPORT_TASK = "approvals.tasks.export_run"
 
 
 def linked(record, erp_id: str):

@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 from approvals.models import Company
 from approvals.services import PreconditionsNotMet, record_accept, record_send
 from approvals.states import SyncStatus
-from approvals.tasks import export_record
+from approvals.tasks import export_run
 from tests.factories import (
     make_commitment,
     make_company,
@@ -36,8 +36,8 @@ def api_writes(qbo_sandbox) -> list[dict]:
 
 def run_queued_exports() -> list[str]:
     return [
-        export_record.call(*task.args_kwargs["args"])
-        for task in DBTaskResult.objects.filter(task_path="approvals.tasks.export_record")
+        export_run.call(*task.args_kwargs["args"])
+        for task in DBTaskResult.objects.filter(task_path="approvals.tasks.export_run")
     ]
 
 

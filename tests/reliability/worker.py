@@ -20,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 
 from approvals.states import SyncStatus
 
-EXPORT_TASK = "approvals.tasks.export_record"
+EXPORT_TASK = "approvals.tasks.export_run"
 
 
 @dataclass

@@ -15,8 +15,8 @@ from django_tasks_db.models import DBTaskResult
 from approvals.models import Company
 from approvals.services import record_accept, record_send
 from approvals.states import SyncStatus
-from approvals.sync_tasks import erp_sync
-from approvals.tasks import export_record
+from approvals.sync_tasks import sync_run
+from approvals.tasks import export_run
 from integrations.models import ERPConnection
 from tests.approvals.admin.helpers import decision_url
 from tests.factories import make_company, make_erp_connection, make_user
@@ -58,8 +58,8 @@ def followed_messages(response) -> str:
 
 def run_export_tasks() -> list:
     outcomes = []
-    for task in DBTaskResult.objects.filter(task_path="approvals.tasks.export_record"):
-        outcomes.append(export_record.call(*task.args_kwargs["args"]))
+    for task in DBTaskResult.objects.filter(task_path="approvals.tasks.export_run"):
+        outcomes.append(export_run.call(*task.args_kwargs["args"]))
         task.delete()
     return outcomes
 
@@ -130,7 +130,7 @@ def test_a_rotated_secret_key_reads_as_disconnected_everywhere_until_reconnected
     assert outcome != "synced"
     exporting.refresh_from_db()
     assert exporting.sync_status != SyncStatus.SYNCED
-    assert DISCONNECTED in erp_sync.call("vendors", connection.pk)["skipped"]
+    assert DISCONNECTED in sync_run.call("vendors", connection.pk)["skipped"]
     with pytest.raises(CommandError, match=DISCONNECTED):
         call_command("erp_sync", "vendors")
 

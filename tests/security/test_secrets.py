@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from approvals.models import AuditEvent
 from approvals.services import record_accept, record_send
-from approvals.tasks import export_record
+from approvals.tasks import export_run
 from integrations.crypto import decrypt
 from integrations.models import ERPConnection
 from tests.factories import make_company, make_user
@@ -42,8 +42,8 @@ def export_a_vendor() -> str:
     company = make_company(name="Riverside Drywall LLC")
     record_send(record=company, actor=make_user(role="project_manager"))
     record_accept(record=company, actor=make_user(role="approver"))
-    [task] = DBTaskResult.objects.filter(task_path="approvals.tasks.export_record")
-    return export_record.call(*task.args_kwargs["args"])
+    [task] = DBTaskResult.objects.filter(task_path="approvals.tasks.export_run")
+    return export_run.call(*task.args_kwargs["args"])
 
 
 def test_tokens_are_encrypted_at_rest_and_never_logged(qbo_sandbox, qbo_settings, caplog):

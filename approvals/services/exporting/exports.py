@@ -79,9 +79,9 @@ def retry_delay_seconds(*, try_number: int, retry_after: float | None = None) ->
 
 def export_enqueue(*, record, try_number: int = 1, run_after: datetime | None = None) -> None:
     """Queue the export of `record`'s current attempt; a row in the caller's transaction."""
-    from approvals.tasks import export_record
+    from approvals import tasks
 
-    task = export_record.using(run_after=run_after) if run_after else export_record
+    task = tasks.export_run.using(run_after=run_after) if run_after else tasks.export_run
     task.enqueue(model_label(record), record.pk, record.export_attempt, try_number)
 
 
@@ -96,14 +96,14 @@ def export_enqueue_many(*, records) -> None:
     from django_tasks_db.compat import normalize_json, task_enqueued
     from django_tasks_db.models import DBTaskResult, get_date_max
 
-    from approvals.tasks import export_record
+    from approvals import tasks
 
-    backend = export_record.get_backend()
+    backend = tasks.export_run.get_backend()
     if not isinstance(backend, DatabaseBackend):
         for record in records:
             export_enqueue(record=record)
         return
-    backend.validate_task(export_record)
+    backend.validate_task(tasks.export_run)
     rows = DBTaskResult.objects.bulk_create(
         DBTaskResult(
             args_kwargs=normalize_json(
@@ -112,10 +112,10 @@ def export_enqueue_many(*, records) -> None:
                     "kwargs": {},
                 }
             ),
-            priority=export_record.priority,
-            task_path=export_record.module_path,
-            queue_name=export_record.queue_name,
-            run_after=export_record.run_after or get_date_max(),
+            priority=tasks.export_run.priority,
+            task_path=tasks.export_run.module_path,
+            queue_name=tasks.export_run.queue_name,
+            run_after=tasks.export_run.run_after or get_date_max(),
             backend_name=backend.alias,
         )
         for record in records

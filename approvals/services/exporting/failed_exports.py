@@ -40,11 +40,11 @@ LOOKUP_RECOVERY = "failed export look-up recovery"
 
 def lookup_enqueue(*, record, try_number: int = 1, run_after: datetime | None = None) -> None:
     """Queue the look-up of `record`'s failed attempt; rows in the caller's transaction."""
-    from approvals.tasks import failed_export_look_up
+    from approvals import tasks
 
     when = run_after or timezone.now()
     type(record).objects.filter(pk=record.pk).update(erp_lookup_at=when)
-    task = failed_export_look_up.using(run_after=run_after) if run_after else failed_export_look_up
+    task = tasks.lookup_run.using(run_after=run_after) if run_after else tasks.lookup_run
     task.enqueue(model_label(record), record.pk, record.export_attempt, try_number)
 
 

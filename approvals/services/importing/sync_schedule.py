@@ -54,7 +54,7 @@ def interval(kind: str) -> timedelta:
 
 def sync_request(*, connection: ERPConnection, kind: str) -> bool:
     """Queue one run of `kind` unless one already waits; True when this call queued it."""
-    from approvals.sync_tasks import erp_sync
+    from approvals import sync_tasks
 
     cursor = sync_runs.cursor_for(connection, kind)
     now = timezone.now()
@@ -64,7 +64,7 @@ def sync_request(*, connection: ERPConnection, kind: str) -> bool:
             Q(requested_at__isnull=True) | Q(requested_at__lt=forgotten), pk=cursor.pk
         ).update(requested_at=now)
         if claimed:
-            erp_sync.enqueue(str(kind), connection.pk)
+            sync_tasks.sync_run.enqueue(str(kind), connection.pk)
     return bool(claimed)
 
 
@@ -147,7 +147,7 @@ def sync_request_again(
     """Queue the run of `kind` that `error` interrupted again, when the ERP said or after the
     back-off (a rate-limited run is not counted); it resumes after the last batch stored. Past
     the last try it waits for its next scheduled run."""
-    from approvals.sync_tasks import erp_sync
+    from approvals import sync_tasks
 
     next_try, delay = next_try_after(error, try_number)
     if next_try > max_tries():
@@ -156,7 +156,7 @@ def sync_request_again(
     cursor = sync_runs.cursor_for(connection, kind)
     with transaction.atomic():
         SyncCursor.objects.filter(pk=cursor.pk).update(requested_at=timezone.now())
-        erp_sync.using(run_after=run_after).enqueue(str(kind), connection.pk, next_try)
+        sync_tasks.sync_run.using(run_after=run_after).enqueue(str(kind), connection.pk, next_try)
     return f"asked again in {delay:.0f} s"
 
 

@@ -440,9 +440,11 @@ def _when(moment) -> str:
 
 def vendor_update_enqueue(*, update: VendorUpdate, try_number: int = 1, run_after=None) -> None:
     """Queue the worker's run of `update`'s current attempt; a row in the caller's transaction."""
-    from approvals.tasks import update_vendor
+    from approvals import tasks
 
-    task = update_vendor.using(run_after=run_after) if run_after else update_vendor
+    task = (
+        tasks.vendor_update_run.using(run_after=run_after) if run_after else tasks.vendor_update_run
+    )
     task.enqueue(update.pk, update.attempt, try_number)
 
 

@@ -19,7 +19,7 @@ from tests.factories import make_commitment, make_company
 def queued_exports() -> list[list]:
     return [
         result.args_kwargs["args"][:2]
-        for result in DBTaskResult.objects.filter(task_path="approvals.tasks.export_record")
+        for result in DBTaskResult.objects.filter(task_path="approvals.tasks.export_run")
     ]
 
 

@@ -43,7 +43,7 @@ def url(update, decision: str) -> str:
 
 
 def tasks() -> int:
-    return DBTaskResult.objects.filter(task_path__endswith="update_vendor").count()
+    return DBTaskResult.objects.filter(task_path__endswith="vendor_update_run").count()
 
 
 def test_the_queue_lists_waiting_updates_with_the_sensitive_fields_marked(approver_client, update):

@@ -4,7 +4,7 @@ Each test plays people through the public surface (the project manager's pages, 
 decision pages, the export worker) against the QuickBooks Online sandbox over a real socket: a
 document stored in QuickBooks whose answer was lost, the record failed, then renamed or
 renumbered and retried or retrieved; and a bill number QuickBooks already holds. (The workflow's
-side of each, with any ERP, is tested in tests/approvals/test_approved_once.py.)
+side of each, with any ERP, is tested in tests/approvals/services/workflow/test_approved_once.py.)
 """
 
 from __future__ import annotations

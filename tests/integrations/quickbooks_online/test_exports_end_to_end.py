@@ -6,7 +6,7 @@ from django_tasks_db.models import DBTaskResult
 from approvals.models import AuditEvent
 from approvals.services import record_accept, record_send
 from approvals.states import Action, SyncStatus
-from approvals.tasks import export_record
+from approvals.tasks import export_run
 from tests.factories import make_company, make_user
 from tests.reliability import scene
 
@@ -24,7 +24,7 @@ def run_queued_exports() -> list[str]:
     done, outcomes = set(), []
     while True:
         pending = (
-            DBTaskResult.objects.filter(task_path="approvals.tasks.export_record")
+            DBTaskResult.objects.filter(task_path="approvals.tasks.export_run")
             .exclude(id__in=done)
             .order_by("enqueued_at")
             .first()
@@ -32,7 +32,7 @@ def run_queued_exports() -> list[str]:
         if pending is None:
             return outcomes
         done.add(pending.id)
-        outcomes.append(export_record.call(*pending.args_kwargs["args"]))
+        outcomes.append(export_run.call(*pending.args_kwargs["args"]))
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Vendor updates through the QuickBooks Online connector: the pure sparse payload, the update
 against the sandbox over a real socket (read back from what the sandbox stored), and the same
 through the export worker's task. (The workflow of a vendor update, with any ERP, is tested in
-tests/approvals/test_vendor_updates.py.)"""
+tests/approvals/services/exporting/test_vendor_updates.py.)"""
 
 import copy
 

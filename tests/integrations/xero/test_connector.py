@@ -18,7 +18,7 @@ from approvals.models import (
 from approvals.preconditions import send_problems
 from approvals.services import record_accept, record_retry, record_send
 from approvals.states import SyncStatus
-from approvals.tasks import export_record
+from approvals.tasks import export_run
 from integrations.models import ERPConnection
 from integrations.registry import connector_for
 from integrations.xero.client import XeroClient
@@ -35,7 +35,7 @@ def run_queued_exports() -> list[str]:
     done, outcomes = set(), []
     while True:
         pending = (
-            DBTaskResult.objects.filter(task_path="approvals.tasks.export_record")
+            DBTaskResult.objects.filter(task_path="approvals.tasks.export_run")
             .exclude(id__in=done)
             .order_by("enqueued_at")
             .first()
@@ -43,7 +43,7 @@ def run_queued_exports() -> list[str]:
         if pending is None:
             return outcomes
         done.add(pending.id)
-        outcomes.append(export_record.call(*pending.args_kwargs["args"]))
+        outcomes.append(export_run.call(*pending.args_kwargs["args"]))
 
 
 @pytest.fixture(autouse=True)

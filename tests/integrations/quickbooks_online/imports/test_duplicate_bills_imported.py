@@ -1,7 +1,7 @@
 """The duplicate-bill check reads the bills the job-cost sync imported, never QuickBooks itself:
 a bill keyed straight into QuickBooks is flagged at send and at accept with no request to it, and
 one voided (QuickBooks zeroes it and notes "Voided") or deleted there stops counting. (The same
-with any ERP: tests/approvals/imports/test_duplicate_bills_imported.py.)"""
+with any ERP: tests/approvals/services/importing/test_duplicate_bills_imported.py.)"""
 
 from decimal import Decimal
 

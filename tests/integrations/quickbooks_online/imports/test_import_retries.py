@@ -10,10 +10,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from approvals.models import ERPVendor, SyncCursor, SyncKind
-from approvals.sync_tasks import erp_sync
+from approvals.sync_tasks import sync_run
 
 pytestmark = pytest.mark.django_db
-SYNC_TASK = "approvals.sync_tasks.erp_sync"
+SYNC_TASK = "approvals.sync_tasks.sync_run"
 
 
 def queued_syncs():
@@ -28,7 +28,7 @@ def test_a_throttled_import_is_queued_again_when_quickbooks_said_as_the_same_try
     qbo_sandbox.inject_fault("throttle", count=1)
     before = timezone.now()
 
-    outcome = erp_sync.call(SyncKind.VENDORS, qbo_connection.pk, 2)
+    outcome = sync_run.call(SyncKind.VENDORS, qbo_connection.pk, 2)
 
     assert "too many requests" in outcome["stopped"]
     (again,) = queued_syncs()
@@ -40,7 +40,7 @@ def test_a_throttled_import_is_queued_again_when_quickbooks_said_as_the_same_try
 
     # Every worker holds back until then; the worker runs the task once it is due.
     time.sleep(max(0.0, (again.run_after - timezone.now()).total_seconds()))
-    assert erp_sync.call(*again.args_kwargs["args"])["created"] == 3
+    assert sync_run.call(*again.args_kwargs["args"])["created"] == 3
     assert ERPVendor.objects.filter(erp_connection=qbo_connection).count() == 3
 
 
@@ -50,11 +50,11 @@ def test_an_import_quickbooks_keeps_failing_waits_for_its_next_scheduled_run(
     settings.EXPORT_MAX_TRIES = 2
     qbo_sandbox.inject_fault("http_503", count=5)
 
-    first = erp_sync.call(SyncKind.VENDORS, qbo_connection.pk)
+    first = sync_run.call(SyncKind.VENDORS, qbo_connection.pk)
     (again,) = queued_syncs()
     assert again.args_kwargs["args"] == [SyncKind.VENDORS, qbo_connection.pk, 2]
     assert "asked again" in first["next"]
 
-    last = erp_sync.call(*again.args_kwargs["args"])
+    last = sync_run.call(*again.args_kwargs["args"])
     assert "next scheduled run" in last["next"]
     assert len(queued_syncs()) == 1

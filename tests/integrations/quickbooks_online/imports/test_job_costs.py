@@ -1,7 +1,7 @@
 """Job costs, bill payments and cost codes from QuickBooks Online, through the import services:
 what its reader makes of bills, checks, vendor credits, payments (voided ones too) and lines on
 balance-sheet accounts, and how few requests a sync takes. (The services themselves, with any
-ERP, are tested in tests/approvals/imports/test_job_costs.py.)"""
+ERP, are tested in tests/approvals/services/importing/test_job_costs.py.)"""
 
 import time
 from decimal import Decimal

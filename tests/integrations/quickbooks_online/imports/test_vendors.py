@@ -1,6 +1,6 @@
 """The vendor import from QuickBooks Online: a vendor renamed or made inactive in QuickBooks comes
 with the next import's one change-data-capture request and reaches the company linked to it.
-(The import itself, with any ERP, is tested in tests/approvals/imports/test_vendors.py.)"""
+(The import itself, with any ERP, is tested in tests/approvals/services/importing/test_vendors.py.)"""
 
 import pytest
 

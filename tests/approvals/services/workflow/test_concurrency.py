@@ -49,5 +49,5 @@ def test_two_simultaneous_accepts_export_once():
     commitment.refresh_from_db()
     assert commitment.sync_status == SyncStatus.EXPORTING
     assert commitment.export_attempt == 1
-    assert DBTaskResult.objects.filter(task_path="approvals.tasks.export_record").count() == 1
+    assert DBTaskResult.objects.filter(task_path="approvals.tasks.export_run").count() == 1
     assert AuditEvent.objects.filter(action=Action.ACCEPT).count() == 1

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def export_tasks():
-    return DBTaskResult.objects.filter(task_path="approvals.tasks.export_record")
+    return DBTaskResult.objects.filter(task_path="approvals.tasks.export_run")
 
 
 def test_rejected_commitment_is_resent_and_accepted(project, pm, approver):

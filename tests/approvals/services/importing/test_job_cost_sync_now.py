@@ -24,7 +24,7 @@ def _plain_http(settings):
 
 
 def _sync_tasks() -> list:
-    return list(DBTaskResult.objects.filter(task_path="approvals.sync_tasks.erp_sync"))
+    return list(DBTaskResult.objects.filter(task_path="approvals.sync_tasks.sync_run"))
 
 
 def _page(client, project) -> str:

@@ -89,7 +89,7 @@ def history(company, action=None) -> list[AuditEvent]:
 
 
 def vendor_update_tasks() -> int:
-    return DBTaskResult.objects.filter(task_path__endswith="update_vendor").count()
+    return DBTaskResult.objects.filter(task_path__endswith="vendor_update_run").count()
 
 
 def accepted(update, by):

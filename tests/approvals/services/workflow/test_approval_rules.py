@@ -76,7 +76,7 @@ def exporting_commitment(project, pm, approver):
 def look_ups_queued(record) -> int:
     return (
         DBTaskResult.objects.ready()
-        .filter(task_path="approvals.tasks.failed_export_look_up", args_kwargs__args__1=record.pk)
+        .filter(task_path="approvals.tasks.lookup_run", args_kwargs__args__1=record.pk)
         .count()
     )
 
@@ -86,7 +86,7 @@ def failed_commitment(scripted_connector, project, pm, approver):
     scripted_connector.SCRIPT.append(PermanentERPError("The vendor is inactive."))
     export_run(model_label="approvals.commitment", record_id=commitment.pk)
     # That was the run the accept queued; the look-up of the failed attempt stays queued.
-    DBTaskResult.objects.filter(task_path="approvals.tasks.export_record").delete()
+    DBTaskResult.objects.filter(task_path="approvals.tasks.export_run").delete()
     return fresh(commitment)
 
 

@@ -35,7 +35,7 @@ def exporting(project, pm, approver):
 
 
 def export_tasks():
-    return DBTaskResult.objects.filter(task_path="approvals.tasks.export_record").order_by(
+    return DBTaskResult.objects.filter(task_path="approvals.tasks.export_run").order_by(
         "enqueued_at"
     )
 
