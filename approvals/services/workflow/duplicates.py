@@ -51,7 +51,9 @@ def invoice_number_twins(invoice: SubcontractorInvoice) -> list[str]:
     vendor's other invoices here, and the bills the ERP had at the last sync (no ERP call).
     Asked while a project manager types the number, before amounts and period are known."""
     number = invoice.number.strip()
-    if not number:
+    # A number with control characters is refused by the form, so nothing stored carries it
+    # (and PostgreSQL cannot compare text holding a NUL byte at all).
+    if not number or not number.isprintable():
         return []
     vendor = invoice.commitment.vendor
     local = (

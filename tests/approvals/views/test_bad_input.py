@@ -167,3 +167,21 @@ def test_unknown_ids_in_addresses_are_not_found(pm_client):
     ):
         assert pm_client.get(url).status_code in {404, 405}
         assert pm_client.post(url).status_code == 404
+
+
+def test_an_invoice_number_holding_a_nul_byte_is_refused_without_a_server_error(
+    pm_client, commitment
+):
+    """PostgreSQL cannot even compare text holding NUL: the duplicate-number warning, asked both
+    when the form comes back with its errors and while the number is typed, must not ask it."""
+    form = pm_client.post(
+        reverse("approvals:invoice_create", args=[commitment.pk]), {"number": "INV-\x001"}
+    )
+    check = pm_client.get(
+        reverse("approvals:invoice_number_check", args=[commitment.pk]), {"number": "INV-\x001"}
+    )
+
+    assert form.status_code == 200
+    assert not SubcontractorInvoice.objects.exists()
+    assert check.status_code == 200
+    assert check.json()["warning"] == ""
