@@ -17,10 +17,13 @@ from integrations.rate_limits import BudgetExhausted
 from integrations.xero.client import XeroClient
 from integrations.xero.errors import ThrottledError
 from integrations.xero.limits import rate_limits
+from tests.factories import make_user
 from tests.integrations.xero import scene
 from tests.records import fresh_record, new_invoice, people
 
 pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/admin/approvals/dashboard/"
 
 
 def api_statuses(xero_sandbox) -> list[int]:
@@ -168,3 +171,44 @@ def export_tasks():
     return DBTaskResult.objects.filter(task_path="approvals.tasks.export_record").order_by(
         "enqueued_at"
     )
+
+
+def test_the_dashboard_says_xero_s_daily_limit_is_reached_and_when_work_resumes(
+    xero_connection, settings, client
+):
+    client.force_login(make_user(role="administrator"))
+    assert "daily limit" not in client.get(DASHBOARD).content.decode()
+    with_limits(settings, REQUESTS_PER_DAY=2)
+    with XeroClient(xero_connection) as xero:
+        xero.get("Organisation")  # the fixture's call and this one spend the day
+        with pytest.raises(BudgetExhausted):
+            xero.get("Organisation")
+
+    response = client.get(DASHBOARD)
+    page = response.content.decode()
+
+    assert "Xero's daily limit of requests is reached" in page
+    assert "resume at" in page and "(in 23\xa0hours" in page
+    assert "Nothing fails meanwhile." in page
+
+
+def test_the_dashboard_says_it_too_when_xero_said_the_day_is_spent(
+    xero_connection, xero_sandbox, client
+):
+    client.force_login(make_user(role="administrator"))
+    # Another app spent most of the organisation's day: Xero's count says none is left.
+    xero_sandbox.set_limits(per_day=2)
+    with XeroClient(xero_connection) as xero:
+        xero.get("Organisation")
+    assert "Xero's daily limit of requests is reached" in client.get(DASHBOARD).content.decode()
+
+
+def test_a_minute_s_throttle_is_not_called_the_day_s_on_the_dashboard(
+    xero_connection, xero_sandbox, client
+):
+    client.force_login(make_user(role="administrator"))
+    xero_sandbox.inject_fault("throttle", problem="minute")
+    with XeroClient(xero_connection) as xero, pytest.raises(ThrottledError):
+        xero.get("Organisation")
+    assert RateBudget.objects.get(connection=xero_connection).paused_until > timezone.now()
+    assert "daily limit" not in client.get(DASHBOARD).content.decode()
