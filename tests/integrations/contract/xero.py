@@ -91,6 +91,17 @@ class Xero(XeroImportReads):
             "drop_after_commit", resource=_RESOURCES[type(record)], method="PUT"
         )
 
+    def batch_requests(self) -> int:
+        """Writes of many elements each stored or refused on its own (summarizeErrors=false)."""
+        return sum(
+            1
+            for entry in self.sandbox.request_log()
+            if entry["method"] == "PUT" and "summarizeErrors=false" in entry["query"]
+        )
+
+    def lose_next_batch_answer(self, *, stored: int) -> None:
+        self.sandbox.inject_fault("drop_after_commit", method="PUT", elements=stored)
+
     def save_while_we_write(self, record) -> None:
         """Our update of the purchase order is held in Xero while someone saves its delivery
         instructions (Xero keeps the fields an update does not send)."""

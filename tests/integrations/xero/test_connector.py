@@ -7,7 +7,13 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from approvals.models import ChangeOrderLine, CommitmentChangeOrder, Company, Project
+from approvals.models import (
+    ChangeOrderLine,
+    CommitmentChangeOrder,
+    Company,
+    Project,
+    SubcontractorInvoice,
+)
 from approvals.preconditions import send_problems
 from approvals.services import record_accept, record_retry, record_send
 from approvals.states import SyncStatus
@@ -65,7 +71,8 @@ def bills(books) -> list[dict]:
 def test_the_registry_gives_a_xero_connection_its_connector(xero_connection):
     connector = connector_for(xero_connection)
     assert isinstance(connector, XeroConnector)
-    assert connector.batch_size == 50
+    assert connector.export_batch_size(SubcontractorInvoice) == 50
+    assert connector.export_batch_size(CommitmentChangeOrder) == 1
 
 
 def test_prerequisites_became_a_tracking_option_a_contact_and_a_purchase_order(books):
