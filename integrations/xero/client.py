@@ -23,6 +23,7 @@ Amounts go out as exact JSON numbers from Decimal (floats are refused) and come 
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -169,7 +170,7 @@ class XeroClient:
             self._ensure_fresh_token()
             token = self.connection.access_token
             try:
-                with shared_limits.call_slot(self.connection, self.limits, erp_name=ERP_NAME):
+                with self._counted():
                     response = self.session.request(
                         method,
                         url,
@@ -187,12 +188,22 @@ class XeroClient:
             try:
                 answer = errors.read_answer(response)
             except errors.ThrottledError as error:
-                # Another app on the organisation, or limits set above Xero's own: every worker
-                # holds back for as long as Xero asked.
-                shared_limits.pause(self.connection, error.retry_after)
+                self._held_back(error.retry_after)
                 raise
-            heed_remaining(self.connection, response.headers, self.limits)
+            self._heed(response.headers)
             return answer
+
+    def _counted(self) -> AbstractContextManager:
+        """A place for this call in the organisation's limits, shared by every worker."""
+        return shared_limits.call_slot(self.connection, self.limits, erp_name=ERP_NAME)
+
+    def _held_back(self, seconds: float) -> None:
+        """Another app on the organisation, or limits set above Xero's own: every worker holds
+        back for as long as Xero asked."""
+        shared_limits.pause(self.connection, seconds)
+
+    def _heed(self, headers) -> None:
+        heed_remaining(self.connection, headers, self.limits)
 
     def _ensure_fresh_token(self) -> None:
         if not _token_is_fresh(self.connection):
