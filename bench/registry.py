@@ -10,6 +10,7 @@ SCENARIOS = {
     "project": "bench.scenarios.project_page",
     "accept": "bench.scenarios.bulk_accept",
     "export": "bench.scenarios.export_throughput",
+    "xero": "bench.scenarios.xero_export",
     "matching": "bench.scenarios.vendor_matching",
     "matchquality": "bench.scenarios.vendor_matching_quality",
     "import": "bench.scenarios.vendor_import",

@@ -21,7 +21,11 @@ def company_api(requests: list[dict]) -> list[dict]:
 
 
 def per_window(
-    requests: list[dict], *, window_seconds: float, matches: Callable[[dict], bool]
+    requests: list[dict],
+    *,
+    window_seconds: float,
+    matches: Callable[[dict], bool],
+    api: Callable[[list[dict]], list[dict]] = company_api,
 ) -> PerWindow:
     """Averages over whole windows from the first request on, while work was still waiting.
 
@@ -30,7 +34,7 @@ def per_window(
     """
     # The control API reads numbers as Decimal; times are seconds since the epoch.
     calls = sorted(
-        ({**request, "time": float(request["time"])} for request in company_api(requests)),
+        ({**request, "time": float(request["time"])} for request in api(requests)),
         key=lambda request: request["time"],
     )
     if not calls:

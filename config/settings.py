@@ -195,7 +195,7 @@ XERO = {
     "REQUESTS_PER_MINUTE": env.int("XERO_REQUESTS_PER_MINUTE", default=60),
     "MAX_CONCURRENT": env.int("XERO_MAX_CONCURRENT", default=5),
     "RATE_WINDOW_SECONDS": env.float("XERO_RATE_WINDOW_SECONDS", default=60.0),
-    "WORKER_PROCESSES": env.int("XERO_WORKER_PROCESSES", default=1),
+    "REQUESTS_PER_DAY": env.int("XERO_REQUESTS_PER_DAY", default=5000),
 }
 
 # Exports: tries of a transient failure before the record lands in Failed to Export.

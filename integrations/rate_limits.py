@@ -149,6 +149,25 @@ def pause(connection: ERPConnection, seconds: float) -> None:
     ).update(paused_until=until)
 
 
+def day_spent_until(connection: ERPConnection, limits: RateLimits) -> datetime | None:
+    """When the ERP's daily budget has room again, while it has none: our own count of the day
+    is full, or the ERP held every worker back longer than a window (only its daily limit asks
+    for that); None while calls can go out today."""
+    now = timezone.now()
+    until = []
+    paused = (
+        RateBudget.objects.filter(connection=connection)
+        .values_list("paused_until", flat=True)
+        .first()
+    )
+    if paused and (paused - now).total_seconds() > limits.window_seconds:
+        until.append(paused)
+    day_room = _day_room_at(connection.pk, limits, now)
+    if day_room:
+        until.append(day_room)
+    return max(until, default=None)
+
+
 def _wait_for_room(budget: RateBudget, limits: RateLimits, now: datetime, *, batch: bool) -> float:
     waits = [0.0]
     if budget.paused_until and budget.paused_until > now:
@@ -169,15 +188,24 @@ def _wait_for_room(budget: RateBudget, limits: RateLimits, now: datetime, *, bat
                 counted.filter(batch=True), tally["batches"] - limits.batch_per_window, now
             )
         )
-    if limits.per_day:
-        today = RateCall.objects.filter(connection_id=budget.pk, started_at__gt=now - DAY)
-        made = today.count()
-        if made >= limits.per_day:
-            oldest = today.order_by("started_at").values_list("started_at", flat=True)[
-                made - limits.per_day
-            ]
-            waits.append((oldest + DAY - now).total_seconds())
+    day_room = _day_room_at(budget.pk, limits, now)
+    if day_room:
+        waits.append((day_room - now).total_seconds())
     return max(waits)
+
+
+def _day_room_at(connection_id: int, limits: RateLimits, now: datetime) -> datetime | None:
+    """When the daily budget has room again, while our count of the last 24 hours fills it."""
+    if not limits.per_day:
+        return None
+    today = RateCall.objects.filter(connection_id=connection_id, started_at__gt=now - DAY)
+    made = today.count()
+    if made < limits.per_day:
+        return None
+    oldest = today.order_by("started_at").values_list("started_at", flat=True)[
+        made - limits.per_day
+    ]
+    return oldest + DAY
 
 
 def _until_counted_out(counted, position: int, now: datetime) -> float:

@@ -9,10 +9,12 @@ an ERP's HTTP stack loads only where it is needed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 
 from django.apps import apps
 
+from integrations import rate_limits
 from integrations.base import Connector, NotConnectedError
 from integrations.data import Reader
 from integrations.models import ERPConnection, ERPKind
@@ -41,6 +43,7 @@ class ERPEntry:
     url_prefix: str = ""  # where its pages and webhooks are served, under /erp/
     urls: str = ""  # dotted path of the URLconf of those pages
     nouns: ImportNouns = ImportNouns()
+    rate_limits: str = ""  # dotted path of the function giving its RateLimits per company
 
 
 ERPS: dict[str, ERPEntry] = {
@@ -53,6 +56,7 @@ ERPS: dict[str, ERPEntry] = {
         app="integrations.quickbooks_online",
         url_prefix="quickbooks-online/",
         urls="integrations.quickbooks_online.urls",
+        rate_limits="integrations.quickbooks_online.limits.rate_limits",
     ),
     ERPKind.XERO: ERPEntry(
         display_name="Xero",
@@ -63,6 +67,7 @@ ERPS: dict[str, ERPEntry] = {
         app="integrations.xero",
         url_prefix="xero/",
         urls="integrations.xero.urls",
+        rate_limits="integrations.xero.limits.rate_limits",
         nouns=ImportNouns(
             job="tracking option",
             jobs="tracking options",
@@ -169,6 +174,14 @@ def connector_for(connection: ERPConnection) -> Connector:
             f"Exports to {entry.display_name} are not available yet. {connect_advice()}"
         )
     return _load(entry.connector)(connection)
+
+
+def day_spent_until(connection: ERPConnection) -> datetime | None:
+    """While the connection's daily budget of calls is spent, when work resumes; else None."""
+    entry = entry_for(connection.kind)
+    if entry is None or not entry.rate_limits or not apps.is_installed(entry.app):
+        return None
+    return rate_limits.day_spent_until(connection, _load(entry.rate_limits)())
 
 
 def reader_for(connection: ERPConnection) -> Reader:

@@ -27,8 +27,6 @@ SANDBOX_CHOICES = {
 
 @pytest.fixture
 def xero_settings(xero_sandbox, settings):
-    from integrations.xero.ratelimit import forget_limiters
-
     settings.XERO = {
         **settings.XERO,
         "AUTHORIZE_URL": f"{xero_sandbox.base_url}/identity/connect/authorize",
@@ -37,9 +35,7 @@ def xero_settings(xero_sandbox, settings):
         "CLIENT_ID": xero_sandbox.client_id,
         "CLIENT_SECRET": xero_sandbox.client_secret,
     }
-    forget_limiters()
-    yield settings.XERO
-    forget_limiters()
+    return settings.XERO
 
 
 @pytest.fixture

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
 
 from approvals.admin.imports import imports_waiting
 from approvals.admin.queues import QUEUES, Queue, connected_erp_name, queue_url
@@ -22,6 +23,7 @@ from approvals.selectors import (
     synced_with_findings,
     vendor_update_counts,
 )
+from approvals.services import erp
 from approvals.services.workflow.records import EXPORTABLE_MODELS, record_title
 from approvals.states import SyncStatus
 from money import format_money
@@ -133,9 +135,30 @@ def dashboard_view(request, site):
         "vendor_updates": _vendor_update_counts(request),
         "imports": imports,
         "erp_name": erp_name,
+        "day_spent": _day_spent(),
     }
     request.current_app = site.name
     return TemplateResponse(request, "admin/approvals/dashboard.html", context)
+
+
+@dataclass(frozen=True)
+class DaySpent:
+    erp_name: str
+    resumes_at: datetime
+    resumes_in: str
+
+
+def _day_spent() -> DaySpent | None:
+    """The ERP's daily limit of requests reached: work waits for it (nothing fails)."""
+    connection = erp.active_connection_or_none()
+    resumes_at = erp.day_spent_until(connection)
+    if resumes_at is None:
+        return None
+    return DaySpent(
+        erp_name=erp.erp_name(connection),
+        resumes_at=resumes_at,
+        resumes_in=timeuntil(resumes_at, timezone.now()),
+    )
 
 
 def _vendor_update_counts(request) -> dict | None:

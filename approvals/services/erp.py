@@ -6,6 +6,8 @@ speaks to; nothing else in approvals/ looks an ERP up.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from integrations import registry
 from integrations.base import Connector, NotConnectedError
 from integrations.data import Reader
@@ -47,6 +49,12 @@ def connector_for_export(connection: ERPConnection | None) -> Connector:
 def reader_for(connection: ERPConnection) -> Reader:
     """The reader an import of `connection` uses; NotConnectedError says why there is none."""
     return registry.reader_for(connection)
+
+
+def day_spent_until(connection: ERPConnection | None) -> datetime | None:
+    """While the ERP's daily budget of calls is spent (work waits, nothing fails), when it
+    resumes."""
+    return registry.day_spent_until(connection) if connection is not None else None
 
 
 def erp_name(connection: ERPConnection | None, connector: Connector | None = None) -> str:

@@ -4,7 +4,9 @@ One attempt per call: what goes wrong is raised at once as an integrations.base 
 message an accountant can read (integrations.xero.errors), and the export's own retries (which
 look the document up first) decide what happens next; a throttled call is never slept through.
 The only repeat is after a 401: the access token is refreshed once and the call sent again, as
-Xero did nothing with a token it refused.
+Xero did nothing with a token it refused. Each call first takes a place in the organisation's
+limits, shared by every worker (integrations.xero.limits); a 429 holds every worker back for as
+long as Xero asked.
 
 Every call carries the bearer token, `xero-tenant-id` and `Accept: application/json`; every
 write carries an `Idempotency-Key` (at most 128 characters; Xero keeps it 6 minutes, so the
@@ -21,6 +23,7 @@ Amounts go out as exact JSON numbers from Decimal (floats are refused) and come 
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,12 +34,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from integrations import rate_limits as shared_limits
 from integrations.base import NotConnectedError
 from integrations.models import ERPConnection, ERPKind
 from integrations.registry import disconnected_message
 from integrations.xero import errors, oauth
-from integrations.xero.ratelimit import limiter_for
+from integrations.xero.limits import heed_remaining, rate_limits
 
+ERP_NAME = "Xero"
 REFRESH_MARGIN = timedelta(minutes=1)
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 MAX_PAGE_SIZE = 1000
@@ -56,7 +61,7 @@ class XeroClient:
         self.tenant_id = connection.company_id
         self.base_url = f"{settings.XERO['API_BASE_URL'].rstrip('/')}/api.xro/2.0"
         self.timeout = oauth.request_timeout()
-        self.limiter = limiter_for(self.tenant_id)
+        self.limits = rate_limits()
         self.session = requests.Session()
 
     def close(self) -> None:
@@ -106,12 +111,23 @@ class XeroClient:
     # Writing --------------------------------------------------------------------------------
 
     def create(
-        self, resource: str, body: Any, *, idempotency_key: str, unitdp: int | None = None
+        self,
+        resource: str,
+        body: Any,
+        *,
+        idempotency_key: str,
+        unitdp: int | None = None,
+        each_on_its_own: bool = False,
     ) -> dict:
         """PUT: create (Xero's create-only verb). Returns the envelope. `unitdp=4` keeps unit
-        amounts to four places (Xero rounds them to two otherwise)."""
+        amounts to four places (Xero rounds them to two otherwise). `each_on_its_own` sends
+        `summarizeErrors=false`: Xero answers 200 and each element says whether it was stored
+        (StatusAttributeString OK) or not (ERROR, with its ValidationErrors)."""
+        params = _unitdp(unitdp) or {}
+        if each_on_its_own:
+            params["summarizeErrors"] = "false"
         return self._send(
-            "PUT", resource, params=_unitdp(unitdp), json_body=body, idempotency_key=idempotency_key
+            "PUT", resource, params=params or None, json_body=body, idempotency_key=idempotency_key
         )
 
     def update(
@@ -154,7 +170,7 @@ class XeroClient:
             self._ensure_fresh_token()
             token = self.connection.access_token
             try:
-                with self.limiter.slot():
+                with self._counted():
                     response = self.session.request(
                         method,
                         url,
@@ -170,10 +186,24 @@ class XeroClient:
                 self._refresh_tokens(rejected_token=token)
                 continue
             try:
-                return errors.read_answer(response)
+                answer = errors.read_answer(response)
             except errors.ThrottledError as error:
-                self.limiter.pause(error.retry_after or 60.0)
+                self._held_back(error.retry_after)
                 raise
+            self._heed(response.headers)
+            return answer
+
+    def _counted(self) -> AbstractContextManager:
+        """A place for this call in the organisation's limits, shared by every worker."""
+        return shared_limits.call_slot(self.connection, self.limits, erp_name=ERP_NAME)
+
+    def _held_back(self, seconds: float) -> None:
+        """Another app on the organisation, or limits set above Xero's own: every worker holds
+        back for as long as Xero asked."""
+        shared_limits.pause(self.connection, seconds)
+
+    def _heed(self, headers) -> None:
+        heed_remaining(self.connection, headers, self.limits)
 
     def _ensure_fresh_token(self) -> None:
         if not _token_is_fresh(self.connection):

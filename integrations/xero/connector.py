@@ -14,6 +14,9 @@ export's key. Totals are checked to the cent before sending and as Xero stored t
 
 from __future__ import annotations
 
+import itertools
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,11 +35,17 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
-from integrations.base import ApprovedDocument, ExportResult, PermanentERPError
+from integrations.base import (
+    ApprovedDocument,
+    ERPError,
+    ExportResult,
+    PermanentERPError,
+    TransientERPError,
+)
 from integrations.describe import DocumentDescription
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import NOTHING_ASKED, AcceptQuestions
-from integrations.xero import describing, mapping
+from integrations.xero import describing, errors, mapping
 from integrations.xero.client import XeroClient
 from integrations.xero.errors import XeroError
 from integrations.xero.organisation import locked_through, read_at, remember_organisation
@@ -44,6 +53,8 @@ from money import cents, plain_money
 
 BATCH_SIZE = 50
 """Documents per request on the batched export path (Xero recommends up to 50)."""
+# A batch's look-up reads this many documents a page (Xero's most), pages until a short one.
+LOOK_UP_PAGE_SIZE = 1000
 LIVE_BILL_STATUSES = "DRAFT,SUBMITTED,AUTHORISED,PAID"
 CHANGEABLE_ORDER_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
 NO_PURCHASE_ORDERS = (
@@ -53,8 +64,22 @@ NO_PURCHASE_ORDERS = (
 )
 
 
+# Each worker's last read of each connection's items: connection id -> (when, items by id).
+_items_read: dict[int, tuple[float, dict[str, dict]]] = {}
+
+
 class ExportRefused(PermanentERPError):
     """The record cannot go to Xero as it stands; nothing was sent."""
+
+
+@dataclass(frozen=True)
+class _Create:
+    """A create an export still has to send, alone or as one element of a batch: `finish`
+    turns the document Xero stored into the export's result."""
+
+    resource: str  # Xero's collection, which is also the envelope of the request's body
+    payload: dict
+    finish: Callable[[dict], ExportResult]
 
 
 @dataclass(frozen=True)
@@ -65,7 +90,9 @@ class _RecordType:
     problems: Callable[[Any], list[str]]
     approved: Callable[[Any], tuple[dict, dict]]
     describe: Callable[[Any], DocumentDescription]
-    export: Callable[[Any, str], ExportResult]
+    # the export done at once (a tracking option, a change order's update), or the create
+    # still to send, alone or with others of its type in one request
+    plan: Callable[[Any, str], ExportResult | _Create]
     find_exported: Callable[[Any, dict, dict], ExportResult | None]
 
 
@@ -76,6 +103,12 @@ class XeroConnector:
     def __init__(self, connection: ERPConnection, client: XeroClient | None = None):
         self.connection = connection
         self._client = client
+        # What a batch's one look-up said: (resource, number or name) -> the documents found.
+        self._looked_up: dict[tuple[str, str], list[dict]] = {}
+        # Xero's items as a batch read them once, for the check of each of its records.
+        self._items: dict[str, dict] | None = None
+        # Documents a batch settled its records with, not saved on them yet: id -> record.
+        self._settled_in_batch: dict[str, Any] = {}
 
     @property
     def client(self) -> XeroClient:
@@ -111,7 +144,7 @@ class XeroConnector:
                 problems=self._option_problems,
                 approved=self._approved_option,
                 describe=self._describe_option,
-                export=self._export_option,
+                plan=self._option_plan,
                 find_exported=self._exported_option,
             ),
             # A company is a contact, linked by name when clearly the same business.
@@ -120,7 +153,7 @@ class XeroConnector:
                 problems=self._contact_problems,
                 approved=self._approved_contact,
                 describe=self._describe_contact,
-                export=self._export_contact,
+                plan=self._contact_plan,
                 find_exported=self._exported_contact,
             ),
             # A commitment is a purchase order, one line per schedule-of-values line.
@@ -129,7 +162,7 @@ class XeroConnector:
                 problems=self._order_problems,
                 approved=self._approved_order,
                 describe=self._describe_order,
-                export=self._export_order,
+                plan=self._order_plan,
                 find_exported=self._exported_order,
             ),
             # A change order appends its lines to the purchase order (lines changing one line
@@ -139,7 +172,7 @@ class XeroConnector:
                 problems=self._change_problems,
                 approved=self._approved_change,
                 describe=self._describe_change,
-                export=self._export_change,
+                plan=self._change_plan,
                 find_exported=self._exported_change,
             ),
             # A subcontractor invoice is an ACCPAY bill.
@@ -148,7 +181,7 @@ class XeroConnector:
                 problems=self._bill_problems,
                 approved=self._approved_bill,
                 describe=self._describe_bill,
-                export=self._export_bill,
+                plan=self._bill_plan,
                 find_exported=self._exported_bill,
             ),
         }
@@ -303,16 +336,175 @@ class XeroConnector:
     def export(self, record, *, idempotency_key: str) -> ExportResult:
         record = _reloaded(record)
         self._read_organisation_when_stale()
+        try:
+            plan = self._plan(record, idempotency_key)
+            if isinstance(plan, ExportResult):
+                return plan
+            created = self.client.create(
+                plan.resource,
+                {plan.resource: [plan.payload]},
+                idempotency_key=idempotency_key,
+                unitdp=4,
+            )[plan.resource][0]
+            return plan.finish(created)
+        except XeroError as error:
+            explained = self._explained(record, error)
+            if explained is error:
+                raise
+            raise explained from error
+
+    def export_batch_size(self, model) -> int:
+        """Contacts, purchase orders and bills are created up to 50 in one request; a tracking
+        option is created alone (Xero takes one per request) and a change order updates its
+        purchase order as Xero holds it now, so each goes alone."""
+        return BATCH_SIZE if model in (Company, Commitment, SubcontractorInvoice) else 1
+
+    def export_batch(
+        self, records: list, *, idempotency_keys: list[str]
+    ) -> list[ExportResult | ERPError]:
+        """Records of one type in one request of creates (`summarizeErrors=false`: each element
+        stored or refused on its own), each looked up first as its export alone would be, in one
+        call for the whole batch (bills by InvoiceNumbers and ContactIDs, purchase orders by the
+        dates they carry, contacts by name).
+
+        An element's outcome is its ExportResult or its own ERPError; when the request as a whole
+        got no usable answer, each element sent has that error (one without a status: the answer
+        was lost, and Xero may hold some of them; each one's look-up tells)."""
+        keys = dict(zip((record.pk for record in records), idempotency_keys, strict=True))
+        records = _reloading(type(records[0])).in_bulk(list(keys))
+        try:
+            self._read_organisation_when_stale()
+            self._items = self._recent_items() if any(map(_cost_codes, records.values())) else {}
+            self._look_up(list(records.values()))
+        except ERPError as error:
+            # Nothing was sent: each record's try ends in what stopped the look-up.
+            return [error] * len(keys)
+        outcomes: dict[int, ExportResult | ERPError] = {}
+        plans: dict[int, _Create] = {}
+        # A record with the number (or name) of one the batch creates goes alone after it, so
+        # that its look-up sees what the batch made, as one export after the other would.
+        identities: set[str] = set()
+        after: list[int] = []
+        for pk in keys:
+            record = records[pk]
+            identity = _identity_of(record)
+            if identity in identities:
+                after.append(pk)
+                continue
+            try:
+                plan = self._plan(record, keys[pk])
+            except XeroError as error:
+                outcomes[pk] = self._explained_if_it_can(record, error)
+            except ERPError as error:
+                outcomes[pk] = error
+            else:
+                if isinstance(plan, ExportResult):
+                    outcomes[pk] = plan
+                else:
+                    plans[pk] = plan
+                    identities.add(identity)
+        self._looked_up.clear()
+        if plans:
+            outcomes.update(self._send_batch(records, plans))
+        self._items = None
+        self._settled_in_batch = {
+            outcome.erp_id: records[pk]
+            for pk, outcome in outcomes.items()
+            if isinstance(outcome, ExportResult)
+        }
+        for pk in after:
+            try:
+                outcomes[pk] = self.export(records[pk], idempotency_key=keys[pk])
+            except ERPError as error:
+                outcomes[pk] = error
+        self._settled_in_batch = {}
+        return [outcomes[pk] for pk in keys]
+
+    def _send_batch(self, records: dict, plans: dict[int, _Create]) -> dict:
+        (resource,) = {plan.resource for plan in plans.values()}
+        try:
+            answer = self.client.create(
+                resource,
+                {resource: [plan.payload for plan in plans.values()]},
+                idempotency_key=uuid.uuid4().hex,
+                unitdp=4,
+                each_on_its_own=True,
+            )
+            elements = answer[resource]
+            if len(elements) != len(plans):
+                raise TransientERPError(
+                    f"Xero answered {len(elements)} of the {len(plans)} documents sent; we will "
+                    "look each one up and try again.",
+                    detail=f"{resource}: {len(elements)} elements answered, {len(plans)} sent",
+                )
+        except ERPError as error:
+            return dict.fromkeys(plans, error)
+        outcomes: dict[int, ExportResult | ERPError] = {}
+        for (pk, plan), element in zip(plans.items(), elements, strict=True):
+            try:
+                refusal = errors.element_refusal(element)
+                if refusal is not None:
+                    outcomes[pk] = self._explained_if_it_can(records[pk], refusal)
+                else:
+                    outcomes[pk] = plan.finish(element)
+            except ERPError as error:
+                outcomes[pk] = error
+        return outcomes
+
+    def _plan(self, record, key: str) -> ExportResult | _Create:
+        """What exporting `record` takes: the create still to send (alone or in a batch), or the
+        result when the look-up found the document already (a tracking option or a change order
+        is exported here)."""
         problems = self._becomes(record).prerequisites(record) + self.export_problems(record)
         if problems:
             raise ExportRefused(" ".join(problems), code="export_problems")
         self._check_items(record)
+        return self._becomes(record).plan(record, key)
+
+    def _explained(self, record, error: XeroError) -> XeroError:
+        if error.code != "ValidationException":
+            return error
+        return _explained(error, self._unusable_references(record))
+
+    def _explained_if_it_can(self, record, error: XeroError) -> PermanentERPError:
+        """In a batch, one element's explanation that Xero cannot give now (a read throttled,
+        say) leaves its error as Xero said it, and the other elements as they are."""
         try:
-            return self._becomes(record).export(record, idempotency_key)
-        except XeroError as error:
-            if error.code != "ValidationException":
-                raise
-            raise _explained(error, self._unusable_references(record)) from error
+            return self._explained(record, error)
+        except ERPError:
+            return error
+
+    def _look_up(self, records: list) -> None:
+        """The documents a batch's records may already be in Xero as, in one call, kept for the
+        plan of each (a number or name without a document is kept as such)."""
+        model = type(records[0])
+        if model is SubcontractorInvoice:
+            numbers = sorted({invoice.number for invoice in records})
+            contact_ids = sorted({invoice.commitment.vendor.erp_id for invoice in records})
+            found = self._bills_numbered(numbers, contact_ids)
+            self._keep_looked_up("Invoices", numbers, found, "InvoiceNumber")
+        elif model is Commitment:
+            numbers = sorted({commitment.number for commitment in records})
+            found = self._orders_dated(records)
+            self._keep_looked_up("PurchaseOrders", numbers, found, "PurchaseOrderNumber")
+        elif model is Company:
+            names = sorted(
+                {_name_key(mapping.contact_payload(company)["Name"]) for company in records}
+            )
+            found = self.client.get("Contacts", params={"where": _names_where(names)})["Contacts"]
+            self._looked_up.update({("Contacts", name): [] for name in names})
+            for contact in found:
+                key = ("Contacts", _name_key(str(contact.get("Name", ""))))
+                if key in self._looked_up:
+                    self._looked_up[key].append(contact)
+
+    def _keep_looked_up(self, resource: str, numbers: list[str], found: list[dict], field: str):
+        kept = {number.casefold(): [] for number in numbers}
+        for document in found:
+            number = str(document.get(field, "")).casefold()
+            if number in kept:
+                kept[number].append(document)
+        self._looked_up.update({(resource, number): rows for number, rows in kept.items()})
 
     def _check_items(self, record) -> None:
         """Each line's cost code is linked to an item by its id; Xero's lines name items by
@@ -320,7 +512,7 @@ class XeroConnector:
         codes = _cost_codes(record)
         if not codes:
             return
-        items = {str(item["ItemID"]): item for item in self.client.get("Items")["Items"]}
+        items = self._items if self._items is not None else self._items_by_id()
         problems = []
         for code in codes:
             item = items.get(code.erp_id)
@@ -336,6 +528,19 @@ class XeroConnector:
                 )
         if problems:
             raise ExportRefused(" ".join(problems), code="missing_reference")
+
+    def _items_by_id(self) -> dict[str, dict]:
+        return {str(item["ItemID"]): item for item in self.client.get("Items")["Items"]}
+
+    def _recent_items(self) -> dict[str, dict]:
+        """Xero's items for a batch: read again when this worker's last read is older than
+        ERP_CLOSING_DATE_MAX_AGE_SECONDS (the freshness the lock dates have), so a stream of
+        batches spends its calls on look-ups and creates (one of each per 50 documents)."""
+        max_age = django_settings.ERP_CLOSING_DATE_MAX_AGE_SECONDS
+        read = _items_read.get(self.connection.pk)
+        if read is None or time.monotonic() - read[0] >= max_age:
+            read = _items_read[self.connection.pk] = (time.monotonic(), self._items_by_id())
+        return read[1]
 
     def _unusable_references(self, record) -> list[str]:
         """Which of the record's contact and tracking option Xero can no longer use."""
@@ -374,7 +579,7 @@ class XeroConnector:
         if last is None or timezone.now() - last >= max_age:
             remember_organisation(self.connection, self.client)
 
-    def _export_option(self, project: Project, key: str) -> ExportResult:
+    def _option_plan(self, project: Project, key: str) -> ExportResult:
         payload = mapping.tracking_option_payload(project)
         category_id = self.books.tracking_category_id
         category = self._category()
@@ -422,7 +627,7 @@ class XeroConnector:
             )
         return found[0]
 
-    def _export_contact(self, company: Company, key: str) -> ExportResult:
+    def _contact_plan(self, company: Company, key: str) -> ExportResult | _Create:
         payload = mapping.contact_payload(company)
         existing = self._contact_named(payload["Name"])
         if existing is not None:
@@ -435,16 +640,18 @@ class XeroConnector:
                 )
             self._refuse_if_taken(company, existing["ContactID"], "contact")
             return _contact_result(existing, None, linked=True)
-        created = self.client.create("Contacts", {"Contacts": [payload]}, idempotency_key=key)
-        return _contact_result(created["Contacts"][0], payload)
+        return _Create("Contacts", payload, lambda created: _contact_result(created, payload))
 
     def _contact_named(self, name: str) -> dict | None:
-        quoted = name.replace('"', '""')
-        found = self.client.get("Contacts", params={"where": f'Name=="{quoted}"'})["Contacts"]
+        """The active contact under `name`: from the batch's one look-up when it asked for the
+        name, else from Xero."""
+        found = self._looked_up.pop(("Contacts", _name_key(name)), None)
+        if found is None:
+            found = self.client.get("Contacts", params={"where": _names_where([name])})["Contacts"]
         active = [c for c in found if c.get("ContactStatus") == "ACTIVE"]
         return active[0] if active else None
 
-    def _export_order(self, commitment: Commitment, key: str) -> ExportResult:
+    def _order_plan(self, commitment: Commitment, key: str) -> ExportResult | _Create:
         payload = mapping.purchase_order_payload(commitment, self.books)
         expected = sum((cents(line.amount) for line in commitment.lines.all()), Decimal("0.00"))
         mapping.ensure_total_matches(payload, expected)
@@ -459,19 +666,52 @@ class XeroConnector:
                     response_body=mapping.jsonable(found),
                 )
             return _order_result(found, None, commitment, linked=True)
-        created = self.client.create(
-            "PurchaseOrders", {"PurchaseOrders": [payload]}, idempotency_key=key, unitdp=4
-        )["PurchaseOrders"][0]
-        _check_stored_total(created, expected, f"purchase order {commitment.number}")
-        return _order_result(created, payload, commitment)
+
+        def finish(created: dict) -> ExportResult:
+            _check_stored_total(created, expected, f"purchase order {commitment.number}")
+            return _order_result(created, payload, commitment)
+
+        return _Create("PurchaseOrders", payload, finish)
 
     def _order_numbered(self, number: str) -> dict | None:
-        found = self.client.find("PurchaseOrders", number)
-        if found is None or found.get("Status") == "DELETED":
-            return None
-        return found
+        """The purchase order under `number`, unless deleted: from the batch's one look-up when
+        it asked for the number, else from Xero."""
+        listed = self._looked_up.pop(("PurchaseOrders", number.casefold()), None)
+        if listed is None:
+            found = self.client.find("PurchaseOrders", number)
+            listed = [found] if found is not None else []
+        live = [
+            order
+            for order in listed
+            if order.get("Status") != "DELETED" and order.get("PurchaseOrderNumber") == number
+        ]
+        return live[0] if live else None
 
-    def _export_change(self, change_order: CommitmentChangeOrder, key: str) -> ExportResult:
+    def _orders_dated(self, commitments: list[Commitment]) -> list[dict]:
+        """Xero has no filter by purchase-order number but one by date: the orders dated as the
+        commitments are (a commitment without a date is dated today, in any time zone), every
+        page read."""
+        today = timezone.localdate()
+        dates = [c.posting_date for c in commitments if c.posting_date]
+        if len(dates) < len(commitments):
+            dates += [today - timedelta(days=1), today + timedelta(days=1)]
+        params = {
+            "DateFrom": min(dates).isoformat(),
+            "DateTo": max(dates).isoformat(),
+            "pageSize": LOOK_UP_PAGE_SIZE,
+            "unitdp": 4,
+        }
+        found: list[dict] = []
+        for page in itertools.count(1):
+            rows = self.client.get("PurchaseOrders", params={**params, "page": page})[
+                "PurchaseOrders"
+            ]
+            found.extend(rows)
+            if len(rows) < LOOK_UP_PAGE_SIZE:
+                return found
+        raise AssertionError("unreachable")
+
+    def _change_plan(self, change_order: CommitmentChangeOrder, key: str) -> ExportResult:
         order = self._order(change_order.commitment.erp_id)
         marker = mapping.change_order_marker(change_order)
         applied = _applied_lines(order, marker)
@@ -513,7 +753,7 @@ class XeroConnector:
             )
         return found
 
-    def _export_bill(self, invoice: SubcontractorInvoice, key: str) -> ExportResult:
+    def _bill_plan(self, invoice: SubcontractorInvoice, key: str) -> ExportResult | _Create:
         payload = mapping.bill_payload(invoice, self.books)
         expected = invoice.totals().net
         mapping.ensure_total_matches(payload, expected)
@@ -530,25 +770,44 @@ class XeroConnector:
                     response_body=mapping.jsonable(found),
                 )
             return _bill_result(found, None, invoice, linked=True)
-        created = self.client.create(
-            "Invoices", {"Invoices": [payload]}, idempotency_key=key, unitdp=4
-        )["Invoices"][0]
-        _check_stored_total(created, expected, f"bill {invoice.number}")
-        return _bill_result(created, payload, invoice)
+
+        def finish(created: dict) -> ExportResult:
+            _check_stored_total(created, expected, f"bill {invoice.number}")
+            return _bill_result(created, payload, invoice)
+
+        return _Create("Invoices", payload, finish)
 
     def _bill_numbered(self, number: str, contact_id: str) -> dict | None:
-        found = self.client.get(
-            "Invoices",
-            params={
-                "InvoiceNumbers": number,
-                "ContactIDs": contact_id,
-                "Statuses": LIVE_BILL_STATUSES,
-                "page": 1,
-                "unitdp": 4,
-            },
-        )["Invoices"]
-        bills = [bill for bill in found if bill.get("Type") == "ACCPAY"]
+        """The live bill from the contact under `number`: from the batch's one look-up when it
+        asked for the number, else from Xero."""
+        found = self._looked_up.pop(("Invoices", number.casefold()), None)
+        if found is None:
+            found = self._bills_numbered([number], [contact_id])
+        bills = [
+            bill
+            for bill in found
+            if bill.get("Type") == "ACCPAY"
+            and str(bill.get("InvoiceNumber", "")).casefold() == number.casefold()
+            and (bill.get("Contact") or {}).get("ContactID") == contact_id
+        ]
         return bills[0] if bills else None
+
+    def _bills_numbered(self, numbers: list[str], contact_ids: list[str]) -> list[dict]:
+        """Xero's live bills with any of `numbers` from any of the contacts, every page read."""
+        params = {
+            "InvoiceNumbers": ",".join(numbers),
+            "ContactIDs": ",".join(contact_ids),
+            "Statuses": LIVE_BILL_STATUSES,
+            "pageSize": LOOK_UP_PAGE_SIZE,
+            "unitdp": 4,
+        }
+        found: list[dict] = []
+        for page in itertools.count(1):
+            rows = self.client.get("Invoices", params={**params, "page": page})["Invoices"]
+            found.extend(rows)
+            if len(rows) < LOOK_UP_PAGE_SIZE:
+                return found
+        raise AssertionError("unreachable")
 
     def archive_tracking_option(self, project: Project, *, idempotency_key: str) -> None:
         """Archive the project's option in the projects' tracking category (room for others)."""
@@ -663,6 +922,9 @@ class XeroConnector:
         return same_contact and mapping.line_signatures(found) == mapping.line_signatures(document)
 
     def _linked_elsewhere(self, record, erp_id: str):
+        settled = self._settled_in_batch.get(str(erp_id))
+        if settled is not None and settled.pk != record.pk:
+            return settled
         return (
             type(record)
             .objects.filter(erp_connection=self.connection, erp_id=str(erp_id))
@@ -1010,8 +1272,32 @@ def _change_orders_on_order(change_order: CommitmentChangeOrder) -> list:
     )
 
 
+def _name_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _names_where(names: list[str]) -> str:
+    """Xero's `where` for contacts under any of `names`."""
+    return " OR ".join('Name=="{}"'.format(name.replace('"', '""')) for name in names)
+
+
+def _identity_of(record) -> str:
+    """What the look-up of `record` finds it by: two records of one batch sharing it go one
+    after the other."""
+    if isinstance(record, SubcontractorInvoice):
+        return record.number.casefold()
+    if isinstance(record, Commitment):
+        return record.number.casefold()
+    if isinstance(record, Company):
+        return _name_key(mapping.contact_payload(record)["Name"])
+    return str(record.pk)
+
+
 def _reloaded(record):
-    model = type(record)
+    return _reloading(type(record)).get(pk=record.pk)
+
+
+def _reloading(model):
     queries = {
         Company: model.objects.all(),
         Project: model.objects.all(),
@@ -1025,4 +1311,4 @@ def _reloaded(record):
             "commitment__project", "commitment__vendor"
         ).prefetch_related(*INVOICE_LINE_RELATIONS),
     }
-    return queries[model].get(pk=record.pk)
+    return queries[model]

@@ -19,7 +19,13 @@ from typing import Any
 import requests
 from requests.exceptions import InvalidSchema, InvalidURL, MissingSchema
 
-from integrations.base import ERPError, NotConnectedError, PermanentERPError, TransientERPError
+from integrations.base import (
+    ERPError,
+    NotConnectedError,
+    PermanentERPError,
+    RateLimitedError,
+    TransientERPError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +50,9 @@ class XeroError(PermanentERPError):
         self.elements = elements or []
 
 
-class ThrottledError(TransientERPError):
+class ThrottledError(RateLimitedError):
     """Xero counted too many calls; `retry_after` says how long to wait, `limit` which limit
-    (minute, day, concurrent, appminute)."""
+    (minute, day, concurrent, appminute). Not a failed try: the work waits and runs again."""
 
     def __init__(self, message: str, *, limit: str = "", **kwargs):
         super().__init__(message, **kwargs)
@@ -137,6 +143,24 @@ def error_for_status(response: requests.Response, body: Any, text: str) -> ERPEr
         status=status,
         detail=_detail(body, text),
         response_body=kept,
+    )
+
+
+def element_refusal(element: dict) -> XeroError | None:
+    """What Xero said of one element of a `summarizeErrors=false` write: None when it was
+    stored, else its refusal, worded as if the element had been sent alone."""
+    if element.get("StatusAttributeString") != "ERROR":
+        return None
+    messages = element_errors(element)
+    sentence = " ".join(_sentence(m) for m in messages) or "Xero refused it without saying why."
+    return XeroError(
+        f"Xero refused it: {sentence}",
+        validation_errors=messages,
+        elements=[element],
+        code="ValidationException",
+        status=200,
+        detail="; ".join(messages),
+        response_body=element,
     )
 
 

@@ -57,6 +57,17 @@ def test_export_throughput_keeps_to_the_shared_limits_and_exports_every_record_o
     assert rows["throttled requests that failed an export @64 records"].met is True
 
 
+@pytest.mark.django_db(transaction=True)
+def test_xero_exports_every_bill_and_contact_once_in_batches_without_throttle_failures():
+    rows = run_toy("xero")
+    bills = rows["bills a minute @120 invoices"]
+    assert "120 of 120 invoices synced, 120 bills in Xero" in bills.note
+    assert "of 50.0 bills each" in bills.note or "of 40.0 bills each" in bills.note
+    assert "60 contacts made in" in rows["contacts per create call @60 companies"].note
+    assert rows["throttled calls that failed an export @180 records"].met is True
+    assert rows["the daily budget @5,000 calls a day"].met is True
+
+
 @pytest.mark.django_db
 def test_vendor_matching_finds_the_vendors_that_match():
     rows = run_toy("matching")

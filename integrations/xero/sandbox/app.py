@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -210,6 +211,11 @@ class Sandbox:
         if "http_503" in fired:
             return error_response(faults.offline())
 
+        dropped = fired.get("drop_after_commit")
+        if dropped is not None and dropped.elements is not None:
+            # The connection broke while Xero was storing the elements one by one.
+            body = _first_elements(body, dropped.elements)
+
         def perform() -> Response:
             if "http_500" in fired:
                 return error_response(faults.unknown_error())
@@ -334,3 +340,18 @@ def _json(body: bytes):
 
 def new_correlation_id() -> str:
     return str(uuid.uuid4())
+
+
+def _first_elements(body: bytes, kept: int) -> bytes:
+    """The body of a write with only its first `kept` elements (a body that is not an
+    envelope of elements goes as it is)."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(payload, dict):
+        return body
+    lists = [name for name, value in payload.items() if isinstance(value, list)]
+    if len(lists) != 1:
+        return body
+    return json.dumps({**payload, lists[0]: payload[lists[0]][:kept]}).encode()

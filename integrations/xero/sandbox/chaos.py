@@ -11,7 +11,7 @@ KINDS = (
     "latency",  # sleep `seconds`, then answer
     "http_500",  # UnknownErrorException, nothing stored
     "http_503",  # "offline for maintenance", nothing stored
-    "drop_after_commit",  # stored (and its idempotent answer kept), then the socket closed
+    "drop_after_commit",  # stored (all elements, or the first `elements`), then the socket closed
     "throttle",  # 429 for the limit named by `problem`
     "malformed_body",  # processed and stored, then half of the body sent
     "timeout",  # held `seconds` (default 130), then closed; nothing stored
@@ -29,6 +29,8 @@ class FaultRule:
     seconds: float | None = None
     problem: str = "minute"
     after: int = 0
+    # drop_after_commit: of a write's elements, only this many (the first) are stored
+    elements: int | None = None
 
     def matches(self, method: str, resource: str) -> bool:
         if self.method and self.method.upper() != method:
@@ -53,6 +55,8 @@ class FaultBoard:
             raise ValueError("count must be 1 or more")
         if rule.after < 0:
             raise ValueError("after must be 0 or more")
+        if rule.elements is not None and rule.elements < 0:
+            raise ValueError("elements must be 0 or more")
         with self._lock:
             self._rules.append(rule)
             self.released.clear()

@@ -91,8 +91,10 @@ class SandboxHandle:
         seconds: float | None = None,
         problem: str | None = None,
         after: int = 0,
+        elements: int | None = None,
     ) -> None:
-        """The next `count` matching accounting requests, past the first `after`, get `kind`."""
+        """The next `count` matching accounting requests, past the first `after`, get `kind`
+        (`elements`: drop_after_commit stores only the first that many of a write's elements)."""
         self._call(
             "POST",
             "/faults",
@@ -104,6 +106,7 @@ class SandboxHandle:
                 "seconds": seconds,
                 "problem": problem,
                 "after": after,
+                "elements": elements,
             },
         )
 

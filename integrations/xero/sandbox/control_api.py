@@ -227,6 +227,7 @@ def _faults(sandbox: Sandbox, method: str, body: bytes):
             seconds=None if payload.get("seconds") is None else float(payload["seconds"]),
             problem=str(payload.get("problem") or "minute"),
             after=int(payload.get("after", 0)),
+            elements=int(payload["elements"]) if payload.get("elements") is not None else None,
         )
         sandbox.faults.add(rule)
     except (TypeError, ValueError) as error:

@@ -74,6 +74,7 @@ def test_the_registry_gives_a_xero_connection_its_connector(xero_connection):
     assert isinstance(connector, XeroConnector)
     assert connector.export_batch_size(SubcontractorInvoice) == 50
     assert connector.export_batch_size(Project) == 1
+    assert connector.export_batch_size(CommitmentChangeOrder) == 1
 
 
 def test_prerequisites_became_a_tracking_option_a_contact_and_a_purchase_order(books):

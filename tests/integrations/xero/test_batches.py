@@ -1,0 +1,168 @@
+"""Xero on the batched export path, over the sandbox's socket: up to 50 documents in one PUT
+with summarizeErrors=false, each stored or refused on its own, looked up first in one call for
+the whole batch; a lost answer ends in one document per record."""
+
+from datetime import date
+
+import pytest
+
+from approvals.models import Commitment, CommitmentChangeOrder, Company, Project
+from approvals.services import record_send, records_accept_bulk
+from approvals.states import SyncStatus
+from integrations.xero import mapping
+from integrations.xero.client import XeroClient
+from integrations.xero.connector import ExportRefused, XeroConnector
+from integrations.xero.organisation import remember_organisation
+from tests.integrations.xero import scene
+from tests.integrations.xero.test_connector import run_queued_exports
+from tests.records import fresh_record, new_invoice, people
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _retries_due_at_once(settings):
+    settings.EXPORT_MAX_TRIES = 3
+    settings.EXPORT_RETRY_BASE_SECONDS = 0
+    settings.EXPORT_RETRY_MAX_SECONDS = 0
+
+
+@pytest.fixture
+def books(xero_sandbox, xero_connection):
+    pm, approver = people()
+    return scene.open_books(xero_sandbox, xero_connection, pm=pm, approver=approver)
+
+
+def live_bills(books) -> list[dict]:
+    return [b for b in books.records("Invoice") if b["Status"] not in ("DELETED", "VOIDED")]
+
+
+def calls(xero_sandbox, method: str, resource: str) -> list[dict]:
+    return [
+        entry
+        for entry in xero_sandbox.request_log()
+        if entry["method"] == method and entry["path"].endswith(f"/api.xro/2.0/{resource}")
+    ]
+
+
+def test_the_batch_sizes_xero_takes(xero_connection):
+    connector = XeroConnector(xero_connection)
+    for model in (Company, Commitment):
+        assert connector.export_batch_size(model) == 50
+    # One option per request; a change order updates its order as Xero holds it now.
+    assert connector.export_batch_size(Project) == 1
+    assert connector.export_batch_size(CommitmentChangeOrder) == 1
+
+
+def test_bills_of_a_batch_are_looked_up_in_one_call_created_in_one_each_on_its_own(
+    books, xero_sandbox
+):
+    invoices = [new_invoice(books, number=f"INV-30{n}") for n in range(4)]
+    early = invoices[2]
+    early.billing_date = early.period_end = date(2026, 3, 31)
+    early.period_start = date(2026, 3, 1)
+    early.save()
+    connector = XeroConnector(books.connection)
+    # INV-301 is in Xero already (a lost answer whose key Xero forgot, say).
+    with XeroClient(books.connection) as client:
+        existing = client.create(
+            "Invoices",
+            {"Invoices": [mapping.bill_payload(fresh_record(invoices[1]), connector.books)]},
+            idempotency_key="lost-answer",
+            unitdp=4,
+        )["Invoices"][0]
+        remember_organisation(books.connection, client)
+    # Locked in Xero after our last read of the organisation: Xero refuses INV-302 alone.
+    xero_sandbox.set_lock_dates(PeriodLockDate="2026-04-30")
+    xero_sandbox.clear_request_log()
+
+    created, linked, refused, last = XeroConnector(books.connection).export_batch(
+        invoices, idempotency_keys=[f"invoice-{invoice.pk}-1" for invoice in invoices]
+    )
+
+    bills = {bill["InvoiceNumber"]: bill for bill in live_bills(books)}
+    assert sorted(bills) == ["INV-300", "INV-301", "INV-303"]
+    assert (created.erp_id, created.linked_existing) == (bills["INV-300"]["InvoiceID"], False)
+    assert (linked.erp_id, linked.linked_existing) == (existing["InvoiceID"], True)
+    assert last.erp_id == bills["INV-303"]["InvoiceID"]
+    assert isinstance(refused, ExportRefused) and not refused.transient
+    assert "lock date" in refused.message
+    assert "choose a later one" in refused.message
+    # One look-up, one read of the items, one write of the two bills still to create.
+    assert len(calls(xero_sandbox, "GET", "Invoices")) == 1
+    assert len(calls(xero_sandbox, "GET", "Items")) == 1
+    (write,) = calls(xero_sandbox, "PUT", "Invoices")
+    assert "summarizeErrors=false" in write["query"]
+    log = xero_sandbox.request_log()
+    assert [entry["method"] for entry in log[:3]] == ["GET", "GET", "PUT"]
+    # Then only the refused bill's explanation: is its contact or tracking option gone?
+    assert [entry["path"].split("/")[3] for entry in log[3:]] == [
+        "Contacts",
+        "TrackingCategories",
+    ]
+
+
+def test_two_invoices_of_one_number_in_a_batch_make_one_bill_the_second_looked_up_after(books):
+    first = new_invoice(books, number="INV-400")
+    second = new_invoice(books, number="INV-400")
+    for invoice in (first, second):
+        invoice.lines.update(work_completed=1000, retainage_withheld=0)
+
+    created, refused = XeroConnector(books.connection).export_batch(
+        [first, second], idempotency_keys=[f"invoice-{first.pk}-1", f"invoice-{second.pk}-1"]
+    )
+
+    (bill,) = live_bills(books)
+    assert created.erp_id == bill["InvoiceID"]
+    # Even with the same lines: that bill is the first invoice's, never both.
+    assert isinstance(refused, ExportRefused)
+    assert "already has a bill INV-400" in refused.message
+
+
+def test_a_lost_batch_answer_after_xero_stored_some_ends_in_one_bill_per_invoice(
+    books, xero_sandbox
+):
+    invoices = [new_invoice(books, number=f"INV-50{n}") for n in range(6)]
+    for n, invoice in enumerate(invoices):
+        # Each of its own amount, all six within the lines' balances.
+        invoice.lines.update(work_completed=1000 + n, retainage_withheld=100)
+    for invoice in invoices:
+        record_send(record=invoice, actor=books.pm)
+    outcomes = records_accept_bulk(records=invoices, actor=books.approver)
+    assert all(outcome.ok for outcome in outcomes)
+    # Xero stored two of the six, then the connection broke before any answer came.
+    xero_sandbox.inject_fault("drop_after_commit", resource="invoices", method="PUT", elements=2)
+
+    run_queued_exports()
+
+    bills = live_bills(books)
+    assert sorted(bill["InvoiceNumber"] for bill in bills) == [i.number for i in invoices]
+    by_number = {bill["InvoiceNumber"]: bill for bill in bills}
+    for invoice in map(fresh_record, invoices):
+        assert invoice.sync_status == SyncStatus.SYNCED
+        assert invoice.erp_id == by_number[invoice.number]["InvoiceID"]
+        assert by_number[invoice.number]["SubTotal"] == invoice.totals().net
+
+
+def test_contacts_of_a_batch_are_looked_up_by_name_in_one_call(books, xero_sandbox):
+    companies = [
+        Company.objects.create(name=name, email=f"ap@{name.split()[0].lower()}.example")
+        for name in ("Birch Electric", 'Cedar "Quoted" Plumbing', "Elm <script> Paving")
+    ]
+    with XeroClient(books.connection) as client:
+        made = client.create(
+            "Contacts",
+            {"Contacts": [mapping.contact_payload(companies[0])]},
+            idempotency_key="by-hand-birch",
+        )["Contacts"][0]
+    xero_sandbox.clear_request_log()
+
+    linked, *created = XeroConnector(books.connection).export_batch(
+        companies, idempotency_keys=[f"company-{c.pk}-1" for c in companies]
+    )
+
+    assert (linked.erp_id, linked.linked_existing) == (made["ContactID"], True)
+    names = {c["ContactID"]: c["Name"] for c in books.records("Contact")}
+    assert [names[result.erp_id] for result in created] == [c.name for c in companies[1:]]
+    assert len(calls(xero_sandbox, "GET", "Contacts")) == 1
+    assert len(calls(xero_sandbox, "PUT", "Contacts")) == 1
