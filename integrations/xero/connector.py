@@ -125,12 +125,6 @@ class XeroConnector:
     def books(self) -> mapping.Books:
         return mapping.Books.of(self.settings)
 
-    def export_batch_size(self, model) -> int:
-        """How many records of `model` one request may carry: contacts, purchase orders and
-        bills go many to a request (PUT takes a list); a tracking option and a change to one
-        purchase order go alone."""
-        return BATCH_SIZE if model in (Company, Commitment, SubcontractorInvoice) else 1
-
     def _becomes(self, record) -> _RecordType:
         return self._record_types[type(record)]
 

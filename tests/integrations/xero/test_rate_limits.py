@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from approvals.services import record_accept, record_send
 from approvals.states import SyncStatus
-from approvals.tasks import export_record
+from approvals.tasks import export_run
 from integrations.models import RateBudget
 from integrations.rate_limits import BudgetExhausted
 from integrations.xero.client import XeroClient
@@ -156,7 +156,7 @@ def test_a_throttled_export_is_rescheduled_without_counting_a_try(
     record_accept(record=fresh_record(invoice), actor=approver)
 
     (task,) = export_tasks()
-    assert export_record.call(*task.args_kwargs["args"]) == "rate limited: try rescheduled"
+    assert export_run.call(*task.args_kwargs["args"]) == "rate limited: try rescheduled"
 
     invoice = fresh_record(invoice)
     # The only try the settings allow is still to come, when Xero said (Retry-After: 60).
@@ -168,7 +168,7 @@ def test_a_throttled_export_is_rescheduled_without_counting_a_try(
 
 
 def export_tasks():
-    return DBTaskResult.objects.filter(task_path="approvals.tasks.export_record").order_by(
+    return DBTaskResult.objects.filter(task_path="approvals.tasks.export_run").order_by(
         "enqueued_at"
     )
 
