@@ -5,16 +5,18 @@ created is recorded once, by the look-up of the try that runs again."""
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django_tasks_db.models import DBTaskResult
 
 from approvals.models import AuditEvent, Company
-from approvals.services import record_accept, record_send
+from approvals.services import record_accept, record_send, records_accept_bulk
 from approvals.states import Action, SyncStatus
 from tests.factories import make_company, make_user
-from tests.reliability.sandbox_faults import WriteFault, add_fault
+from tests.reliability.sandbox_faults import BatchWriteFault, WriteFault, add_fault
 from tests.worker_processes import PROJECT_ROOT
 
 VENDOR_CREATE_SECONDS = 1.5
@@ -121,3 +123,94 @@ def test_the_scheduler_loop_outlives_lost_connections(worker_environment, tmp_pa
     finally:
         scheduler.terminate()
         scheduler.wait(timeout=10)
+
+
+BATCHED_VENDORS = 3
+HELD_BATCH_SECONDS = 8.0
+
+
+@contextmanager
+def connection_cut_at_second_settle():
+    """The database cuts the connection settling the second record of an export (as a restart
+    would between two of a batch's commits): a trigger on the audit trail ends its own session
+    once, on the second 'exported' event, whose transaction is lost with it."""
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SEQUENCE settles_seen")
+        cursor.execute(
+            "CREATE FUNCTION cut_at_second_settle() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN IF nextval('settles_seen') = 2 THEN "
+            "PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); END IF; "
+            "RETURN NEW; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER cut_at_second_settle AFTER INSERT ON {table} FOR EACH ROW "
+            f"WHEN (NEW.action = '{Action.EXPORT_SUCCEEDED}') "
+            "EXECUTE FUNCTION cut_at_second_settle()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER cut_at_second_settle ON {table}")
+            cursor.execute("DROP FUNCTION cut_at_second_settle()")
+            cursor.execute("DROP SEQUENCE settles_seen")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_cut_off_between_two_settles_is_finished_by_its_run_again(
+    qbo_sandbox, qbo_sandbox_server, qbo_connection, workers
+):
+    """Vendors accepted together go in one batch; the connection is lost after the first is
+    recorded. The others' own tasks ran (and were skipped) while the batch held them, so the
+    worker's run of the batch's task again must send them, not leave them claimed until the
+    stuck-export recovery a quarter of an hour later."""
+    pm, approver = make_user(role="project_manager"), make_user(role="approver")
+    names = [f"Batch Glazing {n} LLC" for n in range(1, BATCHED_VENDORS + 1)]
+    companies = [make_company(name=name) for name in names]
+    for company in companies:
+        record_send(record=company, actor=pm)
+    assert all(outcome.ok for outcome in records_accept_bulk(records=companies, actor=approver))
+    held = add_fault(
+        qbo_sandbox_server,
+        BatchWriteFault("latency", entity="Vendor", seconds=HELD_BATCH_SECONDS),
+    )
+    member_tasks = DBTaskResult.objects.filter(
+        task_path="approvals.tasks.export_record",
+        args_kwargs__args__1__in=[company.pk for company in companies[1:]],
+    )
+    with connection_cut_at_second_settle():
+        [batching] = workers.start(1)
+        wait_for(held.fired.is_set, timeout=30, what="the batch of vendors", logs=workers.logs)
+        # A second worker takes the other vendors' tasks while the batch holds them.
+        workers.start(1)
+        wait_for(
+            lambda: member_tasks.filter(status="SUCCESSFUL").count() == BATCHED_VENDORS - 1,
+            timeout=HELD_BATCH_SECONDS - 1,
+            what="the other vendors' tasks to find them in the batch",
+            logs=workers.logs,
+        )
+        wait_for(
+            lambda: "running task" in workers.logs(),
+            timeout=30,
+            what="the connection to be cut between two settles",
+            logs=workers.logs,
+        )
+        wait_for(
+            lambda: (
+                not Company.objects.filter(
+                    pk__in=[company.pk for company in companies], sync_status=SyncStatus.EXPORTING
+                ).exists()
+            ),
+            timeout=30,
+            what="every vendor of the batch to be recorded",
+            logs=workers.logs,
+        )
+    assert batching.poll() is None, workers.logs()
+    for company in companies:
+        company.refresh_from_db()
+        assert company.sync_status == SyncStatus.SYNCED, company.last_export_error
+        [vendor] = [v for v in qbo_sandbox.entities("Vendor") if v["DisplayName"] == company.name]
+        assert vendor["Id"] == company.erp_id
+    batches = [r for r in qbo_sandbox.request_log() if r["path"].endswith("/batch")]
+    assert batches[0]["items"] == BATCHED_VENDORS, batches

@@ -3,7 +3,7 @@
 The control API scopes a fault by entity and HTTP method, but a look-up names its entity too
 (`POST /query` with `SELECT * FROM Vendor ...`), so a fault meant for the create of a vendor
 would fire on the look-up before it instead. `WriteFault` fires only on the write itself;
-`RandomFault` fires on a share of all company API requests, drawn from a seeded generator.
+`BatchWriteFault` only on a batch request carrying writes of its entity; `RandomFault` fires on a share of all company API requests, drawn from a seeded generator.
 Both go through the sandbox's own FaultBoard, so the sandbox answers exactly as it does for
 faults set through the control API.
 """
@@ -30,6 +30,23 @@ class WriteFault(FaultRule):
 
     def matches(self, method: str, resources: tuple[str, ...]) -> bool:
         if method == "POST" and resources == (self.entity,):
+            self.fired.set()
+            return True
+        return False
+
+
+class BatchWriteFault(FaultRule):
+    """`kind` on the next `count` batch requests that carry writes of one entity (a batch of
+    vendor creates, say), whatever else it carries; never on a request of that entity alone."""
+
+    def __init__(self, kind: str, *, entity: str, count: int = 1, seconds: float | None = None):
+        super().__init__(
+            kind=kind, count=count, entity=entity.lower(), method="POST", seconds=seconds
+        )
+        self.fired = threading.Event()
+
+    def matches(self, method: str, resources: tuple[str, ...]) -> bool:
+        if method == "POST" and resources[:1] == ("batch",) and self.entity in resources[1:]:
             self.fired.set()
             return True
         return False

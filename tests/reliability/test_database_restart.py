@@ -1,7 +1,7 @@
 """PostgreSQL restarts (stopped for 30 s, then started) while exports are in flight: the web
-server, the export workers and the scheduler all keep running, the vendor QuickBooks created
-while the database was down is recorded once, and every accepted record ends as exactly one
-document in QuickBooks.
+server, the export workers and the scheduler all keep running, the vendors QuickBooks created
+in one batch request while the database was down are each recorded once, and every accepted
+record ends as exactly one document in QuickBooks.
 
 The database is a cluster of the test's own (tests/reliability/private_postgres.py), never the
 machine's shared server. OUTAGE_SECONDS sets the length of the outage (30 s by default).
@@ -32,7 +32,7 @@ from money import plain_money
 from tests.reliability import scene, soak
 from tests.reliability.private_postgres import PrivateCluster, _free_port, postgres_bin_dir
 from tests.reliability.results import RESULTS, OutageFigures
-from tests.reliability.sandbox_faults import RandomFault, WriteFault, add_fault
+from tests.reliability.sandbox_faults import BatchWriteFault, RandomFault, add_fault
 from tests.reliability.test_soak import documents_by_record, record_key
 from tests.worker_processes import PROJECT_ROOT, WorkerPool, worker_environment
 
@@ -40,15 +40,16 @@ OUTAGE_SECONDS = float(os.environ.get("OUTAGE_SECONDS", "30"))
 WORKERS = 2
 RECORDS = 15
 SEED = 1207
-# The vendor create QuickBooks is busy with when the database stops; it answers mid-outage.
-HELD_VENDOR_SECONDS = 4.0
+# The batch of vendor creates QuickBooks is busy with when the database stops (vendors accepted
+# together go out in one batch request); it answers mid-outage.
+HELD_BATCH_SECONDS = 4.0
 EVERY_REQUEST_SECONDS = 0.2
 MODELS = {"company": Company, "commitment": Commitment, "invoice": SubcontractorInvoice}
 UNSETTLED = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING)
 PROCESS_SETTINGS = {
     "QBO_REQUESTS_PER_MINUTE": "100000",
     "QBO_MAX_CONCURRENT": "30",
-    # Longer than the held create: the worker is waiting for its answer when the database goes.
+    # Longer than the held batch: the worker is waiting for its answer when the database goes.
     "QBO_TIMEOUT_SECONDS": "10",
     "EXPORT_RETRY_BASE_SECONDS": "0.1",
     "EXPORT_RETRY_MAX_SECONDS": "0.5",
@@ -215,7 +216,7 @@ def test_a_database_restart_stops_no_process_and_loses_or_doubles_nothing(
     office = soak.Office(books, random.Random(SEED))
     accept_records(office)
     held = add_fault(
-        qbo_sandbox_server, WriteFault("latency", entity="Vendor", seconds=HELD_VENDOR_SECONDS)
+        qbo_sandbox_server, BatchWriteFault("latency", entity="Vendor", seconds=HELD_BATCH_SECONDS)
     )
     add_fault(
         qbo_sandbox_server,
@@ -224,7 +225,7 @@ def test_a_database_restart_stops_no_process_and_loses_or_doubles_nothing(
     processes.start()
     wait_for(lambda: processes.health()[0] == 200, timeout=60, what="the web server",
              logs=processes.logs)  # fmt: skip
-    wait_for(held.fired.is_set, timeout=60, what="a vendor create", logs=processes.logs)
+    wait_for(held.fired.is_set, timeout=60, what="a batch of vendor creates", logs=processes.logs)
 
     clock = Clock()
     cluster.stop()
@@ -268,7 +269,7 @@ def test_a_database_restart_stops_no_process_and_loses_or_doubles_nothing(
     assert sum(map(len, documents["commitment"].values())) == accepted["commitment"] + 1
     assert sum(map(len, documents["invoice"].values())) == accepted["invoice"]
     reruns = processes.worker_reruns()
-    assert reruns >= 1, "the held vendor's outcome was never settled by a run after the restart"
+    assert reruns >= 1, "the held batch's outcome was never settled by a run after the restart"
 
     RESULTS.outage = OutageFigures(
         outage_seconds=clock.up_at - clock.down_at,

@@ -111,6 +111,21 @@ def claim_batch(leader, connection, claim: Claim, *, how_many: int) -> list:
     )
 
 
+def left_here(model):
+    """The oldest record of `model` still exporting under a claim of this worker's thread, or
+    None. A thread runs one task at a time and every settled try clears its claim, so such a
+    record was left by a run of this thread that the database cut off mid-batch."""
+    return (
+        model.objects.filter(
+            sync_status=SyncStatus.EXPORTING,
+            export_claimed_by__startswith=f"{claimant()}/",
+            export_claimed_until__gte=timezone.now(),
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 def still_claimed(records: list, claim: Claim) -> list:
     """The records still exporting the attempt they were claimed for, under `claim`: right
     before sending, nothing settled or reset meanwhile goes out."""

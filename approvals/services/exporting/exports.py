@@ -141,9 +141,27 @@ def export_run(
     model = model_for_label(model_label)
     record = model.objects.filter(pk=record_id).first()
     if record is None or record.sync_status != SyncStatus.EXPORTING:
-        return "skipped: not exporting"
-    if export_attempt is not None and record.export_attempt != export_attempt:
-        return "skipped: superseded by a later attempt"
+        skipped = "skipped: not exporting"
+    elif export_attempt is not None and record.export_attempt != export_attempt:
+        skipped = "skipped: superseded by a later attempt"
+    else:
+        return _claim_and_export(record, try_number)
+    return _left_by_a_cut_off_run(model) or skipped
+
+
+def _left_by_a_cut_off_run(model) -> str:
+    """The database went away while this worker settled a batch one record after another: the
+    run of the task again (db_worker) finds the record it names settled, and the others of the
+    batch still claimed by this worker, their own tasks done long ago (skipped while this
+    worker held them). They go out now, not when their claims expire. '' when none are left."""
+    left = claims.left_here(model)
+    if left is None:
+        return ""
+    outcome = _claim_and_export(left, left.export_try)
+    return f"resumed a batch cut off by the database: {outcome}"
+
+
+def _claim_and_export(record, try_number: int) -> str:
     claim = claims.new_claim()
     if not claims.claim_record(record, claim):
         return _not_claimed(record)
@@ -154,6 +172,7 @@ def export_run(
         connector = erp.connector_for_export(connection)
     except ERPError as error:
         return export_try_failed(record, error, connection, try_number)
+    model = type(record)
     size = connector.export_batch_size(model) if isinstance(connector, ExportsInBatches) else 1
     others = claims.claim_batch(record, connection, claim, how_many=size - 1) if size > 1 else []
     if others:
