@@ -176,7 +176,7 @@ def test_a_batch_cut_off_between_two_settles_is_finished_by_its_run_again(
         BatchWriteFault("latency", entity="Vendor", seconds=HELD_BATCH_SECONDS),
     )
     member_tasks = DBTaskResult.objects.filter(
-        task_path="approvals.tasks.export_record",
+        task_path="approvals.tasks.export_run",
         args_kwargs__args__1__in=[company.pk for company in companies[1:]],
     )
     with connection_cut_at_second_settle():
