@@ -11,6 +11,7 @@ from approvals.services import (
     record_send,
 )
 from approvals.states import SyncStatus
+from integrations.quickbooks_desktop.connector import QuickBooksDesktopConnector
 from integrations.quickbooks_desktop.models import Exchange, QueuedRequest, RequestState
 from tests.approvals.admin.helpers import run_queued_exports
 from tests.factories import make_company, make_cost_code, make_project
@@ -206,3 +207,17 @@ def test_a_commitment_is_refused_it_cannot_go_to_quickbooks_desktop_yet(connecte
 
     assert fresh(commitment).sync_status == SyncStatus.NOT_SENT
     assert not QueuedRequest.objects.filter(record_id=commitment.pk).exists()
+
+
+def test_handing_the_same_attempt_off_again_returns_the_request_already_queued():
+    desktop = make_desktop(username=USERNAME, read_lists=False)
+    company = new_company("Hillcrest Glazing")
+    connector = QuickBooksDesktopConnector(desktop.connection)
+
+    first = connector.export(company, idempotency_key="attempt-1")
+    again = connector.export(company, idempotency_key="attempt-1")
+
+    assert first.reference == again.reference
+    assert first.request_payload["Name"] == "Hillcrest Glazing"
+    (request,) = QueuedRequest.objects.filter(record_id=company.pk)
+    assert (request.operation, request.state, request.body) == ("VendorAddRq", "queued", "")
