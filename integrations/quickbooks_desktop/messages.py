@@ -13,6 +13,11 @@ def _entry(record) -> str:
 
 def _explained(record, code: int) -> str:
     entry = _entry(record)
+    if code == 3100 and entry == "job":
+        return (
+            "The customer chosen already has a job of that name in QuickBooks Desktop. Link the "
+            "project to that job, or rename the project here, then send it again."
+        )
     if code == 3100:
         return (
             f"QuickBooks Desktop already has that name. Customers (and their jobs), vendors, "

@@ -221,3 +221,20 @@ def test_handing_the_same_attempt_off_again_returns_the_request_already_queued()
     assert first.request_payload["Name"] == "Hillcrest Glazing"
     (request,) = QueuedRequest.objects.filter(record_id=company.pk)
     assert (request.operation, request.state, request.body) == ("VendorAddRq", "queued", "")
+
+
+def test_a_job_name_the_customer_already_has_fails_with_a_sentence(connected, quickbooks):
+    acme = connected["acme"]
+    quickbooks.seed("Customer", Name="P-103 North Annex", ParentRef={"ListID": acme["ListID"]})
+    project = make_project(number="P-103", name="North Annex", members=[connected["pm"]])
+    project = handed_off(connected, project, parent_customer_id=acme["ListID"])
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    project = fresh(project)
+    assert project.sync_status == SyncStatus.EXPORT_FAILED
+    assert project.last_export_error.startswith(
+        "The customer chosen already has a job of that name in QuickBooks Desktop."
+    )
+    assert "(QuickBooks status 3100: " in project.last_export_error
+    assert len([c for c in quickbooks.records("Customer") if c.get("ParentRef")]) == 1
