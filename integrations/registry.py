@@ -76,10 +76,10 @@ ERPS: dict[str, ERPEntry] = {
             job_parent="",
         ),
     ),
-    # The Web Connector's service and the lists it reads; exports come next (issue 18's sequel).
+    # Exports through the Web Connector's outbox; its lists are read by queued queries.
     ERPKind.QUICKBOOKS_DESKTOP: ERPEntry(
         display_name="QuickBooks Desktop",
-        connector="",
+        connector="integrations.quickbooks_desktop.connector.QuickBooksDesktopConnector",
         reader="",
         connection_page="admin:quickbooks_desktop_desktopconnection_changelist",
         sandbox="integrations.quickbooks_desktop.sandbox.command",

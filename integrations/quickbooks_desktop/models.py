@@ -188,14 +188,44 @@ class QueuedRequest(models.Model):
     queued_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     problem = models.TextField(blank=True)
+    # An export: the record and its export attempt the answer settles, the request built only
+    # when the Web Connector collects it (so it carries QuickBooks' state of that moment).
+    model_label = models.CharField("record type", max_length=100, blank=True)
+    record_id = models.PositiveBigIntegerField("record", null=True, blank=True)
+    export_attempt = models.PositiveIntegerField(null=True, blank=True)
+    export_key = models.CharField(
+        "export attempt key",
+        max_length=100,
+        blank=True,
+        help_text="The transport key of the export attempt: one request per attempt.",
+    )
+    look_up_first = models.BooleanField(
+        "look up before adding",
+        default=False,
+        help_text=(
+            "An Add was handed over and its answer never came back: QuickBooks may hold the "
+            "document, so it is looked up by name before it is ever added again."
+        ),
+    )
 
     class Meta:
         ordering = ["pk"]
         verbose_name = "queued QuickBooks request"
         indexes = [models.Index(fields=["desktop", "state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["desktop", "export_key"],
+                condition=~models.Q(export_key=""),
+                name="qbdrequest_one_per_export_attempt",
+            )
+        ]
 
     def __str__(self):
         return f"{self.purpose} ({self.get_state_display()})"
+
+    @property
+    def is_export(self) -> bool:
+        return self.record_id is not None
 
 
 class Exchange(models.Model):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import throttle
-from integrations.quickbooks_desktop import outbox, qbxml
+from integrations.quickbooks_desktop import exports, outbox, qbxml
 from integrations.quickbooks_desktop.models import (
     DesktopConnection,
     Exchange,
@@ -230,10 +230,16 @@ def send_request_xml(
             session.last_error = "Nothing is waiting for QuickBooks any more; the run can end."
             session.save(update_fields=["last_error"])
             return ""
+        body = exports.body_for(request) if request.is_export else request.body
+        if not body:
+            outbox.failed(request, "The record of this request no longer exists.")
+            session.wait_instead = True
+            session.save(update_fields=["wait_instead"])
+            return ""
         iterator, iterator_id = outbox.handed_over(request, session)
         exchange = Exchange.objects.create(session=session, request=request, request_xml="")
         exchange.request_xml = qbxml.message(
-            request.body,
+            body,
             request_id=exchange.qbxml_request_id,
             iterator=iterator,
             iterator_id=iterator_id,
@@ -319,6 +325,9 @@ def _settle(session, exchange: Exchange, request) -> int:
             f"QuickBooks was busy and did not {purpose}: {answer.status_message} "
             f"(status {answer.status_code}). It will be asked again at the next run.",
         )
+    if request.is_export:
+        exports.settle(request, answer, exchange.request_xml)
+        return _percent(session)
     if answer.failed and answer.status_code != NO_MATCH:
         outbox.failed(
             request,

@@ -1,0 +1,240 @@
+"""Exports through the outbox, over real sockets: an accepted company or project waits for the
+Web Connector, the local QuickBooks Desktop adds it when the Web Connector runs, and its answer
+settles the record once — a lost answer becomes a link, never a second entry."""
+
+import pytest
+
+from approvals.services import (
+    PreconditionsNotMet,
+    record_accept,
+    record_retrieve,
+    record_send,
+)
+from approvals.states import SyncStatus
+from integrations.quickbooks_desktop.connector import QuickBooksDesktopConnector
+from integrations.quickbooks_desktop.models import Exchange, QueuedRequest, RequestState
+from tests.approvals.admin.helpers import run_queued_exports
+from tests.factories import make_company, make_cost_code, make_project
+from tests.integrations.quickbooks_desktop.conftest import ENDPOINT, PASSWORD, make_desktop
+from tests.records import ITEMS, new_commitment, new_company, people
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+USERNAME = "riverside-qbwc"
+
+
+@pytest.fixture
+def quickbooks(qbd_sandbox, live_server):
+    qbd_sandbox.settings(
+        app_url=f"{live_server.url}{ENDPOINT}", username=USERNAME, password=PASSWORD
+    )
+    return qbd_sandbox
+
+
+@pytest.fixture
+def connected(quickbooks):
+    """A company whose lists the Web Connector has read once: its customers can be chosen."""
+    acme = quickbooks.seed("Customer", Name="Acme Development")
+    make_desktop(username=USERNAME)
+    assert quickbooks.run()["outcome"] == "ok"
+    pm, approver = people()
+    return {"acme": acme, "pm": pm, "approver": approver}
+
+
+def fresh(record):
+    record.refresh_from_db()
+    return record
+
+
+def handed_off(connected, record, **choices):
+    record_send(record=record, actor=connected["pm"])
+    record_accept(record=record, actor=connected["approver"], choices=choices or None)
+    assert run_queued_exports() == ["handed off"]
+    record = fresh(record)
+    assert record.sync_status == SyncStatus.AWAITING_ERP
+    assert record.sync_status_label == "Waiting for QuickBooks Desktop"
+    return record
+
+
+def vendors_named(quickbooks, name: str) -> list[dict]:
+    return [vendor for vendor in quickbooks.records("Vendor") if vendor["Name"] == name]
+
+
+def sent_operations() -> list[str]:
+    return [
+        exchange.request_xml.split("<QBXMLMsgsRq", 1)[1].split(">", 2)[1].split()[0].lstrip("<")
+        for exchange in Exchange.objects.filter(request__record_id__isnull=False).order_by("pk")
+    ]
+
+
+def test_a_company_becomes_one_vendor_when_the_web_connector_runs(connected, quickbooks):
+    company = handed_off(connected, new_company("Hillcrest Glazing"))
+    assert vendors_named(quickbooks, "Hillcrest Glazing") == []  # nothing before the run
+
+    log = quickbooks.run()
+
+    assert log["outcome"] == "ok"
+    company = fresh(company)
+    assert company.sync_status == SyncStatus.SYNCED
+    (vendor,) = vendors_named(quickbooks, "Hillcrest Glazing")
+    assert (company.erp_id, company.erp_version) == (vendor["ListID"], vendor["EditSequence"])
+    assert vendor["CompanyName"] == "Hillcrest Glazing (Oregon)"
+    assert vendor["VendorAddress"]["City"] == "Portland"
+    assert QueuedRequest.objects.get(record_id=company.pk).state == RequestState.DONE
+    assert quickbooks.run()["outcome"] == "none"  # nothing is sent twice
+
+
+def test_a_project_becomes_one_job_under_the_customer_chosen_at_accept(connected, quickbooks):
+    acme = connected["acme"]
+    project = make_project(number="P-101", name="North Annex", members=[connected["pm"]])
+    project = handed_off(connected, project, parent_customer_id=acme["ListID"])
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    project = fresh(project)
+    assert project.sync_status == SyncStatus.SYNCED
+    jobs = [c for c in quickbooks.records("Customer") if c.get("ParentRef")]
+    assert [(j["FullName"], j["ParentRef"]["ListID"]) for j in jobs] == [
+        ("Acme Development:P-101 North Annex", acme["ListID"])
+    ]
+    assert project.erp_id == jobs[0]["ListID"]
+
+
+def test_a_lost_answer_becomes_a_link_never_a_second_vendor(connected, quickbooks, settings):
+    company = handed_off(connected, new_company("Hillcrest Glazing"))
+    quickbooks.fault("lost_answer", after=1)
+
+    assert quickbooks.run()["outcome"] == "lost"
+    assert fresh(company).sync_status == SyncStatus.AWAITING_ERP
+    assert len(vendors_named(quickbooks, "Hillcrest Glazing")) == 1  # QuickBooks added it
+    settings.QBWC_BUSY_SECONDS = 0  # the lost run has been silent long enough
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    (vendor,) = vendors_named(quickbooks, "Hillcrest Glazing")
+    assert (company.sync_status, company.erp_id) == (SyncStatus.SYNCED, vendor["ListID"])
+    assert sent_operations() == ["VendorAddRq", "VendorQueryRq"]
+
+
+def test_a_lost_answer_of_an_add_quickbooks_never_made_is_added_after_the_look_up(
+    connected, quickbooks, settings
+):
+    company = handed_off(connected, new_company("Hillcrest Glazing"))
+    quickbooks.fault("lost_answer", after=1)
+    assert quickbooks.run()["outcome"] == "lost"
+    quickbooks.delete(vendors_named(quickbooks, "Hillcrest Glazing")[0]["ListID"])
+    settings.QBWC_BUSY_SECONDS = 0
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    (vendor,) = vendors_named(quickbooks, "Hillcrest Glazing")
+    assert fresh(company).erp_id == vendor["ListID"]
+    assert sent_operations() == ["VendorAddRq", "VendorQueryRq", "VendorAddRq"]
+
+
+def test_a_name_in_use_fails_with_the_shared_name_space_explained_then_a_rename_syncs(
+    connected, quickbooks
+):
+    quickbooks.seed("Customer", Name="Hillcrest Glazing")
+    company = handed_off(connected, new_company("Hillcrest Glazing"))
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    assert company.sync_status == SyncStatus.EXPORT_FAILED
+    assert "Customers (and their jobs), vendors, employees and other names share one list" in (
+        company.last_export_error
+    )
+    assert company.last_export_error.endswith(
+        '(QuickBooks status 3100: The name "Hillcrest Glazing" of the list element is already '
+        "in use.)"
+    )
+    assert vendors_named(quickbooks, "Hillcrest Glazing") == []
+    assert run_queued_exports() == ["nothing in the ERP"]
+
+    # The project manager takes it back, renames it and sends it again; it is accepted anew.
+    record_retrieve(record=fresh(company), actor=connected["pm"])
+    type(company).objects.filter(pk=company.pk).update(name="Hillcrest Glazing Inc")
+    handed_off(connected, fresh(company))
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    (vendor,) = vendors_named(quickbooks, "Hillcrest Glazing Inc")
+    assert (company.sync_status, company.erp_id) == (SyncStatus.SYNCED, vendor["ListID"])
+
+
+def test_quickbooks_closed_leaves_it_waiting_and_the_next_run_syncs_it(connected, quickbooks):
+    company = handed_off(connected, new_company("Hillcrest Glazing"))
+    quickbooks.fault("quickbooks_closed", count=1)
+
+    assert quickbooks.run()["outcome"] == "connection_error"
+    assert fresh(company).sync_status == SyncStatus.AWAITING_ERP
+
+    assert quickbooks.run()["outcome"] == "ok"
+    assert fresh(company).sync_status == SyncStatus.SYNCED
+    assert len(vendors_named(quickbooks, "Hillcrest Glazing")) == 1
+
+
+def test_a_name_longer_than_quickbooks_holds_is_refused_never_cut(connected):
+    project = make_project(
+        number="P-102",
+        name="Riverside Medical Office Building, Phase II",
+        members=[connected["pm"]],
+    )
+
+    with pytest.raises(PreconditionsNotMet, match="at most 41") as refused:
+        record_send(record=project, actor=connected["pm"])
+
+    assert "'P-102 Riverside Medical Office Building, Phase II', 49 characters" in str(
+        refused.value
+    )
+    assert fresh(project).sync_status == SyncStatus.NOT_SENT
+    assert not QueuedRequest.objects.filter(record_id=project.pk).exists()
+
+
+def test_a_commitment_is_refused_it_cannot_go_to_quickbooks_desktop_yet(connected):
+    project = make_project(synced=True, members=[connected["pm"]])
+    vendor = make_company(name="Bolt Electric", synced=True)
+    cost_codes = {
+        name: make_cost_code(code=f"930-{position}00", name=name)
+        for position, name in enumerate(ITEMS, start=1)
+    }
+    commitment = new_commitment(project, vendor, cost_codes, number="SC-1001-004")
+
+    with pytest.raises(PreconditionsNotMet, match="cannot go to QuickBooks Desktop yet"):
+        record_send(record=commitment, actor=connected["pm"])
+
+    assert fresh(commitment).sync_status == SyncStatus.NOT_SENT
+    assert not QueuedRequest.objects.filter(record_id=commitment.pk).exists()
+
+
+def test_handing_the_same_attempt_off_again_returns_the_request_already_queued():
+    desktop = make_desktop(username=USERNAME, read_lists=False)
+    company = new_company("Hillcrest Glazing")
+    connector = QuickBooksDesktopConnector(desktop.connection)
+
+    first = connector.export(company, idempotency_key="attempt-1")
+    again = connector.export(company, idempotency_key="attempt-1")
+
+    assert first.reference == again.reference
+    assert first.request_payload["Name"] == "Hillcrest Glazing"
+    (request,) = QueuedRequest.objects.filter(record_id=company.pk)
+    assert (request.operation, request.state, request.body) == ("VendorAddRq", "queued", "")
+
+
+def test_a_job_name_the_customer_already_has_fails_with_a_sentence(connected, quickbooks):
+    acme = connected["acme"]
+    quickbooks.seed("Customer", Name="P-103 North Annex", ParentRef={"ListID": acme["ListID"]})
+    project = make_project(number="P-103", name="North Annex", members=[connected["pm"]])
+    project = handed_off(connected, project, parent_customer_id=acme["ListID"])
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    project = fresh(project)
+    assert project.sync_status == SyncStatus.EXPORT_FAILED
+    assert project.last_export_error.startswith(
+        "The customer chosen already has a job of that name in QuickBooks Desktop."
+    )
+    assert "(QuickBooks status 3100: " in project.last_export_error
+    assert len([c for c in quickbooks.records("Customer") if c.get("ParentRef")]) == 1
