@@ -100,9 +100,12 @@ def settle(request: QueuedRequest, answer: qbxml.Answer, request_xml: str) -> st
         request.look_up_first = False
         request.save(update_fields=["look_up_first"])
         return "queued"
-    if answer.failed or ret is None:
+    linked_elsewhere = _linked_elsewhere(request, record, ret) if looked_up else None
+    if answer.failed or ret is None or linked_elsewhere is not None:
         outcome: ExportResult | ERPError = PermanentERPError(
-            messages.refused(record, answer),
+            messages.linked_elsewhere(record, linked_elsewhere, qbxml.ret_text(ret, "FullName"))
+            if linked_elsewhere is not None
+            else messages.refused(record, answer),
             code=str(answer.status_code),
             response_body={"statusCode": answer.status_code, "message": answer.status_message},
         )
@@ -130,4 +133,20 @@ def settle(request: QueuedRequest, answer: qbxml.Answer, request_xml: str) -> st
         record_id=request.record_id,
         export_attempt=request.export_attempt,
         outcome=outcome,
+    )
+
+
+def _linked_elsewhere(request: QueuedRequest, record, ret):
+    """Another record here already linked to the entry a look-up found by name. QuickBooks
+    compares names without case, so a second record named like a synced one finds that one's
+    entry: it is not ours to link (and one entry never stands for two records)."""
+    if ret is None or record is None:
+        return None
+    return (
+        type(record)
+        .objects.filter(
+            erp_connection=request.desktop.connection, erp_id=qbxml.ret_text(ret, "ListID")
+        )
+        .exclude(pk=record.pk)
+        .first()
     )

@@ -45,6 +45,15 @@ def _explained(record, code: int) -> str:
     return f"QuickBooks Desktop refused to add the {entry}. Correct the cause, then retry."
 
 
+def linked_elsewhere(record, other, full_name: str) -> str:
+    """A look-up after a lost answer found the name, but on an entry another record has."""
+    return (
+        f"QuickBooks Desktop's {_entry(record)} '{full_name}' is already linked to {other} "
+        f"here, so this record cannot be linked to it too. QuickBooks compares names without "
+        "case: rename this record here (or the entry in QuickBooks), then retry."
+    )
+
+
 def refused(record, answer: Answer) -> str:
     """The sentence a failed export shows for QuickBooks' `answer`."""
     said = answer.status_message.strip() or "no message"

@@ -46,9 +46,14 @@ def fresh(record):
     return record
 
 
-def handed_off(connected, record, **choices):
+def handed_off(connected, record, *, create_reason="", **choices):
     record_send(record=record, actor=connected["pm"])
-    record_accept(record=record, actor=connected["approver"], choices=choices or None)
+    record_accept(
+        record=record,
+        actor=connected["approver"],
+        choices=choices or None,
+        create_reason=create_reason,
+    )
     assert run_queued_exports() == ["handed off"]
     record = fresh(record)
     assert record.sync_status == SyncStatus.AWAITING_ERP
@@ -115,6 +120,31 @@ def test_a_lost_answer_becomes_a_link_never_a_second_vendor(connected, quickbook
     (vendor,) = vendors_named(quickbooks, "Hillcrest Glazing")
     assert (company.sync_status, company.erp_id) == (SyncStatus.SYNCED, vendor["ListID"])
     assert sent_operations() == ["VendorAddRq", "VendorQueryRq"]
+
+
+def test_a_look_up_finding_the_entry_of_another_synced_record_fails_it_never_links_both(
+    connected, quickbooks, settings
+):
+    first = handed_off(connected, new_company("Hillcrest Glazing"))
+    assert quickbooks.run()["outcome"] == "ok"
+    first = fresh(first)
+    assert first.sync_status == SyncStatus.SYNCED
+    # The approver overrides the look-alike warning (a tired accountant, a second branch office).
+    second = handed_off(
+        connected, new_company("Hillcrest Glazing"), create_reason="A second branch office"
+    )
+    quickbooks.fault("lost_answer", after=1)
+    assert quickbooks.run()["outcome"] == "lost"
+    settings.QBWC_BUSY_SECONDS = 0
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    second = fresh(second)
+    assert (second.sync_status, second.erp_id) == (SyncStatus.EXPORT_FAILED, "")
+    assert f"already linked to {first}" in second.last_export_error
+    assert "rename this record here" in second.last_export_error
+    assert fresh(first).erp_id == vendors_named(quickbooks, "Hillcrest Glazing")[0]["ListID"]
+    assert len(vendors_named(quickbooks, "Hillcrest Glazing")) == 1
 
 
 def test_a_lost_answer_of_an_add_quickbooks_never_made_is_added_after_the_look_up(
