@@ -114,11 +114,15 @@ def take(connection: ERPConnection, limits: RateLimits, *, batch: bool = False) 
         wait = _wait_for_room(budget, limits, now, batch=batch)
         if wait > 0:
             return wait
-        lease_until = now + timedelta(seconds=limits.lease_seconds)
+        # Stamped once admitted: a call that finished while the room was being counted has a
+        # finish earlier than this start, so the record never shows more calls at once than
+        # were let in.
+        started = timezone.now()
+        lease_until = started + timedelta(seconds=limits.lease_seconds)
         call = RateCall.objects.create(
             connection=connection,
             batch=batch,
-            started_at=now,
+            started_at=started,
             lease_until=lease_until,
             counts_until=lease_until + timedelta(seconds=limits.window_seconds),
         )

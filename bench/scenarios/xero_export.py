@@ -24,7 +24,14 @@ from integrations.xero.connector import BATCH_SIZE
 
 TITLE = "Export throughput to Xero (batched export path)"
 # Windows scaled from Xero's minute to 10 s: the figures per minute are the window's times 6.
-FULL = {"windows": 3, "window_seconds": 10.0, "workers": 4}
+# backlog None: enough bills to keep the workers at the ceiling for every window.
+FULL = {
+    "windows": 3,
+    "window_seconds": 10.0,
+    "workers": 4,
+    "backlog": None,
+    "contacts": 4 * BATCH_SIZE,
+}
 TOY = {"windows": 1, "window_seconds": 2.0, "workers": 1, "backlog": 120, "contacts": 60}
 SHARE_TARGET = 0.9
 BILLS_A_MINUTE_TARGET = 1350
@@ -129,8 +136,8 @@ def run(
     windows: int,
     window_seconds: float,
     workers: int,
-    backlog: int | None = None,
-    contacts: int = 4 * BATCH_SIZE,
+    backlog: int | None,
+    contacts: int,
 ) -> list[Row]:
     limits = xero.Limits(window_seconds=window_seconds)
     per_minute = 60.0 / window_seconds

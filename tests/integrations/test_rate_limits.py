@@ -143,7 +143,7 @@ def test_a_daily_budget_is_never_exceeded_and_names_the_wait_in_hours():
 @THREADED
 def test_threads_with_their_own_database_connections_share_one_budget():
     connection = make_erp_connection()
-    rules = limits(per_window=6, concurrent=2, per_day=10_000)
+    rules = limits(per_window=6, concurrent=2, per_day=10_000, lease_seconds=120)
     failures = []
 
     def caller():
@@ -241,7 +241,9 @@ def run_workers(connection, rules: RateLimits, *, processes: int, calls_each: in
 @THREADED
 def test_worker_processes_together_keep_to_the_window_the_places_and_the_day():
     connection = make_erp_connection()
-    rules = limits(per_window=8, concurrent=3, per_day=40)
+    # Leases long past any call here: a busy machine can stall a 20 ms call for seconds, and a
+    # lease that runs out frees its place on purpose (a crashed worker's; tested above).
+    rules = limits(per_window=8, concurrent=3, per_day=40, lease_seconds=120)
 
     reports = run_workers(connection, rules, processes=2, calls_each=10, wait=10)
 
