@@ -232,7 +232,8 @@ def send_request_xml(
             return ""
         body = exports.body_for(request) if request.is_export else request.body
         if not body:
-            outbox.failed(request, "The record of this request no longer exists.")
+            # An export settled without an exchange (its record gone, or a document that
+            # would not add up): the Web Connector pauses, then asks for the next request.
             session.wait_instead = True
             session.save(update_fields=["wait_instead"])
             return ""
