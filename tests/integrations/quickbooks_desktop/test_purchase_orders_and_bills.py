@@ -264,6 +264,25 @@ def test_an_invoice_becomes_a_bill_linked_line_by_line_with_retainage_held_back(
     assert "LinkToTxnID" not in Exchange.objects.order_by("pk").last().request_xml
 
 
+def test_a_retainage_item_quickbooks_will_not_add_fails_the_bill_with_a_sentence(books, quickbooks):
+    type(books.desktop).objects.filter(pk=books.desktop.pk).update(
+        retainage_account="Retainage Held"
+    )
+    synced_commitment(books, quickbooks)
+    invoice = handed_off(books, new_invoice(books))
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    invoice = fresh(invoice)
+    assert invoice.sync_status == SyncStatus.EXPORT_FAILED
+    assert "QuickBooks would not add that item on the account 'Retainage Held'" in (
+        invoice.last_export_error
+    )
+    assert "(QuickBooks status 3140: " in invoice.last_export_error
+    assert quickbooks.records("Bill") == []
+    assert sent_operations(invoice) == ["ItemQueryRq:500", "ItemOtherChargeAddRq:3140"]
+
+
 def test_a_retainage_item_quickbooks_holds_is_used_as_it_is(quickbooks):
     books = Books(quickbooks, retainage_item=True)
     synced_commitment(books, quickbooks)
