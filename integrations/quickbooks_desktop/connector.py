@@ -23,7 +23,7 @@ from integrations.base import ApprovedDocument, ExportResult, HandedOff, Permane
 from integrations.describe import DocumentDescription, Reference
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
-from integrations.quickbooks_desktop import describing, exports, mapping, purchases
+from integrations.quickbooks_desktop import cost_codes, describing, exports, mapping, purchases
 from money import cents
 
 DISPLAY_NAME = "QuickBooks Desktop"
@@ -77,6 +77,11 @@ class QuickBooksDesktopConnector:
         here: an Add whose answer was lost is looked up by name when the Web Connector next
         collects it, before it is ever added again."""
         return None
+
+    def cost_code_hand_off(self, *, code: str, name: str, expense_account_id: str) -> str:
+        return cost_codes.hand_off(
+            self.desktop, code=code, name=name, account_list_id=expense_account_id
+        )
 
     # What an accept approves ------------------------------------------------------------
 

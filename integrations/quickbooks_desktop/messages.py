@@ -15,6 +15,8 @@ NOT_FOUND = (1, 500)
 
 
 def _entry(record) -> str:
+    if record is None:
+        return "item"
     if isinstance(record, Company):
         return "vendor"
     if isinstance(record, Project):
@@ -172,3 +174,23 @@ def unlinked_bill_lines(labels: list[str]) -> str:
         "(the commitment's lines are not known here): link them in QuickBooks if its "
         "purchase order should show them billed."
     )
+
+
+def item_name_in_use(answer: Answer) -> str:
+    return (
+        "QuickBooks Desktop already has an item of that name (added by an earlier run whose "
+        "answer was lost, or by hand): the item list is read again, which links the cost code "
+        f"to it when its code matches. (QuickBooks status {answer.status_code}: {_said(answer)})"
+    )
+
+
+def item_refused(answer: Answer) -> str:
+    if answer.status_code == 3140:
+        meaning = (
+            "QuickBooks Desktop does not hold the expense account chosen for the cost code any "
+            "more. Let the Web Connector read the accounts again, choose another, then export "
+            "the cost code again."
+        )
+    else:
+        meaning = _explained(None, answer.status_code)
+    return f"{meaning} (QuickBooks status {answer.status_code}: {_said(answer)})"

@@ -54,6 +54,16 @@ def list_reads_queue(desktop: DesktopConnection, *, only_due: bool = False) -> i
     return queued
 
 
+def list_read_queue(desktop: DesktopConnection, operation: str) -> None:
+    """Queue a read of the one list `operation` reads, unless one is waiting already."""
+    if desktop.requests.filter(operation=operation, state__in=WAITING).exists():
+        return
+    purpose = next(purpose for name, purpose, _ in LIST_READS if name == operation)
+    QueuedRequest.objects.create(
+        desktop=desktop, purpose=purpose, operation=operation, body=qbxml.list_query(operation)
+    )
+
+
 def _due(desktop: DesktopConnection, operation: str, kind: str) -> bool:
     last = (
         desktop.requests.filter(operation=operation, finished_at__isnull=False)

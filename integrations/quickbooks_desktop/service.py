@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import throttle
-from integrations.quickbooks_desktop import exports, outbox, qbxml
+from integrations.quickbooks_desktop import cost_codes, exports, outbox, qbxml
 from integrations.quickbooks_desktop.models import (
     DesktopConnection,
     Exchange,
@@ -328,6 +328,9 @@ def _settle(session, exchange: Exchange, request) -> int:
         )
     if request.is_export:
         exports.settle(request, answer, exchange.request_xml)
+        return _percent(session)
+    if request.operation == cost_codes.OPERATION:
+        cost_codes.settle(request, answer)
         return _percent(session)
     if answer.failed and answer.status_code != NO_MATCH:
         outbox.failed(

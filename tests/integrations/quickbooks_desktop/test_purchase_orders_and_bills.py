@@ -8,12 +8,13 @@ import pytest
 
 from approvals.models import CostCode
 from approvals.services import PreconditionsNotMet, record_accept, record_send
+from approvals.services.importing import imports_cost_codes
 from approvals.states import SyncStatus
 from integrations.quickbooks_desktop import purchases
 from integrations.quickbooks_desktop.connector import QuickBooksDesktopConnector
 from integrations.quickbooks_desktop.models import Exchange, QueuedRequest
 from tests.approvals.admin.helpers import run_queued_exports
-from tests.factories import make_company, make_project
+from tests.factories import make_company, make_cost_code, make_project, make_user
 from tests.integrations.quickbooks_desktop.conftest import ENDPOINT, PASSWORD, make_desktop
 from tests.records import ITEMS, new_change_order, new_commitment, new_invoice, people
 
@@ -464,3 +465,77 @@ def test_what_an_accept_approves_is_what_is_sent(books):
         str(books.cost_codes[name]) for name in ITEMS[:2]
     ]
     assert {line.job.erp_id for line in described.lines} == {books.job["ListID"]}
+
+
+# Cost codes ----------------------------------------------------------------------------------
+
+
+def export_cost_code(books, cost_code, account_name: str = "Subcontractors"):
+    account = books.desktop.accounts.get(full_name=account_name)
+    return imports_cost_codes.cost_code_export(
+        cost_code=cost_code,
+        actor=make_user(role="administrator"),
+        connection=books.desktop.connection,
+        expense_account_id=account.list_id,
+    )
+
+
+def test_a_cost_code_becomes_a_service_item_on_the_expense_account_chosen(books, quickbooks):
+    ceilings = make_cost_code(code="09-5100", name="Acoustic ceilings", standard=False)
+
+    export_cost_code(books, ceilings)
+    assert fresh(ceilings).erp_id == ""  # it waits for the Web Connector
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    (item,) = [
+        i for i in quickbooks.records("ItemService") if i["Name"] == "09-5100 Acoustic ceilings"
+    ]
+    assert item["SalesAndPurchase"]["ExpenseAccountRef"]["FullName"] == "Subcontractors"
+    ceilings = fresh(ceilings)
+    assert (ceilings.erp_id, ceilings.code, ceilings.name) == (
+        item["ListID"],
+        "09-5100",
+        "Acoustic ceilings",
+    )
+    assert CostCode.objects.filter(code="09-5100").count() == 1
+
+
+def test_a_lost_answer_of_a_cost_code_item_links_the_item_never_adds_a_second(
+    books, quickbooks, settings
+):
+    ceilings = make_cost_code(code="09-5100", name="Acoustic ceilings", standard=False)
+    export_cost_code(books, ceilings)
+    quickbooks.fault("lost_answer", after=1)
+    assert quickbooks.run()["outcome"] == "lost"
+    settings.QBWC_BUSY_SECONDS = 0
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    items = [i for i in quickbooks.records("ItemService") if i["Name"].startswith("09-5100")]
+    assert len(items) == 1
+    assert fresh(ceilings).erp_id == items[0]["ListID"]
+    (request,) = QueuedRequest.objects.filter(operation="ItemServiceAddRq")
+    assert "already has an item of that name" in request.problem
+    assert CostCode.objects.filter(code="09-5100").count() == 1
+
+
+def test_a_cost_code_item_name_longer_than_quickbooks_holds_is_refused_never_cut(books):
+    long_named = make_cost_code(
+        code="09-5100", name="Acoustic ceiling tiles and grid", standard=False
+    )
+
+    with pytest.raises(PreconditionsNotMet, match="at most 31") as refused:
+        export_cost_code(books, long_named)
+
+    assert "'09-5100 Acoustic ceiling tiles and grid', 39 characters" in str(refused.value)
+    assert not QueuedRequest.objects.filter(operation="ItemServiceAddRq").exists()
+
+
+def test_a_cost_code_on_an_account_that_is_not_an_expense_account_is_refused(books):
+    ceilings = make_cost_code(code="09-5100", name="Acoustic ceilings", standard=False)
+
+    with pytest.raises(PreconditionsNotMet, match="Choose one of the expense"):
+        export_cost_code(books, ceilings, account_name="Retainage Payable")
+
+    assert not QueuedRequest.objects.filter(operation="ItemServiceAddRq").exists()
