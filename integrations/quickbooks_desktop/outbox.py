@@ -92,6 +92,30 @@ def next_request(session: WebConnectorSession) -> QueuedRequest | None:
         raise QueueLocked from None
 
 
+def following(request: QueuedRequest, *, most: int) -> list[QueuedRequest]:
+    """The queued requests after `request` that can go in the same message (at most `most`):
+    the ones next in the queue, up to the first read in pages (an iterator travels alone).
+    Those another call holds are left for it, and so are all after them: order matters."""
+    if request.operation in qbxml.PAGED:
+        return []
+    found = []
+    later = QueuedRequest.objects.filter(
+        desktop_id=request.desktop_id, state=RequestState.QUEUED, pk__gt=request.pk
+    ).order_by("pk")
+    for candidate in later[:most]:
+        if candidate.operation in qbxml.PAGED:
+            break
+        locked = (
+            QueuedRequest.objects.select_for_update(skip_locked=True)
+            .filter(pk=candidate.pk, state=RequestState.QUEUED)
+            .first()
+        )
+        if locked is None:
+            break
+        found.append(locked)
+    return found
+
+
 def release_pages(session: WebConnectorSession) -> int:
     """Put back in the queue what this run was reading in pages: QuickBooks forgets its
     iterators when the session ends, so the next run reads those lists from the start."""

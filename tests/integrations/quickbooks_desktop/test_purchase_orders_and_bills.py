@@ -539,3 +539,51 @@ def test_a_cost_code_on_an_account_that_is_not_an_expense_account_is_refused(boo
         export_cost_code(books, ceilings, account_name="Retainage Payable")
 
     assert not QueuedRequest.objects.filter(operation="ItemServiceAddRq").exists()
+
+
+# Several requests per message ----------------------------------------------------------------
+
+
+def test_requests_waiting_together_go_in_one_message_each_answered_on_its_own(books, quickbooks):
+    first = handed_off(books, books.new_commitment(number="SC-2001-007"))
+    second = handed_off(books, books.new_commitment(number="SC-2001-008"))
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    assert fresh(first).sync_status == fresh(second).sync_status == SyncStatus.SYNCED
+    exchanges = Exchange.objects.filter(request__record_id__in=[first.pk, second.pk])
+    assert exchanges.count() == 2
+    assert exchanges.values("request_xml").distinct().count() == 1  # one message
+    assert {order["RefNumber"] for order in quickbooks.records("PurchaseOrder")} == {
+        "SC-2001-007",
+        "SC-2001-008",
+    }
+
+
+def test_requests_after_an_error_in_a_message_stay_queued_and_go_next_unchanged(books, quickbooks):
+    failing = handed_off(books, books.new_commitment(number="SC-2001-007"))
+    quickbooks.delete(books.cost_codes["Painting"].erp_id)
+    other = new_commitment(books.project, books.company, books.cost_codes, number="SC-2001-008")
+    other.lines.filter(position=2).update(cost_code=books.cost_codes["Electrical"])
+    other = handed_off(books, other)
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    assert fresh(failing).sync_status == SyncStatus.EXPORT_FAILED
+    other = fresh(other)
+    (order,) = quickbooks.records("PurchaseOrder")
+    assert (other.sync_status, other.erp_id) == (SyncStatus.SYNCED, order["TxnID"])
+    not_carried_out, carried_out = Exchange.objects.filter(request__record_id=other.pk).order_by(
+        "pk"
+    )
+    assert not_carried_out.status_code is None
+    assert not_carried_out.status_message.startswith("Not carried out")
+    assert (
+        not_carried_out.request_xml
+        == Exchange.objects.get(request__record_id=failing.pk).request_xml
+    )
+    # The very request it was handed the first time: the same document, the same attempt.
+    sent = carried_out.request_xml
+    assert "<RefNumber>SC-2001-008</RefNumber>" in sent and "SC-2001-007" not in sent
+    assert order["ExternalGUID"] in sent
+    assert sent_operations(other) == ["PurchaseOrderAddRq:None", "PurchaseOrderAddRq:0"]
