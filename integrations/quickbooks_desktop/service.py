@@ -1,8 +1,9 @@
 """The Web Connector's calls, one function each, as its Programmer's Guide lays them out.
 
 A run: authenticate (a ticket, or 'nvu' / 'none' / 'busy'), then sendRequestXML and
-receiveResponseXML in turns, one queued request per turn, each answer returning the percent
-done (100 ends the run, a negative number makes the Web Connector ask getLastError), then
+receiveResponseXML in turns, one message of queued requests per turn, each answer returning
+the percent done (100 ends the run, a negative number makes the Web Connector ask
+getLastError), then
 closeConnection. connectionError says QuickBooks could not be opened. Every call carries the
 ticket, and the run's state is kept here, in the database: SOAP keeps none.
 """
@@ -209,7 +210,7 @@ def send_request_xml(
     major: int | None,
     minor: int | None,
 ) -> str:
-    """The next queued request as a qbXML document, or "" (the Web Connector then asks
+    """The next queued requests as one qbXML document, or "" (the Web Connector then asks
     getLastError: an error, or a pause)."""
     with transaction.atomic():
         session = _open_session(ticket)
