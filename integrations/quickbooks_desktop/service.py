@@ -3,9 +3,9 @@
 A run: authenticate (a ticket, or 'nvu' / 'none' / 'busy'), then sendRequestXML and
 receiveResponseXML in turns, one message of queued requests per turn, each answer returning
 the percent done (100 ends the run, a negative number makes the Web Connector ask
-getLastError), then
-closeConnection. connectionError says QuickBooks could not be opened. Every call carries the
-ticket, and the run's state is kept here, in the database: SOAP keeps none.
+getLastError), then closeConnection. connectionError says QuickBooks could not be opened.
+Every call carries the ticket, and the run's state is kept here, in the database: SOAP keeps
+none.
 """
 
 from __future__ import annotations
