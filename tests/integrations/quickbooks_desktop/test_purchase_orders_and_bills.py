@@ -392,6 +392,18 @@ def test_a_change_order_appends_its_lines_keeping_every_line_the_order_has(books
     assert fresh(commitment).erp_version == order["EditSequence"]
 
 
+def edit_order_memo(quickbooks, memo: str) -> None:
+    """A bookkeeper changes the purchase order in QuickBooks (its EditSequence changes)."""
+    (order,) = quickbooks.records("PurchaseOrder")
+    changed = quickbooks.qbxml(
+        '<?xml version="1.0"?><?qbxml version="12.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+        f"<PurchaseOrderModRq><PurchaseOrderMod><TxnID>{order['TxnID']}</TxnID>"
+        f"<EditSequence>{order['EditSequence']}</EditSequence><Memo>{memo}</Memo>"
+        "</PurchaseOrderMod></PurchaseOrderModRq></QBXMLMsgsRq></QBXML>"
+    )
+    assert 'statusCode="0"' in changed["response"]
+
+
 def test_a_purchase_order_changed_in_between_is_read_again_and_the_change_reapplied_once(
     books, quickbooks, settings
 ):
@@ -399,14 +411,7 @@ def test_a_purchase_order_changed_in_between_is_read_again_and_the_change_reappl
     change_order = handed_off(books, new_change_order(books))
     quickbooks.fault("interrupt", after=1)  # the run stops once the order was read
     assert quickbooks.run()["outcome"] == "interrupted"
-    (order,) = quickbooks.records("PurchaseOrder")
-    changed = quickbooks.qbxml(
-        '<?xml version="1.0"?><?qbxml version="12.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
-        f"<PurchaseOrderModRq><PurchaseOrderMod><TxnID>{order['TxnID']}</TxnID>"
-        f"<EditSequence>{order['EditSequence']}</EditSequence><Memo>Checked by Dana</Memo>"
-        "</PurchaseOrderMod></PurchaseOrderModRq></QBXMLMsgsRq></QBXML>"
-    )
-    assert 'statusCode="0"' in changed["response"]
+    edit_order_memo(quickbooks, "Checked by Dana")
     settings.QBWC_BUSY_SECONDS = 0
 
     assert quickbooks.run()["outcome"] == "ok"
@@ -427,6 +432,30 @@ def test_a_purchase_order_changed_in_between_is_read_again_and_the_change_reappl
         "PurchaseOrderQueryRq:0",
         "PurchaseOrderModRq:0",
     ]
+
+
+def test_a_purchase_order_changed_again_after_the_re_read_fails_with_a_sentence(
+    books, quickbooks, settings
+):
+    synced_commitment(books, quickbooks)
+    change_order = handed_off(books, new_change_order(books))
+    settings.QBWC_BUSY_SECONDS = 0
+    quickbooks.fault("interrupt", after=1)
+    assert quickbooks.run()["outcome"] == "interrupted"
+    edit_order_memo(quickbooks, "Checked by Dana")
+    quickbooks.fault("interrupt", after=2)  # stale, read again, and stopped before the change
+    assert quickbooks.run()["outcome"] == "interrupted"
+    edit_order_memo(quickbooks, "Checked again by Lee")
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    change_order = fresh(change_order)
+    assert change_order.sync_status == SyncStatus.EXPORT_FAILED
+    assert change_order.last_export_error.startswith(
+        "Someone kept changing the purchase order in QuickBooks Desktop"
+    )
+    assert "(QuickBooks status 3200: " in change_order.last_export_error
+    assert len(quickbooks.records("PurchaseOrder")[0]["PurchaseOrderLineRet"]) == 2
 
 
 def test_a_lost_answer_of_a_change_order_finds_its_lines_and_links(books, quickbooks, settings):
