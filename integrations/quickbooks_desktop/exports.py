@@ -131,7 +131,10 @@ def settle(request: QueuedRequest, answer: qbxml.Answer, request_xml: str) -> st
     if record is None:
         _fail_request(request, "The record of this request no longer exists.")
         return "failed"
-    outcome = _KINDS[type(record)].answered(request, record, answer, request_xml)
+    try:
+        outcome = _KINDS[type(record)].answered(request, record, answer, request_xml)
+    except TotalMismatch as mismatch:
+        outcome = PermanentERPError(str(mismatch), code="total_mismatch")
     if outcome == QUEUED:
         return QUEUED
     return settled(request, outcome)
@@ -335,7 +338,7 @@ class _Added:
         ours = [ret for ret in rets if qbxml.ret_text(ret, "ExternalGUID").upper() == guid]
         if ours:
             return self._result(record, ours[0], answer, "", linked=True)
-        if answer.failed and answer.status_code not in messages.NOT_FOUND:
+        if answer.failed:
             return _refused(record, answer)
         others = [ret for ret in rets if qbxml.ret_text(ret, "VendorRef", "ListID") == vendor_id]
         if others:

@@ -10,8 +10,6 @@ from approvals.models import Commitment, CommitmentChangeOrder, Company, Project
 from integrations.quickbooks_desktop.qbxml import Answer
 
 NAME_IN_USE = 3100
-# A query that found nothing: no match at all (1), or not every object named (500).
-NOT_FOUND = (1, 500)
 
 
 def _entry(record) -> str:
