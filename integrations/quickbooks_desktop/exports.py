@@ -27,6 +27,7 @@ from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
     Company,
+    CostCode,
     ERPCostCode,
     ERPCustomer,
     Project,
@@ -184,10 +185,31 @@ def _adding(request: QueuedRequest, body: str) -> str:
 
 def _refused(record, answer: qbxml.Answer) -> PermanentERPError:
     return PermanentERPError(
-        messages.refused(record, answer),
+        messages.refused(record, answer, _reference_named(record, answer)),
         code=str(answer.status_code),
         response_body={"statusCode": answer.status_code, "message": answer.status_message},
     )
+
+
+def _reference_named(record, answer: qbxml.Answer) -> str:
+    """How the accountant knows the vendor, job or item a 3140 names: by our record linked to
+    it (QuickBooks names it by the ListID we sent); "" when it names nothing of ours."""
+    named = messages.invalid_reference(answer)
+    if named is None:
+        return ""
+    kind, value = named
+    connection = record.handed_off_to or record.erp_connection
+    linked = {"erp_connection": connection, "erp_id": value}
+    if kind == "Vendor":
+        company = Company.objects.filter(**linked).first()
+        return f"vendor '{company.name}'" if company else f"vendor {value}"
+    if kind == "Customer":
+        project = Project.objects.filter(**linked).first()
+        return f"job '{mapping.job_name(project)}'" if project else f"customer or job {value}"
+    if kind == "Item":
+        cost_code = CostCode.objects.filter(**linked).first()
+        return f"the item of cost code '{cost_code}'" if cost_code else f"item '{value}'"
+    return f"{kind.lower()} '{value}'"
 
 
 def _ret(answer: qbxml.Answer, tag: str):

@@ -4,12 +4,14 @@ those)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from approvals.models import Commitment, CommitmentChangeOrder, Company, Project
 from integrations.quickbooks_desktop.qbxml import Answer
 
 NAME_IN_USE = 3100
+_INVALID_REFERENCE = re.compile(r'invalid reference to QuickBooks (?P<list>\w+) "(?P<value>[^"]*)"')
 
 
 def _entry(record) -> str:
@@ -30,7 +32,13 @@ def _is_list_entry(record) -> bool:
     return isinstance(record, Company | Project)
 
 
-def _explained(record, code: int) -> str:
+def invalid_reference(answer: Answer) -> tuple[str, str] | None:
+    """(list, value) of the reference a 3140 names: ("Item", "80000004-1795813569")."""
+    found = _INVALID_REFERENCE.search(answer.status_message)
+    return (found["list"], found["value"]) if found else None
+
+
+def _explained(record, code: int, reference: str = "") -> str:
     entry = _entry(record)
     if code == NAME_IN_USE and entry == "job":
         return (
@@ -58,11 +66,12 @@ def _explained(record, code: int) -> str:
             "choose another customer when accepting, then retry."
         )
     if code == 3140:
+        what = reference or "a vendor, job, item or account"
         return (
-            f"The {entry} refers to a vendor, job, item or account QuickBooks Desktop does not "
-            "hold (deleted, made inactive or renamed there since it was imported). Import the "
-            "lists again, make sure the vendor, the job and each line's item are active in "
-            "QuickBooks, then retry."
+            f"The {entry} refers to {what}, which QuickBooks Desktop does not hold as it was "
+            "imported (deleted, made inactive or renamed there since). Import the lists again, "
+            "make sure the vendor, the job and each line's item are active in QuickBooks, then "
+            "retry."
         )
     if code == 3200:
         return (
@@ -110,8 +119,9 @@ def numbered_elsewhere(record, txn_id: str) -> str:
     )
 
 
-def refused(record, answer: Answer) -> str:
-    """The sentence a failed export shows for QuickBooks' `answer`."""
+def refused(record, answer: Answer, reference: str = "") -> str:
+    """The sentence a failed export shows for QuickBooks' `answer`; `reference` is how the
+    accountant knows what a 3140 names ("vendor 'Bolt Electric'")."""
     if not answer.failed:
         # A success without the entry it added: nothing can be linked, so a person must look.
         return (
@@ -119,7 +129,8 @@ def refused(record, answer: Answer) -> str:
             f"{answer.status_code}: {_said(answer)}). Check QuickBooks for it before retrying."
         )
     return (
-        f"{_explained(record, answer.status_code)} (QuickBooks status {answer.status_code}: "
+        f"{_explained(record, answer.status_code, reference)} (QuickBooks status "
+        f"{answer.status_code}: "
         f"{_said(answer)})"
     )
 

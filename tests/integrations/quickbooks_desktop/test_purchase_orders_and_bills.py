@@ -223,11 +223,24 @@ def test_an_item_deleted_in_quickbooks_fails_the_order_with_a_sentence(books, qu
     commitment = fresh(commitment)
     assert commitment.sync_status == SyncStatus.EXPORT_FAILED
     assert commitment.last_export_error.startswith(
-        "The purchase order refers to a vendor, job, item or account QuickBooks Desktop does "
-        "not hold"
+        "The purchase order refers to the item of cost code '09-9100 Painting', which "
+        "QuickBooks Desktop does not hold as it was imported"
     )
     assert "(QuickBooks status 3140: " in commitment.last_export_error
     assert quickbooks.records("PurchaseOrder") == []
+
+
+def test_a_vendor_deleted_in_quickbooks_is_named_in_the_failure(books, quickbooks):
+    commitment = handed_off(books, books.new_commitment())
+    quickbooks.delete(books.vendor["ListID"])
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    commitment = fresh(commitment)
+    assert commitment.sync_status == SyncStatus.EXPORT_FAILED
+    assert commitment.last_export_error.startswith(
+        "The purchase order refers to vendor 'Bolt Electric', which QuickBooks Desktop"
+    )
 
 
 # Bills ---------------------------------------------------------------------------------------
