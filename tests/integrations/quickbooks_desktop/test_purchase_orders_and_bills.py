@@ -629,3 +629,32 @@ def test_requests_after_an_error_in_a_message_stay_queued_and_go_next_unchanged(
     assert "<RefNumber>SC-2001-008</RefNumber>" in sent and "SC-2001-007" not in sent
     assert order["ExternalGUID"] in sent
     assert sent_operations(other) == ["PurchaseOrderAddRq:None", "PurchaseOrderAddRq:0"]
+
+
+def test_the_decision_page_reads_the_change_and_the_bill_as_they_are_sent(books, quickbooks):
+    commitment = synced_commitment(books, quickbooks)
+    connector = QuickBooksDesktopConnector(books.desktop.connection)
+    change_order = new_change_order(books)
+    invoice = new_invoice(books)
+
+    change = connector.describe(change_order)
+    bill = connector.describe(invoice)
+
+    assert (change.before_total, change.total, change.after_total) == (
+        Decimal("71837.50"),
+        Decimal("9735.55"),
+        Decimal("81573.05"),
+    )
+    assert [line.description for line in change.lines] == [
+        "CCO 007: Lobby soffits",
+        "CCO 007: Soffit lighting rough-in",
+    ]
+    assert change.number == commitment.number
+    assert (bill.total, bill.retainage_withheld) == (Decimal("13724.95"), Decimal("1525.00"))
+    assert [line.item_or_account.name for line in bill.lines][-1] == "Retainage"
+    assert bill.lines[-1].job is None
+    approved = connector.approved_document(invoice).document
+    assert purchases.lines_total(approved) == bill.total == invoice.totals().net
+    assert [line["LinkToTxn"]["TxnLineID"] for line in approved["ItemLineAdd"][:2]] == [
+        line.erp_line_id for line in commitment.lines.order_by("position")
+    ]
