@@ -2,11 +2,12 @@
 each waits for the Web Connector, the local QuickBooks Desktop carries it out when it runs, and
 its answer settles the record once — a lost answer becomes a link, never a second document."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from approvals.models import CostCode
+from approvals.models import CostCode, InvoiceStatus, SubcontractorInvoice
 from approvals.services import PreconditionsNotMet, record_accept, record_send
 from approvals.services.importing import imports_cost_codes
 from approvals.states import SyncStatus
@@ -276,6 +277,35 @@ def test_an_invoice_becomes_a_bill_linked_line_by_line_with_retainage_held_back(
     assert retainage["SalesOrPurchase"]["AccountRef"]["FullName"] == "Retainage Payable"
     assert sent_operations(invoice) == ["ItemQueryRq:500", "ItemOtherChargeAddRq:0", "BillAddRq:0"]
     assert "LinkToTxnID" not in Exchange.objects.order_by("pk").last().request_xml
+
+
+def test_a_retainage_release_becomes_a_bill_paying_the_retainage_back(quickbooks):
+    books = Books(quickbooks, retainage_item=True)
+    synced_commitment(books, quickbooks)
+    withheld = handed_off(books, new_invoice(books))
+    assert quickbooks.run()["outcome"] == "ok"
+    assert fresh(withheld).sync_status == SyncStatus.SYNCED
+    release = SubcontractorInvoice.objects.create(
+        commitment=books.commitment,
+        number="INV-2001-R",
+        billing_date=date(2026, 9, 30),
+        period_start=date(2026, 9, 1),
+        period_end=date(2026, 9, 30),
+        status=InvoiceStatus.APPROVED,
+        is_retainage_release=True,
+        retainage_released=Decimal("1525.00"),
+    )
+    release = handed_off(books, release)
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    release = fresh(release)
+    bill = next(b for b in quickbooks.records("Bill") if b["RefNumber"] == "INV-2001-R")
+    assert (release.sync_status, release.erp_id) == (SyncStatus.SYNCED, bill["TxnID"])
+    (line,) = bill["ItemLineRet"]
+    assert (line["ItemRef"]["FullName"], line["Amount"]) == ("Retainage", "1525.00")
+    assert line["Desc"] == "Retainage released on SC-2001-007 Framing and drywall"
+    assert bill["AmountDue"] == "1525.00"
 
 
 def test_a_retainage_item_quickbooks_will_not_add_fails_the_bill_with_a_sentence(books, quickbooks):
