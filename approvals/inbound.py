@@ -31,16 +31,18 @@ from approvals.services.importing.imports_jobs import customers_store, jobs_stor
 from approvals.services.importing.imports_vendors import vendors_store
 from approvals.services.importing.sync_runs import SyncSummary, cursor_for
 from approvals.services.importing.sync_schedule import sync_request
+from approvals.services.workflow import approved
 from approvals.services.workflow.audit import AuditEntry, audit_write
 from approvals.services.workflow.records import model_for_label, noun, record_title
 from approvals.states import Note, SyncStatus
-from integrations.base import ERPError, ExportResult
+from integrations.base import ApprovedDocument, ERPError, ExportResult
 from integrations.data import ImportedCustomer, ImportedJob
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "INVOICE_LINE_RELATIONS",
+    "changed_since_approved",
     "export_settled",
     "list_rows_brought",
     "record_title",
@@ -122,6 +124,24 @@ def _ignored(record, export_attempt: int, outcome: ExportResult | ERPError) -> s
     )
     logger.warning("%s %s: %s", record._meta.label_lower, record.pk, reason)
     return IGNORED
+
+
+def changed_since_approved(record) -> str:
+    """Why the document `record` makes now is not the one its last accept approved ("" when it
+    still is), in the document's words. An ERP whose agent collects the request later builds
+    it then: a cost code, vendor or job re-linked while it waited must not reach the books
+    unapproved. The document alone is compared: its description also tells what other
+    records did meanwhile (an earlier change order synced), which changes nothing it sends."""
+    connection = record.handed_off_to or record.erp_connection
+    connector = erp.connector_for_export(connection)
+    last = approved.latest_approval(record)
+    current = connector.approved_document(record)
+    return approved.mismatch_sentence(
+        record,
+        last and ApprovedDocument(document=last.document, identity=last.identity),
+        ApprovedDocument(document=current.document, identity=current.identity),
+        erp.erp_name(connection, connector),
+    )
 
 
 def sync_requested(*, connection, kind) -> None:

@@ -117,6 +117,12 @@ def body_for(request: QueuedRequest) -> str:
         body, request.body = request.body, ""
         request.save(update_fields=["body"])
         return body
+    # After a lost answer the look-up comes first: the document that attempt may have added
+    # is linked, never added again, whatever changed since.
+    changed = "" if request.look_up_first else inbound.changed_since_approved(record)
+    if changed:
+        settled(request, PermanentERPError(changed, code="changed_since_approved"))
+        return ""
     try:
         return _KINDS[type(record)].next_body(request, record)
     except TotalMismatch as mismatch:

@@ -688,3 +688,41 @@ def test_the_decision_page_reads_the_change_and_the_bill_as_they_are_sent(books,
     assert [line["LinkToTxn"]["TxnLineID"] for line in approved["ItemLineAdd"][:2]] == [
         line.erp_line_id for line in commitment.lines.order_by("position")
     ]
+
+
+# What waits in the outbox is what was approved -----------------------------------------------
+
+
+def test_a_cost_code_relinked_while_the_order_waits_is_never_sent_unapproved(books, quickbooks):
+    commitment = handed_off(books, books.new_commitment())
+    plaster = quickbooks.seed(
+        "ItemService",
+        Name="09-2950 Plaster",
+        SalesOrPurchase={"Desc": "Plaster", "AccountRef": {"FullName": "Subcontractors"}},
+    )
+    # While the order waits for the Web Connector, Painting is re-linked to another item.
+    painting = books.cost_codes["Painting"]
+    CostCode.objects.filter(pk=painting.pk).update(erp_id=plaster["ListID"])
+
+    quickbooks.run()
+
+    commitment = fresh(commitment)
+    assert quickbooks.records("PurchaseOrder") == []
+    assert commitment.sync_status == SyncStatus.EXPORT_FAILED
+    assert commitment.last_export_error.startswith("This commitment changed after it was approved")
+
+
+def test_a_control_character_pasted_in_a_line_is_sent_as_a_space_and_blocks_nothing(
+    books, quickbooks
+):
+    pasted = books.new_commitment("SC-2001-008")
+    pasted.lines.filter(position=1).update(description="Metal studs\x0cand gypsum board")
+    pasted = handed_off(books, pasted)
+    # Accepted after it: it must not wait behind an order QuickBooks cannot be sent.
+    commitment = handed_off(books, books.new_commitment())
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    assert fresh(pasted).sync_status == fresh(commitment).sync_status == SyncStatus.SYNCED
+    order = next(o for o in quickbooks.records("PurchaseOrder") if o["RefNumber"] == "SC-2001-008")
+    assert order["PurchaseOrderLineRet"][0]["Desc"] == "Metal studs and gypsum board"
