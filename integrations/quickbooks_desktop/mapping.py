@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from integrations.quickbooks_desktop.xml import UNSENDABLE
+
 # qbXML 12.0: Name and CompanyName STR41, Phone STR21, Email STR1023, VendorTaxIdent STR15;
 # address lines STR41, City STR31, State STR21, PostalCode STR13, Country STR31.
 MAX_NAME = 41
@@ -62,6 +64,8 @@ def name_problems(what: str, name: str) -> list[str]:
     if not name:
         return [f"The {what} has no name; QuickBooks Desktop needs one."]
     problems = []
+    if UNSENDABLE.search(name):
+        problems.append(_unsendable(f"{what}'s name", name))
     if len(name) > MAX_NAME:
         problems.append(
             f"The {what}'s name in QuickBooks Desktop would be '{name}', {len(name)} characters; "
@@ -74,6 +78,13 @@ def name_problems(what: str, name: str) -> list[str]:
             "separate a customer from its job. Remove it, then accept again."
         )
     return problems
+
+
+def _unsendable(what: str, text: str) -> str:
+    return (
+        f"The {what} {text!r} holds a character QuickBooks Desktop cannot be sent (a control "
+        "character, pasted with the text). Remove it here, then accept again."
+    )
 
 
 def _vendor_values(company) -> list[tuple[str, str]]:
@@ -92,6 +103,9 @@ def _address_values(company) -> list[tuple[str, str]]:
 def vendor_problems(company) -> list[str]:
     problems = name_problems("company", vendor_name(company))
     for tag, value in _vendor_values(company) + _address_values(company):
+        # A company without a legal name sends its name twice: said once, above.
+        if UNSENDABLE.search(value) and value != vendor_name(company):
+            problems.append(_unsendable(f"company's {_LABELS[tag]}", value))
         if len(value) > _LIMITS[tag]:
             problems.append(
                 f"The company's {_LABELS[tag]} has {len(value)} characters; QuickBooks Desktop "

@@ -13,13 +13,13 @@ sentence before anything is queued.
 
 from __future__ import annotations
 
-import re
 import uuid
 from decimal import Decimal
 
 from lxml import etree
 
 from integrations import documents
+from integrations.quickbooks_desktop.xml import UNSENDABLE
 from money import cents
 
 # qbXML 12.0: PurchaseOrderAdd/RefNumber STR11, BillAdd/RefNumber STR20, Memo STR4095.
@@ -29,9 +29,6 @@ MAX_TEXT = 4095
 RETAINAGE_ITEM = "Retainage"
 LINE_TAGS = ("PurchaseOrderLineAdd", "ItemLineAdd", "PurchaseOrderLineMod")
 NEW_LINE = "-1"
-# What XML 1.0 cannot carry (control characters pasted with a text; tab and line breaks it can):
-# the request could never be built, and the whole outbox would wait behind it.
-_UNSENDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Our attempt ids live in a name space of their own, so the same key always gives one GUID.
 _ATTEMPTS = uuid.UUID("5f0c1d2e-9a7b-4c3d-8e1f-2a3b4c5d6e7f")
 
@@ -47,13 +44,13 @@ def _ref(list_id: str) -> dict:
 
 
 def _text(text: str) -> str:
-    return _UNSENDABLE.sub(" ", text).strip()[:MAX_TEXT]
+    return UNSENDABLE.sub(" ", text).strip()[:MAX_TEXT]
 
 
 def number_problems(what: str, document: str, number: str, limit: int) -> list[str]:
     """Why QuickBooks cannot hold `number` as the number of the `document` a `what` becomes."""
     number = number.strip()
-    if _UNSENDABLE.search(number):
+    if UNSENDABLE.search(number):
         return [
             f"The {what} number {number!r} holds a character QuickBooks Desktop cannot be sent "
             f"(a control character, pasted with the number). Correct the {what} number, then "

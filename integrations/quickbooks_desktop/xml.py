@@ -7,6 +7,9 @@ import re
 
 from lxml import etree
 
+# What XML 1.0 cannot carry (control characters pasted with a text; tab and line breaks it can):
+# a request holding one could never be built, and the whole outbox would wait behind it.
+UNSENDABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # An XML declaration naming an encoding cannot be parsed from text that is already decoded.
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 

@@ -252,3 +252,18 @@ def test_a_job_name_the_customer_already_has_fails_with_a_sentence(connected, qu
     )
     assert "(QuickBooks status 3100: " in project.last_export_error
     assert len([c for c in quickbooks.records("Customer") if c.get("ParentRef")]) == 1
+
+
+def test_a_control_character_pasted_in_a_name_is_refused_at_send_and_blocks_nothing(
+    connected, quickbooks
+):
+    pasted = new_company("Hillcrest\x0bGlazing")
+    with pytest.raises(PreconditionsNotMet, match="cannot be sent \\(a control character"):
+        record_send(record=pasted, actor=connected["pm"])
+    company = handed_off(connected, new_company("Bolt Electric"))
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    assert fresh(pasted).sync_status == SyncStatus.NOT_SENT
+    assert fresh(company).sync_status == SyncStatus.SYNCED
+    assert [vendor["Name"] for vendor in quickbooks.records("Vendor")] == ["Bolt Electric"]
