@@ -279,7 +279,8 @@ def _stop(session: WebConnectorSession, sentence: str) -> int:
 def receive_response_xml(ticket: str, response: str, hresult: str, message: str) -> int:
     """Settle the requests of the message last handed over with QuickBooks' answers: the
     percent done, or -1. With stopOnError QuickBooks stops at the first error: the requests
-    after it were not carried out and go back to the queue as they were."""
+    after it were not carried out and go back to the queue as they were. Without a readable
+    answer nobody knows how far QuickBooks got: every request goes back to be looked up."""
     with transaction.atomic():
         session = _open_session(ticket)
         if session is None:
@@ -297,7 +298,9 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
             exchange.response_xml = response or ""
             exchange.hresult = (hresult or "").strip()[:20]
             exchange.message = message or ""
-            if outcome == FAILED or stopped_at_error:
+            if outcome == FAILED:
+                _unknown_outcome(exchange)
+            elif stopped_at_error:
                 _not_carried_out(exchange)
             else:
                 outcome = _settle(session, exchange, exchange.request)
@@ -306,8 +309,17 @@ def receive_response_xml(ticket: str, response: str, hresult: str, message: str)
         return outcome if outcome == FAILED else _percent(session)
 
 
+def _unknown_outcome(exchange: Exchange) -> None:
+    """A request of a message QuickBooks gave no readable answer to: it may have been carried
+    out. Back in the queue to be built again, so an Add is looked up before it is ever sent
+    again (never the very request it was handed)."""
+    exchange.status_message = "No answer: QuickBooks may have carried it out."
+    if exchange.request is not None:
+        outbox.put_back(exchange.request)
+
+
 def _not_carried_out(exchange: Exchange) -> None:
-    """A request QuickBooks did not carry out (it stopped at an error before it, or the run
+    """A request QuickBooks did not carry out (it answered one before it with an error and
     stopped): back in the queue with the very request it was handed, to be sent again."""
     exchange.status_message = "Not carried out: QuickBooks stopped before this request."
     request = exchange.request

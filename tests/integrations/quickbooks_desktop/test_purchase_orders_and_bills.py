@@ -16,7 +16,9 @@ from integrations.quickbooks_desktop.connector import QuickBooksDesktopConnector
 from integrations.quickbooks_desktop.models import Exchange, QueuedRequest
 from tests.approvals.admin.helpers import run_queued_exports
 from tests.factories import make_company, make_cost_code, make_project, make_user
+from tests.integrations.quickbooks_desktop import quickbooks as qb
 from tests.integrations.quickbooks_desktop.conftest import ENDPOINT, PASSWORD, make_desktop
+from tests.integrations.quickbooks_desktop.web_connector import WebConnector, soap_client
 from tests.records import ITEMS, new_change_order, new_commitment, new_invoice, people
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -726,3 +728,28 @@ def test_a_control_character_pasted_in_a_line_is_sent_as_a_space_and_blocks_noth
     assert fresh(pasted).sync_status == fresh(commitment).sync_status == SyncStatus.SYNCED
     order = next(o for o in quickbooks.records("PurchaseOrder") if o["RefNumber"] == "SC-2001-008")
     assert order["PurchaseOrderLineRet"][0]["Desc"] == "Metal studs and gypsum board"
+
+
+def test_orders_after_the_first_of_a_message_quickbooks_failed_midway_are_looked_up_first(
+    books, quickbooks, live_server
+):
+    first = handed_off(books, books.new_commitment("SC-2001-007"))
+    second = handed_off(books, books.new_commitment("SC-2001-008"))
+    web_connector = WebConnector(soap_client(live_server.url), qb.QuickBooks(lists={}))
+    run = web_connector.log_in(USERNAME, PASSWORD)
+    message = web_connector.ask(run, first=True)
+    assert message.count("<PurchaseOrderAdd>") == 2
+    # QuickBooks carries both out, then fails before its answer reaches the Web Connector,
+    # which reports the error alone (an HRESULT, no answer).
+    quickbooks.qbxml(message)
+    percent = web_connector.service.receiveResponseXML(
+        run.ticket, "", "0x80040422", "QuickBooks stopped responding."
+    )
+    assert percent == -1
+    web_connector.service.closeConnection(run.ticket)
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    assert fresh(first).sync_status == fresh(second).sync_status == SyncStatus.SYNCED
+    numbers = sorted(order["RefNumber"] for order in quickbooks.records("PurchaseOrder"))
+    assert numbers == ["SC-2001-007", "SC-2001-008"]
