@@ -15,9 +15,9 @@ from lxml import etree
 from approvals import inbound
 from approvals.models import SyncKind
 from integrations.base import PermanentERPError
-from integrations.quickbooks_desktop import lists, messages, outbox, qbxml
+from integrations.quickbooks_desktop import lists, mapping, messages, outbox, qbxml
 from integrations.quickbooks_desktop.models import DesktopConnection, QueuedRequest, RequestState
-from integrations.quickbooks_desktop.xml import local_name
+from integrations.quickbooks_desktop.xml import UNSENDABLE, local_name
 
 OPERATION = "ItemServiceAddRq"
 # qbXML 12.0: ItemServiceAdd/Name STR31.
@@ -36,6 +36,8 @@ def problems(code: str, name: str) -> list[str]:
     """Why QuickBooks cannot hold the cost code's item as it is; it is never shortened here."""
     wanted = item_name(code, name)
     found = []
+    if UNSENDABLE.search(wanted):
+        found.append(mapping.unsendable_sentence("item's name", wanted))
     if len(wanted) > MAX_ITEM_NAME:
         found.append(
             f"The item's name in QuickBooks Desktop would be '{wanted}', {len(wanted)} "

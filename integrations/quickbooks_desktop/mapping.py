@@ -65,7 +65,7 @@ def name_problems(what: str, name: str) -> list[str]:
         return [f"The {what} has no name; QuickBooks Desktop needs one."]
     problems = []
     if UNSENDABLE.search(name):
-        problems.append(_unsendable(f"{what}'s name", name))
+        problems.append(unsendable_sentence(f"{what}'s name", name))
     if len(name) > MAX_NAME:
         problems.append(
             f"The {what}'s name in QuickBooks Desktop would be '{name}', {len(name)} characters; "
@@ -80,10 +80,10 @@ def name_problems(what: str, name: str) -> list[str]:
     return problems
 
 
-def _unsendable(what: str, text: str) -> str:
+def unsendable_sentence(what: str, text: str) -> str:
     return (
         f"The {what} {text!r} holds a character QuickBooks Desktop cannot be sent (a control "
-        "character, pasted with the text). Remove it here, then accept again."
+        "character, pasted with the text). Remove it here, then try again."
     )
 
 
@@ -105,7 +105,7 @@ def vendor_problems(company) -> list[str]:
     for tag, value in _vendor_values(company) + _address_values(company):
         # A company without a legal name sends its name twice: said once, above.
         if UNSENDABLE.search(value) and value != vendor_name(company):
-            problems.append(_unsendable(f"company's {_LABELS[tag]}", value))
+            problems.append(unsendable_sentence(f"company's {_LABELS[tag]}", value))
         if len(value) > _LIMITS[tag]:
             problems.append(
                 f"The company's {_LABELS[tag]} has {len(value)} characters; QuickBooks Desktop "

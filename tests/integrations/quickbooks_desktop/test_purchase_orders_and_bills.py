@@ -606,6 +606,15 @@ def test_a_cost_code_item_name_longer_than_quickbooks_holds_is_refused_never_cut
     assert not QueuedRequest.objects.filter(operation="ItemServiceAddRq").exists()
 
 
+def test_a_cost_code_name_holding_a_control_character_is_refused_with_a_sentence(books):
+    pasted = make_cost_code(code="09-5100", name="Acoustic\x01ceilings", standard=False)
+
+    with pytest.raises(PreconditionsNotMet, match="control character"):
+        export_cost_code(books, pasted)
+
+    assert not QueuedRequest.objects.filter(operation="ItemServiceAddRq").exists()
+
+
 def test_a_cost_code_on_an_account_that_is_not_an_expense_account_is_refused(books):
     ceilings = make_cost_code(code="09-5100", name="Acoustic ceilings", standard=False)
 
