@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from approvals.models import CostCode, InvoiceStatus, SubcontractorInvoice
+from approvals.models import AuditEvent, CostCode, InvoiceStatus, SubcontractorInvoice
 from approvals.services import PreconditionsNotMet, record_accept, record_send
 from approvals.services.importing import imports_cost_codes
-from approvals.states import SyncStatus
+from approvals.states import Action, SyncStatus
 from integrations.quickbooks_desktop import purchases
 from integrations.quickbooks_desktop.connector import QuickBooksDesktopConnector
 from integrations.quickbooks_desktop.models import Exchange, QueuedRequest
@@ -762,3 +762,23 @@ def test_orders_after_the_first_of_a_message_quickbooks_failed_midway_are_looked
     assert fresh(first).sync_status == fresh(second).sync_status == SyncStatus.SYNCED
     numbers = sorted(order["RefNumber"] for order in quickbooks.records("PurchaseOrder"))
     assert numbers == ["SC-2001-007", "SC-2001-008"]
+
+
+def test_an_answer_the_web_connector_delivers_twice_settles_the_order_once(
+    books, quickbooks, live_server
+):
+    commitment = handed_off(books, books.new_commitment())
+    web_connector = WebConnector(soap_client(live_server.url), qb.QuickBooks(lists={}))
+    run = web_connector.log_in(USERNAME, PASSWORD)
+    response = quickbooks.qbxml(web_connector.ask(run, first=True))["response"]
+
+    assert web_connector.service.receiveResponseXML(run.ticket, response, "", "") == 100
+    assert web_connector.service.receiveResponseXML(run.ticket, response, "", "") == -1
+    web_connector.service.closeConnection(run.ticket)
+    assert quickbooks.run()["outcome"] == "none"  # nothing waits any more
+
+    commitment = fresh(commitment)
+    (order,) = quickbooks.records("PurchaseOrder")
+    assert (commitment.sync_status, commitment.erp_id) == (SyncStatus.SYNCED, order["TxnID"])
+    trail = AuditEvent.objects.filter(object_id=commitment.pk, action=Action.EXPORT_SUCCEEDED)
+    assert trail.count() == 1
