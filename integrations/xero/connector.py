@@ -727,15 +727,34 @@ class XeroConnector:
                 code="negative_total",
             )
         mapping.ensure_total_matches(payload, expected)
-        updated = self.client.update(
-            f"PurchaseOrders/{order['PurchaseOrderID']}",
-            {"PurchaseOrders": [payload]},
-            idempotency_key=key,
-            unitdp=4,
-        )["PurchaseOrders"][0]
+        try:
+            updated = self.client.update(
+                f"PurchaseOrders/{order['PurchaseOrderID']}",
+                {"PurchaseOrders": [payload]},
+                idempotency_key=key,
+                unitdp=4,
+            )["PurchaseOrders"][0]
+        except XeroError as error:
+            raise self._order_refusal(order, error) from error
         _check_stored_total(updated, expected, f"purchase order {number}")
         _check_kept_lines(order, updated)
         return _change_result(updated, payload, groups, _applied_lines(updated, marker))
+
+    def _order_refusal(self, order: dict, error: XeroError) -> PermanentERPError:
+        """Xero refused the update: when the purchase order stopped being changeable since it was
+        read (marked as billed meanwhile, say), that is what the accountant is told."""
+        if error.code != "ValidationException":
+            return error
+        now = self.client.find("PurchaseOrders", order["PurchaseOrderID"]) or order
+        if now.get("Status") in CHANGEABLE_ORDER_STATUSES:
+            return error
+        return ExportRefused(
+            _unchangeable_order(now),
+            code="order_not_changeable",
+            detail=error.detail,
+            status=error.status,
+            response_body=error.response_body,
+        )
 
     def _order(self, order_id: str) -> dict:
         found = self.client.find("PurchaseOrders", order_id)
