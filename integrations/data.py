@@ -185,12 +185,15 @@ class ExportedDocument:
 class Batch[Row]:
     """Rows of one name list (vendors, jobs, cost codes), then the token to resume after them.
 
-    `full_read` says the rows come from reading the whole list rather than its changes.
+    `full_read` says the rows come from reading the whole list rather than its changes;
+    `whole_list` that they are every entry the ERP still holds in it, archived ones included
+    (an ERP that deletes entries lists nothing for them: what is missing is gone).
     """
 
     rows: tuple[Row, ...]
     resume_token: str
     full_read: bool = False
+    whole_list: bool = False
 
 
 @dataclass(frozen=True)
