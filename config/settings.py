@@ -196,6 +196,9 @@ XERO = {
     "MAX_CONCURRENT": env.int("XERO_MAX_CONCURRENT", default=5),
     "RATE_WINDOW_SECONDS": env.float("XERO_RATE_WINDOW_SECONDS", default=60.0),
     "REQUESTS_PER_DAY": env.int("XERO_REQUESTS_PER_DAY", default=5000),
+    # Signs the webhooks Xero posts (the app's webhook key in Xero's developer portal); the
+    # default is the local sandbox's.
+    "WEBHOOK_KEY": env("XERO_WEBHOOK_KEY", default="sandbox-webhook-key"),
 }
 
 # Exports: tries of a transient failure before the record lands in Failed to Export.
