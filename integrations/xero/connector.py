@@ -682,28 +682,25 @@ class XeroConnector:
         return live[0] if live else None
 
     def _orders_dated(self, commitments: list[Commitment]) -> list[dict]:
-        """Xero has no filter by purchase-order number but one by date: the orders dated as the
-        commitments are (a commitment without a date is dated today, in any time zone), every
-        page read."""
-        today = timezone.localdate()
-        dates = [c.posting_date for c in commitments if c.posting_date]
-        if len(dates) < len(commitments):
-            dates += [today - timedelta(days=1), today + timedelta(days=1)]
-        params = {
-            "DateFrom": min(dates).isoformat(),
-            "DateTo": max(dates).isoformat(),
-            "pageSize": LOOK_UP_PAGE_SIZE,
-            "unitdp": 4,
-        }
-        found: list[dict] = []
-        for page in itertools.count(1):
-            rows = self.client.get("PurchaseOrders", params={**params, "page": page})[
-                "PurchaseOrders"
-            ]
-            found.extend(rows)
-            if len(rows) < LOOK_UP_PAGE_SIZE:
-                return found
-        raise AssertionError("unreachable")
+        """Xero has no filter by purchase-order number but one by date: the orders of every day
+        a purchase order of these commitments can carry (`order_date_windows`), every page of
+        each window read."""
+        found: dict[str, dict] = {}
+        for start, end in order_date_windows(commitments, today=timezone.localdate()):
+            params = {
+                "DateFrom": start.isoformat(),
+                "DateTo": end.isoformat(),
+                "pageSize": LOOK_UP_PAGE_SIZE,
+                "unitdp": 4,
+            }
+            for page in itertools.count(1):
+                rows = self.client.get("PurchaseOrders", params={**params, "page": page})[
+                    "PurchaseOrders"
+                ]
+                found.update((str(row["PurchaseOrderID"]), row) for row in rows)
+                if len(rows) < LOOK_UP_PAGE_SIZE:
+                    break
+        return list(found.values())
 
     def _change_plan(self, change_order: CommitmentChangeOrder, key: str) -> ExportResult:
         order = self._order(change_order.commitment.erp_id)
@@ -1292,6 +1289,29 @@ def _name_key(name: str) -> str:
 def _names_where(names: list[str]) -> str:
     """Xero's `where` for contacts under any of `names`."""
     return " OR ".join('Name=="{}"'.format(name.replace('"', '""')) for name in names)
+
+
+def order_date_windows(commitments: list[Commitment], *, today: date) -> list[tuple[date, date]]:
+    """The days a purchase order of each commitment can be dated, as few windows as cover them:
+    a commitment's posting date (the order is sent with it); for one without, Xero dates the
+    order the day it is created, in the organisation's time zone, so any day from the day before
+    the accept (the first try of any attempt comes after it) to tomorrow. A lost answer retried
+    days later, or a commitment posted last year exported today, is read where it is."""
+    one_day = timedelta(days=1)
+    windows = []
+    for commitment in commitments:
+        if commitment.posting_date:
+            windows.append((commitment.posting_date, commitment.posting_date))
+        else:
+            accepted = timezone.localdate(commitment.decided_at) if commitment.decided_at else today
+            windows.append((min(accepted, today) - one_day, today + one_day))
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1] + one_day:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _identity_of(record) -> str:

@@ -2,9 +2,10 @@
 with summarizeErrors=false, each stored or refused on its own, looked up first in one call for
 the whole batch; a lost answer ends in one document per record."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from approvals.models import Commitment, CommitmentChangeOrder, Company, Project
 from approvals.services import record_send, records_accept_bulk
@@ -15,7 +16,7 @@ from integrations.xero.connector import ExportRefused, XeroConnector
 from integrations.xero.organisation import remember_organisation
 from tests.integrations.xero import scene
 from tests.integrations.xero.test_connector import run_queued_exports
-from tests.records import fresh_record, new_invoice, people
+from tests.records import fresh_record, new_commitment, new_invoice, people
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +143,78 @@ def test_a_lost_batch_answer_after_xero_stored_some_ends_in_one_bill_per_invoice
         assert invoice.sync_status == SyncStatus.SYNCED
         assert invoice.erp_id == by_number[invoice.number]["InvoiceID"]
         assert by_number[invoice.number]["SubTotal"] == invoice.totals().net
+
+
+def commitments_of(books, count: int) -> list[Commitment]:
+    commitments = [
+        new_commitment(books.project, books.vendor, books.cost_codes, number=f"SC-60{n}")
+        for n in range(count)
+    ]
+    Commitment.objects.filter(pk__in=[c.pk for c in commitments]).update(currency="AUD")
+    return [fresh_record(commitment) for commitment in commitments]
+
+
+def live_orders(books) -> list[dict]:
+    return [o for o in books.records("PurchaseOrder") if o["Status"] != "DELETED"]
+
+
+def test_a_lost_batch_answer_for_purchase_orders_ends_in_one_order_per_commitment(
+    books, xero_sandbox
+):
+    commitments = commitments_of(books, 6)
+    # Posted last year, exported today: its order is dated far outside today's.
+    Commitment.objects.filter(pk=commitments[0].pk).update(posting_date=date(2025, 6, 30))
+    for commitment in commitments:
+        record_send(record=commitment, actor=books.pm)
+    outcomes = records_accept_bulk(records=commitments, actor=books.approver)
+    assert all(outcome.ok for outcome in outcomes)
+    # Xero stored two of the six (the one posted last year first), then the answer was lost.
+    xero_sandbox.inject_fault(
+        "drop_after_commit", resource="purchaseorders", method="PUT", elements=2
+    )
+    xero_sandbox.clear_request_log()
+
+    run_queued_exports()
+
+    orders = [o for o in live_orders(books) if o["PurchaseOrderNumber"].startswith("SC-60")]
+    assert sorted(o["PurchaseOrderNumber"] for o in orders) == [c.number for c in commitments]
+    by_number = {order["PurchaseOrderNumber"]: order for order in orders}
+    for commitment in map(fresh_record, commitments):
+        assert commitment.sync_status == SyncStatus.SYNCED, commitment.last_export_error
+        assert commitment.erp_id == by_number[commitment.number]["PurchaseOrderID"]
+    assert by_number["SC-600"]["DateString"].startswith("2025-06-30")
+    assert len(calls(xero_sandbox, "PUT", "PurchaseOrders")) == 2
+
+
+def test_an_order_a_lost_answer_left_days_ago_is_found_by_a_later_batch(books, xero_sandbox):
+    earlier, fresh = commitments_of(books, 2)
+    # Accepted four days ago; its first try's order, sent without a date, was dated by Xero
+    # the day after, and its answer was lost.
+    four_days_ago = timezone.now() - timedelta(days=4)
+    Commitment.objects.filter(pk=earlier.pk).update(decided_at=four_days_ago)
+    connector = XeroConnector(books.connection)
+    stored_then = {
+        **mapping.purchase_order_payload(earlier, connector.books),
+        "Date": (timezone.localdate() - timedelta(days=3)).isoformat(),
+    }
+    with XeroClient(books.connection) as client:
+        stored = client.create(
+            "PurchaseOrders", {"PurchaseOrders": [stored_then]}, idempotency_key="days-ago"
+        )["PurchaseOrders"][0]
+    xero_sandbox.clear_request_log()
+
+    found, created = XeroConnector(books.connection).export_batch(
+        [fresh_record(earlier), fresh],
+        idempotency_keys=[f"commitment-{earlier.pk}-2", f"commitment-{fresh.pk}-1"],
+    )
+
+    assert (found.erp_id, found.linked_existing) == (stored["PurchaseOrderID"], True)
+    assert not created.linked_existing
+    numbers = sorted(o["PurchaseOrderNumber"] for o in live_orders(books))
+    assert numbers == sorted(["SC-1001-004", "SC-600", "SC-601"])
+    # One read of the days the two orders can carry, one create.
+    assert len(calls(xero_sandbox, "GET", "PurchaseOrders")) == 1
+    assert len(calls(xero_sandbox, "PUT", "PurchaseOrders")) == 1
 
 
 def test_contacts_of_a_batch_are_looked_up_by_name_in_one_call(books, xero_sandbox):
