@@ -458,7 +458,7 @@ class XeroConnector:
     def _explained(self, record, error: XeroError) -> XeroError:
         if error.code != "ValidationException":
             return error
-        return _explained(error, self._unusable_references(record))
+        return _explained(error, self._unusable_references(record), self._unusable_items(record))
 
     def _explained_if_it_can(self, record, error: XeroError) -> PermanentERPError:
         """In a batch, one element's explanation that Xero cannot give now (a read throttled,
@@ -525,6 +525,39 @@ class XeroConnector:
 
     def _items_by_id(self) -> dict[str, dict]:
         return {str(item["ItemID"]): item for item in self.client.get("Items")["Items"]}
+
+    def _unusable_items(self, record) -> list[str]:
+        """Which of the record's cost codes' items Xero no longer holds under their codes, read
+        now: this worker's next batches use this read too, not the one Xero just contradicted."""
+        codes = _cost_codes(record)
+        if not codes:
+            return []
+        items = _items_read[self.connection.pk] = (time.monotonic(), self._items_by_id())
+        unusable = []
+        for code in codes:
+            item = items[1].get(code.erp_id)
+            if item is None:
+                unusable.append(f"the item of cost code '{code}' no longer exists")
+            elif str(item.get("Code", "")) != code.code:
+                unusable.append(
+                    f"the item of cost code '{code}' is now coded '{item.get('Code', '')}'"
+                )
+        return unusable
+
+    def _check_stored_items(self, document: dict, record, label: str) -> None:
+        """Xero finds a line's item by its code: the item it stored on each line is the one the
+        cost code is linked to, not another given that code since this worker read the items."""
+        wrong = _wrong_items(document, record)
+        if not wrong:
+            return
+        _items_read.pop(self.connection.pk, None)
+        raise PermanentERPError(
+            f"Xero stored {label} with {'; '.join(wrong)}: the items were changed in Xero since "
+            f"we last read them. Delete {label} in Xero (or correct its lines), import the cost "
+            "codes again, then export again.",
+            code="wrong_item",
+            response_body=mapping.jsonable(document),
+        )
 
     def _recent_items(self) -> dict[str, dict]:
         """Xero's items for a batch: read again when this worker's last read is older than
@@ -663,6 +696,7 @@ class XeroConnector:
 
         def finish(created: dict) -> ExportResult:
             _check_stored_total(created, expected, f"purchase order {commitment.number}")
+            self._check_stored_items(created, commitment, f"purchase order {commitment.number}")
             return _order_result(created, payload, commitment)
 
         return _Create("PurchaseOrders", payload, finish)
@@ -783,6 +817,7 @@ class XeroConnector:
 
         def finish(created: dict) -> ExportResult:
             _check_stored_total(created, expected, f"bill {invoice.number}")
+            self._check_stored_items(created, invoice, f"bill {invoice.number}")
             return _bill_result(created, payload, invoice)
 
         return _Create("Invoices", payload, finish)
@@ -929,7 +964,8 @@ class XeroConnector:
         same_contact = (found.get("Contact") or {}).get("ContactID") == document["Contact"][
             "ContactID"
         ]
-        return same_contact and mapping.line_signatures(found) == mapping.line_signatures(document)
+        same_lines = mapping.line_signatures(found) == mapping.line_signatures(document)
+        return same_contact and same_lines and not _wrong_items(found, record)
 
     def _linked_elsewhere(self, record, erp_id: str):
         settled = self._settled_in_batch.get(str(erp_id))
@@ -1026,11 +1062,16 @@ class XeroConnector:
 # Helpers --------------------------------------------------------------------------------------
 
 
-def _explained(error: XeroError, unusable: list[str]) -> ExportRefused:
+def _explained(error: XeroError, unusable: list[str], unusable_items: list[str]) -> ExportRefused:
     """Xero's validation messages, with what of ours Xero cannot use and what to do."""
     sentence = error.message
-    if unusable:
-        sentence += f" In Xero, {'; '.join(unusable)}."
+    if unusable or unusable_items:
+        sentence += f" In Xero, {'; '.join(unusable + unusable_items)}."
+    if unusable_items:
+        sentence += (
+            " Import the cost codes again (or link each cost code to another item), then export "
+            "again."
+        )
     if any("lock date" in message for message in error.validation_errors):
         sentence += (
             " The posting date is inside Xero's lock dates: choose a later one, or have the "
@@ -1043,6 +1084,22 @@ def _explained(error: XeroError, unusable: list[str]) -> ExportRefused:
         status=error.status,
         response_body=error.response_body,
     )
+
+
+def _wrong_items(document: dict, record) -> list[str]:
+    """The lines of a document from Xero whose item is not the one their cost code is linked
+    to (Xero answers each line's item with its id)."""
+    linked = {code.code.casefold(): code for code in _cost_codes(record)}
+    wrong = []
+    for line in document.get("LineItems") or []:
+        code = linked.get(str(line.get("ItemCode") or "").casefold())
+        item_id = str((line.get("Item") or {}).get("ItemID") or "")
+        if code is not None and item_id and item_id.lower() != str(code.erp_id).lower():
+            wrong.append(
+                f"item '{(line.get('Item') or {}).get('Name', '')}' (coded '{code.code}') "
+                f"where cost code '{code}' is linked to another item"
+            )
+    return list(dict.fromkeys(wrong))
 
 
 def _unchangeable_order(order: dict) -> str:

@@ -15,6 +15,7 @@ from integrations.xero.client import XeroClient
 from integrations.xero.connector import ExportRefused, XeroConnector
 from integrations.xero.organisation import remember_organisation
 from tests.integrations.xero import scene
+from tests.integrations.xero.books import SomeoneInXero
 from tests.integrations.xero.test_connector import run_queued_exports
 from tests.records import fresh_record, new_commitment, new_invoice, people
 
@@ -215,6 +216,66 @@ def test_an_order_a_lost_answer_left_days_ago_is_found_by_a_later_batch(books, x
     # One read of the days the two orders can carry, one create.
     assert len(calls(xero_sandbox, "GET", "PurchaseOrders")) == 1
     assert len(calls(xero_sandbox, "PUT", "PurchaseOrders")) == 1
+
+
+def invoices_billing(books, numbers: list[str]):
+    invoices = [new_invoice(books, number=number) for number in numbers]
+    for n, invoice in enumerate(invoices):
+        invoice.lines.update(work_completed=100 + n, retainage_withheld=0)
+    return [fresh_record(invoice) for invoice in invoices]
+
+
+def batch_of(books, invoices) -> list:
+    return XeroConnector(books.connection).export_batch(
+        invoices, idempotency_keys=[f"invoice-{invoice.pk}-1" for invoice in invoices]
+    )
+
+
+def test_an_item_deleted_in_xero_since_this_worker_read_the_items_fails_with_a_sentence(books):
+    # A first batch: this worker has read the items (and keeps them five minutes).
+    batch_of(books, invoices_billing(books, ["INV-700"]))
+    painting = books.cost_codes["Painting"]
+    SomeoneInXero(books.connection).delete_item(painting.erp_id)
+    later = invoices_billing(books, ["INV-701", "INV-702"])
+
+    refused = batch_of(books, later)
+
+    assert [bill["InvoiceNumber"] for bill in live_bills(books)] == ["INV-700"]
+    for error in refused:
+        assert isinstance(error, ExportRefused)
+        assert error.message == (
+            "Xero refused it: Item code '09-200' is not valid. In Xero, the item of cost code "
+            f"'{painting}' no longer exists. Import the cost codes again (or link each cost "
+            "code to another item), then export again."
+        )
+    # The worker read the items again: its next batch is refused before anything is sent.
+    (again,) = batch_of(books, [fresh_record(later[0])])
+    assert "is linked to a Xero item (id" in again.message
+    assert "that Xero no longer holds" in again.message
+
+
+def test_an_items_code_given_to_another_item_since_the_last_read_never_bills_that_item(books):
+    batch_of(books, invoices_billing(books, ["INV-710"]))
+    painting = books.cost_codes["Painting"]
+    someone = SomeoneInXero(books.connection)
+    someone.change_item(painting.erp_id, Code="09-200-OLD")
+    other = someone.item("09-200", "Hoarding hire")
+    (invoice,) = invoices_billing(books, ["INV-711"])
+
+    (error,) = batch_of(books, [invoice])
+
+    assert error.code == "wrong_item"
+    assert error.message.startswith(
+        "Xero stored bill INV-711 with item 'Hoarding hire' (coded '09-200') where cost code "
+        f"'{painting}' is linked to another item: the items were changed in Xero since we last "
+        "read them. Delete bill INV-711 in Xero"
+    )
+    (stored,) = [b for b in live_bills(books) if b["InvoiceNumber"] == "INV-711"]
+    assert other in {line["Item"]["ItemID"] for line in stored["LineItems"] if "Item" in line}
+    # A retry never links the bill that books the other item.
+    with pytest.raises(ExportRefused, match="coded '09-200-OLD', not '09-200'"):
+        XeroConnector(books.connection).export(invoice, idempotency_key="retry")
+    assert XeroConnector(books.connection).find_exported(invoice, None) is None
 
 
 def test_contacts_of_a_batch_are_looked_up_by_name_in_one_call(books, xero_sandbox):
