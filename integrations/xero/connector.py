@@ -458,7 +458,11 @@ class XeroConnector:
     def _explained(self, record, error: XeroError) -> XeroError:
         if error.code != "ValidationException":
             return error
-        return _explained(error, self._unusable_references(record), self._unusable_items(record))
+        # Items are read again only when Xero's refusal is about one (a read for every
+        # refusal of a batch would cost a call each).
+        about_items = any("item code" in m.casefold() for m in error.validation_errors)
+        unusable_items = self._unusable_items(record) if about_items else []
+        return _explained(error, self._unusable_references(record), unusable_items)
 
     def _explained_if_it_can(self, record, error: XeroError) -> PermanentERPError:
         """In a batch, one element's explanation that Xero cannot give now (a read throttled,
