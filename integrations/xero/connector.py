@@ -913,10 +913,17 @@ class XeroConnector:
         return self._becomes(record).find_exported(record, approved.identity, approved.document)
 
     def _exported_option(self, project, identity: dict, document: dict):
-        category = self.client.get(
-            f"TrackingCategories/{identity['TrackingCategoryID']}",
-            params={"includeArchived": "true"},
-        )["TrackingCategories"]
+        try:
+            category = self.client.get(
+                f"TrackingCategories/{identity['TrackingCategoryID']}",
+                params={"includeArchived": "true"},
+            )["TrackingCategories"]
+        except XeroError as error:
+            if error.status != 404:
+                raise
+            # The category the accept named is not in this organisation (deleted, or the
+            # connection changed since): no option of ours can be in it.
+            return None
         existing = _named(
             (category[0].get("Options") or []) if category else [], identity["TrackingOption"]
         )

@@ -1,5 +1,6 @@
 """Accept → export task → the Xero sandbox over a real socket: what reaches Xero's books, once."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from approvals.preconditions import send_problems
 from approvals.services import record_accept, record_retry, record_send
 from approvals.states import SyncStatus
 from approvals.tasks import export_run
-from integrations.base import PermanentERPError
+from integrations.base import ApprovedDocument, PermanentERPError
 from integrations.models import ERPConnection
 from integrations.registry import connector_for
 from integrations.xero.client import XeroClient
@@ -255,6 +256,20 @@ def test_a_purchase_order_billed_after_it_was_read_is_refused_by_xero_and_explai
     assert refused.value.code == "order_not_changeable" and refused.value.status == 400
     (order,) = books.records("PurchaseOrder")
     assert (order["Status"], len(order["LineItems"])) == ("BILLED", 2)
+
+
+def test_the_look_up_of_an_option_whose_category_is_gone_finds_nothing(books):
+    """A failed project's look-up names the category of its accept: deleted since, or in the
+    organisation of an earlier connection, it holds nothing of ours (not an error to retry)."""
+    project = make_project(number="P-1003", name="East Wing", members=[books.pm])
+    connector = XeroConnector(books.connection)
+    approved = connector.approved_document(project)
+    elsewhere = ApprovedDocument(
+        document=approved.document,
+        identity={**approved.identity, "TrackingCategoryID": str(uuid.uuid4())},
+    )
+
+    assert connector.find_exported(project, elsewhere) is None
 
 
 def test_a_full_tracking_category_is_refused_saying_how_to_make_room(books):
