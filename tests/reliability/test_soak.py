@@ -2,9 +2,9 @@
 worker processes export them and the ERP's sandbox answers a share of requests with random
 faults. At the end nothing is lost, nothing is doubled, and the money matches to the cent.
 
-SOAK_SECONDS sets each ERP's soak length (45 s in the normal suite, longer under `make
-reliability`), SOAK_SEED repeats a draw of faults, SOAK_WORKERS sets the number of worker
-processes.
+SOAK_SECONDS sets each ERP's soak length (QuickBooks Online's runs 45 s in the normal suite;
+both run under `make reliability`, which sets it), SOAK_SEED repeats a draw of faults,
+SOAK_WORKERS sets the number of worker processes.
 """
 
 from __future__ import annotations
@@ -30,7 +30,16 @@ from tests.worker_processes import WorkerPool
 MODELS = {"company": Company, "commitment": Commitment, "invoice": SubcontractorInvoice}
 UNSETTLED = (SyncStatus.READY_TO_EXPORT, SyncStatus.EXPORTING)
 TOKEN_EXPIRY_EVERY_SECONDS = 10
-SOAKS = (soak.QUICKBOOKS_ONLINE, soak_xero.XERO)
+SOAKS = (
+    soak.QUICKBOOKS_ONLINE,
+    # Xero's runs when a length is asked for (`make reliability`), not in every test run.
+    pytest.param(
+        soak_xero.XERO,
+        marks=pytest.mark.skipif(
+            "SOAK_SECONDS" not in os.environ, reason="Xero's soak runs under make reliability"
+        ),
+    ),
+)
 SCENE_TAG = 900
 
 
@@ -50,7 +59,7 @@ def record_key(kind: str, record) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("erp", SOAKS, ids=lambda erp: erp.name.replace(" ", "_"))
+@pytest.mark.parametrize("erp", SOAKS, ids=["QuickBooks_Online", "Xero"])
 def test_soak_with_random_faults(erp, request, tmp_path, machine_noted):
     if connection.vendor != "postgresql":
         pytest.skip("worker processes need the test database on PostgreSQL")
