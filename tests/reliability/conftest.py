@@ -21,27 +21,26 @@ ERP_NAMES = [erp.name for erp in ERPS]
 def fast_exports(qbo_settings, settings):
     """Export retries and QuickBooks' rate window scaled down to fractions of a second; same
     logic, less wait."""
-    settings.QUICKBOOKS_ONLINE = {
-        **settings.QUICKBOOKS_ONLINE,
-        "RATE_WINDOW_SECONDS": 0.2,
-        "TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
-        "CONNECT_TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
-    }
-    settings.EXPORT_MAX_TRIES = 4
-    settings.EXPORT_RETRY_BASE_SECONDS = 0.05
-    settings.EXPORT_RETRY_MAX_SECONDS = 0.5
-    return settings
+    return _fast(settings, "QUICKBOOKS_ONLINE")
 
 
 @pytest.fixture
 def fast_xero_exports(xero_settings, settings):
     """The same for Xero."""
-    settings.XERO = {
-        **settings.XERO,
-        "RATE_WINDOW_SECONDS": 0.2,
-        "TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
-        "CONNECT_TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
-    }
+    return _fast(settings, "XERO")
+
+
+def _fast(settings, erp_settings: str):
+    setattr(
+        settings,
+        erp_settings,
+        {
+            **getattr(settings, erp_settings),
+            "RATE_WINDOW_SECONDS": 0.2,
+            "TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
+            "CONNECT_TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
+        },
+    )
     settings.EXPORT_MAX_TRIES = 4
     settings.EXPORT_RETRY_BASE_SECONDS = 0.05
     settings.EXPORT_RETRY_MAX_SECONDS = 0.5

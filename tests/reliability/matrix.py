@@ -140,7 +140,7 @@ def _write_fault(kind: str, seconds: float | None = None):
     return arm
 
 
-def _expire_access_token(cell: Cell) -> None:
+def expire_access_token(cell: Cell) -> None:
     cell.sandbox.expire_access_tokens()
 
 
@@ -245,6 +245,39 @@ class Fault:
     how: str = ""  # how the cell makes QuickBooks misbehave, for the report
 
 
+def lost_answer_faults(write_fault: Callable[[str], Callable], erp_name: str) -> list[Fault]:
+    """The faults after which the ERP holds the document but we never read its answer: the
+    retry must find and link it (every ERP's)."""
+    return [
+        Fault(
+            "connection dropped after the document was stored",
+            write_fault("drop_after_commit"),
+            True,
+            f"could not reach {erp_name}",
+            linked=True,
+            how="the write is stored, then the connection is closed before any answer, twice",
+        ),
+        Fault(
+            "malformed body after the document was stored",
+            write_fault("malformed_body"),
+            True,
+            "answer we could not read",
+            linked=True,
+            how="the write is stored, then answered 200 with half a JSON body, twice",
+        ),
+    ]
+
+
+def expired_token_fault(expire: Callable[[Cell], None], erp_name: str) -> Fault:
+    return Fault(
+        "expired access token",
+        expire,
+        True,
+        how=f"{erp_name} expires the access token early: the write is answered 401, the "
+        "client refreshes the token once and sends it again",
+    )
+
+
 FAULTS = [
     Fault(
         "HTTP 500",
@@ -276,29 +309,8 @@ FAULTS = [
         "did not answer in time",
         how="the sandbox holds the write past the client's read timeout and drops it unstored",
     ),
-    Fault(
-        "connection dropped after the document was stored",
-        _write_fault("drop_after_commit"),
-        True,
-        "could not reach QuickBooks Online",
-        linked=True,
-        how="the write is stored, then the connection is closed before any answer, twice",
-    ),
-    Fault(
-        "malformed body after the document was stored",
-        _write_fault("malformed_body"),
-        True,
-        "answer we could not read",
-        linked=True,
-        how="the write is stored, then answered 200 with half a JSON body, twice",
-    ),
-    Fault(
-        "expired access token",
-        _expire_access_token,
-        True,
-        how="QuickBooks expires the access token early: the write is answered 401, the client "
-        "refreshes the token once and sends it again",
-    ),
+    *lost_answer_faults(_write_fault, "QuickBooks Online"),
+    expired_token_fault(expire_access_token, "QuickBooks"),
     Fault(
         "revoked refresh token",
         _revoke_refresh_token,

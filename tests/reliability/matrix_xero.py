@@ -174,10 +174,6 @@ def _write_fault(kind: str, *, seconds: float | None = None, problem: str | None
     return arm
 
 
-def _expire_access_token(cell: Cell) -> None:
-    cell.sandbox.expire_access_tokens()
-
-
 def _disconnected(cell: Cell) -> None:
     cell.sandbox.expire_access_tokens()
     cell.sandbox.revoke_all_tokens()
@@ -317,29 +313,8 @@ FAULTS = [
         "did not answer in time",
         how="the sandbox holds the write past the client's read timeout and drops it unstored",
     ),
-    Fault(
-        "connection dropped after the document was stored",
-        _write_fault("drop_after_commit"),
-        True,
-        "could not reach Xero",
-        linked=True,
-        how="the write is stored, then the connection is closed before any answer, twice",
-    ),
-    Fault(
-        "malformed body after the document was stored",
-        _write_fault("malformed_body"),
-        True,
-        "answer we could not read",
-        linked=True,
-        how="the write is stored, then answered 200 with half a JSON body, twice",
-    ),
-    Fault(
-        "expired access token",
-        _expire_access_token,
-        True,
-        how="Xero expires the access token early: the write is answered 401, the client "
-        "refreshes the token once and sends it again",
-    ),
+    *matrix.lost_answer_faults(_write_fault, "Xero"),
+    matrix.expired_token_fault(matrix.expire_access_token, "Xero"),
     Fault(
         "disconnected in Xero",
         _disconnected,
