@@ -2,8 +2,8 @@
 worker processes export them and the ERP's sandbox answers a share of requests with random
 faults. At the end nothing is lost, nothing is doubled, and the money matches to the cent.
 
-SOAK_SECONDS sets each ERP's soak length (QuickBooks Online's runs 45 s in the normal suite;
-both run under `make reliability`, which sets it), SOAK_SEED repeats a draw of faults,
+SOAK_SECONDS sets each ERP's soak length (QuickBooks Online's runs 20 s in the normal suite;
+both run under `make reliability`, 120 s each), SOAK_SEED repeats a draw of faults,
 SOAK_WORKERS sets the number of worker processes.
 """
 
@@ -66,7 +66,7 @@ def test_soak_with_random_faults(erp, request, tmp_path, machine_noted):
     sandbox = request.getfixturevalue(erp.sandbox_fixture)
     server = request.getfixturevalue(erp.server_fixture)
     request.getfixturevalue(erp.settings_fixture)
-    seconds = float(os.environ.get("SOAK_SECONDS", "45"))
+    seconds = float(os.environ.get("SOAK_SECONDS", "20"))
     seed = int(os.environ.get("SOAK_SEED") or random.SystemRandom().randrange(1, 10**6))
     worker_count = int(os.environ.get("SOAK_WORKERS", "2"))
     print(f"\nSoak of {erp.name}: {seconds:.0f} s, seed {seed}, {worker_count} workers")
