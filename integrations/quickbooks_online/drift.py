@@ -91,10 +91,7 @@ def _descriptions(document: dict) -> list[str]:
 
 def _change_order_state(change_order: CommitmentChangeOrder, document: dict) -> DocumentState:
     removed = change_orders_on_orders.removed_from_order(
-        change_order,
-        _descriptions(document),
-        mapping.change_order_marker(change_order),
-        erp_name="QuickBooks Online",
+        change_order, _descriptions(document), erp_name="QuickBooks Online"
     )
     return removed or DocumentState()
 
@@ -147,7 +144,7 @@ def _line_differences(approved: dict, document: dict, expected: Decimal) -> list
 def _purchase_order_differences(commitment: Commitment, document: dict) -> tuple[Decimal, list]:
     approved = mapping.purchase_order_payload(commitment, ap_account_id="")
     for change_order in change_orders_on_orders.change_orders_standing(
-        commitment, _descriptions(document), mapping.change_order_marker
+        commitment, _descriptions(document)
     ):
         approved["Line"] += mapping.change_order_added_lines(change_order)
     expected = mapping.document_total(approved)

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from approvals.models import Commitment, CommitmentChangeOrder, SubcontractorInvoice
 from approvals.states import ERPDrift
-from integrations import change_orders_on_orders
+from integrations import change_orders_on_orders, documents
 from integrations.base import DocumentState
 from integrations.data import DocumentKind
 from integrations.xero import mapping
@@ -140,7 +140,7 @@ def _order_differences(commitment: Commitment, document: dict) -> tuple[Decimal,
     books = mapping.Books.of(commitment.erp_connection.settings)
     approved = mapping.purchase_order_payload(commitment, books)
     for change_order in change_orders_on_orders.change_orders_standing(
-        commitment, _descriptions(document), mapping.change_order_marker
+        commitment, _descriptions(document)
     ):
         approved["LineItems"] += mapping.change_order_added_lines(change_order, books)
     return line_total(approved), _line_differences(approved, document)
@@ -148,9 +148,9 @@ def _order_differences(commitment: Commitment, document: dict) -> tuple[Decimal,
 
 def _change_order_state(change_order: CommitmentChangeOrder, document: dict) -> DocumentState:
     """The change order's lines on its purchase order: there, and each summing what it adds."""
-    marker = mapping.change_order_marker(change_order)
+    marker = documents.change_order_marker(change_order)
     removed = change_orders_on_orders.removed_from_order(
-        change_order, _descriptions(document), marker, erp_name="Xero"
+        change_order, _descriptions(document), erp_name="Xero"
     )
     if removed is not None:
         return removed
@@ -162,7 +162,7 @@ def _change_order_state(change_order: CommitmentChangeOrder, document: dict) -> 
     found = sorted(cents(Decimal(str(line.get("LineAmount") or 0))) for line in on_the_order)
     approved = sorted(
         cents(sum((line.amount for line in group), Decimal(0)))
-        for group in mapping.change_order_groups(change_order)
+        for group in documents.change_order_groups(change_order)
     )
     if found == approved:
         return DocumentState()

@@ -14,6 +14,7 @@ import threading
 from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 
+from integrations import documents
 from integrations.models import ERPConnection
 from integrations.xero import mapping
 from integrations.xero.client import XeroClient
@@ -94,7 +95,7 @@ def purchase_order_of_books(cell: Cell) -> dict:
 
 
 def _change_order_lines(cell: Cell) -> list[dict]:
-    marker = mapping.change_order_marker(cell.record)
+    marker = documents.change_order_marker(cell.record)
     return [
         line
         for line in purchase_order_of_books(cell)["LineItems"]
@@ -250,7 +251,7 @@ def _same_name_taken(cell: Cell) -> None:
         typed = _line_by_hand(
             books,
             Decimal("8000.00"),
-            description=f"{mapping.change_order_marker(cell.record)} soffits, typed by hand",
+            description=f"{documents.change_order_marker(cell.record)} soffits, typed by hand",
         )
         someone.set_purchase_order(
             order["PurchaseOrderID"],
