@@ -87,12 +87,13 @@ def _numbered(entity: str):
 
 
 def change_order_lines(cell: Cell) -> list[dict]:
-    marker = mapping.change_order_marker(cell.record)
-    return [
-        line
-        for line in purchase_order_of_books(cell)["Line"]
-        if str(line.get("Description", "")).startswith(marker)
-    ]
+    return marked_lines(purchase_order_of_books(cell)["Line"], cell.record)
+
+
+def marked_lines(lines: list[dict], change_order) -> list[dict]:
+    """The lines of a purchase order (any ERP's) that a change order added."""
+    marker = mapping.change_order_marker(change_order)
+    return [line for line in lines if str(line.get("Description", "")).startswith(marker)]
 
 
 def purchase_order_of_books(cell: Cell) -> dict:

@@ -95,12 +95,7 @@ def purchase_order_of_books(cell: Cell) -> dict:
 
 
 def _change_order_lines(cell: Cell) -> list[dict]:
-    marker = documents.change_order_marker(cell.record)
-    return [
-        line
-        for line in purchase_order_of_books(cell)["LineItems"]
-        if str(line.get("Description", "")).startswith(marker)
-    ]
+    return matrix.marked_lines(purchase_order_of_books(cell)["LineItems"], cell.record)
 
 
 DOCUMENTS = {
