@@ -108,6 +108,35 @@ class QuickBooksAccount(models.Model):
         return self.full_name
 
 
+class QuickBooksItem(models.Model):
+    """An item of the company's item list and the account its purchase lines post to, as
+    QuickBooks last answered it: a job line on an item posting to a balance-sheet account (the
+    retainage item) is money held, never a cost of the job."""
+
+    desktop = models.ForeignKey(
+        DesktopConnection,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name="QuickBooks Desktop connection",
+    )
+    list_id = models.CharField("QuickBooks list ID", max_length=36)
+    full_name = models.CharField(max_length=159)
+    account_list_id = models.CharField(
+        "list ID of the account its purchases post to", max_length=36, blank=True
+    )
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = "QuickBooks item"
+        constraints = [
+            models.UniqueConstraint(fields=["desktop", "list_id"], name="qbditem_unique")
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+
 class SessionState(models.TextChoices):
     OPEN = "open", "Running"
     CLOSED = "closed", "Finished"

@@ -1,6 +1,8 @@
 """The requests waiting for the Web Connector, in the order they were queued, and what each
-answer does: the first ones read the company's lists into the copy the workflow keeps (its
-accounts here, its customers and jobs, vendors and items through approvals' inbound entry)."""
+answer does: the reads bring the company's lists into the copy the workflow keeps (its accounts
+and items' accounts here, its customers and jobs, vendors and items through approvals' inbound
+entry), mark the entries deleted in QuickBooks, and bring its job costs
+(integrations/quickbooks_desktop/job_cost_reads.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ from django.utils import timezone
 
 from approvals import inbound
 from approvals.models import SyncKind
-from integrations.quickbooks_desktop import lists, qbxml
+from integrations.quickbooks_desktop import job_cost_reads, lists, qbxml
 from integrations.quickbooks_desktop.models import (
     DesktopConnection,
     QueuedRequest,
     QuickBooksAccount,
+    QuickBooksItem,
     RequestState,
     WebConnectorSession,
 )
@@ -31,18 +34,40 @@ LIST_READS = (
     ("VendorQueryRq", "Read vendors", SyncKind.VENDORS),
     ("ItemQueryRq", "Read items (the standard cost codes)", SyncKind.COST_CODES),
 )
+DELETED_LIST_ENTRIES = "ListDeletedQueryRq"
+# What each ListDelType of a deleted entry is in the copy the workflow keeps.
+DELETED_LIST_KINDS = {
+    "Customer": SyncKind.JOBS,
+    "Vendor": SyncKind.VENDORS,
+    "ItemService": SyncKind.COST_CODES,
+    "ItemNonInventory": SyncKind.COST_CODES,
+    "ItemOtherCharge": SyncKind.COST_CODES,
+}
 
 
 class QueueLocked(Exception):
     """The next request is held by another call right now: ask the Web Connector to wait."""
 
 
-def list_reads_queue(desktop: DesktopConnection, *, only_due: bool = False) -> int:
-    """Queue a read of every list not already waiting to be read (with `only_due`, of those
-    last read longer ago than their import interval, or never); how many were queued."""
+def reads_queue(desktop: DesktopConnection, *, only_due: bool = False) -> int:
+    """Queue the reads due (every read not already waiting, without `only_due`): the lists,
+    then the job costs; how many requests were queued."""
+    return list_reads_queue(desktop, only_due=only_due) + job_cost_reads.queue(
+        desktop, only_due=only_due
+    )
+
+
+def list_reads_queue(
+    desktop: DesktopConnection, *, only_due: bool = False, kinds: tuple[str, ...] | None = None
+) -> int:
+    """Queue a read of every list (of `kinds`, when given) not already waiting to be read (with
+    `only_due`, of those last read longer ago than their import interval, or never), then of
+    the entries deleted in QuickBooks since the lists were last read; how many were queued."""
     waiting = set(desktop.requests.filter(state__in=WAITING).values_list("operation", flat=True))
     queued = 0
     for operation, purpose, kind in LIST_READS:
+        if kinds is not None and kind not in kinds:
+            continue
         if operation not in waiting and (not only_due or _due(desktop, operation, kind)):
             QueuedRequest.objects.create(
                 desktop=desktop,
@@ -51,7 +76,37 @@ def list_reads_queue(desktop: DesktopConnection, *, only_due: bool = False) -> i
                 body=qbxml.list_query(operation),
             )
             queued += 1
+    if queued and DELETED_LIST_ENTRIES not in waiting:
+        queued += _deleted_entries_queue(desktop)
     return queued
+
+
+def _deleted_entries_queue(desktop: DesktopConnection) -> int:
+    """The entries deleted since the last read of them, or since the lists were first read
+    whole: a deletion before that left nothing in the copy to mark."""
+    since = job_cost_reads.last_read_started(desktop, DELETED_LIST_ENTRIES)
+    if since is None:
+        first = (
+            desktop.requests.filter(
+                operation__in=[operation for operation, _p, _k in LIST_READS],
+                state=RequestState.DONE,
+            )
+            .order_by("queued_at")
+            .values_list("queued_at", flat=True)
+            .first()
+        )
+        if first is None:
+            return 0
+        since = first - job_cost_reads.OVERLAP
+    QueuedRequest.objects.create(
+        desktop=desktop,
+        purpose="Read customers, jobs, vendors and items deleted in QuickBooks",
+        operation=DELETED_LIST_ENTRIES,
+        body=qbxml.deleted_query(
+            DELETED_LIST_ENTRIES, tuple(DELETED_LIST_KINDS), deleted_from=since
+        ),
+    )
+    return 1
 
 
 def _due(desktop: DesktopConnection, operation: str, kind: str) -> bool:
@@ -113,10 +168,22 @@ def put_back(request: QueuedRequest) -> None:
 
 
 def failed(request: QueuedRequest, problem: str) -> None:
+    """The request is over without its answer; a read's import says why (a job-cost read
+    stops there: its later queries are not queued)."""
     request.state = RequestState.FAILED
     request.problem = problem
     request.finished_at = timezone.now()
     request.save(update_fields=["state", "problem", "finished_at"])
+    kind = _import_of(request.operation)
+    if kind is not None:
+        inbound.import_stopped(connection=request.desktop.connection, kind=kind, problem=problem)
+
+
+def _import_of(operation: str) -> SyncKind | None:
+    if operation in job_cost_reads.OPERATIONS:
+        return SyncKind.JOB_COSTS
+    kinds = {read: kind for read, _purpose, kind in LIST_READS}
+    return kinds.get(operation)
 
 
 def answered(request: QueuedRequest, answer: qbxml.Answer) -> None:
@@ -170,6 +237,36 @@ def _brought(kind: SyncKind, convert):
     return store
 
 
+def _items_store(desktop: DesktopConnection, rets, finished: bool) -> None:
+    """The item list's cost codes go to approvals; every item's account is kept here, so a job
+    line on an item posting to the balance sheet is told apart from a cost."""
+    items = [lists.item(ret) for ret in rets if local_name(ret).startswith("Item")]
+    for item in items:
+        if item.list_id:
+            QuickBooksItem.objects.update_or_create(
+                desktop=desktop,
+                list_id=item.list_id,
+                defaults={
+                    "full_name": item.full_name[:159],
+                    "account_list_id": item.account_list_id[:36],
+                },
+            )
+    _cost_codes_store(desktop, rets, finished)
+
+
+def _deleted_entries_store(desktop: DesktopConnection, rets, finished: bool) -> None:
+    deleted: dict[str, list[str]] = {}
+    for ret in rets:
+        kind = DELETED_LIST_KINDS.get(qbxml.ret_text(ret, "ListDelType"))
+        list_id = qbxml.ret_text(ret, "ListID")
+        if local_name(ret) == "ListDeletedRet" and kind is not None and list_id:
+            deleted.setdefault(kind, []).append(list_id)
+    for kind, list_ids in deleted.items():
+        inbound.list_entries_deleted(connection=desktop.connection, kind=kind, erp_ids=list_ids)
+    desktop.items.filter(list_id__in=deleted.get(SyncKind.COST_CODES, [])).delete()
+
+
+_cost_codes_store = _brought(SyncKind.COST_CODES, lambda desktop, ret: lists.cost_code(ret))
 _STORES = {
     "AccountQueryRq": _accounts_store,
     "CustomerQueryRq": _brought(
@@ -184,5 +281,7 @@ _STORES = {
         SyncKind.VENDORS,
         lambda desktop, ret: [lists.vendor(ret)] if local_name(ret) == "VendorRet" else [],
     ),
-    "ItemQueryRq": _brought(SyncKind.COST_CODES, lambda desktop, ret: lists.cost_code(ret)),
+    "ItemQueryRq": _items_store,
+    DELETED_LIST_ENTRIES: _deleted_entries_store,
+    **job_cost_reads.STORES,
 }

@@ -1,0 +1,159 @@
+"""The job-cost read through the Web Connector: bills, checks, card charges and vendor credits
+with their job lines, bill payments, then the transactions deleted in QuickBooks, each query
+queued when the one before it is done, and each answer handed to approvals' inbound entry.
+
+One query at a time, in that order: a query QuickBooks refuses ends the read there, so a read
+counts as finished (the projects' job costs up to date) only when every query of it was read.
+Each query asks for what changed since the previous read of that same query began (less an
+hour: QuickBooks has a known daylight-saving error in the times it returns, and reading a
+document twice only writes it again); a project whose whole history was never read makes every
+query read everything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from approvals import inbound
+from approvals.models import Project, SyncKind
+from integrations.data import JobCostBatch
+from integrations.quickbooks_desktop import qbxml, transactions
+from integrations.quickbooks_desktop.models import DesktopConnection, QueuedRequest, RequestState
+from integrations.quickbooks_desktop.xml import local_name
+
+WAITING = (RequestState.QUEUED, RequestState.READING)
+DELETED_TRANSACTIONS = "TxnDeletedQueryRq"
+JOB_COST_READS = (
+    ("BillQueryRq", "Read bills (job costs and the duplicate-bill check)"),
+    ("CheckQueryRq", "Read checks charged to jobs"),
+    ("CreditCardChargeQueryRq", "Read credit-card charges charged to jobs"),
+    ("VendorCreditQueryRq", "Read vendor credits charged to jobs"),
+    ("BillPaymentCheckQueryRq", "Read bill payments by check"),
+    ("BillPaymentCreditCardQueryRq", "Read bill payments by credit card"),
+    (DELETED_TRANSACTIONS, "Read transactions deleted in QuickBooks"),
+)
+OPERATIONS = tuple(operation for operation, _purpose in JOB_COST_READS)
+OVERLAP = timedelta(hours=1)
+
+
+def waiting(desktop: DesktopConnection):
+    return desktop.requests.filter(state__in=WAITING, operation__in=OPERATIONS)
+
+
+def queue(desktop: DesktopConnection, *, only_due: bool = False) -> int:
+    """Start a job-cost read (its first query) unless one is under way; with `only_due` (the
+    Web Connector's log-in), only when the last one ended longer ago than the job-cost import's
+    interval and a project syncs its job costs (the import schedule and "Sync now" request the
+    read whatever the projects, for the duplicate-bill check and payments). How many requests
+    were queued."""
+    if waiting(desktop).exists() or (only_due and not (_due(desktop) and _wanted(desktop))):
+        return 0
+    _queue_step(desktop, 0)
+    return 1
+
+
+def _wanted(desktop: DesktopConnection) -> bool:
+    return Project.objects.filter(
+        erp_connection=desktop.connection, job_cost_sync_enabled=True
+    ).exists()
+
+
+def _due(desktop: DesktopConnection) -> bool:
+    last = (
+        desktop.requests.filter(operation__in=OPERATIONS, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    interval = timedelta(minutes=settings.ERP_SYNC_INTERVAL_MINUTES[SyncKind.JOB_COSTS])
+    return last is None or last <= timezone.now() - interval
+
+
+def _queue_step(desktop: DesktopConnection, step: int) -> QueuedRequest:
+    operation, purpose = JOB_COST_READS[step]
+    since = None if _whole_history_wanted(desktop) else last_read_started(desktop, operation)
+    if operation == DELETED_TRANSACTIONS:
+        body = qbxml.deleted_query(operation, tuple(transactions.DELETED_KINDS), deleted_from=since)
+    else:
+        body = qbxml.transaction_query(operation, modified_from=since)
+    return QueuedRequest.objects.create(
+        desktop=desktop, purpose=purpose, operation=operation, body=body
+    )
+
+
+def last_read_started(desktop: DesktopConnection, operation: str) -> datetime | None:
+    """When the last complete read of `operation` was queued (it ran after that), less the
+    overlap; None when it was never read whole."""
+    queued_at = (
+        desktop.requests.filter(operation=operation, state=RequestState.DONE)
+        .order_by("-queued_at")
+        .values_list("queued_at", flat=True)
+        .first()
+    )
+    return queued_at - OVERLAP if queued_at is not None else None
+
+
+def _whole_history_wanted(desktop: DesktopConnection) -> bool:
+    """A project with job-cost syncing enabled whose job costs were never read."""
+    return Project.objects.filter(
+        erp_connection=desktop.connection, job_cost_sync_enabled=True, job_costs_synced_at=None
+    ).exists()
+
+
+def _balance_sheet(desktop: DesktopConnection) -> transactions.BalanceSheet:
+    accounts = frozenset(
+        desktop.accounts.filter(
+            account_type__in=transactions.BALANCE_SHEET_ACCOUNT_TYPES
+        ).values_list("list_id", flat=True)
+    )
+    items = desktop.items.filter(account_list_id__in=accounts).values_list("list_id", flat=True)
+    return transactions.BalanceSheet(accounts=accounts, items=frozenset(items))
+
+
+def _batch(desktop: DesktopConnection, rets) -> JobCostBatch:
+    balance_sheet = _balance_sheet(desktop)
+    documents, bills, payments, deletions = [], [], [], []
+    for ret in rets:
+        tag = local_name(ret)
+        if tag in transactions.JOB_COST_RETS:
+            documents.append(transactions.job_cost_document(ret, balance_sheet=balance_sheet))
+        if tag == "BillRet":
+            bills.append(transactions.bill_summary(ret))
+        if tag in transactions.PAYMENT_RETS:
+            payments.append(transactions.payment(ret))
+        if tag == "TxnDeletedRet":
+            found = transactions.deletion(ret)
+            if found is not None:
+                deletions.append(found)
+    return JobCostBatch(
+        resume_token="",
+        documents=tuple(document for document in documents if document.erp_id),
+        bills=tuple(bill for bill in bills if bill.erp_id),
+        payments=tuple(payment for payment in payments if payment.erp_id),
+        deletions=tuple(deletions),
+    )
+
+
+def store(operation: str):
+    """What an answer (one page) to `operation` does: its documents go to approvals; after its
+    last page the next query of the read is queued, and after the last query the read is
+    finished."""
+    step = OPERATIONS.index(operation)
+
+    def stored(desktop: DesktopConnection, rets, finished: bool) -> None:
+        last_step = step == len(OPERATIONS) - 1
+        inbound.job_costs_brought(
+            connection=desktop.connection,
+            batch=_batch(desktop, rets),
+            finished=finished and last_step,
+        )
+        if finished and not last_step:
+            _queue_step(desktop, step + 1)
+
+    return stored
+
+
+STORES = {operation: store(operation) for operation in OPERATIONS}
