@@ -6,12 +6,14 @@ One query at a time, in that order: a query QuickBooks refuses ends the read the
 counts as finished (the projects' job costs up to date) only when every query of it was read.
 Each query asks for what changed since the previous read of that same query began (less an
 hour: QuickBooks has a known daylight-saving error in the times it returns, and reading a
-document twice only writes it again); a project whose whole history was never read makes every
-query read everything.
+document twice only writes it again); a project whose job costs were never read makes every
+query of the read ask for everything (decided when the read starts, so a project enabled while
+it runs waits for the next one).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -51,7 +53,7 @@ def queue(desktop: DesktopConnection, *, only_due: bool = False) -> int:
     were queued."""
     if waiting(desktop).exists() or (only_due and not (_due(desktop) and _wanted(desktop))):
         return 0
-    _queue_step(desktop, 0)
+    _queue_step(desktop, 0, whole=_whole_history_wanted(desktop))
     return 1
 
 
@@ -72,15 +74,15 @@ def _due(desktop: DesktopConnection) -> bool:
     return last is None or last <= timezone.now() - interval
 
 
-def _queue_step(desktop: DesktopConnection, step: int) -> QueuedRequest:
+def _queue_step(desktop: DesktopConnection, step: int, *, whole: bool) -> QueuedRequest:
     operation, purpose = JOB_COST_READS[step]
-    since = None if _whole_history_wanted(desktop) else last_read_started(desktop, operation)
+    since = None if whole else last_read_started(desktop, operation)
     if operation == DELETED_TRANSACTIONS:
         body = qbxml.deleted_query(operation, tuple(transactions.DELETED_KINDS), deleted_from=since)
     else:
         body = qbxml.transaction_query(operation, modified_from=since)
     return QueuedRequest.objects.create(
-        desktop=desktop, purpose=purpose, operation=operation, body=body
+        desktop=desktop, purpose=purpose, operation=operation, body=body, whole_history=whole
     )
 
 
@@ -139,19 +141,21 @@ def _batch(desktop: DesktopConnection, rets) -> JobCostBatch:
 
 def store(operation: str):
     """What an answer (one page) to `operation` does: its documents go to approvals; after its
-    last page the next query of the read is queued, and after the last query the read is
-    finished."""
+    last page the next query of the read is queued (reading everything when this one did), and
+    after the last query the read is finished."""
     step = OPERATIONS.index(operation)
 
-    def stored(desktop: DesktopConnection, rets, finished: bool) -> None:
+    def stored(request: QueuedRequest, rets, finished: bool) -> None:
+        desktop = request.desktop
         last_step = step == len(OPERATIONS) - 1
+        batch = _batch(desktop, rets)
         inbound.job_costs_brought(
             connection=desktop.connection,
-            batch=_batch(desktop, rets),
+            batch=replace(batch, full_read=request.whole_history),
             finished=finished and last_step,
         )
         if finished and not last_step:
-            _queue_step(desktop, step + 1)
+            _queue_step(desktop, step + 1, whole=request.whole_history)
 
     return stored
 

@@ -214,6 +214,13 @@ class QueuedRequest(models.Model):
     )
     iterator_id = models.CharField("QuickBooks iterator ID", max_length=64, blank=True)
     pages_read = models.PositiveIntegerField(default=0)
+    whole_history = models.BooleanField(
+        default=False,
+        help_text=(
+            "Part of a job-cost read of everything QuickBooks holds, not only what changed: "
+            "it brings the whole history of a project whose job costs were never read."
+        ),
+    )
     queued_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     problem = models.TextField(blank=True)

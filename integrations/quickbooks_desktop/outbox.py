@@ -23,7 +23,7 @@ from integrations.quickbooks_desktop.models import (
     RequestState,
     WebConnectorSession,
 )
-from integrations.quickbooks_desktop.xml import local_name
+from integrations.quickbooks_desktop.xml import UnreadableXML, local_name
 
 WAITING = (RequestState.QUEUED, RequestState.READING)
 # The company's lists, in the order they are read (accounts first: items post to them), each
@@ -189,7 +189,16 @@ def _import_of(operation: str) -> SyncKind | None:
 def answered(request: QueuedRequest, answer: qbxml.Answer) -> None:
     """Store what QuickBooks answered; the request is done after its last page."""
     finished = answer.remaining <= 0 or not answer.iterator_id
-    _STORES[request.operation](request.desktop, answer.rets, finished)
+    try:
+        _STORES[request.operation](request, answer.rets, finished)
+    except UnreadableXML as error:
+        # Read before anything is stored: the answer left nothing behind.
+        failed(
+            request,
+            f"QuickBooks' answer to the request to {request.purpose.lower()} could not be "
+            f"read: {error}",
+        )
+        return
     request.pages_read += 1
     if finished:
         request.state = RequestState.DONE
@@ -204,9 +213,10 @@ def answered(request: QueuedRequest, answer: qbxml.Answer) -> None:
     )
 
 
-def _accounts_store(desktop: DesktopConnection, rets, finished: bool) -> None:
+def _accounts_store(request: QueuedRequest, rets, finished: bool) -> None:
     """The whole chart in one answer (AccountQuery has no pages): accounts it no longer lists
     were deleted in QuickBooks."""
+    desktop = request.desktop
     accounts = [lists.account(ret) for ret in rets if local_name(ret) == "AccountRet"]
     seen = []
     for account in accounts:
@@ -228,7 +238,8 @@ def _accounts_store(desktop: DesktopConnection, rets, finished: bool) -> None:
 
 
 def _brought(kind: SyncKind, convert):
-    def store(desktop: DesktopConnection, rets, finished: bool) -> None:
+    def store(request: QueuedRequest, rets, finished: bool) -> None:
+        desktop = request.desktop
         rows = [row for ret in rets for row in convert(desktop, ret) if row.erp_id]
         inbound.list_rows_brought(
             connection=desktop.connection, kind=kind, rows=rows, finished=finished
@@ -237,9 +248,10 @@ def _brought(kind: SyncKind, convert):
     return store
 
 
-def _items_store(desktop: DesktopConnection, rets, finished: bool) -> None:
+def _items_store(request: QueuedRequest, rets, finished: bool) -> None:
     """The item list's cost codes go to approvals; every item's account is kept here, so a job
     line on an item posting to the balance sheet is told apart from a cost."""
+    desktop = request.desktop
     items = [lists.item(ret) for ret in rets if local_name(ret).startswith("Item")]
     for item in items:
         if item.list_id:
@@ -251,10 +263,11 @@ def _items_store(desktop: DesktopConnection, rets, finished: bool) -> None:
                     "account_list_id": item.account_list_id[:36],
                 },
             )
-    _cost_codes_store(desktop, rets, finished)
+    _cost_codes_store(request, rets, finished)
 
 
-def _deleted_entries_store(desktop: DesktopConnection, rets, finished: bool) -> None:
+def _deleted_entries_store(request: QueuedRequest, rets, finished: bool) -> None:
+    desktop = request.desktop
     deleted: dict[str, list[str]] = {}
     for ret in rets:
         kind = DELETED_LIST_KINDS.get(qbxml.ret_text(ret, "ListDelType"))

@@ -25,9 +25,10 @@ from integrations.data import (
     PaymentAllocation,
 )
 from integrations.quickbooks_desktop.qbxml import ret_text
-from integrations.quickbooks_desktop.xml import local_name
+from integrations.quickbooks_desktop.xml import UnreadableXML, local_name
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 JOB_COST_RETS = {
     "BillRet": DocumentKind.BILL,
     "CheckRet": DocumentKind.EXPENSE,
@@ -66,12 +67,17 @@ VOID_MEMO = "VOID:"
 
 
 def amount(text: str) -> Decimal:
-    """An AMTTYPE in cents; zero when missing or unreadable (every child of a …Ret is
-    optional)."""
-    try:
-        return Decimal(text).quantize(Decimal("0.01")) if text else ZERO
-    except InvalidOperation:
+    """An AMTTYPE: zero when missing (every child of a …Ret is optional); UnreadableXML when it
+    is not an amount to the cent, never a guess."""
+    if not text:
         return ZERO
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value != value.quantize(CENT):
+        raise UnreadableXML(f"{text!r} is not an amount in dollars and cents.")
+    return value.quantize(CENT)
 
 
 def _date(text: str) -> date | None:

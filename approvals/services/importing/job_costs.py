@@ -118,7 +118,8 @@ def job_costs_brought(
     """Store one batch of job costs, bills, payments and deletions that the ERP's own agent
     brought back (it answers our queued queries when it runs; no reader can be asked while we
     wait). `finished` says this batch ends a whole job-cost read: the projects with syncing
-    enabled are then up to date, and the import counts as done.
+    enabled are then up to date, and the import counts as done; a project whose job costs were
+    never read only when the read was of everything (`batch.full_read`), not of changes.
 
     Documents our exports created are not compared here: that needs the reader's judgement.
     """
@@ -131,9 +132,10 @@ def job_costs_brought(
         fields = {"last_run_at": now, "last_summary": summary.as_dict(), "last_error": ""}
         if finished:
             fields.update(last_success_at=now, requested_at=None)
-            Project.objects.filter(erp_connection=connection, job_cost_sync_enabled=True).update(
-                job_costs_synced_at=now
-            )
+            enabled = Project.objects.filter(erp_connection=connection, job_cost_sync_enabled=True)
+            if not batch.full_read:
+                enabled = enabled.exclude(job_costs_synced_at=None)
+            enabled.update(job_costs_synced_at=now)
         cursor = sync_runs.cursor_for(connection, SyncKind.JOB_COSTS)
         type(cursor).objects.filter(pk=cursor.pk).update(**fields)
     return summary

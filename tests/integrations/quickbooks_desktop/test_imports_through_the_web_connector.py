@@ -434,3 +434,52 @@ def test_a_refused_query_ends_the_read_there_and_says_why(live_server, company):
         state=RequestState.DONE, operation__in=job_cost_reads.OPERATIONS
     )
     assert sorted(done.values_list("operation", flat=True)) == sorted(job_cost_reads.OPERATIONS)
+
+
+def test_a_project_enabled_while_a_read_of_changes_runs_waits_for_a_read_of_everything(
+    quickbooks, books
+):
+    assert quickbooks.run()["outcome"] == "ok"
+    assert job_cost_reads.queue(books["desktop"]) == 1  # of changes: the Tower was read
+    seed_check(quickbooks, books, number="3001")
+    lot = make_project(
+        erp_connection=books["desktop"].connection,
+        erp_id=books["lot"],
+        sync_status=SyncStatus.SYNCED,
+        job_cost_sync_enabled=True,
+    )
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    lot.refresh_from_db()
+    assert lot.job_costs_synced_at is None  # its history before the read's start is not read
+    assert not QueuedRequest.objects.filter(whole_history=True, state=RequestState.QUEUED)
+    read_job_costs_again(quickbooks, books)
+    assert all(
+        request.whole_history
+        for request in QueuedRequest.objects.filter(
+            operation__in=job_cost_reads.OPERATIONS
+        ).order_by("-pk")[: len(job_cost_reads.OPERATIONS)]
+    )
+    lot.refresh_from_db()
+    assert lot.job_costs_synced_at is not None
+
+
+def test_an_amount_that_is_not_to_the_cent_fails_the_read_and_stores_nothing(live_server, company):
+    company.lists["BillQueryRq"] = [
+        "<BillRet><TxnID>1A-1197770000</TxnID><VendorRef><ListID>V1</ListID></VendorRef>"
+        "<RefNumber>BE-9</RefNumber><AmountDue>12.505</AmountDue><OpenAmount>12.505</OpenAmount>"
+        "</BillRet>"
+    ]
+    desktop = make_desktop(read_lists=False)
+    web_connector = WebConnector(soap_client(live_server.url), company)
+    assert job_cost_reads.queue(desktop) == 1
+
+    web_connector.run(desktop.username, PASSWORD)
+
+    bill_read = QueuedRequest.objects.get(operation="BillQueryRq")
+    assert bill_read.state == RequestState.FAILED
+    assert "'12.505' is not an amount in dollars and cents" in bill_read.problem
+    assert ERPBill.objects.count() == 0
+    cursor = SyncCursor.objects.get(erp_connection=desktop.connection, kind=SyncKind.JOB_COSTS)
+    assert "could not be read" in cursor.last_error
