@@ -18,7 +18,7 @@ record here is linked to.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import fields
 
 from django.db import transaction
 from django.utils import timezone
@@ -188,71 +188,25 @@ def list_entries_deleted(*, connection, kind: SyncKind, erp_ids) -> SyncSummary:
     mine = {"erp_connection": connection, "erp_id__in": erp_ids}
     with transaction.atomic():
         if kind == SyncKind.VENDORS:
-            vendors = [_gone(_vendor_of(row)) for row in ERPVendor.objects.filter(**mine)]
+            vendors = [_gone(ImportedVendor, row) for row in ERPVendor.objects.filter(**mine)]
             vendors_store(connection=connection, vendors=vendors, summary=summary)
         elif kind == SyncKind.JOBS:
-            jobs = [_gone(_job_of(row)) for row in ERPJob.objects.filter(**mine)]
+            jobs = [_gone(ImportedJob, row) for row in ERPJob.objects.filter(**mine)]
             jobs_store(connection=connection, jobs=jobs, summary=summary)
-            customers_store(
-                connection=connection,
-                customers=[
-                    ImportedCustomer(
-                        erp_id=row.erp_id, display_name=row.display_name, is_active=False
-                    )
-                    for row in ERPCustomer.objects.filter(**mine)
-                ],
-            )
+            customers = [_gone(ImportedCustomer, row) for row in ERPCustomer.objects.filter(**mine)]
+            customers_store(connection=connection, customers=customers)
         elif kind == SyncKind.COST_CODES:
-            items = [_gone(_item_of(row)) for row in ERPCostCode.objects.filter(**mine)]
+            items = [_gone(ImportedCostCode, row) for row in ERPCostCode.objects.filter(**mine)]
             cost_codes_store(connection=connection, items=items, summary=summary)
         else:
             raise ValueError(f"{kind} is not a name list")
     return summary
 
 
-def _gone(row):
-    return replace(row, is_active=False)
-
-
-def _vendor_of(row: ERPVendor) -> ImportedVendor:
-    return ImportedVendor(
-        erp_id=row.erp_id,
-        version=row.erp_version,
-        display_name=row.display_name,
-        company_name=row.company_name,
-        tax_id=row.tax_id,
-        email=row.email,
-        phone=row.phone,
-        address_line1=row.address_line1,
-        city=row.city,
-        region=row.region,
-        postal_code=row.postal_code,
-        country=row.country,
-        is_active=row.is_active,
-        open_balance=row.open_balance,
-        currency=row.currency,
-        is_supplier=row.is_supplier,
-    )
-
-
-def _job_of(row: ERPJob) -> ImportedJob:
-    return ImportedJob(
-        erp_id=row.erp_id,
-        version=row.erp_version,
-        display_name=row.display_name,
-        fully_qualified_name=row.fully_qualified_name,
-        parent_erp_id=row.parent_erp_id,
-        parent_name=row.parent_name,
-        address=row.address,
-        is_active=row.is_active,
-    )
-
-
-def _item_of(row: ERPCostCode) -> ImportedCostCode:
-    return ImportedCostCode(
-        erp_id=row.erp_id,
-        version=row.erp_version,
-        code=row.code,
-        name=row.name,
-        is_active=row.is_active,
-    )
+def _gone(data_class, row):
+    """A row of the copy as the import's data would bring it had the ERP deactivated it."""
+    values = {
+        field.name: getattr(row, "erp_version" if field.name == "version" else field.name)
+        for field in fields(data_class)
+    }
+    return data_class(**{**values, "is_active": False})

@@ -28,21 +28,22 @@ from integrations.quickbooks_desktop.models import (
     WebConnectorSession,
 )
 from tests.factories import make_company, make_invoice, make_project
-from tests.integrations.quickbooks_desktop.conftest import ENDPOINT, PASSWORD, make_desktop
+from tests.integrations.quickbooks_desktop.conftest import (
+    PASSWORD,
+    WEB_CONNECTOR_USER,
+    make_desktop,
+    seed_job_check,
+)
 from tests.integrations.quickbooks_desktop.web_connector import WebConnector, soap_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-USERNAME = "riverside-qbwc"
 MATERIALS = {"FullName": "Job Materials"}
 
 
 @pytest.fixture
-def quickbooks(qbd_sandbox, live_server):
-    qbd_sandbox.settings(
-        app_url=f"{live_server.url}{ENDPOINT}", username=USERNAME, password=PASSWORD
-    )
-    return qbd_sandbox
+def quickbooks(local_quickbooks):
+    return local_quickbooks
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def books(quickbooks):
         Name="Retainage",
         SalesOrPurchase={"AccountRef": {"FullName": "Retainage Payable"}},
     )
-    desktop = make_desktop(username=USERNAME)
+    desktop = make_desktop(username=WEB_CONNECTOR_USER)
     project = make_project(
         erp_connection=desktop.connection,
         erp_id=tower["ListID"],
@@ -120,16 +121,7 @@ def seed_bill(quickbooks, books, number: str = "BE-1001") -> dict:
 
 
 def seed_check(quickbooks, books, amount: str = "120.00", number: str = "1001") -> dict:
-    return quickbooks.seed(
-        "Check",
-        AccountRef={"FullName": "Checking"},
-        PayeeEntityRef={"FullName": "Bolt Electric"},
-        TxnDate="2026-03-05",
-        RefNumber=number,
-        ExpenseLineRet=[
-            {"AccountRef": MATERIALS, "Amount": amount, "CustomerRef": on(books["tower"])}
-        ],
-    )
+    return seed_job_check(quickbooks, books["tower"], amount=amount, number=number)
 
 
 def job_costs(project) -> list[tuple]:

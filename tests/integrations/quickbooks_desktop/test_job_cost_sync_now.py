@@ -16,37 +16,25 @@ from approvals.states import SyncStatus
 from integrations.quickbooks_desktop import job_cost_reads
 from integrations.quickbooks_desktop.models import QueuedRequest, RequestState
 from tests.factories import make_project, make_user
-from tests.integrations.quickbooks_desktop.conftest import ENDPOINT, PASSWORD, make_desktop
+from tests.integrations.quickbooks_desktop.conftest import (
+    WEB_CONNECTOR_USER,
+    make_desktop,
+    seed_job_check,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-USERNAME = "riverside-qbwc"
-
 
 @pytest.fixture
-def scene(qbd_sandbox, live_server, client):
-    qbd_sandbox.settings(
-        app_url=f"{live_server.url}{ENDPOINT}", username=USERNAME, password=PASSWORD
-    )
-    acme = qbd_sandbox.seed("Customer", Name="Acme Development")
-    tower = qbd_sandbox.seed(
+def scene(local_quickbooks, client):
+    quickbooks = local_quickbooks
+    acme = quickbooks.seed("Customer", Name="Acme Development")
+    tower = quickbooks.seed(
         "Customer", Name="Riverside Tower", ParentRef={"ListID": acme["ListID"]}
     )
-    qbd_sandbox.seed("Vendor", Name="Bolt Electric")
-    qbd_sandbox.seed(
-        "Check",
-        AccountRef={"FullName": "Checking"},
-        PayeeEntityRef={"FullName": "Bolt Electric"},
-        RefNumber="1001",
-        ExpenseLineRet=[
-            {
-                "AccountRef": {"FullName": "Job Materials"},
-                "Amount": "120.00",
-                "CustomerRef": {"ListID": tower["ListID"]},
-            }
-        ],
-    )
-    desktop = make_desktop(username=USERNAME, read_lists=False)
+    quickbooks.seed("Vendor", Name="Bolt Electric")
+    seed_job_check(quickbooks, tower["ListID"])
+    desktop = make_desktop(username=WEB_CONNECTOR_USER, read_lists=False)
     project = make_project(
         erp_connection=desktop.connection,
         erp_id=tower["ListID"],
@@ -54,7 +42,7 @@ def scene(qbd_sandbox, live_server, client):
         job_cost_sync_enabled=True,
     )
     client.force_login(make_user(role="project_manager", projects=[project]))
-    return {"quickbooks": qbd_sandbox, "desktop": desktop, "project": project}
+    return {"quickbooks": quickbooks, "desktop": desktop, "project": project}
 
 
 def _sync_now(client, project):
