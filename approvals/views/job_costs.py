@@ -112,11 +112,22 @@ def project_job_costs_sync(request, pk):
             f"Job-cost sync requested; {_when_it_starts(connection, 'as soon as a worker is free')}",
         )
     else:
+        _not_requested(request, connection)
+    return redirect(page)
+
+
+def _not_requested(request, connection) -> None:
+    """One already waits; or the ERP's own agent cannot take it (its state says why)."""
+    state = sync_schedule.sync_state(connection=connection, kind=SyncKind.JOB_COSTS)
+    if state.waits_for_agent and not (state.queued or state.running):
+        messages.error(
+            request, f"The job-cost sync could not be requested. {state.waits_for_agent}"
+        )
+    else:
         messages.info(
             request,
             f"A job-cost sync was already requested; {_when_it_starts(connection, 'shortly')}",
         )
-    return redirect(page)
 
 
 def _when_it_starts(connection, soon: str) -> str:

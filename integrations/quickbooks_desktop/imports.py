@@ -14,7 +14,7 @@ from approvals.models import SyncKind
 from integrations.data import QueuedImport
 from integrations.models import ERPConnection
 from integrations.quickbooks_desktop import job_cost_reads, outbox, service
-from integrations.quickbooks_desktop.models import RequestState, SessionState
+from integrations.quickbooks_desktop.models import DesktopConnection, RequestState, SessionState
 
 
 def operations_of(kind: str) -> tuple[str, ...]:
@@ -23,17 +23,27 @@ def operations_of(kind: str) -> tuple[str, ...]:
     return tuple(operation for operation, _purpose, of in outbox.LIST_READS if of == kind)
 
 
+NOT_SET_UP = (
+    "The Web Connector is not set up for this company yet: an administrator sets it up under "
+    "ERP Integrations, QuickBooks Desktop connections."
+)
+
+
 class WebConnectorImports:
     def __init__(self, connection: ERPConnection):
         self.connection = connection
-        self.desktop = connection.desktop
+        self.desktop = DesktopConnection.objects.filter(connection=connection).first()
 
     def request(self, kind: str) -> bool:
+        if self.desktop is None:
+            return False
         if kind == SyncKind.JOB_COSTS:
             return job_cost_reads.queue(self.desktop) > 0
         return outbox.list_reads_queue(self.desktop, kinds=(kind,)) > 0
 
     def state(self, kind: str) -> QueuedImport:
+        if self.desktop is None:
+            return QueuedImport(None, None, NOT_SET_UP)
         waiting = self.desktop.requests.filter(
             state__in=outbox.WAITING, operation__in=operations_of(kind)
         )

@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from approvals.models import JobCostTransaction, SyncKind
 from approvals.services.importing import sync_schedule
 from approvals.states import SyncStatus
+from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_desktop import job_cost_reads
 from integrations.quickbooks_desktop.models import QueuedRequest, RequestState
 from tests.factories import make_project, make_user
@@ -145,3 +146,26 @@ def test_the_sync_command_queues_the_reads_and_says_when_they_are_done(scene):
         job_cost_reads.OPERATIONS[0],
         "VendorQueryRq",
     ]
+
+
+def test_a_company_without_its_web_connector_set_up_says_so_instead_of_failing(client):
+    connection = ERPConnection.objects.create(
+        kind=ERPKind.QUICKBOOKS_DESKTOP, company_id="{NOT-SET-UP}", company_name="Riverside"
+    )
+    project = make_project(
+        erp_connection=connection,
+        erp_id="80000001-1",
+        sync_status=SyncStatus.SYNCED,
+        job_cost_sync_enabled=True,
+    )
+    client.force_login(make_user(role="project_manager", projects=[project]))
+
+    said = _said(_sync_now(client, project))
+
+    assert said == [
+        "The job-cost sync could not be requested. The Web Connector is not set up for this "
+        "company yet: an administrator sets it up under ERP Integrations, QuickBooks Desktop "
+        "connections."
+    ]
+    assert not QueuedRequest.objects.exists() and _sync_tasks() == 0
+    assert sync_schedule.syncs_enqueue_due() == []
