@@ -13,7 +13,7 @@ from django.utils.timesince import timesince
 from approvals.models import SyncKind
 from integrations.data import QueuedImport
 from integrations.models import ERPConnection
-from integrations.quickbooks_desktop import job_cost_reads, outbox, service
+from integrations.quickbooks_desktop import job_cost_reads, outbox, reads, service
 from integrations.quickbooks_desktop.models import DesktopConnection, RequestState, SessionState
 
 
@@ -45,7 +45,7 @@ class WebConnectorImports:
         if self.desktop is None:
             return QueuedImport(None, None, NOT_SET_UP)
         waiting = self.desktop.requests.filter(
-            state__in=outbox.WAITING, operation__in=operations_of(kind)
+            state__in=reads.WAITING, operation__in=operations_of(kind)
         )
         if not waiting.exists():
             return QueuedImport(None, None, self.agent_news())

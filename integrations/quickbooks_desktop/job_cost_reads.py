@@ -14,19 +14,14 @@ it runs waits for the next one).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
-
-from django.conf import settings
-from django.utils import timezone
 
 from approvals import inbound
 from approvals.models import Project, SyncKind
 from integrations.data import JobCostBatch
-from integrations.quickbooks_desktop import qbxml, transactions
-from integrations.quickbooks_desktop.models import DesktopConnection, QueuedRequest, RequestState
+from integrations.quickbooks_desktop import qbxml, reads, transactions
+from integrations.quickbooks_desktop.models import DesktopConnection, QueuedRequest
 from integrations.quickbooks_desktop.xml import local_name
 
-WAITING = (RequestState.QUEUED, RequestState.READING)
 DELETED_TRANSACTIONS = "TxnDeletedQueryRq"
 JOB_COST_READS = (
     ("BillQueryRq", "Read bills (job costs and the duplicate-bill check)"),
@@ -38,11 +33,10 @@ JOB_COST_READS = (
     (DELETED_TRANSACTIONS, "Read transactions deleted in QuickBooks"),
 )
 OPERATIONS = tuple(operation for operation, _purpose in JOB_COST_READS)
-OVERLAP = timedelta(hours=1)
 
 
 def waiting(desktop: DesktopConnection):
-    return desktop.requests.filter(state__in=WAITING, operation__in=OPERATIONS)
+    return desktop.requests.filter(state__in=reads.WAITING, operation__in=OPERATIONS)
 
 
 def queue(desktop: DesktopConnection, *, only_due: bool = False) -> int:
@@ -57,26 +51,19 @@ def queue(desktop: DesktopConnection, *, only_due: bool = False) -> int:
     return 1
 
 
+def _due(desktop: DesktopConnection) -> bool:
+    return reads.due(desktop, OPERATIONS, SyncKind.JOB_COSTS)
+
+
 def _wanted(desktop: DesktopConnection) -> bool:
     return Project.objects.filter(
         erp_connection=desktop.connection, job_cost_sync_enabled=True
     ).exists()
 
 
-def _due(desktop: DesktopConnection) -> bool:
-    last = (
-        desktop.requests.filter(operation__in=OPERATIONS, finished_at__isnull=False)
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first()
-    )
-    interval = timedelta(minutes=settings.ERP_SYNC_INTERVAL_MINUTES[SyncKind.JOB_COSTS])
-    return last is None or last <= timezone.now() - interval
-
-
 def _queue_step(desktop: DesktopConnection, step: int, *, whole: bool) -> QueuedRequest:
     operation, purpose = JOB_COST_READS[step]
-    since = None if whole else last_read_started(desktop, operation)
+    since = None if whole else reads.last_read_started(desktop, operation)
     if operation == DELETED_TRANSACTIONS:
         body = qbxml.deleted_query(operation, tuple(transactions.DELETED_KINDS), deleted_from=since)
     else:
@@ -84,18 +71,6 @@ def _queue_step(desktop: DesktopConnection, step: int, *, whole: bool) -> Queued
     return QueuedRequest.objects.create(
         desktop=desktop, purpose=purpose, operation=operation, body=body, whole_history=whole
     )
-
-
-def last_read_started(desktop: DesktopConnection, operation: str) -> datetime | None:
-    """When the last complete read of `operation` was queued (it ran after that), less the
-    overlap; None when it was never read whole."""
-    queued_at = (
-        desktop.requests.filter(operation=operation, state=RequestState.DONE)
-        .order_by("-queued_at")
-        .values_list("queued_at", flat=True)
-        .first()
-    )
-    return queued_at - OVERLAP if queued_at is not None else None
 
 
 def _whole_history_wanted(desktop: DesktopConnection) -> bool:

@@ -6,15 +6,12 @@ entry), mark the entries deleted in QuickBooks, and bring its job costs
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from approvals import inbound
 from approvals.models import SyncKind
-from integrations.quickbooks_desktop import job_cost_reads, lists, qbxml
+from integrations.quickbooks_desktop import job_cost_reads, lists, qbxml, reads
 from integrations.quickbooks_desktop.models import (
     DesktopConnection,
     QueuedRequest,
@@ -25,7 +22,7 @@ from integrations.quickbooks_desktop.models import (
 )
 from integrations.quickbooks_desktop.xml import UnreadableXML, local_name
 
-WAITING = (RequestState.QUEUED, RequestState.READING)
+WAITING = reads.WAITING
 # The company's lists, in the order they are read (accounts first: items post to them), each
 # with the import whose interval (ERP_SYNC_INTERVAL_MINUTES) says how often it is read again.
 LIST_READS = (
@@ -68,7 +65,7 @@ def list_reads_queue(
     for operation, purpose, kind in LIST_READS:
         if kinds is not None and kind not in kinds:
             continue
-        if operation not in waiting and (not only_due or _due(desktop, operation, kind)):
+        if operation not in waiting and (not only_due or reads.due(desktop, (operation,), kind)):
             QueuedRequest.objects.create(
                 desktop=desktop,
                 purpose=purpose,
@@ -84,7 +81,7 @@ def list_reads_queue(
 def _deleted_entries_queue(desktop: DesktopConnection) -> int:
     """The entries deleted since the last read of them, or since the lists were first read
     whole: a deletion before that left nothing in the copy to mark."""
-    since = job_cost_reads.last_read_started(desktop, DELETED_LIST_ENTRIES)
+    since = reads.last_read_started(desktop, DELETED_LIST_ENTRIES)
     if since is None:
         first = (
             desktop.requests.filter(
@@ -97,7 +94,7 @@ def _deleted_entries_queue(desktop: DesktopConnection) -> int:
         )
         if first is None:
             return 0
-        since = first - job_cost_reads.OVERLAP
+        since = first - reads.OVERLAP
     QueuedRequest.objects.create(
         desktop=desktop,
         purpose="Read customers, jobs, vendors and items deleted in QuickBooks",
@@ -107,17 +104,6 @@ def _deleted_entries_queue(desktop: DesktopConnection) -> int:
         ),
     )
     return 1
-
-
-def _due(desktop: DesktopConnection, operation: str, kind: str) -> bool:
-    last = (
-        desktop.requests.filter(operation=operation, finished_at__isnull=False)
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first()
-    )
-    interval = timedelta(minutes=settings.ERP_SYNC_INTERVAL_MINUTES[kind])
-    return last is None or last <= timezone.now() - interval
 
 
 def waiting_count(desktop: DesktopConnection) -> int:

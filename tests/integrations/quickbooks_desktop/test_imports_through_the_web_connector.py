@@ -19,7 +19,7 @@ from approvals.models import (
     SyncKind,
 )
 from approvals.states import SyncStatus
-from integrations.quickbooks_desktop import job_cost_reads, qbxml
+from integrations.quickbooks_desktop import job_cost_reads, qbxml, reads
 from integrations.quickbooks_desktop.models import (
     Exchange,
     QueuedRequest,
@@ -270,7 +270,7 @@ def test_later_reads_ask_only_for_what_changed_since_the_last_one_began(quickboo
     later = sent("CheckQueryRq")[-1]
     since = qbxml.datetime_text(
         QueuedRequest.objects.filter(operation="CheckQueryRq").order_by("pk")[0].queued_at
-        - job_cost_reads.OVERLAP
+        - reads.OVERLAP
     )
     assert (
         f"<ModifiedDateRangeFilter><FromModifiedDate>{since}</FromModifiedDate>"
