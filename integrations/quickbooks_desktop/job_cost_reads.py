@@ -127,6 +127,7 @@ def store(operation: str):
         inbound.job_costs_brought(
             connection=desktop.connection,
             batch=replace(batch, full_read=request.whole_history),
+            starts=step == 0 and request.pages_read == 0,
             finished=finished and last_step,
         )
         if finished and not last_step:

@@ -113,13 +113,14 @@ def job_costs_sync(
 
 
 def job_costs_brought(
-    *, connection: ERPConnection, batch: JobCostBatch, finished: bool
+    *, connection: ERPConnection, batch: JobCostBatch, starts: bool, finished: bool
 ) -> sync_runs.SyncSummary:
     """Store one batch of job costs, bills, payments and deletions that the ERP's own agent
     brought back (it answers our queued queries when it runs; no reader can be asked while we
-    wait). `finished` says this batch ends a whole job-cost read: the projects with syncing
-    enabled are then up to date, and the import counts as done; a project whose job costs were
-    never read only when the read was of everything (`batch.full_read`), not of changes.
+    wait), and what the read did so far: `starts` says this batch begins a job-cost read,
+    `finished` that it ends one. The projects with syncing enabled are then up to date, and the
+    import counts as done; a project whose job costs were never read only when the read was of
+    everything (`batch.full_read`), not of changes.
 
     Documents our exports created are not compared here: that needs the reader's judgement.
     """
@@ -128,6 +129,9 @@ def job_costs_brought(
         context = _Context(connection, None, summary, None)
         _store(context, batch)
         _recompute_invoices(connection, context.paid_bills)
+        cursor = sync_runs.cursor_for(connection, SyncKind.JOB_COSTS)
+        if not starts:
+            summary.add(cursor.last_summary or {})
         now = timezone.now()
         fields = {"last_run_at": now, "last_summary": summary.as_dict(), "last_error": ""}
         if finished:
@@ -136,7 +140,6 @@ def job_costs_brought(
             if not batch.full_read:
                 enabled = enabled.exclude(job_costs_synced_at=None)
             enabled.update(job_costs_synced_at=now)
-        cursor = sync_runs.cursor_for(connection, SyncKind.JOB_COSTS)
         type(cursor).objects.filter(pk=cursor.pk).update(**fields)
     return summary
 

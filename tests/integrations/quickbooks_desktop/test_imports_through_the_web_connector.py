@@ -192,6 +192,8 @@ def test_one_run_brings_the_jobs_costs_with_their_lines_and_signs(quickbooks, bo
     assert project.job_costs_synced_at is not None
     cursor = SyncCursor.objects.get(erp_connection=project.erp_connection, kind=SyncKind.JOB_COSTS)
     assert cursor.last_success_at is not None and cursor.last_error == ""
+    # what the whole read did, every query of it counted
+    assert (cursor.last_summary["created"], cursor.last_summary["full_read"]) == (5, True)
     # the duplicate-bill check's copy of every bill
     bill = ERPBill.objects.get()
     assert (bill.vendor_erp_id, bill.number, bill.billed_on) == (
