@@ -4,9 +4,8 @@ queued when the one before it is done, and each answer handed to approvals' inbo
 
 One query at a time, in that order: a query QuickBooks refuses ends the read there, so a read
 counts as finished (the projects' job costs up to date) only when every query of it was read.
-Each query asks for what changed since the previous read of that same query began (less an
-hour: QuickBooks has a known daylight-saving error in the times it returns, and reading a
-document twice only writes it again); a project whose job costs were never read makes every
+Each query asks for what changed since the latest change the previous read of that same query
+saw (reads.py); a project whose job costs were never read makes every
 query of the read ask for everything (decided when the read starts, so a project enabled while
 it runs waits for the next one).
 """
@@ -63,13 +62,18 @@ def _wanted(desktop: DesktopConnection) -> bool:
 
 def _queue_step(desktop: DesktopConnection, step: int, *, whole: bool) -> QueuedRequest:
     operation, purpose = JOB_COST_READS[step]
-    since = None if whole else reads.last_read_started(desktop, operation)
+    since = None if whole else reads.resume_from(desktop, operation)
     if operation == DELETED_TRANSACTIONS:
         body = qbxml.deleted_query(operation, tuple(transactions.DELETED_KINDS), deleted_from=since)
     else:
         body = qbxml.transaction_query(operation, modified_from=since)
     return QueuedRequest.objects.create(
-        desktop=desktop, purpose=purpose, operation=operation, body=body, whole_history=whole
+        desktop=desktop,
+        purpose=purpose,
+        operation=operation,
+        body=body,
+        changed_since=since,
+        whole_history=whole,
     )
 
 

@@ -214,6 +214,19 @@ class QueuedRequest(models.Model):
     )
     iterator_id = models.CharField("QuickBooks iterator ID", max_length=64, blank=True)
     pages_read = models.PositiveIntegerField(default=0)
+    changed_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A read of changes: what QuickBooks changed (or deleted) since this moment.",
+    )
+    newest_seen = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=(
+            "The latest time of change (or deletion) QuickBooks answered with: the next read "
+            "asks from there, in QuickBooks' own clock."
+        ),
+    )
     whole_history = models.BooleanField(
         default=False,
         help_text=(

@@ -79,22 +79,12 @@ def list_reads_queue(
 
 
 def _deleted_entries_queue(desktop: DesktopConnection) -> int:
-    """The entries deleted since the last read of them, or since the lists were first read
-    whole: a deletion before that left nothing in the copy to mark."""
-    since = reads.last_read_started(desktop, DELETED_LIST_ENTRIES)
-    if since is None:
-        first = (
-            desktop.requests.filter(
-                operation__in=[operation for operation, _p, _k in LIST_READS],
-                state=RequestState.DONE,
-            )
-            .order_by("queued_at")
-            .values_list("queued_at", flat=True)
-            .first()
-        )
-        if first is None:
-            return 0
-        since = first - reads.OVERLAP
+    """The entries deleted since the last read of them (all QuickBooks remembers the first
+    time), once the lists were read whole: before that, the copy holds nothing to mark."""
+    list_reads = [operation for operation, _purpose, _kind in LIST_READS]
+    if not desktop.requests.filter(operation__in=list_reads, state=RequestState.DONE).exists():
+        return 0
+    since = reads.resume_from(desktop, DELETED_LIST_ENTRIES)
     QueuedRequest.objects.create(
         desktop=desktop,
         purpose="Read customers, jobs, vendors and items deleted in QuickBooks",
@@ -102,6 +92,7 @@ def _deleted_entries_queue(desktop: DesktopConnection) -> int:
         body=qbxml.deleted_query(
             DELETED_LIST_ENTRIES, tuple(DELETED_LIST_KINDS), deleted_from=since
         ),
+        changed_since=since,
     )
     return 1
 
@@ -186,6 +177,9 @@ def answered(request: QueuedRequest, answer: qbxml.Answer) -> None:
         )
         return
     request.pages_read += 1
+    newest = qbxml.newest_change(answer.rets)
+    if newest is not None and (request.newest_seen is None or newest > request.newest_seen):
+        request.newest_seen = newest
     if finished:
         request.state = RequestState.DONE
         request.finished_at = timezone.now()
@@ -195,7 +189,15 @@ def answered(request: QueuedRequest, answer: qbxml.Answer) -> None:
     else:
         request.iterator_id = answer.iterator_id
     request.save(
-        update_fields=["pages_read", "state", "finished_at", "iterator_id", "session", "problem"]
+        update_fields=[
+            "pages_read",
+            "newest_seen",
+            "state",
+            "finished_at",
+            "iterator_id",
+            "session",
+            "problem",
+        ]
     )
 
 

@@ -164,5 +164,21 @@ def as_version(text: str) -> tuple[int, int] | None:
     return int(major), int(minor or 0)
 
 
+def newest_change(rets) -> datetime | None:
+    """The latest TimeModified (or TimeDeleted) of these …Ret elements, in QuickBooks' clock;
+    None when none carries one with its offset."""
+    moments = []
+    for ret in rets:
+        for name in ("TimeModified", "TimeDeleted"):
+            text = ret_text(ret, name)
+            try:
+                moment = datetime.fromisoformat(text) if text else None
+            except ValueError:
+                moment = None
+            if moment is not None and moment.tzinfo is not None:
+                moments.append(moment)
+    return max(moments, default=None)
+
+
 def ret_text(ret: etree._Element, *path: str) -> str:
     return child_text(ret, *path)

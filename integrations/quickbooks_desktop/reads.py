@@ -1,5 +1,9 @@
 """When a read queued for the Web Connector is due again, and from when it asks for changes:
-what the list reads (outbox.py) and the job-cost read (job_cost_reads.py) share."""
+what the list reads (outbox.py) and the job-cost read (job_cost_reads.py) share.
+
+A read of changes starts from the latest time of change QuickBooks answered the last time
+(reference §2.4), in QuickBooks' clock, less an hour of overlap; reading a document twice only
+writes it again."""
 
 from __future__ import annotations
 
@@ -11,8 +15,7 @@ from django.utils import timezone
 from integrations.quickbooks_desktop.models import DesktopConnection, RequestState
 
 WAITING = (RequestState.QUEUED, RequestState.READING)
-# QuickBooks has a known daylight-saving error in the times it returns; reading a document
-# twice only writes it again.
+# QuickBooks has a known daylight-saving error in the times it returns.
 OVERLAP = timedelta(hours=1)
 
 
@@ -29,13 +32,20 @@ def due(desktop: DesktopConnection, operations: tuple[str, ...], kind: str) -> b
     return last is None or last <= timezone.now() - interval
 
 
-def last_read_started(desktop: DesktopConnection, operation: str) -> datetime | None:
-    """When the last complete read of `operation` was queued (it ran after that), less the
-    overlap; None when it was never read whole."""
-    queued_at = (
+def resume_from(desktop: DesktopConnection, operation: str) -> datetime | None:
+    """Where a read of changes of `operation` starts: the latest time of change the last
+    complete read saw, less the overlap (QuickBooks' own clock: the accountant's computer may
+    keep another time than ours), else what that read asked from; None (read everything) when
+    there was none, or it asked for everything and QuickBooks had nothing."""
+    last = (
         desktop.requests.filter(operation=operation, state=RequestState.DONE)
         .order_by("-queued_at")
-        .values_list("queued_at", flat=True)
+        .values_list("newest_seen", "changed_since")
         .first()
     )
-    return queued_at - OVERLAP if queued_at is not None else None
+    if last is None:
+        return None
+    newest_seen, changed_since = last
+    if newest_seen is not None:
+        return newest_seen - OVERLAP
+    return changed_since

@@ -5,7 +5,7 @@ entries, and the answers reach the project's job costs, the duplicate-bill check
 the paid-to-date of exported invoices. Reads resume from the last read's modified date, in
 pages whose iterators never outlive the run that opened them."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -261,31 +261,45 @@ def read_job_costs_again(quickbooks, books) -> None:
     assert log["outcome"] == "ok", log
 
 
-def test_later_reads_ask_only_for_what_changed_since_the_last_one_began(quickbooks, books):
-    seed_check(quickbooks, books)
+def test_later_reads_ask_for_what_changed_since_the_latest_change_the_last_one_saw(
+    quickbooks, books
+):
+    """In QuickBooks' own clock (the accountant's computer may keep another time than ours),
+    less an hour of overlap; a query whose read saw nothing asks for everything again."""
+    check = seed_check(quickbooks, books)
     assert quickbooks.run()["outcome"] == "ok"
-    first = QueuedRequest.objects.get(operation="BillQueryRq")
     seed_check(quickbooks, books, amount="75.00", number="1002")
+    deleted = seed_check(quickbooks, books, amount="9.00", number="1003")
+    quickbooks.delete(deleted["TxnID"])
 
     read_job_costs_again(quickbooks, books)
 
-    later = sent("CheckQueryRq")[-1]
-    since = qbxml.datetime_text(
-        QueuedRequest.objects.filter(operation="CheckQueryRq").order_by("pk")[0].queued_at
-        - reads.OVERLAP
-    )
+    since = qbxml.datetime_text(datetime.fromisoformat(check["TimeModified"]) - reads.OVERLAP)
     assert (
         f"<ModifiedDateRangeFilter><FromModifiedDate>{since}</FromModifiedDate>"
         "</ModifiedDateRangeFilter>"
-    ) in later
-    assert "<FromModifiedDate>" in sent("BillQueryRq")[-1]
-    assert "<FromDeletedDate>" in sent("TxnDeletedQueryRq")[-1]
-    assert first.state == RequestState.DONE
-    # read twice (the overlap) and kept once
+    ) in sent("CheckQueryRq")[-1]
+    assert "<FromModifiedDate>" not in sent("BillQueryRq")[-1]  # no bill yet: all again
+    assert "<FromDeletedDate>" not in sent("TxnDeletedQueryRq")[-1]
+    # read twice (the overlap) and kept once; the check deleted before it was read, never
     assert job_costs(books["project"]) == [
         ("expense", "1001", Decimal("120.00"), ""),
         ("expense", "1002", Decimal("75.00"), ""),
     ]
+    read_job_costs_again(quickbooks, books)
+    deleted_since = qbxml.datetime_text(
+        max(
+            datetime.fromisoformat(row.findtext("TimeDeleted"))
+            for row in qbxml.answer_to(*_answer_of("TxnDeletedQueryRq", -2)).rets
+        )
+        - reads.OVERLAP
+    )
+    assert f"<FromDeletedDate>{deleted_since}</FromDeletedDate>" in sent("TxnDeletedQueryRq")[-1]
+
+
+def _answer_of(operation: str, position: int) -> tuple[str, str]:
+    exchange = list(Exchange.objects.filter(request__operation=operation).order_by("pk"))[position]
+    return exchange.response_xml, exchange.qbxml_request_id
 
 
 def test_a_project_whose_job_costs_were_never_read_makes_the_read_start_from_nothing(
@@ -344,7 +358,8 @@ def test_deletions_in_quickbooks_reach_job_costs_bills_and_the_lists(quickbooks,
     assert not ERPVendor.objects.get(erp_id=gone_vendor["ListID"]).is_active
     roofing.refresh_from_db()
     assert roofing.is_archived  # as a vendor deactivated in the ERP archives its company
-    assert "<FromDeletedDate>" in sent("ListDeletedQueryRq")[0]
+    # the first read of deleted entries: all QuickBooks remembers
+    assert "DeletedDateRangeFilter" not in sent("ListDeletedQueryRq")[0]
 
 
 def test_large_reads_come_in_pages_and_a_run_ending_mid_read_restarts_it_from_the_start(
