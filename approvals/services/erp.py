@@ -10,9 +10,9 @@ from datetime import datetime
 
 from integrations import registry
 from integrations.base import Connector, NotConnectedError
-from integrations.data import AgentImports, Reader
+from integrations.data import Reader
 from integrations.models import ERPConnection
-from integrations.registry import ImportNouns
+from integrations.registry import AgentImports, ImportNouns
 
 NO_ERP_NAME = "the ERP"
 

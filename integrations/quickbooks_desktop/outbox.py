@@ -65,7 +65,7 @@ def list_reads_queue(
     for operation, purpose, kind in LIST_READS:
         if kinds is not None and kind not in kinds:
             continue
-        if operation not in waiting and (not only_due or reads.due(desktop, (operation,), kind)):
+        if operation not in waiting and (not only_due or _due(desktop, operation, kind)):
             QueuedRequest.objects.create(
                 desktop=desktop,
                 purpose=purpose,
@@ -76,6 +76,10 @@ def list_reads_queue(
     if queued and DELETED_LIST_ENTRIES not in waiting:
         queued += _deleted_entries_queue(desktop)
     return queued
+
+
+def _due(desktop: DesktopConnection, operation: str, kind: str) -> bool:
+    return reads.due(desktop, (operation,), kind)
 
 
 def _deleted_entries_queue(desktop: DesktopConnection) -> int:

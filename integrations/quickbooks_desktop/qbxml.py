@@ -40,39 +40,6 @@ def list_query(operation: str) -> str:
     return etree.tostring(request, encoding="unicode")
 
 
-def datetime_text(moment: datetime) -> str:
-    """DATETIMETYPE with its offset, in UTC: QuickBooks converts it to the company's time."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def transaction_query(operation: str, *, modified_from: datetime | None) -> str:
-    """Every transaction of `operation` (one of TRANSACTION_QUERIES) with its lines, or those
-    modified since `modified_from`: MaxReturned, ModifiedDateRangeFilter, IncludeLineItems in
-    the schema's order."""
-    if operation not in TRANSACTION_QUERIES:
-        raise ValueError(f"{operation} is not a transaction query of the job-cost read.")
-    request = etree.Element(operation)
-    etree.SubElement(request, "MaxReturned").text = str(PAGE_SIZE)
-    if modified_from is not None:
-        dates = etree.SubElement(request, "ModifiedDateRangeFilter")
-        etree.SubElement(dates, "FromModifiedDate").text = datetime_text(modified_from)
-    etree.SubElement(request, "IncludeLineItems").text = "true"
-    return etree.tostring(request, encoding="unicode")
-
-
-def deleted_query(operation: str, kinds: tuple[str, ...], *, deleted_from: datetime | None) -> str:
-    """TxnDeletedQueryRq or ListDeletedQueryRq for these TxnDelType / ListDelType values, of
-    what was deleted since `deleted_from` (all QuickBooks remembers without it)."""
-    type_element = {"TxnDeletedQueryRq": "TxnDelType", "ListDeletedQueryRq": "ListDelType"}
-    request = etree.Element(operation)
-    for kind in kinds:
-        etree.SubElement(request, type_element[operation]).text = kind
-    if deleted_from is not None:
-        dates = etree.SubElement(request, "DeletedDateRangeFilter")
-        etree.SubElement(dates, "FromDeletedDate").text = datetime_text(deleted_from)
-    return etree.tostring(request, encoding="unicode")
-
-
 def message(body: str, *, request_id: str, iterator: str = "", iterator_id: str = "") -> str:
     """The qbXML document handing QuickBooks the request `body` (an …Rq element, ours)."""
     request = parse(body)
@@ -182,3 +149,36 @@ def newest_change(rets) -> datetime | None:
 
 def ret_text(ret: etree._Element, *path: str) -> str:
     return child_text(ret, *path)
+
+
+def datetime_text(moment: datetime) -> str:
+    """DATETIMETYPE with its offset, in UTC: QuickBooks converts it to the company's time."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def transaction_query(operation: str, *, modified_from: datetime | None) -> str:
+    """Every transaction of `operation` (one of TRANSACTION_QUERIES) with its lines, or those
+    modified since `modified_from`: MaxReturned, ModifiedDateRangeFilter, IncludeLineItems in
+    the schema's order."""
+    if operation not in TRANSACTION_QUERIES:
+        raise ValueError(f"{operation} is not a transaction query of the job-cost read.")
+    request = etree.Element(operation)
+    etree.SubElement(request, "MaxReturned").text = str(PAGE_SIZE)
+    if modified_from is not None:
+        dates = etree.SubElement(request, "ModifiedDateRangeFilter")
+        etree.SubElement(dates, "FromModifiedDate").text = datetime_text(modified_from)
+    etree.SubElement(request, "IncludeLineItems").text = "true"
+    return etree.tostring(request, encoding="unicode")
+
+
+def deleted_query(operation: str, kinds: tuple[str, ...], *, deleted_from: datetime | None) -> str:
+    """TxnDeletedQueryRq or ListDeletedQueryRq for these TxnDelType / ListDelType values, of
+    what was deleted since `deleted_from` (all QuickBooks remembers without it)."""
+    type_element = {"TxnDeletedQueryRq": "TxnDelType", "ListDeletedQueryRq": "ListDelType"}
+    request = etree.Element(operation)
+    for kind in kinds:
+        etree.SubElement(request, type_element[operation]).text = kind
+    if deleted_from is not None:
+        dates = etree.SubElement(request, "DeletedDateRangeFilter")
+        etree.SubElement(dates, "FromDeletedDate").text = datetime_text(deleted_from)
+    return etree.tostring(request, encoding="unicode")
