@@ -17,7 +17,7 @@ from dataclasses import replace
 from approvals import inbound
 from approvals.models import Project, SyncKind
 from integrations.data import JobCostBatch
-from integrations.quickbooks_desktop import qbxml, reads, transactions
+from integrations.quickbooks_desktop import purchases, qbxml, reads, transactions
 from integrations.quickbooks_desktop.models import DesktopConnection, QueuedRequest
 from integrations.quickbooks_desktop.xml import local_name
 
@@ -85,13 +85,19 @@ def _whole_history_wanted(desktop: DesktopConnection) -> bool:
 
 
 def _balance_sheet(desktop: DesktopConnection) -> transactions.BalanceSheet:
+    """Also the Retainage item by name: our bill exports add it on the retainage-payable
+    account, possibly after the last item read, and its lines are retainage held."""
     accounts = frozenset(
         desktop.accounts.filter(
             account_type__in=transactions.BALANCE_SHEET_ACCOUNT_TYPES
         ).values_list("list_id", flat=True)
     )
     items = desktop.items.filter(account_list_id__in=accounts).values_list("list_id", flat=True)
-    return transactions.BalanceSheet(accounts=accounts, items=frozenset(items))
+    return transactions.BalanceSheet(
+        accounts=accounts,
+        items=frozenset(items),
+        item_names=frozenset({purchases.RETAINAGE_ITEM.upper()}),
+    )
 
 
 def _batch(desktop: DesktopConnection, rets) -> JobCostBatch:

@@ -89,16 +89,19 @@ def _date(text: str) -> date | None:
 
 @dataclass(frozen=True)
 class BalanceSheet:
-    """The ListIDs of the accounts on the balance sheet and of the items posting to them."""
+    """The ListIDs of the accounts on the balance sheet and of the items posting to them, and
+    the full names (upper case) of items known to post there before any item read saw them."""
 
     accounts: frozenset[str] = frozenset()
     items: frozenset[str] = frozenset()
+    item_names: frozenset[str] = frozenset()
 
     def holds(self, line: etree._Element) -> bool:
         """The line posts to the balance sheet: its account, or its item's account, is there."""
         return (
             ret_text(line, "AccountRef", "ListID") in self.accounts
             or ret_text(line, "ItemRef", "ListID") in self.items
+            or ret_text(line, "ItemRef", "FullName").upper() in self.item_names
         )
 
 

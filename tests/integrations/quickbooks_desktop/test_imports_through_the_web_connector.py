@@ -492,3 +492,28 @@ def test_an_amount_that_is_not_to_the_cent_fails_the_read_and_stores_nothing(liv
     assert ERPBill.objects.count() == 0
     cursor = SyncCursor.objects.get(erp_connection=desktop.connection, kind=SyncKind.JOB_COSTS)
     assert "could not be read" in cursor.last_error
+
+
+def test_retainage_on_an_item_added_since_the_last_item_read_is_still_not_a_cost(quickbooks, books):
+    """Our bill exports add the Retainage item when QuickBooks has none: a read of job costs
+    before the next item read still knows its lines for retainage held."""
+    project = books["project"]
+    type(project).objects.filter(pk=project.pk).update(job_cost_sync_enabled=False)
+    for item in quickbooks.records("ItemOtherCharge"):
+        quickbooks.delete(item["ListID"])
+    assert quickbooks.run()["outcome"] == "ok"  # the lists: no Retainage item yet
+    quickbooks.seed(
+        "ItemOtherCharge",
+        Name="Retainage",
+        SalesOrPurchase={"AccountRef": {"FullName": "Retainage Payable"}},
+    )
+    seed_bill(quickbooks, books)
+    type(project).objects.filter(pk=project.pk).update(job_cost_sync_enabled=True)
+
+    read_job_costs_again(quickbooks, books)
+
+    assert not books["desktop"].items.filter(full_name="Retainage").exists()
+    assert job_costs(project) == [
+        ("bill", "BE-1001", Decimal("1200.00"), "Wire"),
+        ("bill", "BE-1001", Decimal("5000.00"), "Level 2 board"),
+    ]
