@@ -12,7 +12,7 @@ from integrations import registry
 from integrations.base import Connector, NotConnectedError
 from integrations.data import Reader
 from integrations.models import ERPConnection
-from integrations.registry import ImportNouns
+from integrations.registry import AgentImports, ImportNouns
 
 NO_ERP_NAME = "the ERP"
 
@@ -49,6 +49,12 @@ def connector_for_export(connection: ERPConnection | None) -> Connector:
 def reader_for(connection: ERPConnection) -> Reader:
     """The reader an import of `connection` uses; NotConnectedError says why there is none."""
     return registry.reader_for(connection)
+
+
+def agent_imports(connection: ERPConnection | None) -> AgentImports | None:
+    """How the connection's imports are queued for its own agent, when they are (its agent
+    runs when it will); None when a worker runs them through a reader."""
+    return registry.agent_imports_for(connection) if connection is not None else None
 
 
 def day_spent_until(connection: ERPConnection | None) -> datetime | None:

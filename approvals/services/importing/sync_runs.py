@@ -27,6 +27,7 @@ from integrations.data import Reader
 from integrations.models import ERPConnection
 
 SKIPPED_EXAMPLES = 5
+COUNTS = ("created", "updated", "linked", "deleted", "unchanged", "drifted")
 
 
 class SyncAlreadyRunning(Exception):
@@ -57,6 +58,11 @@ class SyncSummary:
     @property
     def seen(self) -> int:
         return self.created + self.updated + self.linked + self.unchanged + self.skipped_total
+
+    def add(self, earlier: dict) -> None:
+        """Count in what earlier batches of the same run did (their summary's as_dict())."""
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + int(earlier.get(name) or 0))
 
     def page_done(self) -> None:
         if self.progress is not None:

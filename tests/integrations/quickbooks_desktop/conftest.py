@@ -7,6 +7,7 @@ from integrations.quickbooks_desktop.models import DesktopConnection
 from tests.integrations.quickbooks_desktop import quickbooks as qb
 
 PASSWORD = "correct horse battery staple"
+WEB_CONNECTOR_USER = "riverside-qbwc"
 ENDPOINT = "/erp/quickbooks-desktop/qbwc/"
 
 
@@ -55,6 +56,34 @@ def company() -> qb.QuickBooks:
                 qb.item("ItemServiceRet", "03 30 00 Concrete", active=False),
             ],
         }
+    )
+
+
+@pytest.fixture
+def local_quickbooks(qbd_sandbox, live_server):
+    """The local QuickBooks Desktop, its Web Connector polling this live server as the
+    connection make_desktop(username=WEB_CONNECTOR_USER) expects."""
+    qbd_sandbox.settings(
+        app_url=f"{live_server.url}{ENDPOINT}", username=WEB_CONNECTOR_USER, password=PASSWORD
+    )
+    return qbd_sandbox
+
+
+def seed_job_check(quickbooks, job_id: str, *, amount: str = "120.00", number: str = "1001"):
+    """A check to Bolt Electric (seeded first) with one materials line on the job `job_id`."""
+    return quickbooks.seed(
+        "Check",
+        AccountRef={"FullName": "Checking"},
+        PayeeEntityRef={"FullName": "Bolt Electric"},
+        TxnDate="2026-03-05",
+        RefNumber=number,
+        ExpenseLineRet=[
+            {
+                "AccountRef": {"FullName": "Job Materials"},
+                "Amount": amount,
+                "CustomerRef": {"ListID": job_id},
+            }
+        ],
     )
 
 
