@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from approvals.inbound import record_title
 from approvals.models import Company, ERPCustomer, Project, SyncKind
-from integrations.base import ApprovedDocument, ExportResult, HandedOff, PermanentERPError
+from integrations.base import (
+    AgentActivity,
+    ApprovedDocument,
+    ExportResult,
+    HandedOff,
+    PermanentERPError,
+)
 from integrations.describe import DocumentDescription, Reference
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
-from integrations.quickbooks_desktop import exports, mapping
+from integrations.quickbooks_desktop import activity, cancelling, exports, mapping
 
 DISPLAY_NAME = "QuickBooks Desktop"
 
@@ -67,6 +73,17 @@ class QuickBooksDesktopConnector:
         here: an Add whose answer was lost is looked up by name when the Web Connector next
         collects it, before it is ever added again."""
         return None
+
+    # The Web Connector, for people waiting on it (integrations.base.CollectedByAgent) ------
+
+    def hand_off_note(self) -> str:
+        return activity.hand_off_note(self.desktop)
+
+    def agent_activity(self) -> AgentActivity:
+        return activity.activity(self.desktop)
+
+    def hand_off_cancel(self, record, *, by: str) -> None:
+        cancelling.hand_off_cancel(self.desktop, record, by=by)
 
     # What an accept approves ------------------------------------------------------------
 
