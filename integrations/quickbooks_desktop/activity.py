@@ -26,6 +26,7 @@ from integrations.quickbooks_desktop.outbox import WAITING
 
 AGENT = "The Web Connector"
 RUNS_SHOWN = 5
+NO_BREAK_SPACE = "\xa0"
 FAILURES_SHOWN = 5
 # An exchange failed when the Web Connector reported an error instead of an answer, or when
 # QuickBooks answered with an error status ("no match" is Info: an empty answer, not an error).
@@ -40,7 +41,8 @@ def _ago(moment: datetime) -> str:
     elapsed = timezone.now() - moment
     if elapsed < timedelta(minutes=1):
         return "less than a minute ago"
-    return f"{timesince(moment, timezone.now(), depth=1)} ago"
+    # timesince joins number and unit with a no-break space; emails and sentences read plain.
+    return f"{timesince(moment, timezone.now(), depth=1).replace(NO_BREAK_SPACE, ' ')} ago"
 
 
 def last_run(desktop: DesktopConnection) -> str:
