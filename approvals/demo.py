@@ -106,9 +106,7 @@ def seed_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
     codes = _cost_codes(sandbox, connection)
     _quickbooks_only_records(sandbox, codes, parents)
     projects = _projects(users["pm"])
-    companies = {key: Company.objects.create(**fields) for key, fields in COMPANIES.items()}
-    for company in companies.values():
-        projects["clinic"].companies.add(company)
+    companies = companies_on(projects["clinic"])
 
     pm, accountant = users["pm"], users["accountant"]
 
@@ -339,6 +337,12 @@ def _cost_codes(sandbox: SandboxHandle, connection: ERPConnection) -> dict[str, 
             },
         )
     sync_run(connection=connection, kind=SyncKind.COST_CODES)
+    return typed_cost_codes(connection)
+
+
+def typed_cost_codes(connection: ERPConnection) -> dict[str, CostCode]:
+    """The demo's cost codes as the import brought them from the ERP's items, each given its
+    cost type (an import makes every new one 'other')."""
     codes = {}
     for code, _name, cost_type, _account in COST_CODES:
         cost_code = CostCode.objects.get(code=code, erp_connection=connection)
@@ -346,6 +350,14 @@ def _cost_codes(sandbox: SandboxHandle, connection: ERPConnection) -> dict[str, 
         cost_code.refresh_from_db()
         codes[code] = cost_code
     return codes
+
+
+def companies_on(project: Project) -> dict[str, Company]:
+    """The demo's companies, every one working on `project`."""
+    companies = {key: Company.objects.create(**fields) for key, fields in COMPANIES.items()}
+    for company in companies.values():
+        project.companies.add(company)
+    return companies
 
 
 def _quickbooks_only_records(sandbox, codes, parents) -> None:
