@@ -84,8 +84,9 @@ def test_a_project_and_a_company_reach_quickbooks_desktop_at_the_web_connector_s
     )
     screenshot(accountant, "qbd-waiting-queue")
     pm.reload()
+    expect(pm.locator("#erp .waiting-note")).to_contain_text("— the Web Connector last ran")
     expect(pm.locator("#erp-awaiting")).to_contain_text(
-        "Waiting for QuickBooks Desktop — the Web Connector last ran"
+        "The Web Connector last ran less than a minute ago; an accounting approver can cancel it"
     )
     screenshot(pm, "qbd-waiting-company")
     open_admin_list(accountant, "Companies", queue=WAITING)

@@ -1,5 +1,6 @@
 """A scripted ERP whose own agent collects our requests later, as QuickBooks Desktop's Web
-Connector does: the contract suite runs the hand-off through it until QuickBooks Desktop joins.
+Connector does: the contract suite runs the hand-off through it as through QuickBooks Desktop,
+and the cases QuickBooks Desktop cannot play yet (answers scripted to arrive late or twice).
 
 Its connector never answers while the worker waits: export() queues one request per transport
 key and returns HandedOff (asked again with the same key, it returns the request already
@@ -203,6 +204,9 @@ class ScriptedHandOff:
         IMPORT: "the scripted ERP has no reader; QuickBooks Desktop's iterators join with it.",
     }
 
+    erp_name = "Xero"  # the kind it is connected as
+    connector_name = HandOffConnector.display_name
+
     def __init__(self, request):
         register_test_connector(
             request.getfixturevalue("monkeypatch"), ERPKind.XERO, f"{__name__}.HandOffConnector"
@@ -237,8 +241,10 @@ class ScriptedHandOff:
     def lose_next_answer(self, record) -> None:
         self.books.answers_to_lose += 1
 
-    def agent_fails_next(self, message: str) -> None:
+    def agent_fails_next(self) -> str:
+        message = "The vendor name is already used by an employee."
         self.books.failures.append(PermanentERPError(message, response_body={"error": message}))
+        return message
 
     def answer_again(self, record, *, attempt: int | None = None) -> str:
         """The answer for `record`'s request of `attempt` (its last by default) arrives again."""

@@ -109,7 +109,12 @@ def test_a_handed_off_record_says_when_the_web_connector_last_ran(desktop, team,
     for html in (queue, page):
         assert "Waiting for QuickBooks Desktop</span>" in html
         assert "— the Web Connector last ran 2 hours ago" in html
-    assert "Waiting for QuickBooks Desktop — the Web Connector last ran 2 hours ago." in pm_page
+    assert "Waiting for QuickBooks Desktop</span>" in pm_page
+    assert "— the Web Connector last ran 2 hours ago</span>" in pm_page
+    assert (
+        "it answers when QuickBooks Desktop next collects requests. The Web Connector last ran "
+        "2 hours ago; an accounting approver can cancel it until then."
+    ) in pm_page
 
 
 def test_before_the_web_connector_ever_ran_the_record_says_so(quickbooks, team):
