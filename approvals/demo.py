@@ -115,16 +115,7 @@ def seed_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
         record=projects["clinic"], actor=accountant, choices={"parent_customer_id": parents[0]}
     )
     services.record_send(record=projects["gym"], actor=pm)
-    for key in ("keystone", "acme", "bright", "summit"):
-        services.record_send(record=companies[key], actor=pm)
-        services.record_accept(record=companies[key], actor=accountant)
-    services.record_send(record=companies["pacific"], actor=pm)
-    services.record_send(record=companies["star"], actor=pm)
-    services.record_reject(
-        record=companies["star"],
-        actor=accountant,
-        reason="QuickBooks already has 'Star Framing, LLC': link that vendor instead.",
-    )
+    companies_decided(companies, pm=pm, accountant=accountant)
     _run_exports()
 
     clinic = _refresh(projects["clinic"])
@@ -261,6 +252,21 @@ def seed_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
         f"{SubcontractorInvoice.objects.count()} invoices",
         f"  connected to the QuickBooks Online sandbox (realm {connection.company_id})",
     ]
+
+
+def companies_decided(companies: dict[str, Company], *, pm, accountant) -> None:
+    """The project manager sends the companies; the accountant accepts four, leaves one
+    waiting, and rejects Star Framing, which the books already hold under another name."""
+    for key in ("keystone", "acme", "bright", "summit"):
+        services.record_send(record=companies[key], actor=pm)
+        services.record_accept(record=companies[key], actor=accountant)
+    services.record_send(record=companies["pacific"], actor=pm)
+    services.record_send(record=companies["star"], actor=pm)
+    services.record_reject(
+        record=companies["star"],
+        actor=accountant,
+        reason="QuickBooks already has 'Star Framing, LLC': link that vendor instead.",
+    )
 
 
 def _users(password: str) -> dict:

@@ -22,6 +22,7 @@ from approvals.demo import (
     _refresh,
     _run_exports,
     _users,
+    companies_decided,
     companies_on,
     typed_cost_codes,
 )
@@ -109,16 +110,7 @@ def seed_quickbooks_desktop_demo(
         choices={"parent_customer_id": customers["Riverside Health System"]},
     )
     services.record_send(record=projects["gym"], actor=pm)
-    for key in ("keystone", "acme", "bright", "summit"):
-        services.record_send(record=companies[key], actor=pm)
-        services.record_accept(record=companies[key], actor=accountant)
-    services.record_send(record=companies["pacific"], actor=pm)
-    services.record_send(record=companies["star"], actor=pm)
-    services.record_reject(
-        record=companies["star"],
-        actor=accountant,
-        reason="QuickBooks already has 'Star Framing, LLC': link that vendor instead.",
-    )
+    companies_decided(companies, pm=pm, accountant=accountant)
     _run_exports()  # each accepted record's request waits for the Web Connector
     _run_until(sandbox, lambda: not _waiting(), "answer the exports")
     _run_exports()  # the look-up of the failed export

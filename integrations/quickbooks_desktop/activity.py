@@ -55,7 +55,7 @@ def last_run(desktop: DesktopConnection) -> str:
 def silence(desktop: DesktopConnection) -> str:
     """The approvers' warning once the Web Connector has been silent too long; "" before."""
     since = desktop.last_contact_at or desktop.connection.connected_at
-    if since is None or timezone.now() - since <= silent_after():
+    if timezone.now() - since <= silent_after():
         return ""
     waiting = desktop.requests.filter(state__in=WAITING).count()
     if desktop.last_contact_at is None:

@@ -74,17 +74,16 @@ class Command(BaseCommand):
                 _wait_until(sandbox_url, _is_serving, "QuickBooks Online sandbox")
             sandbox = SandboxHandle(sandbox_url)
             summary = seed_demo(sandbox=sandbox, password=settings.DEMO_PASSWORD)
-            for line in summary:
-                self.stdout.write(line)
+            self.stdout.write("\n".join(summary))
             if seed_only:
                 return
-            for command in (
-                ["db_worker", "--queue-name", "*", "--no-reload"],
-                ["erp_schedule", "--loop", "60"],
-            ):
-                children.append(
-                    subprocess.Popen([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR)
+            children.append(_start_worker())
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "erp_schedule", "--loop", "60"],
+                    cwd=settings.BASE_DIR,
                 )
+            )
             self._print_banner(port, sandbox_url)
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
@@ -113,16 +112,10 @@ class Command(BaseCommand):
             summary = seed_xero_demo(
                 sandbox=SandboxHandle(sandbox_url), password=settings.DEMO_PASSWORD
             )
-            for line in summary:
-                self.stdout.write(line)
+            self.stdout.write("\n".join(summary))
             if seed_only:
                 return
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
-                    cwd=settings.BASE_DIR,
-                )
-            )
+            children.append(_start_worker())
             self._print_banner(port, sandbox_url, erp_name="Xero")
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
@@ -165,16 +158,10 @@ class Command(BaseCommand):
             summary = seed_quickbooks_desktop_demo(
                 sandbox=SandboxHandle(sandbox_url), password=password, app_url=app_url
             )
-            for line in summary:
-                self.stdout.write(line)
+            self.stdout.write("\n".join(summary))
             if seed_only:
                 return
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
-                    cwd=settings.BASE_DIR,
-                )
-            )
+            children.append(_start_worker())
             self._print_banner(
                 port, f"{sandbox_url}/_sandbox/status", erp_name="QuickBooks Desktop"
             )
@@ -300,6 +287,14 @@ def _point_xero_at_sandbox(sandbox_url: str) -> None:
     for name, value in addresses.items():
         settings.XERO[name] = value
         os.environ[f"XERO_{name}"] = value
+
+
+def _start_worker() -> subprocess.Popen:
+    """The export worker: it hands accepted records to the ERP (or its agent's outbox)."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
+        cwd=settings.BASE_DIR,
+    )
 
 
 def _control_api_serves(base_url: str) -> bool:

@@ -258,19 +258,25 @@ class ScriptedHandOff:
         request = self.books.request_of(record, None)
         outcome = Books.result(self.books.store(request), request)
         request.answered = True
-        start = threading.Barrier(2)
-        outcomes: list[str] = []
+        return twice_at_once(lambda: self.books.answer(request, outcome))
 
-        def deliver() -> None:
-            try:
-                start.wait(timeout=10)
-                outcomes.append(self.books.answer(request, outcome))
-            finally:
-                connections.close_all()
 
-        threads = [threading.Thread(target=deliver) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        return sorted(outcomes)
+def twice_at_once(deliver) -> list[str]:
+    """`deliver()` run by two threads released at the same moment, each on a database
+    connection of its own: what each returned, sorted."""
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        try:
+            start.wait(timeout=10)
+            outcomes.append(deliver())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(outcomes)

@@ -9,10 +9,7 @@ What each answer did is what the outbox's settling returned (synced, failed or i
 
 from __future__ import annotations
 
-import threading
-
 from django.contrib.auth.hashers import make_password
-from django.db import connections
 
 from approvals.models import Company
 from approvals.states import SyncStatus
@@ -30,6 +27,7 @@ from tests.integrations.contract.erp_under_test import (
     TAKEN_NAME,
 )
 from tests.integrations.contract.erp_under_test import Books as ContractBooks
+from tests.integrations.contract.hand_off_erp import twice_at_once
 
 USERNAME = "contract-qbwc"
 PASSWORD = "contract password"
@@ -172,24 +170,13 @@ class QuickBooksDesktop:
         def deliver_twice(request_xml: str, response: str) -> bool:
             exchange = Exchange.objects.select_related("request", "request__desktop").latest("pk")
             answer = qbxml.answer_to(response, exchange.qbxml_request_id)
-            start = threading.Barrier(2)
-
-            def deliver() -> None:
-                try:
-                    start.wait(timeout=10)
-                    outcomes.append(exports.settle(exchange.request, answer, request_xml))
-                finally:
-                    connections.close_all()
-
-            threads = [threading.Thread(target=deliver) for _ in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=30)
+            outcomes.extend(
+                twice_at_once(lambda: exports.settle(exchange.request, answer, request_xml))
+            )
             return True
 
         self._visit(deliver_twice)
-        return sorted(outcomes)
+        return outcomes
 
 
 def _is_export(request_xml: str) -> bool:

@@ -25,6 +25,7 @@ from approvals.services import (
     record_send,
 )
 from approvals.states import Action, SyncStatus
+from integrations.models import ERPConnection
 from integrations.quickbooks_desktop import exports, service
 from integrations.quickbooks_desktop.models import (
     DesktopConnection,
@@ -38,27 +39,18 @@ from tests.approvals.admin.helpers import (
     messages_of,
     run_queued_exports,
 )
-from tests.integrations.quickbooks_desktop.conftest import ENDPOINT, PASSWORD, make_desktop
+from tests.integrations.quickbooks_desktop.conftest import PASSWORD, USERNAME, make_desktop
 from tests.records import new_company, people
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-USERNAME = "riverside-qbwc"
 DASHBOARD = "/admin/approvals/dashboard/"
 
 
 @pytest.fixture
-def quickbooks(qbd_sandbox, live_server):
-    qbd_sandbox.settings(
-        app_url=f"{live_server.url}{ENDPOINT}", username=USERNAME, password=PASSWORD
-    )
-    return qbd_sandbox
-
-
-@pytest.fixture
-def desktop(quickbooks):
+def desktop(web_connector):
     desktop = make_desktop(username=USERNAME)
-    assert quickbooks.run()["outcome"] == "ok"  # its lists read once
+    assert web_connector.run()["outcome"] == "ok"  # its lists read once
     return desktop
 
 
@@ -117,7 +109,7 @@ def test_a_handed_off_record_says_when_the_web_connector_last_ran(desktop, team,
     ) in pm_page
 
 
-def test_before_the_web_connector_ever_ran_the_record_says_so(quickbooks, team):
+def test_before_the_web_connector_ever_ran_the_record_says_so(web_connector, team):
     make_desktop(username=USERNAME)
     company = handed_off(team, new_company("Hillcrest Glazing"))
 
@@ -139,11 +131,11 @@ def test_a_web_connector_silent_too_long_is_named_on_the_record(desktop, team, s
 
 
 def test_the_dashboard_shows_the_last_runs_what_waits_and_what_quickbooks_refused(
-    desktop, team, quickbooks, client
+    desktop, team, web_connector, client
 ):
-    quickbooks.seed("Customer", Name="Hillcrest Glazing")  # the name space is shared: 3100
+    web_connector.seed("Customer", Name="Hillcrest Glazing")  # the name space is shared: 3100
     handed_off(team, new_company("Hillcrest Glazing"))
-    assert quickbooks.run()["outcome"] == "ok"
+    assert web_connector.run()["outcome"] == "ok"
     waiting = handed_off(team, new_company("Bolt Electric"))
 
     client.force_login(team["approver"])
@@ -185,6 +177,26 @@ def test_approvers_are_told_when_the_web_connector_is_silent_too_long(
     assert "last ran 3 hours ago: nothing reaches QuickBooks until it runs" in email.body
 
 
+def test_a_web_connector_that_never_ran_since_the_connection_is_named(
+    web_connector, team, client, settings
+):
+    settings.QBD_SILENT_AFTER_MINUTES = 60
+    desktop = make_desktop(username=USERNAME)
+    ERPConnection.objects.filter(pk=desktop.connection_id).update(
+        connected_at=timezone.now() - timedelta(days=2)
+    )
+
+    client.force_login(team["approver"])
+    html = client.get(DASHBOARD).content.decode()
+
+    silent = html.split('id="erp-agent-silent"')[1].split("</p>")[0]
+    assert (
+        "QuickBooks Desktop (Riverside Builders) was connected 2 days ago and its Web Connector "
+        "has not run since: nothing reaches QuickBooks until it runs (4 request(s) waiting)."
+    ) in silent
+    assert "The Web Connector has not run yet." in html
+
+
 def test_no_warning_while_the_web_connector_runs_within_the_setting(desktop, team, settings):
     settings.QBD_SILENT_AFTER_MINUTES = 240
     web_connector_last_ran(desktop, timedelta(hours=3))
@@ -198,7 +210,7 @@ def test_no_warning_while_the_web_connector_runs_within_the_setting(desktop, tea
 
 
 def test_an_approver_cancels_a_request_the_web_connector_has_not_collected(
-    desktop, team, quickbooks, client
+    desktop, team, web_connector, client
 ):
     company = handed_off(team, new_company("Hillcrest Glazing"))
     client.force_login(team["approver"])
@@ -221,23 +233,25 @@ def test_an_approver_cancels_a_request_the_web_connector_has_not_collected(
     assert request.state == RequestState.CANCELLED
     assert request.problem.startswith("Cancelled by Alex")
 
-    assert quickbooks.run()["outcome"] == "none"  # never sent
-    assert [v for v in quickbooks.records("Vendor") if v["Name"] == "Hillcrest Glazing"] == []
+    assert web_connector.run()["outcome"] == "none"  # never sent
+    assert [v for v in web_connector.records("Vendor") if v["Name"] == "Hillcrest Glazing"] == []
 
     record_retry(record=company, actor=team["approver"])  # a new attempt, handed off anew
     assert run_queued_exports() == ["handed off"]
-    assert quickbooks.run()["outcome"] == "ok"
+    assert web_connector.run()["outcome"] == "ok"
     company.refresh_from_db()
     assert company.sync_status == SyncStatus.SYNCED
-    assert len([v for v in quickbooks.records("Vendor") if v["Name"] == "Hillcrest Glazing"]) == 1
+    assert (
+        len([v for v in web_connector.records("Vendor") if v["Name"] == "Hillcrest Glazing"]) == 1
+    )
 
 
 def test_a_request_the_web_connector_collected_cannot_be_cancelled(
-    desktop, team, quickbooks, client
+    desktop, team, web_connector, client
 ):
     company = handed_off(team, new_company("Hillcrest Glazing"))
-    quickbooks.fault("lost_answer", after=1)
-    assert quickbooks.run()["outcome"] == "lost"  # collected; QuickBooks added it; no answer
+    web_connector.fault("lost_answer", after=1)
+    assert web_connector.run()["outcome"] == "lost"  # collected; QuickBooks added it; no answer
     client.force_login(team["approver"])
 
     response = client.post(
