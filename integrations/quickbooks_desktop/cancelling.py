@@ -20,10 +20,11 @@ class AlreadyCollected(PermanentERPError):
     """The Web Connector has the request: QuickBooks may hold the document."""
 
 
-def hand_off_cancel(desktop: DesktopConnection, record, *, by: str) -> QueuedRequest:
-    """Mark the request of `record`'s current export attempt cancelled, so it is never sent.
-    Must run inside the caller's transaction: the request stays locked until it commits."""
-    request = (
+def hand_off_cancel(desktop: DesktopConnection, record, *, by: str) -> None:
+    """Mark the requests of `record`'s current export attempt cancelled, so none is sent: all
+    of them, or none when the Web Connector collected any. Must run inside the caller's
+    transaction: the requests stay locked until it commits."""
+    requests = list(
         QueuedRequest.objects.select_for_update()
         .filter(
             desktop=desktop,
@@ -31,22 +32,24 @@ def hand_off_cancel(desktop: DesktopConnection, record, *, by: str) -> QueuedReq
             record_id=record.pk,
             export_attempt=record.export_attempt,
         )
-        .order_by("-pk")
-        .first()
+        .order_by("pk")
     )
     title = record_title(record)
-    if request is None:
+    if not requests:
         raise PermanentERPError(
             f"Nothing of {title} waits for the Web Connector (its request was not found), so "
             "there is nothing to cancel."
         )
-    if request.state != RequestState.QUEUED or request.look_up_first or request.exchanges.exists():
-        raise AlreadyCollected(_collected_message(title, request))
-    request.state = RequestState.CANCELLED
-    request.problem = f"Cancelled by {by} before the Web Connector collected it."
-    request.finished_at = timezone.now()
-    request.save(update_fields=["state", "problem", "finished_at"])
-    return request
+    ids = [request.pk for request in requests]
+    handed = [r for r in requests if r.state != RequestState.QUEUED or r.look_up_first]
+    handed += QueuedRequest.objects.filter(pk__in=ids, exchanges__isnull=False)
+    if handed:
+        raise AlreadyCollected(_collected_message(title, handed[0]))
+    QueuedRequest.objects.filter(pk__in=ids).update(
+        state=RequestState.CANCELLED,
+        problem=f"Cancelled by {by} before the Web Connector collected it.",
+        finished_at=timezone.now(),
+    )
 
 
 def _collected_message(title: str, request: QueuedRequest) -> str:
