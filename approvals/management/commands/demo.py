@@ -169,7 +169,10 @@ class Command(BaseCommand):
                 f"Its Web Connector signs in as {WEB_CONNECTOR_USER} / {password} and runs "
                 f"every {WEB_CONNECTOR_EVERY_SECONDS} s.\n"
             )
-            server.wait()
+            try:
+                server.wait()
+            except KeyboardInterrupt:
+                self.stdout.write("Stopped.")
         finally:
             for child in children:
                 child.terminate()
