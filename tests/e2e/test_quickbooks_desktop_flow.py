@@ -116,3 +116,31 @@ def test_a_project_and_a_company_reach_quickbooks_desktop_at_the_web_connector_s
     expect(agent.locator("#erp-agent-runs tbody tr").first).to_contain_text("2")
     expect(agent.locator("#erp-agent-failures")).to_contain_text("QuickBooks status 3100")
     screenshot(accountant, "qbd-dashboard-synced")
+
+
+def test_an_accountant_cancels_a_hand_off_the_web_connector_has_not_collected(
+    desktop_worker, quickbooks_desktop_demo, sign_in, screenshot
+):
+    quickbooks = quickbooks_desktop_demo
+    accountant = sign_in("accountant", at="/admin/")
+    accept(accountant, "Companies", "Pacific Plumbing Co")
+    open_admin_list(accountant, "Companies", queue="All")
+    row = admin_row(accountant, "Pacific Plumbing Co")
+    reload_until_text(accountant, row.locator(".erp-badge"), WAITING)
+
+    run_admin_action(accountant, ["Pacific Plumbing Co"], "Cancel before the ERP collects it")
+    expect(accountant.locator("#content")).to_contain_text(
+        "What QuickBooks Desktop has already collected cannot be cancelled"
+    )
+    screenshot(accountant, "qbd-cancel-decision")
+    accountant.get_by_role("button", name="Cancel the hand-off").click()
+
+    expect(accountant.locator(".messagelist li").nth(1)).to_have_text(
+        "Company 'Pacific Plumbing Co': cancelled: nothing was sent. Retry, retrieve or reject it."
+    )
+    expect(admin_row(accountant, "Pacific Plumbing Co").locator(".erp-badge")).to_have_text(
+        "Failed to export"
+    )
+    assert quickbooks.run()["outcome"] == "none"  # nothing waits: it is never sent
+    assert "Pacific Plumbing Co" not in [v["Name"] for v in quickbooks.records("Vendor")]
+    screenshot(accountant, "qbd-cancelled")
