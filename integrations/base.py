@@ -197,6 +197,18 @@ class KnowsClosedPeriods(Protocol):
 
 
 @runtime_checkable
+class QueuesCostCodes(Protocol):
+    """Optional: a connector whose ERP adds a new cost code's item only when its own agent next
+    runs (QuickBooks Desktop's Web Connector) instead of a reader's create_cost_code. The cost
+    code is linked when the agent brings the item back, as an import of the item list links it."""
+
+    def cost_code_hand_off(self, *, code: str, name: str, expense_account_id: str) -> str:
+        """Queue the item of cost code `code` `name`, its costs on `expense_account_id`; the
+        sentence saying what now waits. A PermanentERPError says why the ERP cannot hold it
+        (nothing was queued)."""
+
+
+@runtime_checkable
 class CommitmentsOptional(Protocol):
     """Optional: a connector for which sending commitments is the company's choice (Xero's
     purchase orders); when it does not, invoices go to the books without them."""

@@ -1,16 +1,24 @@
 """QuickBooks Desktop as the workflow's connector: a company becomes a vendor, a project a job
-under the customer chosen at accept. Nothing is sent while the worker waits: exporting hands
-the request to the outbox, the Web Connector collects it when it next runs, and QuickBooks'
-answer settles the record (integrations/quickbooks_desktop/exports.py).
-
-Commitments, change orders, invoices and cost codes cannot go to QuickBooks Desktop yet; they
-are refused at accept with a sentence saying so, never half sent.
+under the customer chosen at accept, a commitment a purchase order, a change order lines
+appended to it, a subcontractor invoice a bill linked to its lines. Nothing is sent while the
+worker waits: exporting hands the request to the outbox, the Web Connector collects it when it
+next runs, and QuickBooks' answer settles the record (integrations/quickbooks_desktop/
+exports.py).
 """
 
 from __future__ import annotations
 
-from approvals.inbound import record_title
-from approvals.models import Company, ERPCustomer, Project, SyncKind
+from approvals.models import (
+    ChangeOrderStatus,
+    Commitment,
+    CommitmentChangeOrder,
+    Company,
+    ERPCustomer,
+    Project,
+    SubcontractorInvoice,
+    SyncKind,
+)
+from integrations import documents
 from integrations.base import (
     AgentActivity,
     ApprovedDocument,
@@ -21,7 +29,16 @@ from integrations.base import (
 from integrations.describe import DocumentDescription, Reference
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
-from integrations.quickbooks_desktop import activity, cancelling, exports, mapping
+from integrations.quickbooks_desktop import (
+    activity,
+    cancelling,
+    cost_codes,
+    describing,
+    exports,
+    mapping,
+    purchases,
+)
+from money import cents
 
 DISPLAY_NAME = "QuickBooks Desktop"
 
@@ -48,12 +65,13 @@ class QuickBooksDesktopConnector:
             return mapping.vendor_problems(record)
         if isinstance(record, Project):
             return mapping.name_problems("project", mapping.job_name(record))
-        return [
-            f"{record_title(record).capitalize()} cannot go to QuickBooks Desktop yet: only "
-            "companies (as vendors) and projects (as jobs) are sent to QuickBooks Desktop for "
-            "now. Enter it in QuickBooks directly, or leave it until this installation sends "
-            "it."
-        ]
+        if isinstance(record, Commitment):
+            return purchases.number_problems(
+                "commitment", "purchase order", record.number, purchases.MAX_ORDER_NUMBER
+            )
+        if isinstance(record, SubcontractorInvoice):
+            return _bill_problems(record)
+        return []
 
     # Exports ----------------------------------------------------------------------------
 
@@ -73,6 +91,11 @@ class QuickBooksDesktopConnector:
         here: an Add whose answer was lost is looked up by name when the Web Connector next
         collects it, before it is ever added again."""
         return None
+
+    def cost_code_hand_off(self, *, code: str, name: str, expense_account_id: str) -> str:
+        return cost_codes.hand_off(
+            self.desktop, code=code, name=name, account_list_id=expense_account_id
+        )
 
     # The Web Connector, for people waiting on it (integrations.base.CollectedByAgent) ------
 
@@ -101,7 +124,22 @@ class QuickBooksDesktopConnector:
                 document=document,
                 identity={"FullName": exports.full_name_of(record, self.desktop)},
             )
-        return ApprovedDocument(document={}, identity={})
+        if isinstance(record, CommitmentChangeOrder):
+            order_id = record.commitment.erp_id
+            document = {
+                "TxnID": order_id,
+                "PurchaseOrderLineMod": purchases.change_order_lines(record),
+            }
+            identity = {"TxnID": order_id, "Marker": documents.change_order_marker(record)}
+            return ApprovedDocument(document=document, identity=identity)
+        if isinstance(record, Commitment):
+            document = purchases.purchase_order(record)
+        else:
+            document = purchases.bill(record)
+        return ApprovedDocument(
+            document=document,
+            identity={"VendorRef": document["VendorRef"], "RefNumber": document["RefNumber"]},
+        )
 
     # What an accept asks ----------------------------------------------------------------
 
@@ -166,7 +204,14 @@ class QuickBooksDesktopConnector:
                 if parent_id
                 else None,
             )
-        return DocumentDescription(kind="nothing sent", erp_name=DISPLAY_NAME, name="")
+        if isinstance(record, Commitment):
+            codes = [line.cost_code for line in record.lines.all()]
+            return describing.purchase_order(
+                purchases.purchase_order(record), _names(record, codes)
+            )
+        if isinstance(record, CommitmentChangeOrder):
+            return _describe_change_order(record)
+        return _describe_bill(record)
 
 
 def _vendor_details(company) -> dict:
@@ -178,3 +223,60 @@ def _vendor_details(company) -> dict:
         "VendorTaxIdent": company.tax_id.strip(),
     }
     return {key: value for key, value in details.items() if value}
+
+
+def _bill_problems(invoice) -> list[str]:
+    problems = purchases.number_problems(
+        "invoice", "bill", invoice.number, purchases.MAX_BILL_NUMBER
+    )
+    if invoice.is_retainage_release and not cents(invoice.retainage_released):
+        problems.append("This retainage release does not say how much retainage is released.")
+    billed = [line for line in invoice.lines.all() if cents(line.gross_amount)]
+    if not billed and not invoice.is_retainage_release:
+        problems.append("The invoice bills nothing; QuickBooks Desktop needs at least one line.")
+    return problems
+
+
+def _names(commitment, cost_codes) -> describing.Names:
+    return describing.Names(
+        vendor=commitment.vendor, project=commitment.project, cost_codes=cost_codes
+    )
+
+
+def _describe_change_order(change_order) -> DocumentDescription:
+    """The change order's lines after the purchase order as exported from here: the
+    commitment's lines, then those of its change orders synced earlier."""
+    commitment = change_order.commitment
+    earlier = (
+        CommitmentChangeOrder.objects.filter(
+            commitment=commitment, status=ChangeOrderStatus.APPROVED
+        )
+        .exclude(erp_id="")
+        .exclude(pk=change_order.pk)
+        .order_by("erp_synced_at", "pk")
+        .prefetch_related("lines__cost_code", "lines__commitment_line")
+    )
+    before = purchases.purchase_order(commitment)["PurchaseOrderLineAdd"]
+    for synced in earlier:
+        before += purchases.change_order_lines(synced)
+    codes = [line.cost_code for line in commitment.lines.all()]
+    codes += [line.cost_code for other in [*earlier, change_order] for line in other.lines.all()]
+    return describing.change_order(
+        purchases.change_order_lines(change_order),
+        before,
+        number=commitment.number,
+        names=_names(commitment, codes),
+    )
+
+
+def _describe_bill(invoice) -> DocumentDescription:
+    commitment = invoice.commitment
+    totals = invoice.totals()
+    codes = [line.schedule_line.cost_code for line in invoice.lines.all()]
+    return describing.bill(
+        purchases.bill(invoice),
+        _names(commitment, codes),
+        withheld=totals.withheld,
+        released=totals.released,
+        purchase_order=Reference(commitment.number, commitment.erp_id),
+    )

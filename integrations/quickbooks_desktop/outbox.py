@@ -54,6 +54,16 @@ def list_reads_queue(desktop: DesktopConnection, *, only_due: bool = False) -> i
     return queued
 
 
+def list_read_queue(desktop: DesktopConnection, operation: str) -> None:
+    """Queue a read of the one list `operation` reads, unless one is waiting already."""
+    if desktop.requests.filter(operation=operation, state__in=WAITING).exists():
+        return
+    purpose = next(purpose for name, purpose, _ in LIST_READS if name == operation)
+    QueuedRequest.objects.create(
+        desktop=desktop, purpose=purpose, operation=operation, body=qbxml.list_query(operation)
+    )
+
+
 def _due(desktop: DesktopConnection, operation: str, kind: str) -> bool:
     last = (
         desktop.requests.filter(operation=operation, finished_at__isnull=False)
@@ -80,6 +90,30 @@ def next_request(session: WebConnectorSession) -> QueuedRequest | None:
             return candidates.order_by("pk").select_for_update(nowait=True).first()
     except DatabaseError:
         raise QueueLocked from None
+
+
+def following(request: QueuedRequest, *, most: int) -> list[QueuedRequest]:
+    """The queued requests after `request` that can go in the same message (at most `most`):
+    the ones next in the queue, up to the first read in pages (an iterator travels alone).
+    Those another call holds are left for it, and so are all after them: order matters."""
+    if request.operation in qbxml.PAGED:
+        return []
+    found = []
+    later = QueuedRequest.objects.filter(
+        desktop_id=request.desktop_id, state=RequestState.QUEUED, pk__gt=request.pk
+    ).order_by("pk")
+    for candidate in later[:most]:
+        if candidate.operation in qbxml.PAGED:
+            break
+        locked = (
+            QueuedRequest.objects.select_for_update(skip_locked=True)
+            .filter(pk=candidate.pk, state=RequestState.QUEUED)
+            .first()
+        )
+        if locked is None:
+            break
+        found.append(locked)
+    return found
 
 
 def release_pages(session: WebConnectorSession) -> int:

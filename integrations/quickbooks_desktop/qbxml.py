@@ -30,21 +30,47 @@ def list_query(operation: str) -> str:
     return etree.tostring(request, encoding="unicode")
 
 
+@dataclass(frozen=True)
+class Part:
+    """One request of a message: its …Rq element (ours), its requestID and iterator."""
+
+    body: str
+    request_id: str
+    iterator: str = ""
+    iterator_id: str = ""
+
+
 def message(body: str, *, request_id: str, iterator: str = "", iterator_id: str = "") -> str:
     """The qbXML document handing QuickBooks the request `body` (an …Rq element, ours)."""
-    request = parse(body)
-    request.set("requestID", request_id)
-    if iterator:
-        request.set("iterator", iterator)
-    if iterator_id:
-        request.set("iteratorID", iterator_id)
+    return message_of([Part(body, request_id, iterator, iterator_id)])
+
+
+def message_of(parts: list[Part]) -> str:
+    """The qbXML document handing QuickBooks `parts` in order. With stopOnError QuickBooks
+    carries them out until the first error; those after it have no answer."""
     root = etree.Element("QBXML")
     messages = etree.SubElement(root, "QBXMLMsgsRq", onError="stopOnError")
-    messages.append(request)
+    for part in parts:
+        request = parse(part.body)
+        request.set("requestID", part.request_id)
+        if part.iterator:
+            request.set("iterator", part.iterator)
+        if part.iterator_id:
+            request.set("iteratorID", part.iterator_id)
+        messages.append(request)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         f'<?qbxml version="{VERSION_TEXT}"?>\n' + etree.tostring(root, encoding="unicode")
     )
+
+
+def request_in(message_xml: str, request_id: str) -> str:
+    """The …Rq element `request_id` of a message we sent, without its requestID."""
+    for request in parse(message_xml).find("QBXMLMsgsRq"):
+        if isinstance(request.tag, str) and request.get("requestID") == request_id:
+            del request.attrib["requestID"]
+            return etree.tostring(request, encoding="unicode")
+    return ""
 
 
 @dataclass(frozen=True)

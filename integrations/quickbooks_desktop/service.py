@@ -1,10 +1,11 @@
 """The Web Connector's calls, one function each, as its Programmer's Guide lays them out.
 
 A run: authenticate (a ticket, or 'nvu' / 'none' / 'busy'), then sendRequestXML and
-receiveResponseXML in turns, one queued request per turn, each answer returning the percent
-done (100 ends the run, a negative number makes the Web Connector ask getLastError), then
-closeConnection. connectionError says QuickBooks could not be opened. Every call carries the
-ticket, and the run's state is kept here, in the database: SOAP keeps none.
+receiveResponseXML in turns, one message of queued requests per turn, each answer returning
+the percent done (100 ends the run, a negative number makes the Web Connector ask
+getLastError), then closeConnection. connectionError says QuickBooks could not be opened.
+Every call carries the ticket, and the run's state is kept here, in the database: SOAP keeps
+none.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import throttle
-from integrations.quickbooks_desktop import exports, outbox, qbxml
+from integrations.quickbooks_desktop import cost_codes, exports, outbox, qbxml
 from integrations.quickbooks_desktop.models import (
     DesktopConnection,
     Exchange,
@@ -41,6 +42,9 @@ FAILED = -1
 # QuickBooks' own "try again later" codes: an internal error, a list being edited or locked.
 TRANSIENT_CODES = {1000, 3170, 3175, 3176, 3180}
 NO_MATCH = 1
+# Requests handed over in one message: several exports per run of the Web Connector, each
+# answered on its own (a read in pages always travels alone).
+REQUESTS_PER_MESSAGE = 10
 UNKNOWN_RUN = (
     "This Web Connector run is over or unknown to the service. Run the Web Connector again."
 )
@@ -206,7 +210,7 @@ def send_request_xml(
     major: int | None,
     minor: int | None,
 ) -> str:
-    """The next queued request as a qbXML document, or "" (the Web Connector then asks
+    """The next queued requests as one qbXML document, or "" (the Web Connector then asks
     getLastError: an error, or a pause)."""
     with transaction.atomic():
         session = _open_session(ticket)
@@ -230,22 +234,27 @@ def send_request_xml(
             session.last_error = "Nothing is waiting for QuickBooks any more; the run can end."
             session.save(update_fields=["last_error"])
             return ""
-        body = exports.body_for(request) if request.is_export else request.body
-        if not body:
-            outbox.failed(request, "The record of this request no longer exists.")
+        parts = []
+        for queued in [request, *outbox.following(request, most=REQUESTS_PER_MESSAGE - 1)]:
+            body = exports.body_for(queued) if queued.is_export else queued.body
+            if not body:
+                continue
+            iterator, iterator_id = outbox.handed_over(queued, session)
+            exchange = Exchange.objects.create(session=session, request=queued, request_xml="")
+            parts.append(
+                (exchange, qbxml.Part(body, exchange.qbxml_request_id, iterator, iterator_id))
+            )
+        if not parts:
+            # The exports settled without an exchange (their record gone, or a document that
+            # would not add up): the Web Connector pauses, then asks for the next requests.
             session.wait_instead = True
             session.save(update_fields=["wait_instead"])
             return ""
-        iterator, iterator_id = outbox.handed_over(request, session)
-        exchange = Exchange.objects.create(session=session, request=request, request_xml="")
-        exchange.request_xml = qbxml.message(
-            body,
-            request_id=exchange.qbxml_request_id,
-            iterator=iterator,
-            iterator_id=iterator_id,
+        request_xml = qbxml.message_of([part for _, part in parts])
+        Exchange.objects.filter(pk__in=[exchange.pk for exchange, _ in parts]).update(
+            request_xml=request_xml
         )
-        exchange.save(update_fields=["request_xml"])
-        return exchange.request_xml
+        return request_xml
 
 
 def _percent(session: WebConnectorSession) -> int:
@@ -268,27 +277,46 @@ def _stop(session: WebConnectorSession, sentence: str) -> int:
 
 
 def receive_response_xml(ticket: str, response: str, hresult: str, message: str) -> int:
-    """Settle the request last handed over with QuickBooks' answer: the percent done, or -1."""
+    """Settle the requests of the message last handed over with QuickBooks' answers: the
+    percent done, or -1. With stopOnError QuickBooks stops at the first error: the requests
+    after it were not carried out and go back to the queue as they were."""
     with transaction.atomic():
         session = _open_session(ticket)
         if session is None:
             return FAILED
-        exchange = (
-            session.exchanges.select_related("request", "request__desktop")
-            .filter(answered_at__isnull=True)
-            .order_by("-pk")
-            .first()
+        unanswered = session.exchanges.select_related("request", "request__desktop").filter(
+            answered_at__isnull=True
         )
-        if exchange is None:
+        last = unanswered.order_by("-pk").first()
+        if last is None:
             return _stop(session, "An answer came back for no request: the run was stopped.")
-        exchange.answered_at = timezone.now()
-        exchange.response_xml = response or ""
-        exchange.hresult = (hresult or "").strip()[:20]
-        exchange.message = message or ""
-        request = exchange.request
-        outcome = _settle(session, exchange, request)
-        exchange.save()
-        return outcome
+        outcome = DONE
+        stopped_at_error = False
+        for exchange in unanswered.filter(request_xml=last.request_xml).order_by("pk"):
+            exchange.answered_at = timezone.now()
+            exchange.response_xml = response or ""
+            exchange.hresult = (hresult or "").strip()[:20]
+            exchange.message = message or ""
+            if outcome == FAILED or stopped_at_error:
+                _not_carried_out(exchange)
+            else:
+                outcome = _settle(session, exchange, exchange.request)
+                stopped_at_error = exchange.status_severity == qbxml.ERROR
+            exchange.save()
+        return outcome if outcome == FAILED else _percent(session)
+
+
+def _not_carried_out(exchange: Exchange) -> None:
+    """A request QuickBooks did not carry out (it stopped at an error before it, or the run
+    stopped): back in the queue with the very request it was handed, to be sent again."""
+    exchange.status_message = "Not carried out: QuickBooks stopped before this request."
+    request = exchange.request
+    if request is None:
+        return
+    if request.is_export and request.state == RequestState.QUEUED:
+        request.body = qbxml.request_in(exchange.request_xml, exchange.qbxml_request_id)
+        request.save(update_fields=["body"])
+    outbox.put_back(request)
 
 
 def _settle(session, exchange: Exchange, request) -> int:
@@ -327,6 +355,9 @@ def _settle(session, exchange: Exchange, request) -> int:
         )
     if request.is_export:
         exports.settle(request, answer, exchange.request_xml)
+        return _percent(session)
+    if request.operation == cost_codes.OPERATION:
+        cost_codes.settle(request, answer)
         return _percent(session)
     if answer.failed and answer.status_code != NO_MATCH:
         outbox.failed(

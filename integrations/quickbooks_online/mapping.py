@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from integrations.base import PermanentERPError
+from integrations.documents import change_order_marker, invoice_line_description
 from money import cents, plain_money
 
 MAX_DISPLAY_NAME = 500
@@ -266,11 +267,6 @@ def purchase_order_payload(commitment, *, ap_account_id: str) -> dict[str, Any]:
     }
 
 
-def change_order_marker(change_order) -> str:
-    """Starts the description of every line a CCO adds; tells whether the CCO is already there."""
-    return f"CCO {change_order.number}:"
-
-
 def change_order_line_description(change_order, line) -> str:
     text = line.description.strip() or line.cost_code.name
     if line.commitment_line_id is not None:
@@ -324,19 +320,6 @@ def change_order_added_lines(change_order) -> list[dict[str, Any]]:
 
 def change_order_total(change_order) -> Decimal:
     return sum((cents(line.amount) for line in change_order.lines.all()), Decimal("0.00"))
-
-
-def invoice_line_description(line) -> str:
-    billed = line.schedule_line
-    text = billed.description.strip() or billed.cost_code.name
-    if line.change_order_line is not None:
-        text = f"{change_order_marker(billed.change_order)} {text}"
-    if line.materials_stored:
-        text += (
-            f" (work completed {plain_money(line.work_completed)},"
-            f" materials stored {plain_money(line.materials_stored)})"
-        )
-    return text
 
 
 def _purchase_order_line(purchase_order_id: str, line_id: str) -> dict | None:

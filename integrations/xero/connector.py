@@ -35,6 +35,7 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
+from integrations import documents
 from integrations.base import (
     ApprovedDocument,
     ERPError,
@@ -707,9 +708,9 @@ class XeroConnector:
 
     def _change_plan(self, change_order: CommitmentChangeOrder, key: str) -> ExportResult:
         order = self._order(change_order.commitment.erp_id)
-        marker = mapping.change_order_marker(change_order)
+        marker = documents.change_order_marker(change_order)
         applied = _applied_lines(order, marker)
-        groups = mapping.change_order_groups(change_order)
+        groups = documents.change_order_groups(change_order)
         if applied:
             _check_applied(change_order, groups, applied, order)
             return _change_result(order, None, groups, applied, linked=True)
@@ -842,7 +843,7 @@ class XeroConnector:
         lines = mapping.change_order_added_lines(change_order, self.books)
         return {"PurchaseOrderID": order_id, "LineItems": lines}, {
             "PurchaseOrderID": order_id,
-            "Marker": mapping.change_order_marker(change_order),
+            "Marker": documents.change_order_marker(change_order),
         }
 
     def _approved_bill(self, invoice: SubcontractorInvoice) -> tuple[dict, dict]:
@@ -892,7 +893,7 @@ class XeroConnector:
         applied = _applied_lines(order or {}, identity["Marker"])
         if not applied:
             return None
-        groups = mapping.change_order_groups(change_order)
+        groups = documents.change_order_groups(change_order)
         _check_applied(change_order, groups, applied, order)
         return _change_result(order, None, groups, applied, linked=True)
 

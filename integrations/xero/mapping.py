@@ -15,6 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from integrations.base import PermanentERPError
+from integrations.documents import (
+    change_order_group_description,
+    change_order_groups,
+    invoice_line_description,
+)
 from money import cents, plain_money
 
 MAX_NAME = 255
@@ -214,40 +219,18 @@ def purchase_order_payload(commitment, books: Books) -> dict[str, Any]:
     return payload
 
 
-def change_order_marker(change_order) -> str:
-    """Starts the description of every line a change order adds: tells whether it is there."""
-    return f"CCO {change_order.number}:"
-
-
-def change_order_groups(change_order) -> list[list]:
-    """The change order's lines as the purchase-order lines they become: the lines changing one
-    commitment line summed into one, each new line on its own, in the change order's order."""
-    groups: dict[object, list] = {}
-    for line in change_order.lines.all():
-        key = ("line", line.commitment_line_id) if line.commitment_line_id else ("new", line.pk)
-        groups.setdefault(key, []).append(line)
-    return list(groups.values())
-
-
 def change_order_added_lines(change_order, books: Books) -> list[dict[str, Any]]:
     commitment = change_order.commitment
-    marker = change_order_marker(change_order)
-    added = []
-    for group in change_order_groups(change_order):
-        first = group[0]
-        text = first.description.strip() or first.cost_code.name
-        if first.commitment_line_id is not None:
-            text = f"change to line {first.commitment_line.position}, {text}"
-        added.append(
-            cost_line(
-                books,
-                project=commitment.project,
-                cost_code=first.cost_code,
-                description=f"{marker} {text}",
-                amount=sum((cents(line.amount) for line in group), Decimal("0.00")),
-            )
+    return [
+        cost_line(
+            books,
+            project=commitment.project,
+            cost_code=group[0].cost_code,
+            description=change_order_group_description(change_order, group),
+            amount=sum((cents(line.amount) for line in group), Decimal("0.00")),
         )
-    return added
+        for group in change_order_groups(change_order)
+    ]
 
 
 def kept_line(line: dict) -> dict[str, Any]:
@@ -287,19 +270,6 @@ def change_order_update_payload(change_order, books: Books, *, purchase_order: d
 
 def change_order_total(change_order) -> Decimal:
     return sum((cents(line.amount) for line in change_order.lines.all()), Decimal("0.00"))
-
-
-def invoice_line_description(line) -> str:
-    billed = line.schedule_line
-    text = billed.description.strip() or billed.cost_code.name
-    if line.change_order_line is not None:
-        text = f"{change_order_marker(billed.change_order)} {text}"
-    if line.materials_stored:
-        text += (
-            f" (work completed {plain_money(line.work_completed)},"
-            f" materials stored {plain_money(line.materials_stored)})"
-        )
-    return text
 
 
 def bill_payload(invoice, books: Books) -> dict[str, Any]:

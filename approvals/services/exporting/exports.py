@@ -28,6 +28,7 @@ from approvals.services.database_outage import DATABASE_UNREACHABLE
 from approvals.services.exporting import claims
 from approvals.services.importing.drift import NO_DRIFT
 from approvals.services.workflow import approved
+from approvals.services.workflow.descriptions import records_for_description
 from approvals.services.workflow.errors import StaleState
 from approvals.services.workflow.records import (
     EXPORTABLE_MODELS,
@@ -234,8 +235,9 @@ def _export_batch(members: list[tuple], connection, connector, claim: claims.Cla
     own, as if it had gone alone."""
     outcomes: Counter[str] = Counter()
     tries = {record.pk: try_number for record, try_number in members}
-    # What is checked and sent is each record as it is once the whole batch is claimed.
-    claimed = type(members[0][0]).objects.in_bulk(list(tries))
+    # What is checked and sent is each record as it is once the whole batch is claimed, loaded
+    # with everything its checks read in a few queries for the batch, not a few per record.
+    claimed = {record.pk: record for record in records_for_description(type(members[0][0]), tries)}
     ready = []
     for pk, try_number in tries.items():
         record = claimed[pk]

@@ -17,7 +17,7 @@ from approvals.models import CostCode, CostType, ERPCostCode, SyncKind
 from approvals.services import erp, erp_links
 from approvals.services.importing import sync_runs
 from approvals.services.workflow.errors import NotPermitted, PreconditionsNotMet
-from integrations.base import ERPError
+from integrations.base import ERPError, QueuesCostCodes
 from integrations.models import ERPConnection
 
 
@@ -117,13 +117,26 @@ def _store_one(connection, item, summary) -> None:
 
 
 def cost_code_export(*, cost_code: CostCode, actor, connection: ERPConnection, expense_account_id):
-    """Create the ERP item for a cost code we made, so it joins the standard list."""
+    """Create the ERP item for a cost code we made, so it joins the standard list; an ERP whose
+    agent adds it later has it queued, and the cost code is linked when the agent answers."""
     if not permissions.is_administrator(actor) and not actor.has_perm("approvals.change_costcode"):
         raise NotPermitted("Only administrators and cost-code editors can export cost codes.")
     if cost_code.erp_id:
         raise PreconditionsNotMet([f"Cost code {cost_code} is already in the ERP."])
     if not str(expense_account_id or "").strip():
         raise PreconditionsNotMet(["Choose the expense account the cost code's costs post to."])
+    connector = erp.connector_or_none(connection)
+    if isinstance(connector, QueuesCostCodes):
+        # Its agent adds the item when it next runs; bringing it back links the cost code.
+        try:
+            connector.cost_code_hand_off(
+                code=cost_code.code, name=cost_code.name, expense_account_id=str(expense_account_id)
+            )
+        except ERPError as error:
+            raise PreconditionsNotMet(
+                [f"{connector.display_name} cannot take cost code {cost_code}: {error.message}"]
+            ) from error
+        return cost_code
     reader = erp.reader_for(connection)
     created_at = int(cost_code.pk or 0)
     try:

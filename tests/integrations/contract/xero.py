@@ -10,6 +10,7 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 
 from approvals.models import Commitment, CommitmentChangeOrder, Company, SubcontractorInvoice
+from integrations import documents
 from integrations.xero import mapping
 from integrations.xero.client import XeroClient
 from tests.integrations.contract.erp_under_test import HAND_OFF, Books
@@ -59,7 +60,7 @@ class Xero(XeroImportReads):
                 if c["Name"].casefold() == name and c.get("ContactStatus") == "ACTIVE"
             ]
         if isinstance(record, CommitmentChangeOrder):
-            marker = mapping.change_order_marker(record)
+            marker = documents.change_order_marker(record)
             return [
                 line["LineItemID"]
                 for line in self._order_of(record.commitment)["LineItems"]

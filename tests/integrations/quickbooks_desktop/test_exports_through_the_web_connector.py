@@ -14,9 +14,9 @@ from approvals.states import SyncStatus
 from integrations.quickbooks_desktop.connector import QuickBooksDesktopConnector
 from integrations.quickbooks_desktop.models import Exchange, QueuedRequest, RequestState
 from tests.approvals.admin.helpers import run_queued_exports
-from tests.factories import make_company, make_cost_code, make_project
+from tests.factories import make_project
 from tests.integrations.quickbooks_desktop.conftest import ENDPOINT, PASSWORD, make_desktop
-from tests.records import ITEMS, new_commitment, new_company, people
+from tests.records import new_company, people
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -221,22 +221,6 @@ def test_a_name_longer_than_quickbooks_holds_is_refused_never_cut(connected):
     )
     assert fresh(project).sync_status == SyncStatus.NOT_SENT
     assert not QueuedRequest.objects.filter(record_id=project.pk).exists()
-
-
-def test_a_commitment_is_refused_it_cannot_go_to_quickbooks_desktop_yet(connected):
-    project = make_project(synced=True, members=[connected["pm"]])
-    vendor = make_company(name="Bolt Electric", synced=True)
-    cost_codes = {
-        name: make_cost_code(code=f"930-{position}00", name=name)
-        for position, name in enumerate(ITEMS, start=1)
-    }
-    commitment = new_commitment(project, vendor, cost_codes, number="SC-1001-004")
-
-    with pytest.raises(PreconditionsNotMet, match="cannot go to QuickBooks Desktop yet"):
-        record_send(record=commitment, actor=connected["pm"])
-
-    assert fresh(commitment).sync_status == SyncStatus.NOT_SENT
-    assert not QueuedRequest.objects.filter(record_id=commitment.pk).exists()
 
 
 def test_handing_the_same_attempt_off_again_returns_the_request_already_queued():
