@@ -172,7 +172,16 @@ class QuickBooksDesktop:
         outcomes: list[str] = []
 
         def deliver_twice(request_xml: str, response: str) -> bool:
-            exchange = Exchange.objects.select_related("request", "request__desktop").latest("pk")
+            # The message may carry list reads too: the export's exchange is the one answered.
+            exchange = (
+                Exchange.objects.select_related("request", "request__desktop")
+                .filter(
+                    request__model_label=record._meta.label_lower,
+                    request__record_id=record.pk,
+                    answered_at__isnull=True,
+                )
+                .latest("pk")
+            )
             answer = qbxml.answer_to(response, exchange.qbxml_request_id)
             outcomes.extend(
                 twice_at_once(lambda: exports.settle(exchange.request, answer, request_xml))
