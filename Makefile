@@ -65,7 +65,9 @@ test: $(STAMP) browser $(AXE) lint
 	$(TEST_ENV) ERP_APPS= $(PY) -m pytest tests/approvals $(PYTEST_ARGS)
 	$(TEST_ENV) $(PY) -m pytest --ignore=tests/approvals $(PYTEST_ARGS)
 
-# `make demo ERP=xero` runs it on the local Xero (port 8020) instead of QuickBooks Online.
+# `make demo ERP=xero` runs it on the local Xero (port 8020) instead of QuickBooks Online;
+# `make demo ERP=quickbooks_desktop` on the local QuickBooks Desktop, its Web Connector polling
+# every 5 s as `qbwc` (password DEMO_PASSWORD; control API on port 8030).
 demo: $(STAMP)
 	DEBUG=true $(PY) manage.py demo $(if $(ERP),--erp $(ERP))
 

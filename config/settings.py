@@ -225,6 +225,10 @@ HEALTH_EXPORT_QUEUE_MAX_AGE_SECONDS = env.int("HEALTH_EXPORT_QUEUE_MAX_AGE_SECON
 ERP_CHANGES_WINDOW_DAYS = 30
 ERP_CHANGES_OVERLAP_SECONDS = 60
 
+# QuickBooks Desktop: approvers are told (dashboard, daily digest) once its Web Connector has
+# not run for this long; a computer switched off overnight stays under a day.
+QBD_SILENT_AFTER_MINUTES = env.int("QBD_SILENT_AFTER_MINUTES", default=1440)
+
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -180,6 +180,8 @@ class RequestState(models.TextChoices):
     READING = "reading", "Being read in pages"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    # An approver withdrew it before the Web Connector collected it: it is never sent.
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class QueuedRequest(models.Model):

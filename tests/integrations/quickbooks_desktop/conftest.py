@@ -9,9 +9,10 @@ from tests.integrations.quickbooks_desktop import quickbooks as qb
 PASSWORD = "correct horse battery staple"
 WEB_CONNECTOR_USER = "riverside-qbwc"
 ENDPOINT = "/erp/quickbooks-desktop/qbwc/"
+USERNAME = "riverside-qbwc"
 
 
-def make_desktop(*, username: str = "riverside-qbwc", read_lists: bool = True, **fields):
+def make_desktop(*, username: str = USERNAME, read_lists: bool = True, **fields):
     connection = ERPConnection.objects.create(
         kind=ERPKind.QUICKBOOKS_DESKTOP,
         company_id="{7A0C2B9E-1111-4C2D-9E0F-000000000001}",
@@ -97,3 +98,13 @@ def live_server(settings):
     server = LiveServer("localhost")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def web_connector(qbd_sandbox, live_server):
+    """The local QuickBooks Desktop, its Web Connector polling this site's endpoint as the user
+    `make_desktop` creates."""
+    qbd_sandbox.settings(
+        app_url=f"{live_server.url}{ENDPOINT}", username=USERNAME, password=PASSWORD
+    )
+    return qbd_sandbox
