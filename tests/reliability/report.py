@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.reliability import matrix, people
+from tests.reliability.report_quickbooks_desktop import desktop_section
 from tests.reliability.results import Results
 
 REPORT_PATH = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
@@ -77,6 +78,7 @@ def render(results: Results, *, generated: datetime) -> str:
         *_database_restart(results),
         *_hanging_erp(results),
         *_lost_batch(results),
+        *desktop_section(results),
     ]
     return "\n".join(parts) + "\n"
 
