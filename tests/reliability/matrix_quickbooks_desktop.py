@@ -154,12 +154,13 @@ def _reference_deleted(cell: Cell) -> None:
 def _absent_for_a_day(cell: Cell) -> None:
     """The Web Connector's computer is off: no run happens. A day later it is back; the clock of
     everything the service remembers is set back a day, as if that day had passed."""
+    desktop = DesktopConnection.objects.filter(pk=cell.books.desktop.pk)
+    last_contact = desktop.get().last_contact_at
     cell.quickbooks.fault("absent", seconds=ONE_DAY.total_seconds())
     assert cell.run() == "absent"
     assert cell.run() == "absent"
-    DesktopConnection.objects.filter(pk=cell.books.desktop.pk).update(
-        last_contact_at=timezone.now() - ONE_DAY
-    )
+    assert desktop.get().last_contact_at == last_contact  # nothing reached us meanwhile
+    desktop.update(last_contact_at=timezone.now() - ONE_DAY)
     for request in QueuedRequest.objects.filter(finished_at__isnull=False):
         QueuedRequest.objects.filter(pk=request.pk).update(
             finished_at=request.finished_at - ONE_DAY

@@ -19,7 +19,7 @@ def _grid(results: Results) -> list[str]:
         "## QuickBooks Desktop: fault matrix",
         "",
         "Each record is sent and accepted with the approval services; the export worker hands "
-        "its request to the outbox (the record waits, \"Waiting for QuickBooks Desktop\"), and "
+        'its request to the outbox (the record waits, "Waiting for QuickBooks Desktop"), and '
         "the local QuickBooks Desktop's Web Connector runs against the live server over real "
         "sockets until the record settles. *Linked* means the next run looked the document up "
         "by our attempt id and linked it instead of adding a second. Every synced cell left "
