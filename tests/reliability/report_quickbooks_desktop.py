@@ -81,7 +81,9 @@ def _soak(results: Results) -> list[str]:
         "",
         f"For {soak.seconds:.0f} seconds companies, commitments and invoices (on synced "
         "commitments) were accepted continuously while the Web Connector polled from a thread "
-        "of its own and a share of its runs met a random fault: an answer lost after "
+        "of its own and a share of its runs was armed with a random fault (it strikes when the "
+        "run reaches the request it is placed at; the runs' outcomes show which struck): an "
+        "answer lost after "
         "QuickBooks stored the request, QuickBooks closed, or the run stopped part way "
         f"(seed {soak.seed}; rerun with QBD_SOAK_SEED to repeat the draw). Then the Web "
         "Connector ran until nothing waited, and every record was checked against the company "
@@ -94,7 +96,7 @@ def _soak(results: Results) -> list[str]:
         f"| Synced | {soak.synced} |",
         f"| Documents in the company file, exactly one per record | {soak.documents} |",
         f"| Bills: our invoice nets = QuickBooks totals | {soak.bills_total} |",
-        *(f"| Fault injected: {kind} | {count} |" for kind, count in soak.faults_by_kind.items()),
+        *(f"| Fault armed: {kind} | {count} |" for kind, count in soak.faults_armed.items()),
         *(
             f"| Web Connector runs ending {outcome} | {count} |"
             for outcome, count in soak.runs_by_outcome.items()

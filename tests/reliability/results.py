@@ -107,7 +107,7 @@ class DesktopSoakFigures:
     seconds: float
     accepted: dict[str, int]
     synced: int
-    faults_by_kind: dict[str, int]
+    faults_armed: dict[str, int]  # a fault placed past a run's last request never strikes
     runs_by_outcome: dict[str, int]  # the Web Connector's runs, by how each ended
     documents: int  # added to the company file during the soak
     bills_total: str
@@ -117,7 +117,7 @@ class DesktopSoakFigures:
             [
                 f"QuickBooks Desktop soak seed {self.seed}: {self.seconds:.0f} s",
                 f"  accepted {sum(self.accepted.values())} {self.accepted}, synced {self.synced}",
-                f"  faults injected {self.faults_by_kind}",
+                f"  faults armed {self.faults_armed}",
                 f"  Web Connector runs {sum(self.runs_by_outcome.values())} {self.runs_by_outcome}",
                 f"  documents {self.documents} (one per record), bills total {self.bills_total}",
             ]

@@ -150,7 +150,7 @@ def test_records_accepted_while_the_web_connector_polls_under_faults_end_synced_
         seconds=time.monotonic() - started,
         accepted={kind.__name__: len(records) for kind, records in accepted.items()},
         synced=statuses[SyncStatus.SYNCED],
-        faults_by_kind=dict(web_connector.faults),
+        faults_armed=dict(web_connector.faults),
         runs_by_outcome=dict(web_connector.outcomes),
         documents=sum(vendors[r.name] for r in accepted[Company])
         + sum(orders[r.number] for r in accepted[Commitment])
