@@ -30,12 +30,12 @@ from approvals.models import AuditEvent, Commitment, Company
 from approvals.services import record_accept, record_send
 from approvals.states import SyncStatus
 from bench.table import Row, count, seconds
+from integrations.quickbooks_desktop.sandbox.control import SandboxHandle
 from integrations.quickbooks_desktop.sandbox.server import build, start_in_thread
 from integrations.quickbooks_desktop.sandbox.web_connector import ConnectorSettings
 from tests.approvals.admin.helpers import run_queued_exports
 from tests.integrations.quickbooks_desktop.conftest import ENDPOINT, PASSWORD
 from tests.integrations.quickbooks_desktop.test_purchase_orders_and_bills import USERNAME, Books
-from tests.qbd_sandbox_plugin import QuickBooksDesktopHandle
 from tests.records import new_commitment, new_company
 
 TITLE = "QuickBooks Desktop through the Web Connector"
@@ -65,7 +65,7 @@ def local_quickbooks():
         )
         control = start_in_thread(sandbox)
         try:
-            handle = QuickBooksDesktopHandle(control.base_url)
+            handle = SandboxHandle(control.base_url)
             handle.reset()
             handle.settings(app_url=f"{server.url}{ENDPOINT}")
             yield handle

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 @dataclass
 class CellOutcome:
+    erp: str
     export: str
     fault: str
     status: str
     told: str  # what the accountant reads on the record at the end
     told_while_retrying: list[str]
     linked: bool
-    documents: int  # QuickBooks documents (or change-order lines) that are the record's
+    documents: int  # the ERP's documents (or change-order lines) that are the record's
     requests: int  # company API requests the cell made, after the scene was set
     faults_fired: int
     worker_runs: int
@@ -129,7 +130,7 @@ class Results:
     cells: list[CellOutcome] = field(default_factory=list)
     desktop_cells: list[CellOutcome] = field(default_factory=list)  # QuickBooks Desktop's matrix
     people: list = field(default_factory=list)  # people.PeopleOutcome, one per scenario
-    soak: SoakFigures | None = None
+    soaks: dict[str, SoakFigures] = field(default_factory=dict)  # by ERP
     outage: OutageFigures | None = None
     hanging: HangingERPFigures | None = None
     lost_batch: LostBatchFigures | None = None

@@ -138,6 +138,7 @@ def run_cell(cell: matrix.Cell, fault: matrix.Fault) -> CellOutcome:
         assert statuses.count(3200) == 1, statuses
         assert _order_memo(cell) == "Checked by Dana"
     return CellOutcome(
+        erp="QuickBooks Desktop",
         export=row.label,
         fault=fault.label,
         status=record.sync_status,
