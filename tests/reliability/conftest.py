@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from tests.reliability import matrix, matrix_xero, people
+from tests.reliability import matrix, matrix_quickbooks_desktop, matrix_xero, people
 from tests.reliability.results import RESULTS
 
 ERPS = (matrix.QUICKBOOKS_ONLINE, matrix_xero.XERO)
@@ -77,6 +77,8 @@ def pytest_sessionfinish(session, exitstatus):
         and RESULTS.outage is not None
         and RESULTS.hanging is not None
         and RESULTS.lost_batch is not None
+        and len(RESULTS.desktop_cells) == len(matrix_quickbooks_desktop.CELLS)
+        and RESULTS.desktop_soak is not None
     )
     if exitstatus != 0 or not complete:
         message = (
@@ -87,7 +89,9 @@ def pytest_sessionfinish(session, exitstatus):
             f"soaks done: {', '.join(sorted(RESULTS.soaks)) or 'none'}, "
             f"database restart {'done' if RESULTS.outage else 'missing'}, "
             f"hanging QuickBooks {'done' if RESULTS.hanging else 'missing'}, "
-            f"lost batch answer {'done' if RESULTS.lost_batch else 'missing'}).\n"
+            f"lost batch answer {'done' if RESULTS.lost_batch else 'missing'}, QuickBooks "
+            f"Desktop {len(RESULTS.desktop_cells)}/{len(matrix_quickbooks_desktop.CELLS)} "
+            f"cells, its soak {'done' if RESULTS.desktop_soak else 'missing'}).\n"
         )
     else:
         write_report(RESULTS, REPORT_PATH)

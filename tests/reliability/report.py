@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.reliability import matrix, matrix_xero, people
+from tests.reliability.report_quickbooks_desktop import desktop_section
 from tests.reliability.results import Results, SoakFigures
 
 ERPS = (matrix.QUICKBOOKS_ONLINE, matrix_xero.XERO)
@@ -82,6 +83,7 @@ def render(results: Results, *, generated: datetime) -> str:
         *_database_restart(results),
         *_hanging_erp(results),
         *_lost_batch(results),
+        *desktop_section(results),
     ]
     return "\n".join(parts) + "\n"
 
