@@ -65,13 +65,16 @@ test: $(STAMP) browser $(AXE) lint
 	$(TEST_ENV) ERP_APPS= $(PY) -m pytest tests/approvals $(PYTEST_ARGS)
 	$(TEST_ENV) $(PY) -m pytest --ignore=tests/approvals $(PYTEST_ARGS)
 
-# `make demo ERP=xero` runs it on the local Xero (port 8020) instead of QuickBooks Online.
+# `make demo ERP=xero` runs it on the local Xero (port 8020) instead of QuickBooks Online;
+# `make demo ERP=quickbooks_desktop` on the local QuickBooks Desktop, its Web Connector polling
+# every 5 s as `qbwc` (password DEMO_PASSWORD; control API on port 8030).
 demo: $(STAMP)
 	DEBUG=true $(PY) manage.py demo $(if $(ERP),--erp $(ERP))
 
-# Fault matrix and a longer soak against the sandbox on PostgreSQL; rewrites docs/reliability.md.
+# Each ERP's fault matrix and a longer soak (SOAK_SECONDS each) against its sandbox on
+# PostgreSQL; rewrites docs/reliability.md.
 reliability: $(STAMP)
-	RELIABILITY_REPORT=1 SOAK_SECONDS="$${SOAK_SECONDS:-180}" \
+	RELIABILITY_REPORT=1 SOAK_SECONDS="$${SOAK_SECONDS:-120}" \
 	SECRET_KEY="$${SECRET_KEY:-test-only-secret-key-not-for-production-use}" \
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" \
 	$(PY) -m pytest tests/reliability -p no:xdist -q -s

@@ -106,9 +106,7 @@ def seed_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
     codes = _cost_codes(sandbox, connection)
     _quickbooks_only_records(sandbox, codes, parents)
     projects = _projects(users["pm"])
-    companies = {key: Company.objects.create(**fields) for key, fields in COMPANIES.items()}
-    for company in companies.values():
-        projects["clinic"].companies.add(company)
+    companies = companies_on(projects["clinic"])
 
     pm, accountant = users["pm"], users["accountant"]
 
@@ -117,16 +115,7 @@ def seed_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
         record=projects["clinic"], actor=accountant, choices={"parent_customer_id": parents[0]}
     )
     services.record_send(record=projects["gym"], actor=pm)
-    for key in ("keystone", "acme", "bright", "summit"):
-        services.record_send(record=companies[key], actor=pm)
-        services.record_accept(record=companies[key], actor=accountant)
-    services.record_send(record=companies["pacific"], actor=pm)
-    services.record_send(record=companies["star"], actor=pm)
-    services.record_reject(
-        record=companies["star"],
-        actor=accountant,
-        reason="QuickBooks already has 'Star Framing, LLC': link that vendor instead.",
-    )
+    companies_decided(companies, pm=pm, accountant=accountant)
     _run_exports()
 
     clinic = _refresh(projects["clinic"])
@@ -265,6 +254,21 @@ def seed_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
     ]
 
 
+def companies_decided(companies: dict[str, Company], *, pm, accountant) -> None:
+    """The project manager sends the companies; the accountant accepts four, leaves one
+    waiting, and rejects Star Framing, which the books already hold under another name."""
+    for key in ("keystone", "acme", "bright", "summit"):
+        services.record_send(record=companies[key], actor=pm)
+        services.record_accept(record=companies[key], actor=accountant)
+    services.record_send(record=companies["pacific"], actor=pm)
+    services.record_send(record=companies["star"], actor=pm)
+    services.record_reject(
+        record=companies["star"],
+        actor=accountant,
+        reason="QuickBooks already has 'Star Framing, LLC': link that vendor instead.",
+    )
+
+
 def _users(password: str) -> dict:
     user_model = get_user_model()
     specs = {
@@ -339,6 +343,12 @@ def _cost_codes(sandbox: SandboxHandle, connection: ERPConnection) -> dict[str, 
             },
         )
     sync_run(connection=connection, kind=SyncKind.COST_CODES)
+    return typed_cost_codes(connection)
+
+
+def typed_cost_codes(connection: ERPConnection) -> dict[str, CostCode]:
+    """The demo's cost codes as the import brought them from the ERP's items, each given its
+    cost type (an import makes every new one 'other')."""
     codes = {}
     for code, _name, cost_type, _account in COST_CODES:
         cost_code = CostCode.objects.get(code=code, erp_connection=connection)
@@ -346,6 +356,14 @@ def _cost_codes(sandbox: SandboxHandle, connection: ERPConnection) -> dict[str, 
         cost_code.refresh_from_db()
         codes[code] = cost_code
     return codes
+
+
+def companies_on(project: Project) -> dict[str, Company]:
+    """The demo's companies, every one working on `project`."""
+    companies = {key: Company.objects.create(**fields) for key, fields in COMPANIES.items()}
+    for company in companies.values():
+        project.companies.add(company)
+    return companies
 
 
 def _quickbooks_only_records(sandbox, codes, parents) -> None:

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from approvals import services
 from approvals.demo import (
-    COMPANIES,
     COST_CODES,
     DEMO_MARKER_PROJECT,
     _change_order,
@@ -24,6 +23,7 @@ from approvals.demo import (
     _refresh,
     _run_exports,
     _users,
+    companies_on,
 )
 from approvals.models import (
     Commitment,
@@ -64,9 +64,7 @@ def seed_xero_demo(*, sandbox: SandboxHandle, password: str) -> list[str]:
     connection = _connect(sandbox, users["admin"])
     codes = _cost_codes(connection)
     projects = _projects(users["pm"])
-    companies = {key: Company.objects.create(**fields) for key, fields in COMPANIES.items()}
-    for company in companies.values():
-        projects["clinic"].companies.add(company)
+    companies = companies_on(projects["clinic"])
     pm, accountant = users["pm"], users["accountant"]
 
     services.record_send(record=projects["clinic"], actor=pm)

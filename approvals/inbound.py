@@ -18,17 +18,19 @@ record here is linked to.
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 
 from django.db import transaction
 from django.utils import timezone
 
-from approvals.models import SyncKind
+from approvals.models import ERPCostCode, ERPCustomer, ERPJob, ERPVendor, SyncKind
 from approvals.schedule import INVOICE_LINE_RELATIONS
 from approvals.services import erp
 from approvals.services.exporting.exports import ALREADY_RECORDED, export_fail, export_succeed
 from approvals.services.importing.imports_cost_codes import cost_codes_store
 from approvals.services.importing.imports_jobs import customers_store, jobs_store
 from approvals.services.importing.imports_vendors import vendors_store
+from approvals.services.importing.job_costs import job_costs_brought
 from approvals.services.importing.sync_runs import SyncSummary, cursor_for
 from approvals.services.importing.sync_schedule import sync_request
 from approvals.services.workflow import approved
@@ -36,7 +38,7 @@ from approvals.services.workflow.audit import AuditEntry, audit_write
 from approvals.services.workflow.records import model_for_label, noun, record_title
 from approvals.states import Note, SyncStatus
 from integrations.base import ApprovedDocument, ERPError, ExportResult
-from integrations.data import ImportedCustomer, ImportedJob
+from integrations.data import ImportedCostCode, ImportedCustomer, ImportedJob, ImportedVendor
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,9 @@ __all__ = [
     "INVOICE_LINE_RELATIONS",
     "changed_since_approved",
     "export_settled",
+    "import_stopped",
+    "job_costs_brought",
+    "list_entries_deleted",
     "list_rows_brought",
     "record_title",
     "sync_requested",
@@ -183,3 +188,45 @@ def list_rows_brought(*, connection, kind: SyncKind, rows: list, finished: bool)
             fields["last_success_at"] = now
         type(cursor).objects.filter(pk=cursor.pk).update(**fields)
     return summary
+
+
+def import_stopped(*, connection, kind: SyncKind, problem: str) -> None:
+    """The ERP's own agent could not bring a read of import `kind` (the ERP refused it): the
+    import's state says why until a read of it succeeds."""
+    cursor = cursor_for(connection, kind)
+    type(cursor).objects.filter(pk=cursor.pk).update(
+        last_run_at=timezone.now(), last_error=problem[:2000]
+    )
+
+
+def list_entries_deleted(*, connection, kind: SyncKind, erp_ids) -> SyncSummary:
+    """The ERP's own agent says these entries of one name list were deleted in the ERP: they
+    stay in the copy, inactive, as an entry the ERP deactivated does (a linked company is
+    archived, a cost code deactivated), so nothing here links to them again."""
+    erp_ids = [str(erp_id) for erp_id in erp_ids]
+    summary = SyncSummary(kind=kind)
+    mine = {"erp_connection": connection, "erp_id__in": erp_ids}
+    with transaction.atomic():
+        if kind == SyncKind.VENDORS:
+            vendors = [_gone(ImportedVendor, row) for row in ERPVendor.objects.filter(**mine)]
+            vendors_store(connection=connection, vendors=vendors, summary=summary)
+        elif kind == SyncKind.JOBS:
+            jobs = [_gone(ImportedJob, row) for row in ERPJob.objects.filter(**mine)]
+            jobs_store(connection=connection, jobs=jobs, summary=summary)
+            customers = [_gone(ImportedCustomer, row) for row in ERPCustomer.objects.filter(**mine)]
+            customers_store(connection=connection, customers=customers)
+        elif kind == SyncKind.COST_CODES:
+            items = [_gone(ImportedCostCode, row) for row in ERPCostCode.objects.filter(**mine)]
+            cost_codes_store(connection=connection, items=items, summary=summary)
+        else:
+            raise ValueError(f"{kind} is not a name list")
+    return summary
+
+
+def _gone(data_class, row):
+    """A row of the copy as the import's data would bring it had the ERP deactivated it."""
+    values = {
+        field.name: getattr(row, "erp_version" if field.name == "version" else field.name)
+        for field in fields(data_class)
+    }
+    return data_class(**{**values, "is_active": False})

@@ -183,6 +183,23 @@ class Exportable(ERPLinked):
             return status_label(self.sync_status)
         return status_label(self.sync_status, erp_name=self.handed_off_to.get_kind_display())
 
+    @property
+    def waiting_note(self) -> str:
+        """For a record waiting for an ERP's own agent, what that agent last did ("the Web
+        Connector last ran 2 hours ago"), shown after its status; "" otherwise."""
+        if self.sync_status != SyncStatus.AWAITING_ERP or self.handed_off_to_id is None:
+            return ""
+        # Imported here: the services build on these models.
+        from approvals.services import erp
+
+        return erp.hand_off_note(self.handed_off_to)
+
+    @property
+    def sync_status_sentence(self) -> str:
+        """The status as a sentence: "Waiting for <ERP> — <what its agent last did>"."""
+        note = self.waiting_note
+        return f"{self.sync_status_label} — {note}" if note else self.sync_status_label
+
 
 class CostType(models.TextChoices):
     LABOR = "labor", "Labor"

@@ -16,12 +16,14 @@ from django.utils import timezone
 from approvals import permissions, selectors
 from approvals.models import Company, VendorUpdate, VendorUpdateStatus
 from approvals.people import person_name
+from approvals.services import erp
 from approvals.services.workflow.records import EXPORTABLE_MODELS, noun, plural_noun, record_title
 from approvals.states import SyncStatus
 
 logger = logging.getLogger(__name__)
 MAX_SUBJECT = 150
 # Waits before each further try of an email the mail server refused: about a day in all.
+NOTHING_REACHES_THE_ERP = "ERP approvals: nothing reaches the ERP"
 EMAIL_RETRY_DELAYS = tuple(timedelta(minutes=minutes) for minutes in (1, 5, 30, 120, 360, 720))
 
 
@@ -222,10 +224,19 @@ def waiting_summary() -> dict[type, dict]:
     return summary
 
 
+def agent_silence() -> str:
+    """Set while the connected ERP's own agent (which collects handed-off exports when it runs)
+    has not run for longer than expected: what that means and what to do."""
+    activity = erp.agent_activity(erp.active_connection_or_none())
+    return activity.silence if activity is not None else ""
+
+
 def approvers_digest_send() -> int:
-    """Send each approver the types they may approve that have work waiting; return emails sent."""
+    """Send each approver the types they may approve that have work waiting, and every approver
+    the warning of an ERP agent silent too long; return emails sent."""
     summary = waiting_summary()
-    if not any(row["ready"] or row["failed"] for row in summary.values()):
+    silence = agent_silence()
+    if not silence and not any(row["ready"] or row["failed"] for row in summary.values()):
         return 0
     recipients = {}
     for model in EXPORTABLE_MODELS:
@@ -239,14 +250,17 @@ def approvers_digest_send() -> int:
             if (counts["ready"] or counts["failed"])
             and permissions.can_decide_type(user, _decided_as(model))
         ]
-        if not rows:
+        if not rows and not silence:
             continue
         total = sum(row["ready"] + row["failed"] for row in rows)
+        subject = f"ERP approvals: {total} waiting for you"
+        if silence:
+            subject = f"{subject}; nothing reaches the ERP" if total else NOTHING_REACHES_THE_ERP
         _send(
             recipient=user,
-            subject=f"ERP approvals: {total} waiting for you",
+            subject=subject,
             template="emails/approver_digest.txt",
-            context={"rows": rows, "total": total},
+            context={"rows": rows, "total": total, "silence": silence},
         )
         sent += 1
     return sent

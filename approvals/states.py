@@ -28,6 +28,7 @@ class Action(models.TextChoices):
     LINK = "link", "Linked to an existing ERP record"
     IMPORT = "import", "Imported from ERP"
     FOUND_IN_ERP = "found_in_erp", "Found in the ERP and linked"
+    CANCEL_HAND_OFF = "cancel_hand_off", "Cancelled before the ERP collected it"
 
 
 class ERPDrift(models.TextChoices):
@@ -78,6 +79,9 @@ TRANSITIONS: dict[Action, tuple[tuple[SyncStatus, ...], SyncStatus]] = {
     Action.LINK: ((S.NOT_SENT, S.REJECTED, S.READY_TO_EXPORT, S.SYNCED), S.SYNCED),
     Action.IMPORT: ((), S.SYNCED),
     Action.FOUND_IN_ERP: ((S.EXPORT_FAILED,), S.SYNCED),
+    # An approver withdraws a handed-off export its ERP's agent has not collected: nothing
+    # reached the ERP, so the record can be retried, retrieved or rejected as a failed one.
+    Action.CANCEL_HAND_OFF: ((S.AWAITING_ERP,), S.EXPORT_FAILED),
 }
 
 # Shown to users with Procore's colours.

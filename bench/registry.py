@@ -15,6 +15,7 @@ SCENARIOS = {
     "matchquality": "bench.scenarios.vendor_matching_quality",
     "import": "bench.scenarios.vendor_import",
     "jobcosts": "bench.scenarios.job_cost_sync",
+    "qbd": "bench.scenarios.quickbooks_desktop_runs",
 }
 
 

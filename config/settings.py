@@ -196,6 +196,9 @@ XERO = {
     "MAX_CONCURRENT": env.int("XERO_MAX_CONCURRENT", default=5),
     "RATE_WINDOW_SECONDS": env.float("XERO_RATE_WINDOW_SECONDS", default=60.0),
     "REQUESTS_PER_DAY": env.int("XERO_REQUESTS_PER_DAY", default=5000),
+    # Signs the webhooks Xero posts (the app's webhook key in Xero's developer portal); the
+    # default is the local sandbox's.
+    "WEBHOOK_KEY": env("XERO_WEBHOOK_KEY", default="sandbox-webhook-key"),
 }
 
 # Exports: tries of a transient failure before the record lands in Failed to Export.
@@ -221,6 +224,10 @@ HEALTH_EXPORT_QUEUE_MAX_AGE_SECONDS = env.int("HEALTH_EXPORT_QUEUE_MAX_AGE_SECON
 # QuickBooks change data capture looks back at most 30 days; older cursors re-read in full.
 ERP_CHANGES_WINDOW_DAYS = 30
 ERP_CHANGES_OVERLAP_SECONDS = 60
+
+# QuickBooks Desktop: approvers are told (dashboard, daily digest) once its Web Connector has
+# not run for this long; a computer switched off overnight stays under a day.
+QBD_SILENT_AFTER_MINUTES = env.int("QBD_SILENT_AFTER_MINUTES", default=1440)
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo")
 

@@ -9,6 +9,7 @@ callers' (the export service, the look-ups, the imports), which reschedule inste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -214,6 +215,56 @@ class CommitmentsOptional(Protocol):
 
     def exports_commitments(self) -> bool:
         """Whether commitments are sent (and invoices wait for theirs to be synced)."""
+
+
+@dataclass(frozen=True)
+class AgentRun:
+    """One run of an ERP's own agent: when it started, how many requests it was handed, how
+    many it brought an answer to, how many of those failed, and how the run ended."""
+
+    started_at: datetime
+    sent: int
+    answered: int
+    failed: int
+    outcome: str
+
+
+@dataclass(frozen=True)
+class AgentActivity:
+    """What an ERP's own agent (one that collects our requests when it runs) did lately and
+    what waits for it, in the approvers' words: the dashboard shows it per connection."""
+
+    agent: str
+    """The agent's name as a sentence starts it: "The Web Connector"."""
+    last_run: str
+    """"the Web Connector last ran 2 hours ago", or that it has not run yet."""
+    silence: str
+    """Set while the agent has not run for longer than expected: what it means, what to do."""
+    runs: tuple[AgentRun, ...]
+    waiting: int
+    oldest_waiting_at: datetime | None
+    failures: tuple[str, ...]
+    """The latest requests the ERP refused, each in plain words with the ERP's code and message."""
+
+
+@runtime_checkable
+class CollectedByAgent(Protocol):
+    """Optional: a connector whose exports are handed off (HandedOff) to an agent of the ERP
+    that collects them when it next runs; people are told what that agent did lately."""
+
+    def hand_off_note(self) -> str:
+        """What a record waiting for the agent adds to its status: "the Web Connector last ran
+        2 hours ago" (or that it has not run yet, or not for too long)."""
+
+    def agent_activity(self) -> AgentActivity:
+        """The agent's recent runs and what waits for it."""
+
+    def hand_off_cancel(self, record, *, by: str) -> None:
+        """Withdraw the request of `record`'s current export attempt before the agent collects
+        it, so it is never sent; `by` names who cancelled. Runs inside the caller's transaction
+        and locks the request, so the agent collecting it at the same moment and the cancel
+        cannot both win. Raises PermanentERPError with a sentence when the agent already
+        collected it (the ERP may hold the document) or nothing of that attempt waits."""
 
 
 @dataclass(frozen=True)

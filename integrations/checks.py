@@ -30,6 +30,23 @@ def encryption_keys_are_valid(app_configs, **kwargs):
     return problems
 
 
+def secrets_left_at_sandbox(
+    values: dict, secrets: dict[str, tuple[str, str]], *, erp_name: str, portal: str, check_id: str
+) -> list[Warning]:
+    """A warning for each of an ERP's settings (name -> (environment variable, the local
+    sandbox's value)) still empty or the sandbox's."""
+    return [
+        Warning(
+            f"{variable} is not set: {erp_name}'s {name.lower().replace('_', ' ')} is still the "
+            "local sandbox's.",
+            hint=f"Set {variable} to the value of your app in {portal}.",
+            id=check_id,
+        )
+        for name, (variable, sandbox_value) in secrets.items()
+        if values.get(name, "") in ("", sandbox_value)
+    ]
+
+
 @register(Tags.security, deploy=True)
 def production_secrets_are_set(app_configs, **kwargs):
     problems = []

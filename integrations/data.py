@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
@@ -185,12 +185,15 @@ class ExportedDocument:
 class Batch[Row]:
     """Rows of one name list (vendors, jobs, cost codes), then the token to resume after them.
 
-    `full_read` says the rows come from reading the whole list rather than its changes.
+    `full_read` says the rows come from reading the whole list rather than its changes;
+    `whole_list` that they are every entry the ERP still holds in it, archived ones included
+    (an ERP that deletes entries lists nothing for them: what is missing is gone).
     """
 
     rows: tuple[Row, ...]
     resume_token: str
     full_read: bool = False
+    whole_list: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,3 +238,25 @@ class Reader(Protocol):
     def create_cost_code(
         self, *, code: str, name: str, expense_account_id: str, idempotency_key: str
     ) -> ImportedCostCode: ...
+
+
+@dataclass(frozen=True)
+class QueuedImport:
+    """Where an import stands whose reads wait for the ERP's own agent (QuickBooks Desktop's
+    Web Connector): queued since, being read since, and a sentence saying when the agent will
+    do them ("the Web Connector last ran 2 hours ago")."""
+
+    waiting_since: datetime | None
+    reading_since: datetime | None
+    agent_news: str
+
+
+class AgentImports(Protocol):
+    """Implemented by an ERP whose imports cannot run while a worker waits: its agent calls
+    us, collects the queued reads and brings the answers (integrations/<erp>/, named by the
+    registry entry's `agent_imports`). The answers come in through approvals.inbound."""
+
+    def request(self, kind: str) -> bool:
+        """Queue the reads of import `kind` unless they already wait; True when queued."""
+
+    def state(self, kind: str) -> QueuedImport: ...

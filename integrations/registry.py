@@ -16,7 +16,7 @@ from django.apps import apps
 
 from integrations import rate_limits
 from integrations.base import Connector, NotConnectedError
-from integrations.data import Reader
+from integrations.data import AgentImports, Reader
 from integrations.models import ERPConnection, ERPKind
 
 
@@ -44,6 +44,9 @@ class ERPEntry:
     urls: str = ""  # dotted path of the URLconf of those pages
     nouns: ImportNouns = ImportNouns()
     rate_limits: str = ""  # dotted path of the function giving its RateLimits per company
+    # Dotted path of its AgentImports class, when its imports are reads queued for its own agent
+    # (which runs when it will) rather than runs of a reader while a worker waits.
+    agent_imports: str = ""
 
 
 ERPS: dict[str, ERPEntry] = {
@@ -76,7 +79,7 @@ ERPS: dict[str, ERPEntry] = {
             job_parent="",
         ),
     ),
-    # Exports through the Web Connector's outbox; its lists are read by queued queries.
+    # Exports through the Web Connector's outbox; its imports are queries queued for it.
     ERPKind.QUICKBOOKS_DESKTOP: ERPEntry(
         display_name="QuickBooks Desktop",
         connector="integrations.quickbooks_desktop.connector.QuickBooksDesktopConnector",
@@ -86,6 +89,7 @@ ERPS: dict[str, ERPEntry] = {
         app="integrations.quickbooks_desktop",
         url_prefix="quickbooks-desktop/",
         urls="integrations.quickbooks_desktop.urls",
+        agent_imports="integrations.quickbooks_desktop.imports.WebConnectorImports",
     ),
 }
 
@@ -184,8 +188,21 @@ def day_spent_until(connection: ERPConnection) -> datetime | None:
     return rate_limits.day_spent_until(connection, _load(entry.rate_limits)())
 
 
+def agent_imports_for(connection: ERPConnection) -> AgentImports | None:
+    """The connection's AgentImports when its imports wait for its own agent; else None."""
+    entry = entry_for(connection.kind)
+    if entry is None or not entry.agent_imports:
+        return None
+    return _load(entry.agent_imports)(connection)
+
+
 def reader_for(connection: ERPConnection) -> Reader:
     entry = _usable_entry(connection, "Imports from")
+    if entry.agent_imports:
+        raise NotConnectedError(
+            f"Imports from {entry.display_name} are read by its own agent when it runs, not "
+            "while a worker waits: request them (Sync now, or the schedule) instead."
+        )
     if not entry.reader:
         raise NotConnectedError(
             f"Imports from {entry.display_name} are not available yet. {connect_advice()}"

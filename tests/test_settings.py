@@ -23,6 +23,7 @@ def test_production_settings_pass_deploy_checks(tmp_path):
         "QBO_WEBHOOK_VERIFIER_TOKEN": "intuit-verifier-token",
         "XERO_CLIENT_ID": "xero-client-id",
         "XERO_CLIENT_SECRET": "xero-client-secret",
+        "XERO_WEBHOOK_KEY": "xero-webhook-key",
         "PATH": "/usr/bin:/bin",
     }
     result = subprocess.run(

@@ -26,8 +26,34 @@ def database_url() -> str:
 
 
 def worker_environment(sandbox, overrides: dict[str, str] | None = None) -> dict[str, str]:
-    """What a worker process needs: this test's database, our keys (to read the stored
-    tokens) and the sandbox."""
+    """What a worker process exporting to the QuickBooks Online sandbox needs."""
+    return process_environment(
+        {
+            "QBO_API_BASE_URL": sandbox.base_url,
+            "QBO_DISCOVERY_URL": sandbox.discovery_url,
+            "QBO_CLIENT_ID": sandbox.client_id,
+            "QBO_CLIENT_SECRET": sandbox.client_secret,
+            **(overrides or {}),
+        }
+    )
+
+
+def xero_worker_environment(sandbox, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The same with the Xero sandbox, which serves Xero's identity and API hosts on one."""
+    return process_environment(
+        {
+            "XERO_API_BASE_URL": sandbox.base_url,
+            "XERO_IDENTITY_BASE_URL": sandbox.base_url,
+            "XERO_CLIENT_ID": sandbox.client_id,
+            "XERO_CLIENT_SECRET": sandbox.client_secret,
+            **(overrides or {}),
+        }
+    )
+
+
+def process_environment(overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """What any process of ours needs to work on this test's database: its URL and our keys
+    (to read the stored tokens)."""
     return {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -35,10 +61,6 @@ def worker_environment(sandbox, overrides: dict[str, str] | None = None) -> dict
         "FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY,
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
-        "QBO_API_BASE_URL": sandbox.base_url,
-        "QBO_DISCOVERY_URL": sandbox.discovery_url,
-        "QBO_CLIENT_ID": sandbox.client_id,
-        "QBO_CLIENT_SECRET": sandbox.client_secret,
         **(overrides or {}),
     }
 

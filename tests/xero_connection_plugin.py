@@ -41,17 +41,25 @@ def xero_settings(xero_sandbox, settings):
 @pytest.fixture
 def xero_connection(xero_sandbox, xero_settings, db):
     """Connected to the sandbox's organisation, its tracking category "Project" made."""
+    return connect_organisation(
+        xero_sandbox, xero_sandbox.tenant_id, "Sandbox Construction Pty Ltd"
+    )
+
+
+def connect_organisation(sandbox, tenant_id: str, name: str):
+    """An ERPConnection to one of the sandbox's organisations with fresh tokens, the choices
+    of its connection page saved and its tracking category "Project" made."""
     from django.utils import timezone
 
     from integrations.models import ERPConnection, ERPKind
     from integrations.xero.client import XeroClient
 
-    tokens = xero_sandbox.issue_tokens()
+    tokens = sandbox.issue_tokens([tenant_id])
     now = timezone.now()
     connection = ERPConnection.objects.create(
         kind=ERPKind.XERO,
-        company_id=xero_sandbox.tenant_id,
-        company_name="Sandbox Construction Pty Ltd",
+        company_id=tenant_id,
+        company_name=name,
         settings=dict(SANDBOX_CHOICES),
         access_token=tokens["access_token"],
         access_token_expires_at=now + timedelta(seconds=int(tokens["expires_in"])),
@@ -60,7 +68,7 @@ def xero_connection(xero_sandbox, xero_settings, db):
     )
     with XeroClient(connection) as client:
         category = client.create(
-            "TrackingCategories", {"Name": "Project"}, idempotency_key="fixture-category"
+            "TrackingCategories", {"Name": "Project"}, idempotency_key=f"category-{tenant_id}"
         )["TrackingCategories"][0]
     connection.settings = {
         **connection.settings,

@@ -8,12 +8,16 @@ SHORT_FINDING = 60
 
 
 def sync_badge(record) -> str:
-    """The status badge, and under it in red what became of a synced document in the ERP."""
+    """The status badge (a record waiting for an ERP's agent says what that agent last did),
+    and under it in red what became of a synced document in the ERP."""
     badge = format_html(
         '<span class="erp-badge erp-badge-{}">{}</span>',
         record.badge_colour,
         record.sync_status_label,
     )
+    note = record.waiting_note
+    if note:
+        badge = format_html('{} <span class="erp-waiting-note">— {}</span>', badge, note)
     findings = [
         format_html('<div class="erp-finding" title="{}">{}</div>', text, short)
         for text, short in (

@@ -136,6 +136,7 @@ def dashboard_view(request, site):
         "imports": imports,
         "erp_name": erp_name,
         "day_spent": _day_spent(),
+        "agent": erp.agent_activity(erp.active_connection_or_none()),
     }
     request.current_app = site.name
     return TemplateResponse(request, "admin/approvals/dashboard.html", context)

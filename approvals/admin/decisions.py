@@ -1,4 +1,4 @@
-"""Accept, reject, retry and unlink: admin actions that lead to a decision page.
+"""Accept, reject, retry, unlink and cancel a hand-off: admin actions that lead to a decision page.
 
 The actions (on the changelist and on each change page) only show the page; the page's form
 posts to this admin's own decision URL, which calls the approval services and reports, per
@@ -25,7 +25,7 @@ from approvals.admin.review import Review, reviews
 from approvals.ids import parsed_id, parsed_ids
 from approvals.models import ApprovalPolicy
 from approvals.permissions import can_decide_type
-from approvals.services import Outcome
+from approvals.services import Outcome, erp
 from approvals.services.erp import active_connection_with_problem
 from approvals.services.importing import freshness
 from approvals.services.workflow.accept_questions import accept_questions
@@ -86,7 +86,18 @@ UNLINK = Decision(
     "Unlinking is only possible once the document was deleted or voided in {erp}. The record "
     "then goes back to Not sent, so it can be corrected and sent again.",
 )
-DECISIONS = {decision.slug: decision for decision in (ACCEPT, REJECT, RETRY, UNLINK)}
+CANCEL = Decision(
+    "cancel",
+    "Cancel before the ERP collects it",
+    "Cancel the hand-off",
+    (SyncStatus.AWAITING_ERP,),
+    "Cancelled {records} are withdrawn before {erp} collects them, so nothing is sent; each "
+    "moves to Failed to Export, to be retried, retrieved or rejected. What {erp} has already "
+    "collected cannot be cancelled: its answer settles it.",
+)
+DECISIONS = {decision.slug: decision for decision in (ACCEPT, REJECT, RETRY, UNLINK, CANCEL)}
+# Offered only while the connected ERP has an agent that collects handed-off exports.
+CANCEL_ACTION = "cancel_selected"
 
 
 @dataclass
@@ -103,7 +114,13 @@ class RecordRow:
 class DecisionsMixin:
     """Adds the four decisions to a ModelAdmin of an exportable record type."""
 
-    actions = ["accept_selected", "reject_selected", "retry_selected", "unlink_selected"]
+    actions = [
+        "accept_selected",
+        "reject_selected",
+        "retry_selected",
+        "unlink_selected",
+        CANCEL_ACTION,
+    ]
     decision_template = "admin/approvals/decision.html"
     # A page the accountant reads record by record, each with its document: "select all" of a
     # queue up to this many (a few seconds to show 500 invoices of five lines).
@@ -131,6 +148,20 @@ class DecisionsMixin:
     @admin.action(permissions=["approve"], description="Unlink", location=BOTH_LOCATIONS)
     def unlink_selected(self, request, queryset):
         return self._decision_from_action(request, queryset, UNLINK)
+
+    @admin.action(
+        permissions=["approve"],
+        description="Cancel before the ERP collects it",
+        location=BOTH_LOCATIONS,
+    )
+    def cancel_selected(self, request, queryset):
+        return self._decision_from_action(request, queryset, CANCEL)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        if CANCEL_ACTION in actions and erp.agent_of(erp.active_connection_or_none()) is None:
+            actions.pop(CANCEL_ACTION)
+        return actions
 
     def _decision_from_action(self, request, queryset, decision: Decision):
         records = list(queryset[: self.decision_limit + 1])

@@ -9,6 +9,7 @@ from django.contrib import messages
 from approvals import preconditions
 from approvals.services import (
     Outcome,
+    record_cancel_hand_off,
     record_retry,
     record_unlink,
     records_accept_bulk,
@@ -46,11 +47,16 @@ def perform(
         return _each(records, lambda record: record_retry(record=record, actor=actor), RETRIED)
     if slug == "unlink":
         return _each(records, lambda record: record_unlink(record=record, actor=actor), UNLINKED)
+    if slug == "cancel":
+        return _each(
+            records, lambda record: record_cancel_hand_off(record=record, actor=actor), CANCELLED
+        )
     raise ValueError(f"Unknown decision {slug!r}")
 
 
 RETRIED = "the export is queued again."
 UNLINKED = "unlinked; it can now be corrected and sent again."
+CANCELLED = "cancelled: nothing was sent. Retry, retrieve or reject it."
 
 
 def accept_invoices(

@@ -7,6 +7,7 @@ be shown to the user as is; when one is raised nothing was changed.
 from approvals.services.exporting.exports import export_run, exports_recover_stuck
 from approvals.services.workflow.actions import (
     record_accept,
+    record_cancel_hand_off,
     record_reject,
     record_resend,
     record_retrieve,
@@ -43,6 +44,7 @@ __all__ = [
     "exports_recover_stuck",
     "invoices_send_bulk",
     "record_accept",
+    "record_cancel_hand_off",
     "record_reject",
     "record_resend",
     "record_retrieve",

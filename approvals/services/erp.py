@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from integrations import registry
-from integrations.base import Connector, NotConnectedError
+from integrations.base import AgentActivity, CollectedByAgent, Connector, NotConnectedError
 from integrations.data import Reader
 from integrations.models import ERPConnection
-from integrations.registry import ImportNouns
+from integrations.registry import AgentImports, ImportNouns
 
 NO_ERP_NAME = "the ERP"
 
@@ -51,10 +51,34 @@ def reader_for(connection: ERPConnection) -> Reader:
     return registry.reader_for(connection)
 
 
+def agent_imports(connection: ERPConnection | None) -> AgentImports | None:
+    """How the connection's imports are queued for its own agent, when they are (its agent
+    runs when it will); None when a worker runs them through a reader."""
+    return registry.agent_imports_for(connection) if connection is not None else None
+
+
 def day_spent_until(connection: ERPConnection | None) -> datetime | None:
     """While the ERP's daily budget of calls is spent (work waits, nothing fails), when it
     resumes."""
     return registry.day_spent_until(connection) if connection is not None else None
+
+
+def agent_of(connection: ERPConnection | None) -> CollectedByAgent | None:
+    """The connector of an ERP whose own agent collects handed-off exports, else None."""
+    connector = connector_or_none(connection)
+    return connector if isinstance(connector, CollectedByAgent) else None
+
+
+def hand_off_note(connection: ERPConnection | None) -> str:
+    """What the ERP's agent last did, for a record waiting for it; "" when nothing is known."""
+    agent = agent_of(connection)
+    return agent.hand_off_note() if agent is not None else ""
+
+
+def agent_activity(connection: ERPConnection | None) -> AgentActivity | None:
+    """What the ERP's agent did lately and what waits for it; None for an ERP without one."""
+    agent = agent_of(connection)
+    return agent.agent_activity() if agent is not None else None
 
 
 def erp_name(connection: ERPConnection | None, connector: Connector | None = None) -> str:

@@ -107,10 +107,35 @@ def project_job_costs_sync(request, pk):
     if state.running:
         messages.info(request, "A job-cost sync is running now; its result shows here when done.")
     elif sync_schedule.sync_request(connection=connection, kind=SyncKind.JOB_COSTS):
-        messages.success(request, "Job-cost sync requested; it starts as soon as a worker is free.")
+        messages.success(
+            request,
+            f"Job-cost sync requested; {_when_it_starts(connection, 'as soon as a worker is free')}",
+        )
     else:
-        messages.info(request, "A job-cost sync was already requested; it starts shortly.")
+        _not_requested(request, connection)
     return redirect(page)
+
+
+def _not_requested(request, connection) -> None:
+    """One already waits; or the ERP's own agent cannot take it (its state says why)."""
+    state = sync_schedule.sync_state(connection=connection, kind=SyncKind.JOB_COSTS)
+    if state.waits_for_agent and not (state.queued or state.running):
+        messages.error(
+            request, f"The job-cost sync could not be requested. {state.waits_for_agent}"
+        )
+    else:
+        messages.info(
+            request,
+            f"A job-cost sync was already requested; {_when_it_starts(connection, 'shortly')}",
+        )
+
+
+def _when_it_starts(connection, soon: str) -> str:
+    """A worker starts it `soon`; an ERP's own agent when it next runs, as its state says."""
+    state = sync_schedule.sync_state(connection=connection, kind=SyncKind.JOB_COSTS)
+    if state.waits_for_agent:
+        return f"it waits for {erp.erp_name(connection)}. {state.waits_for_agent}"
+    return f"it starts {soon}."
 
 
 @never_cache

@@ -19,11 +19,25 @@ from approvals.models import (
     SyncKind,
 )
 from integrations import documents
-from integrations.base import ApprovedDocument, ExportResult, HandedOff, PermanentERPError
+from integrations.base import (
+    AgentActivity,
+    ApprovedDocument,
+    ExportResult,
+    HandedOff,
+    PermanentERPError,
+)
 from integrations.describe import DocumentDescription, Reference
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
-from integrations.quickbooks_desktop import cost_codes, describing, exports, mapping, purchases
+from integrations.quickbooks_desktop import (
+    activity,
+    cancelling,
+    cost_codes,
+    describing,
+    exports,
+    mapping,
+    purchases,
+)
 from money import cents
 
 DISPLAY_NAME = "QuickBooks Desktop"
@@ -82,6 +96,17 @@ class QuickBooksDesktopConnector:
         return cost_codes.hand_off(
             self.desktop, code=code, name=name, account_list_id=expense_account_id
         )
+
+    # The Web Connector, for people waiting on it (integrations.base.CollectedByAgent) ------
+
+    def hand_off_note(self) -> str:
+        return activity.hand_off_note(self.desktop)
+
+    def agent_activity(self) -> AgentActivity:
+        return activity.activity(self.desktop)
+
+    def hand_off_cancel(self, record, *, by: str) -> None:
+        cancelling.hand_off_cancel(self.desktop, record, by=by)
 
     # What an accept approves ------------------------------------------------------------
 

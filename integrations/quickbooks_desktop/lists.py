@@ -25,6 +25,15 @@ _LEADING_CODE = re.compile(r"^\s*(?P<code>\d[\d.\-\s]*\d|\d)\s+[-\u2013]?\s*(?P<
 
 
 @dataclass(frozen=True)
+class Item:
+    """An item and the account its purchase lines post to ("" when it names none)."""
+
+    list_id: str
+    full_name: str
+    account_list_id: str
+
+
+@dataclass(frozen=True)
 class Account:
     list_id: str
     full_name: str
@@ -129,4 +138,15 @@ def account(ret: etree._Element) -> Account:
         account_type=ret_text(ret, "AccountType"),
         account_number=ret_text(ret, "AccountNumber"),
         is_active=_is_active(ret),
+    )
+
+
+def item(ret: etree._Element) -> Item:
+    """Any …Ret of an item query: a purchase posts to the expense account of an item bought
+    and sold, or to the one account of an item that is either."""
+    return Item(
+        list_id=ret_text(ret, "ListID"),
+        full_name=ret_text(ret, "FullName") or ret_text(ret, "Name"),
+        account_list_id=ret_text(ret, "SalesAndPurchase", "ExpenseAccountRef", "ListID")
+        or ret_text(ret, "SalesOrPurchase", "AccountRef", "ListID"),
     )

@@ -108,6 +108,35 @@ class QuickBooksAccount(models.Model):
         return self.full_name
 
 
+class QuickBooksItem(models.Model):
+    """An item of the company's item list and the account its purchase lines post to, as
+    QuickBooks last answered it: a job line on an item posting to a balance-sheet account (the
+    retainage item) is money held, never a cost of the job."""
+
+    desktop = models.ForeignKey(
+        DesktopConnection,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name="QuickBooks Desktop connection",
+    )
+    list_id = models.CharField("QuickBooks list ID", max_length=36)
+    full_name = models.CharField(max_length=159)
+    account_list_id = models.CharField(
+        "list ID of the account its purchases post to", max_length=36, blank=True
+    )
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = "QuickBooks item"
+        constraints = [
+            models.UniqueConstraint(fields=["desktop", "list_id"], name="qbditem_unique")
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+
 class SessionState(models.TextChoices):
     OPEN = "open", "Running"
     CLOSED = "closed", "Finished"
@@ -151,6 +180,8 @@ class RequestState(models.TextChoices):
     READING = "reading", "Being read in pages"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    # An approver withdrew it before the Web Connector collected it: it is never sent.
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class QueuedRequest(models.Model):
@@ -185,6 +216,26 @@ class QueuedRequest(models.Model):
     )
     iterator_id = models.CharField("QuickBooks iterator ID", max_length=64, blank=True)
     pages_read = models.PositiveIntegerField(default=0)
+    changed_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A read of changes: what QuickBooks changed (or deleted) since this moment.",
+    )
+    newest_seen = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=(
+            "The latest time of change (or deletion) QuickBooks answered with: the next read "
+            "asks from there, in QuickBooks' own clock."
+        ),
+    )
+    whole_history = models.BooleanField(
+        default=False,
+        help_text=(
+            "Part of a job-cost read of everything QuickBooks holds, not only what changed: "
+            "it brings the whole history of a project whose job costs were never read."
+        ),
+    )
     queued_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     problem = models.TextField(blank=True)

@@ -7,6 +7,7 @@ refuses the whole message when one element is out of place). Elements carry no n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -15,8 +16,17 @@ from integrations.quickbooks_desktop.xml import UnreadableXML, child_text, local
 VERSION = (12, 0)
 VERSION_TEXT = "12.0"
 PAGE_SIZE = 100
-# List queries QuickBooks reads in pages (iterators); AccountQuery takes no iterator.
-PAGED = ("CustomerQueryRq", "VendorQueryRq", "ItemQueryRq")
+# Transaction queries of the job-cost read; each carries its lines.
+TRANSACTION_QUERIES = (
+    "BillQueryRq",
+    "CheckQueryRq",
+    "CreditCardChargeQueryRq",
+    "VendorCreditQueryRq",
+    "BillPaymentCheckQueryRq",
+    "BillPaymentCreditCardQueryRq",
+)
+# Queries QuickBooks reads in pages (iterators); AccountQuery and the deletion queries take none.
+PAGED = ("CustomerQueryRq", "VendorQueryRq", "ItemQueryRq", *TRANSACTION_QUERIES)
 ERROR = "Error"
 
 
@@ -147,5 +157,54 @@ def as_version(text: str) -> tuple[int, int] | None:
     return int(major), int(minor or 0)
 
 
+def newest_change(rets) -> datetime | None:
+    """The latest TimeModified (or TimeDeleted) of these …Ret elements, in QuickBooks' clock;
+    None when none carries one with its offset."""
+    moments = []
+    for ret in rets:
+        for name in ("TimeModified", "TimeDeleted"):
+            text = ret_text(ret, name)
+            try:
+                moment = datetime.fromisoformat(text) if text else None
+            except ValueError:
+                moment = None
+            if moment is not None and moment.tzinfo is not None:
+                moments.append(moment)
+    return max(moments, default=None)
+
+
 def ret_text(ret: etree._Element, *path: str) -> str:
     return child_text(ret, *path)
+
+
+def datetime_text(moment: datetime) -> str:
+    """DATETIMETYPE with its offset, in UTC: QuickBooks converts it to the company's time."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def transaction_query(operation: str, *, modified_from: datetime | None) -> str:
+    """Every transaction of `operation` (one of TRANSACTION_QUERIES) with its lines, or those
+    modified since `modified_from`: MaxReturned, ModifiedDateRangeFilter, IncludeLineItems in
+    the schema's order."""
+    if operation not in TRANSACTION_QUERIES:
+        raise ValueError(f"{operation} is not a transaction query of the job-cost read.")
+    request = etree.Element(operation)
+    etree.SubElement(request, "MaxReturned").text = str(PAGE_SIZE)
+    if modified_from is not None:
+        dates = etree.SubElement(request, "ModifiedDateRangeFilter")
+        etree.SubElement(dates, "FromModifiedDate").text = datetime_text(modified_from)
+    etree.SubElement(request, "IncludeLineItems").text = "true"
+    return etree.tostring(request, encoding="unicode")
+
+
+def deleted_query(operation: str, kinds: tuple[str, ...], *, deleted_from: datetime | None) -> str:
+    """TxnDeletedQueryRq or ListDeletedQueryRq for these TxnDelType / ListDelType values, of
+    what was deleted since `deleted_from` (all QuickBooks remembers without it)."""
+    type_element = {"TxnDeletedQueryRq": "TxnDelType", "ListDeletedQueryRq": "ListDelType"}
+    request = etree.Element(operation)
+    for kind in kinds:
+        etree.SubElement(request, type_element[operation]).text = kind
+    if deleted_from is not None:
+        dates = etree.SubElement(request, "DeletedDateRangeFilter")
+        etree.SubElement(dates, "FromDeletedDate").text = datetime_text(deleted_from)
+    return etree.tostring(request, encoding="unicode")

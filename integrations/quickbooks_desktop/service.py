@@ -112,7 +112,7 @@ def _open_run(desktop: DesktopConnection) -> list[str]:
             _end(stale, SessionState.INTERRUPTED)
         desktop.last_contact_at = now
         desktop.save(update_fields=["last_contact_at"])
-        outbox.list_reads_queue(desktop, only_due=True)
+        outbox.reads_queue(desktop, only_due=True)
         waiting = outbox.waiting_count(desktop)
         session = WebConnectorSession.objects.create(
             desktop=desktop,

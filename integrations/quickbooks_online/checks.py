@@ -1,7 +1,9 @@
 """`manage.py check --deploy`: QuickBooks Online's secrets still missing or left at the sandbox's."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Tags, register
+
+from integrations.checks import secrets_left_at_sandbox
 
 # The local sandbox's credentials, the defaults in config/settings.py: never Intuit's.
 SANDBOX_SECRETS = {
@@ -13,15 +15,11 @@ SANDBOX_SECRETS = {
 
 @register(Tags.security, deploy=True)
 def quickbooks_secrets_are_set(app_configs, **kwargs):
-    quickbooks = settings.QUICKBOOKS_ONLINE
-    return [
-        Warning(
-            f"{variable} is not set: QuickBooks Online's {name.lower().replace('_', ' ')} "
-            "is still the local sandbox's.",
-            hint=f"Set {variable} to the value of your app in Intuit's developer portal.",
-            # Its id from before it moved here, so a deployment that silenced it still does.
-            id="integrations.W002",
-        )
-        for name, (variable, sandbox_value) in SANDBOX_SECRETS.items()
-        if quickbooks.get(name, "") in ("", sandbox_value)
-    ]
+    return secrets_left_at_sandbox(
+        settings.QUICKBOOKS_ONLINE,
+        SANDBOX_SECRETS,
+        erp_name="QuickBooks Online",
+        portal="Intuit's developer portal",
+        # Its id from before it moved here, so a deployment that silenced it still does.
+        check_id="integrations.W002",
+    )

@@ -14,7 +14,8 @@ from approvals.models import (
     CommitmentChangeOrder,
     SubcontractorInvoice,
 )
-from approvals.states import ERPDrift, SyncStatus
+from approvals.states import ERPDrift
+from integrations import change_orders_on_orders
 from integrations.base import DocumentState
 from integrations.quickbooks_online import mapping, order_links
 from money import cents, plain_money
@@ -25,8 +26,6 @@ ENTITY_OF = {
     # A change order's lines stand on its commitment's purchase order.
     CommitmentChangeOrder: "PurchaseOrder",
 }
-# Change orders whose lines may stand on the purchase order: exported, or being exported.
-_ON_THE_ORDER = (SyncStatus.SYNCED, SyncStatus.EXPORTING)
 
 
 def line_signatures(document: dict) -> list[tuple]:
@@ -86,19 +85,15 @@ def state_of(record, document: dict | None) -> DocumentState:
     )
 
 
+def _descriptions(document: dict) -> list[str]:
+    return [str(line.get("Description", "")) for line in mapping.document_lines(document)]
+
+
 def _change_order_state(change_order: CommitmentChangeOrder, document: dict) -> DocumentState:
-    order = change_order.commitment
-    marker = mapping.change_order_marker(change_order)
-    if any(
-        str(line.get("Description", "")).startswith(marker)
-        for line in mapping.document_lines(document)
-    ):
-        return DocumentState()
-    return DocumentState(
-        drift=ERPDrift.DELETED,
-        note=f"The lines of change order {change_order.number} were removed from "
-        f"purchase order {order.erp_doc_number or order.number} in QuickBooks Online.",
+    removed = change_orders_on_orders.removed_from_order(
+        change_order, _descriptions(document), erp_name="QuickBooks Online"
     )
+    return removed or DocumentState()
 
 
 def _label(record) -> str:
@@ -147,15 +142,11 @@ def _line_differences(approved: dict, document: dict, expected: Decimal) -> list
 
 
 def _purchase_order_differences(commitment: Commitment, document: dict) -> tuple[Decimal, list]:
-    lines = mapping.document_lines(document)
     approved = mapping.purchase_order_payload(commitment, ap_account_id="")
-    for change_order in CommitmentChangeOrder.objects.filter(
-        commitment=commitment, sync_status__in=_ON_THE_ORDER
-    ).prefetch_related("lines"):
-        marker = mapping.change_order_marker(change_order)
-        on_the_order = any(str(line.get("Description", "")).startswith(marker) for line in lines)
-        if on_the_order or change_order.sync_status == SyncStatus.SYNCED:
-            approved["Line"] += mapping.change_order_added_lines(change_order)
+    for change_order in change_orders_on_orders.change_orders_standing(
+        commitment, _descriptions(document)
+    ):
+        approved["Line"] += mapping.change_order_added_lines(change_order)
     expected = mapping.document_total(approved)
     differences = _vendor_difference(document, commitment.vendor)
     differences += _line_differences(approved, document, expected)

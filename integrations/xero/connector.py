@@ -459,7 +459,11 @@ class XeroConnector:
     def _explained(self, record, error: XeroError) -> XeroError:
         if error.code != "ValidationException":
             return error
-        return _explained(error, self._unusable_references(record))
+        # Items are read again only when Xero's refusal is about one (a read for every
+        # refusal of a batch would cost a call each).
+        about_items = any("item code" in m.casefold() for m in error.validation_errors)
+        unusable_items = self._unusable_items(record) if about_items else []
+        return _explained(error, self._unusable_references(record), unusable_items)
 
     def _explained_if_it_can(self, record, error: XeroError) -> PermanentERPError:
         """In a batch, one element's explanation that Xero cannot give now (a read throttled,
@@ -526,6 +530,39 @@ class XeroConnector:
 
     def _items_by_id(self) -> dict[str, dict]:
         return {str(item["ItemID"]): item for item in self.client.get("Items")["Items"]}
+
+    def _unusable_items(self, record) -> list[str]:
+        """Which of the record's cost codes' items Xero no longer holds under their codes, read
+        now: this worker's next batches use this read too, not the one Xero just contradicted."""
+        codes = _cost_codes(record)
+        if not codes:
+            return []
+        items = _items_read[self.connection.pk] = (time.monotonic(), self._items_by_id())
+        unusable = []
+        for code in codes:
+            item = items[1].get(code.erp_id)
+            if item is None:
+                unusable.append(f"the item of cost code '{code}' no longer exists")
+            elif str(item.get("Code", "")) != code.code:
+                unusable.append(
+                    f"the item of cost code '{code}' is now coded '{item.get('Code', '')}'"
+                )
+        return unusable
+
+    def _check_stored_items(self, document: dict, record, label: str) -> None:
+        """Xero finds a line's item by its code: the item it stored on each line is the one the
+        cost code is linked to, not another given that code since this worker read the items."""
+        wrong = _wrong_items(document, record)
+        if not wrong:
+            return
+        _items_read.pop(self.connection.pk, None)
+        raise PermanentERPError(
+            f"Xero stored {label} with {'; '.join(wrong)}: the items were changed in Xero since "
+            f"we last read them. Delete {label} in Xero (or correct its lines), import the cost "
+            "codes again, then export again.",
+            code="wrong_item",
+            response_body=mapping.jsonable(document),
+        )
 
     def _recent_items(self) -> dict[str, dict]:
         """Xero's items for a batch: read again when this worker's last read is older than
@@ -664,6 +701,7 @@ class XeroConnector:
 
         def finish(created: dict) -> ExportResult:
             _check_stored_total(created, expected, f"purchase order {commitment.number}")
+            self._check_stored_items(created, commitment, f"purchase order {commitment.number}")
             return _order_result(created, payload, commitment)
 
         return _Create("PurchaseOrders", payload, finish)
@@ -683,28 +721,25 @@ class XeroConnector:
         return live[0] if live else None
 
     def _orders_dated(self, commitments: list[Commitment]) -> list[dict]:
-        """Xero has no filter by purchase-order number but one by date: the orders dated as the
-        commitments are (a commitment without a date is dated today, in any time zone), every
-        page read."""
-        today = timezone.localdate()
-        dates = [c.posting_date for c in commitments if c.posting_date]
-        if len(dates) < len(commitments):
-            dates += [today - timedelta(days=1), today + timedelta(days=1)]
-        params = {
-            "DateFrom": min(dates).isoformat(),
-            "DateTo": max(dates).isoformat(),
-            "pageSize": LOOK_UP_PAGE_SIZE,
-            "unitdp": 4,
-        }
-        found: list[dict] = []
-        for page in itertools.count(1):
-            rows = self.client.get("PurchaseOrders", params={**params, "page": page})[
-                "PurchaseOrders"
-            ]
-            found.extend(rows)
-            if len(rows) < LOOK_UP_PAGE_SIZE:
-                return found
-        raise AssertionError("unreachable")
+        """Xero has no filter by purchase-order number but one by date: the orders of every day
+        a purchase order of these commitments can carry (`order_date_windows`), every page of
+        each window read."""
+        found: dict[str, dict] = {}
+        for start, end in order_date_windows(commitments, today=timezone.localdate()):
+            params = {
+                "DateFrom": start.isoformat(),
+                "DateTo": end.isoformat(),
+                "pageSize": LOOK_UP_PAGE_SIZE,
+                "unitdp": 4,
+            }
+            for page in itertools.count(1):
+                rows = self.client.get("PurchaseOrders", params={**params, "page": page})[
+                    "PurchaseOrders"
+                ]
+                found.update((str(row["PurchaseOrderID"]), row) for row in rows)
+                if len(rows) < LOOK_UP_PAGE_SIZE:
+                    break
+        return list(found.values())
 
     def _change_plan(self, change_order: CommitmentChangeOrder, key: str) -> ExportResult:
         order = self._order(change_order.commitment.erp_id)
@@ -728,15 +763,34 @@ class XeroConnector:
                 code="negative_total",
             )
         mapping.ensure_total_matches(payload, expected)
-        updated = self.client.update(
-            f"PurchaseOrders/{order['PurchaseOrderID']}",
-            {"PurchaseOrders": [payload]},
-            idempotency_key=key,
-            unitdp=4,
-        )["PurchaseOrders"][0]
+        try:
+            updated = self.client.update(
+                f"PurchaseOrders/{order['PurchaseOrderID']}",
+                {"PurchaseOrders": [payload]},
+                idempotency_key=key,
+                unitdp=4,
+            )["PurchaseOrders"][0]
+        except XeroError as error:
+            raise self._order_refusal(order, error) from error
         _check_stored_total(updated, expected, f"purchase order {number}")
         _check_kept_lines(order, updated)
         return _change_result(updated, payload, groups, _applied_lines(updated, marker))
+
+    def _order_refusal(self, order: dict, error: XeroError) -> PermanentERPError:
+        """Xero refused the update: when the purchase order stopped being changeable since it was
+        read (marked as billed meanwhile, say), that is what the accountant is told."""
+        if error.code != "ValidationException":
+            return error
+        now = self.client.find("PurchaseOrders", order["PurchaseOrderID"]) or order
+        if now.get("Status") in CHANGEABLE_ORDER_STATUSES:
+            return error
+        return ExportRefused(
+            _unchangeable_order(now),
+            code="order_not_changeable",
+            detail=error.detail,
+            status=error.status,
+            response_body=error.response_body,
+        )
 
     def _order(self, order_id: str) -> dict:
         found = self.client.find("PurchaseOrders", order_id)
@@ -768,6 +822,7 @@ class XeroConnector:
 
         def finish(created: dict) -> ExportResult:
             _check_stored_total(created, expected, f"bill {invoice.number}")
+            self._check_stored_items(created, invoice, f"bill {invoice.number}")
             return _bill_result(created, payload, invoice)
 
         return _Create("Invoices", payload, finish)
@@ -859,10 +914,17 @@ class XeroConnector:
         return self._becomes(record).find_exported(record, approved.identity, approved.document)
 
     def _exported_option(self, project, identity: dict, document: dict):
-        category = self.client.get(
-            f"TrackingCategories/{identity['TrackingCategoryID']}",
-            params={"includeArchived": "true"},
-        )["TrackingCategories"]
+        try:
+            category = self.client.get(
+                f"TrackingCategories/{identity['TrackingCategoryID']}",
+                params={"includeArchived": "true"},
+            )["TrackingCategories"]
+        except XeroError as error:
+            if error.status != 404:
+                raise
+            # The category the accept named is not in this organisation (deleted, or the
+            # connection changed since): no option of ours can be in it.
+            return None
         existing = _named(
             (category[0].get("Options") or []) if category else [], identity["TrackingOption"]
         )
@@ -914,7 +976,8 @@ class XeroConnector:
         same_contact = (found.get("Contact") or {}).get("ContactID") == document["Contact"][
             "ContactID"
         ]
-        return same_contact and mapping.line_signatures(found) == mapping.line_signatures(document)
+        same_lines = mapping.line_signatures(found) == mapping.line_signatures(document)
+        return same_contact and same_lines and not _wrong_items(found, record)
 
     def _linked_elsewhere(self, record, erp_id: str):
         settled = self._settled_in_batch.get(str(erp_id))
@@ -1011,11 +1074,16 @@ class XeroConnector:
 # Helpers --------------------------------------------------------------------------------------
 
 
-def _explained(error: XeroError, unusable: list[str]) -> ExportRefused:
+def _explained(error: XeroError, unusable: list[str], unusable_items: list[str]) -> ExportRefused:
     """Xero's validation messages, with what of ours Xero cannot use and what to do."""
     sentence = error.message
-    if unusable:
-        sentence += f" In Xero, {'; '.join(unusable)}."
+    if unusable or unusable_items:
+        sentence += f" In Xero, {'; '.join(unusable + unusable_items)}."
+    if unusable_items:
+        sentence += (
+            " Import the cost codes again (or link each cost code to another item), then export "
+            "again."
+        )
     if any("lock date" in message for message in error.validation_errors):
         sentence += (
             " The posting date is inside Xero's lock dates: choose a later one, or have the "
@@ -1028,6 +1096,22 @@ def _explained(error: XeroError, unusable: list[str]) -> ExportRefused:
         status=error.status,
         response_body=error.response_body,
     )
+
+
+def _wrong_items(document: dict, record) -> list[str]:
+    """The lines of a document from Xero whose item is not the one their cost code is linked
+    to (Xero answers each line's item with its id)."""
+    linked = {code.code.casefold(): code for code in _cost_codes(record)}
+    wrong = []
+    for line in document.get("LineItems") or []:
+        code = linked.get(str(line.get("ItemCode") or "").casefold())
+        item_id = str((line.get("Item") or {}).get("ItemID") or "")
+        if code is not None and item_id and item_id.lower() != str(code.erp_id).lower():
+            wrong.append(
+                f"item '{(line.get('Item') or {}).get('Name', '')}' (coded '{code.code}') "
+                f"where cost code '{code}' is linked to another item"
+            )
+    return list(dict.fromkeys(wrong))
 
 
 def _unchangeable_order(order: dict) -> str:
@@ -1274,6 +1358,29 @@ def _name_key(name: str) -> str:
 def _names_where(names: list[str]) -> str:
     """Xero's `where` for contacts under any of `names`."""
     return " OR ".join('Name=="{}"'.format(name.replace('"', '""')) for name in names)
+
+
+def order_date_windows(commitments: list[Commitment], *, today: date) -> list[tuple[date, date]]:
+    """The days a purchase order of each commitment can be dated, as few windows as cover them:
+    a commitment's posting date (the order is sent with it); for one without, Xero dates the
+    order the day it is created, in the organisation's time zone, so any day from the day before
+    the accept (the first try of any attempt comes after it) to tomorrow. A lost answer retried
+    days later, or a commitment posted last year exported today, is read where it is."""
+    one_day = timedelta(days=1)
+    windows = []
+    for commitment in commitments:
+        if commitment.posting_date:
+            windows.append((commitment.posting_date, commitment.posting_date))
+        else:
+            accepted = timezone.localdate(commitment.decided_at) if commitment.decided_at else today
+            windows.append((min(accepted, today) - one_day, today + one_day))
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1] + one_day:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _identity_of(record) -> str:

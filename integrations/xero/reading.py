@@ -8,7 +8,9 @@ an interrupted run resumes at the page it stopped at. The token is ours alone: t
 only stores it and hands it back.
 
 Xero offers no `If-Modified-Since` on tracking categories, and items come in one unpaged list,
-so both are read whole each run (one call each), archived options included.
+so both are read whole each run (one call each), archived options included. Xero lists nothing
+for a deleted option or item: each run hands its list over as whole, so what it no longer holds
+(or an item no longer bought) becomes inactive here.
 
 What Xero answers for a changed document includes its status: a deleted one (DELETED) is
 handed over as a deletion, a voided one (VOIDED) as a document without lines, so its job costs
@@ -196,6 +198,7 @@ class XeroReader:
             rows=tuple(inbound.job_from_option(option) for option in options),
             resume_token="",
             full_read=True,
+            whole_list=True,
         )
 
     def cost_code_batches(self, resume_token: str) -> Iterator[Batch]:
@@ -209,6 +212,7 @@ class XeroReader:
             ),
             resume_token="",
             full_read=True,
+            whole_list=True,
         )
 
     def create_cost_code(

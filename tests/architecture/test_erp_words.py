@@ -1,6 +1,6 @@
 """The workflow speaks no ERP's language: approvals/ and the workflow's templates name no ERP,
 none of its entities, and read no raw ERP document. Only migrations (history) and the demo's
-seeding (which starts the QuickBooks Online or Xero sandbox) may; each ERP's own templates live in its
+seeding (which starts the QuickBooks Online or Xero sandbox, or the local QuickBooks Desktop) may; each ERP's own templates live in its
 folder of templates/integrations/."""
 
 import re
@@ -13,6 +13,7 @@ ALLOWED = (
     "approvals/migrations/",
     "approvals/demo.py",
     "approvals/demo_xero.py",
+    "approvals/demo_quickbooks_desktop.py",
     "approvals/management/commands/demo.py",
     "templates/integrations/",
 )

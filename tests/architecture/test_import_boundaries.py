@@ -14,10 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 ERP_FOLDERS = sorted({entry.app.split(".")[1] for entry in ERPS.values() if entry.app})
 ERP_MODULES = tuple(f"integrations.{folder}" for folder in ERP_FOLDERS)
 WORKFLOW_SURFACE = ("approvals.models", "approvals.states", "approvals.inbound")
-# The demo seeds a QuickBooks Online company or a Xero organisation in its sandbox, and says so.
+# The demo seeds a QuickBooks Online company, a Xero organisation or a QuickBooks Desktop company
+# in its sandbox, and says so.
 DEMO = (
     "approvals/demo.py",
     "approvals/demo_xero.py",
+    "approvals/demo_quickbooks_desktop.py",
     "approvals/management/commands/demo.py",
 )
 

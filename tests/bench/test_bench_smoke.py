@@ -107,3 +107,12 @@ def test_every_scenario_has_a_title_and_both_sizes():
             "batch_requests_per_window",
             "concurrent",
         }, name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quickbooks_desktop_runs_sync_every_record_within_the_polling_target():
+    rows = run_toy("qbd")
+    assert rows["records exported in one run @4 waiting"].figure == "4 records"
+    p95 = rows["accept to synced, p95 @every 1 s"]
+    assert p95.figure.endswith(" intervals") and p95.met is True, p95
+    assert "3 records accepted" in rows["records exported per run while accepting @every 1 s"].note

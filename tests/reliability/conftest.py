@@ -10,20 +10,37 @@ import os
 
 import pytest
 
-from tests.reliability import matrix, people
+from tests.reliability import matrix, matrix_quickbooks_desktop, matrix_xero, people
 from tests.reliability.results import RESULTS
+
+ERPS = (matrix.QUICKBOOKS_ONLINE, matrix_xero.XERO)
+ERP_NAMES = [erp.name for erp in ERPS]
 
 
 @pytest.fixture
 def fast_exports(qbo_settings, settings):
     """Export retries and QuickBooks' rate window scaled down to fractions of a second; same
     logic, less wait."""
-    settings.QUICKBOOKS_ONLINE = {
-        **settings.QUICKBOOKS_ONLINE,
-        "RATE_WINDOW_SECONDS": 0.2,
-        "TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
-        "CONNECT_TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
-    }
+    return _fast(settings, "QUICKBOOKS_ONLINE")
+
+
+@pytest.fixture
+def fast_xero_exports(xero_settings, settings):
+    """The same for Xero."""
+    return _fast(settings, "XERO")
+
+
+def _fast(settings, erp_settings: str):
+    setattr(
+        settings,
+        erp_settings,
+        {
+            **getattr(settings, erp_settings),
+            "RATE_WINDOW_SECONDS": 0.2,
+            "TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
+            "CONNECT_TIMEOUT_SECONDS": matrix.TIMEOUT_SECONDS,
+        },
+    )
     settings.EXPORT_MAX_TRIES = 4
     settings.EXPORT_RETRY_BASE_SECONDS = 0.05
     settings.EXPORT_RETRY_MAX_SECONDS = 0.5
@@ -54,22 +71,27 @@ def pytest_sessionfinish(session, exitstatus):
 
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     complete = (
-        len(RESULTS.cells) == len(matrix.CELLS)
+        len(RESULTS.cells) == sum(len(erp.cells) for erp in ERPS)
         and len(RESULTS.people) == len(people.SCENARIOS)
-        and RESULTS.soak is not None
+        and sorted(RESULTS.soaks) == sorted(ERP_NAMES)
         and RESULTS.outage is not None
         and RESULTS.hanging is not None
         and RESULTS.lost_batch is not None
+        and len(RESULTS.desktop_cells) == len(matrix_quickbooks_desktop.CELLS)
+        and RESULTS.desktop_soak is not None
     )
     if exitstatus != 0 or not complete:
         message = (
             f"\n{REPORT_PATH} not written: it needs every matrix cell and the soak to pass "
-            f"in one run without xdist ({len(RESULTS.cells)}/{len(matrix.CELLS)} cells, "
+            f"in one run without xdist ({len(RESULTS.cells)}/"
+            f"{sum(len(erp.cells) for erp in ERPS)} cells, "
             f"{len(RESULTS.people)}/{len(people.SCENARIOS)} scenarios of people, "
-            f"soak {'done' if RESULTS.soak else 'missing'}, "
+            f"soaks done: {', '.join(sorted(RESULTS.soaks)) or 'none'}, "
             f"database restart {'done' if RESULTS.outage else 'missing'}, "
             f"hanging QuickBooks {'done' if RESULTS.hanging else 'missing'}, "
-            f"lost batch answer {'done' if RESULTS.lost_batch else 'missing'}).\n"
+            f"lost batch answer {'done' if RESULTS.lost_batch else 'missing'}, QuickBooks "
+            f"Desktop {len(RESULTS.desktop_cells)}/{len(matrix_quickbooks_desktop.CELLS)} "
+            f"cells, its soak {'done' if RESULTS.desktop_soak else 'missing'}).\n"
         )
     else:
         write_report(RESULTS, REPORT_PATH)

@@ -1,7 +1,9 @@
-"""The fault matrix: every export x every fault, with what each cell must end in.
+"""The fault matrix: every export x every fault, with what each cell must end in, for each ERP
+(an `ErpMatrix`: QuickBooks Online's here, Xero's in matrix_xero.py; test_fault_matrix.py runs
+them all the same way).
 
-A row knows how to make its record and find its documents in QuickBooks; a fault knows how to
-set QuickBooks up to misbehave and what the accountant must end up with. The client makes one
+A row knows how to make its record and find its documents in the ERP; a fault knows how to
+set the ERP up to misbehave and what the accountant must end up with. The client makes one
 attempt per call, so transient faults hit the write on the first FAULTED_TRIES tries of the
 export, and a later try of the worker (with the same requestid after a lost answer) has to
 finish the job.
@@ -10,14 +12,16 @@ finish the job.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from approvals.models import Project
 from integrations.quickbooks_online import mapping
+from money import cents
 from tests.reliability import scene
-from tests.reliability.sandbox_faults import WriteFault, add_fault
+from tests.reliability.sandbox_faults import WriteFault, add_fault, api_requests, faults_fired
 
 FAULTED_TRIES = 2
 TIMEOUT_SECONDS = 1.0
@@ -29,11 +33,11 @@ SOMEONE_ELSES_NOTE = "Soffit change approved by the owner's rep"
 
 @dataclass
 class Cell:
-    """One run: the sandbox, a QuickBooks company of its own and the record under test."""
+    """One run: the sandbox, a company (organisation) of its own and the record under test."""
 
     sandbox: object
     server: object
-    books: scene.Books
+    books: object  # the ERP's scene: scene.Books, or the Xero scene's Books
     row: Row
     record: object = None
     background: list[threading.Thread] = field(default_factory=list)
@@ -83,12 +87,13 @@ def _numbered(entity: str):
 
 
 def change_order_lines(cell: Cell) -> list[dict]:
-    marker = mapping.change_order_marker(cell.record)
-    return [
-        line
-        for line in purchase_order_of_books(cell)["Line"]
-        if str(line.get("Description", "")).startswith(marker)
-    ]
+    return marked_lines(purchase_order_of_books(cell)["Line"], cell.record)
+
+
+def marked_lines(lines: list[dict], change_order) -> list[dict]:
+    """The lines of a purchase order (any ERP's) that a change order added."""
+    marker = mapping.change_order_marker(change_order)
+    return [line for line in lines if str(line.get("Description", "")).startswith(marker)]
 
 
 def purchase_order_of_books(cell: Cell) -> dict:
@@ -136,7 +141,7 @@ def _write_fault(kind: str, seconds: float | None = None):
     return arm
 
 
-def _expire_access_token(cell: Cell) -> None:
+def expire_access_token(cell: Cell) -> None:
     cell.sandbox.expire_access_tokens()
 
 
@@ -241,6 +246,39 @@ class Fault:
     how: str = ""  # how the cell makes QuickBooks misbehave, for the report
 
 
+def lost_answer_faults(write_fault: Callable[[str], Callable], erp_name: str) -> list[Fault]:
+    """The faults after which the ERP holds the document but we never read its answer: the
+    retry must find and link it (every ERP's)."""
+    return [
+        Fault(
+            "connection dropped after the document was stored",
+            write_fault("drop_after_commit"),
+            True,
+            f"could not reach {erp_name}",
+            linked=True,
+            how="the write is stored, then the connection is closed before any answer, twice",
+        ),
+        Fault(
+            "malformed body after the document was stored",
+            write_fault("malformed_body"),
+            True,
+            "answer we could not read",
+            linked=True,
+            how="the write is stored, then answered 200 with half a JSON body, twice",
+        ),
+    ]
+
+
+def expired_token_fault(expire: Callable[[Cell], None], erp_name: str) -> Fault:
+    return Fault(
+        "expired access token",
+        expire,
+        True,
+        how=f"{erp_name} expires the access token early: the write is answered 401, the "
+        "client refreshes the token once and sends it again",
+    )
+
+
 FAULTS = [
     Fault(
         "HTTP 500",
@@ -272,29 +310,8 @@ FAULTS = [
         "did not answer in time",
         how="the sandbox holds the write past the client's read timeout and drops it unstored",
     ),
-    Fault(
-        "connection dropped after the document was stored",
-        _write_fault("drop_after_commit"),
-        True,
-        "could not reach QuickBooks Online",
-        linked=True,
-        how="the write is stored, then the connection is closed before any answer, twice",
-    ),
-    Fault(
-        "malformed body after the document was stored",
-        _write_fault("malformed_body"),
-        True,
-        "answer we could not read",
-        linked=True,
-        how="the write is stored, then answered 200 with half a JSON body, twice",
-    ),
-    Fault(
-        "expired access token",
-        _expire_access_token,
-        True,
-        how="QuickBooks expires the access token early: the write is answered 401, the client "
-        "refreshes the token once and sends it again",
-    ),
+    *lost_answer_faults(_write_fault, "QuickBooks Online"),
+    expired_token_fault(expire_access_token, "QuickBooks"),
     Fault(
         "revoked refresh token",
         _revoke_refresh_token,
@@ -362,18 +379,114 @@ FAILURE_MESSAGES = {
 }
 
 
-def expected_message(fault: Fault, row: Row, books: scene.Books) -> str:
-    return FAILURE_MESSAGES.get((fault.label, row.label), fault.told).format(tag=books.tag)
-
-
 def foreign_documents(fault: Fault, row: Row) -> int:
     """Documents QuickBooks held before the export that must still be there, untouched."""
     return 1 if fault.label == "duplicate name or number" else 0
 
 
-CELLS = [
-    (row, fault) for row in ROWS for fault in FAULTS if not fault.only or row.label in fault.only
+# What the runner asks of QuickBooks Online ----------------------------------------------------
+
+
+def belongs(cell: Cell, document: dict) -> bool:
+    if cell.row.label == "change order":
+        return cell.record.erp_id == cell.books.commitment.erp_id
+    return document["Id"] == cell.record.erp_id
+
+
+def assert_money_to_the_cent(cell: Cell, ours: list[dict]) -> None:
+    record, label = cell.record, cell.row.label
+    if label == "purchase order":
+        assert mapping.as_decimal(ours[0]["TotalAmt"]) == Decimal("71837.50")
+    elif label == "bill":
+        assert mapping.as_decimal(ours[0]["TotalAmt"]) == record.totals().net
+        assert record.totals().net == Decimal("13724.95")
+    elif label == "change order":
+        order = purchase_order_of_books(cell)
+        assert [
+            (line["Description"], cents(mapping.as_decimal(line["Amount"])))
+            for line in order["Line"]
+            if line.get("DetailType") == "ItemBasedExpenseLineDetail"
+        ] == CHANGED_ORDER_LINES
+        assert mapping.as_decimal(order["TotalAmt"]) == Decimal("81573.05")
+
+
+# The subcontract's purchase order once change order 007 is on it, in every ERP.
+CHANGED_ORDER_LINES = [
+    ("Metal studs and gypsum board", Decimal("48250.00")),
+    ("Prime and paint", Decimal("23587.50")),
+    ("CCO 007: Lobby soffits", Decimal("8425.00")),
+    ("CCO 007: Soffit lighting rough-in", Decimal("1310.55")),
 ]
-NOT_APPLICABLE = [
-    (row, fault) for row in ROWS for fault in FAULTS if fault.only and row.label not in fault.only
-]
+
+
+def after_checks(cell: Cell, fault: Fault, log: list[dict]) -> None:
+    """What a fault leaves besides the record's documents."""
+    if fault.label == "stale SyncToken":
+        assert purchase_order_of_books(cell)["PrivateNote"] == SOMEONE_ELSES_NOTE
+        assert [entry["status"] for entry in api_requests(log)].count(400) == 1
+    if fault.label == "expired access token":
+        assert_token_refreshed_once(cell, api_requests(log))
+
+
+def assert_token_refreshed_once(cell: Cell, requests: list[dict]) -> None:
+    assert [entry["status"] for entry in requests].count(401) == 1
+    old_token = cell.books.connection.access_token
+    cell.books.connection.refresh_from_db()
+    assert cell.books.connection.access_token != old_token
+
+
+@dataclass(frozen=True)
+class ErpMatrix:
+    """One ERP's fault matrix and what the runner reads of its sandbox."""
+
+    name: str
+    sandbox_fixture: str
+    server_fixture: str
+    settings_fixture: str  # export retries and the ERP's rate window made fast
+    rows: list[Row]
+    faults: list[Fault]
+    failure_messages: dict[tuple[str, str], str]
+    open_books: Callable[..., object]  # (sandbox, *, pm, approver, tag) -> the cell's books
+    belongs: Callable[[Cell, dict], bool]
+    assert_money_to_the_cent: Callable[[Cell, list[dict]], None]
+    after_checks: Callable[[Cell, Fault, list[dict]], None]
+    api_requests: Callable[[list[dict]], list[dict]] = api_requests
+    faults_fired: Callable[[list[dict]], Counter] = faults_fired
+
+    @property
+    def cells(self) -> list[tuple[Row, Fault]]:
+        return [
+            (row, fault)
+            for row in self.rows
+            for fault in self.faults
+            if not fault.only or row.label in fault.only
+        ]
+
+    @property
+    def not_applicable(self) -> list[tuple[Row, Fault]]:
+        return [
+            (row, fault)
+            for row in self.rows
+            for fault in self.faults
+            if fault.only and row.label not in fault.only
+        ]
+
+    def expected_message(self, fault: Fault, row: Row, books) -> str:
+        return self.failure_messages.get((fault.label, row.label), fault.told).format(tag=books.tag)
+
+
+QUICKBOOKS_ONLINE = ErpMatrix(
+    name="QuickBooks Online",
+    sandbox_fixture="qbo_sandbox",
+    server_fixture="qbo_sandbox_server",
+    settings_fixture="fast_exports",
+    rows=ROWS,
+    faults=FAULTS,
+    failure_messages=FAILURE_MESSAGES,
+    open_books=scene.open_books,
+    belongs=belongs,
+    assert_money_to_the_cent=assert_money_to_the_cent,
+    after_checks=after_checks,
+)
+CELLS = QUICKBOOKS_ONLINE.cells
+NOT_APPLICABLE = QUICKBOOKS_ONLINE.not_applicable

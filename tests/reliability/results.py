@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 @dataclass
 class CellOutcome:
+    erp: str
     export: str
     fault: str
     status: str
     told: str  # what the accountant reads on the record at the end
     told_while_retrying: list[str]
     linked: bool
-    documents: int  # QuickBooks documents (or change-order lines) that are the record's
+    documents: int  # the ERP's documents (or change-order lines) that are the record's
     requests: int  # company API requests the cell made, after the scene was set
     faults_fired: int
     worker_runs: int
@@ -102,13 +103,38 @@ class LostBatchFigures:
 
 
 @dataclass
+class DesktopSoakFigures:
+    seed: int
+    seconds: float
+    accepted: dict[str, int]
+    synced: int
+    faults_armed: dict[str, int]  # a fault placed past a run's last request never strikes
+    runs_by_outcome: dict[str, int]  # the Web Connector's runs, by how each ended
+    documents: int  # added to the company file during the soak
+    bills_total: str
+
+    def summary(self) -> str:
+        return "\n".join(
+            [
+                f"QuickBooks Desktop soak seed {self.seed}: {self.seconds:.0f} s",
+                f"  accepted {sum(self.accepted.values())} {self.accepted}, synced {self.synced}",
+                f"  faults armed {self.faults_armed}",
+                f"  Web Connector runs {sum(self.runs_by_outcome.values())} {self.runs_by_outcome}",
+                f"  documents {self.documents} (one per record), bills total {self.bills_total}",
+            ]
+        )
+
+
+@dataclass
 class Results:
     cells: list[CellOutcome] = field(default_factory=list)
+    desktop_cells: list[CellOutcome] = field(default_factory=list)  # QuickBooks Desktop's matrix
     people: list = field(default_factory=list)  # people.PeopleOutcome, one per scenario
-    soak: SoakFigures | None = None
+    soaks: dict[str, SoakFigures] = field(default_factory=dict)  # by ERP
     outage: OutageFigures | None = None
     hanging: HangingERPFigures | None = None
     lost_batch: LostBatchFigures | None = None
+    desktop_soak: DesktopSoakFigures | None = None
     machine: dict[str, str] = field(default_factory=dict)
 
 

@@ -1,10 +1,13 @@
 """The soak's side of the office: project managers keep sending new companies, commitments and
-invoices and the accountant keeps accepting them, while QuickBooks misbehaves at random."""
+invoices and the accountant keeps accepting them, while the ERP misbehaves at random; and what
+the soak asks of each ERP (an `ErpSoak`: QuickBooks Online's here, Xero's in soak_xero.py)."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,8 +24,10 @@ from approvals.models import (
 from approvals.schedule import revised_schedule
 from approvals.services import WorkflowError, record_accept, record_send
 from approvals.states import SyncStatus
-from tests.reliability.sandbox_faults import RandomFault
-from tests.reliability.scene import Books
+from integrations.quickbooks_online import mapping
+from tests import worker_processes
+from tests.reliability import scene
+from tests.reliability.sandbox_faults import RandomFault, add_fault, api_requests, faults_fired
 
 # Share of all company API requests answered with each fault (about 11% in all). The held
 # requests ("timeout") are rarer: each costs the client its whole read timeout.
@@ -50,7 +55,7 @@ def random_faults(rng: random.Random) -> list[RandomFault]:
 class Office:
     """Creates, sends and accepts one record at a time; remembers what it accepted."""
 
-    def __init__(self, books: Books, rng: random.Random):
+    def __init__(self, books, rng: random.Random):
         self.books = books
         self.rng = rng
         self.number = 0
@@ -100,6 +105,8 @@ class Office:
             title=f"Soak package {self.number}",
             status=CommitmentStatus.APPROVED,
             default_retainage_percent=Decimal("10.00"),
+            # In the currency the ERP keeps its books in, as the scene's subcontract is.
+            currency=self.books.commitment.currency,
         )
         codes = list(self.books.cost_codes.values())
         for position in range(1, self.rng.randint(1, 3) + 1):
@@ -139,3 +146,82 @@ class Office:
                 retainage_withheld=(work / 10).quantize(CENT),
             )
         return invoice
+
+
+# What the soak asks of each ERP ------------------------------------------------------------------
+
+SCENE_DOCUMENTS = {"company": 1, "commitment": 1, "invoice": 0}  # the scene's vendor and order
+
+
+@dataclass(frozen=True)
+class ErpSoak:
+    name: str
+    sandbox_fixture: str
+    server_fixture: str
+    settings_fixture: str
+    fault_shares: dict[str, float]
+    worker_environment: Callable[[object], dict[str, str]]  # (sandbox) -> the workers' env
+    open_books: Callable[..., object]  # (sandbox, *, pm, approver, tag) -> the soak's books
+    without_limits: Callable[[object], None]  # lift the sandbox's own rate limits
+    add_random_faults: Callable[[object, random.Random], None]  # (server, rng)
+    # kind -> our name or number -> the ERP's live documents under it (ours and the scene's)
+    documents_by_record: Callable[[object], dict[str, dict[str, list[dict]]]]
+    document_id: Callable[[str, dict], str]
+    document_total: Callable[[dict], Decimal]  # the sum of its lines, before any tax
+    api_requests: Callable[[list[dict]], list[dict]]
+    faults_fired: Callable[[list[dict]], Counter]
+
+
+# The workers' retries, fast, whatever the ERP.
+FAST_RETRIES = {
+    "EXPORT_MAX_TRIES": "4",
+    "EXPORT_RETRY_BASE_SECONDS": "0.1",
+    "EXPORT_RETRY_MAX_SECONDS": "0.5",
+}
+QBO_WORKER_SETTINGS = {
+    **FAST_RETRIES,
+    "QBO_REQUESTS_PER_MINUTE": "100000",
+    "QBO_MAX_CONCURRENT": "30",
+    "QBO_RATE_WINDOW_SECONDS": "0.3",
+    "QBO_TIMEOUT_SECONDS": "1.0",
+    "QBO_CONNECT_TIMEOUT_SECONDS": "1.0",
+}
+
+
+def _qbo_documents(books) -> dict[str, dict[str, list[dict]]]:
+    """QuickBooks' documents of each kind, keyed by the name or number we give them."""
+    found: dict[str, dict[str, list[dict]]] = {}
+    for kind, entity, key in (
+        ("company", "Vendor", "DisplayName"),
+        ("commitment", "PurchaseOrder", "DocNumber"),
+        ("invoice", "Bill", "DocNumber"),
+    ):
+        found[kind] = {}
+        for document in books.entities(entity):
+            found[kind].setdefault(document.get(key), []).append(document)
+    return found
+
+
+def _qbo_random_faults(server, rng: random.Random) -> None:
+    for rule in random_faults(rng):
+        add_fault(server, rule)
+
+
+QUICKBOOKS_ONLINE = ErpSoak(
+    name="QuickBooks Online",
+    sandbox_fixture="qbo_sandbox",
+    server_fixture="qbo_sandbox_server",
+    settings_fixture="fast_exports",
+    fault_shares=FAULT_SHARES,
+    worker_environment=lambda sandbox: worker_processes.worker_environment(
+        sandbox, QBO_WORKER_SETTINGS
+    ),
+    open_books=scene.open_books,
+    without_limits=lambda sandbox: sandbox.set_limits(requests_per_window=100_000, concurrent=30),
+    add_random_faults=_qbo_random_faults,
+    documents_by_record=_qbo_documents,
+    document_id=lambda kind, document: str(document["Id"]),
+    document_total=lambda document: mapping.as_decimal(document["TotalAmt"]),
+    api_requests=api_requests,
+    faults_fired=faults_fired,
+)

@@ -33,7 +33,7 @@ from tests.reliability import scene, soak
 from tests.reliability.private_postgres import PrivateCluster, _free_port, postgres_bin_dir
 from tests.reliability.results import RESULTS, OutageFigures
 from tests.reliability.sandbox_faults import BatchWriteFault, RandomFault, add_fault
-from tests.reliability.test_soak import documents_by_record, record_key
+from tests.reliability.test_soak import record_key
 from tests.worker_processes import PROJECT_ROOT, WorkerPool, worker_environment
 
 OUTAGE_SECONDS = float(os.environ.get("OUTAGE_SECONDS", "30"))
@@ -250,7 +250,7 @@ def test_a_database_restart_stops_no_process_and_loses_or_doubles_nothing(
     assert processes.exited() == [], processes.logs()
     qbo_sandbox.clear_faults()
 
-    documents = documents_by_record(books)
+    documents = soak.QUICKBOOKS_ONLINE.documents_by_record(books)
     accepted = {kind: len(pks) for kind, pks in office.accepted.items()}
     our_bills = their_bills = Decimal("0.00")
     for kind, pks in office.accepted.items():

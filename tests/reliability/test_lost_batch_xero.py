@@ -24,15 +24,6 @@ STORED_BEFORE_THE_LOSS = 2
 LINKED = "Linked to an existing document in the ERP."
 
 
-@pytest.fixture
-def fast_xero_exports(xero_settings, settings):
-    settings.XERO = {**settings.XERO, "RATE_WINDOW_SECONDS": 0.2}
-    settings.EXPORT_MAX_TRIES = 4
-    settings.EXPORT_RETRY_BASE_SECONDS = 0.05
-    settings.EXPORT_RETRY_MAX_SECONDS = 0.5
-    return settings
-
-
 def invoice_of(books, n: int) -> SubcontractorInvoice:
     """An invoice of its own amount (no twin of the others), well within the lines' balances."""
     invoice = new_invoice(books, number=f"INV-X{n}")

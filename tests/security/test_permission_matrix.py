@@ -112,6 +112,7 @@ EXPECTED_ADMIN_VIEWS = {
         "reject": DECIDERS,
         "retry": DECIDERS,
         "unlink": DECIDERS,
+        "cancel": DECIDERS,
     },
     "costcode": {
         "changelist": STAFF,

@@ -26,6 +26,10 @@ class Command(BaseCommand):
         if connection is None:
             raise CommandError(problem)
         chosen = self._project(kind, project) if project is not None else None
+        agent = erp.agent_imports(connection)
+        if agent is not None:
+            self._request_from_agent(agent, connection, kind)
+            return
         self.stdout.write(f"Importing {SyncKind(kind).label.lower()} from {connection}…")
         try:
             if chosen is not None:
@@ -42,6 +46,14 @@ class Command(BaseCommand):
             ) from error
         for line in summary.lines():
             self.stdout.write(line)
+
+    def _request_from_agent(self, agent, connection, kind: str) -> None:
+        """Its own agent reads for this ERP when it runs: queue the reads, say when."""
+        label = SyncKind(kind).label.lower()
+        queued = agent.request(kind)
+        said = "queued" if queued else "were already waiting"
+        news = agent.state(kind).agent_news
+        self.stdout.write(f"The reads of {label} from {connection} {said}. {news}")
 
     def _progress(self, summary) -> None:
         self.stdout.write(f"  … {summary.seen:,} read so far")

@@ -1,7 +1,7 @@
 """The ERP's standard cost-code list: import its items, export a cost code we create.
 
 The reader decides which of the ERP's items can carry a job's cost; the list is short, so it is
-read whole every time and deactivations show. Matching an item: by its ERP id first, then an
+read whole every time and deactivations show (and, where the ERP deletes items, so do deletions). Matching an item: by its ERP id first, then an
 unlinked cost code with the same code, else a new cost code (cost type 'other'). Every item is
 also kept as it was read (ERPCostCode): a cost code still linked to an earlier connection's item
 is never re-linked here, but on the switching page, against that list.
@@ -31,6 +31,21 @@ def cost_codes_sync(*, connection: ERPConnection, progress=None) -> sync_runs.Sy
         store=lambda rows, summary: cost_codes_store(
             connection=connection, items=rows, summary=summary
         ),
+        gone=lambda listed, summary: _items_gone(connection, listed, summary),
+    )
+
+
+def _items_gone(connection: ERPConnection, listed: set[str], summary) -> None:
+    """Items the ERP no longer lists (deleted there, or no longer usable as cost codes) make
+    their cost codes inactive, as an item made inactive in the ERP does."""
+    ERPCostCode.objects.filter(erp_connection=connection, is_active=True).exclude(
+        erp_id__in=listed
+    ).update(is_active=False)
+    summary.updated += (
+        CostCode.objects.filter(erp_connection=connection, is_active=True)
+        .exclude(erp_id="")
+        .exclude(erp_id__in=listed)
+        .update(is_active=False, erp_synced_at=timezone.now())
     )
 
 

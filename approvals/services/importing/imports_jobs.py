@@ -58,6 +58,16 @@ def jobs_sync(*, connection: ERPConnection, progress=None) -> sync_runs.SyncSumm
         progress=progress,
         batches=lambda reader, token: reader.job_batches(token),
         store=lambda rows, summary: _store(connection, rows, summary),
+        gone=lambda listed, summary: _jobs_gone(connection, listed, summary),
+    )
+
+
+def _jobs_gone(connection: ERPConnection, listed: set[str], summary) -> None:
+    """Jobs the ERP no longer lists (deleted there) are inactive: no longer ready to import."""
+    summary.updated += (
+        ERPJob.objects.filter(erp_connection=connection, is_active=True)
+        .exclude(erp_id__in=listed)
+        .update(is_active=False)
     )
 
 

@@ -112,6 +112,38 @@ def job_costs_sync(
         return sync_runs.finish(lease, summary)
 
 
+def job_costs_brought(
+    *, connection: ERPConnection, batch: JobCostBatch, starts: bool, finished: bool
+) -> sync_runs.SyncSummary:
+    """Store one batch of job costs, bills, payments and deletions that the ERP's own agent
+    brought back (it answers our queued queries when it runs; no reader can be asked while we
+    wait), and what the read did so far: `starts` says this batch begins a job-cost read,
+    `finished` that it ends one. The projects with syncing enabled are then up to date, and the
+    import counts as done; a project whose job costs were never read only when the read was of
+    everything (`batch.full_read`), not of changes.
+
+    Documents our exports created are not compared here: that needs the reader's judgement.
+    """
+    summary = sync_runs.SyncSummary(kind=SyncKind.JOB_COSTS, full_read=batch.full_read)
+    with transaction.atomic():
+        context = _Context(connection, None, summary, None)
+        _store(context, batch)
+        _recompute_invoices(connection, context.paid_bills)
+        cursor = sync_runs.cursor_for(connection, SyncKind.JOB_COSTS)
+        if not starts:
+            summary.add(cursor.last_summary or {})
+        now = timezone.now()
+        fields = {"last_run_at": now, "last_summary": summary.as_dict(), "last_error": ""}
+        if finished:
+            fields.update(last_success_at=now, requested_at=None)
+            enabled = Project.objects.filter(erp_connection=connection, job_cost_sync_enabled=True)
+            if not batch.full_read:
+                enabled = enabled.exclude(job_costs_synced_at=None)
+            enabled.update(job_costs_synced_at=now)
+        type(cursor).objects.filter(pk=cursor.pk).update(**fields)
+    return summary
+
+
 def _store(context: _Context, batch: JobCostBatch) -> None:
     connection, reader, summary = context.connection, context.reader, context.summary
     _store_documents(context, batch.documents)
@@ -122,17 +154,20 @@ def _store(context: _Context, batch: JobCostBatch) -> None:
         deleted[deletion.kind].append(deletion.erp_id)
     for kind, erp_ids in deleted.items():
         _forget(context, kind, erp_ids)
-        summary.drifted += drift.check_deleted(
-            connection=connection, reader=reader, kind=kind, erp_ids=erp_ids
+        if reader is not None:
+            summary.drifted += drift.check_deleted(
+                connection=connection, reader=reader, kind=kind, erp_ids=erp_ids
+            )
+    if reader is not None:
+        summary.drifted += drift.check_documents(
+            connection=connection, reader=reader, documents=batch.exported
         )
-    summary.drifted += drift.check_documents(
-        connection=connection, reader=reader, documents=batch.exported
-    )
     for listing in batch.listings:
         _forget(context, listing.kind, sorted(_held(context, listing) - listing.erp_ids))
-        summary.drifted += drift.check_missing(
-            connection=connection, reader=reader, kind=listing.kind, seen_ids=listing.erp_ids
-        )
+        if reader is not None:
+            summary.drifted += drift.check_missing(
+                connection=connection, reader=reader, kind=listing.kind, seen_ids=listing.erp_ids
+            )
 
 
 def _forget(context: _Context, kind: DocumentKind, erp_ids: list[str]) -> None:

@@ -27,6 +27,7 @@ from integrations.data import Reader
 from integrations.models import ERPConnection
 
 SKIPPED_EXAMPLES = 5
+COUNTS = ("created", "updated", "linked", "deleted", "unchanged", "drifted")
 
 
 class SyncAlreadyRunning(Exception):
@@ -57,6 +58,11 @@ class SyncSummary:
     @property
     def seen(self) -> int:
         return self.created + self.updated + self.linked + self.unchanged + self.skipped_total
+
+    def add(self, earlier: dict) -> None:
+        """Count in what earlier batches of the same run did (their summary's as_dict())."""
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + int(earlier.get(name) or 0))
 
     def page_done(self) -> None:
         if self.progress is not None:
@@ -197,12 +203,21 @@ def list_sync(
     progress,
     batches: Callable[[Reader, str], Iterator],
     store: Callable[[list, SyncSummary], None],
+    gone: Callable[[set[str], SyncSummary], None] | None = None,
 ) -> SyncSummary:
     """Bring one ERP list (vendors, jobs, cost codes) up to date from where the last run left it.
 
-    batches(reader, resume_token) -> the reader's batches of that list; store(rows, summary).
+    batches(reader, resume_token) -> the reader's batches of that list; store(rows, summary);
+    gone(erp ids listed, summary) after a batch that is the whole list (`Batch.whole_list`):
+    what it does not list is no longer in the ERP.
     """
     summary = SyncSummary(kind=kind, progress=progress)
+
+    def store_batch(batch) -> None:
+        store(list(batch.rows), summary)
+        if gone is not None and batch.whole_list:
+            gone({row.erp_id for row in batch.rows}, summary)
+
     with leased(connection, kind) as lease:
         reader = erp.reader_for(connection)
         try:
@@ -210,7 +225,7 @@ def list_sync(
                 lease=lease,
                 summary=summary,
                 batches=batches(reader, lease.cursor.resume_token),
-                store=lambda batch: store(list(batch.rows), summary),
+                store=store_batch,
             )
         finally:
             reader.close()

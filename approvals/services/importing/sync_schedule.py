@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from approvals.models import SyncCursor, SyncKind
+from approvals.services import erp
 from approvals.services.exporting.exports import max_tries, next_try_after
 from approvals.services.importing import sync_runs
 from approvals.services.importing.imports_cost_codes import cost_codes_sync
@@ -53,9 +54,13 @@ def interval(kind: str) -> timedelta:
 
 
 def sync_request(*, connection: ERPConnection, kind: str) -> bool:
-    """Queue one run of `kind` unless one already waits; True when this call queued it."""
+    """Queue one run of `kind` unless one already waits; True when this call queued it. An ERP
+    whose own agent reads for it has the reads queued for the agent instead of a worker."""
     from approvals import sync_tasks
 
+    agent = erp.agent_imports(connection)
+    if agent is not None:
+        return agent.request(kind)
     cursor = sync_runs.cursor_for(connection, kind)
     now = timezone.now()
     forgotten = now - timedelta(seconds=sync_runs.lease_seconds())
@@ -82,6 +87,8 @@ class SyncState:
     next_due_at: datetime | None = None
     due_now: bool = True
     finished_ago: str = ""
+    waits_for_agent: str = ""
+    """When the ERP's own agent does the reads: the sentence saying when it will."""
 
     @property
     def running(self) -> bool:
@@ -112,17 +119,27 @@ def sync_state(*, connection: ERPConnection, kind: str, now=None) -> SyncState:
     """Running (someone holds the lease), queued (a request waits for a worker), how the last
     run ended and when the schedule next runs it."""
     now = now or timezone.now()
+    agent = erp.agent_imports(connection)
+    queued = agent.state(kind) if agent is not None else None
     cursor = SyncCursor.objects.filter(erp_connection=connection, kind=kind).first()
     if cursor is None:
-        return SyncState(kind=kind)
-    running = cursor.lease_until is not None and cursor.lease_until > now
-    forgotten = now - timedelta(seconds=sync_runs.lease_seconds())
-    waiting = cursor.requested_at is not None and cursor.requested_at >= forgotten
+        cursor = SyncCursor(erp_connection=connection, kind=kind)
+        if queued is None:
+            return SyncState(kind=kind)
+    if queued is not None:
+        running_since, requested_at = queued.reading_since, queued.waiting_since
+    else:
+        running = cursor.lease_until is not None and cursor.lease_until > now
+        forgotten = now - timedelta(seconds=sync_runs.lease_seconds())
+        waiting = cursor.requested_at is not None and cursor.requested_at >= forgotten
+        running_since = cursor.last_run_at if running else None
+        requested_at = cursor.requested_at if waiting else None
     next_due_at = cursor.last_run_at + interval(kind) if cursor.last_run_at else None
     return SyncState(
         kind=kind,
-        running_since=cursor.last_run_at if running else None,
-        requested_at=cursor.requested_at if waiting else None,
+        running_since=running_since,
+        requested_at=requested_at,
+        waits_for_agent=queued.agent_news if queued is not None else "",
         last_run_at=cursor.last_run_at,
         last_success_at=cursor.last_success_at,
         last_error=cursor.last_error,

@@ -1,4 +1,5 @@
-"""The workflow steps people take: send, retrieve, reject, resend, accept, retry, unlink."""
+"""The workflow steps people take: send, retrieve, reject, resend, accept, retry, unlink, and
+cancelling an export handed to an ERP's agent before it collects it."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
+from approvals.people import person_name
 from approvals.schedule import SharedSchedules, overbilled_lines
 from approvals.services import erp
 from approvals.services.exporting import failed_exports
-from approvals.services.exporting.exports import export_enqueue
+from approvals.services.exporting.exports import NOT_HANDED_OFF, export_enqueue
 from approvals.services.workflow import duplicates, posting, unlinking
 from approvals.services.workflow.accept_questions import (
     accept_questions,
@@ -53,6 +55,7 @@ from approvals.services.workflow.transitions import (
     self_approval_note,
 )
 from approvals.states import Action, SyncStatus
+from integrations.base import ERPError
 
 DIRECT_EXPORT = "direct export setting"
 _ASKED = {"retrieve": "retrieved", "reject": "rejected"}
@@ -381,6 +384,49 @@ def record_retry(*, record, actor):
         )
         export_enqueue(record=record)
     return event
+
+
+def record_cancel_hand_off(*, record, actor):
+    """Withdraw a handed-off export the ERP's own agent has not collected yet: its request is
+    never sent, and the record becomes a failed export of which nothing reached the ERP, to be
+    retried, retrieved or rejected. Refused, with the ERP's sentence, once the agent collected
+    it (the ERP may hold the document): its answer settles the record then."""
+    _check(record=record, actor=actor, action=Action.CANCEL_HAND_OFF)
+    connection = record.handed_off_to
+    name = erp.erp_name(connection)
+    agent = erp.agent_of(connection)
+    if agent is None:
+        raise PreconditionsNotMet(
+            [
+                f"{name} is not connected now, so its request cannot be withdrawn. An "
+                "administrator can reconnect it under ERP Integrations."
+            ]
+        )
+    who = person_name(actor)
+    message = (
+        f"Cancelled by {who} before {name} collected it: nothing reached {name}. Retry the "
+        "export to hand it over again, or retrieve or reject it."
+    )
+    try:
+        with transaction.atomic():
+            agent.hand_off_cancel(record, by=who)
+            return record_transition(
+                record=record,
+                action=Action.CANCEL_HAND_OFF,
+                actor=actor,
+                reason=message,
+                changes={
+                    "last_export_error": message,
+                    "export_started_at": None,
+                    "nothing_in_erp_for_attempt": record.export_attempt,
+                    "erp_lookup_at": None,
+                    "erp_lookup_error": "",
+                    **NOT_HANDED_OFF,
+                },
+                export_attempt=record.export_attempt,
+            )
+    except ERPError as error:
+        raise PreconditionsNotMet([error.message]) from None
 
 
 def record_unlink(*, record, actor):

@@ -22,7 +22,7 @@ from approvals.states import Action, Note, SyncStatus, allowed_from, target_of
 
 _SENDER_ACTIONS = frozenset({Action.SEND, Action.RETRIEVE, Action.RESEND})
 _APPROVER_ACTIONS = frozenset(
-    {Action.ACCEPT, Action.REJECT, Action.RETRY, Action.UNLINK, Action.LINK}
+    {Action.ACCEPT, Action.REJECT, Action.RETRY, Action.UNLINK, Action.LINK, Action.CANCEL_HAND_OFF}
 )
 
 _PAST_TENSE = {
@@ -39,6 +39,7 @@ _PAST_TENSE = {
     Action.LINK: "linked",
     Action.IMPORT: "imported",
     Action.FOUND_IN_ERP: "linked to the document found in the ERP",
+    Action.CANCEL_HAND_OFF: "cancelled",
 }
 
 _INFINITIVE = {
@@ -55,6 +56,7 @@ _INFINITIVE = {
     Action.LINK: "link",
     Action.IMPORT: "import",
     Action.FOUND_IN_ERP: "link to the document found in the ERP",
+    Action.CANCEL_HAND_OFF: "cancel before the ERP collects it",
 }
 
 

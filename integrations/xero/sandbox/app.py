@@ -247,6 +247,8 @@ class Sandbox:
         except Exception:
             logger.exception("Sandbox failure on %s %s", method, "/".join(segments))
             return error_response(faults.unknown_error())
+        if answer is None:
+            return Response(status, b"", "text/plain")
         return json_response(status, answer)
 
     # -- idempotency -----------------------------------------------------------------------

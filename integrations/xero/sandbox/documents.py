@@ -21,6 +21,10 @@ EDIT_PAID_MESSAGE = (
     "This document cannot be edited as it has a payment or credit note allocated to it."
 )
 INVALID_STATUS_MESSAGE = "Invoice not of valid status for modification"
+BILLED_ORDER_MESSAGE = "A purchase order that has been billed cannot be edited."
+# What an update of a billed purchase order may still carry: undoing "Mark as billed" (its
+# status back to AUTHORISED) and whether it was sent to the contact.
+BILLED_ORDER_SETTABLE = frozenset({"PurchaseOrderID", "Status", "SentToContact"})
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,10 @@ def _status(doc_type: DocumentType, element: dict, existing: dict | None) -> str
     return status
 
 
+def _billed_order(doc_type: DocumentType, existing: dict | None) -> bool:
+    return doc_type is PURCHASE_ORDER and existing is not None and existing["Status"] == "BILLED"
+
+
 def _paid(existing: dict | None) -> Decimal:
     if existing is None:
         return Decimal("0.00")
@@ -212,6 +220,8 @@ def save(books: Books, doc_type: DocumentType, element: dict, existing: dict | N
     document = dict(existing or doc_type.extra)
     document_type = _check_type(doc_type, element, existing)
     status = _status(doc_type, element, existing)
+    if _billed_order(doc_type, existing) and set(element) - BILLED_ORDER_SETTABLE:
+        raise Invalid(BILLED_ORDER_MESSAGE)
     paid = bool(_paid(existing))
     # What a payment was made against stays: its lines, how they are taxed, its contact.
     retaxed = element.get("LineAmountTypes") not in (None, document.get("LineAmountTypes"))

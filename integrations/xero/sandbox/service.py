@@ -172,7 +172,8 @@ class AccountingService:
     # -- one request -----------------------------------------------------------------------
 
     def handle(self, ctx: Context, method: str, segments: list[str], params: dict, headers, body):
-        """(status, JSON body) for one accounting request; raises XeroError otherwise."""
+        """(status, JSON body) for one accounting request, the body None for 204 No Content;
+        raises XeroError otherwise."""
         resource = segments[0].lower() if segments else ""
         rest = segments[1:]
         if resource not in SCOPES:
@@ -185,6 +186,8 @@ class AccountingService:
             if unit.events:
                 events = list(unit.events)
                 self.store.after_commit(lambda: self.publish(events))
+        if answer is None:
+            return 204, None
         return 200, self._envelope(ctx, answer)
 
     @staticmethod
@@ -197,7 +200,7 @@ class AccountingService:
             **answer,
         }
 
-    def _route(self, ctx, books, method, resource, rest, params, headers, body) -> dict:
+    def _route(self, ctx, books, method, resource, rest, params, headers, body) -> dict | None:
         if resource == "organisation" and method == "GET" and not rest:
             organisation = dict(books.organisation)
             return {"Organisations": [organisation]}
@@ -223,6 +226,9 @@ class AccountingService:
                 return self._list(books, resource, collection, params, headers)
         if method in ("PUT", "POST") and len(rest) <= 1:
             return self._write(books, resource, collection, method, rest, params, body)
+        if method == "DELETE" and resource == "items" and len(rest) == 1:
+            settings.delete_item(books, rest[0])
+            return None
         raise faults.not_found()
 
     # -- reading ---------------------------------------------------------------------------

@@ -8,10 +8,10 @@ archived, not deleted.
 
 from __future__ import annotations
 
-from . import seeding
+from . import faults, seeding
 from .books import Books
 from .faults import Invalid
-from .fields import choice, new_id, number, text
+from .fields import choice, is_uuid, new_id, number, text
 
 MAX_ACTIVE_CATEGORIES = 2
 DEFAULT_MAX_ACTIVE_OPTIONS = 100
@@ -140,6 +140,13 @@ def create_item(books: Books, element: dict) -> dict:
 
 def update_item(books: Books, existing: dict, element: dict) -> dict:
     return books.unit.save("Item", existing["ItemID"], _apply_item(books, dict(existing), element))
+
+
+def delete_item(books: Books, item_id: str) -> None:
+    """DELETE /Items/{ItemID}: gone from every list (Xero keeps no deleted items to read)."""
+    if not is_uuid(item_id) or books.unit.get("Item", item_id) is None:
+        raise faults.not_found()
+    books.unit.delete("Item", item_id)
 
 
 def item_for_upsert(books: Books, element: dict) -> dict | None:

@@ -306,6 +306,12 @@ class Unit:
             )
         return data
 
+    def delete(self, kind: str, id_: str) -> None:
+        self.conn.execute(
+            "DELETE FROM record WHERE tenant_id = ? AND kind = ? AND id = ?",
+            (self.tenant_id, kind, id_.lower()),
+        )
+
     def updated_ms(self, kind: str) -> dict[str, int]:
         rows = self.conn.execute(
             "SELECT id, updated_ms FROM record WHERE tenant_id = ? AND kind = ?",

@@ -3,10 +3,12 @@
 import pytest
 
 from tests.integrations.contract.hand_off_erp import ScriptedHandOff
+from tests.integrations.contract.quickbooks_desktop import QuickBooksDesktop
 from tests.integrations.contract.quickbooks_online import QuickBooksOnline
 from tests.integrations.contract.xero import Xero
 
 ADAPTERS = {
+    "quickbooks_desktop": QuickBooksDesktop,
     "quickbooks_online": QuickBooksOnline,
     "scripted_hand_off": ScriptedHandOff,
     "xero": Xero,

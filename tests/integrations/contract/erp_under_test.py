@@ -3,8 +3,8 @@
 An adapter opens books in its ERP's sandbox (our project, vendor and subcontract already
 there), makes that ERP misbehave the way a case needs, and reads back what the ERP holds, so
 every case is written once, in the workflow's words. A case that cannot happen with an ERP is
-named in its `does_not_apply`, with the reason, and skipped there. Xero and QuickBooks Desktop
-join by writing an adapter and listing it in conftest.ADAPTERS.
+named in its `does_not_apply`, with the reason, and skipped there. An ERP joins by writing an
+adapter and listing it in conftest.ADAPTERS.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ class Books:
 class ERPUnderTest(Protocol):
     does_not_apply: dict[str, str]
     """Sentence of the contract -> why it cannot happen with this ERP."""
+    erp_name: str
+    """How the workflow names the ERP ("Waiting for <erp_name>"); asked of hand-off ERPs."""
+    connector_name: str
+    """How its connector names itself in the history of a hand-off."""
 
     def open_books(self) -> Books:
         """A company of its own in the sandbox, with our project, vendor and subcontract."""
@@ -71,8 +75,9 @@ class ERPUnderTest(Protocol):
         """Someone types a vendor named like `company` into the ERP: with `company`'s details
         (clearly ours), or another business's."""
 
-    def agent_fails_next(self, message: str) -> None:
-        """The agent's next answer says the request failed, with `message`."""
+    def agent_fails_next(self) -> str:
+        """The agent's next answer says the request failed; returns the ERP's own words for
+        why, which the record's message carries."""
 
     def answer_again(self, record, *, attempt: int | None = None) -> str:
         """The agent's answer for `record`'s request of `attempt` (its last by default) reaches

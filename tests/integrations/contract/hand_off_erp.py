@@ -1,5 +1,6 @@
 """A scripted ERP whose own agent collects our requests later, as QuickBooks Desktop's Web
-Connector does: the contract suite runs the hand-off through it until QuickBooks Desktop joins.
+Connector does: the contract suite runs the hand-off through it as through QuickBooks Desktop,
+and the cases QuickBooks Desktop cannot play yet (answers scripted to arrive late or twice).
 
 Its connector never answers while the worker waits: export() queues one request per transport
 key and returns HandedOff (asked again with the same key, it returns the request already
@@ -203,6 +204,9 @@ class ScriptedHandOff:
         IMPORT: "the scripted ERP has no reader; QuickBooks Desktop's iterators join with it.",
     }
 
+    erp_name = "Xero"  # the kind it is connected as
+    connector_name = HandOffConnector.display_name
+
     def __init__(self, request):
         register_test_connector(
             request.getfixturevalue("monkeypatch"), ERPKind.XERO, f"{__name__}.HandOffConnector"
@@ -237,8 +241,10 @@ class ScriptedHandOff:
     def lose_next_answer(self, record) -> None:
         self.books.answers_to_lose += 1
 
-    def agent_fails_next(self, message: str) -> None:
+    def agent_fails_next(self) -> str:
+        message = "The vendor name is already used by an employee."
         self.books.failures.append(PermanentERPError(message, response_body={"error": message}))
+        return message
 
     def answer_again(self, record, *, attempt: int | None = None) -> str:
         """The answer for `record`'s request of `attempt` (its last by default) arrives again."""
@@ -252,19 +258,25 @@ class ScriptedHandOff:
         request = self.books.request_of(record, None)
         outcome = Books.result(self.books.store(request), request)
         request.answered = True
-        start = threading.Barrier(2)
-        outcomes: list[str] = []
+        return twice_at_once(lambda: self.books.answer(request, outcome))
 
-        def deliver() -> None:
-            try:
-                start.wait(timeout=10)
-                outcomes.append(self.books.answer(request, outcome))
-            finally:
-                connections.close_all()
 
-        threads = [threading.Thread(target=deliver) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        return sorted(outcomes)
+def twice_at_once(deliver) -> list[str]:
+    """`deliver()` run by two threads released at the same moment, each on a database
+    connection of its own: what each returned, sorted."""
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        try:
+            start.wait(timeout=10)
+            outcomes.append(deliver())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(outcomes)

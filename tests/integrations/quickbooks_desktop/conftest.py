@@ -7,10 +7,12 @@ from integrations.quickbooks_desktop.models import DesktopConnection
 from tests.integrations.quickbooks_desktop import quickbooks as qb
 
 PASSWORD = "correct horse battery staple"
+WEB_CONNECTOR_USER = "riverside-qbwc"
 ENDPOINT = "/erp/quickbooks-desktop/qbwc/"
+USERNAME = "riverside-qbwc"
 
 
-def make_desktop(*, username: str = "riverside-qbwc", read_lists: bool = True, **fields):
+def make_desktop(*, username: str = USERNAME, read_lists: bool = True, **fields):
     connection = ERPConnection.objects.create(
         kind=ERPKind.QUICKBOOKS_DESKTOP,
         company_id="{7A0C2B9E-1111-4C2D-9E0F-000000000001}",
@@ -59,6 +61,34 @@ def company() -> qb.QuickBooks:
 
 
 @pytest.fixture
+def local_quickbooks(qbd_sandbox, live_server):
+    """The local QuickBooks Desktop, its Web Connector polling this live server as the
+    connection make_desktop(username=WEB_CONNECTOR_USER) expects."""
+    qbd_sandbox.settings(
+        app_url=f"{live_server.url}{ENDPOINT}", username=WEB_CONNECTOR_USER, password=PASSWORD
+    )
+    return qbd_sandbox
+
+
+def seed_job_check(quickbooks, job_id: str, *, amount: str = "120.00", number: str = "1001"):
+    """A check to Bolt Electric (seeded first) with one materials line on the job `job_id`."""
+    return quickbooks.seed(
+        "Check",
+        AccountRef={"FullName": "Checking"},
+        PayeeEntityRef={"FullName": "Bolt Electric"},
+        TxnDate="2026-03-05",
+        RefNumber=number,
+        ExpenseLineRet=[
+            {
+                "AccountRef": {"FullName": "Job Materials"},
+                "Amount": amount,
+                "CustomerRef": {"ListID": job_id},
+            }
+        ],
+    )
+
+
+@pytest.fixture
 def live_server(settings):
     """A live server per test, started after the HTTPS redirect is off (the security middleware
     reads it once, when the server loads it): the Web Connector may use http:// on localhost."""
@@ -68,3 +98,13 @@ def live_server(settings):
     server = LiveServer("localhost")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def web_connector(qbd_sandbox, live_server):
+    """The local QuickBooks Desktop, its Web Connector polling this site's endpoint as the user
+    `make_desktop` creates."""
+    qbd_sandbox.settings(
+        app_url=f"{live_server.url}{ENDPOINT}", username=USERNAME, password=PASSWORD
+    )
+    return qbd_sandbox

@@ -125,9 +125,11 @@ def account(name: str, account_type: str, *, number: str = "") -> str:
 
 @dataclass
 class QuickBooks:
-    """The company's lists (…Ret elements as text) and the iterators of the open session."""
+    """The company's lists (…Ret elements as text), the iterators of the open session, and
+    the requests it refuses (operation → status code and message)."""
 
     lists: dict[str, list[str]] = field(default_factory=dict)
+    refusals: dict[str, tuple[int, str]] = field(default_factory=dict)
     iterators: dict[str, tuple[str, int]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
 
@@ -142,6 +144,9 @@ class QuickBooks:
         operation = request.tag
         name = operation[: -len("Rq")] + "Rs"
         request_id = request.get("requestID")
+        if operation in self.refusals:
+            code, said = self.refusals[operation]
+            return self._rs(name, request_id, code, "Error", said, "")
         rows = self.lists.get(operation, [])
         if operation in ("CustomerQueryRq", "VendorQueryRq", "ItemQueryRq") and request.get(
             "iterator"

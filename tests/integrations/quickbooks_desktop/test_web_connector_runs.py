@@ -188,7 +188,11 @@ def test_lists_are_read_again_once_their_import_interval_has_passed(
 
     assert again.authenticated == ""
     latest = WebConnectorSession.objects.order_by("-started_at").first()
-    assert [exchange.request.operation for exchange in latest.exchanges.all()] == ["VendorQueryRq"]
+    # and the entries deleted since the lists were first read
+    assert [exchange.request.operation for exchange in latest.exchanges.all()] == [
+        "VendorQueryRq",
+        "ListDeletedQueryRq",
+    ]
     assert ERPVendor.objects.filter(display_name="Cascade Glazing").exists()
 
 

@@ -50,6 +50,28 @@ class SomeoneInXero:
         item = {"Code": code, "Name": name, "PurchaseDetails": {"AccountCode": "320"}}
         return self._write("PUT", "Items", {"Items": [item]})["Items"][0]["ItemID"]
 
+    def change_item(self, item_id: str, **fields) -> None:
+        self._write("POST", "Items", {"Items": [{"ItemID": item_id, **fields}]})
+
+    def _delete(self, resource: str) -> int:
+        """A DELETE, which the connector never sends: its HTTP status."""
+        with XeroClient(self.connection) as client:
+            client.organisation()  # a fresh access token for the request below
+            return client.session.delete(
+                f"{client.base_url}/{resource}",
+                headers={
+                    "xero-tenant-id": client.tenant_id,
+                    "Authorization": f"Bearer {self.connection.access_token}",
+                },
+                timeout=10,
+            ).status_code
+
+    def delete_item(self, item_id: str) -> None:
+        assert self._delete(f"Items/{item_id}") == 204
+
+    def delete_option(self, option_id: str) -> None:
+        assert self._delete(f"TrackingCategories/{self.category_id}/Options/{option_id}") == 200
+
     def line(self, amount: str, *, option: str = "", item_code: str = "", account: str = "320"):
         line = {
             "Description": f"Work {amount}",

@@ -29,16 +29,17 @@ class Books:
     project: Project
     vendor: Company
     commitment: Commitment
+    tag: int = 0  # keeps each organisation's codes and numbers apart when several are opened
 
     def records(self, kind: str) -> list[dict]:
         return self.sandbox.records(kind, tenant_id=self.connection.company_id)
 
 
-def open_books(sandbox, connection: ERPConnection, *, pm, approver) -> Books:
+def open_books(sandbox, connection: ERPConnection, *, pm, approver, tag: int = 0) -> Books:
     cost_codes = {}
     with XeroClient(connection) as client:
         for position, name in enumerate(ITEMS, start=1):
-            code = f"09-{position}00"
+            code = f"{tag:03d}-{position}00" if tag else f"09-{position}00"
             item = client.create(
                 "Items",
                 {
@@ -46,14 +47,15 @@ def open_books(sandbox, connection: ERPConnection, *, pm, approver) -> Books:
                         mapping.cost_code_item_payload(code=code, name=name, account_code="320")
                     ]
                 },
-                idempotency_key=f"scene-item-{code}",
+                idempotency_key=f"scene-item-{connection.company_id}-{code}",
             )["Items"][0]
             cost_codes[name] = CostCode.objects.create(
                 code=code, name=name, erp_id=item["ItemID"], erp_connection=connection
             )
     pm, approver = fresh(pm), fresh(approver)
     connector = XeroConnector(connection)
-    project = make_project(number="P-1001", name="Riverside Clinic", members=[pm])
+    number = f"P-1{tag:03d}" if tag else "P-1001"
+    project = make_project(number=number, name="Riverside Clinic", members=[pm])
     exported(connector, project)
     vendor = Company.objects.create(
         name="Acme Drywall", legal_name="Acme Drywall & Framing LLC", email="ap@acme.example"
@@ -62,7 +64,7 @@ def open_books(sandbox, connection: ERPConnection, *, pm, approver) -> Books:
     commitment = new_commitment(project, vendor, cost_codes, number="SC-1001-004")
     Commitment.objects.filter(pk=commitment.pk).update(currency="AUD")
     exported(connector, commitment)
-    return Books(sandbox, connection, cost_codes, pm, approver, project, vendor, commitment)
+    return Books(sandbox, connection, cost_codes, pm, approver, project, vendor, commitment, tag)
 
 
 def exported(connector: XeroConnector, record) -> None:

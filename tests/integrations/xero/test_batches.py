@@ -2,9 +2,10 @@
 with summarizeErrors=false, each stored or refused on its own, looked up first in one call for
 the whole batch; a lost answer ends in one document per record."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from approvals.models import Commitment, CommitmentChangeOrder, Company, Project
 from approvals.services import record_send, records_accept_bulk
@@ -14,8 +15,9 @@ from integrations.xero.client import XeroClient
 from integrations.xero.connector import ExportRefused, XeroConnector
 from integrations.xero.organisation import remember_organisation
 from tests.integrations.xero import scene
+from tests.integrations.xero.books import SomeoneInXero
 from tests.integrations.xero.test_connector import run_queued_exports
-from tests.records import fresh_record, new_invoice, people
+from tests.records import fresh_record, new_commitment, new_invoice, people
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +144,138 @@ def test_a_lost_batch_answer_after_xero_stored_some_ends_in_one_bill_per_invoice
         assert invoice.sync_status == SyncStatus.SYNCED
         assert invoice.erp_id == by_number[invoice.number]["InvoiceID"]
         assert by_number[invoice.number]["SubTotal"] == invoice.totals().net
+
+
+def commitments_of(books, count: int) -> list[Commitment]:
+    commitments = [
+        new_commitment(books.project, books.vendor, books.cost_codes, number=f"SC-60{n}")
+        for n in range(count)
+    ]
+    Commitment.objects.filter(pk__in=[c.pk for c in commitments]).update(currency="AUD")
+    return [fresh_record(commitment) for commitment in commitments]
+
+
+def live_orders(books) -> list[dict]:
+    return [o for o in books.records("PurchaseOrder") if o["Status"] != "DELETED"]
+
+
+def test_a_lost_batch_answer_for_purchase_orders_ends_in_one_order_per_commitment(
+    books, xero_sandbox
+):
+    commitments = commitments_of(books, 6)
+    # Posted last year, exported today: its order is dated far outside today's.
+    Commitment.objects.filter(pk=commitments[0].pk).update(posting_date=date(2025, 6, 30))
+    for commitment in commitments:
+        record_send(record=commitment, actor=books.pm)
+    outcomes = records_accept_bulk(records=commitments, actor=books.approver)
+    assert all(outcome.ok for outcome in outcomes)
+    # Xero stored two of the six (the one posted last year first), then the answer was lost.
+    xero_sandbox.inject_fault(
+        "drop_after_commit", resource="purchaseorders", method="PUT", elements=2
+    )
+    xero_sandbox.clear_request_log()
+
+    run_queued_exports()
+
+    orders = [o for o in live_orders(books) if o["PurchaseOrderNumber"].startswith("SC-60")]
+    assert sorted(o["PurchaseOrderNumber"] for o in orders) == [c.number for c in commitments]
+    by_number = {order["PurchaseOrderNumber"]: order for order in orders}
+    for commitment in map(fresh_record, commitments):
+        assert commitment.sync_status == SyncStatus.SYNCED, commitment.last_export_error
+        assert commitment.erp_id == by_number[commitment.number]["PurchaseOrderID"]
+    assert by_number["SC-600"]["DateString"].startswith("2025-06-30")
+    assert len(calls(xero_sandbox, "PUT", "PurchaseOrders")) == 2
+
+
+def test_an_order_a_lost_answer_left_days_ago_is_found_by_a_later_batch(books, xero_sandbox):
+    earlier, fresh = commitments_of(books, 2)
+    # Accepted four days ago; its first try's order, sent without a date, was dated by Xero
+    # the day after, and its answer was lost.
+    four_days_ago = timezone.now() - timedelta(days=4)
+    Commitment.objects.filter(pk=earlier.pk).update(decided_at=four_days_ago)
+    connector = XeroConnector(books.connection)
+    stored_then = {
+        **mapping.purchase_order_payload(earlier, connector.books),
+        "Date": (timezone.localdate() - timedelta(days=3)).isoformat(),
+    }
+    with XeroClient(books.connection) as client:
+        stored = client.create(
+            "PurchaseOrders", {"PurchaseOrders": [stored_then]}, idempotency_key="days-ago"
+        )["PurchaseOrders"][0]
+    xero_sandbox.clear_request_log()
+
+    found, created = XeroConnector(books.connection).export_batch(
+        [fresh_record(earlier), fresh],
+        idempotency_keys=[f"commitment-{earlier.pk}-2", f"commitment-{fresh.pk}-1"],
+    )
+
+    assert (found.erp_id, found.linked_existing) == (stored["PurchaseOrderID"], True)
+    assert not created.linked_existing
+    numbers = sorted(o["PurchaseOrderNumber"] for o in live_orders(books))
+    assert numbers == sorted(["SC-1001-004", "SC-600", "SC-601"])
+    # One read of the days the two orders can carry, one create.
+    assert len(calls(xero_sandbox, "GET", "PurchaseOrders")) == 1
+    assert len(calls(xero_sandbox, "PUT", "PurchaseOrders")) == 1
+
+
+def invoices_billing(books, numbers: list[str]):
+    invoices = [new_invoice(books, number=number) for number in numbers]
+    for n, invoice in enumerate(invoices):
+        invoice.lines.update(work_completed=100 + n, retainage_withheld=0)
+    return [fresh_record(invoice) for invoice in invoices]
+
+
+def batch_of(books, invoices) -> list:
+    return XeroConnector(books.connection).export_batch(
+        invoices, idempotency_keys=[f"invoice-{invoice.pk}-1" for invoice in invoices]
+    )
+
+
+def test_an_item_deleted_in_xero_since_this_worker_read_the_items_fails_with_a_sentence(books):
+    # A first batch: this worker has read the items (and keeps them five minutes).
+    batch_of(books, invoices_billing(books, ["INV-700"]))
+    painting = books.cost_codes["Painting"]
+    SomeoneInXero(books.connection).delete_item(painting.erp_id)
+    later = invoices_billing(books, ["INV-701", "INV-702"])
+
+    refused = batch_of(books, later)
+
+    assert [bill["InvoiceNumber"] for bill in live_bills(books)] == ["INV-700"]
+    for error in refused:
+        assert isinstance(error, ExportRefused)
+        assert error.message == (
+            "Xero refused it: Item code '09-200' is not valid. In Xero, the item of cost code "
+            f"'{painting}' no longer exists. Import the cost codes again (or link each cost "
+            "code to another item), then export again."
+        )
+    # The worker read the items again: its next batch is refused before anything is sent.
+    (again,) = batch_of(books, [fresh_record(later[0])])
+    assert "is linked to a Xero item (id" in again.message
+    assert "that Xero no longer holds" in again.message
+
+
+def test_an_items_code_given_to_another_item_since_the_last_read_never_bills_that_item(books):
+    batch_of(books, invoices_billing(books, ["INV-710"]))
+    painting = books.cost_codes["Painting"]
+    someone = SomeoneInXero(books.connection)
+    someone.change_item(painting.erp_id, Code="09-200-OLD")
+    other = someone.item("09-200", "Hoarding hire")
+    (invoice,) = invoices_billing(books, ["INV-711"])
+
+    (error,) = batch_of(books, [invoice])
+
+    assert error.code == "wrong_item"
+    assert error.message.startswith(
+        "Xero stored bill INV-711 with item 'Hoarding hire' (coded '09-200') where cost code "
+        f"'{painting}' is linked to another item: the items were changed in Xero since we last "
+        "read them. Delete bill INV-711 in Xero"
+    )
+    (stored,) = [b for b in live_bills(books) if b["InvoiceNumber"] == "INV-711"]
+    assert other in {line["Item"]["ItemID"] for line in stored["LineItems"] if "Item" in line}
+    # A retry never links the bill that books the other item.
+    with pytest.raises(ExportRefused, match="coded '09-200-OLD', not '09-200'"):
+        XeroConnector(books.connection).export(invoice, idempotency_key="retry")
+    assert XeroConnector(books.connection).find_exported(invoice, None) is None
 
 
 def test_contacts_of_a_batch_are_looked_up_by_name_in_one_call(books, xero_sandbox):

@@ -1,5 +1,6 @@
 """Accept → export task → the Xero sandbox over a real socket: what reaches Xero's books, once."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from approvals.preconditions import send_problems
 from approvals.services import record_accept, record_retry, record_send
 from approvals.states import SyncStatus
 from approvals.tasks import export_run
+from integrations.base import ApprovedDocument, PermanentERPError
 from integrations.models import ERPConnection
 from integrations.registry import connector_for
 from integrations.xero.client import XeroClient
@@ -218,6 +220,56 @@ def test_a_billed_purchase_order_is_explained_not_changed(books):
     assert "Purchase order SC-1001-004 is marked as billed in Xero" in error
     assert "Undo 'Mark as billed'" in error
     assert len(books.records("PurchaseOrder")[0]["LineItems"]) == 2
+
+
+class BilledOnceRead(XeroClient):
+    """Someone in Xero marks the purchase order as billed just after an export read it."""
+
+    billed = False
+
+    def find(self, resource: str, key: str) -> dict | None:
+        found = super().find(resource, key)
+        if resource == "PurchaseOrders" and found is not None and not self.billed:
+            self.billed = True
+            with XeroClient(self.connection) as someone:
+                someone.update(
+                    f"PurchaseOrders/{found['PurchaseOrderID']}",
+                    {"PurchaseOrders": [{"Status": "BILLED"}]},
+                    idempotency_key="billed-meanwhile",
+                )
+        return found
+
+
+def test_a_purchase_order_billed_after_it_was_read_is_refused_by_xero_and_explained(books):
+    change_order = new_change_order(books)
+    record_send(record=change_order, actor=books.pm)
+    record_accept(record=fresh_record(change_order), actor=books.approver)
+    connector = XeroConnector(books.connection, client=BilledOnceRead(books.connection))
+
+    with pytest.raises(PermanentERPError) as refused:
+        connector.export(fresh_record(change_order), idempotency_key="billed-meanwhile-co")
+
+    assert str(refused.value).startswith(
+        "Purchase order SC-1001-004 is marked as billed in Xero, and Xero does not let a billed "
+        "purchase order change. Undo 'Mark as billed' on it in Xero"
+    )
+    assert refused.value.code == "order_not_changeable" and refused.value.status == 400
+    (order,) = books.records("PurchaseOrder")
+    assert (order["Status"], len(order["LineItems"])) == ("BILLED", 2)
+
+
+def test_the_look_up_of_an_option_whose_category_is_gone_finds_nothing(books):
+    """A failed project's look-up names the category of its accept: deleted since, or in the
+    organisation of an earlier connection, it holds nothing of ours (not an error to retry)."""
+    project = make_project(number="P-1003", name="East Wing", members=[books.pm])
+    connector = XeroConnector(books.connection)
+    approved = connector.approved_document(project)
+    elsewhere = ApprovedDocument(
+        document=approved.document,
+        identity={**approved.identity, "TrackingCategoryID": str(uuid.uuid4())},
+    )
+
+    assert connector.find_exported(project, elsewhere) is None
 
 
 def test_a_full_tracking_category_is_refused_saying_how_to_make_room(books):

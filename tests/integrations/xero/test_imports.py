@@ -111,6 +111,52 @@ def test_items_become_cost_codes(xero, xero_connection):
     assert (cost_code.code, cost_code.name) == ("09-2900", "Drywall")
 
 
+def test_options_deleted_or_archived_in_xero_become_inactive_at_the_next_import(
+    xero, xero_connection
+):
+    clinic = xero.option("P-104 Riverside Clinic")
+    depot = xero.option("P-090 Old Depot")
+    annex = xero.option("P-091 Annex")
+    jobs_sync(connection=xero_connection)
+    assert {job.erp_id for job in jobs_ready_to_import(connection=xero_connection)} == {
+        clinic,
+        depot,
+        annex,
+    }
+    xero.delete_option(depot)
+    xero.archive_option(annex)
+
+    summary = jobs_sync(connection=xero_connection)
+
+    assert [job.erp_id for job in jobs_ready_to_import(connection=xero_connection)] == [clinic]
+    stored = {job.erp_id: job.is_active for job in ERPJob.objects.all()}
+    assert stored == {clinic: True, depot: False, annex: False}
+    assert (summary.updated, summary.unchanged) == (2, 1)
+
+
+def test_items_deleted_or_no_longer_bought_in_xero_make_their_cost_codes_inactive(
+    xero, xero_connection
+):
+    drywall = xero.item("09-2900", "Drywall")
+    paint = xero.item("09-9100", "Paint")
+    hire = xero.item("01-5400", "Equipment hire")
+    cost_codes_sync(connection=xero_connection)
+    xero.delete_item(paint)
+    xero.change_item(hire, IsPurchased=False)
+
+    cost_codes_sync(connection=xero_connection)
+
+    active = dict(
+        CostCode.objects.filter(erp_connection=xero_connection).values_list("code", "is_active")
+    )
+    assert active == {"09-2900": True, "09-9100": False, "01-5400": False}
+    assert CostCode.objects.get(code="09-2900").erp_id == drywall
+    # An item back in use makes its cost code active again.
+    xero.change_item(hire, IsPurchased=True)
+    cost_codes_sync(connection=xero_connection)
+    assert CostCode.objects.get(code="01-5400").is_active
+
+
 @pytest.fixture
 def project_books(xero, xero_connection):
     """A project on its tracking option with job-cost syncing on, a cost code on its item, and

@@ -65,8 +65,7 @@ def test_the_record_page_says_it_waits_for_the_erp_and_offers_nothing_to_do(
     text = page.content.decode()
     handed_at = timezone.localtime(commitment.handed_off_at).strftime("%Y-%m-%d %H:%M")
     assert (
-        f"{WAITING}: handed to its agent at {handed_at}; it answers when Xero next collects "
-        "requests."
+        f"{WAITING}: handed over at {handed_at}; it answers when Xero next collects requests."
     ) in text
     assert f'<span class="badge badge-blue">{WAITING}</span>' in text
     assert "Retrieve</button>" not in text

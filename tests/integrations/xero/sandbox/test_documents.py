@@ -323,6 +323,39 @@ def test_an_update_naming_one_line_twice_is_refused(api, supplier):
     assert [x["LineAmount"] for x in kept["LineItems"]] == [Decimal("10.00"), Decimal("20.00")]
 
 
+def test_a_billed_purchase_order_refuses_changes_but_can_be_unbilled(api, supplier):
+    order = api.create(
+        "PurchaseOrders",
+        {
+            "Contact": {"ContactID": supplier["ContactID"]},
+            "Status": "AUTHORISED",
+            "LineItems": [line(100, account="320"), line(50, account="320")],
+        },
+    )
+    path = f"PurchaseOrders/{order['PurchaseOrderID']}"
+    billed = api.post(path, {"PurchaseOrders": [{"Status": "BILLED", "SentToContact": True}]})
+    assert billed.status_code == 200
+    kept = [{"LineItemID": x["LineItemID"]} for x in order["LineItems"]]
+
+    added = api.post(path, {"PurchaseOrders": [{"LineItems": [*kept, line(25, account="320")]}]})
+    renumbered = api.post(path, {"PurchaseOrders": [{"Reference": "changed"}]})
+
+    for refused in (added, renumbered):
+        assert refused.status_code == 400
+        assert json_of(refused)["Type"] == "ValidationException"
+        assert messages(refused) == ["A purchase order that has been billed cannot be edited."]
+    stored = json_of(api.get(path))["PurchaseOrders"][0]
+    assert (stored["Status"], stored["SubTotal"], len(stored["LineItems"])) == (
+        "BILLED",
+        Decimal("150.00"),
+        2,
+    )
+    unbilled = api.post(path, {"PurchaseOrders": [{"Status": "AUTHORISED"}]})
+    assert json_of(unbilled)["PurchaseOrders"][0]["Status"] == "AUTHORISED"
+    again = api.post(path, {"PurchaseOrders": [{"LineItems": [*kept, line(25, account="320")]}]})
+    assert json_of(again)["PurchaseOrders"][0]["SubTotal"] == Decimal("175.00")
+
+
 def test_bills_without_paging_leave_lines_out_and_filters_combine(api, supplier):
     other = api.create("Contacts", {"Name": "Other Co"})
     one = api.create(
