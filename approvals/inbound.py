@@ -131,13 +131,13 @@ def _ignored(record, export_attempt: int, outcome: ExportResult | ERPError) -> s
     return IGNORED
 
 
-def changed_since_approved(record) -> str:
-    """Why the document `record` makes now is not the one its last accept approved ("" when it
-    still is), in the document's words. An ERP whose agent collects the request later builds
-    it then: a cost code, vendor or job re-linked while it waited must not reach the books
-    unapproved. The document alone is compared: its description also tells what other
-    records did meanwhile (an earlier change order synced), which changes nothing it sends."""
-    connection = record.handed_off_to or record.erp_connection
+def changed_since_approved(record, *, connection) -> str:
+    """Why the document `record` makes now for `connection` is not the one its last accept
+    approved ("" when it still is), in the document's words. An ERP whose agent collects the
+    request later builds it then: a cost code, vendor or job re-linked while it waited must not
+    reach the books unapproved. The document alone is compared: its description also tells
+    what other records did meanwhile (an earlier change order synced), which changes nothing
+    it sends."""
     connector = erp.connector_for_export(connection)
     last = approved.latest_approval(record)
     current = connector.approved_document(record)

@@ -119,7 +119,11 @@ def body_for(request: QueuedRequest) -> str:
         return body
     # After a lost answer the look-up comes first: the document that attempt may have added
     # is linked, never added again, whatever changed since.
-    changed = "" if request.look_up_first else inbound.changed_since_approved(record)
+    changed = (
+        ""
+        if request.look_up_first
+        else inbound.changed_since_approved(record, connection=request.desktop.connection)
+    )
     if changed:
         settled(request, PermanentERPError(changed, code="changed_since_approved"))
         return ""
