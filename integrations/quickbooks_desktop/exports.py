@@ -450,6 +450,14 @@ class _ChangeOrder:
                 return _refused(change_order, answer)
             applied = _applied_lines(change_order, order)
             if applied:
+                # Lines of this change order already there are linked only when they are what
+                # was approved (its own lost answer); others, from an earlier export or changed
+                # by hand, are never taken for the approved change, nor added to.
+                found = _lines_total(applied)
+                if found != _change_order_total(change_order):
+                    return PermanentERPError(
+                        messages.already_on_order(change_order, found), code="already_on_order"
+                    )
                 return _change_result(change_order, order, applied, answer, "", linked=True)
             document = purchases.change_order(
                 change_order,
@@ -478,10 +486,11 @@ def _order_lines(order) -> list:
 
 
 def _order_total(order) -> Decimal:
-    return sum(
-        (cents(qbxml.ret_text(line, "Amount") or "0") for line in _order_lines(order)),
-        Decimal("0.00"),
-    )
+    return _lines_total(_order_lines(order))
+
+
+def _lines_total(lines) -> Decimal:
+    return sum((cents(qbxml.ret_text(line, "Amount") or "0") for line in lines), Decimal("0.00"))
 
 
 def _change_order_total(change_order) -> Decimal:
@@ -506,7 +515,7 @@ def _change_result(change_order, order, applied, answer, request_xml: str, *, li
         for group, line in zip(groups, applied, strict=True):
             for change_line in group:
                 line_ids[change_line.pk] = qbxml.ret_text(line, "TxnLineID")
-    total = sum((cents(qbxml.ret_text(line, "Amount") or "0") for line in applied), Decimal(0))
+    total = _lines_total(applied)
     differs = total != _change_order_total(change_order)
     return _transaction_result(
         order,

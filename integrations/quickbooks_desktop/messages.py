@@ -167,6 +167,17 @@ def below_zero(change_order, total: Decimal) -> str:
     )
 
 
+def already_on_order(change_order, total: Decimal) -> str:
+    return (
+        f"Purchase order {change_order.commitment.number} in QuickBooks Desktop already has "
+        f"lines of change order {change_order.number} totalling {total:,.2f}, not the "
+        f"{sum((line.amount for line in change_order.lines.all()), Decimal(0)):,.2f} approved "
+        "(an earlier export of it, or lines changed by hand), so nothing was sent. Correct the "
+        "purchase order in QuickBooks so it carries what was approved, or remove those lines "
+        "there, then retry."
+    )
+
+
 def applied_differently(change_order, total: Decimal) -> str:
     return (
         f"The lines of change order {change_order.number} on the purchase order in QuickBooks "

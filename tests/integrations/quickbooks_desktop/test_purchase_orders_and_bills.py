@@ -523,6 +523,43 @@ def test_a_lost_answer_of_a_change_order_finds_its_lines_and_links(books, quickb
     ]
 
 
+def test_lines_of_the_change_order_already_on_the_order_with_other_amounts_are_never_linked(
+    books, quickbooks
+):
+    """Lines marked with the change order's number already stand on the purchase order (an
+    earlier export of it, or typed by hand) but not for the approved amounts: the export
+    fails with a sentence and the order is left as it was, neither linked nor added to."""
+    synced_commitment(books, quickbooks)
+    change_order = handed_off(books, new_change_order(books))
+    (order,) = quickbooks.records("PurchaseOrder")
+    kept = "".join(
+        f"<PurchaseOrderLineMod><TxnLineID>{line['TxnLineID']}</TxnLineID></PurchaseOrderLineMod>"
+        for line in order["PurchaseOrderLineRet"]
+    )
+    typed = quickbooks.qbxml(
+        '<?xml version="1.0"?><?qbxml version="12.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+        f"<PurchaseOrderModRq><PurchaseOrderMod><TxnID>{order['TxnID']}</TxnID>"
+        f"<EditSequence>{order['EditSequence']}</EditSequence>{kept}"
+        "<PurchaseOrderLineMod><TxnLineID>-1</TxnLineID>"
+        f"<ItemRef><ListID>{books.cost_codes['Gypsum board'].erp_id}</ListID></ItemRef>"
+        "<Desc>CCO 007: Lobby soffits</Desc><Amount>9999.00</Amount></PurchaseOrderLineMod>"
+        "</PurchaseOrderMod></PurchaseOrderModRq></QBXMLMsgsRq></QBXML>"
+    )
+    assert 'statusCode="0"' in typed["response"]
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    change_order = fresh(change_order)
+    assert change_order.sync_status == SyncStatus.EXPORT_FAILED
+    assert change_order.last_export_error.startswith(
+        "Purchase order SC-2001-007 in QuickBooks Desktop already has lines of change order 007 "
+        "totalling 9,999.00, not the 9,735.55 approved"
+    )
+    (order,) = quickbooks.records("PurchaseOrder")
+    assert amounts(order["PurchaseOrderLineRet"]) == ["48250.00", "23587.50", "9999.00"]
+    assert sent_operations(change_order) == ["PurchaseOrderQueryRq:0"]
+
+
 def test_what_an_accept_approves_is_what_is_sent(books):
     commitment = books.new_commitment()
     connector = QuickBooksDesktopConnector(books.desktop.connection)
