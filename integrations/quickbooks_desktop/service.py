@@ -31,6 +31,10 @@ from integrations.quickbooks_desktop.models import (
 )
 from integrations.quickbooks_desktop.xml import UnreadableXML
 
+# What ends a run whose waiting requests all settled before it collected them: the Web
+# Connector can only be told so through getLastError, but the run did not fail.
+NOTHING_LEFT = "Nothing is waiting for QuickBooks any more; the run can end."
+
 SERVER_VERSION = "ERP approvals Web Connector service 1.0"
 NOT_A_USER = "nvu"
 NOTHING_TO_DO = "none"
@@ -231,7 +235,7 @@ def send_request_xml(
             session.save(update_fields=["wait_instead"])
             return ""
         if request is None:
-            session.last_error = "Nothing is waiting for QuickBooks any more; the run can end."
+            session.last_error = NOTHING_LEFT
             session.save(update_fields=["last_error"])
             return ""
         parts = []
@@ -419,7 +423,7 @@ def close_connection(ticket: str) -> str:
         if session is None:
             return UNKNOWN_RUN
         answered = session.exchanges.filter(answered_at__isnull=False).count()
-        if session.last_error:
+        if session.last_error and session.last_error != NOTHING_LEFT:
             _end(session, SessionState.FAILED)
             return f"Stopped: {session.last_error}"
         _end(session, SessionState.CLOSED)

@@ -31,6 +31,8 @@ from integrations.quickbooks_desktop.models import (
     DesktopConnection,
     QueuedRequest,
     RequestState,
+    SessionState,
+    WebConnectorSession,
 )
 from tests.approvals.admin.helpers import (
     change_url,
@@ -355,6 +357,9 @@ def test_a_web_connector_collecting_during_a_cancel_pauses_and_never_sends_it(de
 
     assert service.send_request_xml(ticket, "", "", "US", 12, 0) == ""
     assert "Nothing is waiting" in service.get_last_error(ticket)
+    # Nothing went wrong: the run ends as done, not stopped.
+    assert service.close_connection(ticket).startswith("Done: ")
+    assert WebConnectorSession.objects.get(ticket=ticket).state == SessionState.CLOSED
     request = QueuedRequest.objects.get(record_id=company.pk)
     assert request.state == RequestState.CANCELLED
     assert not request.exchanges.exists()
