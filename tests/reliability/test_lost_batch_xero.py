@@ -78,7 +78,10 @@ def test_a_batch_answer_lost_after_xero_stored_some_leaves_one_bill_per_invoice(
     }
     batches = [request for request in log if is_batch(request)]
     print(f"\nLost Xero batch answer: {[(r['status'], r['dropped']) for r in batches]}")
-    assert batches[0]["dropped"] and len(batches) == 2
+    # The lost one, then the creates of the others: one request, or more when their tries,
+    # rescheduled a few milliseconds apart, come due on either side of a worker's claim.
+    assert batches[0]["dropped"] and len(batches) >= 2
+    assert all(request["status"] == 200 for request in batches[1:])
     for number, invoice in enumerate(settled):
         assert invoice.sync_status == SyncStatus.SYNCED, invoice.last_export_error
         (bill,) = bills[invoice.number]
