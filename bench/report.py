@@ -10,8 +10,9 @@ HEADER = """# Performance
 
 Measured with `make bench` (`python -m bench`). Each scenario runs in a fresh PostgreSQL
 database of its own with production settings (DEBUG off); pages are rendered through Django's
-test client, exports go through the QuickBooks Online sandbox over a real socket. These are
-benchmarks, not tests: nothing fails when a figure misses its target; this page says so.
+test client, exports go through the local QuickBooks Online, Xero and QuickBooks Desktop
+over real sockets. These are benchmarks, not tests: nothing fails when a figure misses its
+target; this page says so.
 """
 
 
