@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from approvals.models import ERPCustomer, SyncKind
+
 
 @dataclass(frozen=True)
 class AcceptQuestion:
@@ -50,3 +52,27 @@ class AcceptQuestions:
 
 
 NOTHING_ASKED = AcceptQuestions()
+
+
+def parent_customer_question(connection, *, erp_name: str, how_to_read: str) -> AcceptQuestion:
+    """The customer a project's job is put under, chosen among the active customers the ERP's
+    jobs import brought; `how_to_read` says how to bring them when there are none yet."""
+    customers = ERPCustomer.objects.filter(erp_connection=connection, is_active=True).values_list(
+        "erp_id", "display_name"
+    )
+    return AcceptQuestion(
+        name="parent_customer_id",
+        field="erp_parent_customer_id",
+        label="Customer the job belongs to",
+        choices=tuple(customers),
+        required=True,
+        help=f"The project becomes a job under this customer in {erp_name}.",
+        empty_choice="— choose a customer —",
+        missing="Please choose the customer this job belongs to.",
+        none_to_choose=(
+            f"No customers of {erp_name} were read yet, so there is none to put the job "
+            f"under. {how_to_read}, then accept."
+        ),
+        imported_with=SyncKind.JOBS,
+        imported_noun="Customers",
+    )

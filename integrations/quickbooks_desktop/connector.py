@@ -13,10 +13,8 @@ from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
     Company,
-    ERPCustomer,
     Project,
     SubcontractorInvoice,
-    SyncKind,
 )
 from integrations import documents
 from integrations.base import (
@@ -28,7 +26,12 @@ from integrations.base import (
 )
 from integrations.describe import DocumentDescription, Reference
 from integrations.models import ERPConnection, ERPKind
-from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
+from integrations.questions import (
+    NOTHING_ASKED,
+    AcceptQuestion,
+    AcceptQuestions,
+    parent_customer_question,
+)
 from integrations.quickbooks_desktop import (
     activity,
     cancelling,
@@ -153,24 +156,10 @@ class QuickBooksDesktopConnector:
         return NOTHING_ASKED
 
     def _parent_customer_question(self) -> AcceptQuestion:
-        customers = ERPCustomer.objects.filter(
-            erp_connection=self.connection, is_active=True
-        ).values_list("erp_id", "display_name")
-        return AcceptQuestion(
-            name="parent_customer_id",
-            field="erp_parent_customer_id",
-            label="Customer the job belongs to",
-            choices=tuple(customers),
-            required=True,
-            help="The project becomes a job under this customer in QuickBooks Desktop.",
-            empty_choice="— choose a customer —",
-            missing="Please choose the customer this job belongs to.",
-            none_to_choose=(
-                "No customers of QuickBooks Desktop were read yet, so there is none to put the "
-                "job under. Let the Web Connector run (it reads the customers), then accept."
-            ),
-            imported_with=SyncKind.JOBS,
-            imported_noun="Customers",
+        return parent_customer_question(
+            self.connection,
+            erp_name=self.display_name,
+            how_to_read="Let the Web Connector run (it reads the customers)",
         )
 
     # What the decision pages show -------------------------------------------------------

@@ -49,7 +49,6 @@ from approvals.models import (
     ERPCustomer,
     Project,
     SubcontractorInvoice,
-    SyncKind,
 )
 from integrations.base import (
     ApprovedDocument,
@@ -63,7 +62,12 @@ from integrations.base import (
 )
 from integrations.describe import DocumentDescription, Reference
 from integrations.models import ERPConnection, ERPKind
-from integrations.questions import NOTHING_ASKED, AcceptQuestion, AcceptQuestions
+from integrations.questions import (
+    NOTHING_ASKED,
+    AcceptQuestion,
+    AcceptQuestions,
+    parent_customer_question,
+)
 from integrations.quickbooks_online import describing, drift, mapping, order_links
 from integrations.quickbooks_online.client import MAX_BATCH_ITEMS, QuickBooksClient, query_literal
 from integrations.quickbooks_online.errors import MISSING_REFERENCE_CODES, error_for_batch_item
@@ -815,24 +819,10 @@ class QuickBooksOnlineConnector:
         return NOTHING_ASKED
 
     def _parent_customer_question(self) -> AcceptQuestion:
-        customers = ERPCustomer.objects.filter(
-            erp_connection=self.connection, is_active=True
-        ).values_list("erp_id", "display_name")
-        return AcceptQuestion(
-            name="parent_customer_id",
-            field="erp_parent_customer_id",
-            label="Customer the job belongs to",
-            choices=tuple(customers),
-            required=True,
-            help=f"The project becomes a job under this customer in {self.display_name}.",
-            empty_choice="— choose a customer —",
-            missing="Please choose the customer this job belongs to.",
-            none_to_choose=(
-                f"No customers of {self.display_name} were imported yet, so there is none to "
-                "put the job under. Run the jobs import under ERP Integrations, then accept."
-            ),
-            imported_with=SyncKind.JOBS,
-            imported_noun="Customers",
+        return parent_customer_question(
+            self.connection,
+            erp_name=self.display_name,
+            how_to_read="Run the jobs import under ERP Integrations",
         )
 
     def _vendor_type_question(self) -> AcceptQuestion:
