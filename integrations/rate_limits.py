@@ -153,6 +153,18 @@ def pause(connection: ERPConnection, seconds: float) -> None:
     ).update(paused_until=until)
 
 
+def calls_left(connection: ERPConnection, limits: RateLimits) -> tuple[int, int | None]:
+    """The calls our own count still allows now: in the window, and today (None where the ERP
+    has no daily budget)."""
+    now = timezone.now()
+    in_window = RateCall.objects.filter(connection=connection, counts_until__gt=now).count()
+    today = None
+    if limits.per_day:
+        made = RateCall.objects.filter(connection=connection, started_at__gt=now - DAY).count()
+        today = max(limits.per_day - made, 0)
+    return max(limits.per_window - in_window, 0), today
+
+
 def day_spent_until(connection: ERPConnection, limits: RateLimits) -> datetime | None:
     """When the ERP's daily budget has room again, while it has none: our own count of the day
     is full, or the ERP held every worker back longer than a window (only its daily limit asks

@@ -50,7 +50,11 @@ THROTTLE_MESSAGE = "too many requests"
 BUDGET_WINDOWS_SHORT = 0.5
 # A try rescheduled further out than this waits for the budget of another day.
 LATER_THAN_THE_RUN = timedelta(hours=1)
-BATCHED_COMPANY = "9341453050000002"
+# Each bulk accept in a company of its own: QuickBooks allows 40 batch requests a window per
+# company, and the 30 the vendors' accept spends would otherwise hold back the invoices' until
+# that window passed, so the invoice figure would measure the vendors' leftover budget.
+BATCHED_VENDORS_COMPANY = "9341453050000002"
+BATCHED_INVOICES_COMPANY = "9341453050000003"
 
 
 class AcceptRefused(Exception):
@@ -180,11 +184,9 @@ def _shared_limits(
 
 
 def _batched(handle, limits, *, workers: int, documents: int, orders: int, approver, pm):
-    """A bulk accept of vendors, then one of invoices, in a QuickBooks company of their own
-    (whose limits the first part did not use)."""
-    connection = quickbooks.connection_to(
-        handle, realm_id=BATCHED_COMPANY, name="Sandbox Batches Co"
-    )
+    """A bulk accept of vendors, then one of invoices, each in a QuickBooks company of its own
+    (whose limits no other part used)."""
+    quickbooks.connection_to(handle, realm_id=BATCHED_VENDORS_COMPANY, name="Sandbox Vendors Co")
     companies = scene.vendors(
         documents, prefix="Batch", sync_status=SyncStatus.READY_TO_EXPORT, sent_by=pm
     )
@@ -197,6 +199,9 @@ def _batched(handle, limits, *, workers: int, documents: int, orders: int, appro
         workers=workers,
         environment={},
         approver=approver,
+    )
+    connection = quickbooks.connection_to(
+        handle, realm_id=BATCHED_INVOICES_COMPANY, name="Sandbox Bills Co"
     )
     codes = scene.cost_codes(1)
     projects = scene.projects(1, members=[pm])

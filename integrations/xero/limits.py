@@ -34,11 +34,22 @@ def rate_limits() -> RateLimits:
 
 
 def heed_remaining(connection: ERPConnection, headers, limits: RateLimits) -> None:
-    """Xero's answer says how many calls are left this minute and today: when none are, no
-    worker calls this organisation until the window (or an hour of the day) has passed."""
-    if _remaining(headers, "X-DayLimit-Remaining") == 0:
+    """Xero's answer says how many calls are left this minute and today. When none are while our
+    own count still has room, calls we did not make spent them (another app): no worker calls
+    this organisation until the window (or an hour of the day) has passed.
+
+    When our count is spent too, it already holds every worker back until one of our calls
+    counts out. A pause of a whole window on top would waste most of the next one: Xero counts
+    in a fixed window that resets at a time its answers do not say, which may be seconds away.
+    """
+    day_left = _remaining(headers, "X-DayLimit-Remaining")
+    minute_left = _remaining(headers, "X-MinLimit-Remaining")
+    if day_left != 0 and minute_left != 0:
+        return
+    window_room, day_room = shared_limits.calls_left(connection, limits)
+    if day_left == 0 and day_room:
         shared_limits.pause(connection, SPENT_DAY_PAUSE_SECONDS)
-    elif _remaining(headers, "X-MinLimit-Remaining") == 0:
+    elif minute_left == 0 and window_room:
         shared_limits.pause(connection, limits.window_seconds)
 
 

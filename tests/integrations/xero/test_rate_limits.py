@@ -2,6 +2,7 @@
 over a socket (windows scaled down where a test needs them to turn)."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -86,6 +87,29 @@ def test_no_call_left_this_minute_by_xero_s_count_holds_every_worker_back(
     with XeroClient(xero_connection) as other, pytest.raises(BudgetExhausted):
         other.get("Organisation")
     assert api_statuses(xero_sandbox) == []
+
+
+def test_our_own_calls_spending_xero_s_minute_hold_workers_back_only_by_our_count(
+    xero_connection, xero_sandbox, settings
+):
+    # Xero counts in a fixed window that resets at a time it does not say; our count rolls and
+    # frees a place one window after each of our calls, so it already holds every worker back
+    # as long as needed. A pause of a whole window from the call that spent Xero's minute
+    # would waste most of the next one.
+    xero_sandbox.set_limits(per_minute=3, minute_seconds=2)
+    time.sleep(2.1)  # Xero's window forgets the fixture's call; ours counts it for a minute
+    with_limits(settings, REQUESTS_PER_MINUTE=4)
+    xero_sandbox.clear_request_log()
+    with XeroClient(xero_connection) as client:
+        for _ in range(3):
+            client.get("Organisation")  # the third answer says no call is left this minute
+    assert api_statuses(xero_sandbox) == [200] * 3
+    assert not RateBudget.objects.filter(
+        connection=xero_connection, paused_until__gt=timezone.now()
+    ).exists()
+    # Our count is spent too: the next call waits for it, as Xero's count would have it.
+    with XeroClient(xero_connection) as client, pytest.raises(BudgetExhausted):
+        client.get("Organisation")
 
 
 def test_no_call_left_today_by_xero_s_count_holds_every_worker_back_an_hour(
