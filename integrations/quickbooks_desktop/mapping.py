@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from integrations.quickbooks_desktop.qbxml import ret_text
 from integrations.quickbooks_desktop.xml import UNSENDABLE
 
 # qbXML 12.0: Name and CompanyName STR41, Phone STR21, Email STR1023, VendorTaxIdent STR15;
@@ -131,6 +132,16 @@ def vendor_add(company) -> str:
         if tag in values:
             etree.SubElement(add, tag).text = values[tag]
     return etree.tostring(request, encoding="unicode")
+
+
+def same_vendor(company, ret) -> bool:
+    """Clearly the business `company` is: the vendor `ret` (a VendorRet) holds every detail a
+    VendorAdd of it sends (case and outer spaces aside), as QuickBooks Online decides it: the
+    legal name, phone, email and address. The tax id is left out, as there: it is not always
+    read back as it was written."""
+    sent = [((tag,), value) for tag, value in _vendor_values(company) if tag != "VendorTaxIdent"]
+    sent += [(("VendorAddress", tag), value) for tag, value in _address_values(company)]
+    return all(ret_text(ret, *path).strip().casefold() == value.casefold() for path, value in sent)
 
 
 def job_add(project, customer_list_id: str) -> str:
