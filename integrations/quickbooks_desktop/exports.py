@@ -252,7 +252,8 @@ class _ListEntry:
                 LIST_QUERIES[request.operation], full_name_of(record, request.desktop)
             )
         if isinstance(record, Company):
-            return _adding(request, mapping.vendor_add(record))
+            guid = purchases.attempt_guid(request.export_key)
+            return _adding(request, mapping.vendor_add(record, guid=guid))
         return _adding(request, mapping.job_add(record, record.erp_parent_customer_id))
 
     def answered(self, request, record, answer: qbxml.Answer, request_xml: str):
@@ -277,7 +278,7 @@ class _ListEntry:
         if answer.failed or ret is None:
             return _refused(record, answer)
         if looked_up and isinstance(record, Company):
-            refusal = _not_ours(record, ret, taken)
+            refusal = _not_ours(request, record, ret, taken)
             if refusal:
                 return PermanentERPError(refusal, code="name_taken")
         return ExportResult(
@@ -308,10 +309,12 @@ def _name_taken(request: QueuedRequest) -> qbxml.Answer | None:
     return qbxml.answer_to(exchange.response_xml, exchange.qbxml_request_id)
 
 
-def _not_ours(company, ret, taken: qbxml.Answer | None) -> str:
+def _not_ours(request: QueuedRequest, company, ret, taken: qbxml.Answer | None) -> str:
     """Why the vendor a look-up by name found is not linked to `company` ("" when it is
-    clearly ours: what our Add would have made, or a vendor keyed in with the company's
-    details). The same rule holds after a lost answer and after a name refused as taken."""
+    ours: added by this attempt, whose GUID it keeps, or clearly the company's, keyed in with
+    its details). The same rule holds after a lost answer and after a name refused as taken."""
+    if qbxml.ret_text(ret, "ExternalGUID").upper() == purchases.attempt_guid(request.export_key):
+        return ""
     full_name = qbxml.ret_text(ret, "FullName") or qbxml.ret_text(ret, "Name")
     if not mapping.same_vendor(company, ret):
         return messages.vendor_of_another_business(company, full_name, taken)

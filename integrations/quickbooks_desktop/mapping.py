@@ -115,8 +115,9 @@ def vendor_problems(company) -> list[str]:
     return problems
 
 
-def vendor_add(company) -> str:
-    """VendorAddRq for `company`, its elements in the schema's order."""
+def vendor_add(company, *, guid: str = "") -> str:
+    """VendorAddRq for `company`, its elements in the schema's order; `guid` (our export
+    attempt's) is kept by QuickBooks as the vendor's ExternalGUID."""
     request = etree.Element("VendorAddRq")
     add = etree.SubElement(request, "VendorAdd")
     etree.SubElement(add, "Name").text = vendor_name(company)
@@ -131,6 +132,8 @@ def vendor_add(company) -> str:
     for tag in ("Phone", "Email", "VendorTaxIdent"):
         if tag in values:
             etree.SubElement(add, tag).text = values[tag]
+    if guid:
+        etree.SubElement(add, "ExternalGUID").text = guid
     return etree.tostring(request, encoding="unicode")
 
 

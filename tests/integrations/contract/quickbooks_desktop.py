@@ -44,11 +44,12 @@ _TRANSACTIONS = {Commitment: "PurchaseOrder", SubcontractorInvoice: "Bill"}
 
 class QuickBooksDesktop:
     does_not_apply = {
-        IMPORT: "QuickBooks forgets an iterator when the Web Connector session that opened it "
-        "ends (reference §2.5), so a list read a run did not finish starts again from its "
-        "first page at the next run: the pages stored stay stored and nothing is stored twice, "
-        "but the read does not resume where it stopped (proved in tests/integrations/"
-        "quickbooks_desktop/test_imports_through_the_web_connector.py, a run ending mid-read).",
+        IMPORT: "its lists are read by queries queued for the Web Connector (erp_sync only "
+        "queues them), and QuickBooks forgets an iterator when the session that opened it ends "
+        "(reference §2.5): a read a run did not finish starts again from its first page at the "
+        "next run, storing nothing twice but not resuming where it stopped (proved in "
+        "tests/integrations/quickbooks_desktop/test_imports_through_the_web_connector.py::"
+        "test_large_reads_come_in_pages_and_a_run_ending_mid_read_restarts_it_from_the_start).",
     }
     erp_name = "QuickBooks Desktop"
     connector_name = "QuickBooks Desktop"

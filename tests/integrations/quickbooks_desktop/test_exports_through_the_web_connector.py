@@ -122,6 +122,31 @@ def test_a_lost_answer_becomes_a_link_never_a_second_vendor(connected, quickbook
     assert sent_operations() == ["VendorAddRq", "VendorQueryRq"]
 
 
+def test_a_lost_answer_links_the_vendor_it_added_even_with_details_changed_there_since(
+    connected, quickbooks, settings
+):
+    company = handed_off(connected, new_company("Hillcrest Glazing"))
+    quickbooks.fault("lost_answer", after=1)
+    assert quickbooks.run()["outcome"] == "lost"
+    (added,) = vendors_named(quickbooks, "Hillcrest Glazing")
+    assert added["ExternalGUID"].startswith("{")  # our attempt's
+    # Before the next run, the bookkeeper corrects the phone number in QuickBooks.
+    corrected = quickbooks.qbxml(
+        '<?xml version="1.0"?><?qbxml version="12.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+        f"<VendorModRq><VendorMod><ListID>{added['ListID']}</ListID>"
+        f"<EditSequence>{added['EditSequence']}</EditSequence><Phone>(503) 555-0142</Phone>"
+        "</VendorMod></VendorModRq></QBXMLMsgsRq></QBXML>"
+    )
+    assert 'statusCode="0"' in corrected["response"]
+    settings.QBWC_BUSY_SECONDS = 0
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    assert (company.sync_status, company.erp_id) == (SyncStatus.SYNCED, added["ListID"])
+    assert sent_operations() == ["VendorAddRq", "VendorQueryRq"]
+
+
 def test_a_look_up_finding_the_entry_of_another_synced_record_fails_it_never_links_both(
     connected, quickbooks, settings
 ):
