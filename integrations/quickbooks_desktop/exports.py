@@ -317,7 +317,7 @@ def _not_ours(request: QueuedRequest, company, ret, taken: qbxml.Answer | None) 
         return ""
     full_name = qbxml.ret_text(ret, "FullName") or qbxml.ret_text(ret, "Name")
     if not mapping.same_vendor(company, ret):
-        return messages.vendor_of_another_business(company, full_name, taken)
+        return messages.vendor_of_another_business(full_name, taken)
     if qbxml.ret_text(ret, "IsActive") == "false":
         return messages.vendor_inactive(full_name, taken)
     return ""

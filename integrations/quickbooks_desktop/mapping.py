@@ -1,5 +1,5 @@
 """Our records as QuickBooks Desktop's list entries, in qbXML 12.0 (pure: records in, request
-elements out).
+elements out), and whether a vendor QuickBooks holds is what a company's VendorAdd would make.
 
 A company becomes a vendor, a project a job: a customer under the customer chosen at accept,
 whose FullName is "Customer:Job". Names are never shortened to fit: a name QuickBooks cannot

@@ -123,14 +123,14 @@ def _in_their_words(answer: Answer | None) -> str:
     return f" (QuickBooks status {answer.status_code}: {_said(answer)})"
 
 
-def vendor_of_another_business(company, full_name: str, taken: Answer | None) -> str:
+def vendor_of_another_business(full_name: str, taken: Answer | None) -> str:
     """A vendor named like the company, whose details are not the company's: it was keyed in
     for another business (`taken`: QuickBooks' refusal of our vendor's name, if it came)."""
     return (
         f"QuickBooks Desktop already has a vendor named '{full_name}' whose details (legal "
-        "name, phone, email or address) differ from this company's, so it was neither linked "
-        "nor added a second time. Link the company to that vendor if it is the same business, "
-        f"or rename one of them, then retry.{_in_their_words(taken)}"
+        "name, phone, email or address) differ from this company's, so the company was not "
+        "linked to it. Link the company to that vendor if it is the same business, or rename "
+        f"one of them, then retry.{_in_their_words(taken)}"
     )
 
 
