@@ -10,7 +10,10 @@ item exists first.
 QuickBooks Desktop has no idempotency key. An Add handed over whose answer never came back may
 have been carried out, so the request is marked to be looked up first: at the next collection
 it becomes a query (by name for a list entry; by number, vendor and our attempt's GUID for a
-purchase order or bill), and a found entry links the record instead of adding a second one.
+purchase order or bill), and a found entry links the record instead of adding a second one. A
+vendor found by name is linked only when it is clearly ours (the company's details), and so is
+one whose name refused our Add (3100): a vendor keyed in by hand for the same business is
+linked, another business's is named in the failure.
 """
 
 from __future__ import annotations
@@ -249,13 +252,20 @@ class _ListEntry:
                 LIST_QUERIES[request.operation], full_name_of(record, request.desktop)
             )
         if isinstance(record, Company):
-            return _adding(request, mapping.vendor_add(record))
+            guid = purchases.attempt_guid(request.export_key)
+            return _adding(request, mapping.vendor_add(record, guid=guid))
         return _adding(request, mapping.job_add(record, record.erp_parent_customer_id))
 
     def answered(self, request, record, answer: qbxml.Answer, request_xml: str):
         ret = _ret(answer, LIST_RETS[request.operation])
         looked_up = answer.operation == LIST_QUERIES[request.operation].removesuffix("Rq") + "Rs"
+        if not looked_up and _vendor_name_taken(record, answer):
+            # Whose the name is decides: a vendor clearly ours is linked, not refused.
+            return _next(request, look_up_first=True)
+        taken = _name_taken(request) if looked_up else None
         if looked_up and not answer.failed and ret is None:
+            if taken is not None:
+                return _refused(record, taken)
             return _next(request, look_up_first=False)
         linked_elsewhere = _linked_elsewhere(request, record, ret) if looked_up else None
         if linked_elsewhere is not None:
@@ -267,6 +277,10 @@ class _ListEntry:
             )
         if answer.failed or ret is None:
             return _refused(record, answer)
+        if looked_up and isinstance(record, Company):
+            refusal = _not_ours(request, record, ret, taken)
+            if refusal:
+                return PermanentERPError(refusal, code="name_taken")
         return ExportResult(
             erp_id=qbxml.ret_text(ret, "ListID"),
             version=qbxml.ret_text(ret, "EditSequence"),
@@ -278,6 +292,35 @@ class _ListEntry:
                 "FullName": qbxml.ret_text(ret, "FullName"),
             },
         )
+
+
+def _vendor_name_taken(record, answer: qbxml.Answer) -> bool:
+    return (
+        isinstance(record, Company) and answer.failed and answer.status_code == messages.NAME_IN_USE
+    )
+
+
+def _name_taken(request: QueuedRequest) -> qbxml.Answer | None:
+    """QuickBooks' refusal of this request's Add because its name is taken, if it came (an
+    exchange's status is saved after its answer is settled, so only earlier ones count)."""
+    exchange = request.exchanges.filter(status_code=messages.NAME_IN_USE).order_by("-pk").first()
+    if exchange is None:
+        return None
+    return qbxml.answer_to(exchange.response_xml, exchange.qbxml_request_id)
+
+
+def _not_ours(request: QueuedRequest, company, ret, taken: qbxml.Answer | None) -> str:
+    """Why the vendor a look-up by name found is not linked to `company` ("" when it is
+    ours: added by this attempt, whose GUID it keeps, or clearly the company's, keyed in with
+    its details). The same rule holds after a lost answer and after a name refused as taken."""
+    if qbxml.ret_text(ret, "ExternalGUID").upper() == purchases.attempt_guid(request.export_key):
+        return ""
+    full_name = qbxml.ret_text(ret, "FullName") or qbxml.ret_text(ret, "Name")
+    if not mapping.same_vendor(company, ret):
+        return messages.vendor_of_another_business(full_name, taken)
+    if qbxml.ret_text(ret, "IsActive") == "false":
+        return messages.vendor_inactive(full_name, taken)
+    return ""
 
 
 def _linked_elsewhere(request: QueuedRequest, record, ret):

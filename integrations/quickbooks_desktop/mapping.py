@@ -1,5 +1,5 @@
 """Our records as QuickBooks Desktop's list entries, in qbXML 12.0 (pure: records in, request
-elements out).
+elements out), and whether a vendor QuickBooks holds is what a company's VendorAdd would make.
 
 A company becomes a vendor, a project a job: a customer under the customer chosen at accept,
 whose FullName is "Customer:Job". Names are never shortened to fit: a name QuickBooks cannot
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from integrations.quickbooks_desktop.qbxml import ret_text
 from integrations.quickbooks_desktop.xml import UNSENDABLE
 
 # qbXML 12.0: Name and CompanyName STR41, Phone STR21, Email STR1023, VendorTaxIdent STR15;
@@ -114,8 +115,9 @@ def vendor_problems(company) -> list[str]:
     return problems
 
 
-def vendor_add(company) -> str:
-    """VendorAddRq for `company`, its elements in the schema's order."""
+def vendor_add(company, *, guid: str = "") -> str:
+    """VendorAddRq for `company`, its elements in the schema's order; `guid` (our export
+    attempt's) is kept by QuickBooks as the vendor's ExternalGUID."""
     request = etree.Element("VendorAddRq")
     add = etree.SubElement(request, "VendorAdd")
     etree.SubElement(add, "Name").text = vendor_name(company)
@@ -130,7 +132,19 @@ def vendor_add(company) -> str:
     for tag in ("Phone", "Email", "VendorTaxIdent"):
         if tag in values:
             etree.SubElement(add, tag).text = values[tag]
+    if guid:
+        etree.SubElement(add, "ExternalGUID").text = guid
     return etree.tostring(request, encoding="unicode")
+
+
+def same_vendor(company, ret) -> bool:
+    """Clearly the business `company` is: the vendor `ret` (a VendorRet) holds every detail a
+    VendorAdd of it sends (case and outer spaces aside), as QuickBooks Online decides it: the
+    legal name, phone, email and address. The tax id is left out, as there: it is not always
+    read back as it was written."""
+    sent = [((tag,), value) for tag, value in _vendor_values(company) if tag != "VendorTaxIdent"]
+    sent += [(("VendorAddress", tag), value) for tag, value in _address_values(company)]
+    return all(ret_text(ret, *path).strip().casefold() == value.casefold() for path, value in sent)
 
 
 def job_add(project, customer_list_id: str) -> str:

@@ -45,6 +45,15 @@ def _explained(record, code: int, reference: str = "") -> str:
             "The customer chosen already has a job of that name in QuickBooks Desktop. Link the "
             "project to that job, or rename the project here, then send it again."
         )
+    if code == NAME_IN_USE and entry == "vendor":
+        # A vendor of that name is looked up first: the name is on another kind of entry.
+        return (
+            f"QuickBooks Desktop already has the name '{record.name.strip()}' on an entry that "
+            "is not a vendor (a customer, job, employee or other name). Customers (and their "
+            "jobs), vendors, employees and other names share one list of names in QuickBooks, "
+            "so the new vendor cannot take a name any of them already has. Rename the company "
+            "here (or that entry in QuickBooks), then retry."
+        )
     if code == NAME_IN_USE:
         return (
             f"QuickBooks Desktop already has that name. Customers (and their jobs), vendors, "
@@ -105,6 +114,32 @@ def linked_elsewhere(record, other, full_name: str) -> str:
         f"QuickBooks Desktop's {_entry(record)} '{full_name}' is already linked to {other} "
         f"here, so this record cannot be linked to it too. QuickBooks compares names without "
         "case: rename this record here (or the entry in QuickBooks), then retry."
+    )
+
+
+def _in_their_words(answer: Answer | None) -> str:
+    if answer is None:
+        return ""
+    return f" (QuickBooks status {answer.status_code}: {_said(answer)})"
+
+
+def vendor_of_another_business(full_name: str, taken: Answer | None) -> str:
+    """A vendor named like the company, whose details are not the company's: it was keyed in
+    for another business (`taken`: QuickBooks' refusal of our vendor's name, if it came)."""
+    return (
+        f"QuickBooks Desktop already has a vendor named '{full_name}' whose details (legal "
+        "name, phone, email or address) differ from this company's, so the company was not "
+        "linked to it. Link the company to that vendor if it is the same business, or rename "
+        f"one of them, then retry.{_in_their_words(taken)}"
+    )
+
+
+def vendor_inactive(full_name: str, taken: Answer | None) -> str:
+    """The company's own vendor (its details) is inactive in QuickBooks: never linked so."""
+    return (
+        f"QuickBooks Desktop has the vendor '{full_name}' with this company's details, but it "
+        "is inactive there, so it was not linked. Make it active in QuickBooks Desktop, then "
+        f"retry.{_in_their_words(taken)}"
     )
 
 

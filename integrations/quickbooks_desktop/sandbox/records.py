@@ -74,8 +74,18 @@ def ref_of(record: dict) -> dict:
     return {"ListID": identity, "FullName": record["FullName"]}
 
 
-def resolve(books: Books, ref, kinds: tuple[str, ...], list_name: str, where: str) -> dict:
-    """The record a `...Ref` names (by ListID, else FullName), or Refused with 3140."""
+def resolve(
+    books: Books,
+    ref,
+    kinds: tuple[str, ...],
+    list_name: str,
+    where: str,
+    *,
+    inactive_too: bool = False,
+) -> dict:
+    """The record a `...Ref` names (by ListID, else FullName), or Refused with 3140: a request
+    cannot name an inactive entry either (unless `inactive_too`: a record written as it was
+    entered before the entry was made inactive)."""
     list_id = text(ref, "ListID")
     full_name = text(ref, "FullName")
     found = None
@@ -90,12 +100,17 @@ def resolve(books: Books, ref, kinds: tuple[str, ...], list_name: str, where: st
         raise Refused(invalid_reference(list_name, list_id or full_name or "", where))
     if full_name and list_id and found["FullName"].upper() != full_name.upper():
         raise Refused(invalid_reference(list_name, full_name, where))
+    if not inactive_too and found.get("IsActive", "true") == "false":
+        raise Refused(invalid_reference(list_name, list_id or full_name or "", where))
     return found
 
 
-def field_values(books: Books, element, ret_tag: str, where: str, skip=()) -> dict:
-    """The children of an Add or Mod as a Ret's fields: references resolved, values kept as
-    written. Children the Ret has no place for are dropped, as QuickBooks keeps no such data."""
+def field_values(
+    books: Books, element, ret_tag: str, where: str, skip=(), *, inactive_too: bool = False
+) -> dict:
+    """The children of an Add or Mod as a Ret's fields: references resolved (to active entries
+    only, unless `inactive_too`), values kept as written. Children the Ret has no place for are
+    dropped, as QuickBooks keeps no such data."""
     keep = set(rules.children_in_order(ret_tag))
     values: dict = {}
     for child in element:
@@ -107,9 +122,11 @@ def field_values(books: Books, element, ret_tag: str, where: str, skip=()) -> di
             raise Refused(invalid_reference(UNKEPT_LISTS[name], value_name, where))
         if REFERENCE_TARGETS.get(name):
             kinds, list_name = REFERENCE_TARGETS[name]
-            value = ref_of(resolve(books, child, kinds, list_name, where))
+            value = ref_of(
+                resolve(books, child, kinds, list_name, where, inactive_too=inactive_too)
+            )
         elif rules.has_model(name):
-            value = field_values(books, child, name, where)
+            value = field_values(books, child, name, where, inactive_too=inactive_too)
         else:
             value = child.text or ""
         if name in values:

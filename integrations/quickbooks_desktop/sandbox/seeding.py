@@ -3,7 +3,8 @@
 Customers, vendors, items, purchase orders and bills go through QuickBooks' own Add requests
 (same checks, same answers). Accounts, checks, card charges, vendor credits and bill payments,
 which this sandbox does not take as requests, are written from their `...Ret` fields with every
-reference resolved as QuickBooks would.
+reference resolved as QuickBooks would (inactive entries included: such a record may have been
+entered before they were made inactive).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def _through_request(session: Session, kind: str, fields: dict) -> dict:
 def _written(books: Books, kind: str, fields: dict) -> dict:
     ret_tag = WRITTEN[kind]
     element = element_of(ret_tag, fields)
-    values = field_values(books, element, ret_tag, kind)
+    values = field_values(books, element, ret_tag, kind, inactive_too=True)
     if kind == "Account":
         name = values.get("Name") or ""
         if not name or "AccountType" not in values:
@@ -122,7 +123,10 @@ def _written(books: Books, kind: str, fields: dict) -> dict:
         return books.save(kind, record)
     for line_tag in LINE_KINDS & set(values):
         values[line_tag] = [
-            {"TxnLineID": books.new_id("line"), **field_values(books, line, line_tag, kind)}
+            {
+                "TxnLineID": books.new_id("line"),
+                **field_values(books, line, line_tag, kind, inactive_too=True),
+            }
             for line in element.findall(line_tag)
         ]
     if kind in TOTAL_FIELDS and TOTAL_FIELDS[kind] not in values:

@@ -1,6 +1,6 @@
 """A scripted ERP whose own agent collects our requests later, as QuickBooks Desktop's Web
 Connector does: the contract suite runs the hand-off through it as through QuickBooks Desktop,
-and the cases QuickBooks Desktop cannot play yet (answers scripted to arrive late or twice).
+with answers scripted to arrive late, twice or not at all.
 
 Its connector never answers while the worker waits: export() queues one request per transport
 key and returns HandedOff (asked again with the same key, it returns the request already
@@ -195,13 +195,14 @@ class ScriptedHandOff:
     connector it stands in for during the test: a kind the installation knows)."""
 
     does_not_apply = {
-        STALE_VERSION: "the scripted ERP keeps no document versions; QuickBooks Desktop's "
-        "EditSequence is proved when it joins.",
-        INACTIVE_REFERENCE: "the scripted agent's failures are its script; the messages of "
-        "QuickBooks Desktop are proved when it joins.",
-        TAKEN_NAME: "the scripted ERP keeps no name lists; QuickBooks Desktop's are proved when "
-        "it joins.",
-        IMPORT: "the scripted ERP has no reader; QuickBooks Desktop's iterators join with it.",
+        STALE_VERSION: "the scripted ERP keeps no document versions; QuickBooks Desktop plays "
+        "its EditSequence in this suite.",
+        INACTIVE_REFERENCE: "the scripted agent's failures are its script; QuickBooks Desktop "
+        "plays its own refusals in this suite.",
+        TAKEN_NAME: "the scripted ERP keeps no name lists; QuickBooks Desktop plays its shared "
+        "list of names in this suite.",
+        IMPORT: "the scripted ERP has no reader (QuickBooks Desktop's adapter says why its "
+        "Web Connector's reads are skipped too).",
     }
 
     erp_name = "Xero"  # the kind it is connected as

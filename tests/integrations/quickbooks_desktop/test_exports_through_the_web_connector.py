@@ -122,6 +122,31 @@ def test_a_lost_answer_becomes_a_link_never_a_second_vendor(connected, quickbook
     assert sent_operations() == ["VendorAddRq", "VendorQueryRq"]
 
 
+def test_a_lost_answer_links_the_vendor_it_added_even_with_details_changed_there_since(
+    connected, quickbooks, settings
+):
+    company = handed_off(connected, new_company("Hillcrest Glazing"))
+    quickbooks.fault("lost_answer", after=1)
+    assert quickbooks.run()["outcome"] == "lost"
+    (added,) = vendors_named(quickbooks, "Hillcrest Glazing")
+    assert added["ExternalGUID"].startswith("{")  # our attempt's
+    # Before the next run, the bookkeeper corrects the phone number in QuickBooks.
+    corrected = quickbooks.qbxml(
+        '<?xml version="1.0"?><?qbxml version="12.0"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+        f"<VendorModRq><VendorMod><ListID>{added['ListID']}</ListID>"
+        f"<EditSequence>{added['EditSequence']}</EditSequence><Phone>(503) 555-0142</Phone>"
+        "</VendorMod></VendorModRq></QBXMLMsgsRq></QBXML>"
+    )
+    assert 'statusCode="0"' in corrected["response"]
+    settings.QBWC_BUSY_SECONDS = 0
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    assert (company.sync_status, company.erp_id) == (SyncStatus.SYNCED, added["ListID"])
+    assert sent_operations() == ["VendorAddRq", "VendorQueryRq"]
+
+
 def test_a_look_up_finding_the_entry_of_another_synced_record_fails_it_never_links_both(
     connected, quickbooks, settings
 ):
@@ -192,6 +217,96 @@ def test_a_name_in_use_fails_with_the_shared_name_space_explained_then_a_rename_
     company = fresh(company)
     (vendor,) = vendors_named(quickbooks, "Hillcrest Glazing Inc")
     assert (company.sync_status, company.erp_id) == (SyncStatus.SYNCED, vendor["ListID"])
+
+
+def key_in_by_hand(quickbooks, company, *, active: bool = True, **other_details):
+    """A bookkeeper types a vendor named like `company` into QuickBooks: with the company's
+    details but `other_details` (in the schema's order, as QuickBooks wants them)."""
+    details = {
+        "Name": company.name,
+        "IsActive": active,
+        "CompanyName": company.legal_name,
+        "VendorAddress": {
+            "Addr1": company.address_line1,
+            "City": company.city,
+            "State": company.region,
+            "PostalCode": company.postal_code,
+            "Country": company.country,
+        },
+        "Phone": company.phone,
+        "Email": company.email,
+    }
+    return quickbooks.seed("Vendor", **{**details, **other_details})
+
+
+def test_a_vendor_keyed_in_with_the_company_s_details_is_linked_not_refused(connected, quickbooks):
+    company = new_company("Hillcrest Glazing")
+    keyed_in = key_in_by_hand(quickbooks, company)
+    company = handed_off(connected, company)
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    assert (company.sync_status, company.erp_id) == (SyncStatus.SYNCED, keyed_in["ListID"])
+    assert vendors_named(quickbooks, "Hillcrest Glazing") == [keyed_in]
+    assert sent_operations() == ["VendorAddRq", "VendorQueryRq"]
+
+
+def test_a_vendor_of_that_name_with_other_details_is_named_and_never_linked(connected, quickbooks):
+    company = new_company("Hillcrest Glazing")
+    theirs = key_in_by_hand(
+        quickbooks, company, Email="office@another-business.example", Phone="(541) 555-0100"
+    )
+    company = handed_off(connected, company)
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    assert (company.sync_status, company.erp_id) == (SyncStatus.EXPORT_FAILED, "")
+    assert company.last_export_error.startswith(
+        "QuickBooks Desktop already has a vendor named 'Hillcrest Glazing' whose details"
+    )
+    assert company.last_export_error.endswith(
+        '(QuickBooks status 3100: The name "Hillcrest Glazing" of the list element is already '
+        "in use.)"
+    )
+    assert vendors_named(quickbooks, "Hillcrest Glazing") == [theirs]  # untouched
+
+
+def test_a_vendor_with_the_company_s_details_made_inactive_is_not_linked(connected, quickbooks):
+    company = new_company("Hillcrest Glazing")
+    key_in_by_hand(quickbooks, company, active=False)
+    company = handed_off(connected, company)
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    assert (company.sync_status, company.erp_id) == (SyncStatus.EXPORT_FAILED, "")
+    assert "but it is inactive there, so it was not linked" in company.last_export_error
+
+
+def test_after_a_lost_answer_a_vendor_of_that_name_keyed_in_for_another_business_is_not_linked(
+    connected, quickbooks, settings
+):
+    company = handed_off(connected, new_company("Hillcrest Glazing"))
+    quickbooks.fault("lost_answer", after=1)
+    assert quickbooks.run()["outcome"] == "lost"
+    # QuickBooks had not kept it after all; a bookkeeper typed another business in by that name.
+    quickbooks.delete(vendors_named(quickbooks, "Hillcrest Glazing")[0]["ListID"])
+    theirs = quickbooks.seed(
+        "Vendor", Name="Hillcrest Glazing", Email="office@another-business.example"
+    )
+    settings.QBWC_BUSY_SECONDS = 0
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    assert (company.sync_status, company.erp_id) == (SyncStatus.EXPORT_FAILED, "")
+    assert "already has a vendor named 'Hillcrest Glazing' whose details" in (
+        company.last_export_error
+    )
+    assert vendors_named(quickbooks, "Hillcrest Glazing") == [theirs]
+    assert sent_operations() == ["VendorAddRq", "VendorQueryRq"]
 
 
 def test_quickbooks_closed_leaves_it_waiting_and_the_next_run_syncs_it(connected, quickbooks):

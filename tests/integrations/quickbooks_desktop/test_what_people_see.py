@@ -147,8 +147,9 @@ def test_the_dashboard_shows_the_last_runs_what_waits_and_what_quickbooks_refuse
     assert "The Web Connector last ran less than a minute ago." in html
     assert "<strong>1</strong> request waits for it, the oldest since" in html
     runs = html.split('id="erp-agent-runs"')[1].split("</table>")[0]
-    # Newest first: the run that was refused the vendor, then the run that read the lists.
-    assert "<td>1</td><td>1</td><td>1</td><td>Finished</td>" in runs
+    # Newest first: the run that was refused the vendor's name and looked up whose it is (no
+    # vendor: the look-up answers, the name stays refused), then the run that read the lists.
+    assert "<td>2</td><td>2</td><td>1</td><td>Finished</td>" in runs
     assert "<td>4</td><td>4</td><td>0</td><td>Finished</td>" in runs
     failures = html.split('id="erp-agent-failures"')[1].split("</ul>")[0]
     assert "Add vendor &#x27;Hillcrest Glazing&#x27;:" in failures

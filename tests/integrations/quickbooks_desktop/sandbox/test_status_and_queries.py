@@ -71,6 +71,29 @@ def test_a_reference_to_nothing_is_3140_and_stores_nothing(qbd_sandbox):
     assert qbd_sandbox.records("PurchaseOrder") == []
 
 
+def test_a_reference_to_an_inactive_entry_is_3140_but_a_seeded_check_may_name_it(qbd_sandbox):
+    vendor = qbd_sandbox.seed("Vendor", Name="Old Roofing Co", IsActive=False)
+
+    (answer,) = run(
+        qbd_sandbox,
+        f"<BillAddRq><BillAdd><VendorRef><ListID>{vendor['ListID']}</ListID></VendorRef>"
+        "<ExpenseLineAdd><AccountRef><FullName>Job Materials</FullName></AccountRef>"
+        "<Amount>10.00</Amount></ExpenseLineAdd></BillAdd></BillAddRq>",
+    )
+
+    assert status_of(answer) == ("3140", "Error")
+    assert f'QuickBooks Vendor "{vendor["ListID"]}"' in answer.get("statusMessage")
+    assert qbd_sandbox.records("Bill") == []
+    # Entered by the bookkeeper before the vendor was made inactive.
+    check = qbd_sandbox.seed(
+        "Check",
+        AccountRef={"FullName": "Checking"},
+        PayeeEntityRef={"ListID": vendor["ListID"]},
+        ExpenseLineRet=[{"AccountRef": {"FullName": "Job Materials"}, "Amount": "10.00"}],
+    )
+    assert check["PayeeEntityRef"]["FullName"] == "Old Roofing Co"
+
+
 def test_a_reference_to_a_list_this_company_does_not_keep_is_3140(qbd_sandbox):
     (answer,) = run(
         qbd_sandbox,
