@@ -86,24 +86,52 @@ def call_slot(
     Waits (without any lock) while room frees up within `max_wait` seconds (the setting by
     default); raises BudgetExhausted when it would take longer.
     """
-    patience = max_wait_seconds() if max_wait is None else max_wait
-    deadline = time.monotonic() + patience
-    while True:
-        taken = take(connection, limits, batch=batch)
-        if isinstance(taken, RateCall):
-            break
-        left = deadline - time.monotonic()
-        if taken > left:
-            raise BudgetExhausted(
-                f"We have used the requests {erp_name} allows us for now; the work carries on "
-                f"in {_seconds(taken)}.",
-                retry_after=taken,
-            )
-        time.sleep(taken)
+    taken = _patiently(
+        lambda: take(connection, limits, batch=batch), erp_name=erp_name, max_wait=max_wait
+    )
     try:
         yield
     finally:
         finish(taken, limits)
+
+
+def wait_for_room(
+    connection: ERPConnection,
+    limits: RateLimits,
+    *,
+    calls: int,
+    erp_name: str,
+    max_wait: float | None = None,
+) -> None:
+    """Return once our share has room for `calls` calls in a row, taking none of them; waits
+    and raises as `call_slot` does. Work that needs several calls in a row (a batch's look-up,
+    then its create) asks first, so that it does not spend the first call and then stop for
+    want of the next, to spend it again on its next try."""
+
+    def room() -> float | None:
+        budget = _ensure_budget(connection)
+        wait = _wait_for_room(budget, limits, timezone.now(), batch=False, calls=calls)
+        return wait if wait > 0 else None
+
+    _patiently(room, erp_name=erp_name, max_wait=max_wait)
+
+
+def _patiently(attempt, *, erp_name: str, max_wait: float | None):
+    """`attempt()` until it returns something other than seconds to wait, sleeping those
+    seconds while they fit in `max_wait` (the setting by default); BudgetExhausted otherwise."""
+    patience = max_wait_seconds() if max_wait is None else max_wait
+    deadline = time.monotonic() + patience
+    while True:
+        outcome = attempt()
+        if not isinstance(outcome, float):
+            return outcome
+        if outcome > deadline - time.monotonic():
+            raise BudgetExhausted(
+                f"We have used the requests {erp_name} allows us for now; the work carries on "
+                f"in {_seconds(outcome)}.",
+                retry_after=outcome,
+            )
+        time.sleep(outcome)
 
 
 def take(connection: ERPConnection, limits: RateLimits, *, batch: bool = False) -> RateCall | float:
@@ -184,7 +212,11 @@ def day_spent_until(connection: ERPConnection, limits: RateLimits) -> datetime |
     return max(until, default=None)
 
 
-def _wait_for_room(budget: RateBudget, limits: RateLimits, now: datetime, *, batch: bool) -> float:
+def _wait_for_room(
+    budget: RateBudget, limits: RateLimits, now: datetime, *, batch: bool, calls: int = 1
+) -> float:
+    """Seconds until `calls` more calls fit in every limit (0.0: now)."""
+    calls = min(calls, limits.per_window, limits.per_day or calls)
     waits = [0.0]
     if budget.paused_until and budget.paused_until > now:
         waits.append((budget.paused_until - now).total_seconds())
@@ -196,31 +228,34 @@ def _wait_for_room(budget: RateBudget, limits: RateLimits, now: datetime, *, bat
     )
     if tally["running"] >= limits.concurrent:
         waits.append(BUSY_POLL_SECONDS)
-    if tally["in_window"] >= limits.per_window:
-        waits.append(_until_counted_out(counted, tally["in_window"] - limits.per_window, now))
+    over = tally["in_window"] + calls - 1 - limits.per_window
+    if over >= 0:
+        waits.append(_until_counted_out(counted, over, now))
     if batch and limits.batch_per_window and tally["batches"] >= limits.batch_per_window:
         waits.append(
             _until_counted_out(
                 counted.filter(batch=True), tally["batches"] - limits.batch_per_window, now
             )
         )
-    day_room = _day_room_at(budget.pk, limits, now)
+    day_room = _day_room_at(budget.pk, limits, now, calls=calls)
     if day_room:
         waits.append((day_room - now).total_seconds())
     return max(waits)
 
 
-def _day_room_at(connection_id: int, limits: RateLimits, now: datetime) -> datetime | None:
-    """When the daily budget has room again, while our count of the last 24 hours fills it."""
+def _day_room_at(
+    connection_id: int, limits: RateLimits, now: datetime, *, calls: int = 1
+) -> datetime | None:
+    """When the daily budget has room for `calls` more calls again, while our count of the last
+    24 hours leaves less."""
     if not limits.per_day:
         return None
     today = RateCall.objects.filter(connection_id=connection_id, started_at__gt=now - DAY)
     made = today.count()
-    if made < limits.per_day:
+    over = made + calls - 1 - limits.per_day
+    if over < 0:
         return None
-    oldest = today.order_by("started_at").values_list("started_at", flat=True)[
-        made - limits.per_day
-    ]
+    oldest = today.order_by("started_at").values_list("started_at", flat=True)[over]
     return oldest + DAY
 
 
@@ -236,14 +271,15 @@ def _locked_budget(connection: ERPConnection) -> RateBudget:
     return RateBudget.objects.select_for_update().get(connection=connection)
 
 
-def _ensure_budget(connection: ERPConnection) -> None:
-    if RateBudget.objects.filter(connection=connection).exists():
-        return
+def _ensure_budget(connection: ERPConnection) -> RateBudget:
+    budget = RateBudget.objects.filter(connection=connection).first()
+    if budget is not None:
+        return budget
     try:
         with transaction.atomic():
-            RateBudget.objects.create(connection=connection)
-    except IntegrityError:
-        pass  # another worker created it first
+            return RateBudget.objects.create(connection=connection)
+    except IntegrityError:  # another worker created it first
+        return RateBudget.objects.get(connection=connection)
 
 
 def _seconds(wait: float) -> str:

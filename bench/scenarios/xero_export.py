@@ -20,7 +20,7 @@ from bench.windows import per_window
 from bench.workers import drain_exports
 from integrations.xero import mapping
 from integrations.xero.client import XeroClient
-from integrations.xero.connector import BATCH_SIZE
+from integrations.xero.connector import BATCH_SIZE, CALLS_PER_BATCH
 
 TITLE = "Export throughput to Xero (batched export path)"
 # Xero's own minute: a window scaled down to seconds multiplies the pace asked of the machine
@@ -37,8 +37,6 @@ TOY = {"windows": 1, "window_seconds": 2.0, "workers": 1, "backlog": 120, "conta
 SHARE_TARGET = 0.9
 BILLS_A_MINUTE_TARGET = 1350
 THROTTLE_MESSAGE = "too many"
-# One look-up and one create per batch of 50 bills.
-CALLS_PER_BATCH = 2
 INVOICES_PER_COMMITMENT = 50
 
 

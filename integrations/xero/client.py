@@ -193,6 +193,11 @@ class XeroClient:
             self._heed(response.headers)
             return answer
 
+    def expect_calls(self, calls: int) -> None:
+        """Return once the organisation's limits have room for `calls` calls in a row (taking
+        none); BudgetExhausted when that is further off than a worker waits."""
+        shared_limits.wait_for_room(self.connection, self.limits, calls=calls, erp_name=ERP_NAME)
+
     def _counted(self) -> AbstractContextManager:
         """A place for this call in the organisation's limits, shared by every worker."""
         return shared_limits.call_slot(self.connection, self.limits, erp_name=ERP_NAME)

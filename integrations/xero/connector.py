@@ -54,6 +54,8 @@ from money import cents, plain_money
 
 BATCH_SIZE = 50
 """Documents per request on the batched export path (Xero recommends up to 50)."""
+# A batch makes at least a look-up, then its create.
+CALLS_PER_BATCH = 2
 # A batch's look-up reads this many documents a page (Xero's most), pages until a short one.
 LOOK_UP_PAGE_SIZE = 1000
 LIVE_BILL_STATUSES = "DRAFT,SUBMITTED,AUTHORISED,PAID"
@@ -368,6 +370,8 @@ class XeroConnector:
         keys = dict(zip((record.pk for record in records), idempotency_keys, strict=True))
         records = _reloading(type(records[0])).in_bulk(list(keys))
         try:
+            # The look-up is spent in vain if the create then finds no room: ask for both.
+            self.client.expect_calls(CALLS_PER_BATCH)
             self._read_organisation_when_stale()
             self._items = self._recent_items() if any(map(_cost_codes, records.values())) else {}
             self._look_up(list(records.values()))

@@ -10,6 +10,8 @@ from django.utils import timezone
 from approvals.models import Commitment, CommitmentChangeOrder, Company, Project
 from approvals.services import record_send, records_accept_bulk
 from approvals.states import SyncStatus
+from integrations import rate_limits
+from integrations.xero import limits as xero_limits
 from integrations.xero import mapping
 from integrations.xero.client import XeroClient
 from integrations.xero.connector import ExportRefused, XeroConnector
@@ -102,6 +104,27 @@ def test_bills_of_a_batch_are_looked_up_in_one_call_created_in_one_each_on_its_o
         "Contacts",
         "TrackingCategories",
     ]
+
+
+def test_a_batch_with_room_for_its_look_up_but_not_its_create_asks_xero_nothing(
+    books, xero_sandbox, settings
+):
+    settings.ERP_RATE_LIMIT_MAX_WAIT_SECONDS = 0
+    invoices = [new_invoice(books, number=f"INV-50{n}") for n in range(2)]
+    # One call left this minute by our count: a look-up would go, then its create could not.
+    window_room, _ = rate_limits.calls_left(books.connection, xero_limits.rate_limits())
+    settings.XERO = {**settings.XERO, "REQUESTS_PER_MINUTE": 60 - window_room + 1}
+    connector = XeroConnector(books.connection)
+    xero_sandbox.clear_request_log()
+
+    outcomes = connector.export_batch(
+        invoices, idempotency_keys=[f"invoice-{invoice.pk}-1" for invoice in invoices]
+    )
+
+    assert [type(outcome) for outcome in outcomes] == [rate_limits.BudgetExhausted] * 2
+    assert all(0 < outcome.retry_after <= 60 for outcome in outcomes)
+    assert xero_sandbox.request_log() == []
+    assert live_bills(books) == []
 
 
 def test_two_invoices_of_one_number_in_a_batch_make_one_bill_the_second_looked_up_after(books):
