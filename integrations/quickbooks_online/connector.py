@@ -60,6 +60,7 @@ from integrations.base import (
     TransientERPError,
     VendorUpdateResult,
 )
+from integrations.batch_plans import plan_batch
 from integrations.describe import DocumentDescription, Reference
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import (
@@ -399,39 +400,16 @@ class QuickBooksOnlineConnector:
         except ERPError as error:
             # Nothing was sent: each record's try ends in what stopped the look-up.
             return [error] * len(keys)
-        outcomes: dict[int, ExportResult | ERPError] = {}
-        plans: dict[int, _Create] = {}
-        # A record numbered as one the batch creates goes alone after it, so that its look-up
-        # sees what the batch made, as it would have one export after the other.
-        numbers: set[tuple[str, str]] = set()
-        after: list[int] = []
-        for pk in keys:
-            record = records[pk]
-            number = _number_of(record)
-            if number in numbers:
-                after.append(pk)
-                continue
-            try:
-                plan = self._plan(record, keys[pk])
-            except PermanentERPError as error:
-                outcomes[pk] = self._explained_if_it_can(record, error)
-            except ERPError as error:
-                outcomes[pk] = error
-            else:
-                if isinstance(plan, ExportResult):
-                    outcomes[pk] = plan
-                else:
-                    plans[pk] = plan
-                    if number:
-                        numbers.add(number)
-        if plans:
-            outcomes.update(self._send_batch(records, plans))
-        for pk in after:
-            try:
-                outcomes[pk] = self.export(records[pk], idempotency_key=keys[pk])
-            except ERPError as error:
-                outcomes[pk] = error
-        return [outcomes[pk] for pk in keys]
+        batch = plan_batch(
+            keys,
+            records,
+            identity_of=_number_of,
+            plan=self._plan,
+            explained=self._explained_if_it_can,
+        )
+        batch.send(self._send_batch)
+        batch.export_after(self.export)
+        return batch.in_order()
 
     def _send_batch(self, records: dict, plans: dict[int, _Create]) -> dict:
         operations = [
@@ -469,9 +447,12 @@ class QuickBooksOnlineConnector:
             raise ExportRefused(" ".join(problems), code="export_problems")
         return self._becomes(record).plan(record, key)
 
-    def _explained_if_it_can(self, record, error: PermanentERPError) -> PermanentERPError:
+    def _explained_if_it_can(self, record, error: ERPError) -> ERPError:
         """In a batch, one item's explanation that QuickBooks cannot give now (a read throttled,
-        say) leaves its error as QuickBooks said it, and the other items as they are."""
+        say) leaves its error as QuickBooks said it, and the other items as they are; an error
+        that is not a refusal stays as it is."""
+        if not isinstance(error, PermanentERPError):
+            return error
         try:
             return self._explained(record, error)
         except ERPError:

@@ -43,6 +43,7 @@ from integrations.base import (
     PermanentERPError,
     TransientERPError,
 )
+from integrations.batch_plans import plan_batch
 from integrations.describe import DocumentDescription
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import NOTHING_ASKED, AcceptQuestions
@@ -374,46 +375,24 @@ class XeroConnector:
         except ERPError as error:
             # Nothing was sent: each record's try ends in what stopped the look-up.
             return [error] * len(keys)
-        outcomes: dict[int, ExportResult | ERPError] = {}
-        plans: dict[int, _Create] = {}
-        # A record with the number (or name) of one the batch creates goes alone after it, so
-        # that its look-up sees what the batch made, as one export after the other would.
-        identities: set[str] = set()
-        after: list[int] = []
-        for pk in keys:
-            record = records[pk]
-            identity = _identity_of(record)
-            if identity in identities:
-                after.append(pk)
-                continue
-            try:
-                plan = self._plan(record, keys[pk])
-            except XeroError as error:
-                outcomes[pk] = self._explained_if_it_can(record, error)
-            except ERPError as error:
-                outcomes[pk] = error
-            else:
-                if isinstance(plan, ExportResult):
-                    outcomes[pk] = plan
-                else:
-                    plans[pk] = plan
-                    identities.add(identity)
+        batch = plan_batch(
+            keys,
+            records,
+            identity_of=_identity_of,
+            plan=self._plan,
+            explained=self._explained_if_it_can,
+        )
         self._looked_up.clear()
-        if plans:
-            outcomes.update(self._send_batch(records, plans))
+        batch.send(self._send_batch)
         self._items = None
         self._settled_in_batch = {
             outcome.erp_id: records[pk]
-            for pk, outcome in outcomes.items()
+            for pk, outcome in batch.outcomes.items()
             if isinstance(outcome, ExportResult)
         }
-        for pk in after:
-            try:
-                outcomes[pk] = self.export(records[pk], idempotency_key=keys[pk])
-            except ERPError as error:
-                outcomes[pk] = error
+        batch.export_after(self.export)
         self._settled_in_batch = {}
-        return [outcomes[pk] for pk in keys]
+        return batch.in_order()
 
     def _send_batch(self, records: dict, plans: dict[int, _Create]) -> dict:
         (resource,) = {plan.resource for plan in plans.values()}
@@ -465,9 +444,12 @@ class XeroConnector:
         unusable_items = self._unusable_items(record) if about_items else []
         return _explained(error, self._unusable_references(record), unusable_items)
 
-    def _explained_if_it_can(self, record, error: XeroError) -> PermanentERPError:
+    def _explained_if_it_can(self, record, error: ERPError) -> ERPError:
         """In a batch, one element's explanation that Xero cannot give now (a read throttled,
-        say) leaves its error as Xero said it, and the other elements as they are."""
+        say) leaves its error as Xero said it, and the other elements as they are; an error
+        that is not Xero's refusal stays as it is."""
+        if not isinstance(error, XeroError):
+            return error
         try:
             return self._explained(record, error)
         except ERPError:
