@@ -41,7 +41,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 
-from approvals.inbound import INVOICE_LINE_RELATIONS, record_title
+from approvals.inbound import record_title
 from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
@@ -62,6 +62,7 @@ from integrations.base import (
 )
 from integrations.batch_plans import plan_batch
 from integrations.describe import DocumentDescription, Reference
+from integrations.exported_records import reloaded, reloaded_batch
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import (
     NOTHING_ASKED,
@@ -359,7 +360,7 @@ class QuickBooksOnlineConnector:
     # Exports --------------------------------------------------------------------------------
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
-        record = _reloaded(record)
+        record = reloaded(record)
         try:
             plan = self._plan(record, idempotency_key)
             if isinstance(plan, ExportResult):
@@ -393,8 +394,7 @@ class QuickBooksOnlineConnector:
         An item's outcome is its ExportResult or its own ERPError; when the batch as a whole got
         no usable answer, each item sent has that error (one without a status: the answer was
         lost, and QuickBooks may hold some of them; its look-up tells)."""
-        keys = dict(zip((record.pk for record in records), idempotency_keys, strict=True))
-        records = _reloading(type(records[0])).in_bulk(list(keys))
+        keys, records = reloaded_batch(records, idempotency_keys)
         try:
             self._look_up_numbers(list(records.values()))
         except ERPError as error:
@@ -885,7 +885,7 @@ class QuickBooksOnlineConnector:
 
     def find_exported(self, record, approved: ApprovedDocument | None) -> ExportResult | None:
         """Look up what the last attempt sent (what its accept approved, else the record)."""
-        record = _reloaded(record)
+        record = reloaded(record)
         approved = approved or self.approved_document(record)
         identity, document = approved.identity, approved.document
         return self._becomes(record).find_exported(record, identity, document)
@@ -1143,29 +1143,6 @@ def _sentence(text: str) -> str:
 def _billed_lines(invoice: SubcontractorInvoice) -> list:
     """The invoice lines that become bill lines, in the bill's order."""
     return [line for line in invoice.lines.all() if cents(line.gross_amount)]
-
-
-def _reloaded(record):
-    """The record fresh from the database with everything the mapping reads, in few queries."""
-    return _reloading(type(record)).get(pk=record.pk)
-
-
-def _reloading(model):
-    """Records of `model` with everything the mapping reads, loaded in few queries."""
-    queries = {
-        Company: model.objects.all(),
-        Project: model.objects.all(),
-        Commitment: model.objects.select_related("project", "vendor").prefetch_related(
-            "lines__cost_code"
-        ),
-        CommitmentChangeOrder: model.objects.select_related(
-            "commitment__project", "commitment__vendor"
-        ).prefetch_related("lines__cost_code", "lines__commitment_line"),
-        SubcontractorInvoice: model.objects.select_related(
-            "commitment__project", "commitment__vendor"
-        ).prefetch_related(*INVOICE_LINE_RELATIONS),
-    }
-    return queries[model]
 
 
 def _quoted(text: str, limit: int = 60) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from approvals.inbound import INVOICE_LINE_RELATIONS, record_title
+from approvals.inbound import record_title
 from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
@@ -45,6 +45,7 @@ from integrations.base import (
 )
 from integrations.batch_plans import plan_batch
 from integrations.describe import DocumentDescription
+from integrations.exported_records import reloaded, reloaded_batch
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import NOTHING_ASKED, AcceptQuestions
 from integrations.xero import describing, errors, mapping
@@ -330,7 +331,7 @@ class XeroConnector:
     # Exports ----------------------------------------------------------------------------
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
-        record = _reloaded(record)
+        record = reloaded(record)
         self._read_organisation_when_stale()
         try:
             plan = self._plan(record, idempotency_key)
@@ -366,8 +367,7 @@ class XeroConnector:
         An element's outcome is its ExportResult or its own ERPError; when the request as a whole
         got no usable answer, each element sent has that error (one without a status: the answer
         was lost, and Xero may hold some of them; each one's look-up tells)."""
-        keys = dict(zip((record.pk for record in records), idempotency_keys, strict=True))
-        records = _reloading(type(records[0])).in_bulk(list(keys))
+        keys, records = reloaded_batch(records, idempotency_keys)
         try:
             self._read_organisation_when_stale()
             self._items = self._recent_items() if any(map(_cost_codes, records.values())) else {}
@@ -891,7 +891,7 @@ class XeroConnector:
         }
 
     def find_exported(self, record, approved: ApprovedDocument | None) -> ExportResult | None:
-        record = _reloaded(record)
+        record = reloaded(record)
         approved = approved or self.approved_document(record)
         return self._becomes(record).find_exported(record, approved.identity, approved.document)
 
@@ -1375,24 +1375,3 @@ def _identity_of(record) -> str:
     if isinstance(record, Company):
         return _name_key(mapping.contact_payload(record)["Name"])
     return str(record.pk)
-
-
-def _reloaded(record):
-    return _reloading(type(record)).get(pk=record.pk)
-
-
-def _reloading(model):
-    queries = {
-        Company: model.objects.all(),
-        Project: model.objects.all(),
-        Commitment: model.objects.select_related("project", "vendor").prefetch_related(
-            "lines__cost_code"
-        ),
-        CommitmentChangeOrder: model.objects.select_related(
-            "commitment__project", "commitment__vendor"
-        ).prefetch_related("lines__cost_code", "lines__commitment_line"),
-        SubcontractorInvoice: model.objects.select_related(
-            "commitment__project", "commitment__vendor"
-        ).prefetch_related(*INVOICE_LINE_RELATIONS),
-    }
-    return queries[model]
