@@ -18,12 +18,10 @@ Amounts go out as exact JSON numbers from Decimal (floats are refused) and come 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -35,6 +33,7 @@ from requests.adapters import HTTPAdapter
 
 from integrations import rate_limits as shared_limits
 from integrations.base import NotConnectedError, TransientERPError
+from integrations.exact_json import to_json
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online import errors, oauth
 from integrations.quickbooks_online.limits import rate_limits
@@ -274,7 +273,7 @@ class QuickBooksClient:
     ) -> dict:
         url = f"{self.base_url}/{path}"
         query = {**(params or {}), "minorversion": self.minor_version}
-        data = to_json(json_body) if json_body is not None else text_body
+        data = to_json(json_body, erp_name=ERP_NAME) if json_body is not None else text_body
         refreshed = False
         while True:
             self._ensure_fresh_token()
@@ -346,22 +345,6 @@ class QuickBooksClient:
             "refresh_token_expires_at",
         ):
             setattr(self.connection, field, getattr(stored, field))
-
-
-def to_json(value: Any) -> str:
-    """JSON text with Decimal written exactly as a number (no float on the way)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} is not an amount QuickBooks Online can store.")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("Amounts sent to QuickBooks Online must be Decimal, never float.")
-    if isinstance(value, dict):
-        members = (f"{json.dumps(str(key))}:{to_json(item)}" for key, item in value.items())
-        return "{" + ",".join(members) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(to_json(item) for item in value) + "]"
-    return json.dumps(value)
 
 
 def query_literal(value: str) -> str:

@@ -18,7 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.base import ERPError, NotConnectedError, PermanentERPError, TransientERPError
-from integrations.quickbooks_online.errors import RECONNECT_ADVICE, error_for_exception, parse_json
+from integrations.exact_json import parse_json
+from integrations.quickbooks_online.errors import RECONNECT_ADVICE, error_for_exception
 
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 DISCOVERY_CACHE_SECONDS = 3600

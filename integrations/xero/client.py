@@ -22,10 +22,8 @@ Amounts go out as exact JSON numbers from Decimal (floats are refused) and come 
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -36,6 +34,7 @@ from django.utils import timezone
 
 from integrations import rate_limits as shared_limits
 from integrations.base import NotConnectedError
+from integrations.exact_json import to_json
 from integrations.models import ERPConnection, ERPKind
 from integrations.registry import disconnected_message
 from integrations.xero import errors, oauth
@@ -155,7 +154,7 @@ class XeroClient:
         extra_headers: dict | None = None,
     ) -> dict:
         url = f"{self.base_url}/{resource}"
-        data = to_json(json_body).encode() if json_body is not None else None
+        data = to_json(json_body, erp_name=ERP_NAME).encode() if json_body is not None else None
         headers = {
             "xero-tenant-id": self.tenant_id,
             "Accept": "application/json",
@@ -232,22 +231,6 @@ TOKEN_FIELDS = [
     "refresh_token",
     "refresh_token_expires_at",
 ]
-
-
-def to_json(value: Any) -> str:
-    """JSON text with Decimal written exactly as a number (no float on the way)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} is not an amount Xero can store.")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("Amounts sent to Xero must be Decimal, never float.")
-    if isinstance(value, dict):
-        members = (f"{json.dumps(str(key))}:{to_json(item)}" for key, item in value.items())
-        return "{" + ",".join(members) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(to_json(item) for item in value) + "]"
-    return json.dumps(value)
 
 
 def _token_is_fresh(connection: ERPConnection) -> bool:

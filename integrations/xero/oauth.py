@@ -18,7 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.base import ERPError, NotConnectedError, PermanentERPError, TransientERPError
-from integrations.xero.errors import RECONNECT_ADVICE, error_for_exception, parse_json
+from integrations.exact_json import parse_json
+from integrations.xero.errors import RECONNECT_ADVICE, error_for_exception
 
 # Xero documents 60 days for an unused refresh token; the token answer does not say.
 REFRESH_TOKEN_LIFETIME = timedelta(days=60)
