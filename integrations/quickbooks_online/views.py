@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from approvals.models import CostCode
 from integrations.base import ERPError
 from integrations.models import ERPConnection, ERPKind
+from integrations.oauth_tokens import TokenSet
 from integrations.quickbooks_online import oauth
 from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.connector import purchase_tax_codes, remember_company_profile
@@ -226,7 +227,7 @@ def _active_connection() -> ERPConnection | None:
     )
 
 
-def _store_connection(*, realm_id: str, tokens: oauth.TokenSet, user) -> ERPConnection:
+def _store_connection(*, realm_id: str, tokens: TokenSet, user) -> ERPConnection:
     with transaction.atomic():
         stored = (
             ERPConnection.objects.select_for_update()
