@@ -1,5 +1,6 @@
-"""The OAuth 2 tokens of a QuickBooks Online or Xero connection: what a token endpoint gave, and
-the refresh every worker of a connection shares."""
+"""The OAuth 2 tokens of a QuickBooks Online or Xero connection: what a token endpoint gave, the
+connection that keeps them, the refresh every worker of a connection shares, and their
+revocation at disconnect."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.base import NotConnectedError
-from integrations.models import ERPConnection
+from integrations.base import ERPError, NotConnectedError
+from integrations.models import ERPConnection, ERPKind
 
 # An access token this close to its expiry is refreshed before use, not sent to fail.
 REFRESH_MARGIN = timedelta(minutes=1)
@@ -31,6 +32,53 @@ class TokenSet:
     refresh_token: str
     access_token_expires_at: datetime
     refresh_token_expires_at: datetime
+
+
+def store_connection(
+    *, kind: ERPKind, company_id: str, tokens: TokenSet, user, company_name: str = ""
+) -> ERPConnection:
+    """The company's connection (the one it had, else a new one) active with these tokens,
+    connected by `user`; `company_name` replaces the name kept only when there is one."""
+    with transaction.atomic():
+        stored = (
+            ERPConnection.objects.select_for_update()
+            .filter(kind=kind, company_id=company_id)
+            .first()
+        ) or ERPConnection(kind=kind, company_id=company_id)
+        stored.company_name = company_name or stored.company_name
+        stored.access_token = tokens.access_token
+        stored.access_token_expires_at = tokens.access_token_expires_at
+        stored.refresh_token = tokens.refresh_token
+        stored.refresh_token_expires_at = tokens.refresh_token_expires_at
+        stored.is_active = True
+        stored.connected_by = user
+        stored.connected_at = timezone.now()
+        stored.disconnected_at = None
+        stored.save()
+    return stored
+
+
+def revoke_and_disconnect(
+    connection: ERPConnection, *, revoke: Callable[[str], None]
+) -> ERPError | None:
+    """The ERP asked to revoke the connection's refresh token, then the connection disconnected
+    here and its tokens deleted whatever the ERP answered; the error that kept the ERP from
+    hearing it, if any."""
+    revoke_error = None
+    if connection.refresh_token:
+        try:
+            revoke(connection.refresh_token)
+        except ERPError as error:
+            revoke_error = error
+    ERPConnection.objects.filter(pk=connection.pk, is_active=True).update(
+        is_active=False,
+        disconnected_at=timezone.now(),
+        access_token="",
+        access_token_expires_at=None,
+        refresh_token="",
+        refresh_token_expires_at=None,
+    )
+    return revoke_error
 
 
 def ensure_fresh_token(
