@@ -7,27 +7,19 @@ so a run of a few windows shows what a minute would.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
+from functools import partial
 
 from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
+from bench.sandbox_process import sandbox_process
 from integrations.models import ERPConnection, ERPKind
 from integrations.quickbooks_online.sandbox.control import SandboxHandle
-
-MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
-STARTUP_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -38,66 +30,23 @@ class Limits:
     window_seconds: float = 3.0
 
 
-class SandboxDidNotStart(Exception):
-    pass
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def sandbox(limits: Limits) -> Iterator[SandboxHandle]:
-    """A fresh sandbox in its own process (its own interpreter, as in production: QuickBooks
-    does not share our CPU's Python lock), stopped on exit."""
-    port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-qbo-") as folder:
-        command = [
-            sys.executable,
-            MANAGE,
-            "erp_sandbox",
-            "quickbooks_online",
-            "--port",
-            str(port),
-            "--data-file",
-            str(Path(folder) / "qbo.sqlite3"),
-            "--reset",
-            "--auto-approve",
-            "--rate-window-seconds",
-            str(limits.window_seconds),
-            "--requests-per-window",
-            str(limits.requests_per_window),
-            "--batch-requests-per-window",
-            str(limits.batch_requests_per_window),
-            "--concurrent-limit",
-            str(limits.concurrent),
-        ]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=os.environ.copy())
-        try:
-            yield _wait_for(process, f"http://127.0.0.1:{port}")
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for(process: subprocess.Popen, base_url: str) -> SandboxHandle:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SandboxDidNotStart(
-                f"The sandbox stopped at start with code {process.returncode}."
-            )
-        try:
-            return SandboxHandle(base_url, timeout=30)
-        except OSError:
-            time.sleep(0.1)
-    raise SandboxDidNotStart(f"The sandbox did not answer within {STARTUP_SECONDS} s.")
+    """A fresh QuickBooks Online sandbox in its own process, stopped on exit."""
+    options = [
+        "--rate-window-seconds",
+        str(limits.window_seconds),
+        "--requests-per-window",
+        str(limits.requests_per_window),
+        "--batch-requests-per-window",
+        str(limits.batch_requests_per_window),
+        "--concurrent-limit",
+        str(limits.concurrent),
+    ]
+    with sandbox_process(
+        ERPKind.QUICKBOOKS_ONLINE, options, partial(SandboxHandle, timeout=30)
+    ) as handle:
+        yield handle
 
 
 def client_settings(handle: SandboxHandle, limits: Limits) -> dict:

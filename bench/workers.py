@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult, TaskResultStatus, get_date_max
 
 from approvals.tasks import EXPORTS_QUEUE
 from bench.database import current_database_url
-from bench.quickbooks import MANAGE
+from bench.sandbox_process import MANAGE
 
 POLL_SECONDS = 0.2
 STOP_SECONDS = 30

@@ -8,22 +8,17 @@ so a run of a few windows shows what a minute would.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
+from functools import partial
 
 from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-from bench.quickbooks import MANAGE, STARTUP_SECONDS, SandboxDidNotStart, _free_port
+from bench.sandbox_process import sandbox_process
 from integrations.models import ERPConnection, ERPKind
 from integrations.xero.sandbox.control import SandboxHandle
 
@@ -54,52 +49,17 @@ class Limits:
 @contextmanager
 def sandbox(limits: Limits) -> Iterator[SandboxHandle]:
     """A fresh Xero sandbox in its own process, stopped on exit."""
-    port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-xero-") as folder:
-        command = [
-            sys.executable,
-            MANAGE,
-            "erp_sandbox",
-            "xero",
-            "--port",
-            str(port),
-            "--data-file",
-            str(Path(folder) / "xero.sqlite3"),
-            "--reset",
-            "--auto-approve",
-            "--per-minute",
-            str(limits.per_window),
-            "--per-day",
-            str(limits.per_day),
-            "--concurrent",
-            str(limits.concurrent),
-        ]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=os.environ.copy())
-        try:
-            handle = _wait_for(process, f"http://127.0.0.1:{port}")
-            handle.set_limits(minute_seconds=limits.window_seconds)
-            yield handle
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for(process: subprocess.Popen, base_url: str) -> SandboxHandle:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SandboxDidNotStart(
-                f"The Xero sandbox stopped at start with code {process.returncode}."
-            )
-        try:
-            return SandboxHandle(base_url, timeout=30)
-        except OSError:
-            time.sleep(0.1)
-    raise SandboxDidNotStart(f"The Xero sandbox did not answer within {STARTUP_SECONDS} s.")
+    options = [
+        "--per-minute",
+        str(limits.per_window),
+        "--per-day",
+        str(limits.per_day),
+        "--concurrent",
+        str(limits.concurrent),
+    ]
+    with sandbox_process(ERPKind.XERO, options, partial(SandboxHandle, timeout=30)) as handle:
+        handle.set_limits(minute_seconds=limits.window_seconds)
+        yield handle
 
 
 def client_settings(handle: SandboxHandle, limits: Limits) -> dict:

@@ -18,35 +18,34 @@ Amounts go out as exact JSON numbers from Decimal (floats are refused) and come 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
 from integrations import rate_limits as shared_limits
 from integrations.base import NotConnectedError, TransientERPError
+from integrations.exact_json import to_json
 from integrations.models import ERPConnection, ERPKind
+from integrations.oauth_tokens import ensure_fresh_token, refresh_tokens
 from integrations.quickbooks_online import errors, oauth
 from integrations.quickbooks_online.limits import rate_limits
 from integrations.registry import disconnected_message
 
-REFRESH_MARGIN = timedelta(minutes=1)
 MAX_REQUEST_ID_LENGTH = 50
 MAX_BATCH_REQUEST_ID_LENGTH = 36
 MAX_BATCH_ID_LENGTH = 10
 MAX_BATCH_ITEMS = 30
 MAX_PAGE_SIZE = 1000
 ERP_NAME = "QuickBooks Online"
+DISCONNECTED = f"{ERP_NAME} is disconnected. {errors.RECONNECT_ADVICE}"
 ENTITY_NAME = re.compile(r"[A-Za-z]+")
 ORDER_BY = re.compile(r"[A-Za-z][A-Za-z.]*( (ASC|DESC))?", re.IGNORECASE)
 
@@ -58,7 +57,7 @@ class QuickBooksClient:
         if connection.kind != ERPKind.QUICKBOOKS_ONLINE:
             raise ValueError(f"{connection} is not a QuickBooks Online connection.")
         if not connection.is_active:
-            raise NotConnectedError("QuickBooks Online is disconnected. " + errors.RECONNECT_ADVICE)
+            raise NotConnectedError(DISCONNECTED)
         if connection.authorization_unreadable:
             raise NotConnectedError(disconnected_message(connection))
         config = settings.QUICKBOOKS_ONLINE
@@ -274,7 +273,7 @@ class QuickBooksClient:
     ) -> dict:
         url = f"{self.base_url}/{path}"
         query = {**(params or {}), "minorversion": self.minor_version}
-        data = to_json(json_body) if json_body is not None else text_body
+        data = to_json(json_body, erp_name=ERP_NAME) if json_body is not None else text_body
         refreshed = False
         while True:
             self._ensure_fresh_token()
@@ -314,66 +313,20 @@ class QuickBooksClient:
         return shared_limits.call_slot(self.connection, self.limits, erp_name=ERP_NAME, batch=batch)
 
     def _ensure_fresh_token(self) -> None:
-        if not _token_is_fresh(self.connection):
-            self._refresh_tokens(rejected_token=None)
+        ensure_fresh_token(self.connection, refresh=oauth.refresh, disconnected=DISCONNECTED)
 
     def _refresh_tokens(self, *, rejected_token: str | None) -> None:
-        """Refresh under a row lock; adopt the tokens another worker stored meanwhile."""
-        with transaction.atomic():
-            stored = ERPConnection.objects.select_for_update().get(pk=self.connection.pk)
-            if not stored.is_active:
-                raise NotConnectedError(
-                    "QuickBooks Online is disconnected. " + errors.RECONNECT_ADVICE
-                )
-            if not (_token_is_fresh(stored) and stored.access_token != rejected_token):
-                tokens = oauth.refresh(stored.refresh_token)
-                stored.access_token = tokens.access_token
-                stored.access_token_expires_at = tokens.access_token_expires_at
-                stored.refresh_token = tokens.refresh_token
-                stored.refresh_token_expires_at = tokens.refresh_token_expires_at
-                stored.save(
-                    update_fields=[
-                        "access_token",
-                        "access_token_expires_at",
-                        "refresh_token",
-                        "refresh_token_expires_at",
-                    ]
-                )
-        for field in (
-            "access_token",
-            "access_token_expires_at",
-            "refresh_token",
-            "refresh_token_expires_at",
-        ):
-            setattr(self.connection, field, getattr(stored, field))
-
-
-def to_json(value: Any) -> str:
-    """JSON text with Decimal written exactly as a number (no float on the way)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} is not an amount QuickBooks Online can store.")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("Amounts sent to QuickBooks Online must be Decimal, never float.")
-    if isinstance(value, dict):
-        members = (f"{json.dumps(str(key))}:{to_json(item)}" for key, item in value.items())
-        return "{" + ",".join(members) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(to_json(item) for item in value) + "]"
-    return json.dumps(value)
+        refresh_tokens(
+            self.connection,
+            rejected_token=rejected_token,
+            refresh=oauth.refresh,
+            disconnected=DISCONNECTED,
+        )
 
 
 def query_literal(value: str) -> str:
     """A quoted value for the query language ('Adam\\'s Candy Shop')."""
     return "'" + str(value).replace("'", "\\'") + "'"
-
-
-def _token_is_fresh(connection: ERPConnection) -> bool:
-    expires_at = connection.access_token_expires_at
-    return bool(
-        connection.access_token and expires_at and expires_at > timezone.now() + REFRESH_MARGIN
-    )
 
 
 def _checked_request_id(request_id: str, limit: int) -> str:

@@ -41,7 +41,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 
-from approvals.inbound import INVOICE_LINE_RELATIONS, record_title
+from approvals.inbound import record_title
 from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
@@ -60,7 +60,9 @@ from integrations.base import (
     TransientERPError,
     VendorUpdateResult,
 )
+from integrations.batch_plans import plan_batch
 from integrations.describe import DocumentDescription, Reference
+from integrations.exported_records import reloaded, reloaded_batch
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import (
     NOTHING_ASKED,
@@ -358,7 +360,7 @@ class QuickBooksOnlineConnector:
     # Exports --------------------------------------------------------------------------------
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
-        record = _reloaded(record)
+        record = reloaded(record)
         try:
             plan = self._plan(record, idempotency_key)
             if isinstance(plan, ExportResult):
@@ -392,46 +394,22 @@ class QuickBooksOnlineConnector:
         An item's outcome is its ExportResult or its own ERPError; when the batch as a whole got
         no usable answer, each item sent has that error (one without a status: the answer was
         lost, and QuickBooks may hold some of them; its look-up tells)."""
-        keys = dict(zip((record.pk for record in records), idempotency_keys, strict=True))
-        records = _reloading(type(records[0])).in_bulk(list(keys))
+        keys, records = reloaded_batch(records, idempotency_keys)
         try:
             self._look_up_numbers(list(records.values()))
         except ERPError as error:
             # Nothing was sent: each record's try ends in what stopped the look-up.
             return [error] * len(keys)
-        outcomes: dict[int, ExportResult | ERPError] = {}
-        plans: dict[int, _Create] = {}
-        # A record numbered as one the batch creates goes alone after it, so that its look-up
-        # sees what the batch made, as it would have one export after the other.
-        numbers: set[tuple[str, str]] = set()
-        after: list[int] = []
-        for pk in keys:
-            record = records[pk]
-            number = _number_of(record)
-            if number in numbers:
-                after.append(pk)
-                continue
-            try:
-                plan = self._plan(record, keys[pk])
-            except PermanentERPError as error:
-                outcomes[pk] = self._explained_if_it_can(record, error)
-            except ERPError as error:
-                outcomes[pk] = error
-            else:
-                if isinstance(plan, ExportResult):
-                    outcomes[pk] = plan
-                else:
-                    plans[pk] = plan
-                    if number:
-                        numbers.add(number)
-        if plans:
-            outcomes.update(self._send_batch(records, plans))
-        for pk in after:
-            try:
-                outcomes[pk] = self.export(records[pk], idempotency_key=keys[pk])
-            except ERPError as error:
-                outcomes[pk] = error
-        return [outcomes[pk] for pk in keys]
+        batch = plan_batch(
+            keys,
+            records,
+            identity_of=_number_of,
+            plan=self._plan,
+            explained=self._explained_if_it_can,
+        )
+        batch.send(self._send_batch)
+        batch.export_after(self.export)
+        return batch.in_order()
 
     def _send_batch(self, records: dict, plans: dict[int, _Create]) -> dict:
         operations = [
@@ -469,9 +447,12 @@ class QuickBooksOnlineConnector:
             raise ExportRefused(" ".join(problems), code="export_problems")
         return self._becomes(record).plan(record, key)
 
-    def _explained_if_it_can(self, record, error: PermanentERPError) -> PermanentERPError:
+    def _explained_if_it_can(self, record, error: ERPError) -> ERPError:
         """In a batch, one item's explanation that QuickBooks cannot give now (a read throttled,
-        say) leaves its error as QuickBooks said it, and the other items as they are."""
+        say) leaves its error as QuickBooks said it, and the other items as they are; an error
+        that is not a refusal stays as it is."""
+        if not isinstance(error, PermanentERPError):
+            return error
         try:
             return self._explained(record, error)
         except ERPError:
@@ -904,7 +885,7 @@ class QuickBooksOnlineConnector:
 
     def find_exported(self, record, approved: ApprovedDocument | None) -> ExportResult | None:
         """Look up what the last attempt sent (what its accept approved, else the record)."""
-        record = _reloaded(record)
+        record = reloaded(record)
         approved = approved or self.approved_document(record)
         identity, document = approved.identity, approved.document
         return self._becomes(record).find_exported(record, identity, document)
@@ -1162,29 +1143,6 @@ def _sentence(text: str) -> str:
 def _billed_lines(invoice: SubcontractorInvoice) -> list:
     """The invoice lines that become bill lines, in the bill's order."""
     return [line for line in invoice.lines.all() if cents(line.gross_amount)]
-
-
-def _reloaded(record):
-    """The record fresh from the database with everything the mapping reads, in few queries."""
-    return _reloading(type(record)).get(pk=record.pk)
-
-
-def _reloading(model):
-    """Records of `model` with everything the mapping reads, loaded in few queries."""
-    queries = {
-        Company: model.objects.all(),
-        Project: model.objects.all(),
-        Commitment: model.objects.select_related("project", "vendor").prefetch_related(
-            "lines__cost_code"
-        ),
-        CommitmentChangeOrder: model.objects.select_related(
-            "commitment__project", "commitment__vendor"
-        ).prefetch_related("lines__cost_code", "lines__commitment_line"),
-        SubcontractorInvoice: model.objects.select_related(
-            "commitment__project", "commitment__vendor"
-        ).prefetch_related(*INVOICE_LINE_RELATIONS),
-    }
-    return queries[model]
 
 
 def _quoted(text: str, limit: int = 60) -> str:

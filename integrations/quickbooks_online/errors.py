@@ -21,12 +21,10 @@ Faults come in three shapes: the API's `Fault` (capitalised keys), the gateway's
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
-from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -43,6 +41,7 @@ from integrations.base import (
     StaleObjectError,
     TransientERPError,
 )
+from integrations.exact_json import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +79,6 @@ class Fault:
     detail: str
     element: str
     fault_type: str
-
-
-def parse_json(text: str) -> Any:
-    """JSON with every non-integer number as Decimal: amounts never pass through float."""
-    return json.loads(text, parse_float=Decimal)
 
 
 def read_answer(

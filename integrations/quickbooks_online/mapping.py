@@ -3,7 +3,8 @@
 Callers pass records with their related rows already loaded (select_related / prefetch_related)
 and the QuickBooks ids that are not stored on our records (AP account, retainage item, the
 purchase order as read from QuickBooks). Amounts stay `Decimal` all the way to the wire:
-the client writes them as exact JSON numbers (client.to_json), so no amount passes through a float.
+the client writes them as exact JSON numbers (integrations.exact_json.to_json), so no amount
+passes through a float.
 """
 
 from __future__ import annotations

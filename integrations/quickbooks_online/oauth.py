@@ -9,8 +9,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import requests
@@ -18,23 +17,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.base import ERPError, NotConnectedError, PermanentERPError, TransientERPError
-from integrations.quickbooks_online.errors import RECONNECT_ADVICE, error_for_exception, parse_json
+from integrations.exact_json import parse_json
+from integrations.oauth_tokens import TokenSet
+from integrations.quickbooks_online.errors import RECONNECT_ADVICE, error_for_exception
 
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 DISCOVERY_CACHE_SECONDS = 3600
 
 _discovery_cache: dict[str, tuple[float, dict]] = {}
 _discovery_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class TokenSet:
-    """What the token endpoint gave us, with lifetimes turned into moments."""
-
-    access_token: str
-    refresh_token: str
-    access_token_expires_at: datetime
-    refresh_token_expires_at: datetime
 
 
 def discovery_document() -> dict:

@@ -13,7 +13,7 @@ import logging
 import secrets
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from approvals.models import CostCode
 from integrations.base import ERPError
 from integrations.models import ERPConnection, ERPKind
+from integrations.oauth_tokens import revoke_and_disconnect, store_connection
 from integrations.quickbooks_online import oauth
 from integrations.quickbooks_online.client import QuickBooksClient
 from integrations.quickbooks_online.connector import purchase_tax_codes, remember_company_profile
@@ -164,7 +165,9 @@ def callback(request):
         messages.error(request, error.message)
         return redirect(CONNECTION_PAGE)
     try:
-        stored = _store_connection(realm_id=realm_id, tokens=tokens, user=request.user)
+        stored = store_connection(
+            kind=ERPKind.QUICKBOOKS_ONLINE, company_id=realm_id, tokens=tokens, user=request.user
+        )
     except IntegrityError:
         _revoke_quietly(tokens.refresh_token)
         messages.error(request, _another_company_message(_active_connection()))
@@ -190,20 +193,7 @@ def disconnect(request):
             "integrations/quickbooks_online/disconnect_confirm.html",
             {"connection": active},
         )
-    revoke_error = None
-    if active.refresh_token:
-        try:
-            oauth.revoke(active.refresh_token)
-        except ERPError as error:
-            revoke_error = error
-    ERPConnection.objects.filter(pk=active.pk, is_active=True).update(
-        is_active=False,
-        disconnected_at=timezone.now(),
-        access_token="",
-        access_token_expires_at=None,
-        refresh_token="",
-        refresh_token_expires_at=None,
-    )
+    revoke_error = revoke_and_disconnect(active, revoke=oauth.revoke)
     logger.info("QuickBooks Online realm %s disconnected by %s", active.company_id, request.user)
     name = active.company_name or active.company_id
     if revoke_error:
@@ -224,25 +214,6 @@ def _active_connection() -> ERPConnection | None:
         .select_related("connected_by")
         .first()
     )
-
-
-def _store_connection(*, realm_id: str, tokens: oauth.TokenSet, user) -> ERPConnection:
-    with transaction.atomic():
-        stored = (
-            ERPConnection.objects.select_for_update()
-            .filter(kind=ERPKind.QUICKBOOKS_ONLINE, company_id=realm_id)
-            .first()
-        ) or ERPConnection(kind=ERPKind.QUICKBOOKS_ONLINE, company_id=realm_id)
-        stored.access_token = tokens.access_token
-        stored.access_token_expires_at = tokens.access_token_expires_at
-        stored.refresh_token = tokens.refresh_token
-        stored.refresh_token_expires_at = tokens.refresh_token_expires_at
-        stored.is_active = True
-        stored.connected_by = user
-        stored.connected_at = timezone.now()
-        stored.disconnected_at = None
-        stored.save()
-    return stored
 
 
 def _remember_company(stored: ERPConnection) -> None:

@@ -22,27 +22,26 @@ Amounts go out as exact JSON numbers from Decimal (floats are refused) and come 
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from integrations import rate_limits as shared_limits
 from integrations.base import NotConnectedError
+from integrations.exact_json import to_json
 from integrations.models import ERPConnection, ERPKind
+from integrations.oauth_tokens import ensure_fresh_token, refresh_tokens
 from integrations.registry import disconnected_message
 from integrations.xero import errors, oauth
 from integrations.xero.limits import heed_remaining, rate_limits
 
 ERP_NAME = "Xero"
-REFRESH_MARGIN = timedelta(minutes=1)
+DISCONNECTED = f"{ERP_NAME} is disconnected. {errors.RECONNECT_ADVICE}"
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 MAX_PAGE_SIZE = 1000
 
@@ -54,7 +53,7 @@ class XeroClient:
         if connection.kind != ERPKind.XERO:
             raise ValueError(f"{connection} is not a Xero connection.")
         if not connection.is_active:
-            raise NotConnectedError("Xero is disconnected. " + errors.RECONNECT_ADVICE)
+            raise NotConnectedError(DISCONNECTED)
         if connection.authorization_unreadable:
             raise NotConnectedError(disconnected_message(connection))
         self.connection = connection
@@ -155,7 +154,7 @@ class XeroClient:
         extra_headers: dict | None = None,
     ) -> dict:
         url = f"{self.base_url}/{resource}"
-        data = to_json(json_body).encode() if json_body is not None else None
+        data = to_json(json_body, erp_name=ERP_NAME).encode() if json_body is not None else None
         headers = {
             "xero-tenant-id": self.tenant_id,
             "Accept": "application/json",
@@ -211,55 +210,15 @@ class XeroClient:
         heed_remaining(self.connection, headers, self.limits)
 
     def _ensure_fresh_token(self) -> None:
-        if not _token_is_fresh(self.connection):
-            self._refresh_tokens(rejected_token=None)
+        ensure_fresh_token(self.connection, refresh=oauth.refresh, disconnected=DISCONNECTED)
 
     def _refresh_tokens(self, *, rejected_token: str | None) -> None:
-        """Refresh under a row lock; adopt the tokens another worker stored meanwhile."""
-        with transaction.atomic():
-            stored = ERPConnection.objects.select_for_update().get(pk=self.connection.pk)
-            if not stored.is_active:
-                raise NotConnectedError("Xero is disconnected. " + errors.RECONNECT_ADVICE)
-            if not (_token_is_fresh(stored) and stored.access_token != rejected_token):
-                tokens = oauth.refresh(stored.refresh_token)
-                stored.access_token = tokens.access_token
-                stored.access_token_expires_at = tokens.access_token_expires_at
-                stored.refresh_token = tokens.refresh_token
-                stored.refresh_token_expires_at = tokens.refresh_token_expires_at
-                stored.save(update_fields=TOKEN_FIELDS)
-        for field in TOKEN_FIELDS:
-            setattr(self.connection, field, getattr(stored, field))
-
-
-TOKEN_FIELDS = [
-    "access_token",
-    "access_token_expires_at",
-    "refresh_token",
-    "refresh_token_expires_at",
-]
-
-
-def to_json(value: Any) -> str:
-    """JSON text with Decimal written exactly as a number (no float on the way)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} is not an amount Xero can store.")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise TypeError("Amounts sent to Xero must be Decimal, never float.")
-    if isinstance(value, dict):
-        members = (f"{json.dumps(str(key))}:{to_json(item)}" for key, item in value.items())
-        return "{" + ",".join(members) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(to_json(item) for item in value) + "]"
-    return json.dumps(value)
-
-
-def _token_is_fresh(connection: ERPConnection) -> bool:
-    expires_at = connection.access_token_expires_at
-    return bool(
-        connection.access_token and expires_at and expires_at > timezone.now() + REFRESH_MARGIN
-    )
+        refresh_tokens(
+            self.connection,
+            rejected_token=rejected_token,
+            refresh=oauth.refresh,
+            disconnected=DISCONNECTED,
+        )
 
 
 def _unitdp(unitdp: int | None) -> dict | None:

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from approvals.inbound import INVOICE_LINE_RELATIONS, record_title
+from approvals.inbound import record_title
 from approvals.models import (
     Commitment,
     CommitmentChangeOrder,
@@ -43,7 +43,9 @@ from integrations.base import (
     PermanentERPError,
     TransientERPError,
 )
+from integrations.batch_plans import plan_batch
 from integrations.describe import DocumentDescription
+from integrations.exported_records import reloaded, reloaded_batch
 from integrations.models import ERPConnection, ERPKind
 from integrations.questions import NOTHING_ASKED, AcceptQuestions
 from integrations.xero import describing, errors, mapping
@@ -331,7 +333,7 @@ class XeroConnector:
     # Exports ----------------------------------------------------------------------------
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
-        record = _reloaded(record)
+        record = reloaded(record)
         self._read_organisation_when_stale()
         try:
             plan = self._plan(record, idempotency_key)
@@ -367,8 +369,7 @@ class XeroConnector:
         An element's outcome is its ExportResult or its own ERPError; when the request as a whole
         got no usable answer, each element sent has that error (one without a status: the answer
         was lost, and Xero may hold some of them; each one's look-up tells)."""
-        keys = dict(zip((record.pk for record in records), idempotency_keys, strict=True))
-        records = _reloading(type(records[0])).in_bulk(list(keys))
+        keys, records = reloaded_batch(records, idempotency_keys)
         try:
             # The look-up is spent in vain if the create then finds no room: ask for both.
             self.client.expect_calls(CALLS_PER_BATCH)
@@ -378,46 +379,24 @@ class XeroConnector:
         except ERPError as error:
             # Nothing was sent: each record's try ends in what stopped the look-up.
             return [error] * len(keys)
-        outcomes: dict[int, ExportResult | ERPError] = {}
-        plans: dict[int, _Create] = {}
-        # A record with the number (or name) of one the batch creates goes alone after it, so
-        # that its look-up sees what the batch made, as one export after the other would.
-        identities: set[str] = set()
-        after: list[int] = []
-        for pk in keys:
-            record = records[pk]
-            identity = _identity_of(record)
-            if identity in identities:
-                after.append(pk)
-                continue
-            try:
-                plan = self._plan(record, keys[pk])
-            except XeroError as error:
-                outcomes[pk] = self._explained_if_it_can(record, error)
-            except ERPError as error:
-                outcomes[pk] = error
-            else:
-                if isinstance(plan, ExportResult):
-                    outcomes[pk] = plan
-                else:
-                    plans[pk] = plan
-                    identities.add(identity)
+        batch = plan_batch(
+            keys,
+            records,
+            identity_of=_identity_of,
+            plan=self._plan,
+            explained=self._explained_if_it_can,
+        )
         self._looked_up.clear()
-        if plans:
-            outcomes.update(self._send_batch(records, plans))
+        batch.send(self._send_batch)
         self._items = None
         self._settled_in_batch = {
             outcome.erp_id: records[pk]
-            for pk, outcome in outcomes.items()
+            for pk, outcome in batch.outcomes.items()
             if isinstance(outcome, ExportResult)
         }
-        for pk in after:
-            try:
-                outcomes[pk] = self.export(records[pk], idempotency_key=keys[pk])
-            except ERPError as error:
-                outcomes[pk] = error
+        batch.export_after(self.export)
         self._settled_in_batch = {}
-        return [outcomes[pk] for pk in keys]
+        return batch.in_order()
 
     def _send_batch(self, records: dict, plans: dict[int, _Create]) -> dict:
         (resource,) = {plan.resource for plan in plans.values()}
@@ -469,9 +448,12 @@ class XeroConnector:
         unusable_items = self._unusable_items(record) if about_items else []
         return _explained(error, self._unusable_references(record), unusable_items)
 
-    def _explained_if_it_can(self, record, error: XeroError) -> PermanentERPError:
+    def _explained_if_it_can(self, record, error: ERPError) -> ERPError:
         """In a batch, one element's explanation that Xero cannot give now (a read throttled,
-        say) leaves its error as Xero said it, and the other elements as they are."""
+        say) leaves its error as Xero said it, and the other elements as they are; an error
+        that is not Xero's refusal stays as it is."""
+        if not isinstance(error, XeroError):
+            return error
         try:
             return self._explained(record, error)
         except ERPError:
@@ -913,7 +895,7 @@ class XeroConnector:
         }
 
     def find_exported(self, record, approved: ApprovedDocument | None) -> ExportResult | None:
-        record = _reloaded(record)
+        record = reloaded(record)
         approved = approved or self.approved_document(record)
         return self._becomes(record).find_exported(record, approved.identity, approved.document)
 
@@ -1397,24 +1379,3 @@ def _identity_of(record) -> str:
     if isinstance(record, Company):
         return _name_key(mapping.contact_payload(record)["Name"])
     return str(record.pk)
-
-
-def _reloaded(record):
-    return _reloading(type(record)).get(pk=record.pk)
-
-
-def _reloading(model):
-    queries = {
-        Company: model.objects.all(),
-        Project: model.objects.all(),
-        Commitment: model.objects.select_related("project", "vendor").prefetch_related(
-            "lines__cost_code"
-        ),
-        CommitmentChangeOrder: model.objects.select_related(
-            "commitment__project", "commitment__vendor"
-        ).prefetch_related("lines__cost_code", "lines__commitment_line"),
-        SubcontractorInvoice: model.objects.select_related(
-            "commitment__project", "commitment__vendor"
-        ).prefetch_related(*INVOICE_LINE_RELATIONS),
-    }
-    return queries[model]

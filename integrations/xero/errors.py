@@ -11,9 +11,7 @@ mean Xero no longer accepts the connection.
 
 from __future__ import annotations
 
-import json
 import logging
-from decimal import Decimal
 from typing import Any
 
 import requests
@@ -26,6 +24,7 @@ from integrations.base import (
     RateLimitedError,
     TransientERPError,
 )
+from integrations.exact_json import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +56,6 @@ class ThrottledError(RateLimitedError):
     def __init__(self, message: str, *, limit: str = "", **kwargs):
         super().__init__(message, **kwargs)
         self.limit = limit
-
-
-def parse_json(text: str) -> Any:
-    """JSON with every non-integer number as Decimal: amounts never pass through float."""
-    return json.loads(text, parse_float=Decimal)
 
 
 def read_answer(response: requests.Response) -> Any:

@@ -2,9 +2,9 @@
 
 Callers pass records with their related rows loaded and a `Books` of what the connection's
 settings say (tracking category, accounts, tax rates, how amounts carry tax). Amounts stay
-Decimal to the wire (client.to_json). Every line names its tax rate (`TaxType`) and, except
-retainage, the project's tracking option: retainage is money still owed to the subcontractor,
-held on a liability account, not a cost of the project.
+Decimal to the wire (integrations.exact_json.to_json). Every line names its tax rate
+(`TaxType`) and, except retainage, the project's tracking option: retainage is money still owed
+to the subcontractor, held on a liability account, not a cost of the project.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 import requests
@@ -18,18 +18,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.base import ERPError, NotConnectedError, PermanentERPError, TransientERPError
-from integrations.xero.errors import RECONNECT_ADVICE, error_for_exception, parse_json
+from integrations.exact_json import parse_json
+from integrations.oauth_tokens import TokenSet
+from integrations.xero.errors import RECONNECT_ADVICE, error_for_exception
 
 # Xero documents 60 days for an unused refresh token; the token answer does not say.
 REFRESH_TOKEN_LIFETIME = timedelta(days=60)
-
-
-@dataclass(frozen=True)
-class TokenSet:
-    access_token: str
-    refresh_token: str
-    access_token_expires_at: datetime
-    refresh_token_expires_at: datetime
 
 
 @dataclass(frozen=True)

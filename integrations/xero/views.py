@@ -17,7 +17,7 @@ import secrets
 from datetime import datetime
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from integrations.base import ERPError
 from integrations.crypto import decrypt, encrypt, is_unreadable
 from integrations.models import ERPConnection, ERPKind
+from integrations.oauth_tokens import TokenSet, revoke_and_disconnect, store_connection
 from integrations.views_access import administrator_required
 from integrations.xero import choices, oauth
 from integrations.xero.client import XeroClient
@@ -183,20 +184,7 @@ def disconnect(request):
         return redirect(CONNECTION_PAGE)
     if request.method == "GET":
         return render(request, "integrations/xero/disconnect_confirm.html", {"connection": active})
-    revoke_error = None
-    if active.refresh_token:
-        try:
-            oauth.revoke(active.refresh_token)
-        except ERPError as error:
-            revoke_error = error
-    ERPConnection.objects.filter(pk=active.pk, is_active=True).update(
-        is_active=False,
-        disconnected_at=timezone.now(),
-        access_token="",
-        access_token_expires_at=None,
-        refresh_token="",
-        refresh_token_expires_at=None,
-    )
+    revoke_error = revoke_and_disconnect(active, revoke=oauth.revoke)
     logger.info("Xero tenant %s disconnected by %s", active.company_id, request.user)
     name = active.company_name or active.company_id
     if revoke_error:
@@ -211,13 +199,19 @@ def disconnect(request):
     return redirect(CONNECTION_PAGE)
 
 
-def _connect_tenant(request, tokens: oauth.TokenSet, tenant: oauth.Tenant):
+def _connect_tenant(request, tokens: TokenSet, tenant: oauth.Tenant):
     other = _active_connection()
     if other and other.company_id != tenant.tenant_id:
         messages.error(request, _another_organisation_message(other))
         return redirect(CONNECTION_PAGE)
     try:
-        stored = _store_connection(tenant=tenant, tokens=tokens, user=request.user)
+        stored = store_connection(
+            kind=ERPKind.XERO,
+            company_id=tenant.tenant_id,
+            tokens=tokens,
+            user=request.user,
+            company_name=tenant.name,
+        )
     except IntegrityError:
         messages.error(request, _another_organisation_message(_active_connection()))
         return redirect(CONNECTION_PAGE)
@@ -248,7 +242,7 @@ def _pending(request):
         return None
     data = json.loads(plain)
     raw = data["tokens"]
-    tokens = oauth.TokenSet(
+    tokens = TokenSet(
         access_token=raw["access_token"],
         refresh_token=raw["refresh_token"],
         access_token_expires_at=datetime.fromisoformat(raw["access_token_expires_at"]),
@@ -263,26 +257,6 @@ def _active_connection() -> ERPConnection | None:
         .select_related("connected_by")
         .first()
     )
-
-
-def _store_connection(*, tenant: oauth.Tenant, tokens: oauth.TokenSet, user) -> ERPConnection:
-    with transaction.atomic():
-        stored = (
-            ERPConnection.objects.select_for_update()
-            .filter(kind=ERPKind.XERO, company_id=tenant.tenant_id)
-            .first()
-        ) or ERPConnection(kind=ERPKind.XERO, company_id=tenant.tenant_id)
-        stored.company_name = tenant.name or stored.company_name
-        stored.access_token = tokens.access_token
-        stored.access_token_expires_at = tokens.access_token_expires_at
-        stored.refresh_token = tokens.refresh_token
-        stored.refresh_token_expires_at = tokens.refresh_token_expires_at
-        stored.is_active = True
-        stored.connected_by = user
-        stored.connected_at = timezone.now()
-        stored.disconnected_at = None
-        stored.save()
-    return stored
 
 
 def _another_organisation_message(other: ERPConnection | None) -> str:

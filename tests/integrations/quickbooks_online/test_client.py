@@ -16,7 +16,8 @@ from integrations.base import (
     StaleObjectError,
     TransientERPError,
 )
-from integrations.quickbooks_online.client import QuickBooksClient, query_literal, to_json
+from integrations.exact_json import to_json
+from integrations.quickbooks_online.client import ERP_NAME, QuickBooksClient, query_literal
 from integrations.quickbooks_online.errors import ThrottledError, error_for_batch_item
 
 
@@ -104,13 +105,13 @@ def test_amounts_travel_as_exact_decimals(qbo, qbo_sandbox):
 
 
 def test_json_refuses_floats_and_writes_decimals_exactly():
-    assert to_json({"Amount": Decimal("10.10"), "Qty": Decimal("1E+2")}) == (
+    assert to_json({"Amount": Decimal("10.10"), "Qty": Decimal("1E+2")}, erp_name=ERP_NAME) == (
         '{"Amount":10.10,"Qty":100}'
     )
     with pytest.raises(TypeError, match="never float"):
-        to_json({"Amount": 10.1})
+        to_json({"Amount": 10.1}, erp_name=ERP_NAME)
     with pytest.raises(ValueError, match="not an amount"):
-        to_json({"Amount": Decimal("NaN")})
+        to_json({"Amount": Decimal("NaN")}, erp_name=ERP_NAME)
 
 
 def test_a_write_whose_answer_was_lost_is_stored_once_when_asked_again_with_its_key(

@@ -30,8 +30,9 @@ from approvals.models import (
     Project,
     SubcontractorInvoice,
 )
+from integrations.exact_json import to_json
 from integrations.quickbooks_online import mapping
-from integrations.quickbooks_online.client import to_json
+from integrations.quickbooks_online.client import ERP_NAME
 from money import cents
 from tests.factories import linking_connection
 
@@ -42,7 +43,7 @@ pytestmark = pytest.mark.django_db
 
 
 def laid_out(value, level: int = 0) -> str:
-    """The JSON the client sends (client.to_json: exact Decimal numbers), one member a line."""
+    """The JSON the client sends (exact_json.to_json: exact Decimal numbers), one member a line."""
     inner, outer = "\n" + "  " * (level + 1), "\n" + "  " * level
     if isinstance(value, dict) and value:
         members = [f"{json.dumps(key)}: {laid_out(item, level + 1)}" for key, item in value.items()]
@@ -50,7 +51,7 @@ def laid_out(value, level: int = 0) -> str:
     if isinstance(value, list) and value:
         members = [laid_out(item, level + 1) for item in value]
         return "[" + inner + ("," + inner).join(members) + outer + "]"
-    return to_json(value)
+    return to_json(value, erp_name=ERP_NAME)
 
 
 def assert_golden(name: str, payload: dict) -> None:
@@ -347,7 +348,7 @@ def test_document_total_reads_quickbooks_numbers_exactly():
 def test_golden_layout_is_the_json_the_client_sends():
     payload = {"Line": [{"Amount": Decimal("1234567890123.45"), "Qty": Decimal("2.5")}], "E": []}
     assert json.loads(laid_out(payload), parse_float=Decimal) == json.loads(
-        to_json(payload), parse_float=Decimal
+        to_json(payload, erp_name=ERP_NAME), parse_float=Decimal
     )
     assert '"Amount": 1234567890123.45' in laid_out(payload)
 
