@@ -15,6 +15,7 @@ export's key. Totals are checked to the cent before sending and as Xero stored t
 from __future__ import annotations
 
 import itertools
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -73,6 +74,25 @@ NO_PURCHASE_ORDERS = (
 _items_read: dict[int, tuple[float, dict[str, dict]]] = {}
 
 
+def _items_not_held(codes, items: dict[str, dict]) -> list[str]:
+    """Why Xero's `items` (by id) cannot take the lines of `codes`: an item gone, or coded
+    otherwise than its cost code."""
+    problems = []
+    for code in codes:
+        item = items.get(code.erp_id)
+        if item is None:
+            problems.append(
+                f"Cost code '{code}' is linked to a Xero item (id {code.erp_id}) that Xero "
+                "no longer holds. Import the cost codes again, or link it to another item."
+            )
+        elif str(item.get("Code", "")) != code.code:
+            problems.append(
+                f"Cost code '{code}' is linked to the Xero item coded '{item.get('Code')}', "
+                f"not '{code.code}'. Import the cost codes again so the codes agree."
+            )
+    return problems
+
+
 class ExportRefused(PermanentERPError):
     """The record cannot go to Xero as it stands; nothing was sent."""
 
@@ -110,8 +130,9 @@ class XeroConnector:
         self._client = client
         # What a batch's one look-up said: (resource, number or name) -> the documents found.
         self._looked_up: dict[tuple[str, str], list[dict]] = {}
-        # Xero's items as a batch read them once, for the check of each of its records.
-        self._items: dict[str, dict] | None = None
+        # Whether Xero's items were read during the export under way: a cost code's item is
+        # refused only on such a read.
+        self._items_read_in_this_export = False
         # Documents a batch settled its records with, not saved on them yet: id -> record.
         self._settled_in_batch: dict[str, Any] = {}
 
@@ -333,6 +354,7 @@ class XeroConnector:
     # Exports ----------------------------------------------------------------------------
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
+        self._items_read_in_this_export = False
         record = reloaded(record)
         self._read_organisation_when_stale()
         try:
@@ -369,12 +391,14 @@ class XeroConnector:
         An element's outcome is its ExportResult or its own ERPError; when the request as a whole
         got no usable answer, each element sent has that error (one without a status: the answer
         was lost, and Xero may hold some of them; each one's look-up tells)."""
+        self._items_read_in_this_export = False
         keys, records = reloaded_batch(records, idempotency_keys)
         try:
             # The look-up is spent in vain if the create then finds no room: ask for both.
             self.client.expect_calls(CALLS_PER_BATCH)
             self._read_organisation_when_stale()
-            self._items = self._recent_items() if any(map(_cost_codes, records.values())) else {}
+            if any(map(_cost_codes, records.values())):
+                self._recent_items()
             self._look_up(list(records.values()))
         except ERPError as error:
             # Nothing was sent: each record's try ends in what stopped the look-up.
@@ -388,7 +412,6 @@ class XeroConnector:
         )
         self._looked_up.clear()
         batch.send(self._send_batch)
-        self._items = None
         self._settled_in_batch = {
             outcome.erp_id: records[pk]
             for pk, outcome in batch.outcomes.items()
@@ -493,24 +516,14 @@ class XeroConnector:
 
     def _check_items(self, record) -> None:
         """Each line's cost code is linked to an item by its id; Xero's lines name items by
-        code: the item must still be there, under the cost code's code."""
+        code: the item must still be there, under the cost code's code. A refusal is never
+        made on an earlier read alone: an item linked since would look missing."""
         codes = _cost_codes(record)
         if not codes:
             return
-        items = self._items if self._items is not None else self._items_by_id()
-        problems = []
-        for code in codes:
-            item = items.get(code.erp_id)
-            if item is None:
-                problems.append(
-                    f"Cost code '{code}' is linked to a Xero item (id {code.erp_id}) that Xero "
-                    "no longer holds. Import the cost codes again, or link it to another item."
-                )
-            elif str(item.get("Code", "")) != code.code:
-                problems.append(
-                    f"Cost code '{code}' is linked to the Xero item coded '{item.get('Code')}', "
-                    f"not '{code.code}'. Import the cost codes again so the codes agree."
-                )
+        problems = _items_not_held(codes, self._recent_items())
+        if problems and not self._items_read_in_this_export:
+            problems = _items_not_held(codes, self._read_items_now())
         if problems:
             raise ExportRefused(" ".join(problems), code="missing_reference")
 
@@ -551,14 +564,24 @@ class XeroConnector:
         )
 
     def _recent_items(self) -> dict[str, dict]:
-        """Xero's items for a batch: read again when this worker's last read is older than
+        """Xero's items for an export: read again when this worker's last read is older than
         ERP_CLOSING_DATE_MAX_AGE_SECONDS (the freshness the lock dates have), so a stream of
-        batches spends its calls on look-ups and creates (one of each per 50 documents)."""
+        exports spends its calls on look-ups and creates (one of each per 50 documents). What
+        Xero stores is checked against the cost codes after each create."""
         max_age = django_settings.ERP_CLOSING_DATE_MAX_AGE_SECONDS
+        if self._items_read_seconds_ago() >= max_age:
+            return self._read_items_now()
+        return _items_read[self.connection.pk][1]
+
+    def _read_items_now(self) -> dict[str, dict]:
+        items = self._items_by_id()
+        _items_read[self.connection.pk] = (time.monotonic(), items)
+        self._items_read_in_this_export = True
+        return items
+
+    def _items_read_seconds_ago(self) -> float:
         read = _items_read.get(self.connection.pk)
-        if read is None or time.monotonic() - read[0] >= max_age:
-            read = _items_read[self.connection.pk] = (time.monotonic(), self._items_by_id())
-        return read[1]
+        return math.inf if read is None else time.monotonic() - read[0]
 
     def _unusable_references(self, record) -> list[str]:
         """Which of the record's contact and tracking option Xero can no longer use."""

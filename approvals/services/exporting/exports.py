@@ -63,6 +63,8 @@ ALREADY_RECORDED = "skipped: already recorded"
 # What a settled export writes: no request waits with an ERP's agent any more.
 NOT_HANDED_OFF = {"handed_off_to": None, "handed_off_at": None}
 _JITTER = secrets.SystemRandom()
+# How much later than its batch's first record the task of a record held back with it runs.
+FOLLOWER_TASK_GRACE_SECONDS = 2.0
 
 
 def max_tries() -> int:
@@ -265,7 +267,7 @@ def _export_batch(members: list[tuple], connection, connector, claim: claims.Cla
             logger.exception("Batch export of %s records failed unexpectedly", len(sending))
             results = [None] * len(sending)
         lost = []
-        for record, result in zip(sending, results, strict=True):
+        for position, (record, result) in enumerate(zip(sending, results, strict=True)):
             if result is None:
                 export_fail(record, UNEXPECTED_FAILURE, connection, tries[record.pk], None)
                 outcomes["failed"] += 1
@@ -277,7 +279,15 @@ def _export_batch(members: list[tuple], connection, connector, claim: claims.Cla
                         record,
                         connection,
                         tries[record.pk],
-                        partial(_settled, record, result, connection, connector, tries[record.pk]),
+                        partial(
+                            _settled,
+                            record,
+                            result,
+                            connection,
+                            connector,
+                            tries[record.pk],
+                            follows=position > 0,
+                        ),
                     )
                 ] += 1
         for outcome in _looked_up(lost, connection, connector, tries):
@@ -313,12 +323,15 @@ def _on_its_own(record, connection, try_number: int, step: Callable[[], str]) ->
         return "failed"
 
 
-def _settled(record, result, connection, connector, try_number: int) -> str:
-    """One record's try settled by what the ERP made of it."""
+def _settled(
+    record, result, connection, connector, try_number: int, *, follows: bool = False
+) -> str:
+    """One record's try settled by what the ERP made of it (`follows`: it went in a batch after
+    the batch's first record)."""
     if isinstance(result, HandedOff):
         return _hand_off(record, result, connection, erp.erp_name(connection, connector))
     if isinstance(result, ERPError):
-        return export_try_failed(record, result, connection, try_number)
+        return export_try_failed(record, result, connection, try_number, follows=follows)
     return export_succeed(record, result, connection)
 
 
@@ -369,13 +382,18 @@ def next_try_after(error: TransientERPError, try_number: int) -> tuple[int, floa
     return try_number + 1, retry_delay_seconds(try_number=try_number, retry_after=error.retry_after)
 
 
-def export_try_failed(record, error: ERPError, connection, try_number: int) -> str:
+def export_try_failed(
+    record, error: ERPError, connection, try_number: int, *, follows: bool = False
+) -> str:
     """What a try that ended in `error` leads to: another try while the error is transient and
-    tries are left (a rate-limited one is not counted), else the failure, in the ERP's words."""
+    tries are left (a rate-limited one is not counted), else the failure, in the ERP's words.
+    `follows`: the record went in a batch after the batch's first record."""
     if isinstance(error, TransientERPError):
         next_try, delay = next_try_after(error, try_number)
         if next_try <= max_tries():
-            _schedule_retry(record, error, try_number, next_try=next_try, delay=delay)
+            _schedule_retry(
+                record, error, try_number, next_try=next_try, delay=delay, follows=follows
+            )
             return "retry scheduled" if next_try > try_number else "rate limited: try rescheduled"
         message = (
             f"{erp.erp_name(connection)} did not answer after {try_number} tries: {error.message}"
@@ -512,9 +530,22 @@ def export_fail(
 
 
 def _schedule_retry(
-    record, error: TransientERPError, try_number: int, *, next_try: int, delay: float
+    record,
+    error: TransientERPError,
+    try_number: int,
+    *,
+    next_try: int,
+    delay: float,
+    follows: bool = False,
 ) -> None:
     run_after = timezone.now() + timedelta(seconds=delay)
+    task_after = run_after
+    if follows and next_try == try_number:
+        # Held back by the ERP's limits with its batch: the try is due with the batch's first
+        # record, whose task claims them all again; this record's own task comes a little
+        # later, for when that one did not. Due at once, every worker would lead a batch of
+        # its own, and the limits would be spent on batches of one.
+        task_after += timedelta(seconds=FOLLOWER_TASK_GRACE_SECONDS)
     logger.warning(
         "Export of %s %s: try %s %s (%s); next try in %.1f s",
         model_label(record),
@@ -546,7 +577,7 @@ def _schedule_retry(
             .update(**changes)
         )
         if claimed:
-            export_enqueue(record=record, try_number=next_try, run_after=run_after)
+            export_enqueue(record=record, try_number=next_try, run_after=task_after)
 
 
 def _answered_with_error(error: TransientERPError) -> bool:

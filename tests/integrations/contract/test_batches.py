@@ -5,15 +5,22 @@ a record that changed or settled after the worker claimed it."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from approvals.models import AuditEvent, Company
 from approvals.services import erp as connected
 from approvals.services import record_send, records_accept_bulk
 from approvals.services.exporting import claims, exports
 from approvals.states import Action, SyncStatus
+from integrations import rate_limits
 from integrations.base import ExportsInBatches
+from tests.approvals.admin.helpers import run_queued_exports
 from tests.integrations.contract.erp_under_test import Books
 from tests.integrations.contract.test_exports import exported, fresh
 from tests.reliability import scene
@@ -132,3 +139,44 @@ def test_a_record_that_changed_or_settled_after_the_claim_is_not_sent(erp, monke
     for company in map(fresh, sent):
         assert company.sync_status == SyncStatus.SYNCED
         assert erp.documents(company) == [company.erp_id]
+
+
+def test_a_batch_the_limits_held_back_goes_out_whole_once_they_have_room(erp, settings):
+    books = erp.open_books()
+    batched(erp, Company)
+    companies = accepted_together(books, [scene.new_company(name) for name in NAMES])
+    # Calls another app made: the ERP has no room for us for a second, longer than a worker
+    # waits.
+    settings.ERP_RATE_LIMIT_MAX_WAIT_SECONDS = 0
+    rate_limits.pause(books.connection, 1.0)
+
+    outcomes = run_queued_exports()
+
+    assert outcomes[0] == f"batch of {len(NAMES)}: {len(NAMES)} rate limited: try rescheduled"
+    assert erp.batch_requests() == 0
+    # Their tries are all due when the room is; only the first one's task runs then, so that
+    # one worker claims them together again instead of each worker a batch of its own.
+    leader, *followers = companies
+    due = [fresh(company).export_started_at for company in companies]
+    assert max(due) - min(due) < timedelta(seconds=1)
+    leads = retry_task(leader).run_after
+    assert all(
+        retry_task(company).run_after
+        >= leads + timedelta(seconds=exports.FOLLOWER_TASK_GRACE_SECONDS)
+        for company in followers
+    )
+
+    time.sleep(max((leads - timezone.now()).total_seconds(), 0) + 0.05)
+    assert run_queued_exports() == [f"batch of {len(NAMES)}: {len(NAMES)} synced"]
+    assert erp.batch_requests() == 1
+    for company in map(fresh, companies):
+        assert company.sync_status == SyncStatus.SYNCED
+        assert erp.documents(company) == [company.erp_id]
+
+
+def retry_task(record) -> DBTaskResult:
+    return (
+        DBTaskResult.objects.filter(queue_name="exports", args_kwargs__args__1=record.pk)
+        .order_by("-enqueued_at")
+        .first()
+    )

@@ -7,10 +7,11 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from approvals.models import Commitment, CommitmentChangeOrder, Company, Project
+from approvals.models import Commitment, CommitmentChangeOrder, Company, CostCode, Project
 from approvals.services import record_send, records_accept_bulk
 from approvals.states import SyncStatus
 from integrations import rate_limits
+from integrations.base import ExportResult
 from integrations.xero import limits as xero_limits
 from integrations.xero import mapping
 from integrations.xero.client import XeroClient
@@ -92,15 +93,17 @@ def test_bills_of_a_batch_are_looked_up_in_one_call_created_in_one_each_on_its_o
     assert isinstance(refused, ExportRefused) and not refused.transient
     assert "lock date" in refused.message
     assert "choose a later one" in refused.message
-    # One look-up, one read of the items, one write of the two bills still to create.
+    # One look-up and one write of the two bills still to create. The items are as this
+    # worker read them minutes ago at most (exporting the purchase order, here), checked
+    # against what Xero stores on each line.
     assert len(calls(xero_sandbox, "GET", "Invoices")) == 1
-    assert len(calls(xero_sandbox, "GET", "Items")) == 1
+    assert calls(xero_sandbox, "GET", "Items") == []
     (write,) = calls(xero_sandbox, "PUT", "Invoices")
     assert "summarizeErrors=false" in write["query"]
     log = xero_sandbox.request_log()
-    assert [entry["method"] for entry in log[:3]] == ["GET", "GET", "PUT"]
+    assert [entry["method"] for entry in log[:2]] == ["GET", "PUT"]
     # Then only the refused bill's explanation: is its contact or tracking option gone?
-    assert [entry["path"].split("/")[3] for entry in log[3:]] == [
+    assert [entry["path"].split("/")[3] for entry in log[2:]] == [
         "Contacts",
         "TrackingCategories",
     ]
@@ -323,3 +326,49 @@ def test_contacts_of_a_batch_are_looked_up_by_name_in_one_call(books, xero_sandb
     assert [names[result.erp_id] for result in created] == [c.name for c in companies[1:]]
     assert len(calls(xero_sandbox, "GET", "Contacts")) == 1
     assert len(calls(xero_sandbox, "PUT", "Contacts")) == 1
+
+
+def test_a_cost_code_linked_to_an_item_made_after_the_worker_last_read_the_items_goes_out(
+    books,
+):
+    connector = XeroConnector(books.connection)
+    # The worker reads Xero's items with a batch, and keeps that read for its next ones.
+    first = [new_invoice(books, number=f"INV-70{n}") for n in range(2)]
+    connector.export_batch(first, idempotency_keys=[f"invoice-{i.pk}-1" for i in first])
+    # Then the bookkeeper makes an item in Xero, and a cost code here is linked to it.
+    with XeroClient(books.connection) as client:
+        item = client.create(
+            "Items",
+            {
+                "Items": [
+                    mapping.cost_code_item_payload(
+                        code="09-900", name="Waterproofing", account_code="320"
+                    )
+                ]
+            },
+            idempotency_key="waterproofing-item",
+        )["Items"][0]
+    waterproofing = CostCode.objects.create(
+        code="09-900", name="Waterproofing", erp_id=item["ItemID"], erp_connection=books.connection
+    )
+    orders = [
+        new_commitment(
+            books.project,
+            books.vendor,
+            {**books.cost_codes, "Painting": waterproofing},
+            number=f"SC-70{n}",
+        )
+        for n in range(2)
+    ]
+    Commitment.objects.filter(pk__in=[order.pk for order in orders]).update(currency="AUD")
+
+    outcomes = XeroConnector(books.connection).export_batch(
+        [fresh_record(order) for order in orders],
+        idempotency_keys=[f"commitment-{order.pk}-1" for order in orders],
+    )
+
+    assert [type(outcome) for outcome in outcomes] == [ExportResult] * 2, outcomes
+    created = {o["PurchaseOrderNumber"]: o for o in live_orders(books)}
+    for order in orders:
+        codes = [line["ItemCode"] for line in created[order.number]["LineItems"]]
+        assert "09-900" in codes
