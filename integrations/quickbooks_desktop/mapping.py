@@ -138,13 +138,18 @@ def vendor_add(company, *, guid: str = "") -> str:
 
 
 def same_vendor(company, ret) -> bool:
-    """Clearly the business `company` is: the vendor `ret` (a VendorRet) holds every detail a
-    VendorAdd of it sends (case and outer spaces aside), as QuickBooks Online decides it: the
-    legal name, phone, email and address. The tax id is left out, as there: it is not always
-    read back as it was written."""
-    sent = [((tag,), value) for tag, value in _vendor_values(company) if tag != "VendorTaxIdent"]
-    sent += [(("VendorAddress", tag), value) for tag, value in _address_values(company)]
-    return all(ret_text(ret, *path).strip().casefold() == value.casefold() for path, value in sent)
+    """Clearly the business `company` is, as QuickBooks Online decides it: the vendor `ret` (a
+    VendorRet) holds the legal name, phone and email a VendorAdd of the company sends, and no
+    other (a detail the company lacks must be missing there too: a vendor of the same name with
+    a phone or email of its own is another business), and the address lines it sends (case and
+    outer spaces aside). The tax id is left out, as there: it is not always read back as it
+    was written."""
+    sent = dict(_vendor_values(company))
+    compared = [((tag,), sent.get(tag, "")) for tag in ("CompanyName", "Phone", "Email")]
+    compared += [(("VendorAddress", tag), value) for tag, value in _address_values(company)]
+    return all(
+        ret_text(ret, *path).strip().casefold() == value.casefold() for path, value in compared
+    )
 
 
 def job_add(project, customer_list_id: str) -> str:

@@ -130,8 +130,11 @@ class XeroConnector:
         self._client = client
         # What a batch's one look-up said: (resource, number or name) -> the documents found.
         self._looked_up: dict[tuple[str, str], list[dict]] = {}
-        # Whether Xero's items were read during the export under way: a cost code's item is
-        # refused only on such a read.
+        # Xero's items for the check of each record of a batch: as this worker read them in the
+        # last ERP_CLOSING_DATE_MAX_AGE_SECONDS (what Xero stores is checked after the create),
+        # read again before a cost code's item is refused (an item linked since would look
+        # missing). An export alone reads them at the time.
+        self._batch_items: dict[str, dict] | None = None
         self._items_read_in_this_export = False
         # Documents a batch settled its records with, not saved on them yet: id -> record.
         self._settled_in_batch: dict[str, Any] = {}
@@ -354,7 +357,6 @@ class XeroConnector:
     # Exports ----------------------------------------------------------------------------
 
     def export(self, record, *, idempotency_key: str) -> ExportResult:
-        self._items_read_in_this_export = False
         record = reloaded(record)
         self._read_organisation_when_stale()
         try:
@@ -398,10 +400,11 @@ class XeroConnector:
             self.client.expect_calls(CALLS_PER_BATCH)
             self._read_organisation_when_stale()
             if any(map(_cost_codes, records.values())):
-                self._recent_items()
+                self._batch_items = self._recent_items()
             self._look_up(list(records.values()))
         except ERPError as error:
             # Nothing was sent: each record's try ends in what stopped the look-up.
+            self._batch_items = None
             return [error] * len(keys)
         batch = plan_batch(
             keys,
@@ -411,6 +414,7 @@ class XeroConnector:
             explained=self._explained_if_it_can,
         )
         self._looked_up.clear()
+        self._batch_items = None
         batch.send(self._send_batch)
         self._settled_in_batch = {
             outcome.erp_id: records[pk]
@@ -521,9 +525,15 @@ class XeroConnector:
         codes = _cost_codes(record)
         if not codes:
             return
-        problems = _items_not_held(codes, self._recent_items())
-        if problems and not self._items_read_in_this_export:
+        if self._batch_items is None:
+            # Alone, the items are read now: Xero finds a line's item by its code, and an item
+            # recoded since an earlier read would put the bill on another item.
             problems = _items_not_held(codes, self._read_items_now())
+        else:
+            problems = _items_not_held(codes, self._batch_items)
+            if problems and not self._items_read_in_this_export:
+                self._batch_items = self._read_items_now()
+                problems = _items_not_held(codes, self._batch_items)
         if problems:
             raise ExportRefused(" ".join(problems), code="missing_reference")
 
@@ -564,9 +574,9 @@ class XeroConnector:
         )
 
     def _recent_items(self) -> dict[str, dict]:
-        """Xero's items for an export: read again when this worker's last read is older than
+        """Xero's items for a batch: read again when this worker's last read is older than
         ERP_CLOSING_DATE_MAX_AGE_SECONDS (the freshness the lock dates have), so a stream of
-        exports spends its calls on look-ups and creates (one of each per 50 documents). What
+        batches spends its calls on look-ups and creates (one of each per 50 documents). What
         Xero stores is checked against the cost codes after each create."""
         max_age = django_settings.ERP_CLOSING_DATE_MAX_AGE_SECONDS
         if self._items_read_seconds_ago() >= max_age:

@@ -65,6 +65,8 @@ NOT_HANDED_OFF = {"handed_off_to": None, "handed_off_at": None}
 _JITTER = secrets.SystemRandom()
 # How much later than its batch's first record the task of a record held back with it runs.
 FOLLOWER_TASK_GRACE_SECONDS = 2.0
+# How much earlier than its batch's first record such a record's try is due.
+FOLLOWER_DUE_EARLIER_SECONDS = 0.5
 
 
 def max_tries() -> int:
@@ -542,10 +544,12 @@ def _schedule_retry(
     task_after = run_after
     if follows and next_try == try_number:
         # Held back by the ERP's limits with its batch: the try is due with the batch's first
-        # record, whose task claims them all again; this record's own task comes a little
-        # later, for when that one did not. Due at once, every worker would lead a batch of
-        # its own, and the limits would be spent on batches of one.
+        # record (a moment before, as its own delay was counted a moment before), whose task
+        # claims them all again; this record's own task comes a little later, for when that
+        # one did not. Due at once, every worker would lead a batch of its own, and the limits
+        # would be spent on batches of one.
         task_after += timedelta(seconds=FOLLOWER_TASK_GRACE_SECONDS)
+        run_after -= timedelta(seconds=FOLLOWER_DUE_EARLIER_SECONDS)
     logger.warning(
         "Export of %s %s: try %s %s (%s); next try in %.1f s",
         model_label(record),

@@ -4,6 +4,7 @@ settles the record once — a lost answer becomes a link, never a second entry."
 
 import pytest
 
+from approvals.models import Company
 from approvals.services import (
     PreconditionsNotMet,
     record_accept,
@@ -271,6 +272,30 @@ def test_a_vendor_of_that_name_with_other_details_is_named_and_never_linked(conn
         "in use.)"
     )
     assert vendors_named(quickbooks, "Hillcrest Glazing") == [theirs]  # untouched
+
+
+def test_a_company_known_only_by_its_name_never_takes_a_vendor_with_details_of_its_own(
+    connected, quickbooks
+):
+    # Nothing here but the name: a vendor of that name with a phone, an email and an address
+    # of its own is another business, not one keyed in for this company.
+    company = Company.objects.create(name="Hillcrest Glazing")
+    theirs = quickbooks.seed(
+        "Vendor",
+        Name="Hillcrest Glazing",
+        CompanyName="Hillcrest Glazing",
+        VendorAddress={"Addr1": "1 Other St", "City": "Boise", "State": "ID"},
+        Phone="(208) 555-0100",
+        Email="office@another-business.example",
+    )
+    company = handed_off(connected, company)
+
+    assert quickbooks.run()["outcome"] == "ok"
+
+    company = fresh(company)
+    assert (company.sync_status, company.erp_id) == (SyncStatus.EXPORT_FAILED, "")
+    assert "whose details (legal name, phone, email or address) differ" in company.last_export_error
+    assert vendors_named(quickbooks, "Hillcrest Glazing") == [theirs]
 
 
 def test_a_vendor_with_the_company_s_details_made_inactive_is_not_linked(connected, quickbooks):

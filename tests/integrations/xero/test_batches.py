@@ -372,3 +372,20 @@ def test_a_cost_code_linked_to_an_item_made_after_the_worker_last_read_the_items
     for order in orders:
         codes = [line["ItemCode"] for line in created[order.number]["LineItems"]]
         assert "09-900" in codes
+
+
+def test_an_export_alone_after_an_item_was_recoded_never_bills_the_other_item(books):
+    (first,) = invoices_billing(books, ["INV-720"])
+    XeroConnector(books.connection).export(first, idempotency_key="first")  # items read
+    # The bookkeeper moves the painting item's code to another item in Xero.
+    painting = books.cost_codes["Painting"]
+    someone = SomeoneInXero(books.connection)
+    someone.change_item(painting.erp_id, Code="09-200-OLD")
+    someone.item("09-200", "Hoarding hire")
+    (invoice,) = invoices_billing(books, ["INV-721"])
+
+    with pytest.raises(ExportRefused) as refused:
+        XeroConnector(books.connection).export(invoice, idempotency_key="single")
+
+    assert "is linked to the Xero item coded '09-200-OLD'" in refused.value.message
+    assert [b for b in live_bills(books) if b["InvoiceNumber"] == "INV-721"] == []
