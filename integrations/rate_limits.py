@@ -181,16 +181,31 @@ def pause(connection: ERPConnection, seconds: float) -> None:
     ).update(paused_until=until)
 
 
-def calls_left(connection: ERPConnection, limits: RateLimits) -> tuple[int, int | None]:
-    """The calls our own count still allows now: in the window, and today (None where the ERP
-    has no daily budget)."""
+def note_erp_window(connection: ERPConnection, limits: RateLimits, *, remaining: int) -> None:
+    """An answer just said how many calls the ERP has left in its own window, which is fixed and
+    resets at a time it does not say. When none are left, no worker calls it before that window
+    closes.
+
+    When it opened is known to within an answer: at the answer that first showed it, taken as
+    when it opened. That is never earlier than it truly did (a call reaches the ERP before its
+    answer comes back), so the pause never ends before the window does. A new window shows by
+    more calls left than the last answer said, or by the one we knew having closed; an answer
+    that comes late (another worker's) can only make it look newer, never older."""
     now = timezone.now()
-    in_window = RateCall.objects.filter(connection=connection, counts_until__gt=now).count()
-    today = None
-    if limits.per_day:
-        made = RateCall.objects.filter(connection=connection, started_at__gt=now - DAY).count()
-        today = max(limits.per_day - made, 0)
-    return max(limits.per_window - in_window, 0), today
+    window = timedelta(seconds=limits.window_seconds)
+    with transaction.atomic():
+        budget = _locked_budget(connection)
+        opened = budget.erp_window_opened_at
+        last = budget.erp_window_remaining
+        if opened is None or opened + window <= now or last is None or remaining >= last:
+            budget.erp_window_opened_at = opened = now
+        budget.erp_window_remaining = remaining
+        fields = ["erp_window_opened_at", "erp_window_remaining"]
+        closes = opened + window
+        if remaining == 0 and (budget.paused_until is None or budget.paused_until < closes):
+            budget.paused_until = closes
+            fields.append("paused_until")
+        budget.save(update_fields=fields)
 
 
 def day_spent_until(connection: ERPConnection, limits: RateLimits) -> datetime | None:

@@ -34,23 +34,16 @@ def rate_limits() -> RateLimits:
 
 
 def heed_remaining(connection: ERPConnection, headers, limits: RateLimits) -> None:
-    """Xero's answer says how many calls are left this minute and today. When none are while our
-    own count still has room, calls we did not make spent them (another app): no worker calls
-    this organisation until the window (or an hour of the day) has passed.
-
-    When our count is spent too, it already holds every worker back until one of our calls
-    counts out. A pause of a whole window on top would waste most of the next one: Xero counts
-    in a fixed window that resets at a time its answers do not say, which may be seconds away.
-    """
-    day_left = _remaining(headers, "X-DayLimit-Remaining")
-    minute_left = _remaining(headers, "X-MinLimit-Remaining")
-    if day_left != 0 and minute_left != 0:
-        return
-    window_room, day_room = shared_limits.calls_left(connection, limits)
-    if day_left == 0 and day_room:
+    """Xero's answer says how many calls are left this minute and today. With none left today,
+    no worker calls this organisation for an hour (Xero's answers do not say when its day frees
+    up). Its minute is a fixed window that resets at a time it does not say: what is left of it
+    is noted, and with none left no worker calls before it closes, whoever spent it (another
+    app on the organisation, or our own calls, which our own count holds back as well)."""
+    if _remaining(headers, "X-DayLimit-Remaining") == 0:
         shared_limits.pause(connection, SPENT_DAY_PAUSE_SECONDS)
-    elif minute_left == 0 and window_room:
-        shared_limits.pause(connection, limits.window_seconds)
+    minute_left = _remaining(headers, "X-MinLimit-Remaining")
+    if minute_left is not None:
+        shared_limits.note_erp_window(connection, limits, remaining=minute_left)
 
 
 def _remaining(headers, name: str) -> int | None:

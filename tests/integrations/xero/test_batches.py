@@ -12,7 +12,7 @@ from approvals.services import record_send, records_accept_bulk
 from approvals.states import SyncStatus
 from integrations import rate_limits
 from integrations.base import ExportResult
-from integrations.xero import limits as xero_limits
+from integrations.models import RateCall
 from integrations.xero import mapping
 from integrations.xero.client import XeroClient
 from integrations.xero.connector import ExportRefused, XeroConnector
@@ -115,8 +115,10 @@ def test_a_batch_with_room_for_its_look_up_but_not_its_create_asks_xero_nothing(
     settings.ERP_RATE_LIMIT_MAX_WAIT_SECONDS = 0
     invoices = [new_invoice(books, number=f"INV-50{n}") for n in range(2)]
     # One call left this minute by our count: a look-up would go, then its create could not.
-    window_room, _ = rate_limits.calls_left(books.connection, xero_limits.rate_limits())
-    settings.XERO = {**settings.XERO, "REQUESTS_PER_MINUTE": 60 - window_room + 1}
+    counted = RateCall.objects.filter(
+        connection=books.connection, counts_until__gt=timezone.now()
+    ).count()
+    settings.XERO = {**settings.XERO, "REQUESTS_PER_MINUTE": counted + 1}
     connector = XeroConnector(books.connection)
     xero_sandbox.clear_request_log()
 

@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import requests
 from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -89,27 +90,67 @@ def test_no_call_left_this_minute_by_xero_s_count_holds_every_worker_back(
     assert api_statuses(xero_sandbox) == []
 
 
-def test_our_own_calls_spending_xero_s_minute_hold_workers_back_only_by_our_count(
+def test_xero_s_minute_spent_holds_every_worker_back_until_its_window_closes_not_longer(
     xero_connection, xero_sandbox, settings
 ):
-    # Xero counts in a fixed window that resets at a time it does not say; our count rolls and
-    # frees a place one window after each of our calls, so it already holds every worker back
-    # as long as needed. A pause of a whole window from the call that spent Xero's minute
-    # would waste most of the next one.
+    # Xero counts in a fixed window that resets at a time it does not say: from the answer
+    # that showed a new window, the pause ends a window later, not a window after the call
+    # that spent it (which wasted up to a whole window when our own calls spent it).
     xero_sandbox.set_limits(per_minute=3, minute_seconds=2)
-    time.sleep(2.1)  # Xero's window forgets the fixture's call; ours counts it for a minute
-    with_limits(settings, REQUESTS_PER_MINUTE=4)
+    time.sleep(2.1)  # Xero's window forgets the fixture's call
+    with_limits(settings, RATE_WINDOW_SECONDS=2)
+    with XeroClient(xero_connection) as client:
+        client.get("Organisation")  # opens Xero's window
+        opened = timezone.now()
+        time.sleep(1.0)
+        client.get("Organisation")
+        client.get("Organisation")  # Xero says none is left
+    paused_until = RateBudget.objects.get(connection=xero_connection).paused_until
+    assert opened - timedelta(seconds=0.5) < paused_until - timedelta(seconds=2) <= opened
+
     xero_sandbox.clear_request_log()
     with XeroClient(xero_connection) as client:
-        for _ in range(3):
-            client.get("Organisation")  # the third answer says no call is left this minute
-    assert api_statuses(xero_sandbox) == [200] * 3
-    assert not RateBudget.objects.filter(
-        connection=xero_connection, paused_until__gt=timezone.now()
-    ).exists()
-    # Our count is spent too: the next call waits for it, as Xero's count would have it.
-    with XeroClient(xero_connection) as client, pytest.raises(BudgetExhausted):
+        client.get("Organisation")  # waits for the window to close, and Xero takes it
+    assert timezone.now() >= paused_until
+    assert api_statuses(xero_sandbox) == [200]
+
+
+def test_another_app_spending_xero_s_next_window_while_our_count_is_full_gets_no_429(
+    xero_connection, xero_sandbox, settings
+):
+    # Our count rolls, Xero's window is fixed: our count can be full of calls Xero counted in
+    # its last window while another app spends its new one. Xero's own count holds us back.
+    xero_sandbox.set_limits(per_minute=4, minute_seconds=3)
+    with_limits(settings, REQUESTS_PER_MINUTE=5, RATE_WINDOW_SECONDS=3)
+    settings.ERP_RATE_LIMIT_MAX_WAIT_SECONDS = 10
+    time.sleep(3.2)  # both counts forget the fixture's call
+    with XeroClient(xero_connection) as client:
         client.get("Organisation")
+        time.sleep(2.5)
+        client.get("Organisation")
+        client.get("Organisation")
+        time.sleep(0.8)  # Xero's next window
+        another_app(xero_sandbox, xero_connection, calls=2)
+        xero_sandbox.clear_request_log()
+        client.get("Organisation")
+        client.get("Organisation")  # Xero says none is left; ours counts 5 of 5
+        client.get("Organisation")  # waits for Xero's window to close
+    assert api_statuses(xero_sandbox) == [200] * 3
+
+
+def another_app(xero_sandbox, connection, *, calls: int) -> None:
+    """Calls to the organisation that our limits never see."""
+    for _ in range(calls):
+        response = requests.get(
+            f"{xero_sandbox.base_url}/api.xro/2.0/Organisation",
+            headers={
+                "xero-tenant-id": connection.company_id,
+                "Authorization": f"Bearer {fresh_record(connection).access_token}",
+                "Accept": "application/json",
+            },
+            timeout=10,
+        )
+        assert response.status_code == 200
 
 
 def test_no_call_left_today_by_xero_s_count_holds_every_worker_back_an_hour(
