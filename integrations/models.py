@@ -97,13 +97,17 @@ class RateBudget(models.Model):
         help_text="The ERP throttled us anyway: no call to it starts before this.",
     )
     erp_window_opened_at = models.DateTimeField(
+        "ERP window opened at",
         null=True,
         blank=True,
         help_text="For an ERP that counts calls in a fixed window and says how many are left: "
         "when its current window opened, at the latest (the answer that showed it).",
     )
     erp_window_remaining = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The calls its last answer said are left in its window."
+        "ERP window remaining",
+        null=True,
+        blank=True,
+        help_text="The calls its last answer said are left in its window.",
     )
 
     class Meta:
