@@ -1,7 +1,7 @@
 """The workflow speaks no ERP's language: approvals/ and the workflow's templates name no ERP,
-none of its entities, and read no raw ERP document. Only migrations (history) and the demo's
-seeding (which starts the QuickBooks Online or Xero sandbox, or the local QuickBooks Desktop) may; each ERP's own templates live in its
-folder of templates/integrations/."""
+none of its entities, and read no raw ERP document. Only migrations (history) and the demo
+(approvals/demo/ and its command, which seed the QuickBooks Online or Xero sandbox, or the local
+QuickBooks Desktop) may; each ERP's own templates live in its folder of templates/integrations/."""
 
 import re
 from pathlib import Path
@@ -11,9 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = (
     "approvals/migrations/",
-    "approvals/demo.py",
-    "approvals/demo_xero.py",
-    "approvals/demo_quickbooks_desktop.py",
+    "approvals/demo/",
     "approvals/management/commands/demo.py",
     "templates/integrations/",
 )

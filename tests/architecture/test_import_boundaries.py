@@ -17,9 +17,9 @@ WORKFLOW_SURFACE = ("approvals.models", "approvals.states", "approvals.inbound")
 # The demo seeds a QuickBooks Online company, a Xero organisation or a QuickBooks Desktop company
 # in its sandbox, and says so.
 DEMO = (
-    "approvals/demo.py",
-    "approvals/demo_xero.py",
-    "approvals/demo_quickbooks_desktop.py",
+    "approvals/demo/__init__.py",
+    "approvals/demo/xero.py",
+    "approvals/demo/quickbooks_desktop.py",
     "approvals/management/commands/demo.py",
 )
 

@@ -19,7 +19,7 @@ WAITING = "Waiting for QuickBooks Desktop"
 
 @pytest.fixture
 def quickbooks_desktop_demo(transactional_db, qbd_sandbox, live_server):
-    from approvals.demo_quickbooks_desktop import seed_quickbooks_desktop_demo
+    from approvals.demo.quickbooks_desktop import seed_quickbooks_desktop_demo
 
     seed_quickbooks_desktop_demo(
         sandbox=qbd_sandbox, password=DEMO_PASSWORD, app_url=f"{live_server.url}{ENDPOINT}"

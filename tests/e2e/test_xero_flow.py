@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def xero_demo(transactional_db, xero_sandbox, xero_settings):
-    from approvals.demo_xero import seed_xero_demo
+    from approvals.demo.xero import seed_xero_demo
 
     seed_xero_demo(sandbox=xero_sandbox, password=DEMO_PASSWORD)
 

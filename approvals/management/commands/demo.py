@@ -98,7 +98,7 @@ class Command(BaseCommand):
                 f"The Xero demo exports to the Xero sandbox, which this installation leaves "
                 f"out: add {XERO_APP} to ERP_APPS."
             )
-        from approvals.demo_xero import seed_xero_demo
+        from approvals.demo.xero import seed_xero_demo
         from integrations.xero.sandbox.control import SandboxHandle
 
         call_command("migrate", interactive=False, verbosity=0)
@@ -130,7 +130,7 @@ class Command(BaseCommand):
                 "The QuickBooks Desktop demo exports to the local QuickBooks Desktop, which this "
                 f"installation leaves out: add {QUICKBOOKS_DESKTOP_APP} to ERP_APPS."
             )
-        from approvals.demo_quickbooks_desktop import (
+        from approvals.demo.quickbooks_desktop import (
             WEB_CONNECTOR_USER,
             seed_quickbooks_desktop_demo,
             web_connector_login,
